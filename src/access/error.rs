@@ -1,0 +1,26 @@
+//! [`AccessError`]: what can go wrong with levels, rights and checks.
+
+use super::level::{AccessLevel, AccessLevels};
+use crate::ids::ModuleId;
+
+/// An error about access levels or rights.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AccessError {
+    /// Text that is not one access letter.
+    #[error("invalid access level \"{}\": expected one of the letters D, M, R, W", value.escape_debug())]
+    BadLevel {
+        /// The rejected text (at most 16 characters of it).
+        value: String,
+    },
+    /// A level the module does not list (rule 6).
+    #[error("module {module} does not accept access level {level}: allowed are {allowed}")]
+    LevelNotAccepted {
+        /// The module.
+        module: ModuleId,
+        /// The level that was refused.
+        level: AccessLevel,
+        /// What the module accepts.
+        allowed: AccessLevels,
+    },
+}

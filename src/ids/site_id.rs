@@ -1,0 +1,69 @@
+//! [`SiteId`]: one site of a multi-site installation.
+
+use super::error::{IdError, IdKind, IdProblem};
+use super::inline::{check_ascii, CharClass, InlineAscii};
+
+const MAX_LEN: usize = 32;
+
+/// A site's id, such as Bitrix's `s1` (rule 3).
+///
+/// 1–32 ASCII letters, digits, `_` and `-`, case preserved. `common` (in any
+/// case) is reserved: it names the common [`Scope`](crate::Scope) in text.
+/// `Copy`, never allocates.
+///
+/// ```
+/// use module_settings::SiteId;
+/// const MAIN: SiteId = SiteId::from_static("s1");
+/// assert_eq!(MAIN.as_str(), "s1");
+/// assert!("s 1".parse::<SiteId>().is_err());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SiteId(InlineAscii<MAX_LEN>);
+
+impl SiteId {
+    /// Validates a site id.
+    pub fn new(id: &str) -> Result<Self, IdError> {
+        let site = InlineAscii::parse(IdKind::Site, id, CharClass::Site, false).map(SiteId)?;
+        if is_reserved(id.as_bytes()) {
+            return Err(IdError::new(IdKind::Site, id, IdProblem::Reserved));
+        }
+        Ok(site)
+    }
+
+    /// A known-good id written in the source.
+    ///
+    /// # Panics
+    ///
+    /// If `id` breaks rule 3 (in a `const` item that is a compile error).
+    pub const fn from_static(id: &'static str) -> Self {
+        match check_ascii(id.as_bytes(), MAX_LEN, CharClass::Site) {
+            Ok(()) if !is_reserved(id.as_bytes()) => {
+                SiteId(InlineAscii::from_checked(id.as_bytes(), false))
+            }
+            _ => panic!("invalid site id: 1 to 32 ASCII letters, digits, '_' or '-'"),
+        }
+    }
+
+    /// The id as written.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+super::string_id_impls!(SiteId);
+
+/// `common` in any case: the text form of the common scope.
+const fn is_reserved(id: &[u8]) -> bool {
+    let word = b"common";
+    if id.len() != word.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < word.len() {
+        if id[i].to_ascii_lowercase() != word[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}

@@ -4,10 +4,16 @@
 pub mod access;
 pub mod ids;
 mod label;
+pub mod modules;
+pub mod options;
+pub mod secret;
 
 pub use access::{AccessError, AccessLevel, AccessLevels, LevelInfo, ModuleLevels};
 pub use ids::{GroupId, IdError, ModuleId, OptionName, Scope, SiteId};
 pub use label::Label;
+pub use modules::{B24Connector, VideoPort};
+pub use options::{ModuleOptions, ModuleSchema, OptionSpec, RawOptions, ValidationErrors};
+pub use secret::Secret;
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -1,0 +1,72 @@
+//! [`Portal`]: the address of a Bitrix24 portal, an `https` origin.
+
+use std::fmt;
+use std::str::FromStr;
+
+use url::Url;
+
+use super::connection_error::ConnectionError;
+use crate::options::{codec, FieldProblem};
+
+/// A Bitrix24 portal's address: an absolute `https` URL reduced to its
+/// origin — scheme, host and port, no credentials, path, query or fragment
+/// (a single trailing `/` is accepted).
+///
+/// Display writes the origin without a trailing slash, as it is stored.
+///
+/// ```
+/// use module_settings::modules::Portal;
+/// let portal: Portal = "https://Example.Bitrix24.ru/".parse()?;
+/// assert_eq!(portal.to_string(), "https://example.bitrix24.ru");
+/// assert!("http://example.bitrix24.ru".parse::<Portal>().is_err());
+/// assert!("https://example.bitrix24.ru/crm".parse::<Portal>().is_err());
+/// # Ok::<(), module_settings::modules::ConnectionError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Portal(Url);
+
+impl Portal {
+    /// Checks a portal address; each kind of refusal has its own
+    /// [`FieldProblem`].
+    pub fn parse(text: &str) -> Result<Portal, ConnectionError> {
+        let refused = |problem| ConnectionError::BadPortal {
+            value: text.chars().take(64).collect(),
+            problem,
+        };
+        match codec::decode_https_origin(text) {
+            Ok(Some(url)) => Ok(Portal(url)),
+            Ok(None) => Err(refused(FieldProblem::Required)),
+            Err(problem) => Err(refused(problem)),
+        }
+    }
+
+    /// Wraps a URL already checked by the codec.
+    pub(super) fn from_checked(url: Url) -> Portal {
+        Portal(url)
+    }
+
+    /// The portal as a URL (path `/`).
+    pub fn url(&self) -> &Url {
+        &self.0
+    }
+}
+
+impl fmt::Display for Portal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&codec::encode_https_origin(&self.0))
+    }
+}
+
+impl FromStr for Portal {
+    type Err = ConnectionError;
+    fn from_str(text: &str) -> Result<Self, ConnectionError> {
+        Portal::parse(text)
+    }
+}
+
+impl TryFrom<&str> for Portal {
+    type Error = ConnectionError;
+    fn try_from(text: &str) -> Result<Self, ConnectionError> {
+        Portal::parse(text)
+    }
+}

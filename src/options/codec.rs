@@ -1,0 +1,343 @@
+//! One decoder and one encoder per option kind (rule 18), as plain functions
+//! over the stored text.
+//!
+//! Every decoder is total: any string gives a value or a [`FieldProblem`],
+//! never a panic. Empty text means *unset* for the kinds that can be unset
+//! and `false` for booleans, as on Bitrix's settings pages, which store an
+//! empty field as `""`.
+//!
+//! Decoders are strict about form: no surrounding spaces are trimmed, and
+//! numbers are plain decimal digits with an optional leading `-`. Hosts and
+//! URLs are normalised the way the `url` crate does (lower-cased, IDNA
+//! domains in punycode), so `decode(encode(v)) == v` always holds but
+//! `encode(decode(s))` may differ from `s`.
+//!
+//! # Examples
+//!
+//! ```
+//! use module_settings::options::codec;
+//! assert_eq!(codec::decode_bool("Y"), Ok(true));
+//! assert_eq!(codec::decode_bool(""), Ok(false));
+//! assert!(codec::decode_bool("yes").is_err());
+//! assert_eq!(codec::decode_integer("8000", 1, 65535, true), Ok(Some(8000)));
+//! let host = codec::decode_host("::1")?.expect("set");
+//! assert_eq!(codec::encode_host(&host), "[::1]");
+//! # Ok::<(), module_settings::options::FieldProblem>(())
+//! ```
+
+use std::net::Ipv6Addr;
+
+use url::{Host, Url};
+
+use super::errors::FieldProblem;
+use crate::secret::Secret;
+
+/// The stored form of `true`.
+pub const YES: &str = "Y";
+/// The stored form of `false`.
+pub const NO: &str = "N";
+
+/// `"Y"` is true; `"N"` and `""` are false; anything else is refused.
+pub fn decode_bool(text: &str) -> Result<bool, FieldProblem> {
+    match text {
+        YES => Ok(true),
+        NO | "" => Ok(false),
+        _ => Err(FieldProblem::NotABool),
+    }
+}
+
+/// `"Y"` or `"N"`.
+pub fn encode_bool(value: bool) -> &'static str {
+    if value {
+        YES
+    } else {
+        NO
+    }
+}
+
+/// A whole number in `min..=max`; `""` is `None` when `optional`, else refused.
+pub fn decode_integer(
+    text: &str,
+    min: i64,
+    max: i64,
+    optional: bool,
+) -> Result<Option<i64>, FieldProblem> {
+    let refused = FieldProblem::NotInRange { min, max, optional };
+    if text.is_empty() {
+        return if optional { Ok(None) } else { Err(refused) };
+    }
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    // `i64::from_str` would also take a leading '+'; stored numbers are plain.
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(refused);
+    }
+    match text.parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+        _ => Err(refused),
+    }
+}
+
+/// The decimal digits of `value`, or `""` for unset.
+pub fn encode_integer(value: Option<i64>) -> String {
+    value.map(|n| n.to_string()).unwrap_or_default()
+}
+
+/// A host: a domain, an IPv4 address, or an IPv6 address with or without
+/// brackets (`::1` and `[::1]` are the same host). `""` is `None`.
+///
+/// Bare IPv6 is accepted because that is how people type it into the form;
+/// [`encode_host`] always writes the bracketed form, which is what a URL
+/// needs. Schemes, ports, paths and spaces are refused.
+pub fn decode_host(text: &str) -> Result<Option<Host>, FieldProblem> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if !text.starts_with('[') {
+        if let Ok(ip) = text.parse::<Ipv6Addr>() {
+            return Ok(Some(Host::Ipv6(ip)));
+        }
+    }
+    Host::parse(text)
+        .map(Some)
+        .map_err(|reason| FieldProblem::NotAHost { reason })
+}
+
+/// The host as text; IPv6 in brackets.
+pub fn encode_host(host: &Host) -> String {
+    host.to_string()
+}
+
+/// An absolute URL; `""` is `None`.
+pub fn decode_url(text: &str) -> Result<Option<Url>, FieldProblem> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    Url::parse(text)
+        .map(Some)
+        .map_err(|reason| FieldProblem::NotAUrl { reason })
+}
+
+/// The URL as text.
+pub fn encode_url(url: &Url) -> String {
+    url.as_str().to_owned()
+}
+
+/// An `https` origin such as `https://example.bitrix24.ru` (a trailing `/`
+/// is allowed); `""` is `None`. The result's path is `/`.
+///
+/// Refused, each with its own problem: other schemes, a user name or
+/// password, any other path, a query (even an empty `?`) and a fragment.
+pub fn decode_https_origin(text: &str) -> Result<Option<Url>, FieldProblem> {
+    let Some(url) = decode_url(text)? else {
+        return Ok(None);
+    };
+    if url.scheme() != "https" {
+        Err(FieldProblem::NotHttps)
+    } else if !url.username().is_empty() || url.password().is_some() {
+        Err(FieldProblem::HasCredentials)
+    } else if url.path() != "/" {
+        Err(FieldProblem::HasPath)
+    } else if url.query().is_some() {
+        Err(FieldProblem::HasQuery)
+    } else if url.fragment().is_some() {
+        Err(FieldProblem::HasFragment)
+    } else {
+        Ok(Some(url))
+    }
+}
+
+/// The origin without a trailing slash: `https://example.bitrix24.ru`, with
+/// the port only when it is not 443.
+pub fn encode_https_origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+/// Text of at most `max_chars` characters (not bytes).
+pub fn decode_text(text: &str, max_chars: usize) -> Result<String, FieldProblem> {
+    check_length(text, max_chars).map(|()| text.to_owned())
+}
+
+/// A secret of at most `max_chars` characters; `""` is `None`.
+pub fn decode_secret(text: &str, max_chars: usize) -> Result<Option<Secret>, FieldProblem> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    check_length(text, max_chars).map(|()| Some(Secret::new(text)))
+}
+
+/// One of `allowed`, exactly; `""` is `None` when `optional`, else refused.
+pub fn decode_choice(
+    text: &str,
+    allowed: &'static [&'static str],
+    optional: bool,
+) -> Result<Option<&'static str>, FieldProblem> {
+    if text.is_empty() && optional {
+        return Ok(None);
+    }
+    allowed
+        .iter()
+        .copied()
+        .find(|choice| *choice == text)
+        .map(Some)
+        .ok_or(FieldProblem::NotAChoice { allowed })
+}
+
+fn check_length(text: &str, max_chars: usize) -> Result<(), FieldProblem> {
+    // Bytes bound characters from above, so most values skip the count.
+    if text.len() > max_chars && text.chars().nth(max_chars).is_some() {
+        Err(FieldProblem::TooLong { max: max_chars })
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    #[test]
+    fn booleans_are_y_and_n() {
+        assert_eq!(decode_bool("Y"), Ok(true));
+        assert_eq!(decode_bool("N"), Ok(false));
+        assert_eq!(decode_bool(""), Ok(false));
+        for bad in ["y", "n", "1", "0", "true", " Y", "Y ", "YES"] {
+            assert_eq!(decode_bool(bad), Err(FieldProblem::NotABool), "{bad}");
+        }
+        assert_eq!(encode_bool(true), "Y");
+        assert_eq!(encode_bool(false), "N");
+    }
+
+    #[test]
+    fn integers_are_plain_decimal_in_range() {
+        assert_eq!(decode_integer("1", 1, 65535, true), Ok(Some(1)));
+        assert_eq!(decode_integer("65535", 1, 65535, true), Ok(Some(65535)));
+        assert_eq!(decode_integer("", 1, 65535, true), Ok(None));
+        assert_eq!(decode_integer("-5", -10, 10, false), Ok(Some(-5)));
+        for bad in [
+            "0",
+            "65536",
+            "70000",
+            "+80",
+            " 80",
+            "80 ",
+            "8e3",
+            "-",
+            "0x50",
+            "99999999999999999999",
+        ] {
+            assert!(decode_integer(bad, 1, 65535, true).is_err(), "{bad}");
+        }
+        assert!(decode_integer("", 1, 10, false).is_err());
+        assert_eq!(encode_integer(Some(8000)), "8000");
+        assert_eq!(encode_integer(None), "");
+    }
+
+    #[test]
+    fn hosts_are_domains_or_addresses() {
+        assert_eq!(
+            decode_host("Video.Example.COM"),
+            Ok(Some(Host::Domain("video.example.com".into())))
+        );
+        assert_eq!(
+            decode_host("10.0.0.7"),
+            Ok(Some(Host::Ipv4(Ipv4Addr::new(10, 0, 0, 7))))
+        );
+        assert_eq!(
+            decode_host("[::1]"),
+            Ok(Some(Host::Ipv6(Ipv6Addr::LOCALHOST)))
+        );
+        assert_eq!(
+            decode_host("::1"),
+            Ok(Some(Host::Ipv6(Ipv6Addr::LOCALHOST)))
+        );
+        assert_eq!(decode_host(""), Ok(None));
+        for bad in [
+            "video.example.com:8000",
+            "https://video.example.com",
+            "video example",
+            "a/b",
+            "[::1",
+            "999.1.1.1",
+            " x",
+        ] {
+            assert!(
+                matches!(decode_host(bad), Err(FieldProblem::NotAHost { .. })),
+                "{bad}"
+            );
+        }
+        assert_eq!(encode_host(&Host::Ipv6(Ipv6Addr::LOCALHOST)), "[::1]");
+    }
+
+    #[test]
+    fn origins_refuse_everything_but_scheme_host_and_port() {
+        let ok = decode_https_origin("https://Example.Bitrix24.ru/").unwrap();
+        assert_eq!(
+            ok.as_ref().map(Url::as_str),
+            Some("https://example.bitrix24.ru/")
+        );
+        let no_slash = decode_https_origin("https://example.bitrix24.ru").unwrap();
+        assert_eq!(no_slash, ok);
+        assert_eq!(
+            encode_https_origin(&no_slash.unwrap()),
+            "https://example.bitrix24.ru"
+        );
+        let port = decode_https_origin("https://b24.local:8443")
+            .unwrap()
+            .unwrap();
+        assert_eq!(encode_https_origin(&port), "https://b24.local:8443");
+        let cases = [
+            ("http://example.bitrix24.ru", FieldProblem::NotHttps),
+            ("ftp://example.bitrix24.ru", FieldProblem::NotHttps),
+            (
+                "https://user@example.bitrix24.ru",
+                FieldProblem::HasCredentials,
+            ),
+            (
+                "https://u:p@example.bitrix24.ru",
+                FieldProblem::HasCredentials,
+            ),
+            ("https://example.bitrix24.ru/crm/", FieldProblem::HasPath),
+            ("https://example.bitrix24.ru/?a=1", FieldProblem::HasQuery),
+            ("https://example.bitrix24.ru?", FieldProblem::HasQuery),
+            ("https://example.bitrix24.ru#top", FieldProblem::HasFragment),
+        ];
+        for (text, problem) in cases {
+            assert_eq!(decode_https_origin(text), Err(problem), "{text}");
+        }
+        assert!(matches!(
+            decode_https_origin("example.bitrix24.ru"),
+            Err(FieldProblem::NotAUrl { .. })
+        ));
+        assert_eq!(decode_https_origin(""), Ok(None));
+    }
+
+    #[test]
+    fn text_and_secrets_count_characters() {
+        assert_eq!(decode_text(&"я".repeat(3), 3), Ok("яяя".to_owned()));
+        assert_eq!(
+            decode_text(&"я".repeat(4), 3),
+            Err(FieldProblem::TooLong { max: 3 })
+        );
+        assert_eq!(decode_secret("", 255), Ok(None));
+        assert_eq!(
+            decode_secret(&"x".repeat(256), 255),
+            Err(FieldProblem::TooLong { max: 255 })
+        );
+        assert_eq!(
+            decode_secret("k", 255)
+                .unwrap()
+                .map(|s| s.expose().to_owned()),
+            Some("k".to_owned())
+        );
+    }
+
+    #[test]
+    fn choices_are_exact() {
+        const MODES: &[&str] = &["new", "existing"];
+        assert_eq!(decode_choice("new", MODES, true), Ok(Some("new")));
+        assert_eq!(decode_choice("", MODES, true), Ok(None));
+        assert!(decode_choice("", MODES, false).is_err());
+        assert!(decode_choice("New", MODES, true).is_err());
+    }
+}

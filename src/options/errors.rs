@@ -1,0 +1,376 @@
+//! What can be wrong with an option value: [`FieldProblem`], one
+//! [`FieldError`] per bad option, and [`ValidationErrors`] that carries them
+//! all (rule 19).
+
+use std::fmt;
+
+use crate::ids::{ModuleId, OptionName};
+use crate::secret::MASK;
+
+/// Why one option value was refused, phrased as what is allowed instead.
+///
+/// The Display text completes the sentence `"…" is not allowed; …`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FieldProblem {
+    /// A boolean that is not `Y`, `N` or empty (rule 18).
+    #[error("expected \"Y\" (yes) or \"N\" (no); an empty value reads as \"N\"")]
+    NotABool,
+    /// Not a whole number, or one outside the range.
+    #[error("expected a whole number from {min} to {max}{}", unset_hint(*optional))]
+    NotInRange {
+        /// The smallest allowed value.
+        min: i64,
+        /// The largest allowed value.
+        max: i64,
+        /// Whether an empty value (unset) is allowed too.
+        optional: bool,
+    },
+    /// Not a host name or IP address.
+    #[error(
+        "{reason}; expected a domain name, an IPv4 address or an IPv6 address \
+         (brackets optional), without scheme, port or path"
+    )]
+    NotAHost {
+        /// What the URL parser found wrong.
+        reason: url::ParseError,
+    },
+    /// Not an absolute URL.
+    #[error("{reason}; expected an absolute URL such as https://example.com/")]
+    NotAUrl {
+        /// What the URL parser found wrong.
+        reason: url::ParseError,
+    },
+    /// An origin URL whose scheme is not `https`.
+    #[error(
+        "the scheme is not https; expected an https origin such as https://example.bitrix24.ru"
+    )]
+    NotHttps,
+    /// An origin URL with a user name or password in it.
+    #[error(
+        "the URL holds credentials; expected an https origin such as \
+         https://example.bitrix24.ru, without user name or password"
+    )]
+    HasCredentials,
+    /// An origin URL with a path other than `/`.
+    #[error("the URL has a path; expected an https origin such as https://example.bitrix24.ru")]
+    HasPath,
+    /// An origin URL with a query (`?…`).
+    #[error("the URL has a query; expected an https origin such as https://example.bitrix24.ru")]
+    HasQuery,
+    /// An origin URL with a fragment (`#…`).
+    #[error(
+        "the URL has a fragment; expected an https origin such as https://example.bitrix24.ru"
+    )]
+    HasFragment,
+    /// Text longer than allowed.
+    #[error("expected at most {max} characters")]
+    TooLong {
+        /// The most characters allowed.
+        max: usize,
+    },
+    /// A value outside a fixed list.
+    #[error("expected one of: {}", allowed.join(", "))]
+    NotAChoice {
+        /// The allowed values.
+        allowed: &'static [&'static str],
+    },
+    /// An empty value where one is required.
+    #[error("expected a value; this option cannot be empty")]
+    Required,
+    /// Empty, although another option that needs it is set.
+    #[error("expected a value, because {other} is set")]
+    RequiredBecause {
+        /// The option that needs this one.
+        other: OptionName,
+    },
+    /// Set, although the option it belongs with is empty.
+    #[error("expected no value, because {other} is empty")]
+    EmptyBecause {
+        /// The option this one belongs with.
+        other: OptionName,
+    },
+    /// A name the module's schema does not list.
+    #[error("the module has no option of this name")]
+    UnknownOption,
+    /// The schema lists the name twice.
+    #[error("the schema lists this option more than once")]
+    DuplicateOption,
+    /// The module's code reads an option as another kind than its schema
+    /// declares: a bug in the module, reported instead of a panic.
+    #[error("the schema declares a {declared} but the module reads it as a {read_as}")]
+    KindMismatch {
+        /// The kind in the schema.
+        declared: &'static str,
+        /// The kind the code asked for.
+        read_as: &'static str,
+    },
+    /// A module's own rule, for checks the kinds cannot express.
+    #[error("expected {expected}")]
+    Custom {
+        /// What is allowed, completing "expected …".
+        expected: String,
+    },
+}
+
+fn unset_hint(optional: bool) -> &'static str {
+    if optional {
+        ", or empty for unset"
+    } else {
+        ""
+    }
+}
+
+/// The most characters of a refused value that an error keeps.
+const SHOWN_CHARS: usize = 64;
+
+/// One refused option: the module, the option's name, the value (masked for
+/// secrets, cut to 64 characters) and what is allowed.
+///
+/// Display: `{module} option {name}: "{value}" is not allowed; {problem}`,
+/// the value escaped like a Rust string.
+///
+/// ```
+/// use module_settings::options::{FieldError, FieldProblem};
+/// use module_settings::{ModuleId, OptionName};
+///
+/// let err = FieldError::new(
+///     ModuleId::from_static("videoport"),
+///     OptionName::from_static("ServerPort"),
+///     "70000",
+///     false,
+///     FieldProblem::NotInRange { min: 1, max: 65535, optional: true },
+/// );
+/// assert_eq!(
+///     err.to_string(),
+///     "videoport option ServerPort: \"70000\" is not allowed; \
+///      expected a whole number from 1 to 65535, or empty for unset"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{module} option {option}: \"{}\" is not allowed; {problem}", value.escape_debug())]
+pub struct FieldError {
+    module: ModuleId,
+    option: OptionName,
+    value: String,
+    problem: FieldProblem,
+}
+
+impl FieldError {
+    /// An error about `value` of `option`. When `secret` is true the value is
+    /// replaced by the mask `******` before it is stored anywhere.
+    pub fn new(
+        module: ModuleId,
+        option: OptionName,
+        value: &str,
+        secret: bool,
+        problem: FieldProblem,
+    ) -> Self {
+        let value = if secret { MASK.to_owned() } else { cut(value) };
+        FieldError {
+            module,
+            option,
+            value,
+            problem,
+        }
+    }
+
+    /// The module the option belongs to.
+    pub fn module(&self) -> ModuleId {
+        self.module
+    }
+
+    /// The option's stored name.
+    pub fn option(&self) -> &OptionName {
+        &self.option
+    }
+
+    /// The refused value as shown: masked for secrets, cut to 64 characters
+    /// (a cut value ends in `…`).
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// What is wrong and what is allowed.
+    pub fn problem(&self) -> &FieldProblem {
+        &self.problem
+    }
+}
+
+fn cut(value: &str) -> String {
+    let mut out: String = value.chars().take(SHOWN_CHARS).collect();
+    if value.chars().nth(SHOWN_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// Every problem found in one go (rule 19): at most one [`FieldError`] per
+/// option, in the order of the module's schema.
+///
+/// Display: one line per field error (see [`FieldError`]), separated by
+/// `\n`, no trailing newline.
+///
+/// ```
+/// use module_settings::modules::VideoPort;
+/// use module_settings::options::{ModuleOptions, RawOptions};
+/// use module_settings::OptionName;
+///
+/// let mut raw = RawOptions::new();
+/// raw.insert(OptionName::from_static("ServerPort"), "70000".into());
+/// raw.insert(OptionName::from_static("window_chat"), "yes".into());
+/// let errors = VideoPort::decode(&raw).unwrap_err();
+/// assert_eq!(errors.len(), 2);
+/// assert_eq!(
+///     errors.to_string(),
+///     "videoport option ServerPort: \"70000\" is not allowed; expected a whole number from 1 to 65535, or empty for unset\n\
+///      videoport option window_chat: \"yes\" is not allowed; expected \"Y\" (yes) or \"N\" (no); an empty value reads as \"N\""
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ValidationErrors {
+    errors: Vec<FieldError>,
+}
+
+impl ValidationErrors {
+    /// No errors yet.
+    pub fn new() -> Self {
+        ValidationErrors::default()
+    }
+
+    /// Adds an error, unless the same option already has one: one error per
+    /// bad field.
+    pub fn push(&mut self, error: FieldError) {
+        if !self.has(error.option().as_str()) {
+            self.errors.push(error);
+        }
+    }
+
+    /// Whether `option` has an error.
+    pub fn has(&self, option: &str) -> bool {
+        self.field(option).is_some()
+    }
+
+    /// The error of `option`, if any.
+    pub fn field(&self, option: &str) -> Option<&FieldError> {
+        self.errors.iter().find(|e| e.option() == option)
+    }
+
+    /// How many options are bad.
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
+    /// Whether nothing is wrong.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The errors, in schema order.
+    pub fn iter(&self) -> std::slice::Iter<'_, FieldError> {
+        self.errors.iter()
+    }
+
+    /// `Ok(value)` when nothing is wrong, else `Err(self)`.
+    pub fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.errors.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            fmt::Display::fmt(error, f)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+impl IntoIterator for ValidationErrors {
+    type Item = FieldError;
+    type IntoIter = std::vec::IntoIter<FieldError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.errors.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a ValidationErrors {
+    type Item = &'a FieldError;
+    type IntoIter = std::slice::Iter<'a, FieldError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.errors.iter()
+    }
+}
+
+impl From<FieldError> for ValidationErrors {
+    fn from(error: FieldError) -> Self {
+        ValidationErrors {
+            errors: vec![error],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(option: &'static str, value: &str, secret: bool) -> FieldError {
+        FieldError::new(
+            ModuleId::from_static("m"),
+            OptionName::from_static(option),
+            value,
+            secret,
+            FieldProblem::Required,
+        )
+    }
+
+    #[test]
+    fn secrets_are_masked_before_they_are_stored() {
+        let e = err("SecretCode", "hunter2", true);
+        assert_eq!(e.value(), MASK);
+        assert!(!format!("{e} {e:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn long_values_are_cut_and_escaped() {
+        let e = err("x", &"a\"".repeat(100), false);
+        assert_eq!(e.value().chars().count(), SHOWN_CHARS + 1);
+        assert!(e.value().ends_with('…'));
+        assert!(e.to_string().contains(r#"a\"a\""#));
+    }
+
+    #[test]
+    fn one_error_per_field() {
+        let mut all = ValidationErrors::new();
+        all.push(err("a", "1", false));
+        all.push(err("a", "2", false));
+        all.push(err("b", "3", false));
+        assert_eq!(all.len(), 2);
+        assert_eq!(all.field("a").map(FieldError::value), Some("1"));
+        assert_eq!(all.to_string().lines().count(), 2);
+        assert!(ValidationErrors::new().into_result(()).is_ok());
+    }
+
+    #[test]
+    fn problems_say_what_is_allowed() {
+        let choice = FieldProblem::NotAChoice {
+            allowed: &["new", "existing"],
+        };
+        assert_eq!(choice.to_string(), "expected one of: new, existing");
+        let range = FieldProblem::NotInRange {
+            min: 1,
+            max: 10,
+            optional: false,
+        };
+        assert_eq!(range.to_string(), "expected a whole number from 1 to 10");
+    }
+}

@@ -1,0 +1,132 @@
+//! [`OptionKind`]: what sort of value an option holds, with its limits.
+
+use serde::Serialize;
+
+use super::codec;
+use super::errors::FieldProblem;
+use super::value::Value;
+
+/// What sort of value an option holds and its limits — what an admin page
+/// needs to draw the right control and what the codec checks.
+///
+/// Serialized with a `type` tag: `{"type":"integer","min":1,"max":65535,"optional":true}`.
+///
+/// ```
+/// use module_settings::options::{OptionKind, Value};
+/// let port = OptionKind::Integer { min: 1, max: 65535, optional: true };
+/// assert_eq!(port.decode("8000"), Ok(Value::Integer(Some(8000))));
+/// assert!(port.decode("0").is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum OptionKind {
+    /// A checkbox stored as `Y`/`N` (`""` reads as `N`).
+    Bool,
+    /// A whole number in `min..=max`.
+    Integer {
+        /// The smallest allowed value.
+        min: i64,
+        /// The largest allowed value.
+        max: i64,
+        /// Whether `""` (unset) is allowed.
+        optional: bool,
+    },
+    /// A domain, IPv4 or IPv6 address; `""` is unset.
+    Host,
+    /// An absolute URL; `""` is unset.
+    Url,
+    /// An `https` origin (scheme, host, port only); `""` is unset.
+    HttpsOrigin,
+    /// Free text of at most `max_chars` characters.
+    Text {
+        /// The most characters allowed.
+        max_chars: usize,
+    },
+    /// A [`Secret`](crate::secret::Secret) of at most `max_chars` characters;
+    /// `""` is unset. Never shown: admin pages say only whether it is set.
+    Secret {
+        /// The most characters allowed.
+        max_chars: usize,
+    },
+    /// One value from a fixed list.
+    Choice {
+        /// The allowed values.
+        allowed: &'static [&'static str],
+        /// Whether `""` (unset) is allowed.
+        optional: bool,
+    },
+}
+
+impl OptionKind {
+    /// Decodes stored text into a value of this kind.
+    pub fn decode(&self, text: &str) -> Result<Value, FieldProblem> {
+        Ok(match *self {
+            OptionKind::Bool => Value::Bool(codec::decode_bool(text)?),
+            OptionKind::Integer { min, max, optional } => {
+                Value::Integer(codec::decode_integer(text, min, max, optional)?)
+            }
+            OptionKind::Host => Value::Host(codec::decode_host(text)?),
+            OptionKind::Url => Value::Url(codec::decode_url(text)?),
+            OptionKind::HttpsOrigin => Value::Url(codec::decode_https_origin(text)?),
+            OptionKind::Text { max_chars } => Value::Text(codec::decode_text(text, max_chars)?),
+            OptionKind::Secret { max_chars } => {
+                Value::Secret(codec::decode_secret(text, max_chars)?)
+            }
+            OptionKind::Choice { allowed, optional } => {
+                Value::Choice(codec::decode_choice(text, allowed, optional)?)
+            }
+        })
+    }
+
+    /// Whether values of this kind must be masked.
+    pub const fn is_secret(&self) -> bool {
+        matches!(self, OptionKind::Secret { .. })
+    }
+
+    /// A short name for messages: `bool`, `integer`, `host`, `url`,
+    /// `https origin`, `text`, `secret`, `choice`.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            OptionKind::Bool => "bool",
+            OptionKind::Integer { .. } => "integer",
+            OptionKind::Host => "host",
+            OptionKind::Url => "url",
+            OptionKind::HttpsOrigin => "https origin",
+            OptionKind::Text { .. } => "text",
+            OptionKind::Secret { .. } => "secret",
+            OptionKind::Choice { .. } => "choice",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_with_a_type_tag() {
+        let kind = OptionKind::Choice {
+            allowed: &["new", "existing"],
+            optional: true,
+        };
+        assert_eq!(
+            serde_json::to_string(&kind).unwrap(),
+            r#"{"type":"choice","allowed":["new","existing"],"optional":true}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&OptionKind::HttpsOrigin).unwrap(),
+            r#"{"type":"https_origin"}"#
+        );
+    }
+
+    #[test]
+    fn origin_and_url_decode_to_urls() {
+        assert!(matches!(
+            OptionKind::HttpsOrigin.decode("https://a.example"),
+            Ok(Value::Url(Some(_)))
+        ));
+        assert!(OptionKind::HttpsOrigin.decode("http://a.example").is_err());
+        assert!(OptionKind::Url.decode("http://a.example/x?y").is_ok());
+    }
+}

@@ -1,0 +1,95 @@
+//! Typed module options: schema, codec, validation and scope merging
+//! (ARCHITECTURE rules 17–20).
+//!
+//! This layer is pure — no I/O, no clocks, no globals — and knows nothing of
+//! storage. It works on the raw records of one scope ([`RawOptions`], option
+//! name → stored text, as in Bitrix's `b_option`) and produces writes as an
+//! [`OptionsPatch`] for a store to commit in one batch.
+//!
+//! - A module's settings are a struct implementing [`ModuleOptions`]; its
+//!   options are described by [`OptionSpec`]s, gathered in a
+//!   [`ModuleSchema`] that admin pages and generic code use without knowing
+//!   the type.
+//! - Stored text goes through the [`codec`]: booleans `Y`/`N`, numbers with
+//!   ranges, hosts, URLs, text, secrets. Every decoder is total.
+//! - Decoding reports every bad field at once as [`ValidationErrors`]
+//!   (rule 19); secrets are masked in every error.
+//! - [`ScopeLayers`] merges defaults, common and site records (rule 17) and
+//!   plans minimal saves.
+//!
+//! # Public types
+//!
+//! - [`ModuleOptions`] — the trait tying a struct to its module's options.
+//! - [`ModuleSchema`] — a module's options and Access tab levels as data.
+//! - [`OptionSpec`] — one option: name, kind, default, labels, view/edit levels.
+//! - [`OptionKind`] — what sort of value an option holds, with its limits.
+//! - [`Decoder`] / [`Encoder`] — typed reads and writes of raw records.
+//! - [`Value`] — a decoded value for generic code; [`ShownValue`] and
+//!   [`ShownOption`] — the secret-free form for display.
+//! - [`FieldProblem`] — why a value was refused; [`FieldError`] — one bad
+//!   option; [`ValidationErrors`] — all of them.
+//! - [`ScopeLayers`] — defaults, common and site records seen from one
+//!   scope; [`Merged`] — effective records with their [`Source`].
+//! - [`RawOptions`] / [`OptionsPatch`] — stored records of one scope, and a
+//!   change to them.
+//!
+//! # Examples
+//!
+//! ```
+//! use module_settings::modules::{VideoPort, Windows};
+//! use module_settings::options::{plan_save, ModuleOptions, ModuleSchema, RawOptions, ScopeLayers};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let defaults = ModuleSchema::of::<VideoPort>().defaults();
+//! let common = RawOptions::new(); // nothing stored yet
+//!
+//! let layers = ScopeLayers::common(&defaults, &common);
+//! let mut video: VideoPort = layers.decode()?;
+//! assert_eq!(video, VideoPort::default());
+//!
+//! video.server_host = Some(url::Host::parse("video.example.com")?);
+//! video.windows.insert(Windows::CHAT);
+//! let patch = plan_save(&layers, &video)?;
+//! // Only what differs from the defaults is written.
+//! assert_eq!(patch.len(), 2);
+//! assert_eq!(patch["window_chat"].as_deref(), Some("Y"));
+//! # Ok(()) }
+//! ```
+
+pub mod codec;
+mod decoder;
+mod encoder;
+mod errors;
+mod kind;
+mod schema;
+mod scope_merge;
+mod spec;
+mod traits;
+mod value;
+
+use std::collections::BTreeMap;
+
+use crate::ids::OptionName;
+
+pub use decoder::Decoder;
+pub use encoder::Encoder;
+pub use errors::{FieldError, FieldProblem, ValidationErrors};
+pub use kind::OptionKind;
+pub use schema::ModuleSchema;
+pub use scope_merge::{
+    apply_patch, plan_save, plan_save_raw, reset_patch, Merged, ScopeLayers, Source,
+};
+pub use spec::OptionSpec;
+pub use traits::ModuleOptions;
+pub use value::{ShownOption, ShownValue, Value};
+
+/// The stored records of one module in one scope: option name → text.
+///
+/// This is the storage form: a secret is in it as plain text, because the
+/// store has to keep it. Do not log it; show values through
+/// [`ModuleSchema::show`].
+pub type RawOptions = BTreeMap<OptionName, String>;
+
+/// A change to one scope's records: `Some(text)` sets an option, `None`
+/// deletes it from that scope (so it inherits again).
+pub type OptionsPatch = BTreeMap<OptionName, Option<String>>;

@@ -1,0 +1,199 @@
+//! [`ModuleSchema`]: a module's settings page and Access tab as data,
+//! usable without knowing the module's Rust type.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::errors::{FieldError, FieldProblem, ValidationErrors};
+use super::spec::OptionSpec;
+use super::traits::ModuleOptions;
+use super::value::{ShownOption, Value};
+use super::RawOptions;
+use crate::access::ModuleLevels;
+use crate::ids::ModuleId;
+use crate::label::Label;
+
+/// Everything an admin page needs to draw a module's settings and Access
+/// tab: the module, the module whose rights guard it, a title, every
+/// option's [`OptionSpec`], and the accepted access levels with labels.
+///
+/// It is `Copy` and `'static`, so a facade can keep schemas of many modules
+/// in one list and check or show raw records of any of them.
+///
+/// Serialized as `{"module", "guard", "title", "options", "access_levels"}`.
+/// It holds no values, so no secret can reach it.
+///
+/// ```
+/// use module_settings::modules::VideoPort;
+/// use module_settings::options::{ModuleSchema, RawOptions};
+/// use module_settings::ModuleId;
+///
+/// let schema = ModuleSchema::of::<VideoPort>();
+/// assert_eq!(schema.module(), ModuleId::from_static("videoport"));
+/// assert_eq!(schema.guard(), ModuleId::from_static("video"));
+/// assert_eq!(schema.options().len(), 10);
+/// let shown = schema.show(&RawOptions::new())?;
+/// assert_eq!(shown[0].name.as_str(), "ServerHost");
+/// # Ok::<(), module_settings::options::ValidationErrors>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ModuleSchema {
+    module: ModuleId,
+    guard: ModuleId,
+    title: Label,
+    options: &'static [OptionSpec],
+    access_levels: ModuleLevels,
+}
+
+impl ModuleSchema {
+    /// A schema from its parts, for modules without a Rust type.
+    pub const fn new(
+        module: ModuleId,
+        guard: ModuleId,
+        title: Label,
+        options: &'static [OptionSpec],
+        access_levels: ModuleLevels,
+    ) -> Self {
+        ModuleSchema {
+            module,
+            guard,
+            title,
+            options,
+            access_levels,
+        }
+    }
+
+    /// The schema of a typed module.
+    pub const fn of<T: ModuleOptions>() -> Self {
+        ModuleSchema::new(T::MODULE, T::GUARD, T::TITLE, T::OPTIONS, T::LEVELS)
+    }
+
+    /// The module the options are stored under.
+    pub const fn module(&self) -> ModuleId {
+        self.module
+    }
+
+    /// The module whose access rights guard these options.
+    pub const fn guard(&self) -> ModuleId {
+        self.guard
+    }
+
+    /// The settings page's title.
+    pub const fn title(&self) -> Label {
+        self.title
+    }
+
+    /// The options, in page order.
+    pub const fn options(&self) -> &'static [OptionSpec] {
+        self.options
+    }
+
+    /// The Access tab's levels with labels (of the guarding module).
+    pub const fn levels(&self) -> ModuleLevels {
+        self.access_levels
+    }
+
+    /// The option stored under `name`.
+    pub fn option(&self, name: &str) -> Option<&'static OptionSpec> {
+        let options: &'static [OptionSpec] = self.options;
+        options.iter().find(|spec| spec.name() == name)
+    }
+
+    /// Every option's default as raw records: the bottom layer of scope
+    /// merging (rule 17).
+    pub fn defaults(&self) -> RawOptions {
+        self.options
+            .iter()
+            .map(|spec| (spec.name().clone(), spec.default_value().to_owned()))
+            .collect()
+    }
+
+    /// Decodes every option of the schema from `raw` (a missing option takes
+    /// its default), collecting every problem (rule 19). Names the schema
+    /// does not list are ignored: stores keep other records beside options.
+    pub fn decode_all(
+        &self,
+        raw: &RawOptions,
+    ) -> Result<Vec<(&'static OptionSpec, Value)>, ValidationErrors> {
+        let options: &'static [OptionSpec] = self.options;
+        let mut errors = ValidationErrors::new();
+        let mut values = Vec::with_capacity(options.len());
+        for spec in options {
+            let text = raw
+                .get(spec.name())
+                .map_or(spec.default_value(), String::as_str);
+            match spec.kind().decode(text) {
+                Ok(value) => values.push((spec, value)),
+                Err(problem) => errors.push(self.error(spec, text, problem)),
+            }
+        }
+        errors.into_result(values)
+    }
+
+    /// Checks `raw` against every option's kind, reporting every bad field.
+    pub fn check(&self, raw: &RawOptions) -> Result<(), ValidationErrors> {
+        self.decode_all(raw).map(|_| ())
+    }
+
+    /// Checks a submitted form: like [`check`](Self::check), and a name the
+    /// schema does not list is an error too.
+    pub fn check_submitted(&self, submitted: &RawOptions) -> Result<(), ValidationErrors> {
+        let mut errors = match self.check(submitted) {
+            Ok(()) => ValidationErrors::new(),
+            Err(errors) => errors,
+        };
+        for (name, text) in submitted {
+            if self.option(name.as_str()).is_none() {
+                errors.push(FieldError::new(
+                    self.module,
+                    name.clone(),
+                    text,
+                    false,
+                    FieldProblem::UnknownOption,
+                ));
+            }
+        }
+        errors.into_result(())
+    }
+
+    /// The effective raw records decoded for display: every option in
+    /// schema order, secrets only as set or not set.
+    pub fn show(&self, raw: &RawOptions) -> Result<Vec<ShownOption>, ValidationErrors> {
+        Ok(self
+            .decode_all(raw)?
+            .into_iter()
+            .map(|(spec, value)| ShownOption {
+                name: spec.name().clone(),
+                value: value.shown(),
+            })
+            .collect())
+    }
+
+    /// Checks the schema itself: every default decodes, and no name appears
+    /// twice. A module's tests should call it.
+    pub fn self_check(&self) -> Result<(), ValidationErrors> {
+        let mut errors = match self.check(&self.defaults()) {
+            Ok(()) => ValidationErrors::new(),
+            Err(errors) => errors,
+        };
+        let mut seen = BTreeSet::new();
+        for spec in self.options {
+            if !seen.insert(spec.name()) {
+                errors.push(self.error(spec, spec.default_value(), FieldProblem::DuplicateOption));
+            }
+        }
+        errors.into_result(())
+    }
+
+    /// An error about `text` of `spec`, masked if the option is a secret.
+    pub fn error(&self, spec: &OptionSpec, text: &str, problem: FieldProblem) -> FieldError {
+        FieldError::new(
+            self.module,
+            spec.name().clone(),
+            text,
+            spec.kind().is_secret(),
+            problem,
+        )
+    }
+}

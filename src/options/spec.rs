@@ -1,0 +1,180 @@
+//! [`OptionSpec`]: everything known about one option before any value is
+//! read — name, kind, default, labels, and who may see and change it.
+
+use serde::Serialize;
+
+use super::kind::OptionKind;
+use crate::access::AccessLevel;
+use crate::ids::OptionName;
+use crate::label::Label;
+
+/// One option of a module's settings page, built in `const` context.
+///
+/// Defaults: no help text, the default value `""` (unset, or `false` for a
+/// checkbox), viewing needs [`AccessLevel::R`] and editing
+/// [`AccessLevel::W`]. A secret is never shown, so viewing whether it is set
+/// needs W too, and it cannot have a default.
+///
+/// Serialized for admin pages as `{"name", "kind", "default", "label",
+/// "help", "view", "edit"}`; the default is the stored (encoded) text.
+///
+/// ```
+/// use module_settings::options::{OptionKind, OptionSpec};
+/// use module_settings::{AccessLevel, Label};
+///
+/// const MAX_LEN: OptionSpec = OptionSpec::new(
+///     "max_message_len",
+///     OptionKind::Integer { min: 1, max: 10_000, optional: false },
+///     Label::new("Длина сообщения", "Message length"),
+/// )
+/// .with_default("500")
+/// .with_help(Label::new("Не больше 10000 символов", "At most 10000 characters"));
+///
+/// assert_eq!(MAX_LEN.name().as_str(), "max_message_len");
+/// assert_eq!(MAX_LEN.default_value(), "500");
+/// assert_eq!(MAX_LEN.edit(), AccessLevel::W);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OptionSpec {
+    name: OptionName,
+    kind: OptionKind,
+    default: &'static str,
+    label: Label,
+    help: Option<Label>,
+    view: AccessLevel,
+    edit: AccessLevel,
+}
+
+impl OptionSpec {
+    /// An option with a stored name, a kind and a label.
+    ///
+    /// # Panics
+    ///
+    /// If `name` breaks rule 2 (in a `const` item that is a compile error).
+    pub const fn new(name: &'static str, kind: OptionKind, label: Label) -> Self {
+        OptionSpec {
+            name: OptionName::from_static(name),
+            kind,
+            default: "",
+            label,
+            help: None,
+            view: if kind.is_secret() {
+                AccessLevel::W
+            } else {
+                AccessLevel::R
+            },
+            edit: AccessLevel::W,
+        }
+    }
+
+    /// The stored text used when no scope has a value (rule 17).
+    ///
+    /// # Panics
+    ///
+    /// On a secret: secrets have no default (in a `const` item that is a
+    /// compile error). [`ModuleSchema::self_check`](super::ModuleSchema::self_check)
+    /// checks that the default decodes.
+    pub const fn with_default(mut self, default: &'static str) -> Self {
+        if self.kind.is_secret() {
+            panic!("a secret option cannot have a default");
+        }
+        self.default = default;
+        self
+    }
+
+    /// Help text shown under the field.
+    pub const fn with_help(mut self, help: Label) -> Self {
+        self.help = Some(help);
+        self
+    }
+
+    /// The level needed to see the value.
+    pub const fn with_view(mut self, level: AccessLevel) -> Self {
+        self.view = level;
+        self
+    }
+
+    /// The level needed to change the value.
+    pub const fn with_edit(mut self, level: AccessLevel) -> Self {
+        self.edit = level;
+        self
+    }
+
+    /// The stored name.
+    pub const fn name(&self) -> &OptionName {
+        &self.name
+    }
+
+    /// The kind and its limits.
+    pub const fn kind(&self) -> OptionKind {
+        self.kind
+    }
+
+    /// The default as stored text (`""` when unset).
+    pub const fn default_value(&self) -> &'static str {
+        self.default
+    }
+
+    /// The field's label.
+    pub const fn label(&self) -> Label {
+        self.label
+    }
+
+    /// The field's help text, if any.
+    pub const fn help(&self) -> Option<Label> {
+        self.help
+    }
+
+    /// The level needed to see the value.
+    pub const fn view(&self) -> AccessLevel {
+        self.view
+    }
+
+    /// The level needed to change the value.
+    pub const fn edit(&self) -> AccessLevel {
+        self.edit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: OptionSpec = OptionSpec::new(
+        "SecretCode",
+        OptionKind::Secret { max_chars: 255 },
+        Label::new("Секретное слово", "Secret word"),
+    );
+
+    #[test]
+    fn secrets_need_w_to_view() {
+        assert_eq!(SECRET.view(), AccessLevel::W);
+        assert_eq!(SECRET.edit(), AccessLevel::W);
+        assert_eq!(SECRET.default_value(), "");
+    }
+
+    #[test]
+    #[should_panic(expected = "cannot have a default")]
+    fn secrets_have_no_default() {
+        let _ = SECRET.with_default("x");
+    }
+
+    #[test]
+    fn serializes_for_admin_pages() {
+        let spec = OptionSpec::new("window_chat", OptionKind::Bool, Label::new("чат", "chat"))
+            .with_default("N");
+        let json = serde_json::to_value(&spec).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "name": "window_chat",
+                "kind": {"type": "bool"},
+                "default": "N",
+                "label": {"ru": "чат", "en": "chat"},
+                "help": null,
+                "view": "R",
+                "edit": "W",
+            })
+        );
+    }
+}

@@ -9,10 +9,11 @@ use super::errors::{FieldError, FieldProblem, ValidationErrors};
 use super::spec::OptionSpec;
 use super::traits::ModuleOptions;
 use super::value::{ShownOption, Value};
-use super::RawOptions;
+use super::{OptionsPatch, RawOptions};
 use crate::access::ModuleLevels;
-use crate::ids::ModuleId;
+use crate::ids::{ModuleId, OptionName};
 use crate::label::Label;
+use crate::secret::MASK;
 
 /// Everything an admin page needs to draw a module's settings and Access
 /// tab: the module, the module whose rights guard it, a title, every
@@ -168,6 +169,37 @@ impl ModuleSchema {
                 value: value.shown(),
             })
             .collect())
+    }
+
+    /// A copy of raw records safe to log, put in an event or an audit
+    /// record: every non-empty secret is replaced by the mask `******`.
+    pub fn redacted(&self, raw: &RawOptions) -> RawOptions {
+        raw.iter()
+            .map(|(name, text)| (name.clone(), self.redact(name, text)))
+            .collect()
+    }
+
+    /// Like [`redacted`](Self::redacted), for a patch: a secret being set
+    /// shows as `Some("******")`, a deletion stays `None`.
+    pub fn redacted_patch(&self, patch: &OptionsPatch) -> OptionsPatch {
+        patch
+            .iter()
+            .map(|(name, change)| {
+                let change = change.as_deref().map(|text| self.redact(name, text));
+                (name.clone(), change)
+            })
+            .collect()
+    }
+
+    fn redact(&self, name: &OptionName, text: &str) -> String {
+        let secret = self
+            .option(name.as_str())
+            .is_some_and(|spec| spec.kind().is_secret());
+        if secret && !text.is_empty() {
+            MASK.to_owned()
+        } else {
+            text.to_owned()
+        }
     }
 
     /// Checks the schema itself: every default decodes, and no name appears

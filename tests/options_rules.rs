@@ -204,10 +204,12 @@ fn rule_20_a_save_is_one_patch_with_every_change_or_nothing() {
     let common = RawOptions::new();
     let layers = ScopeLayers::common(&defaults, &common);
 
-    let mut good = VideoPort::default();
-    good.server_host = Some(url::Host::parse("video.example.com").unwrap());
-    good.server_port = NonZeroU16::new(8000);
-    good.windows = Windows::empty();
+    let good = VideoPort {
+        server_host: Some(url::Host::parse("video.example.com").unwrap()),
+        server_port: NonZeroU16::new(8000),
+        windows: Windows::empty(),
+        ..VideoPort::default()
+    };
     let patch = plan_save(&layers, &good).unwrap();
     let changed: Vec<&str> = patch.keys().map(OptionName::as_str).collect();
     assert_eq!(
@@ -322,6 +324,21 @@ fn rule_23_serializing_a_secret_needs_an_explicit_opt_in() {
     };
     let json = serde_json::to_string(&export).unwrap();
     assert_eq!(json, format!(r#"{{"secret":"{PLAINTEXT}"}}"#));
+}
+
+#[test]
+fn rule_23_secret_is_not_in_debug_of_the_options_helpers() {
+    use module_settings::options::{Decoder, Encoder};
+    let stored = video_with_secret().encode();
+    let defaults = video_defaults();
+    let layers = ScopeLayers::common(&defaults, &stored);
+    assert_hidden("ScopeLayers", &format!("{layers:?}"));
+    assert_hidden("Merged", &format!("{:?}", layers.effective()));
+    let decoder = Decoder::new(VideoPort::MODULE, &stored);
+    assert_hidden("Decoder", &format!("{decoder:?}"));
+    let mut encoder = Encoder::new();
+    encoder.secret(&VideoPort::SECRET_CODE, Some(&Secret::new(PLAINTEXT)));
+    assert_hidden("Encoder", &format!("{encoder:?}"));
 }
 
 // ---- shape of the schema export ----

@@ -42,11 +42,21 @@ use crate::secret::Secret;
 /// let errors = d.finish((port, tls)).unwrap_err();
 /// assert_eq!(errors.len(), 2);
 /// ```
-#[derive(Debug)]
 pub struct Decoder<'a> {
     module: ModuleId,
     raw: &'a RawOptions,
     errors: ValidationErrors,
+}
+
+/// Shows the module and the errors so far, never the records: they may
+/// hold a secret.
+impl std::fmt::Debug for Decoder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoder")
+            .field("module", &self.module)
+            .field("errors", &self.errors)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> Decoder<'a> {

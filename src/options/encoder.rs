@@ -26,9 +26,19 @@ use crate::secret::Secret;
 /// e.bool(&TLS, true);
 /// assert_eq!(e.finish().get("tls").map(String::as_str), Some("Y"));
 /// ```
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Encoder {
     raw: RawOptions,
+}
+
+/// Shows the option names written so far, never the values: one may be a
+/// secret.
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoder")
+            .field("options", &self.raw.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Encoder {

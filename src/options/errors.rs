@@ -206,7 +206,9 @@ fn cut(value: &str) -> String {
 }
 
 /// Every problem found in one go (rule 19): at most one [`FieldError`] per
-/// option, in the order of the module's schema.
+/// option, in the order found (schema order for
+/// [`ModuleSchema::check`](super::ModuleSchema::check), the order a module
+/// reads its fields for `decode`).
 ///
 /// Display: one line per field error (see [`FieldError`]), separated by
 /// `\n`, no trailing newline.

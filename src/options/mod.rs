@@ -86,8 +86,10 @@ pub use value::{ShownOption, ShownValue, Value};
 /// The stored records of one module in one scope: option name → text.
 ///
 /// This is the storage form: a secret is in it as plain text, because the
-/// store has to keep it. Do not log it; show values through
-/// [`ModuleSchema::show`].
+/// store has to keep it. Do not log it: show values through
+/// [`ModuleSchema::show`], and mask records or patches for logs, events and
+/// audit records with [`ModuleSchema::redacted`] and
+/// [`ModuleSchema::redacted_patch`].
 pub type RawOptions = BTreeMap<OptionName, String>;
 
 /// A change to one scope's records: `Some(text)` sets an option, `None`

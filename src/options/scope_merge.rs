@@ -18,6 +18,7 @@
 //! this module drops the redundant ones.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::Serialize;
 
@@ -55,11 +56,24 @@ pub enum Source {
 /// assert_eq!(merged.value("ServerHost"), Some("video.example.com"));
 /// assert_eq!(merged.source("ServerHost"), Some(Source::Common));
 /// ```
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct ScopeLayers<'a> {
     defaults: &'a RawOptions,
     common: &'a RawOptions,
     site: Option<&'a RawOptions>,
+}
+
+/// Shows which option names each layer holds, never the values: they may
+/// hold a secret.
+impl fmt::Debug for ScopeLayers<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = |layer: &RawOptions| layer.keys().cloned().collect::<Vec<_>>();
+        f.debug_struct("ScopeLayers")
+            .field("defaults", &names(self.defaults))
+            .field("common", &names(self.common))
+            .field("site", &self.site.map(names))
+            .finish()
+    }
 }
 
 impl<'a> ScopeLayers<'a> {
@@ -139,11 +153,18 @@ impl<'a> ScopeLayers<'a> {
 /// Effective raw records of one scope, each with its [`Source`].
 ///
 /// Holds stored text, secrets included, like [`RawOptions`]: use
-/// [`ModuleSchema::show`] to display it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// [`ModuleSchema::show`] to display it. `Debug` shows each option's source
+/// only, never its value.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Merged {
     values: RawOptions,
     sources: BTreeMap<OptionName, Source>,
+}
+
+impl fmt::Debug for Merged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(&self.sources).finish()
+    }
 }
 
 impl Merged {

@@ -27,9 +27,10 @@ use crate::label::Label;
 /// - `decode(&encode(v)) == Ok(v)` for every valid `v`, and
 ///   `encode(&Default::default())` equals
 ///   [`ModuleSchema::defaults`] of the module.
-/// - `validate` finds every problem of a value built in code (the default
-///   checks its encoded form against the schema; override it to add rules
-///   across fields, keeping the one-error-per-field rule).
+/// - `validate` finds every problem of a value built in code. The default
+///   decodes the value's encoded form, so every check `decode` makes —
+///   the kinds' limits and the module's own rules across fields — applies
+///   to built values too.
 ///
 /// # Examples
 ///
@@ -96,7 +97,7 @@ pub trait ModuleOptions: Default + Send + Sync + Sized + 'static {
 
     /// Every problem with the value, at once.
     fn validate(&self) -> Result<(), ValidationErrors> {
-        ModuleSchema::of::<Self>().check(&self.encode())
+        Self::decode(&self.encode()).map(drop)
     }
 
     /// The module's schema; the same as [`ModuleSchema::of`].

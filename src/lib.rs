@@ -4,10 +4,18 @@
 pub mod access;
 pub mod ids;
 mod label;
+pub mod store;
 
 pub use access::{AccessError, AccessLevel, AccessLevels, LevelInfo, ModuleLevels};
 pub use ids::{GroupId, IdError, ModuleId, OptionName, Scope, SiteId};
 pub use label::Label;
+#[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+pub use store::FileStore;
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use store::SqliteStore;
+pub use store::{Change, MemoryStore, ModuleRecords, Revision, Snapshot, Store, StoreError};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -59,9 +59,9 @@ pub enum StoreError {
         /// Where the bad data is: a table and column with the row, or a file
         /// and the path inside it.
         record: String,
-        /// The offending stored text, escaped and cut to 64 characters. Never
-        /// an option's value (which may be a secret); for those the store
-        /// describes the value instead.
+        /// What was found: the offending stored text in quotes, escaped and
+        /// cut to 64 characters, or a description (`a JSON number`) where
+        /// the text must not be shown — an option's value may be a secret.
         value: String,
         /// What is wrong and what is allowed.
         reason: String,
@@ -92,8 +92,8 @@ pub enum StoreError {
 const SHOWN_CHARS: usize = 64;
 
 impl StoreError {
-    /// A [`Corrupt`](Self::Corrupt) error about `module`, with `value`
-    /// escaped and cut to 64 characters.
+    /// A [`Corrupt`](Self::Corrupt) error about `module`: `value` is the
+    /// stored text, shown in quotes, escaped and cut to 64 characters.
     pub fn corrupt(
         module: Option<ModuleId>,
         record: impl Into<String>,
@@ -103,7 +103,23 @@ impl StoreError {
         StoreError::Corrupt {
             module,
             record: record.into(),
-            value: shown(value),
+            value: format!("\"{}\"", shown(value)),
+            reason: reason.into(),
+        }
+    }
+
+    /// A [`Corrupt`](Self::Corrupt) error whose stored value is described
+    /// rather than shown (`a JSON number`, `a BLOB of 12 bytes`).
+    pub fn corrupt_described(
+        module: Option<ModuleId>,
+        record: impl Into<String>,
+        description: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        StoreError::Corrupt {
+            module,
+            record: record.into(),
+            value: description.into(),
             reason: reason.into(),
         }
     }
@@ -157,7 +173,7 @@ fn shown(value: &str) -> String {
 }
 
 /// The Display form of [`StoreError::Corrupt`]:
-/// `corrupt data for module {module} in {record}: "{value}" {reason}`.
+/// `corrupt stored data[ for module {module}] in {record}: found {value}, but {reason}`.
 struct CorruptText<'a> {
     module: Option<&'a ModuleId>,
     record: &'a str,
@@ -173,7 +189,7 @@ impl fmt::Display for CorruptText<'_> {
         }
         write!(
             f,
-            " in {}: found \"{}\", but {}",
+            " in {}: found {}, but {}",
             self.record, self.value, self.reason
         )
     }
@@ -205,7 +221,22 @@ mod tests {
         let StoreError::Corrupt { value, .. } = StoreError::corrupt(None, "r", &long, "x") else {
             panic!("not corrupt");
         };
-        assert_eq!(value, format!("{}…", "\\n".repeat(64)));
+        assert_eq!(value, format!("\"{}…\"", "\\n".repeat(64)));
+    }
+
+    #[test]
+    fn corrupt_described_shows_the_description_unquoted() {
+        let err = StoreError::corrupt_described(
+            Some(ModuleId::from_static("videoport")),
+            "videoport.json at options.common.SecretCode",
+            "a JSON number",
+            "an option value is a JSON string",
+        );
+        assert_eq!(
+            err.to_string(),
+            "corrupt stored data for module videoport in videoport.json at \
+             options.common.SecretCode: found a JSON number, but an option value is a JSON string"
+        );
     }
 
     #[test]

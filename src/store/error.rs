@@ -103,7 +103,7 @@ impl StoreError {
         StoreError::Corrupt {
             module,
             record: record.into(),
-            value: format!("\"{}\"", shown(value)),
+            value: quoted(value),
             reason: reason.into(),
         }
     }
@@ -159,6 +159,11 @@ impl StoreError {
 #[derive(Debug, thiserror::Error)]
 #[error("module {0} has used up its revision numbers ({max} commits)", max = u64::MAX)]
 pub(crate) struct RevisionsExhausted(pub(crate) ModuleId);
+
+/// `value` in quotes, escaped and cut to 64 characters.
+pub(crate) fn quoted(value: &str) -> String {
+    format!("\"{}\"", shown(value))
+}
 
 fn shown(value: &str) -> String {
     let mut out: String = value

@@ -165,6 +165,7 @@ macro_rules! store_conformance_tests {
             $crate::store_conformance_tests!(@checks $fixture;
                 empty_store,
                 round_trip,
+                changes_apply_in_order,
                 revisions_count_commits,
                 stale_revision_conflicts,
                 removing_absent_is_a_noop,
@@ -398,6 +399,89 @@ pub fn round_trip(store: &dyn Store) {
         Revision::ZERO,
         &ModuleRecords::new(),
         "an untouched module",
+    );
+}
+
+/// Changes in one batch apply in order: the later of two changes to one
+/// record wins, also a removal after a set and a set after a removal.
+pub fn changes_apply_in_order(store: &dyn Store) {
+    let batch = vec![
+        set(Scope::Common, "a", "1"),
+        set(Scope::Common, "a", "2"),
+        set(S1, "b", "x"),
+        Change::RemoveOption {
+            scope: S1,
+            name: name("b"),
+        },
+        Change::RemoveOption {
+            scope: S2,
+            name: name("c"),
+        },
+        set(S2, "c", "back"),
+        grant(Scope::Common, G5, AccessLevel::R),
+        Change::RemoveGrant {
+            scope: Scope::Common,
+            group: G5,
+        },
+        Change::RemoveGrant {
+            scope: S1,
+            group: G6,
+        },
+        grant(S1, G6, AccessLevel::M),
+        grant(S1, G6, AccessLevel::D),
+        Change::SetDefault {
+            scope: Scope::Common,
+            level: AccessLevel::R,
+        },
+        Change::SetDefault {
+            scope: Scope::Common,
+            level: AccessLevel::W,
+        },
+        Change::SetDefault {
+            scope: S1,
+            level: AccessLevel::R,
+        },
+        Change::RemoveDefault { scope: S1 },
+    ];
+    let revision = ok(store.commit(&VIDEO, Revision::ZERO, &batch), "commit");
+    let records = ok(store.load(&VIDEO), "load").records;
+    assert_eq!(
+        records.option(Scope::Common, "a"),
+        Some("2"),
+        "the later value wins"
+    );
+    assert_eq!(records.option(S1, "b"), None, "a removal after a set wins");
+    assert_eq!(
+        records.option(S2, "c"),
+        Some("back"),
+        "a set after a removal wins"
+    );
+    assert_eq!(
+        records.grant(Scope::Common, G5),
+        None,
+        "a grant removed after it was set"
+    );
+    assert_eq!(
+        records.grant(S1, G6),
+        Some(AccessLevel::D),
+        "the later grant wins"
+    );
+    assert_eq!(
+        records.default_level(Scope::Common),
+        Some(AccessLevel::W),
+        "the later default wins"
+    );
+    assert_eq!(
+        records.default_level(S1),
+        None,
+        "a default removed after it was set"
+    );
+    assert_state(
+        store,
+        &VIDEO,
+        revision,
+        &model(&ModuleRecords::new(), &batch),
+        "in order",
     );
 }
 

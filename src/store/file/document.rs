@@ -545,4 +545,74 @@ mod tests {
         assert!(!shown.contains("12345678"), "{shown}");
         assert!(reason.contains("a JSON string"), "{reason}");
     }
+
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn only_corrupt(result: Result<Snapshot, StoreError>) -> Result<(), TestCaseError> {
+            match result {
+                Ok(_) => Ok(()),
+                Err(StoreError::Corrupt { module, .. }) => {
+                    prop_assert_eq!(module, Some(VIDEO));
+                    Ok(())
+                }
+                Err(other) => Err(TestCaseError::fail(format!("not Corrupt: {other}"))),
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_text_is_read_or_reported(text in any::<String>()) {
+                only_corrupt(decode_str(&text))?;
+            }
+
+            #[test]
+            fn arbitrary_keys_and_levels_are_read_or_reported(
+                scope in any::<String>(),
+                key in any::<String>(),
+                level in any::<String>(),
+            ) {
+                let head = r#""format":1,"module":"video","revision":1"#;
+                let (scope, key, level) = (
+                    serde_json::to_string(&scope).unwrap(),
+                    serde_json::to_string(&key).unwrap(),
+                    serde_json::to_string(&level).unwrap(),
+                );
+                for body in [
+                    format!(r#"{{{head},"options":{{{scope}:{{{key}:{level}}}}}}}"#),
+                    format!(r#"{{{head},"defaults":{{{scope}:{level}}}}}"#),
+                    format!(r#"{{{head},"grants":{{{scope}:{{{key}:{level}}}}}}}"#),
+                    format!(r#"{{{head},{key}:{level}}}"#),
+                ] {
+                    only_corrupt(decode_str(&body))?;
+                }
+            }
+
+            #[test]
+            fn any_records_round_trip(
+                options in prop::collection::vec(("[a-zA-Zа-я_ .]{1,20}", any::<String>(), 0..3usize), 0..8),
+                grants in prop::collection::vec((1..=u32::MAX, 0..4u8, 0..3usize), 0..8),
+                revision in any::<u64>(),
+            ) {
+                let scopes = [Scope::Common, Scope::Site(SiteId::from_static("s1")), Scope::Site(SiteId::from_static("x-2"))];
+                let mut records = ModuleRecords::new();
+                for (name, value, s) in options {
+                    if let Ok(name) = OptionName::new(&name) {
+                        records.apply(&Change::SetOption { scope: scopes[s], name, value });
+                    }
+                }
+                for (group, rank, s) in grants {
+                    records.apply(&Change::SetGrant {
+                        scope: scopes[s],
+                        group: GroupId::new(group).unwrap(),
+                        level: AccessLevel::from_rank(rank).unwrap(),
+                    });
+                }
+                let snapshot = Snapshot::new(Revision::new(revision), records);
+                let bytes = encode(&VIDEO, &snapshot).unwrap();
+                prop_assert_eq!(decode(&VIDEO, Path::new("video.json"), &bytes).unwrap(), snapshot);
+            }
+        }
+    }
 }

@@ -115,4 +115,5 @@ fn the_stores_are_send_and_sync() {
     assert_send_sync::<MemoryStore>();
     assert_send_sync::<FileStore>();
     assert_send_sync::<SqliteStore>();
+    assert_send_sync::<Fixture<Arc<dyn Store>>>();
 }

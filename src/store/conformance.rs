@@ -44,7 +44,7 @@ use crate::ids::{GroupId, ModuleId, OptionName, Scope, SiteId};
 use crate::store::{Change, ModuleRecords, Revision, Store, StoreError};
 
 /// A hook that damages a module's data behind the store's back.
-type Hook = Box<dyn Fn(&ModuleId)>;
+type Hook = Box<dyn Fn(&ModuleId) + Send + Sync>;
 
 /// A store under test and what the suite needs to know about its backend.
 pub struct Fixture<S> {
@@ -53,7 +53,7 @@ pub struct Fixture<S> {
     second: Option<S>,
     corrupter: Option<Hook>,
     commit_breaker: Option<Hook>,
-    _guard: Option<Box<dyn Any>>,
+    _guard: Option<Box<dyn Any + Send + Sync>>,
 }
 
 impl<S: Store> Fixture<S> {
@@ -81,7 +81,7 @@ impl<S: Store> Fixture<S> {
     /// (an unknown access letter, invalid JSON…), after which the store
     /// must report [`StoreError::Corrupt`] for that module.
     #[must_use]
-    pub fn with_corrupter(mut self, corrupt: impl Fn(&ModuleId) + 'static) -> Self {
+    pub fn with_corrupter(mut self, corrupt: impl Fn(&ModuleId) + Send + Sync + 'static) -> Self {
         self.corrupter = Some(Box::new(corrupt));
         self
     }
@@ -91,7 +91,10 @@ impl<S: Store> Fixture<S> {
     /// trigger that refuses a new grant, a directory where the temporary
     /// file must go). The suite's batch ends with a grant to a new group.
     #[must_use]
-    pub fn with_commit_breaker(mut self, breaker: impl Fn(&ModuleId) + 'static) -> Self {
+    pub fn with_commit_breaker(
+        mut self,
+        breaker: impl Fn(&ModuleId) + Send + Sync + 'static,
+    ) -> Self {
         self.commit_breaker = Some(Box::new(breaker));
         self
     }
@@ -99,7 +102,7 @@ impl<S: Store> Fixture<S> {
     /// Keeps `guard` (a temporary directory) alive as long as the fixture;
     /// it is dropped after the stores.
     #[must_use]
-    pub fn keep_alive(mut self, guard: impl Any) -> Self {
+    pub fn keep_alive(mut self, guard: impl Any + Send + Sync) -> Self {
         self._guard = Some(Box::new(guard));
         self
     }
@@ -130,12 +133,16 @@ impl<S: Store> Fixture<S> {
 
     /// The corrupting hook, if the backend has one.
     pub fn corrupter(&self) -> Option<&dyn Fn(&ModuleId)> {
-        self.corrupter.as_deref()
+        self.corrupter
+            .as_deref()
+            .map(|hook| hook as &dyn Fn(&ModuleId))
     }
 
     /// The commit-breaking hook, if the backend has one.
     pub fn commit_breaker(&self) -> Option<&dyn Fn(&ModuleId)> {
-        self.commit_breaker.as_deref()
+        self.commit_breaker
+            .as_deref()
+            .map(|hook| hook as &dyn Fn(&ModuleId))
     }
 }
 

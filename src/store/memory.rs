@@ -99,3 +99,31 @@ impl Store for MemoryStore {
         Ok(self.read().keys().copied().collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::Scope;
+
+    #[test]
+    fn a_panic_while_holding_the_lock_does_not_break_the_store() {
+        let store = MemoryStore::new();
+        let module = ModuleId::from_static("video");
+        let change = [Change::RemoveDefault {
+            scope: Scope::Common,
+        }];
+        store.commit(&module, Revision::ZERO, &change).unwrap();
+        let poisoner = store.clone();
+        let panicked = std::thread::spawn(move || {
+            let _guard = poisoner.write();
+            panic!("poison the lock on purpose");
+        })
+        .join();
+        assert!(panicked.is_err() && store.modules.is_poisoned());
+        assert_eq!(store.revision(&module).unwrap(), Revision::new(1));
+        assert_eq!(
+            store.commit(&module, Revision::new(1), &change).unwrap(),
+            Revision::new(2)
+        );
+    }
+}

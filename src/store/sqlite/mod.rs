@@ -16,12 +16,9 @@ use rusqlite::{Connection, TransactionBehavior};
 use self::error::{sql, SqliteError, BACKEND};
 use super::error::RevisionsExhausted;
 use super::{Change, Revision, Snapshot, Store, StoreError};
-use crate::ids::ModuleId;
-
-/// The option under which Bitrix keeps a module's default access level.
-/// [`OptionName`](crate::OptionName) reserves it, so no ordinary option can
-/// collide with it.
-const GROUP_DEFAULT_RIGHT: &str = "GROUP_DEFAULT_RIGHT";
+// Bitrix keeps a module's default access level as this option of the
+// module; `OptionName` reserves the name, so no ordinary option collides.
+use crate::ids::{ModuleId, GROUP_DEFAULT_RIGHT};
 
 /// How long a call waits for another connection's write lock by default.
 const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -66,7 +63,10 @@ const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// `GROUP_ID` of 0, negative or not a number; an invalid site id or option
 /// name; a site id in `b_option` (the old layout); two rows that give one
 /// option, default or grant different values. A NULL `VALUE` reads as the
-/// empty string, a NULL or empty `SITE_ID` as the common scope.
+/// empty string, a NULL or empty `SITE_ID` as the common scope. A commit
+/// does not read the module's other rows, so it still succeeds on a module
+/// with a bad row; a change to the bad record itself overwrites it, which
+/// is how an administrator repairs it.
 ///
 /// ```
 /// use module_settings::{AccessLevel, Change, GroupId, ModuleId, Revision, Scope, SqliteStore, Store};

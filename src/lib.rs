@@ -7,6 +7,7 @@ mod label;
 pub mod modules;
 pub mod options;
 pub mod secret;
+pub mod store;
 
 pub use access::{AccessError, AccessLevel, AccessLevels, LevelInfo, ModuleLevels};
 pub use ids::{GroupId, IdError, ModuleId, OptionName, Scope, SiteId};
@@ -14,6 +15,13 @@ pub use label::Label;
 pub use modules::{B24Connector, VideoPort};
 pub use options::{ModuleOptions, ModuleSchema, OptionSpec, RawOptions, ValidationErrors};
 pub use secret::Secret;
+#[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+pub use store::FileStore;
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use store::SqliteStore;
+pub use store::{Change, MemoryStore, ModuleRecords, Revision, Snapshot, Store, StoreError};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -1,0 +1,183 @@
+//! Storage figures: a ten-option settings form committed and one module
+//! loaded, for each backend; and a cold load of 100 modules × 50 options ×
+//! 1,000 grants from SQLite. Targets (ARCHITECTURE §6): SQLite commit
+//! ≤ 2 ms median, that cold load ≤ 200 ms.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use module_settings::{
+    AccessLevel, Change, FileStore, GroupId, MemoryStore, ModuleId, OptionName, Revision, Scope,
+    SiteId, SqliteStore, Store,
+};
+
+const VIDEOPORT: ModuleId = ModuleId::from_static("videoport");
+
+/// VideoPort's settings tab: the ten fields of the form.
+fn form(round: u64) -> Vec<Change> {
+    let flag = |on: bool| if on { "Y" } else { "N" }.to_owned();
+    let odd = round % 2 == 1;
+    [
+        ("ServerHost", format!("vcs{round}.example.com")),
+        ("ServerPort", (8000 + round % 1000).to_string()),
+        ("SecretCode", format!("guest-key-{round}")),
+        ("window_main", flag(true)),
+        ("window_chat", flag(odd)),
+        ("window_members", flag(!odd)),
+        ("window_settings", flag(true)),
+        ("window_info", flag(odd)),
+        ("window_self_camera", flag(false)),
+        ("window_show_invite", flag(true)),
+    ]
+    .into_iter()
+    .map(|(name, value)| Change::SetOption {
+        scope: Scope::Common,
+        name: OptionName::new(name).unwrap(),
+        value,
+    })
+    .collect()
+}
+
+/// A module as an admin page loads it: the form, a site override, a
+/// default and twenty grants.
+fn filled_module() -> Vec<Change> {
+    let mut batch = form(0);
+    batch.push(Change::SetOption {
+        scope: Scope::Site(SiteId::from_static("s1")),
+        name: OptionName::from_static("ServerHost"),
+        value: "vcs-s1.example.com".into(),
+    });
+    batch.push(Change::SetDefault {
+        scope: Scope::Common,
+        level: AccessLevel::R,
+    });
+    for group in 1..=20 {
+        batch.push(Change::SetGrant {
+            scope: Scope::Common,
+            group: GroupId::new(group).unwrap(),
+            level: AccessLevel::ALL[group as usize % 4],
+        });
+    }
+    batch
+}
+
+fn backends(dir: &std::path::Path) -> Vec<(&'static str, Box<dyn Store>)> {
+    vec![
+        ("memory", Box::new(MemoryStore::new())),
+        (
+            "file",
+            Box::new(FileStore::open(dir.join("files")).unwrap()),
+        ),
+        (
+            "sqlite",
+            Box::new(SqliteStore::open(dir.join("bench.sqlite")).unwrap()),
+        ),
+    ]
+}
+
+fn commit_form(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut group = c.benchmark_group("commit_ten_option_form");
+    for (name, store) in backends(dir.path()) {
+        let mut revision = store.revision(&VIDEOPORT).unwrap();
+        let mut round = 0;
+        group.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter(|| {
+                round += 1;
+                revision = store.commit(&VIDEOPORT, revision, &form(round)).unwrap();
+            })
+        });
+    }
+    group.finish();
+}
+
+fn load_module(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut group = c.benchmark_group("load_one_module");
+    for (name, store) in backends(dir.path()) {
+        store
+            .commit(&VIDEOPORT, Revision::ZERO, &filled_module())
+            .unwrap();
+        group.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter(|| black_box(store.load(black_box(&VIDEOPORT)).unwrap()))
+        });
+    }
+    group.finish();
+}
+
+const MODULES: usize = 100;
+const OPTIONS: usize = 50;
+const GRANTS: u32 = 1_000;
+
+/// Builds the big database once: 100 modules, each with 50 options and
+/// 1,000 grants (spread over the common scope and two sites).
+fn big_database(path: &std::path::Path) {
+    let store = SqliteStore::open(path).unwrap();
+    let sites = [
+        Scope::Common,
+        Scope::Site(SiteId::from_static("s1")),
+        Scope::Site(SiteId::from_static("s2")),
+    ];
+    for m in 0..MODULES {
+        let module = ModuleId::new(&format!("module_{m:03}")).unwrap();
+        let mut batch = Vec::new();
+        for o in 0..OPTIONS {
+            batch.push(Change::SetOption {
+                scope: sites[o % 3],
+                name: OptionName::new(&format!("option_{o:02}")).unwrap(),
+                value: format!("value {o} of module {m}"),
+            });
+        }
+        batch.push(Change::SetDefault {
+            scope: Scope::Common,
+            level: AccessLevel::R,
+        });
+        for g in 1..=GRANTS {
+            batch.push(Change::SetGrant {
+                scope: sites[g as usize % 3],
+                group: GroupId::new(g).unwrap(),
+                level: AccessLevel::ALL[g as usize % 4],
+            });
+        }
+        store.commit(&module, Revision::ZERO, &batch).unwrap();
+    }
+}
+
+fn sqlite_cold_load(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.sqlite");
+    big_database(&path);
+    let mut group = c.benchmark_group("sqlite");
+    group.sample_size(10);
+    group.bench_function("cold_load_100_modules_x_50_options_x_1000_grants", |b| {
+        b.iter(|| {
+            let store = SqliteStore::open(&path).unwrap();
+            let modules = store.modules().unwrap();
+            assert_eq!(modules.len(), MODULES);
+            for module in &modules {
+                black_box(store.load(module).unwrap());
+            }
+        })
+    });
+    // What a connection per call would add to every call.
+    group.sample_size(50);
+    group.bench_function("open_store_on_existing_file", |b| {
+        b.iter(|| black_box(SqliteStore::open(&path).unwrap()))
+    });
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(30)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = commit_form, load_module, sqlite_cold_load
+}
+criterion_main!(benches);

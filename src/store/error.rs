@@ -1,0 +1,275 @@
+//! [`StoreError`]: the one public error of every storage backend.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use super::revision::Revision;
+use crate::ids::{IdError, ModuleId};
+
+/// Why a [`Store`](crate::Store) call failed.
+///
+/// Each backend keeps its detailed errors private and maps them into these
+/// kinds, so code above the trait can react the same way to every backend:
+/// reload and retry on [`Conflict`](Self::Conflict), stop and report on
+/// [`Corrupt`](Self::Corrupt), retry later on
+/// [`Unavailable`](Self::Unavailable).
+///
+/// No variant ever holds an option's value: the store cannot tell which
+/// values are secrets.
+///
+/// ```
+/// use module_settings::{ModuleId, Revision, StoreError};
+/// let err = StoreError::Conflict {
+///     module: ModuleId::from_static("video"),
+///     expected: Revision::new(3),
+///     current: Revision::new(5),
+/// };
+/// assert_eq!(
+///     err.to_string(),
+///     "module video was changed by someone else: the write was based on revision 3, \
+///      the module is at revision 5 now; load it again and reapply the changes"
+/// );
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The module changed since the revision the write was based on; nothing
+    /// was written.
+    #[error(
+        "module {module} was changed by someone else: the write was based on revision \
+         {expected}, the module is at revision {current} now; load it again and reapply \
+         the changes"
+    )]
+    Conflict {
+        /// The module.
+        module: ModuleId,
+        /// The revision the write was based on.
+        expected: Revision,
+        /// The module's revision now.
+        current: Revision,
+    },
+
+    /// Stored data that cannot be read as valid records. It is reported,
+    /// never replaced by a default: rights fail closed.
+    #[error("{}", CorruptText { module: module.as_ref(), record, value, reason })]
+    Corrupt {
+        /// The module the data belongs to, when it is known (a bad module id
+        /// in a listing has none).
+        module: Option<ModuleId>,
+        /// Where the bad data is: a table and column with the row, or a file
+        /// and the path inside it.
+        record: String,
+        /// What was found: the offending stored text in quotes, escaped and
+        /// cut to 64 characters, or a description (`a JSON number`) where
+        /// the text must not be shown — an option's value may be a secret.
+        value: String,
+        /// What is wrong and what is allowed.
+        reason: String,
+    },
+
+    /// The store could not be reached in time, for example a lock held by
+    /// another process or a busy database; trying again later may succeed.
+    #[error("the {backend} store is unavailable: {reason}; try again later")]
+    Unavailable {
+        /// Which backend (`"memory"`, `"file"`, `"sqlite"`, …).
+        backend: &'static str,
+        /// What was waited for.
+        reason: String,
+    },
+
+    /// Any other failure of a backend (I/O, a database error), with the
+    /// backend's own error as the source.
+    #[error("the {backend} store failed: {source}")]
+    Backend {
+        /// Which backend (`"memory"`, `"file"`, `"sqlite"`, …).
+        backend: &'static str,
+        /// The backend's detailed error.
+        source: Box<dyn StdError + Send + Sync + 'static>,
+    },
+}
+
+/// The longest stored text a [`StoreError::Corrupt`] repeats.
+const SHOWN_CHARS: usize = 64;
+
+impl StoreError {
+    /// A [`Corrupt`](Self::Corrupt) error about `module`: `value` is the
+    /// stored text, shown in quotes, escaped and cut to 64 characters.
+    pub fn corrupt(
+        module: Option<ModuleId>,
+        record: impl Into<String>,
+        value: &str,
+        reason: impl Into<String>,
+    ) -> Self {
+        StoreError::Corrupt {
+            module,
+            record: record.into(),
+            value: quoted(value),
+            reason: reason.into(),
+        }
+    }
+
+    /// A [`Corrupt`](Self::Corrupt) error whose stored value is described
+    /// rather than shown (`a JSON number`, `a BLOB of 12 bytes`).
+    pub fn corrupt_described(
+        module: Option<ModuleId>,
+        record: impl Into<String>,
+        description: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        StoreError::Corrupt {
+            module,
+            record: record.into(),
+            value: description.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A [`Corrupt`](Self::Corrupt) error for an identifier that failed its
+    /// check; the reason says what is wrong and what is allowed.
+    pub fn corrupt_id(module: Option<ModuleId>, record: impl Into<String>, err: &IdError) -> Self {
+        StoreError::corrupt(
+            module,
+            record,
+            err.value(),
+            format!("{}; {}", err.problem(), err.kind().rule()),
+        )
+    }
+
+    /// A [`Backend`](Self::Backend) error wrapping a backend's own error.
+    pub fn backend(backend: &'static str, source: impl StdError + Send + Sync + 'static) -> Self {
+        StoreError::Backend {
+            backend,
+            source: Box::new(source),
+        }
+    }
+
+    /// Whether this is a [`Conflict`](Self::Conflict).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Conflict { .. })
+    }
+
+    /// Whether this is [`Corrupt`](Self::Corrupt).
+    pub fn is_corrupt(&self) -> bool {
+        matches!(self, StoreError::Corrupt { .. })
+    }
+}
+
+/// A module's revision counter reached `u64::MAX`. Reported instead of
+/// wrapping around to a revision that readers have already seen.
+#[derive(Debug, thiserror::Error)]
+#[error("module {0} has used up its revision numbers ({max} commits)", max = u64::MAX)]
+pub(crate) struct RevisionsExhausted(pub(crate) ModuleId);
+
+/// `value` in quotes, escaped and cut to 64 characters.
+pub(crate) fn quoted(value: &str) -> String {
+    format!("\"{}\"", shown(value))
+}
+
+fn shown(value: &str) -> String {
+    let mut out: String = value
+        .chars()
+        .take(SHOWN_CHARS)
+        .flat_map(char::escape_debug)
+        .collect();
+    if value.chars().nth(SHOWN_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// The Display form of [`StoreError::Corrupt`]:
+/// `corrupt stored data[ for module {module}] in {record}: found {value}, but {reason}`.
+struct CorruptText<'a> {
+    module: Option<&'a ModuleId>,
+    record: &'a str,
+    value: &'a str,
+    reason: &'a str,
+}
+
+impl fmt::Display for CorruptText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("corrupt stored data")?;
+        if let Some(module) = self.module {
+            write!(f, " for module {module}")?;
+        }
+        write!(
+            f,
+            " in {}: found {}, but {}",
+            self.record, self.value, self.reason
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn corrupt_names_module_record_value_and_rule() {
+        let err = StoreError::corrupt(
+            Some(ModuleId::from_static("video")),
+            "b_module_group.G_ACCESS (ID 7)",
+            "X",
+            "an access level is one of the letters D, M, R, W",
+        );
+        assert_eq!(
+            err.to_string(),
+            "corrupt stored data for module video in b_module_group.G_ACCESS (ID 7): \
+             found \"X\", but an access level is one of the letters D, M, R, W"
+        );
+        assert!(err.is_corrupt() && !err.is_conflict());
+    }
+
+    #[test]
+    fn corrupt_value_is_escaped_and_cut() {
+        let long = "\n".repeat(100);
+        let StoreError::Corrupt { value, .. } = StoreError::corrupt(None, "r", &long, "x") else {
+            panic!("not corrupt");
+        };
+        assert_eq!(value, format!("\"{}…\"", "\\n".repeat(64)));
+    }
+
+    #[test]
+    fn corrupt_described_shows_the_description_unquoted() {
+        let err = StoreError::corrupt_described(
+            Some(ModuleId::from_static("videoport")),
+            "videoport.json at options.common.SecretCode",
+            "a JSON number",
+            "an option value is a JSON string",
+        );
+        assert_eq!(
+            err.to_string(),
+            "corrupt stored data for module videoport in videoport.json at \
+             options.common.SecretCode: found a JSON number, but an option value is a JSON string"
+        );
+    }
+
+    #[test]
+    fn corrupt_id_explains_the_rule() {
+        let id_err = crate::ids::GroupId::try_from("0").unwrap_err();
+        let err = StoreError::corrupt_id(None, "grants", &id_err);
+        let text = err.to_string();
+        assert!(text.contains("found \"0\""), "{text}");
+        assert!(text.contains("a group id is a whole number"), "{text}");
+    }
+
+    #[test]
+    fn backend_shows_the_source_and_keeps_it() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+        let err = StoreError::backend("file", io);
+        assert_eq!(err.to_string(), "the file store failed: permission denied");
+        assert!(std::error::Error::source(&err).is_some());
+    }
+
+    #[test]
+    fn unavailable_says_to_retry() {
+        let err = StoreError::Unavailable {
+            backend: "sqlite",
+            reason: "the database stayed locked for 5 s".into(),
+        };
+        assert_eq!(
+            err.to_string(),
+            "the sqlite store is unavailable: the database stayed locked for 5 s; try again later"
+        );
+    }
+}

@@ -1,0 +1,618 @@
+//! The JSON form of one module's file, and reading it back strictly: every
+//! entry that is not exactly what [`encode`] writes is reported as
+//! [`StoreError::Corrupt`], never skipped.
+//!
+//! ```json
+//! {
+//!   "format": 1,
+//!   "module": "video",
+//!   "revision": 3,
+//!   "options": { "common": { "ServerHost": "video.example.com" }, "s1": { "ServerPort": "8080" } },
+//!   "defaults": { "common": "R" },
+//!   "grants": { "common": { "5": "W" }, "s1": { "6": "R" } }
+//! }
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::error::FileError;
+use super::json_tree::Node;
+use crate::access::AccessLevel;
+use crate::ids::{GroupId, ModuleId, OptionName, Scope};
+use crate::store::{Change, ModuleRecords, Revision, Snapshot, StoreError};
+
+/// The version of the layout above; a file with another one is refused.
+const FORMAT: u64 = 1;
+
+const TOP_KEYS: &str = "format, module, revision, options, defaults and grants";
+
+/// The file as written: fields in reading order, maps sorted.
+#[derive(Serialize)]
+struct Document<'a> {
+    format: u64,
+    module: &'a ModuleId,
+    revision: Revision,
+    options: BTreeMap<Scope, BTreeMap<&'a str, &'a str>>,
+    defaults: BTreeMap<Scope, AccessLevel>,
+    grants: BTreeMap<Scope, BTreeMap<GroupId, AccessLevel>>,
+}
+
+/// Pretty JSON for `module` at `snapshot`, ending with a newline.
+pub(super) fn encode(module: &ModuleId, snapshot: &Snapshot) -> Result<Vec<u8>, FileError> {
+    let records = &snapshot.records;
+    let mut options: BTreeMap<Scope, BTreeMap<&str, &str>> = BTreeMap::new();
+    for (scope, name, value) in records.all_options() {
+        options
+            .entry(scope)
+            .or_default()
+            .insert(name.as_str(), value);
+    }
+    let mut grants: BTreeMap<Scope, BTreeMap<GroupId, AccessLevel>> = BTreeMap::new();
+    for (scope, group, level) in records.grants() {
+        grants.entry(scope).or_default().insert(group, level);
+    }
+    let document = Document {
+        format: FORMAT,
+        module,
+        revision: snapshot.revision,
+        options,
+        defaults: records.defaults().collect(),
+        grants,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&document).map_err(|source| FileError::Encode {
+        module: *module,
+        source,
+    })?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Reads a module file back, checking every entry.
+pub(super) fn decode(module: &ModuleId, file: &Path, bytes: &[u8]) -> Result<Snapshot, StoreError> {
+    Reader { module, file }.document(bytes)
+}
+
+/// Reads only the revision, for the cheap [`Store::revision`](crate::Store::revision):
+/// a full check happens on load and commit.
+pub(super) fn decode_revision(
+    module: &ModuleId,
+    file: &Path,
+    bytes: &[u8],
+) -> Result<Revision, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        revision: Revision,
+    }
+    serde_json::from_slice::<Head>(bytes)
+        .map(|head| head.revision)
+        .map_err(|err| Reader { module, file }.not_json(&err))
+}
+
+/// Where errors are reported from: the module and its file.
+struct Reader<'a> {
+    module: &'a ModuleId,
+    file: &'a Path,
+}
+
+impl Reader<'_> {
+    fn document(&self, bytes: &[u8]) -> Result<Snapshot, StoreError> {
+        let root: Node = serde_json::from_slice(bytes).map_err(|err| self.not_json(&err))?;
+        let entries = self.object(&root, "", "the file holds one JSON object")?;
+        let mut seen = Seen::default();
+        let (mut format, mut module, mut revision) = (None, None, None);
+        let mut records = ModuleRecords::new();
+        for (key, value) in entries {
+            seen.check(self, "", key)?;
+            let path = format!("/{key}");
+            match key.as_str() {
+                "format" => format = Some(self.format(value, &path)?),
+                "module" => module = Some(self.module_name(value, &path)?),
+                "revision" => revision = Some(self.revision(value, &path)?),
+                "options" => self.options(value, &path, &mut records)?,
+                "defaults" => self.defaults(value, &path, &mut records)?,
+                "grants" => self.grants(value, &path, &mut records)?,
+                _ => {
+                    return Err(self.corrupt_text(
+                        "",
+                        key,
+                        format!("a module file holds only {TOP_KEYS}"),
+                    ))
+                }
+            }
+        }
+        for (found, name) in [
+            (format.is_some(), "format"),
+            (module.is_some(), "module"),
+            (revision.is_some(), "revision"),
+        ] {
+            if !found {
+                return Err(self.corrupt_described(
+                    "",
+                    "no entry",
+                    format!("the entry \"{name}\" is required"),
+                ));
+            }
+        }
+        Ok(Snapshot::new(revision.unwrap_or_default(), records))
+    }
+
+    fn format(&self, node: &Node, path: &str) -> Result<(), StoreError> {
+        match node {
+            Node::Number(n) if n.as_u64() == Some(FORMAT) => Ok(()),
+            Node::Number(n) => Err(self.corrupt_text(
+                path,
+                &n.to_string(),
+                format!("this version of module-settings reads format {FORMAT} only"),
+            )),
+            other => Err(self.wrong_kind(path, other, "a JSON number")),
+        }
+    }
+
+    fn module_name(&self, node: &Node, path: &str) -> Result<(), StoreError> {
+        let text = self.string(node, path)?;
+        if text == self.module.as_str() {
+            Ok(())
+        } else {
+            Err(self.corrupt_text(
+                path,
+                text,
+                format!("the file of module {} must name that module", self.module),
+            ))
+        }
+    }
+
+    fn revision(&self, node: &Node, path: &str) -> Result<Revision, StoreError> {
+        match node {
+            Node::Number(n) => n.as_u64().map(Revision::new).ok_or_else(|| {
+                self.corrupt_text(path, &n.to_string(), "a revision is a whole number from 0")
+            }),
+            other => Err(self.wrong_kind(path, other, "a JSON number")),
+        }
+    }
+
+    fn options(
+        &self,
+        node: &Node,
+        path: &str,
+        records: &mut ModuleRecords,
+    ) -> Result<(), StoreError> {
+        self.per_scope(node, path, |scope, node, path| {
+            let mut seen = Seen::default();
+            for (key, value) in
+                self.object(node, path, "option values of one scope are a JSON object")?
+            {
+                seen.check(self, path, key)?;
+                let name = OptionName::new(key).map_err(|err| {
+                    StoreError::corrupt_id(Some(*self.module), self.record(path), &err)
+                })?;
+                let Node::String(value) = value else {
+                    // Describe, never show: the value may be a secret.
+                    return Err(self.wrong_kind(&format!("{path}/{key}"), value, "a JSON string"));
+                };
+                records.apply(&Change::SetOption {
+                    scope,
+                    name,
+                    value: value.clone(),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    fn defaults(
+        &self,
+        node: &Node,
+        path: &str,
+        records: &mut ModuleRecords,
+    ) -> Result<(), StoreError> {
+        self.per_scope(node, path, |scope, node, path| {
+            let level = self.level(node, path)?;
+            records.apply(&Change::SetDefault { scope, level });
+            Ok(())
+        })
+    }
+
+    fn grants(
+        &self,
+        node: &Node,
+        path: &str,
+        records: &mut ModuleRecords,
+    ) -> Result<(), StoreError> {
+        self.per_scope(node, path, |scope, node, path| {
+            let mut seen = Seen::default();
+            for (key, value) in self.object(node, path, "grants of one scope are a JSON object")? {
+                seen.check(self, path, key)?;
+                let group: GroupId = key.parse().map_err(|err| {
+                    StoreError::corrupt_id(Some(*self.module), self.record(path), &err)
+                })?;
+                let level = self.level(value, &format!("{path}/{key}"))?;
+                records.apply(&Change::SetGrant {
+                    scope,
+                    group,
+                    level,
+                });
+            }
+            Ok(())
+        })
+    }
+
+    /// Walks an object keyed by scope (`common` or a site id).
+    fn per_scope(
+        &self,
+        node: &Node,
+        path: &str,
+        mut each: impl FnMut(Scope, &Node, &str) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut seen = Seen::default();
+        for (key, value) in self.object(node, path, "this entry is a JSON object keyed by scope")? {
+            seen.check(self, path, key)?;
+            let scope: Scope = key.parse().map_err(|err| {
+                StoreError::corrupt_id(Some(*self.module), self.record(path), &err)
+            })?;
+            each(scope, value, &format!("{path}/{key}"))?;
+        }
+        Ok(())
+    }
+
+    fn level(&self, node: &Node, path: &str) -> Result<AccessLevel, StoreError> {
+        let text = self.string(node, path)?;
+        text.parse().map_err(|_| {
+            self.corrupt_text(
+                path,
+                text,
+                "an access level is one of the letters D, M, R, W",
+            )
+        })
+    }
+
+    fn string<'n>(&self, node: &'n Node, path: &str) -> Result<&'n str, StoreError> {
+        match node {
+            Node::String(s) => Ok(s),
+            other => Err(self.wrong_kind(path, other, "a JSON string")),
+        }
+    }
+
+    fn object<'n>(
+        &self,
+        node: &'n Node,
+        path: &str,
+        expected: &str,
+    ) -> Result<&'n [(String, Node)], StoreError> {
+        match node {
+            Node::Object(entries) => Ok(entries),
+            other => Err(self.corrupt_described(path, other.kind(), expected)),
+        }
+    }
+
+    /// `"{file}"` for the root, `"{file} at {path}"` inside it.
+    fn record(&self, path: &str) -> String {
+        if path.is_empty() {
+            self.file.display().to_string()
+        } else {
+            format!("{} at {path}", self.file.display())
+        }
+    }
+
+    fn corrupt_text(&self, path: &str, value: &str, reason: impl Into<String>) -> StoreError {
+        StoreError::corrupt(Some(*self.module), self.record(path), value, reason)
+    }
+
+    fn corrupt_described(
+        &self,
+        path: &str,
+        found: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> StoreError {
+        StoreError::corrupt_described(Some(*self.module), self.record(path), found, reason)
+    }
+
+    fn wrong_kind(&self, path: &str, node: &Node, expected: &str) -> StoreError {
+        self.corrupt_described(path, node.kind(), format!("this entry is {expected}"))
+    }
+
+    fn not_json(&self, err: &serde_json::Error) -> StoreError {
+        // serde_json's syntax messages give a position, never file content.
+        self.corrupt_described(
+            "",
+            format!("text that is not a module file ({err})"),
+            format!("the file holds one JSON object with {TOP_KEYS}"),
+        )
+    }
+}
+
+/// The keys already seen in one object, to report a key written twice.
+#[derive(Default)]
+struct Seen<'a>(BTreeSet<&'a str>);
+
+impl<'a> Seen<'a> {
+    fn check(&mut self, reader: &Reader<'_>, path: &str, key: &'a str) -> Result<(), StoreError> {
+        if self.0.insert(key) {
+            Ok(())
+        } else {
+            Err(reader.corrupt_text(path, key, "each key may appear once in an object"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::SiteId;
+
+    const VIDEO: ModuleId = ModuleId::from_static("video");
+
+    fn decode_str(text: &str) -> Result<Snapshot, StoreError> {
+        decode(&VIDEO, Path::new("video.json"), text.as_bytes())
+    }
+
+    #[track_caller]
+    fn corrupt(text: &str, record: &str, value: &str) -> String {
+        match decode_str(text) {
+            Err(StoreError::Corrupt {
+                module,
+                record: r,
+                value: v,
+                reason,
+            }) => {
+                assert_eq!(module, Some(VIDEO));
+                assert_eq!((r.as_str(), v.as_str()), (record, value), "{reason}");
+                reason
+            }
+            other => panic!("expected Corrupt for {text}, got {other:?}"),
+        }
+    }
+
+    fn sample() -> Snapshot {
+        let s1 = Scope::Site(SiteId::from_static("s1"));
+        let mut records = ModuleRecords::new();
+        records.apply_all(&[
+            Change::SetOption {
+                scope: Scope::Common,
+                name: OptionName::from_static("ServerHost"),
+                value: "video.example.com".into(),
+            },
+            Change::SetOption {
+                scope: s1,
+                name: OptionName::from_static("Имя \"x\""),
+                value: "значение\n".into(),
+            },
+            Change::SetDefault {
+                scope: Scope::Common,
+                level: AccessLevel::R,
+            },
+            Change::SetGrant {
+                scope: s1,
+                group: GroupId::from_const(10),
+                level: AccessLevel::W,
+            },
+            Change::SetGrant {
+                scope: s1,
+                group: GroupId::from_const(9),
+                level: AccessLevel::D,
+            },
+        ]);
+        Snapshot::new(Revision::new(3), records)
+    }
+
+    #[test]
+    fn encode_then_decode_round_trips() {
+        let snapshot = sample();
+        let bytes = encode(&VIDEO, &snapshot).unwrap();
+        assert_eq!(
+            decode(&VIDEO, Path::new("video.json"), &bytes).unwrap(),
+            snapshot
+        );
+        assert_eq!(
+            decode_revision(&VIDEO, Path::new("video.json"), &bytes).unwrap(),
+            Revision::new(3)
+        );
+    }
+
+    #[test]
+    fn encoding_is_pretty_and_ordered_for_people() {
+        let text = String::from_utf8(encode(&VIDEO, &sample()).unwrap()).unwrap();
+        let expected = r#"{
+  "format": 1,
+  "module": "video",
+  "revision": 3,
+  "options": {
+    "common": {
+      "ServerHost": "video.example.com"
+    },
+    "s1": {
+      "Имя \"x\"": "значение\n"
+    }
+  },
+  "defaults": {
+    "common": "R"
+  },
+  "grants": {
+    "s1": {
+      "9": "D",
+      "10": "W"
+    }
+  }
+}
+"#;
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn missing_sections_are_empty() {
+        let snapshot = decode_str(r#"{"format":1,"module":"video","revision":0}"#).unwrap();
+        assert_eq!(snapshot, Snapshot::default());
+    }
+
+    #[test]
+    fn every_kind_of_damage_is_reported_where_it_is() {
+        let head = r#""format":1,"module":"video","revision":2"#;
+        corrupt(
+            "",
+            "video.json",
+            "text that is not a module file (EOF while parsing a value at line 1 column 0)",
+        );
+        corrupt("[]", "video.json", "a JSON array");
+        corrupt(
+            r#"{"format":2,"module":"video","revision":1}"#,
+            "video.json at /format",
+            "\"2\"",
+        );
+        corrupt(
+            r#"{"format":1,"module":"audio","revision":1}"#,
+            "video.json at /module",
+            "\"audio\"",
+        );
+        corrupt(
+            r#"{"format":1,"module":"video","revision":-1}"#,
+            "video.json at /revision",
+            "\"-1\"",
+        );
+        corrupt(r#"{"format":1,"module":"video"}"#, "video.json", "no entry");
+        corrupt(
+            &format!(r#"{{{head},"extra":1}}"#),
+            "video.json",
+            "\"extra\"",
+        );
+        corrupt(
+            &format!(r#"{{{head},"revision":3}}"#),
+            "video.json",
+            "\"revision\"",
+        );
+        corrupt(
+            &format!(r#"{{{head},"options":{{"s 1":{{}}}}}}"#),
+            "video.json at /options",
+            "\"s 1\"",
+        );
+        corrupt(
+            &format!(r#"{{{head},"options":{{"common":{{"":"x"}}}}}}"#),
+            "video.json at /options/common",
+            "\"\"",
+        );
+        corrupt(
+            &format!(r#"{{{head},"options":{{"common":{{"GROUP_DEFAULT_RIGHT":"R"}}}}}}"#),
+            "video.json at /options/common",
+            "\"GROUP_DEFAULT_RIGHT\"",
+        );
+        corrupt(
+            &format!(r#"{{{head},"options":{{"common":{{"a":"x","a":"y"}}}}}}"#),
+            "video.json at /options/common",
+            "\"a\"",
+        );
+        corrupt(
+            &format!(r#"{{{head},"defaults":{{"common":"X"}}}}"#),
+            "video.json at /defaults/common",
+            "\"X\"",
+        );
+        corrupt(
+            &format!(r#"{{{head},"defaults":{{"common":"r"}}}}"#),
+            "video.json at /defaults/common",
+            "\"r\"",
+        );
+        corrupt(
+            &format!(r#"{{{head},"grants":{{"common":{{"0":"R"}}}}}}"#),
+            "video.json at /grants/common",
+            "\"0\"",
+        );
+        corrupt(
+            &format!(r#"{{{head},"grants":{{"common":{{"-5":"R"}}}}}}"#),
+            "video.json at /grants/common",
+            "\"-5\"",
+        );
+        corrupt(
+            &format!(r#"{{{head},"grants":{{"common":{{"5":"RW"}}}}}}"#),
+            "video.json at /grants/common/5",
+            "\"RW\"",
+        );
+        corrupt(
+            &format!(r#"{{{head},"grants":{{"common":["5"]}}}}"#),
+            "video.json at /grants/common",
+            "a JSON array",
+        );
+    }
+
+    #[test]
+    fn a_bad_option_value_is_described_not_shown() {
+        let text = r#"{"format":1,"module":"video","revision":2,"options":{"common":{"SecretCode":12345678}}}"#;
+        let reason = corrupt(
+            text,
+            "video.json at /options/common/SecretCode",
+            "a JSON number",
+        );
+        let shown = decode_str(text).unwrap_err().to_string();
+        assert!(!shown.contains("12345678"), "{shown}");
+        assert!(reason.contains("a JSON string"), "{reason}");
+    }
+
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn only_corrupt(result: Result<Snapshot, StoreError>) -> Result<(), TestCaseError> {
+            match result {
+                Ok(_) => Ok(()),
+                Err(StoreError::Corrupt { module, .. }) => {
+                    prop_assert_eq!(module, Some(VIDEO));
+                    Ok(())
+                }
+                Err(other) => Err(TestCaseError::fail(format!("not Corrupt: {other}"))),
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_text_is_read_or_reported(text in any::<String>()) {
+                only_corrupt(decode_str(&text))?;
+            }
+
+            #[test]
+            fn arbitrary_keys_and_levels_are_read_or_reported(
+                scope in any::<String>(),
+                key in any::<String>(),
+                level in any::<String>(),
+            ) {
+                let head = r#""format":1,"module":"video","revision":1"#;
+                let (scope, key, level) = (
+                    serde_json::to_string(&scope).unwrap(),
+                    serde_json::to_string(&key).unwrap(),
+                    serde_json::to_string(&level).unwrap(),
+                );
+                for body in [
+                    format!(r#"{{{head},"options":{{{scope}:{{{key}:{level}}}}}}}"#),
+                    format!(r#"{{{head},"defaults":{{{scope}:{level}}}}}"#),
+                    format!(r#"{{{head},"grants":{{{scope}:{{{key}:{level}}}}}}}"#),
+                    format!(r#"{{{head},{key}:{level}}}"#),
+                ] {
+                    only_corrupt(decode_str(&body))?;
+                }
+            }
+
+            #[test]
+            fn any_records_round_trip(
+                options in prop::collection::vec(("[a-zA-Zа-я_ .]{1,20}", any::<String>(), 0..3usize), 0..8),
+                grants in prop::collection::vec((1..=u32::MAX, 0..4u8, 0..3usize), 0..8),
+                revision in any::<u64>(),
+            ) {
+                let scopes = [Scope::Common, Scope::Site(SiteId::from_static("s1")), Scope::Site(SiteId::from_static("x-2"))];
+                let mut records = ModuleRecords::new();
+                for (name, value, s) in options {
+                    if let Ok(name) = OptionName::new(&name) {
+                        records.apply(&Change::SetOption { scope: scopes[s], name, value });
+                    }
+                }
+                for (group, rank, s) in grants {
+                    records.apply(&Change::SetGrant {
+                        scope: scopes[s],
+                        group: GroupId::new(group).unwrap(),
+                        level: AccessLevel::from_rank(rank).unwrap(),
+                    });
+                }
+                let snapshot = Snapshot::new(Revision::new(revision), records);
+                let bytes = encode(&VIDEO, &snapshot).unwrap();
+                prop_assert_eq!(decode(&VIDEO, Path::new("video.json"), &bytes).unwrap(), snapshot);
+            }
+        }
+    }
+}

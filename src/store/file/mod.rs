@@ -1,0 +1,186 @@
+//! [`FileStore`]: one human-readable JSON file per module in a directory,
+//! with atomic, durable commits that are safe across processes.
+
+mod atomic;
+mod document;
+mod error;
+mod json_tree;
+mod lock;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use self::error::FileError;
+use self::lock::ModuleLock;
+use super::error::RevisionsExhausted;
+use super::{Change, Revision, Snapshot, Store, StoreError};
+use crate::ids::ModuleId;
+
+const EXTENSION: &str = ".json";
+
+/// How long a commit waits for another writer of the same module by default.
+const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A store that keeps each module in `<dir>/<module>.json`, pretty-printed
+/// so a person can read and diff it.
+///
+/// Every commit is atomic and durable (rule 22): the new file is written
+/// next to the old one, flushed to disk, renamed over it, and the directory
+/// is flushed, so a crash at any moment leaves the old or the new file,
+/// never a mix. The read-check-write of a commit runs under an advisory
+/// lock on `<dir>/.<module>.lock`, so threads and *processes* sharing the
+/// directory never lose an update. Loads take no lock.
+///
+/// A file that is not exactly what this store writes (bad JSON, an unknown
+/// entry, a key written twice, a bad level, group or site) is reported as
+/// [`StoreError::Corrupt`] by `load` and `commit`; a commit never replaces
+/// a corrupt file. Files are created readable by their owner only (Unix).
+///
+/// ```
+/// use module_settings::{AccessLevel, Change, FileStore, GroupId, ModuleId, Revision, Scope, Store};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = tempfile::tempdir()?;
+/// let store = FileStore::open(dir.path())?;
+/// let video = ModuleId::new("video")?;
+/// let grant = Change::SetGrant { scope: Scope::Common, group: GroupId::try_from(5u32)?, level: AccessLevel::R };
+/// store.commit(&video, Revision::ZERO, &[grant])?;
+///
+/// let text = std::fs::read_to_string(dir.path().join("video.json"))?;
+/// assert!(text.contains(r#""5": "R""#));
+/// assert_eq!(FileStore::open(dir.path())?.revision(&video)?, Revision::new(1));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    dir: PathBuf,
+    lock_timeout: Duration,
+}
+
+impl FileStore {
+    /// Opens the store in `dir`, creating the directory if it is missing.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] if the directory cannot be created.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let dir = dir.as_ref().to_path_buf();
+        fs::create_dir_all(&dir).map_err(FileError::io("create the store directory", &dir))?;
+        Ok(FileStore {
+            dir,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+        })
+    }
+
+    /// Sets how long a commit waits for another writer of the same module
+    /// before failing with [`StoreError::Unavailable`] (10 s by default).
+    #[must_use]
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// The directory the module files are in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The file that holds `module`: `<dir>/<module>.json`. Module ids are
+    /// lower-case letters, digits, `.` and `_`, so they are safe file names.
+    pub fn path_of(&self, module: &ModuleId) -> PathBuf {
+        self.dir.join(format!("{module}{EXTENSION}"))
+    }
+
+    /// The file's bytes, or `None` if the module was never written.
+    fn read(&self, module: &ModuleId) -> Result<Option<(PathBuf, Vec<u8>)>, StoreError> {
+        let path = self.path_of(module);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some((path, bytes))),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(FileError::io("read", path)(err).into()),
+        }
+    }
+}
+
+impl Store for FileStore {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        match self.read(module)? {
+            Some((path, bytes)) => document::decode(module, &path, &bytes),
+            None => Ok(Snapshot::default()),
+        }
+    }
+
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        match self.read(module)? {
+            Some((path, bytes)) => document::decode_revision(module, &path, &bytes),
+            None => Ok(Revision::ZERO),
+        }
+    }
+
+    fn commit(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+    ) -> Result<Revision, StoreError> {
+        let _lock =
+            ModuleLock::acquire(&self.dir.join(format!(".{module}.lock")), self.lock_timeout)?;
+        // Read under the lock: nobody can commit between this check and the
+        // rename below.
+        let current = self.load(module)?;
+        if current.revision != expected {
+            return Err(StoreError::Conflict {
+                module: *module,
+                expected,
+                current: current.revision,
+            });
+        }
+        if changes.is_empty() {
+            return Ok(current.revision);
+        }
+        let next = current
+            .revision
+            .next()
+            .ok_or_else(|| StoreError::backend(error::BACKEND, RevisionsExhausted(*module)))?;
+        let mut records = current.records;
+        records.apply_all(changes);
+        let bytes = document::encode(module, &Snapshot::new(next, records))?;
+        // Not ending in `.json`, so `modules()` never lists it.
+        let temp = self.dir.join(format!(".{module}{EXTENSION}.tmp"));
+        atomic::replace(&self.dir, &temp, &self.path_of(module), &bytes)?;
+        Ok(next)
+    }
+
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        let entries = fs::read_dir(&self.dir)
+            .map_err(FileError::io("list the store directory", &self.dir))?;
+        let mut modules = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(FileError::io("list the store directory", &self.dir))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                continue; // not ours: every file we write has a UTF-8 name
+            };
+            // Lock and temporary files start with a dot and never end in
+            // `.json`; anything else not ending in `.json` is not ours either.
+            let Some(stem) = name.strip_suffix(EXTENSION) else {
+                continue;
+            };
+            let record = entry.path().display().to_string();
+            let module =
+                ModuleId::new(stem).map_err(|err| StoreError::corrupt_id(None, &*record, &err))?;
+            if module.as_str() != stem {
+                return Err(StoreError::corrupt(
+                    None,
+                    record,
+                    stem,
+                    "module files are named with the module id in lower case",
+                ));
+            }
+            modules.push(module);
+        }
+        modules.sort();
+        Ok(modules)
+    }
+}

@@ -1,0 +1,129 @@
+//! [`MemoryStore`]: the embedded default store, kept in this process's memory.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use super::error::RevisionsExhausted;
+use super::{Change, Revision, Snapshot, Store, StoreError};
+use crate::ids::ModuleId;
+
+const BACKEND: &str = "memory";
+
+/// A store in this process's memory: nothing to set up, nothing survives
+/// the process.
+///
+/// Clones share one state (it lives behind an `Arc`), so a clone handed to
+/// another thread sees every commit.
+///
+/// ```
+/// use module_settings::{Change, MemoryStore, ModuleId, Revision, Scope, Store};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = MemoryStore::new();
+/// let other = store.clone();
+/// let video = ModuleId::new("video")?;
+/// other.commit(&video, Revision::ZERO, &[Change::RemoveDefault { scope: Scope::Common }])?;
+/// assert_eq!(store.revision(&video)?, Revision::new(1));
+/// assert_eq!(store.modules()?, [video]);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    modules: Arc<RwLock<BTreeMap<ModuleId, Snapshot>>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        MemoryStore::default()
+    }
+
+    // A panic while the lock was held cannot have left half a batch behind:
+    // a commit builds the new records aside and swaps them in with one
+    // assignment. So a poisoned lock still guards consistent data, and
+    // recovering it is safe.
+    fn read(&self) -> RwLockReadGuard<'_, BTreeMap<ModuleId, Snapshot>> {
+        self.modules.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, BTreeMap<ModuleId, Snapshot>> {
+        self.modules.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Store for MemoryStore {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        Ok(self.read().get(module).cloned().unwrap_or_default())
+    }
+
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        Ok(self
+            .read()
+            .get(module)
+            .map_or(Revision::ZERO, |snapshot| snapshot.revision))
+    }
+
+    fn commit(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+    ) -> Result<Revision, StoreError> {
+        let mut modules = self.write();
+        let current = modules
+            .get(module)
+            .map_or(Revision::ZERO, |snapshot| snapshot.revision);
+        if current != expected {
+            return Err(StoreError::Conflict {
+                module: *module,
+                expected,
+                current,
+            });
+        }
+        if changes.is_empty() {
+            return Ok(current);
+        }
+        let next = current
+            .next()
+            .ok_or_else(|| StoreError::backend(BACKEND, RevisionsExhausted(*module)))?;
+        let mut records = modules
+            .get(module)
+            .map(|snapshot| snapshot.records.clone())
+            .unwrap_or_default();
+        records.apply_all(changes);
+        modules.insert(*module, Snapshot::new(next, records));
+        Ok(next)
+    }
+
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        // BTreeMap keys are already sorted.
+        Ok(self.read().keys().copied().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::Scope;
+
+    #[test]
+    fn a_panic_while_holding_the_lock_does_not_break_the_store() {
+        let store = MemoryStore::new();
+        let module = ModuleId::from_static("video");
+        let change = [Change::RemoveDefault {
+            scope: Scope::Common,
+        }];
+        store.commit(&module, Revision::ZERO, &change).unwrap();
+        let poisoner = store.clone();
+        let panicked = std::thread::spawn(move || {
+            let _guard = poisoner.write();
+            panic!("poison the lock on purpose");
+        })
+        .join();
+        assert!(panicked.is_err() && store.modules.is_poisoned());
+        assert_eq!(store.revision(&module).unwrap(), Revision::new(1));
+        assert_eq!(
+            store.commit(&module, Revision::new(1), &change).unwrap(),
+            Revision::new(2)
+        );
+    }
+}

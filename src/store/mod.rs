@@ -1,0 +1,330 @@
+//! Storage: one small trait, [`Store`], and the backends that implement it.
+//!
+//! A store keeps, per module, its raw [`ModuleRecords`] (option values per
+//! scope, default access levels, grants) and a [`Revision`]. It moves records
+//! and revisions and nothing else: decoding, validation, merging and
+//! resolution live once, above the trait.
+//!
+//! | backend | feature | keeps data in |
+//! |---------|---------|---------------|
+//! | [`MemoryStore`] | — | this process's memory |
+//! | `FileStore` | `json` | one pretty-printed JSON file per module |
+//! | `SqliteStore` | `sqlite` | Bitrix's `b_option`, `b_option_site` and `b_module_group` tables |
+//!
+//! # Examples
+//!
+//! Commit a batch, load it back, and see a stale write refused:
+//!
+//! ```
+//! use module_settings::{
+//!     AccessLevel, Change, GroupId, MemoryStore, ModuleId, OptionName, Revision, Scope, Store,
+//!     StoreError,
+//! };
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = MemoryStore::new();
+//! let video = ModuleId::new("videoport")?;
+//!
+//! let batch = [
+//!     Change::SetOption {
+//!         scope: Scope::Common,
+//!         name: OptionName::new("ServerHost")?,
+//!         value: "video.example.com".into(),
+//!     },
+//!     Change::SetDefault { scope: Scope::Common, level: AccessLevel::R },
+//!     Change::SetGrant { scope: Scope::Common, group: GroupId::try_from(5u32)?, level: AccessLevel::W },
+//! ];
+//! let revision = store.commit(&video, Revision::ZERO, &batch)?;
+//! assert_eq!(revision, Revision::new(1));
+//!
+//! let snapshot = store.load(&video)?;
+//! assert_eq!(snapshot.revision, revision);
+//! assert_eq!(snapshot.records.option(Scope::Common, "ServerHost"), Some("video.example.com"));
+//!
+//! // A second writer that still holds revision 0 is refused, and nothing changes.
+//! let stale = store.commit(&video, Revision::ZERO, &[Change::RemoveDefault { scope: Scope::Common }]);
+//! assert!(matches!(stale, Err(StoreError::Conflict { current, .. }) if current == revision));
+//! assert_eq!(store.load(&video)?.records, snapshot.records);
+//! # Ok(()) }
+//! ```
+//!
+//! # Contract
+//!
+//! Every implementation of [`Store`] promises:
+//!
+//! - **Revisions.** A module that was never written is at
+//!   [`Revision::ZERO`] and loads as empty records. Every successful commit of
+//!   a non-empty batch moves the module's revision up by exactly one, even
+//!   if the batch only removed things that were absent. Revisions of
+//!   different modules are independent.
+//! - **Optimistic concurrency.** [`commit`](Store::commit) names the
+//!   revision the batch was based on. If the module is at another revision,
+//!   the call fails with [`StoreError::Conflict`] carrying the current
+//!   revision, and nothing is written.
+//! - **Atomic batches.** A batch lands whole or not at all: after an error
+//!   the module's records and revision are as before the call. Changes in a
+//!   batch apply in order ([`ModuleRecords::apply`] defines their meaning);
+//!   removing an absent record is a no-op.
+//! - **Empty batches** check the revision (a stale one is still a conflict),
+//!   change nothing, and return the current revision.
+//! - **Durability.** When `commit` returns `Ok`, the batch survives a crash
+//!   of the process (and, for the file and SQLite stores, of the machine).
+//! - **Sharing.** A store is `Send + Sync` and every method takes `&self`.
+//!   Clones of a store, and several stores opened on the same file or
+//!   directory, share one state: what one commits, the others load.
+//! - **Failing closed.** Stored data that cannot be read as valid records is
+//!   reported as [`StoreError::Corrupt`], never skipped or replaced by a
+//!   default.
+//! - **Listing.** [`modules`](Store::modules) lists, sorted, every module
+//!   that has been written (revision above zero) or holds records.
+//!
+//! # Writing a backend
+//!
+//! Implement the four methods of [`Store`]; keep your own detailed error
+//! type private and map it into [`StoreError`] (`Backend` for failures,
+//! `Unavailable` for timeouts, `Corrupt` for bad stored data, naming the
+//! module, the record and the value). If your backend holds a module's
+//! records in memory at commit time, apply the batch with
+//! [`ModuleRecords::apply_all`] so that the meaning of a change lives in one
+//! place.
+//!
+//! A wrapper (a cache, a metrics layer, a read-only guard) implements
+//! `Store` too and must forward all four methods, including
+//! [`revision`](Store::revision): a wrapper that answers `revision` from a
+//! stale copy breaks every reader that relies on it to notice changes.
+//!
+//! Then run the conformance suite against your backend and against it
+//! wrapped in `Arc<dyn Store>` (feature `testing`, see
+//! `module_settings::store::conformance`): one `#[test]` per check.
+
+mod change;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod conformance;
+mod error;
+#[cfg(feature = "json")]
+mod file;
+mod memory;
+mod records;
+mod revision;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+use std::sync::Arc;
+
+pub use change::Change;
+pub use error::StoreError;
+#[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+pub use file::FileStore;
+pub use memory::MemoryStore;
+pub use records::ModuleRecords;
+pub use revision::Revision;
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use sqlite::SqliteStore;
+
+use crate::ids::ModuleId;
+
+/// A module's records as loaded, with the revision they belong to.
+///
+/// ```
+/// use module_settings::{ModuleRecords, Revision, Snapshot};
+/// let empty = Snapshot::new(Revision::ZERO, ModuleRecords::new());
+/// assert!(empty.records.is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Snapshot {
+    /// The revision the records belong to; pass it to
+    /// [`Store::commit`] to write changes based on these records.
+    pub revision: Revision,
+    /// The records.
+    pub records: ModuleRecords,
+}
+
+impl Snapshot {
+    /// A snapshot of `records` at `revision`.
+    pub fn new(revision: Revision, records: ModuleRecords) -> Self {
+        Snapshot { revision, records }
+    }
+}
+
+/// Where modules' records and revisions are kept.
+///
+/// Object-safe, synchronous, and shared by reference: use it as
+/// `Arc<dyn Store>` or `Box<dyn Store>`, or through `&T`. See the
+/// [module docs](self) for the contract every implementation keeps and for
+/// how to write one.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Loads a module's records with their revision. A module never written
+    /// loads as empty records at [`Revision::ZERO`].
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError>;
+
+    /// The module's current revision, without loading its records. Meant to
+    /// be cheap enough to call before every cached read.
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError>;
+
+    /// Applies `changes` atomically if the module is still at `expected`,
+    /// and returns the new revision (`expected` + 1, or `expected` itself
+    /// for an empty batch).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Conflict`] if the module is at another revision;
+    /// any other error also leaves the module unchanged.
+    fn commit(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+    ) -> Result<Revision, StoreError>;
+
+    /// Every module that has been written or holds records, sorted.
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError>;
+}
+
+/// Forwards every method, so `&S` can be passed where a store is owned.
+impl<S: Store + ?Sized> Store for &S {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        (**self).load(module)
+    }
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        (**self).revision(module)
+    }
+    fn commit(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+    ) -> Result<Revision, StoreError> {
+        (**self).commit(module, expected, changes)
+    }
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        (**self).modules()
+    }
+}
+
+/// Forwards every method; `Arc<dyn Store>` is the usual shared handle.
+impl<S: Store + ?Sized> Store for Arc<S> {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        (**self).load(module)
+    }
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        (**self).revision(module)
+    }
+    fn commit(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+    ) -> Result<Revision, StoreError> {
+        (**self).commit(module, expected, changes)
+    }
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        (**self).modules()
+    }
+}
+
+/// Forwards every method.
+impl<S: Store + ?Sized> Store for Box<S> {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        (**self).load(module)
+    }
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        (**self).revision(module)
+    }
+    fn commit(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+    ) -> Result<Revision, StoreError> {
+        (**self).commit(module, expected, changes)
+    }
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        (**self).modules()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts calls per method, to prove the forwarding impls forward all
+    /// four of them.
+    #[derive(Debug, Default)]
+    struct Counting {
+        inner: MemoryStore,
+        calls: [AtomicUsize; 4],
+    }
+
+    impl Store for Counting {
+        fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+            self.calls[0].fetch_add(1, Ordering::Relaxed);
+            self.inner.load(module)
+        }
+        fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+            self.calls[1].fetch_add(1, Ordering::Relaxed);
+            self.inner.revision(module)
+        }
+        fn commit(
+            &self,
+            module: &ModuleId,
+            expected: Revision,
+            changes: &[Change],
+        ) -> Result<Revision, StoreError> {
+            self.calls[2].fetch_add(1, Ordering::Relaxed);
+            self.inner.commit(module, expected, changes)
+        }
+        fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+            self.calls[3].fetch_add(1, Ordering::Relaxed);
+            self.inner.modules()
+        }
+    }
+
+    fn use_all(store: &dyn Store) {
+        let module = ModuleId::from_static("video");
+        let change = Change::RemoveDefault {
+            scope: crate::ids::Scope::Common,
+        };
+        let before = store.revision(&module).unwrap();
+        let rev = store.commit(&module, before, &[change]).unwrap();
+        assert_eq!(rev.get(), before.get() + 1);
+        assert_eq!(store.load(&module).unwrap().revision, rev);
+        assert_eq!(store.modules().unwrap(), [module]);
+    }
+
+    fn counts(counting: &Counting) -> [usize; 4] {
+        counting.calls.each_ref().map(|c| c.load(Ordering::Relaxed))
+    }
+
+    #[test]
+    fn reference_arc_and_box_forward_every_method() {
+        let counting = Arc::new(Counting::default());
+        use_all(&&*counting as &dyn Store);
+        assert_eq!(counts(&counting), [1; 4]);
+
+        let shared: Arc<dyn Store> = counting.clone();
+        use_all(&shared as &dyn Store);
+        assert_eq!(counts(&counting), [2; 4]);
+
+        let boxed: Box<dyn Store> = Box::new(Arc::clone(&counting));
+        use_all(&boxed as &dyn Store);
+        assert_eq!(counts(&counting), [3; 4]);
+    }
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        assert_send_sync::<MemoryStore>();
+        assert_send_sync::<Snapshot>();
+        assert_send_sync::<ModuleRecords>();
+        assert_send_sync::<Change>();
+        assert_send_sync::<Revision>();
+        assert_send_sync::<StoreError>();
+        assert_send_sync::<Arc<dyn Store>>();
+        assert_send_sync::<Box<dyn Store>>();
+    }
+}

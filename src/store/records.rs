@@ -1,0 +1,340 @@
+//! [`ModuleRecords`]: everything a store keeps for one module, and the one
+//! place where a [`Change`] is applied to it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::change::{Change, Redacted};
+use crate::access::AccessLevel;
+use crate::ids::{GroupId, OptionName, Scope};
+
+/// The stored records of one module: option values per scope, default
+/// access levels per scope, and grants per (scope, group).
+///
+/// These are raw records: values are the stored text, not yet decoded or
+/// validated (that happens once, above the [`Store`](crate::Store) trait).
+/// Iteration is deterministic (sorted), and two record sets are equal when
+/// they hold the same records, however they were built.
+///
+/// `Debug` shows option names and value sizes, never option values: the
+/// store cannot tell which options are secrets.
+///
+/// ```
+/// use module_settings::{AccessLevel, Change, GroupId, ModuleRecords, OptionName, Scope, SiteId};
+/// # fn main() -> Result<(), module_settings::IdError> {
+/// let s1 = Scope::Site(SiteId::new("s1")?);
+/// let mut records = ModuleRecords::new();
+/// records.apply(&Change::SetOption {
+///     scope: s1,
+///     name: OptionName::new("ServerPort")?,
+///     value: "8080".into(),
+/// });
+/// records.apply(&Change::SetDefault { scope: Scope::Common, level: AccessLevel::R });
+/// assert_eq!(records.option(s1, "ServerPort"), Some("8080"));
+/// assert_eq!(records.option(Scope::Common, "ServerPort"), None);
+/// assert_eq!(records.default_level(Scope::Common), Some(AccessLevel::R));
+/// assert_eq!(records.grant(Scope::Common, GroupId::EVERYONE), None);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ModuleRecords {
+    /// Never holds an empty inner map, so that equality means "same records".
+    options: BTreeMap<Scope, BTreeMap<OptionName, String>>,
+    defaults: BTreeMap<Scope, AccessLevel>,
+    grants: BTreeMap<(Scope, GroupId), AccessLevel>,
+}
+
+impl ModuleRecords {
+    /// No records.
+    pub fn new() -> Self {
+        ModuleRecords::default()
+    }
+
+    /// Whether there are no records at all.
+    pub fn is_empty(&self) -> bool {
+        self.options.is_empty() && self.defaults.is_empty() && self.grants.is_empty()
+    }
+
+    /// The value of option `name` stored in exactly `scope` (no inheritance:
+    /// a site scope does not fall back to the common value here).
+    pub fn option(&self, scope: Scope, name: &str) -> Option<&str> {
+        self.options.get(&scope)?.get(name).map(String::as_str)
+    }
+
+    /// The option values stored in exactly `scope`, sorted by name.
+    pub fn options(&self, scope: Scope) -> impl Iterator<Item = (&OptionName, &str)> + '_ {
+        self.options
+            .get(&scope)
+            .into_iter()
+            .flatten()
+            .map(|(name, value)| (name, value.as_str()))
+    }
+
+    /// Every option value, sorted by scope (common first), then name.
+    pub fn all_options(&self) -> impl Iterator<Item = (Scope, &OptionName, &str)> + '_ {
+        self.options.iter().flat_map(|(scope, values)| {
+            values
+                .iter()
+                .map(move |(name, value)| (*scope, name, value.as_str()))
+        })
+    }
+
+    /// The default access level stored for exactly `scope`.
+    pub fn default_level(&self, scope: Scope) -> Option<AccessLevel> {
+        self.defaults.get(&scope).copied()
+    }
+
+    /// Every stored default level, common first.
+    pub fn defaults(&self) -> impl Iterator<Item = (Scope, AccessLevel)> + '_ {
+        self.defaults.iter().map(|(scope, level)| (*scope, *level))
+    }
+
+    /// The level granted to `group` in exactly `scope`.
+    pub fn grant(&self, scope: Scope, group: GroupId) -> Option<AccessLevel> {
+        self.grants.get(&(scope, group)).copied()
+    }
+
+    /// Every grant, sorted by scope (common first), then group.
+    pub fn grants(&self) -> impl Iterator<Item = (Scope, GroupId, AccessLevel)> + '_ {
+        self.grants
+            .iter()
+            .map(|((scope, group), level)| (*scope, *group, *level))
+    }
+
+    /// The grants of exactly `scope`, sorted by group.
+    pub fn grants_in(&self, scope: Scope) -> impl Iterator<Item = (GroupId, AccessLevel)> + '_ {
+        let lowest = GroupId::from_const(1);
+        let highest = GroupId::from_const(u32::MAX);
+        self.grants
+            .range((scope, lowest)..=(scope, highest))
+            .map(|((_, group), level)| (*group, *level))
+    }
+
+    /// Applies one change. Removing a record that is absent does nothing.
+    ///
+    /// This is the only implementation of a change's meaning; every backend
+    /// that holds records in memory goes through it.
+    pub fn apply(&mut self, change: &Change) {
+        match change {
+            Change::SetOption { scope, name, value } => {
+                self.options
+                    .entry(*scope)
+                    .or_default()
+                    .insert(name.clone(), value.clone());
+            }
+            Change::RemoveOption { scope, name } => {
+                if let Some(values) = self.options.get_mut(scope) {
+                    values.remove(name);
+                    if values.is_empty() {
+                        self.options.remove(scope);
+                    }
+                }
+            }
+            Change::SetDefault { scope, level } => {
+                self.defaults.insert(*scope, *level);
+            }
+            Change::RemoveDefault { scope } => {
+                self.defaults.remove(scope);
+            }
+            Change::SetGrant {
+                scope,
+                group,
+                level,
+            } => {
+                self.grants.insert((*scope, *group), *level);
+            }
+            Change::RemoveGrant { scope, group } => {
+                self.grants.remove(&(*scope, *group));
+            }
+        }
+    }
+
+    /// Applies changes in order.
+    pub fn apply_all<'a>(&mut self, changes: impl IntoIterator<Item = &'a Change>) {
+        for change in changes {
+            self.apply(change);
+        }
+    }
+
+    /// The batch that builds these records from nothing: options, then
+    /// defaults, then grants, each in sorted order. Useful to copy a module
+    /// from one store to another.
+    pub fn to_changes(&self) -> Vec<Change> {
+        let options = self
+            .all_options()
+            .map(|(scope, name, value)| Change::SetOption {
+                scope,
+                name: name.clone(),
+                value: value.to_owned(),
+            });
+        let defaults = self
+            .defaults()
+            .map(|(scope, level)| Change::SetDefault { scope, level });
+        let grants = self.grants().map(|(scope, group, level)| Change::SetGrant {
+            scope,
+            group,
+            level,
+        });
+        options.chain(defaults).chain(grants).collect()
+    }
+}
+
+/// Hides option values, which may be secrets the store cannot recognise.
+impl fmt::Debug for ModuleRecords {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Options<'a>(&'a BTreeMap<Scope, BTreeMap<OptionName, String>>);
+        impl fmt::Debug for Options<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(self.0.iter().flat_map(|(scope, values)| {
+                        values
+                            .iter()
+                            .map(move |(name, value)| ((scope, name), Redacted(value.len())))
+                    }))
+                    .finish()
+            }
+        }
+        f.debug_struct("ModuleRecords")
+            .field("options", &Options(&self.options))
+            .field("defaults", &self.defaults)
+            .field("grants", &self.grants)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::SiteId;
+
+    const S1: Scope = Scope::Site(SiteId::from_static("s1"));
+    const NAME: OptionName = OptionName::from_static("ServerHost");
+    const G5: GroupId = GroupId::from_const(5);
+
+    fn set_option(scope: Scope, value: &str) -> Change {
+        Change::SetOption {
+            scope,
+            name: NAME,
+            value: value.to_owned(),
+        }
+    }
+
+    #[test]
+    fn later_changes_win_and_scopes_stay_apart() {
+        let mut records = ModuleRecords::new();
+        records.apply_all(&[
+            set_option(Scope::Common, "a"),
+            set_option(S1, "b"),
+            set_option(Scope::Common, "c"),
+        ]);
+        assert_eq!(records.option(Scope::Common, "ServerHost"), Some("c"));
+        assert_eq!(records.option(S1, "ServerHost"), Some("b"));
+    }
+
+    #[test]
+    fn removing_the_last_value_leaves_records_equal_to_empty() {
+        let mut records = ModuleRecords::new();
+        records.apply(&set_option(S1, "x"));
+        records.apply(&Change::RemoveOption {
+            scope: S1,
+            name: NAME,
+        });
+        assert_eq!(records, ModuleRecords::new());
+        assert!(records.is_empty());
+    }
+
+    #[test]
+    fn removing_absent_records_does_nothing() {
+        let mut records = ModuleRecords::new();
+        records.apply(&set_option(Scope::Common, "x"));
+        let before = records.clone();
+        records.apply_all(&[
+            Change::RemoveOption {
+                scope: S1,
+                name: NAME,
+            },
+            Change::RemoveDefault { scope: S1 },
+            Change::RemoveGrant {
+                scope: Scope::Common,
+                group: G5,
+            },
+        ]);
+        assert_eq!(records, before);
+    }
+
+    #[test]
+    fn grants_and_defaults_are_set_replaced_and_removed() {
+        let mut records = ModuleRecords::new();
+        records.apply_all(&[
+            Change::SetGrant {
+                scope: S1,
+                group: G5,
+                level: AccessLevel::R,
+            },
+            Change::SetGrant {
+                scope: S1,
+                group: G5,
+                level: AccessLevel::W,
+            },
+            Change::SetGrant {
+                scope: Scope::Common,
+                group: GroupId::EVERYONE,
+                level: AccessLevel::D,
+            },
+            Change::SetDefault {
+                scope: S1,
+                level: AccessLevel::M,
+            },
+        ]);
+        assert_eq!(records.grant(S1, G5), Some(AccessLevel::W));
+        assert_eq!(
+            records.grants_in(S1).collect::<Vec<_>>(),
+            [(G5, AccessLevel::W)]
+        );
+        assert_eq!(
+            records.grants_in(Scope::Common).collect::<Vec<_>>(),
+            [(GroupId::EVERYONE, AccessLevel::D)]
+        );
+        assert_eq!(records.default_level(S1), Some(AccessLevel::M));
+        records.apply_all(&[
+            Change::RemoveGrant {
+                scope: S1,
+                group: G5,
+            },
+            Change::RemoveDefault { scope: S1 },
+        ]);
+        assert_eq!(records.grant(S1, G5), None);
+        assert_eq!(records.default_level(S1), None);
+        assert_eq!(records.grants().count(), 1);
+    }
+
+    #[test]
+    fn to_changes_rebuilds_the_same_records() {
+        let mut records = ModuleRecords::new();
+        records.apply_all(&[
+            set_option(S1, "b"),
+            set_option(Scope::Common, "a"),
+            Change::SetDefault {
+                scope: Scope::Common,
+                level: AccessLevel::R,
+            },
+            Change::SetGrant {
+                scope: S1,
+                group: G5,
+                level: AccessLevel::W,
+            },
+        ]);
+        let mut rebuilt = ModuleRecords::new();
+        rebuilt.apply_all(&records.to_changes());
+        assert_eq!(rebuilt, records);
+    }
+
+    #[test]
+    fn debug_hides_values() {
+        let mut records = ModuleRecords::new();
+        records.apply(&set_option(Scope::Common, "hunter2"));
+        let shown = format!("{records:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("ServerHost"), "{shown}");
+    }
+}

@@ -1,0 +1,265 @@
+//! [`SqliteStore`]: Bitrix's own tables in an SQLite file, so a Bitrix
+//! database can be read and written.
+
+mod error;
+mod read;
+mod schema;
+mod write;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use self::error::{sql, SqliteError, BACKEND};
+use super::error::RevisionsExhausted;
+use super::{Change, Revision, Snapshot, Store, StoreError};
+// Bitrix keeps a module's default access level as this option of the
+// module; `OptionName` reserves the name, so no ordinary option collides.
+use crate::ids::{ModuleId, GROUP_DEFAULT_RIGHT};
+
+/// How long a call waits for another connection's write lock by default.
+const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A store in an SQLite database with Bitrix's table layout (rule 8):
+///
+/// | what | where |
+/// |------|-------|
+/// | common option values | `b_option(MODULE_ID, NAME, VALUE, DESCRIPTION, SITE_ID)`, `SITE_ID` NULL |
+/// | site option values | `b_option_site(MODULE_ID, NAME, SITE_ID, VALUE)` |
+/// | default level | option `GROUP_DEFAULT_RIGHT` of the module, common or per site |
+/// | grants | `b_module_group(ID, MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID)`, `SITE_ID` NULL for common |
+/// | revisions (ours) | `module_settings_revision(MODULE_ID, REVISION)` |
+///
+/// Opening a database creates only the tables that are missing; tables that
+/// exist (made by Bitrix or anyone else, extra columns allowed) are checked
+/// for the columns above and never altered or dropped.
+///
+/// **Durability**: WAL journal with `synchronous=FULL`, so a commit is on
+/// disk when it returns (rule 22). **Concurrency**: a commit is one
+/// `BEGIN IMMEDIATE` transaction that checks the revision, writes the batch
+/// and bumps the revision; other connections (other processes, other
+/// `SqliteStore`s on the same file) wait up to the busy timeout (5 s by
+/// default), then get [`StoreError::Unavailable`]. A load reads inside one
+/// transaction, so rows and revision match. The connection is shared behind
+/// a mutex (`rusqlite::Connection` is `Send` but not `Sync`).
+///
+/// **Module ids** are written in lower case and matched ignoring ASCII case,
+/// as Bitrix's MySQL collation and rule 1 do, so rows another program wrote
+/// under `Video` belong to module `video`. (On tables this store did not
+/// create, such lookups cannot use a case-sensitive index and scan the
+/// table.) Option names and site ids are matched exactly.
+///
+/// **Rows written behind the store's back** (plain SQL, Bitrix itself) are
+/// seen by the next [`load`](Store::load); they do not move the revision,
+/// which only this crate's commits do. A reader that trusts
+/// [`revision`](Store::revision) to detect change notices them after the
+/// module's next commit through a store, or when it reloads anyway.
+///
+/// **Bad rows** are reported as [`StoreError::Corrupt`], naming module,
+/// table, column and row: an access letter other than D, M, R, W; a
+/// `GROUP_ID` of 0, negative or not a number; an invalid site id or option
+/// name; a site id in `b_option` (the old layout); two rows that give one
+/// option, default or grant different values. A NULL `VALUE` reads as the
+/// empty string, a NULL or empty `SITE_ID` as the common scope. A commit
+/// does not read the module's other rows, so it still succeeds on a module
+/// with a bad row; a change to the bad record itself overwrites it, which
+/// is how an administrator repairs it.
+///
+/// ```
+/// use module_settings::{AccessLevel, Change, GroupId, ModuleId, Revision, Scope, SqliteStore, Store};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = SqliteStore::open_in_memory()?;
+/// let video = ModuleId::new("video")?;
+/// let batch = [
+///     Change::SetDefault { scope: Scope::Common, level: AccessLevel::R },
+///     Change::SetGrant { scope: Scope::Common, group: GroupId::try_from(5u32)?, level: AccessLevel::W },
+/// ];
+/// assert_eq!(store.commit(&video, Revision::ZERO, &batch)?, Revision::new(1));
+/// assert_eq!(store.load(&video)?.records.default_level(Scope::Common), Some(AccessLevel::R));
+/// # Ok(()) }
+/// ```
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+    path: Option<PathBuf>,
+    busy_timeout: Duration,
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database file at `path`, switches it to WAL
+    /// and creates the tables that are missing.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] if the file cannot be opened or an existing
+    /// table lacks a needed column; [`StoreError::Unavailable`] if another
+    /// connection keeps the database locked.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        let conn =
+            Connection::open(path).map_err(sql("open the database", DEFAULT_BUSY_TIMEOUT))?;
+        SqliteStore::setup(conn, Some(path.to_path_buf()))
+    }
+
+    /// A private database in memory, gone when the store is dropped: handy
+    /// for tests. (Two in-memory stores never share data.)
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] if SQLite cannot set it up.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let conn =
+            Connection::open_in_memory().map_err(sql("open the database", DEFAULT_BUSY_TIMEOUT))?;
+        SqliteStore::setup(conn, None)
+    }
+
+    /// Sets how long a call waits for another connection's lock before
+    /// failing with [`StoreError::Unavailable`] (5 s by default).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] if SQLite refuses the setting.
+    pub fn with_busy_timeout(mut self, timeout: Duration) -> Result<Self, StoreError> {
+        self.lock()
+            .busy_timeout(timeout)
+            .map_err(sql("set the busy timeout", timeout))?;
+        self.busy_timeout = timeout;
+        Ok(self)
+    }
+
+    /// The database file, or `None` for an in-memory database.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn setup(mut conn: Connection, path: Option<PathBuf>) -> Result<Self, StoreError> {
+        let timeout = DEFAULT_BUSY_TIMEOUT;
+        conn.busy_timeout(timeout)
+            .map_err(sql("set the busy timeout", timeout))?;
+        // WAL lets readers go on while one writer commits; FULL makes every
+        // commit durable, not just consistent (rule 22). An in-memory
+        // database ignores WAL, which is fine.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql("switch the database to WAL", timeout))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(sql("set synchronous=FULL", timeout))?;
+        schema::ensure(&mut conn).map_err(|err| match err {
+            SqliteError::Sql { action, source } => sql(action, timeout)(source),
+            other => other.into(),
+        })?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+            path,
+            busy_timeout: timeout,
+        })
+    }
+
+    /// The connection, recovered if a panic poisoned the mutex: a panic
+    /// inside a transaction dropped the transaction, which rolled it back,
+    /// and any transaction still open is rolled back here to be sure.
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|poisoned| {
+            let conn = poisoned.into_inner();
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            conn
+        })
+    }
+
+    fn sql(&self, action: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+        sql(action, self.busy_timeout)
+    }
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .field("busy_timeout", &self.busy_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store for SqliteStore {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction()
+            .map_err(self.sql("start a read transaction"))?;
+        let snapshot = read::snapshot(&tx, module, &self.sql("read a module's rows"))?;
+        tx.finish().map_err(self.sql("end a read transaction"))?;
+        Ok(snapshot)
+    }
+
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        read::revision(&self.lock(), module, &self.sql("read a module's revision"))
+    }
+
+    fn commit(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+    ) -> Result<Revision, StoreError> {
+        let mut conn = self.lock();
+        // IMMEDIATE takes the write lock before reading the revision, so no
+        // other connection can commit between the check and the write.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(self.sql("start a write transaction"))?;
+        let current = read::revision(&tx, module, &self.sql("read a module's revision"))?;
+        if current != expected {
+            return Err(StoreError::Conflict {
+                module: *module,
+                expected,
+                current,
+            });
+        }
+        if changes.is_empty() {
+            return Ok(current);
+        }
+        let next = current
+            .next()
+            .ok_or_else(|| StoreError::backend(BACKEND, RevisionsExhausted(*module)))?;
+        for change in changes {
+            // An error here drops `tx`, which rolls the whole batch back.
+            write::apply(&tx, module, change).map_err(self.sql("write a change"))?;
+        }
+        write::set_revision(&tx, module, next).map_err(self.sql("write the revision"))?;
+        tx.commit().map_err(self.sql("commit"))?;
+        Ok(next)
+    }
+
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction()
+            .map_err(self.sql("start a read transaction"))?;
+        let modules = read::modules(&tx, &self.sql("list modules"))?;
+        tx.finish().map_err(self.sql("end a read transaction"))?;
+        Ok(modules)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_level_option_is_reserved_for_it() {
+        // If OptionName ever accepted this name, an ordinary option could
+        // overwrite the Access tab's default level in Bitrix's tables.
+        let err = crate::OptionName::new(GROUP_DEFAULT_RIGHT).unwrap_err();
+        assert_eq!(err.problem(), crate::ids::IdProblem::Reserved);
+    }
+
+    #[test]
+    fn debug_shows_the_path_not_the_connection() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let shown = format!("{store:?}");
+        assert!(shown.starts_with("SqliteStore { path: None"), "{shown}");
+    }
+}

@@ -1,0 +1,182 @@
+//! Writing changes in Bitrix's form, inside the caller's transaction. Every
+//! value is a bound parameter; no SQL is built from input.
+
+use rusqlite::{params, Connection};
+
+use super::GROUP_DEFAULT_RIGHT;
+use crate::access::AccessLevel;
+use crate::ids::{GroupId, ModuleId, Scope, SiteId};
+use crate::store::{Change, Revision};
+
+/// Applies one change. Module ids are written in lower case and matched
+/// without regard to case, so a row another program wrote as `Video` is
+/// updated rather than duplicated.
+pub(super) fn apply(conn: &Connection, module: &ModuleId, change: &Change) -> rusqlite::Result<()> {
+    let module = module.as_str();
+    match change {
+        Change::SetOption { scope, name, value } => {
+            set_value(conn, module, *scope, name.as_str(), value)
+        }
+        Change::RemoveOption { scope, name } => remove_value(conn, module, *scope, name.as_str()),
+        Change::SetDefault { scope, level } => set_value(
+            conn,
+            module,
+            *scope,
+            GROUP_DEFAULT_RIGHT,
+            level_text(*level),
+        ),
+        Change::RemoveDefault { scope } => remove_value(conn, module, *scope, GROUP_DEFAULT_RIGHT),
+        Change::SetGrant {
+            scope,
+            group,
+            level,
+        } => set_grant(conn, module, *scope, *group, *level),
+        Change::RemoveGrant { scope, group } => remove_grant(conn, module, *scope, *group),
+    }
+}
+
+/// Records the module's new revision.
+pub(super) fn set_revision(
+    conn: &Connection,
+    module: &ModuleId,
+    revision: Revision,
+) -> rusqlite::Result<()> {
+    // Revisions beyond i64::MAX cannot be stored; the store's caller checked
+    // `Revision::next`, and 2^63 commits are out of reach in practice, but a
+    // clamped value would silently repeat a revision, so fail instead.
+    let number = i64::try_from(revision.get())
+        .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
+    conn.prepare_cached(
+        "INSERT INTO module_settings_revision (MODULE_ID, REVISION) VALUES (?1, ?2) \
+         ON CONFLICT (MODULE_ID) DO UPDATE SET REVISION = excluded.REVISION",
+    )?
+    .execute(params![module.as_str(), number])?;
+    Ok(())
+}
+
+fn level_text(level: AccessLevel) -> &'static str {
+    match level {
+        AccessLevel::D => "D",
+        AccessLevel::M => "M",
+        AccessLevel::R => "R",
+        AccessLevel::W => "W",
+    }
+}
+
+// Update first, insert only if nothing matched: this needs no unique index
+// (tables made by others may lack one, and SQLite's UNIQUE lets NULL site
+// ids repeat), keeps the row's other columns (DESCRIPTION, ID), and a
+// batch runs in one transaction so no one sees the gap.
+
+fn set_value(
+    conn: &Connection,
+    module: &str,
+    scope: Scope,
+    name: &str,
+    value: &str,
+) -> rusqlite::Result<()> {
+    match scope {
+        Scope::Common => {
+            let updated = conn
+                .prepare_cached(
+                    "UPDATE b_option SET VALUE = ?3 WHERE MODULE_ID = ?1 COLLATE NOCASE AND NAME = ?2 \
+                     AND (SITE_ID IS NULL OR SITE_ID = '')",
+                )?
+                .execute(params![module, name, value])?;
+            if updated == 0 {
+                conn.prepare_cached(
+                    "INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![module, name, value])?;
+            }
+        }
+        Scope::Site(site) => {
+            let site = site.as_str();
+            let updated = conn
+                .prepare_cached(
+                    "UPDATE b_option_site SET VALUE = ?4 \
+                     WHERE MODULE_ID = ?1 COLLATE NOCASE AND NAME = ?2 AND SITE_ID = ?3",
+                )?
+                .execute(params![module, name, site, value])?;
+            if updated == 0 {
+                conn.prepare_cached(
+                    "INSERT INTO b_option_site (MODULE_ID, NAME, SITE_ID, VALUE) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![module, name, site, value])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn remove_value(conn: &Connection, module: &str, scope: Scope, name: &str) -> rusqlite::Result<()> {
+    match scope {
+        Scope::Common => conn
+            .prepare_cached(
+                "DELETE FROM b_option WHERE MODULE_ID = ?1 COLLATE NOCASE AND NAME = ?2 \
+                 AND (SITE_ID IS NULL OR SITE_ID = '')",
+            )?
+            .execute(params![module, name])?,
+        Scope::Site(site) => conn
+            .prepare_cached(
+                "DELETE FROM b_option_site WHERE MODULE_ID = ?1 COLLATE NOCASE AND NAME = ?2 AND SITE_ID = ?3",
+            )?
+            .execute(params![module, name, site.as_str()])?,
+    };
+    Ok(())
+}
+
+fn set_grant(
+    conn: &Connection,
+    module: &str,
+    scope: Scope,
+    group: GroupId,
+    level: AccessLevel,
+) -> rusqlite::Result<()> {
+    let (group, level) = (group.get(), level_text(level));
+    let updated = match scope.site() {
+        None => conn
+            .prepare_cached(
+                "UPDATE b_module_group SET G_ACCESS = ?3 WHERE MODULE_ID = ?1 COLLATE NOCASE \
+                 AND GROUP_ID = ?2 AND (SITE_ID IS NULL OR SITE_ID = '')",
+            )?
+            .execute(params![module, group, level])?,
+        Some(site) => conn
+            .prepare_cached(
+                "UPDATE b_module_group SET G_ACCESS = ?3 WHERE MODULE_ID = ?1 COLLATE NOCASE \
+                 AND GROUP_ID = ?2 AND SITE_ID = ?4",
+            )?
+            .execute(params![module, group, level, site.as_str()])?,
+    };
+    if updated == 0 {
+        let site = scope.site();
+        conn.prepare_cached(
+            "INSERT INTO b_module_group (MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![module, group, level, site.as_ref().map(SiteId::as_str)])?;
+    }
+    Ok(())
+}
+
+fn remove_grant(
+    conn: &Connection,
+    module: &str,
+    scope: Scope,
+    group: GroupId,
+) -> rusqlite::Result<()> {
+    let group = group.get();
+    match scope.site() {
+        None => conn
+            .prepare_cached(
+                "DELETE FROM b_module_group WHERE MODULE_ID = ?1 COLLATE NOCASE AND GROUP_ID = ?2 \
+                 AND (SITE_ID IS NULL OR SITE_ID = '')",
+            )?
+            .execute(params![module, group])?,
+        Some(site) => conn
+            .prepare_cached(
+                "DELETE FROM b_module_group WHERE MODULE_ID = ?1 COLLATE NOCASE AND GROUP_ID = ?2 AND SITE_ID = ?3",
+            )?
+            .execute(params![module, group, site.as_str()])?,
+    };
+    Ok(())
+}

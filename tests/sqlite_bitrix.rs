@@ -1,0 +1,531 @@
+//! `SqliteStore` on a database laid out the way a Bitrix site holds it.
+
+#![cfg(feature = "sqlite")]
+
+use std::path::{Path, PathBuf};
+
+use module_settings::{
+    AccessLevel, Change, GroupId, ModuleId, ModuleRecords, OptionName, Revision, Scope, SiteId,
+    SqliteStore, Store, StoreError,
+};
+use proptest::prelude::*;
+use rusqlite::Connection;
+
+const BITRIX_TABLES: &str = include_str!("data/bitrix_tables.sql");
+const VIDEO: ModuleId = ModuleId::from_static("video");
+const VIDEOPORT: ModuleId = ModuleId::from_static("videoport");
+const S1: Scope = Scope::Site(SiteId::from_static("s1"));
+const S2: Scope = Scope::Site(SiteId::from_static("s2"));
+
+fn group(id: u32) -> GroupId {
+    GroupId::new(id).unwrap()
+}
+
+/// A temporary database file filled by `sql`.
+fn database(sql: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bitrix.sqlite");
+    Connection::open(&path).unwrap().execute_batch(sql).unwrap();
+    (dir, path)
+}
+
+fn bitrix_database() -> (tempfile::TempDir, PathBuf) {
+    database(BITRIX_TABLES)
+}
+
+fn plain(path: &Path) -> Connection {
+    Connection::open(path).unwrap()
+}
+
+fn records(changes: &[Change]) -> ModuleRecords {
+    let mut records = ModuleRecords::new();
+    records.apply_all(changes);
+    records
+}
+
+fn option(scope: Scope, name: &str, value: &str) -> Change {
+    Change::SetOption {
+        scope,
+        name: OptionName::new(name).unwrap(),
+        value: value.into(),
+    }
+}
+
+fn grant(scope: Scope, group_id: u32, level: AccessLevel) -> Change {
+    Change::SetGrant {
+        scope,
+        group: group(group_id),
+        level,
+    }
+}
+
+fn schema_of(path: &Path) -> Vec<(String, String)> {
+    let conn = plain(path);
+    let mut stmt = conn
+        .prepare("SELECT name, sql FROM sqlite_master WHERE tbl_name LIKE 'b\\_%' ESCAPE '\\' ORDER BY name")
+        .unwrap();
+    stmt.query_map([], |row| {
+        Ok((
+            row.get(0)?,
+            row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+        ))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[test]
+fn a_bitrix_database_loads_into_exactly_the_expected_records() {
+    let (_dir, path) = bitrix_database();
+    let before = schema_of(&path);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(schema_of(&path), before, "Bitrix's tables are not altered");
+
+    let videoport = store.load(&VIDEOPORT).unwrap();
+    let expected = records(&[
+        option(Scope::Common, "ServerHost", "vcs.example.com"),
+        option(Scope::Common, "ServerPort", "8443"),
+        option(Scope::Common, "SecretCode", "guest-key-42"),
+        option(Scope::Common, "window_main", "Y"),
+        option(Scope::Common, "window_chat", "N"),
+        option(Scope::Common, "window_members", "Y"),
+        option(Scope::Common, "window_settings", "Y"),
+        option(Scope::Common, "window_info", "Y"),
+        option(Scope::Common, "window_self_camera", "N"),
+        option(Scope::Common, "window_show_invite", "Y"),
+        option(S1, "ServerHost", "vcs-s1.example.com"),
+    ]);
+    assert_eq!(videoport.records, expected);
+    assert_eq!(
+        videoport.revision,
+        Revision::ZERO,
+        "never written through a store"
+    );
+
+    let video = store.load(&VIDEO).unwrap();
+    let expected = records(&[
+        Change::SetDefault {
+            scope: Scope::Common,
+            level: AccessLevel::R,
+        },
+        Change::SetDefault {
+            scope: S2,
+            level: AccessLevel::D,
+        },
+        grant(Scope::Common, 1, AccessLevel::W),
+        grant(Scope::Common, 5, AccessLevel::R),
+        grant(Scope::Common, 6, AccessLevel::D),
+        grant(S1, 5, AccessLevel::W),
+    ]);
+    assert_eq!(video.records, expected);
+
+    let modules: Vec<String> = store
+        .modules()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(modules, ["main", "video", "videoport"]);
+}
+
+#[test]
+fn writes_through_the_store_are_bitrix_rows() {
+    let (_dir, path) = bitrix_database();
+    let store = SqliteStore::open(&path).unwrap();
+    let batch = [
+        option(Scope::Common, "ServerPort", "9443"),
+        option(Scope::Common, "SecretCode", "new-key"),
+        Change::RemoveOption {
+            scope: Scope::Common,
+            name: OptionName::new("window_chat").unwrap(),
+        },
+        option(S2, "ServerHost", "vcs-s2.example.com"),
+    ];
+    assert_eq!(
+        store.commit(&VIDEOPORT, Revision::ZERO, &batch).unwrap(),
+        Revision::new(1)
+    );
+    let rights = [
+        Change::SetDefault {
+            scope: Scope::Common,
+            level: AccessLevel::W,
+        },
+        Change::SetDefault {
+            scope: S1,
+            level: AccessLevel::R,
+        },
+        grant(Scope::Common, 5, AccessLevel::W),
+        grant(S2, 8, AccessLevel::R),
+        Change::RemoveGrant {
+            scope: Scope::Common,
+            group: group(6),
+        },
+    ];
+    store.commit(&VIDEO, Revision::ZERO, &rights).unwrap();
+
+    let conn = plain(&path);
+    let common =
+        |module: &str, name: &str| -> Option<(Option<String>, Option<String>, Option<String>)> {
+            conn.query_row(
+            "SELECT VALUE, DESCRIPTION, SITE_ID FROM b_option WHERE MODULE_ID = ?1 AND NAME = ?2",
+            [module, name],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .ok()
+        };
+    assert_eq!(
+        common("videoport", "ServerPort"),
+        Some((Some("9443".into()), None, None))
+    );
+    // Updated in place: the description Bitrix keeps beside it survives.
+    assert_eq!(
+        common("videoport", "SecretCode"),
+        Some((
+            Some("new-key".into()),
+            Some("VCS Manager guest key".into()),
+            None
+        ))
+    );
+    assert_eq!(common("videoport", "window_chat"), None);
+    assert_eq!(
+        common("video", "GROUP_DEFAULT_RIGHT"),
+        Some((Some("W".into()), None, None))
+    );
+
+    let site_value = |module: &str, name: &str, site: &str| -> Option<String> {
+        conn.query_row(
+            "SELECT VALUE FROM b_option_site WHERE MODULE_ID = ?1 AND NAME = ?2 AND SITE_ID = ?3",
+            [module, name, site],
+            |r| r.get(0),
+        )
+        .ok()
+    };
+    assert_eq!(
+        site_value("videoport", "ServerHost", "s2").as_deref(),
+        Some("vcs-s2.example.com")
+    );
+    assert_eq!(
+        site_value("video", "GROUP_DEFAULT_RIGHT", "s1").as_deref(),
+        Some("R")
+    );
+
+    let mut stmt = conn
+        .prepare("SELECT ID, GROUP_ID, G_ACCESS, SITE_ID FROM b_module_group WHERE MODULE_ID = 'video' ORDER BY GROUP_ID, SITE_ID")
+        .unwrap();
+    let rows: Vec<(i64, i64, String, Option<String>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let (new_id, _, _, _) = rows.iter().find(|r| r.1 == 8).unwrap().clone();
+    assert_eq!(
+        rows,
+        [
+            (1, 1, "W".into(), None),
+            (2, 5, "W".into(), None), // same row, new level
+            (4, 5, "W".into(), Some("s1".into())),
+            (new_id, 8, "R".into(), Some("s2".into())),
+        ]
+    );
+    let revision: i64 = conn
+        .query_row(
+            "SELECT REVISION FROM module_settings_revision WHERE MODULE_ID = 'video'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(revision, 1);
+}
+
+#[test]
+fn rows_written_behind_the_stores_back_show_up_on_the_next_load() {
+    let (_dir, path) = bitrix_database();
+    let store = SqliteStore::open(&path).unwrap();
+    let rev = store
+        .commit(
+            &VIDEO,
+            Revision::ZERO,
+            &[grant(Scope::Common, 9, AccessLevel::R)],
+        )
+        .unwrap();
+    plain(&path)
+        .execute_batch(
+            "INSERT INTO b_module_group (MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES ('video', 12, 'W', 's1');
+             UPDATE b_option SET VALUE = 'W' WHERE MODULE_ID = 'video' AND NAME = 'GROUP_DEFAULT_RIGHT';",
+        )
+        .unwrap();
+    let snapshot = store.load(&VIDEO).unwrap();
+    assert_eq!(snapshot.records.grant(S1, group(12)), Some(AccessLevel::W));
+    assert_eq!(
+        snapshot.records.default_level(Scope::Common),
+        Some(AccessLevel::W)
+    );
+    // Only commits through a store move the revision.
+    assert_eq!(snapshot.revision, rev);
+    assert_eq!(store.revision(&VIDEO).unwrap(), rev);
+    store
+        .commit(&VIDEO, rev, &[grant(S1, 12, AccessLevel::D)])
+        .unwrap();
+    assert_eq!(
+        store.load(&VIDEO).unwrap().records.grant(S1, group(12)),
+        Some(AccessLevel::D)
+    );
+}
+
+#[test]
+fn module_ids_match_without_regard_to_case() {
+    let (_dir, path) = bitrix_database();
+    plain(&path)
+        .execute_batch(
+            "INSERT INTO b_module_group (MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES ('Video', 20, 'R', NULL);
+             INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('VideoPort', 'Extra', 'x');",
+        )
+        .unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store
+            .load(&VIDEO)
+            .unwrap()
+            .records
+            .grant(Scope::Common, group(20)),
+        Some(AccessLevel::R)
+    );
+    assert_eq!(
+        store
+            .load(&VIDEOPORT)
+            .unwrap()
+            .records
+            .option(Scope::Common, "Extra"),
+        Some("x")
+    );
+    let modules: Vec<String> = store
+        .modules()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        modules,
+        ["main", "video", "videoport"],
+        "one module per id, in lower case"
+    );
+
+    // The store updates the mixed-case row instead of adding a second one.
+    store
+        .commit(
+            &VIDEO,
+            Revision::ZERO,
+            &[grant(Scope::Common, 20, AccessLevel::W)],
+        )
+        .unwrap();
+    let count: i64 = plain(&path)
+        .query_row(
+            "SELECT COUNT(*) FROM b_module_group WHERE GROUP_ID = 20",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(count, 1);
+}
+
+#[test]
+fn a_table_without_a_needed_column_is_refused_and_left_alone() {
+    let (_dir, path) = database("CREATE TABLE b_module_group (ID INTEGER PRIMARY KEY, MODULE_ID TEXT, GROUP_ID INT, SITE_ID TEXT);");
+    let before = schema_of(&path);
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Backend {
+                backend: "sqlite",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "the sqlite store failed: table b_module_group exists but has no column G_ACCESS; \
+         add it or point the store at a database with Bitrix's layout"
+    );
+    let after = schema_of(&path);
+    assert!(after.iter().any(|(name, _)| name == "b_module_group"));
+    assert_eq!(
+        after.iter().find(|(n, _)| n == "b_module_group"),
+        before.iter().find(|(n, _)| n == "b_module_group")
+    );
+}
+
+#[test]
+fn a_new_database_gets_the_tables_and_a_unique_grant_per_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.sqlite");
+    drop(SqliteStore::open(&path).unwrap());
+    let conn = plain(&path);
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    conn.execute("INSERT INTO b_module_group (MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES ('video', 5, 'R', NULL)", [])
+        .unwrap();
+    // NULL and '' both mean "common": the index folds them together.
+    let second = conn.execute("INSERT INTO b_module_group (MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES ('video', 5, 'W', '')", []);
+    assert!(
+        second.is_err(),
+        "a second common grant for one group is refused"
+    );
+}
+
+/// One bad row in an otherwise valid database, and what the error must name.
+struct BadRow {
+    sql: &'static str,
+    record: &'static str,
+    value: &'static str,
+}
+
+#[test]
+fn bad_rows_are_reported_as_corrupt_naming_module_record_and_value() {
+    let cases = [
+        BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 7, 'X')", record: "b_module_group.G_ACCESS (ID 50)", value: "\"X\"" },
+        BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 7, 'r')", record: "b_module_group.G_ACCESS (ID 50)", value: "\"r\"" },
+        BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 7, '')", record: "b_module_group.G_ACCESS (ID 50)", value: "\"\"" },
+        BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 0, 'R')", record: "b_module_group.GROUP_ID (ID 50)", value: "\"0\"" },
+        BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', -3, 'R')", record: "b_module_group.GROUP_ID (ID 50)", value: "\"-3\"" },
+        BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 4294967296, 'R')", record: "b_module_group.GROUP_ID (ID 50)", value: "\"4294967296\"" },
+        BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 'admins', 'R')", record: "b_module_group.GROUP_ID (ID 50)", value: "\"admins\"" },
+        BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES (50, 'video', 7, 'R', 's 1')", record: "b_module_group.SITE_ID (ID 50)", value: "\"s 1\"" },
+        BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES (50, 'video', 5, 'D', '')", record: "b_module_group.G_ACCESS (ID 50)", value: "\"D\"" },
+        BadRow { sql: "INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('video', '', 'x')", record: "b_option.NAME", value: "\"\"" },
+        BadRow { sql: "INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('video', 'a' || char(10) || 'b', 'x')", record: "b_option.NAME", value: "\"a\\nb\"" },
+        BadRow { sql: "INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('video', 'group_default_right', 'R')", record: "b_option.NAME", value: "\"group_default_right\"" },
+        BadRow { sql: "UPDATE b_option SET VALUE = 'Z' WHERE MODULE_ID = 'video' AND NAME = 'GROUP_DEFAULT_RIGHT'", record: "b_option.VALUE of option GROUP_DEFAULT_RIGHT in scope common", value: "\"Z\"" },
+        BadRow { sql: "INSERT INTO b_option (MODULE_ID, NAME, VALUE, SITE_ID) VALUES ('video', 'legacy', 'x', 's1')", record: "b_option.SITE_ID of option legacy", value: "\"s1\"" },
+        BadRow { sql: "INSERT INTO b_option_site (MODULE_ID, NAME, SITE_ID, VALUE) VALUES ('video', 'x', 'common', 'v')", record: "b_option_site.SITE_ID of option x", value: "\"common\"" },
+        BadRow { sql: "INSERT INTO b_option_site (MODULE_ID, NAME, SITE_ID, VALUE) VALUES ('video', 'GROUP_DEFAULT_RIGHT', 's1', 'RW')", record: "b_option_site.VALUE of option GROUP_DEFAULT_RIGHT in scope s1", value: "\"RW\"" },
+        BadRow { sql: "INSERT INTO module_settings_revision (MODULE_ID, REVISION) VALUES ('video', -1)", record: "module_settings_revision.REVISION", value: "\"-1\"" },
+    ];
+    for case in cases {
+        let (_dir, path) = bitrix_database();
+        let store = SqliteStore::open(&path).unwrap();
+        plain(&path).execute_batch(case.sql).unwrap();
+        match store.load(&VIDEO) {
+            Err(StoreError::Corrupt {
+                module,
+                record,
+                value,
+                reason,
+            }) => {
+                assert_eq!(module, Some(VIDEO), "{}", case.sql);
+                assert_eq!(
+                    (record.as_str(), value.as_str()),
+                    (case.record, case.value),
+                    "{}: {reason}",
+                    case.sql
+                );
+                assert!(!reason.is_empty());
+            }
+            other => panic!("{}: expected Corrupt, got {other:?}", case.sql),
+        }
+        // Damage to one module does not hide the others.
+        assert!(store.load(&VIDEOPORT).is_ok(), "{}", case.sql);
+    }
+}
+
+#[test]
+fn duplicate_rows_that_agree_are_read_as_one() {
+    let (_dir, path) = bitrix_database();
+    let store = SqliteStore::open(&path).unwrap();
+    // Same group, common scope written once as NULL and once as '': same
+    // level. (Rows that disagree are in the bad-rows table above.)
+    plain(&path)
+        .execute("INSERT INTO b_module_group (MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES ('video', 5, 'R', '')", [])
+        .unwrap();
+    assert_eq!(
+        store
+            .load(&VIDEO)
+            .unwrap()
+            .records
+            .grant(Scope::Common, group(5)),
+        Some(AccessLevel::R)
+    );
+}
+
+#[test]
+fn an_option_value_never_appears_in_an_error() {
+    let (_dir, path) = bitrix_database();
+    let store = SqliteStore::open(&path).unwrap();
+    plain(&path)
+        .execute("INSERT INTO b_option (MODULE_ID, NAME, VALUE, SITE_ID) VALUES ('videoport', 'x', 'guest-key-42', 'bad site')", [])
+        .unwrap();
+    let err = store.load(&VIDEOPORT).unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(err.is_corrupt(), "{shown}");
+    assert!(!shown.contains("guest-key-42"), "{shown}");
+}
+
+#[test]
+fn a_busy_database_is_unavailable_not_a_hang() {
+    let (_dir, path) = bitrix_database();
+    let store = SqliteStore::open(&path)
+        .unwrap()
+        .with_busy_timeout(std::time::Duration::from_millis(50))
+        .unwrap();
+    let holder = plain(&path);
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let err = store
+        .commit(
+            &VIDEO,
+            Revision::ZERO,
+            &[grant(Scope::Common, 9, AccessLevel::R)],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Unavailable {
+                backend: "sqlite",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    holder.execute_batch("ROLLBACK").unwrap();
+    store
+        .commit(
+            &VIDEO,
+            Revision::ZERO,
+            &[grant(Scope::Common, 9, AccessLevel::R)],
+        )
+        .unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever text sits in the columns the store decodes, a load returns
+    /// records or `Corrupt`, never panics and never another error.
+    #[test]
+    fn arbitrary_column_text_never_panics(
+        name in any::<String>(),
+        site in any::<String>(),
+        access in any::<String>(),
+        group_text in any::<String>(),
+        value in any::<String>(),
+    ) {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(BITRIX_TABLES).unwrap();
+        conn.execute("INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('video', ?1, ?2)", [&name, &value]).ok();
+        conn.execute("INSERT INTO b_option_site (MODULE_ID, NAME, SITE_ID, VALUE) VALUES ('video', ?1, ?2, ?3)", [&name, &site, &value]).ok();
+        conn.execute("INSERT INTO b_module_group (MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES ('video', ?1, ?2, ?3)", [&group_text, &access, &site]).ok();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fuzz.sqlite");
+        conn.execute("VACUUM INTO ?1", [path.to_str().unwrap()]).unwrap();
+        let store = SqliteStore::open(&path).unwrap();
+        match store.load(&VIDEO) {
+            Ok(_) => {}
+            Err(StoreError::Corrupt { module, .. }) => prop_assert_eq!(module, Some(VIDEO)),
+            Err(other) => prop_assert!(false, "unexpected error: {}", other),
+        }
+    }
+}

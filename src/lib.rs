@@ -6,6 +6,10 @@ pub mod ids;
 mod label;
 
 pub use access::{AccessError, AccessLevel, AccessLevels, LevelInfo, ModuleLevels};
+pub use access::{
+    CompiledRights, Decision, DecisionResultExt, Grant, ModuleRights, Reason, ResolveOptions,
+    ScopeQuery,
+};
 pub use ids::{GroupId, IdError, ModuleId, OptionName, Scope, SiteId};
 pub use label::Label;
 

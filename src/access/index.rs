@@ -2,18 +2,20 @@
 //! access checks.
 //!
 //! Layout, all built once by [`CompiledRights::new`]:
-//! - the common grants: one [`GroupTable`] from group to `rank + 1`;
-//! - per site with grants of its own: one table whose byte holds the
-//!   site's own grant in the low three bits and the merge (max) of the
-//!   common and the site grant in the next three — so the usual "site s"
-//!   query is one lookup per group, and the Bitrix-exact query can still
-//!   see the site's own grants;
+//! - the common grants: one [`GroupTable`] of [`Cell`]s;
+//! - per site with grants of its own: one table of cells whose `own` part
+//!   is the site's grant and whose `merged` part is the max of the common
+//!   and the site grant — so the usual "site s" query is one lookup per
+//!   group, and the Bitrix-exact query can still see the site's own grants;
+//! - in every table, the administrator groups flagged (when the bypass is
+//!   on), so the administrator check costs no extra lookup;
 //! - the defaults, and the [`ResolveOptions`] the index was built with.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use super::cell::{code, Cell};
 use super::decision::Decision;
 use super::error::AccessError;
 use super::level::{AccessLevel, AccessLevels};
@@ -24,49 +26,15 @@ use super::rights::ModuleRights;
 use super::table::GroupTable;
 use crate::ids::{GroupId, ModuleId, Scope, SiteId};
 
-/// A level as stored in a table: `rank + 1`, so that 0 can mean "no grant".
-pub(crate) const fn code(level: AccessLevel) -> u8 {
-    level.rank() + 1
-}
-
-/// The level of a non-zero code.
-pub(crate) const fn level_of(code: u8) -> AccessLevel {
-    match AccessLevel::from_rank(code.saturating_sub(1)) {
-        Some(level) => level,
-        // Tables only ever hold codes made by `code`; D is the closed answer
-        // should that ever be broken.
-        None => AccessLevel::D,
-    }
-}
-
-/// One byte of a site table: the site's own grant and the merged grant.
-#[derive(Clone, Copy)]
-pub(crate) struct SiteCell(pub(crate) u8);
-
-impl SiteCell {
-    const fn new(own: u8, merged: u8) -> Self {
-        SiteCell(own | (merged << 3))
-    }
-
-    /// The code of the site's own grant (0 = none).
-    pub(crate) const fn own(self) -> u8 {
-        self.0 & 0b111
-    }
-
-    /// The code of max(common grant, site grant) (0 = neither).
-    pub(crate) const fn merged(self) -> u8 {
-        self.0 >> 3
-    }
-}
-
 /// What the index knows about one site.
 #[derive(Debug)]
 pub(crate) struct SiteIndex {
     pub(crate) site: SiteId,
     pub(crate) default: Option<AccessLevel>,
-    /// [`SiteCell`]s, over every group with a common or site grant; `None`
-    /// when the site has no grants of its own (the common table then
-    /// answers for it).
+    /// [`Cell`]s (own = the site grant, merged = max of common and site),
+    /// over every group with a common or site grant and every
+    /// administrator group; `None` when the site has no grants of its own
+    /// (the common table then answers for it).
     pub(crate) grants: Option<GroupTable>,
 }
 
@@ -75,6 +43,8 @@ pub(crate) struct SiteIndex {
 pub(crate) struct Index {
     pub(crate) module: ModuleId,
     pub(crate) options: ResolveOptions,
+    /// [`Cell`]s (own = merged = the common grant) over every group with a
+    /// common grant and every administrator group.
     pub(crate) common: GroupTable,
     pub(crate) common_default: Option<AccessLevel>,
     /// Sorted by site id; few, so found by a linear scan.
@@ -139,47 +109,41 @@ impl CompiledRights {
         let mut common: BTreeMap<GroupId, u8> = BTreeMap::new();
         let mut own: BTreeMap<SiteId, BTreeMap<GroupId, u8>> = BTreeMap::new();
         for grant in rights.grants() {
+            let level = code(grant.level);
             match grant.scope {
                 Scope::Common => {
-                    common.insert(grant.group, code(grant.level));
+                    common.insert(grant.group, level);
                 }
                 Scope::Site(site) => {
-                    own.entry(site)
-                        .or_default()
-                        .insert(grant.group, code(grant.level));
+                    own.entry(site).or_default().insert(grant.group, level);
                 }
             }
         }
-        let mut defaults: BTreeMap<SiteId, AccessLevel> = BTreeMap::new();
+        let admins: &[GroupId] = if options.has_admin_bypass() {
+            options.administrator_groups()
+        } else {
+            &[]
+        };
+
         let mut common_default = None;
+        let mut sites: BTreeMap<SiteId, SiteIndex> = BTreeMap::new();
         for (scope, level) in rights.defaults() {
             match scope {
                 Scope::Common => common_default = Some(level),
                 Scope::Site(site) => {
-                    defaults.insert(site, level);
+                    sites.insert(
+                        site,
+                        SiteIndex {
+                            site,
+                            default: Some(level),
+                            grants: None,
+                        },
+                    );
                 }
             }
         }
-
-        let mut sites: BTreeMap<SiteId, SiteIndex> = defaults
-            .into_iter()
-            .map(|(site, level)| {
-                let entry = SiteIndex {
-                    site,
-                    default: Some(level),
-                    grants: None,
-                };
-                (site, entry)
-            })
-            .collect();
         for (site, site_grants) in &own {
-            let cells: Vec<(GroupId, u8)> = merge_keys(&common, site_grants)
-                .map(|group| {
-                    let own = site_grants.get(&group).copied().unwrap_or(0);
-                    let shared = common.get(&group).copied().unwrap_or(0);
-                    (group, SiteCell::new(own, own.max(shared)).0)
-                })
-                .collect();
+            let table = build_table(site_grants, &common, admins);
             sites
                 .entry(*site)
                 .or_insert(SiteIndex {
@@ -187,15 +151,14 @@ impl CompiledRights {
                     default: None,
                     grants: None,
                 })
-                .grants = Some(GroupTable::build(&cells));
+                .grants = Some(table);
         }
 
-        let common_entries: Vec<(GroupId, u8)> = common.into_iter().collect();
         CompiledRights {
             inner: Arc::new(Index {
                 module: rights.module(),
+                common: build_table(&common, &BTreeMap::new(), admins),
                 options,
-                common: GroupTable::build(&common_entries),
                 common_default,
                 sites: sites.into_values().collect(),
                 grant_count: rights.grant_count(),
@@ -223,7 +186,7 @@ impl CompiledRights {
     /// `groups` are the user's groups, in any order, repeats allowed.
     #[inline]
     pub fn resolve<'q>(&self, groups: &[GroupId], query: impl Into<ScopeQuery<'q>>) -> AccessLevel {
-        resolve::decide(&self.inner, groups, query.into()).level
+        resolve::level(&self.inner, groups, query.into())
     }
 
     /// The user's level and the reason for it (rule 14). Its level is
@@ -281,15 +244,32 @@ impl CompiledRights {
     }
 }
 
-/// The sorted union of the keys of two maps.
-fn merge_keys<'a>(
-    a: &'a BTreeMap<GroupId, u8>,
-    b: &'a BTreeMap<GroupId, u8>,
-) -> impl Iterator<Item = GroupId> + 'a {
-    let mut keys: Vec<GroupId> = a.keys().chain(b.keys()).copied().collect();
-    keys.sort_unstable();
-    keys.dedup();
-    keys.into_iter()
+/// A table of [`Cell`]s: `own` from `own`, `merged` = max(own, base), and
+/// the administrator flag, over the groups of all three.
+fn build_table(
+    own: &BTreeMap<GroupId, u8>,
+    base: &BTreeMap<GroupId, u8>,
+    admins: &[GroupId],
+) -> GroupTable {
+    let mut groups: Vec<GroupId> = own
+        .keys()
+        .chain(base.keys())
+        .chain(admins)
+        .copied()
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let cells: Vec<(GroupId, u8)> = groups
+        .into_iter()
+        .map(|group| {
+            let mine = own.get(&group).copied().unwrap_or(0);
+            let shared = base.get(&group).copied().unwrap_or(0);
+            let admin = admins.binary_search(&group).is_ok();
+            let cell = Cell::new(mine, mine.max(shared), admin);
+            (group, cell.0)
+        })
+        .collect();
+    GroupTable::build(&cells)
 }
 
 /// A summary: the module, the options and the size, not the tables.
@@ -311,18 +291,6 @@ mod tests {
     use crate::access::catalog::ModuleLevels;
 
     #[test]
-    fn codes_round_trip() {
-        for level in AccessLevel::ALL {
-            assert_eq!(level_of(code(level)), level);
-            assert_ne!(code(level), 0);
-            assert!(code(level) < 8, "fits in three bits");
-        }
-        let cell = SiteCell::new(code(AccessLevel::R), code(AccessLevel::W));
-        assert_eq!(cell.own(), code(AccessLevel::R));
-        assert_eq!(cell.merged(), code(AccessLevel::W));
-    }
-
-    #[test]
     fn site_tables_merge_common_grants_in() {
         let s1 = SiteId::from_static("s1");
         let s2 = SiteId::from_static("s2");
@@ -341,7 +309,7 @@ mod tests {
         assert_eq!(index.sites.len(), 2);
         let site1 = index.site(s1).unwrap();
         let table = site1.grants.as_ref().unwrap();
-        let cell = |id| SiteCell(table.get(g(id)));
+        let cell = |id| Cell(table.get(g(id)));
         assert_eq!((cell(3).own(), cell(3).merged()), (0, code(AccessLevel::W)));
         assert_eq!(
             (cell(4).own(), cell(4).merged()),
@@ -352,6 +320,15 @@ mod tests {
             (code(AccessLevel::D), code(AccessLevel::D))
         );
         assert_eq!(cell(6).0, 0);
+        // The administrators group is flagged in every table, grant or not.
+        assert_eq!(cell(1), Cell::new(0, 0, true));
+        assert_eq!(Cell(index.common.get(g(1))), Cell::new(0, 0, true));
+        assert_eq!(
+            Cell(index.common.get(g(4))),
+            Cell::new(code(AccessLevel::M), code(AccessLevel::M), false)
+        );
+        let bypass_off = rights.compile(ResolveOptions::new().admin_bypass(false));
+        assert_eq!(bypass_off.index().common.get(g(1)), 0);
         let site2 = index.site(s2).unwrap();
         assert!(site2.grants.is_none());
         assert_eq!(site2.default, Some(AccessLevel::M));

@@ -43,6 +43,7 @@
 //! ```
 
 mod catalog;
+mod cell;
 mod check;
 mod decision;
 mod error;

@@ -2,14 +2,22 @@
 //!
 //! Everything that answers an access question — `resolve`, `explain`,
 //! `can`, `require`, `roles`, on compiled or plain rights — ends up here,
-//! reading the compiled [`Index`]. The query decides how one group's grant
-//! is looked up ([`Lookup`]); the rules around it are the same for all.
+//! reading the compiled [`Index`]. The query decides how one group's cell
+//! is read ([`Lookup`]); the rules around it are the same for all.
+//!
+//! The scan over the user's groups is branch-free: the winner is the
+//! maximum of the key `seen << 32 | !group`, where [`Seen`] puts any
+//! administrator above any grant and a higher grant above a lower one; so
+//! among equals the lowest group id wins — whatever the order of the groups
+//! and however often one repeats (rule 16). Users' group lists look random
+//! to a branch predictor, so this matters as much as the table lookups.
 
+use super::cell::{level_of, Cell, Seen};
 use super::decision::Reason;
-use super::index::{level_of, Index, SiteCell};
+use super::index::Index;
 use super::level::{AccessLevel, AccessLevels};
 use super::query::ScopeQuery;
-use super::table::GroupTable;
+use super::table::{Cells, Dense, GroupTable};
 use crate::ids::{GroupId, Scope};
 
 /// A level with its reason, before the module is attached.
@@ -19,99 +27,141 @@ pub(crate) struct Outcome {
     pub(crate) reason: Reason,
 }
 
-/// Where a group's grant came from, kept small while scanning and turned
-/// into a [`Scope`] once at the end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Origin {
-    Common,
-    /// The site of a [`ScopeQuery::Site`] query.
-    AskedSite,
-    /// The `i`-th scope of a [`ScopeQuery::Exact`] list.
-    Listed(usize),
-}
-
-/// One group's grant under a query: the code of its level and its origin.
-type Found = (u8, Origin);
-
-/// How one group's grant is found under one kind of query. Each kind is its
-/// own type so the scanning loops are compiled once per kind, with the
-/// lookup inlined.
+/// How one kind of query reads a group. Each kind is its own type so the
+/// scan is compiled once per kind with the lookup inlined.
 trait Lookup {
-    fn grant(&self, group: GroupId) -> Option<Found>;
+    /// The group's highest grant the query sees, and whether it is an
+    /// administrator group (bypass on).
+    fn get(&self, group: GroupId) -> Seen;
+
+    /// Where the grant that [`get`](Self::get) reported was made; called
+    /// once, for the winning group, only when a reason is wanted.
+    fn scope_of(&self, group: GroupId) -> Scope;
 }
 
-/// Common grants only.
-struct CommonLookup<'a>(&'a GroupTable);
+/// One table answers: the common table (its scope is common) or a site's
+/// merged table (a grant is the site's when the site's own grant is the
+/// merged one — so equal common and site grants name the site).
+struct TableLookup<C> {
+    cells: C,
+    scope: Scope,
+}
 
-impl Lookup for CommonLookup<'_> {
-    #[inline]
-    fn grant(&self, group: GroupId) -> Option<Found> {
-        match self.0.get(group) {
-            0 => None,
-            c => Some((c, Origin::Common)),
+impl<C: Cells> Lookup for TableLookup<C> {
+    #[inline(always)]
+    fn get(&self, group: GroupId) -> Seen {
+        Cell(self.cells.get(group)).seen()
+    }
+
+    fn scope_of(&self, group: GroupId) -> Scope {
+        let cell = Cell(self.cells.get(group));
+        if cell.own() == cell.merged() {
+            self.scope
+        } else {
+            Scope::Common
         }
     }
 }
 
-/// Common and site grants, precompiled as their max.
-struct SiteLookup<'a>(&'a GroupTable);
-
-impl Lookup for SiteLookup<'_> {
-    #[inline]
-    fn grant(&self, group: GroupId) -> Option<Found> {
-        let cell = SiteCell(self.0.get(group));
-        match cell.merged() {
-            0 => None,
-            // Equal common and site grants name the site: the more specific.
-            m if cell.own() == m => Some((m, Origin::AskedSite)),
-            m => Some((m, Origin::Common)),
-        }
-    }
-}
-
-/// Exactly the listed scopes.
+/// Exactly the listed scopes (Bitrix-exact).
 struct ExactLookup<'a> {
     index: &'a Index,
     scopes: &'a [Scope],
 }
 
+impl ExactLookup<'_> {
+    /// The code of `group`'s own grant in `scope` (0 = none).
+    fn own(&self, group: GroupId, scope: Scope) -> u8 {
+        match scope {
+            Scope::Common => Cell(self.index.common.get(group)).own(),
+            Scope::Site(site) => self
+                .index
+                .site(site)
+                .and_then(|s| s.grants.as_ref())
+                .map_or(0, |table| Cell(table.get(group)).own()),
+        }
+    }
+}
+
 impl Lookup for ExactLookup<'_> {
-    fn grant(&self, group: GroupId) -> Option<Found> {
-        let mut best: Option<(u8, Origin, bool)> = None;
-        for (i, scope) in self.scopes.iter().enumerate() {
-            let (c, is_site) = match scope {
-                Scope::Common => (self.index.common.get(group), false),
-                Scope::Site(site) => {
-                    let own = self
-                        .index
-                        .site(*site)
-                        .and_then(|s| s.grants.as_ref())
-                        .map_or(0, |t| SiteCell(t.get(group)).own());
-                    (own, true)
+    fn get(&self, group: GroupId) -> Seen {
+        // Administrator groups are flagged in the common table whatever
+        // the query.
+        let admin = Cell(self.index.common.get(group)).admin();
+        let top = self
+            .scopes
+            .iter()
+            .map(|&scope| self.own(group, scope))
+            .max()
+            .unwrap_or(0);
+        Seen::new(top, admin)
+    }
+
+    fn scope_of(&self, group: GroupId) -> Scope {
+        // Among the group's highest grants: a site before the common
+        // scope, and the first listed site before later ones.
+        let top = self.get(group).code();
+        let mut found = Scope::Common;
+        for &scope in self.scopes {
+            if self.own(group, scope) == top && top != 0 {
+                if let Scope::Site(_) = scope {
+                    return scope;
                 }
-            };
-            // Higher level wins; on a tie a site grant is named before the
-            // common one, and the first listed site before later ones.
-            let better = c != 0
-                && best.is_none_or(|(bc, _, b_site)| c > bc || (c == bc && is_site && !b_site));
-            if better {
-                best = Some((c, Origin::Listed(i), is_site));
+                found = scope;
             }
         }
-        best.map(|(c, origin, _)| (c, origin))
+        found
     }
 }
 
 /// Runs `job` with the lookup that `query` calls for.
-fn with_lookup<R>(index: &Index, query: ScopeQuery<'_>, job: impl Job<Output = R>) -> R {
+#[inline(always)]
+fn with_lookup<J: Job>(index: &Index, query: ScopeQuery<'_>, job: J) -> J::Output {
     match query {
+        ScopeQuery::Common => with_table(index, query, &index.common, Scope::Common, job),
         ScopeQuery::Site(site) => match index.site(site).and_then(|s| s.grants.as_ref()) {
-            Some(table) => job.run(index, query, SiteLookup(table)),
+            Some(table) => with_table(index, query, table, Scope::Site(site), job),
             // A site without grants of its own sees the common ones.
-            None => job.run(index, query, CommonLookup(&index.common)),
+            None => with_table(index, query, &index.common, Scope::Common, job),
         },
         ScopeQuery::Exact(scopes) => job.run(index, query, ExactLookup { index, scopes }),
-        ScopeQuery::Common => job.run(index, query, CommonLookup(&index.common)),
+    }
+}
+
+/// Runs `job` over one table, with its layout decided here, once.
+#[inline(always)]
+fn with_table<J: Job>(
+    index: &Index,
+    query: ScopeQuery<'_>,
+    table: &GroupTable,
+    scope: Scope,
+    job: J,
+) -> J::Output {
+    match table {
+        GroupTable::Empty => job.run(
+            index,
+            query,
+            TableLookup {
+                cells: Dense(&[]),
+                scope,
+            },
+        ),
+        GroupTable::Dense(bytes) => job.run(
+            index,
+            query,
+            TableLookup {
+                cells: Dense(bytes),
+                scope,
+            },
+        ),
+        GroupTable::Hashed(hashed) => job.run(
+            index,
+            query,
+            TableLookup {
+                cells: hashed,
+                scope,
+            },
+        ),
     }
 }
 
@@ -121,7 +171,62 @@ trait Job {
     fn run<L: Lookup>(self, index: &Index, query: ScopeQuery<'_>, lookup: L) -> Self::Output;
 }
 
-/// `GetUserRight` with its reason (rules 9, 10, 12, 14, 16).
+/// What rules 9 and 12 decide, before it is spelled out.
+#[derive(Clone, Copy)]
+enum Verdict {
+    Administrator(GroupId),
+    Grant(u8, GroupId),
+    Default,
+    DefaultsOff,
+}
+
+/// Rules 9, 10, 12 and 16: the bypass, else the highest grant (never
+/// mixed with the default), else the default or D.
+#[inline(always)]
+fn verdict<L: Lookup>(index: &Index, groups: &[GroupId], lookup: &L) -> Verdict {
+    let mut best = 0u64;
+    for &group in groups {
+        let key = (u64::from(lookup.get(group).0) << 32) | u64::from(!group.get());
+        best = best.max(key);
+    }
+    let seen = Seen((best >> 32) as u8);
+    // The low half is `!id` of a non-zero id, so the id is never 0 here;
+    // the administrators group is only a type-level fallback.
+    let group = GroupId::new(!(best as u32)).unwrap_or(GroupId::ADMINISTRATORS);
+    if seen.admin() {
+        Verdict::Administrator(group)
+    } else if seen.code() != 0 {
+        Verdict::Grant(seen.code(), group)
+    } else if index.options.uses_default() {
+        Verdict::Default
+    } else {
+        Verdict::DefaultsOff
+    }
+}
+
+/// `GetUserRight`: the level alone, the hot path.
+#[inline]
+pub(crate) fn level(index: &Index, groups: &[GroupId], query: ScopeQuery<'_>) -> AccessLevel {
+    with_lookup(index, query, Level(groups))
+}
+
+struct Level<'g>(&'g [GroupId]);
+
+impl Job for Level<'_> {
+    type Output = AccessLevel;
+
+    #[inline(always)]
+    fn run<L: Lookup>(self, index: &Index, query: ScopeQuery<'_>, lookup: L) -> AccessLevel {
+        match verdict(index, self.0, &lookup) {
+            Verdict::Administrator(_) => AccessLevel::W,
+            Verdict::Grant(code, _) => level_of(code),
+            Verdict::Default => default_of(index, query).level,
+            Verdict::DefaultsOff => AccessLevel::D,
+        }
+    }
+}
+
+/// `GetUserRight` with its reason (rule 14).
 pub(crate) fn decide(index: &Index, groups: &[GroupId], query: ScopeQuery<'_>) -> Outcome {
     with_lookup(index, query, Decide(groups))
 }
@@ -131,46 +236,25 @@ struct Decide<'g>(&'g [GroupId]);
 impl Job for Decide<'_> {
     type Output = Outcome;
 
-    #[inline]
     fn run<L: Lookup>(self, index: &Index, query: ScopeQuery<'_>, lookup: L) -> Outcome {
-        let options = &index.options;
-        let bypass = options.has_admin_bypass();
-        let mut admin: Option<GroupId> = None;
-        let mut best: Option<(u8, GroupId, Origin)> = None;
-        for &group in self.0 {
-            if bypass && options.is_admin_group(group) && admin.is_none_or(|a| group < a) {
-                admin = Some(group);
-            }
-            if let Some((c, origin)) = lookup.grant(group) {
-                // Highest level wins; ties go to the lowest group id, which
-                // makes the answer independent of order and repeats.
-                if best.is_none_or(|(bc, bg, _)| c > bc || (c == bc && group < bg)) {
-                    best = Some((c, group, origin));
-                }
-            }
-        }
-        if let Some(group) = admin {
-            return Outcome {
+        match verdict(index, self.0, &lookup) {
+            Verdict::Administrator(group) => Outcome {
                 level: AccessLevel::W,
                 reason: Reason::Administrator { group },
-            };
-        }
-        if let Some((c, group, origin)) = best {
-            return Outcome {
-                level: level_of(c),
+            },
+            Verdict::Grant(code, group) => Outcome {
+                level: level_of(code),
                 reason: Reason::Grant {
                     group,
-                    scope: scope_of(origin, query),
+                    scope: lookup.scope_of(group),
                 },
-            };
-        }
-        if !options.uses_default() {
-            return Outcome {
+            },
+            Verdict::Default => default_of(index, query),
+            Verdict::DefaultsOff => Outcome {
                 level: AccessLevel::D,
                 reason: Reason::DefaultsOff,
-            };
+            },
         }
-        default_of(index, query)
     }
 }
 
@@ -188,33 +272,22 @@ impl Job for Roles<'_> {
     type Output = AccessLevels;
 
     fn run<L: Lookup>(self, index: &Index, query: ScopeQuery<'_>, lookup: L) -> AccessLevels {
-        let options = &index.options;
         let mut roles = AccessLevels::empty();
         let mut without_grant = self.0.is_empty();
         for &group in self.0 {
-            if options.has_admin_bypass() && options.is_admin_group(group) {
+            let seen = lookup.get(group);
+            if seen.admin() {
                 roles = roles.with(AccessLevel::W);
             }
-            match lookup.grant(group) {
-                Some((c, _)) => roles = roles.with(level_of(c)),
-                None => without_grant = true,
+            match seen.code() {
+                0 => without_grant = true,
+                code => roles = roles.with(level_of(code)),
             }
         }
-        if without_grant && options.uses_default() {
+        if without_grant && index.options.uses_default() {
             roles = roles.with(default_of(index, query).level);
         }
         roles
-    }
-}
-
-/// The scope an [`Origin`] stands for under `query`.
-fn scope_of(origin: Origin, query: ScopeQuery<'_>) -> Scope {
-    match (origin, query) {
-        (Origin::AskedSite, ScopeQuery::Site(site)) => Scope::Site(site),
-        (Origin::Listed(i), ScopeQuery::Exact(scopes)) => {
-            scopes.get(i).copied().unwrap_or(Scope::Common)
-        }
-        _ => Scope::Common,
     }
 }
 

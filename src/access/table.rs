@@ -59,7 +59,7 @@ impl GroupTable {
     pub(crate) fn get(&self, group: GroupId) -> u8 {
         match self {
             GroupTable::Empty => 0,
-            GroupTable::Dense(bytes) => bytes.get(group.get() as usize).copied().unwrap_or(0),
+            GroupTable::Dense(bytes) => Dense(bytes).get(group),
             GroupTable::Hashed(table) => table.get(group),
         }
     }
@@ -72,6 +72,32 @@ impl GroupTable {
             GroupTable::Dense(_) => "dense",
             GroupTable::Hashed(_) => "hashed",
         }
+    }
+}
+
+/// Read access to a table of one layout. The hot loops are compiled once
+/// per layout through this trait, so the layout is decided once per check
+/// rather than once per group.
+pub(crate) trait Cells: Copy {
+    /// The value stored for `group`, or 0.
+    fn get(self, group: GroupId) -> u8;
+}
+
+/// The dense layout (an empty slice stands for the empty table).
+#[derive(Clone, Copy)]
+pub(crate) struct Dense<'a>(pub(crate) &'a [u8]);
+
+impl Cells for Dense<'_> {
+    #[inline(always)]
+    fn get(self, group: GroupId) -> u8 {
+        self.0.get(group.get() as usize).copied().unwrap_or(0)
+    }
+}
+
+impl Cells for &HashedTable {
+    #[inline(always)]
+    fn get(self, group: GroupId) -> u8 {
+        HashedTable::get(self, group)
     }
 }
 
@@ -125,7 +151,7 @@ impl HashedTable {
     }
 
     #[inline]
-    fn get(&self, group: GroupId) -> u8 {
+    pub(crate) fn get(&self, group: GroupId) -> u8 {
         let key = group.get();
         let mask = self.slots.len() - 1;
         let mut i = self.home(key);

@@ -33,7 +33,7 @@ mod site_id;
 pub use error::{IdError, IdKind, IdProblem};
 pub use group_id::GroupId;
 pub use module_id::ModuleId;
-pub use option_name::OptionName;
+pub use option_name::{OptionName, GROUP_DEFAULT_RIGHT};
 pub use scope::Scope;
 pub use site_id::SiteId;
 

@@ -33,7 +33,7 @@ pub struct ResolveOptions {
 
 /// The administrator groups, sorted and without duplicates. The usual list
 /// is a static slice, so building default options allocates nothing.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 enum AdminGroups {
     Static(&'static [GroupId]),
     Shared(Arc<[GroupId]>),
@@ -47,6 +47,15 @@ impl AdminGroups {
         }
     }
 }
+
+/// Equal when they hold the same groups, however each was built.
+impl PartialEq for AdminGroups {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for AdminGroups {}
 
 impl ResolveOptions {
     /// The Bitrix defaults: bypass on, administrators = group 1, defaults on.
@@ -142,6 +151,19 @@ mod tests {
         assert!(options.uses_default());
         assert_eq!(options.administrator_groups(), [GroupId::ADMINISTRATORS]);
         assert_eq!(options, ResolveOptions::new());
+        // Equality looks at the groups, not at how the list was built.
+        assert_eq!(
+            ResolveOptions::new().admin_groups([GroupId::ADMINISTRATORS]),
+            ResolveOptions::new()
+        );
+        assert_ne!(
+            ResolveOptions::new().admin_groups([]),
+            ResolveOptions::new()
+        );
+        assert_ne!(
+            ResolveOptions::new().use_default(false),
+            ResolveOptions::new()
+        );
     }
 
     #[test]

@@ -125,7 +125,9 @@ impl HashedTable {
         let bits = capacity.trailing_zeros();
         let mut table = HashedTable {
             slots: vec![Slot::default(); capacity].into_boxed_slice(),
-            shift: 32 - bits,
+            // At most 2^32 slots are ever useful (keys are u32); saturate
+            // rather than overflow for absurd sizes.
+            shift: 32u32.saturating_sub(bits),
         };
         let mask = capacity - 1;
         for &(group, value) in entries {

@@ -277,12 +277,18 @@ proptest! {
         rights in tied_rights(),
         user in prop::collection::vec((1u32..=4).prop_map(|id| GroupId::new(id).expect("non-zero")), 0..5),
         query in query(),
+        admins in prop::collection::vec(1u32..=4, 0..3),
     ) {
-        let options = ResolveOptions::new().admin_groups([]);
+        // Administrators among the granted groups: their own grants must
+        // not decide which administrator group is named.
+        let admins = admins.into_iter().map(|id| GroupId::new(id).expect("non-zero"));
+        let options = ResolveOptions::new().admin_groups(admins);
         let decision = rights.explain(&user, query.as_query(), options.clone());
         let (level, reason) = naive_decide(&rights, &options, &user, &query);
         prop_assert_eq!(decision.level(), level);
         prop_assert_eq!(decision.reason(), reason);
+        let roles = rights.roles(&user, query.as_query(), options.clone());
+        prop_assert_eq!(roles, naive_roles(&rights, &options, &user, &query));
     }
 
     /// Rule 16: group order and duplicates never change the result.

@@ -488,6 +488,24 @@ fn rule_14_ties_go_to_the_lowest_group_id() {
         Scope::Common,
         "W: member of administrator group 6",
     );
+    // An administrator group's own grant does not rank it above another
+    // administrator group: the lowest id is named.
+    let admins = ResolveOptions::new().admin_groups([g(8), g(3)]);
+    expect(
+        &rights,
+        admins,
+        &[8, 3],
+        Scope::Common,
+        "W: member of administrator group 3",
+    );
+    let admins = ResolveOptions::new().admin_groups([g(1), g(8)]);
+    expect(
+        &rights,
+        admins,
+        &[8, 1],
+        Scope::Common,
+        "W: member of administrator group 1",
+    );
 }
 
 #[test]

@@ -98,6 +98,19 @@ impl Seen {
     pub(crate) const fn admin(self) -> bool {
         self.0 & SEEN_ADMIN != 0
     }
+
+    /// The strength used to pick the winning group: the administrator flag
+    /// alone (an administrator group's own grant must not rank one
+    /// administrator above another — ties there go to the lowest id), else
+    /// the level code.
+    #[inline]
+    pub(crate) const fn rank(self) -> u8 {
+        if self.admin() {
+            SEEN_ADMIN
+        } else {
+            self.0
+        }
+    }
 }
 
 #[cfg(test)]
@@ -142,6 +155,12 @@ mod tests {
             }
         }
         assert!(Seen::new(2, false) > Seen::new(1, false));
+        // Every administrator ranks the same, whatever its own grant.
+        for c in 0..=code(AccessLevel::W) {
+            assert_eq!(Seen::new(c, true).rank(), Seen::new(0, true).rank());
+            assert_eq!(Seen::new(c, false).rank(), c);
+            assert!(Seen::new(0, true).rank() > Seen::new(c, false).rank());
+        }
         assert_eq!(Seen::new(0, false), Seen(0));
     }
 }

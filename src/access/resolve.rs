@@ -6,7 +6,7 @@
 //! is read ([`Lookup`]); the rules around it are the same for all.
 //!
 //! The scan over the user's groups is branch-free: the winner is the
-//! maximum of the key `seen << 32 | !group`, where [`Seen`] puts any
+//! maximum of the key `rank << 32 | !group`, where [`Seen::rank`] puts any
 //! administrator above any grant and a higher grant above a lower one; so
 //! among equals the lowest group id wins — whatever the order of the groups
 //! and however often one repeats (rule 16). Users' group lists look random
@@ -186,7 +186,7 @@ enum Verdict {
 fn verdict<L: Lookup>(index: &Index, groups: &[GroupId], lookup: &L) -> Verdict {
     let mut best = 0u64;
     for &group in groups {
-        let key = (u64::from(lookup.get(group).0) << 32) | u64::from(!group.get());
+        let key = (u64::from(lookup.get(group).rank()) << 32) | u64::from(!group.get());
         best = best.max(key);
     }
     let seen = Seen((best >> 32) as u8);

@@ -1,15 +1,19 @@
-//! [`Cell`]: the one byte the compiled index keeps per (table, group).
+//! [`Cell`]: the value the compiled index keeps per (table, group).
 //!
 //! ```text
-//!  bit  7      6   5 4 3     2 1 0
-//!      admin   -   merged    own
+//!  bits 15..8     7      6   5 4 3     2 1 0
+//!       rank      admin  -   merged    own
 //! ```
 //! - `own`: the grant made in the table's own scope, as a [`code`];
 //! - `merged`: the highest grant the table's query sees — for the common
 //!   table the same as `own`, for a site table max(common, site);
-//! - `admin`: the group is an administrator group and the bypass is on.
+//! - `admin`: the group is an administrator group and the bypass is on;
+//! - `rank`: what the scan compares, precomputed — [`RANK_ADMIN`] for an
+//!   administrator group (its own grant must not rank one administrator
+//!   above another), else `merged`.
 //!
-//! Packing all three into one byte means a check reads one byte per group.
+//! Everything in one `u16` means a check reads one cell per group, and the
+//! hot loop needs one shift to get what it compares.
 
 use super::level::AccessLevel;
 
@@ -28,32 +32,42 @@ pub(crate) const fn level_of(code: u8) -> AccessLevel {
     }
 }
 
-const CODE_MASK: u8 = 0b111;
-const MERGED_SHIFT: u32 = 3;
-const ADMIN: u8 = 0b1000_0000;
+/// The rank of every administrator group: above every level code.
+pub(crate) const RANK_ADMIN: u8 = 8;
 
-/// One group's byte in a table; 0 means the table knows nothing of it.
+const CODE_MASK: u16 = 0b111;
+const MERGED_SHIFT: u32 = 3;
+const ADMIN: u16 = 0b1000_0000;
+const RANK_SHIFT: u32 = 8;
+
+/// One group's cell in a table; 0 means the table knows nothing of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Cell(pub(crate) u8);
+pub(crate) struct Cell(pub(crate) u16);
 
 impl Cell {
     /// A cell from the codes of the table's own grant and the merged
     /// grant, and the administrator flag.
     pub(crate) const fn new(own: u8, merged: u8, admin: bool) -> Self {
-        let flag = if admin { ADMIN } else { 0 };
-        Cell((own & CODE_MASK) | ((merged & CODE_MASK) << MERGED_SHIFT) | flag)
+        let own = own as u16 & CODE_MASK;
+        let merged = merged as u16 & CODE_MASK;
+        let (flag, rank) = if admin {
+            (ADMIN, RANK_ADMIN as u16)
+        } else {
+            (0, merged)
+        };
+        Cell(own | (merged << MERGED_SHIFT) | flag | (rank << RANK_SHIFT))
     }
 
     /// The code of the grant made in the table's own scope (0 = none).
     #[inline]
     pub(crate) const fn own(self) -> u8 {
-        self.0 & CODE_MASK
+        (self.0 & CODE_MASK) as u8
     }
 
     /// The code of the highest grant the table's query sees (0 = none).
     #[inline]
     pub(crate) const fn merged(self) -> u8 {
-        (self.0 >> MERGED_SHIFT) & CODE_MASK
+        ((self.0 >> MERGED_SHIFT) & CODE_MASK) as u8
     }
 
     /// Whether the group is an administrator group (bypass on).
@@ -62,54 +76,10 @@ impl Cell {
         self.0 & ADMIN != 0
     }
 
-    /// What a query that reads the `merged` part sees, in one shift and
-    /// mask.
-    #[inline]
-    pub(crate) const fn seen(self) -> Seen {
-        Seen((self.0 >> MERGED_SHIFT) & (CODE_MASK | SEEN_ADMIN))
-    }
-}
-
-/// The administrator flag inside [`Seen`]: above every level code.
-const SEEN_ADMIN: u8 = ADMIN >> MERGED_SHIFT;
-
-/// What a query sees of one group: a level code and the administrator
-/// flag, ordered so that a larger value is the stronger answer — any
-/// administrator above any grant, a higher grant above a lower one, and
-/// 0 for nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Seen(pub(crate) u8);
-
-impl Seen {
-    /// From a level code (0 = no grant) and the administrator flag.
-    #[inline]
-    pub(crate) const fn new(code: u8, admin: bool) -> Self {
-        Seen((code & CODE_MASK) | if admin { SEEN_ADMIN } else { 0 })
-    }
-
-    /// The level code (0 = no grant).
-    #[inline]
-    pub(crate) const fn code(self) -> u8 {
-        self.0 & CODE_MASK
-    }
-
-    /// Whether the group is an administrator group.
-    #[inline]
-    pub(crate) const fn admin(self) -> bool {
-        self.0 & SEEN_ADMIN != 0
-    }
-
-    /// The strength used to pick the winning group: the administrator flag
-    /// alone (an administrator group's own grant must not rank one
-    /// administrator above another — ties there go to the lowest id), else
-    /// the level code.
+    /// What the scan compares: [`RANK_ADMIN`] or the merged code.
     #[inline]
     pub(crate) const fn rank(self) -> u8 {
-        if self.admin() {
-            SEEN_ADMIN
-        } else {
-            self.0
-        }
+        (self.0 >> RANK_SHIFT) as u8
     }
 }
 
@@ -143,24 +113,13 @@ mod tests {
     }
 
     #[test]
-    fn seen_orders_admin_above_every_level() {
+    fn every_administrator_ranks_the_same_and_above_every_grant() {
         for own in 0..8 {
             for merged in 0..=code(AccessLevel::W) {
-                let cell = Cell::new(own, merged, false);
-                assert_eq!(cell.seen(), Seen::new(merged, false));
-                assert_eq!(Cell::new(own, merged, true).seen(), Seen::new(merged, true));
-                assert!(Seen::new(0, true) > cell.seen());
-                let seen = Cell::new(own, merged, true).seen();
-                assert_eq!((seen.code(), seen.admin()), (merged, true));
+                assert_eq!(Cell::new(own, merged, false).rank(), merged);
+                assert_eq!(Cell::new(own, merged, true).rank(), RANK_ADMIN);
+                assert!(RANK_ADMIN > merged);
             }
         }
-        assert!(Seen::new(2, false) > Seen::new(1, false));
-        // Every administrator ranks the same, whatever its own grant.
-        for c in 0..=code(AccessLevel::W) {
-            assert_eq!(Seen::new(c, true).rank(), Seen::new(0, true).rank());
-            assert_eq!(Seen::new(c, false).rank(), c);
-            assert!(Seen::new(0, true).rank() > Seen::new(c, false).rank());
-        }
-        assert_eq!(Seen::new(0, false), Seen(0));
     }
 }

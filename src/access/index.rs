@@ -259,7 +259,7 @@ fn build_table(
         .collect();
     groups.sort_unstable();
     groups.dedup();
-    let cells: Vec<(GroupId, u8)> = groups
+    let cells: Vec<(GroupId, u16)> = groups
         .into_iter()
         .map(|group| {
             let mine = own.get(&group).copied().unwrap_or(0);

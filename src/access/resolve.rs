@@ -6,13 +6,13 @@
 //! is read ([`Lookup`]); the rules around it are the same for all.
 //!
 //! The scan over the user's groups is branch-free: the winner is the
-//! maximum of the key `rank << 32 | !group`, where [`Seen::rank`] puts any
+//! maximum of the key `rank << 32 | !group`, where [`Cell::rank`] puts any
 //! administrator above any grant and a higher grant above a lower one; so
 //! among equals the lowest group id wins — whatever the order of the groups
 //! and however often one repeats (rule 16). Users' group lists look random
 //! to a branch predictor, so this matters as much as the table lookups.
 
-use super::cell::{level_of, Cell, Seen};
+use super::cell::{level_of, Cell, RANK_ADMIN};
 use super::decision::Reason;
 use super::index::Index;
 use super::level::{AccessLevel, AccessLevels};
@@ -30,11 +30,16 @@ pub(crate) struct Outcome {
 /// How one kind of query reads a group. Each kind is its own type so the
 /// scan is compiled once per kind with the lookup inlined.
 trait Lookup {
-    /// The group's highest grant the query sees, and whether it is an
-    /// administrator group (bypass on).
-    fn get(&self, group: GroupId) -> Seen;
+    /// What the scan compares for the group: [`RANK_ADMIN`] for an
+    /// administrator group (bypass on), else the code of its highest grant
+    /// the query sees (0 = none). The hot path.
+    fn rank(&self, group: GroupId) -> u8;
 
-    /// Where the grant that [`get`](Self::get) reported was made; called
+    /// The code of the group's highest grant the query sees (0 = none) and
+    /// whether it is an administrator group: both, for `roles`.
+    fn grant_and_admin(&self, group: GroupId) -> (u8, bool);
+
+    /// Where the grant that [`rank`](Self::rank) reported was made; called
     /// once, for the winning group, only when a reason is wanted.
     fn scope_of(&self, group: GroupId) -> Scope;
 }
@@ -49,8 +54,13 @@ struct TableLookup<C> {
 
 impl<C: Cells> Lookup for TableLookup<C> {
     #[inline(always)]
-    fn get(&self, group: GroupId) -> Seen {
-        Cell(self.cells.get(group)).seen()
+    fn rank(&self, group: GroupId) -> u8 {
+        Cell(self.cells.get(group)).rank()
+    }
+
+    fn grant_and_admin(&self, group: GroupId) -> (u8, bool) {
+        let cell = Cell(self.cells.get(group));
+        (cell.merged(), cell.admin())
     }
 
     fn scope_of(&self, group: GroupId) -> Scope {
@@ -84,7 +94,14 @@ impl ExactLookup<'_> {
 }
 
 impl Lookup for ExactLookup<'_> {
-    fn get(&self, group: GroupId) -> Seen {
+    fn rank(&self, group: GroupId) -> u8 {
+        match self.grant_and_admin(group) {
+            (_, true) => RANK_ADMIN,
+            (top, false) => top,
+        }
+    }
+
+    fn grant_and_admin(&self, group: GroupId) -> (u8, bool) {
         // Administrator groups are flagged in the common table whatever
         // the query.
         let admin = Cell(self.index.common.get(group)).admin();
@@ -94,13 +111,13 @@ impl Lookup for ExactLookup<'_> {
             .map(|&scope| self.own(group, scope))
             .max()
             .unwrap_or(0);
-        Seen::new(top, admin)
+        (top, admin)
     }
 
     fn scope_of(&self, group: GroupId) -> Scope {
         // Among the group's highest grants: a site before the common
         // scope, and the first listed site before later ones.
-        let top = self.get(group).code();
+        let (top, _) = self.grant_and_admin(group);
         let mut found = Scope::Common;
         for &scope in self.scopes {
             if self.own(group, scope) == top && top != 0 {
@@ -186,17 +203,17 @@ enum Verdict {
 fn verdict<L: Lookup>(index: &Index, groups: &[GroupId], lookup: &L) -> Verdict {
     let mut best = 0u64;
     for &group in groups {
-        let key = (u64::from(lookup.get(group).rank()) << 32) | u64::from(!group.get());
+        let key = (u64::from(lookup.rank(group)) << 32) | u64::from(!group.get());
         best = best.max(key);
     }
-    let seen = Seen((best >> 32) as u8);
+    let rank = (best >> 32) as u8;
     // The low half is `!id` of a non-zero id, so the id is never 0 here;
     // the administrators group is only a type-level fallback.
     let group = GroupId::new(!(best as u32)).unwrap_or(GroupId::ADMINISTRATORS);
-    if seen.admin() {
+    if rank >= RANK_ADMIN {
         Verdict::Administrator(group)
-    } else if seen.code() != 0 {
-        Verdict::Grant(seen.code(), group)
+    } else if rank != 0 {
+        Verdict::Grant(rank, group)
     } else if index.options.uses_default() {
         Verdict::Default
     } else {
@@ -275,11 +292,11 @@ impl Job for Roles<'_> {
         let mut roles = AccessLevels::empty();
         let mut without_grant = self.0.is_empty();
         for &group in self.0 {
-            let seen = lookup.get(group);
-            if seen.admin() {
+            let (code, admin) = lookup.grant_and_admin(group);
+            if admin {
                 roles = roles.with(AccessLevel::W);
             }
-            match seen.code() {
+            match code {
                 0 => without_grant = true,
                 code => roles = roles.with(level_of(code)),
             }

@@ -1,31 +1,32 @@
-//! [`GroupTable`]: an immutable map from group id to one byte, built once and
-//! read on every access check.
+//! [`GroupTable`]: an immutable map from group id to a small value (one
+//! `u16` cell), built once and read on every access check.
 //!
 //! Two layouts, chosen when the table is built:
-//! - **dense**: a byte array indexed by the group id itself, when the ids are
-//!   small enough that the array stays within a few bytes per entry (Bitrix
+//! - **dense**: an array indexed by the group id itself, when the ids are
+//!   small enough that the array stays within a few slots per entry (Bitrix
 //!   numbers its groups from 1 upwards, so this is the usual case);
 //! - **hashed**: open addressing with linear probing and a multiplicative
 //!   hash, at most half full, for ids spread far apart.
 //!
 //! Either way a lookup is a handful of instructions and never allocates.
-//! The byte 0 means "no entry", so callers must never store 0.
+//! The value 0 means "no entry", so callers must never store 0.
 
 use crate::ids::GroupId;
 
 /// Below this many array slots the dense layout is always chosen.
 const DENSE_FLOOR: usize = 1024;
-/// Otherwise the dense array may have at most this many slots per entry.
+/// Otherwise the dense array may have at most this many slots per entry
+/// (two bytes each).
 const DENSE_SLOTS_PER_ENTRY: usize = 8;
 
-/// A read-only map `GroupId -> u8` (non-zero values only).
+/// A read-only map `GroupId -> u16` (non-zero values only).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) enum GroupTable {
     /// No entries.
     #[default]
     Empty,
-    /// `bytes[id]` is the value of group `id` (0 = none).
-    Dense(Box<[u8]>),
+    /// `slots[id]` is the value of group `id` (0 = none).
+    Dense(Box<[u16]>),
     /// An open-addressing hash table.
     Hashed(HashedTable),
 }
@@ -33,7 +34,7 @@ pub(crate) enum GroupTable {
 impl GroupTable {
     /// Builds a table from `(group, value)` pairs; a later pair for the same
     /// group replaces an earlier one. Values must be non-zero.
-    pub(crate) fn build(entries: &[(GroupId, u8)]) -> Self {
+    pub(crate) fn build(entries: &[(GroupId, u16)]) -> Self {
         debug_assert!(entries.iter().all(|&(_, v)| v != 0));
         let Some(max_id) = entries.iter().map(|(g, _)| g.get()).max() else {
             return GroupTable::Empty;
@@ -41,7 +42,7 @@ impl GroupTable {
         let slots = usize::try_from(max_id).map_or(usize::MAX, |m| m.saturating_add(1));
         let budget = DENSE_FLOOR.max(entries.len().saturating_mul(DENSE_SLOTS_PER_ENTRY));
         if slots <= budget {
-            let mut bytes = vec![0u8; slots];
+            let mut bytes = vec![0u16; slots];
             for &(group, value) in entries {
                 // In range: `slots` is one more than the largest id.
                 if let Some(slot) = bytes.get_mut(group.get() as usize) {
@@ -56,7 +57,7 @@ impl GroupTable {
 
     /// The value stored for `group`, or 0.
     #[inline]
-    pub(crate) fn get(&self, group: GroupId) -> u8 {
+    pub(crate) fn get(&self, group: GroupId) -> u16 {
         match self {
             GroupTable::Empty => 0,
             GroupTable::Dense(bytes) => Dense(bytes).get(group),
@@ -80,23 +81,23 @@ impl GroupTable {
 /// rather than once per group.
 pub(crate) trait Cells: Copy {
     /// The value stored for `group`, or 0.
-    fn get(self, group: GroupId) -> u8;
+    fn get(self, group: GroupId) -> u16;
 }
 
 /// The dense layout (an empty slice stands for the empty table).
 #[derive(Clone, Copy)]
-pub(crate) struct Dense<'a>(pub(crate) &'a [u8]);
+pub(crate) struct Dense<'a>(pub(crate) &'a [u16]);
 
 impl Cells for Dense<'_> {
     #[inline(always)]
-    fn get(self, group: GroupId) -> u8 {
+    fn get(self, group: GroupId) -> u16 {
         self.0.get(group.get() as usize).copied().unwrap_or(0)
     }
 }
 
 impl Cells for &HashedTable {
     #[inline(always)]
-    fn get(self, group: GroupId) -> u8 {
+    fn get(self, group: GroupId) -> u16 {
         HashedTable::get(self, group)
     }
 }
@@ -106,7 +107,7 @@ impl Cells for &HashedTable {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Slot {
     key: u32,
-    value: u8,
+    value: u16,
 }
 
 /// Open addressing, linear probing, capacity a power of two and at least
@@ -120,7 +121,7 @@ pub(crate) struct HashedTable {
 }
 
 impl HashedTable {
-    fn build(entries: &[(GroupId, u8)]) -> Self {
+    fn build(entries: &[(GroupId, u16)]) -> Self {
         let capacity = (entries.len().max(1) * 2).next_power_of_two().max(2);
         let bits = capacity.trailing_zeros();
         let mut table = HashedTable {
@@ -153,7 +154,7 @@ impl HashedTable {
     }
 
     #[inline]
-    pub(crate) fn get(&self, group: GroupId) -> u8 {
+    pub(crate) fn get(&self, group: GroupId) -> u16 {
         let key = group.get();
         let mask = self.slots.len() - 1;
         let mut i = self.home(key);
@@ -180,11 +181,11 @@ mod tests {
     }
 
     #[track_caller]
-    fn check(entries: &[(u32, u8)], layout: &str) {
+    fn check(entries: &[(u32, u16)], layout: &str) {
         let pairs: Vec<_> = entries.iter().map(|&(id, v)| (g(id), v)).collect();
         let table = GroupTable::build(&pairs);
         assert_eq!(table.layout(), layout);
-        let model: BTreeMap<u32, u8> = entries.iter().copied().collect();
+        let model: BTreeMap<u32, u16> = entries.iter().copied().collect();
         for (&id, &v) in &model {
             assert_eq!(table.get(g(id)), v, "group {id}");
         }
@@ -210,8 +211,8 @@ mod tests {
 
     #[test]
     fn hashed_table_finds_every_key_among_many() {
-        let entries: Vec<(u32, u8)> = (1..=5000u32)
-            .map(|i| (i.wrapping_mul(2_654_435_761) | 1, (i % 4) as u8 + 1))
+        let entries: Vec<(u32, u16)> = (1..=5000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) | 1, (i % 4) as u16 + 1))
             .collect();
         check(&entries, "hashed");
     }
@@ -220,7 +221,7 @@ mod tests {
     fn colliding_keys_probe_past_each_other() {
         // Multiples of a large power of two share their low bits; the
         // multiplicative hash must still place them all.
-        let entries: Vec<(u32, u8)> = (1..=64u32).map(|i| (i << 20, 1 + (i % 3) as u8)).collect();
+        let entries: Vec<(u32, u16)> = (1..=64u32).map(|i| (i << 20, 1 + (i % 3) as u16)).collect();
         check(&entries, "hashed");
     }
 }

@@ -10,6 +10,10 @@ pub mod secret;
 pub mod store;
 
 pub use access::{AccessError, AccessLevel, AccessLevels, LevelInfo, ModuleLevels};
+pub use access::{
+    CompiledRights, Decision, DecisionResultExt, Grant, ModuleRights, Reason, ResolveOptions,
+    ScopeQuery,
+};
 pub use ids::{GroupId, IdError, ModuleId, OptionName, Scope, SiteId};
 pub use label::Label;
 pub use modules::{B24Connector, VideoPort};

@@ -23,4 +23,14 @@ pub enum AccessError {
         /// What the module accepts.
         allowed: AccessLevels,
     },
+    /// A check found less than the level it needs (rules 15 and 24).
+    #[error("access denied to module {module}: needs {needed}, holds {held}")]
+    Denied {
+        /// The module checked.
+        module: ModuleId,
+        /// The level the action needs.
+        needed: AccessLevel,
+        /// The level the user holds.
+        held: AccessLevel,
+    },
 }

@@ -1,0 +1,384 @@
+//! Laws of access resolution over random rights, through the public API
+//! only. The strongest one compares the compiled index with a naive
+//! reference written here straight from ARCHITECTURE rules 9–16.
+
+use proptest::prelude::*;
+
+use module_settings::{
+    AccessLevel, AccessLevels, GroupId, ModuleId, ModuleLevels, ModuleRights, Reason,
+    ResolveOptions, Scope, ScopeQuery, SiteId,
+};
+
+// ---------------------------------------------------------------------------
+// Random inputs
+
+const SITES: [&str; 4] = ["s1", "s2", "s3", "s4"];
+
+/// Mostly small ids (the dense table layout), some far apart (the hashed
+/// layout), and the administrators group now and then.
+fn group() -> impl Strategy<Value = GroupId> {
+    prop_oneof![
+        6 => 1u32..=12,
+        1 => prop::sample::select(vec![1_024u32, 70_000, 1_000_003, 4_000_000_000, u32::MAX]),
+    ]
+    .prop_map(|id| GroupId::new(id).expect("ids above are non-zero"))
+}
+
+/// Sites s1–s3 appear in rights; s4 only in queries (a site nobody set up).
+fn site_in_rights() -> impl Strategy<Value = SiteId> {
+    (0..3usize).prop_map(|i| SiteId::new(SITES[i]).expect("valid site id"))
+}
+
+fn site_in_query() -> impl Strategy<Value = SiteId> {
+    (0..4usize).prop_map(|i| SiteId::new(SITES[i]).expect("valid site id"))
+}
+
+fn scope(site: impl Strategy<Value = SiteId>) -> impl Strategy<Value = Scope> {
+    prop_oneof![1 => Just(Scope::Common), 2 => site.prop_map(Scope::Site)]
+}
+
+fn level() -> impl Strategy<Value = AccessLevel> {
+    prop::sample::select(AccessLevel::ALL.to_vec())
+}
+
+/// Rights of a module that accepts all four levels.
+fn rights() -> impl Strategy<Value = ModuleRights> {
+    rights_from(group().boxed(), level().boxed())
+}
+
+/// Few groups and two levels: equal grants everywhere, to exercise every
+/// tie-break (lowest group, site before common, first listed site).
+fn tied_rights() -> impl Strategy<Value = ModuleRights> {
+    let few = (1u32..=3).prop_map(|id| GroupId::new(id).expect("non-zero"));
+    let two = prop::sample::select(vec![AccessLevel::R, AccessLevel::W]);
+    rights_from(few.boxed(), two.boxed())
+}
+
+fn rights_from(
+    group: BoxedStrategy<GroupId>,
+    level: BoxedStrategy<AccessLevel>,
+) -> impl Strategy<Value = ModuleRights> {
+    (
+        prop::collection::vec((scope(site_in_rights()), group, level.clone()), 0..30),
+        prop::collection::vec((scope(site_in_rights()), level), 0..4),
+    )
+        .prop_map(|(grants, defaults)| {
+            let mut rights = ModuleRights::new(
+                ModuleId::from_static("b24connector"),
+                ModuleLevels::B24_CONNECTOR,
+            );
+            for (scope, group, level) in grants {
+                rights
+                    .grant(scope, group, level)
+                    .expect("all levels accepted");
+            }
+            for (scope, level) in defaults {
+                rights
+                    .set_default(scope, level)
+                    .expect("all levels accepted");
+            }
+            rights
+        })
+}
+
+fn options() -> impl Strategy<Value = ResolveOptions> {
+    (
+        any::<bool>(),
+        any::<bool>(),
+        prop::option::of(prop::collection::vec(group(), 0..3)),
+    )
+        .prop_map(|(bypass, use_default, admins)| {
+            let options = ResolveOptions::new()
+                .admin_bypass(bypass)
+                .use_default(use_default);
+            match admins {
+                Some(admins) => options.admin_groups(admins),
+                None => options,
+            }
+        })
+}
+
+fn user() -> impl Strategy<Value = Vec<GroupId>> {
+    prop::collection::vec(group(), 0..9)
+}
+
+/// An owned query, since [`ScopeQuery::Exact`] borrows its list.
+#[derive(Debug, Clone)]
+enum Query {
+    Common,
+    Site(SiteId),
+    Exact(Vec<Scope>),
+}
+
+impl Query {
+    fn as_query(&self) -> ScopeQuery<'_> {
+        match self {
+            Query::Common => ScopeQuery::Common,
+            Query::Site(site) => ScopeQuery::Site(*site),
+            Query::Exact(scopes) => ScopeQuery::Exact(scopes),
+        }
+    }
+
+    /// The scopes whose grants count, in the order ties are broken.
+    fn visible(&self) -> Vec<Scope> {
+        match self {
+            Query::Common => vec![Scope::Common],
+            Query::Site(site) => vec![Scope::Common, Scope::Site(*site)],
+            Query::Exact(scopes) => scopes.clone(),
+        }
+    }
+}
+
+fn query() -> impl Strategy<Value = Query> {
+    prop_oneof![
+        Just(Query::Common),
+        site_in_query().prop_map(Query::Site),
+        prop::collection::vec(scope(site_in_query()), 0..4).prop_map(Query::Exact),
+    ]
+}
+
+// ---------------------------------------------------------------------------
+// The naive reference: straight from the rules, over `ModuleRights`' own
+// maps, with none of the index's tricks.
+
+fn naive_default(rights: &ModuleRights, query: &Query) -> (AccessLevel, Reason) {
+    let site_default = match query {
+        Query::Common => None,
+        Query::Site(site) => rights
+            .default_level(Scope::Site(*site))
+            .map(|l| (l, Scope::Site(*site))),
+        Query::Exact(scopes) => scopes
+            .iter()
+            .filter(|s| matches!(s, Scope::Site(_)))
+            .find_map(|s| rights.default_level(*s).map(|l| (l, *s))),
+    };
+    let common = rights
+        .default_level(Scope::Common)
+        .map(|l| (l, Scope::Common));
+    match site_default.or(common) {
+        Some((level, scope)) => (level, Reason::Default { scope }),
+        None => (AccessLevel::D, Reason::BuiltInDefault),
+    }
+}
+
+/// One group's grant under the query: the highest; on a tie a site before
+/// the common scope, and the first listed site before later ones.
+fn naive_grant(
+    rights: &ModuleRights,
+    group: GroupId,
+    query: &Query,
+) -> Option<(AccessLevel, Scope)> {
+    let mut best: Option<(AccessLevel, Scope)> = None;
+    for scope in query.visible() {
+        let Some(level) = rights.grant_of(scope, group) else {
+            continue;
+        };
+        best = match best {
+            None => Some((level, scope)),
+            Some((b, _)) if level > b => Some((level, scope)),
+            Some((b, Scope::Common)) if level == b && scope != Scope::Common => {
+                Some((level, scope))
+            }
+            keep => keep,
+        };
+    }
+    best
+}
+
+fn naive_decide(
+    rights: &ModuleRights,
+    options: &ResolveOptions,
+    groups: &[GroupId],
+    query: &Query,
+) -> (AccessLevel, Reason) {
+    let admins = options.administrator_groups();
+    if options.has_admin_bypass() {
+        if let Some(group) = groups.iter().filter(|g| admins.contains(g)).min() {
+            return (AccessLevel::W, Reason::Administrator { group: *group });
+        }
+    }
+    let mut sorted = groups.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let granted: Vec<(AccessLevel, GroupId, Scope)> = sorted
+        .iter()
+        .filter_map(|&g| naive_grant(rights, g, query).map(|(l, s)| (l, g, s)))
+        .collect();
+    if let Some(top) = granted.iter().map(|(l, _, _)| *l).max() {
+        // `sorted` is ascending, so the first with the top level has the
+        // lowest id.
+        let (level, group, scope) = granted
+            .into_iter()
+            .find(|(l, _, _)| *l == top)
+            .expect("top exists");
+        return (level, Reason::Grant { group, scope });
+    }
+    if !options.uses_default() {
+        return (AccessLevel::D, Reason::DefaultsOff);
+    }
+    naive_default(rights, query)
+}
+
+fn naive_roles(
+    rights: &ModuleRights,
+    options: &ResolveOptions,
+    groups: &[GroupId],
+    query: &Query,
+) -> AccessLevels {
+    let admins = options.administrator_groups();
+    let mut roles = AccessLevels::empty();
+    if options.has_admin_bypass() && groups.iter().any(|g| admins.contains(g)) {
+        roles = roles.with(AccessLevel::W);
+    }
+    let mut without_grant = groups.is_empty();
+    for &g in groups {
+        match naive_grant(rights, g, query) {
+            Some((level, _)) => roles = roles.with(level),
+            None => without_grant = true,
+        }
+    }
+    if without_grant && options.uses_default() {
+        roles = roles.with(naive_default(rights, query).0);
+    }
+    roles
+}
+
+// ---------------------------------------------------------------------------
+// The laws
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The compiled index answers exactly what the naive reference says:
+    /// level, reason and roles.
+    #[test]
+    fn compiled_index_matches_the_naive_reference(
+        rights in rights(), options in options(), user in user(), query in query(),
+    ) {
+        let compiled = rights.compile(options.clone());
+        let decision = compiled.explain(&user, query.as_query());
+        let (level, reason) = naive_decide(&rights, &options, &user, &query);
+        prop_assert_eq!(decision.level(), level);
+        prop_assert_eq!(decision.reason(), reason);
+        prop_assert_eq!(compiled.resolve(&user, query.as_query()), level);
+        prop_assert_eq!(
+            compiled.roles(&user, query.as_query()),
+            naive_roles(&rights, &options, &user, &query)
+        );
+        for needed in AccessLevel::ALL {
+            prop_assert_eq!(compiled.can(&user, query.as_query(), needed), level >= needed);
+            prop_assert_eq!(compiled.require(&user, query.as_query(), needed).is_ok(), level >= needed);
+        }
+    }
+
+    /// The same, where equal grants are the rule rather than the exception.
+    #[test]
+    fn compiled_index_matches_the_naive_reference_on_ties(
+        rights in tied_rights(),
+        user in prop::collection::vec((1u32..=4).prop_map(|id| GroupId::new(id).expect("non-zero")), 0..5),
+        query in query(),
+        admins in prop::collection::vec(1u32..=4, 0..3),
+    ) {
+        // Administrators among the granted groups: their own grants must
+        // not decide which administrator group is named.
+        let admins = admins.into_iter().map(|id| GroupId::new(id).expect("non-zero"));
+        let options = ResolveOptions::new().admin_groups(admins);
+        let decision = rights.explain(&user, query.as_query(), options.clone());
+        let (level, reason) = naive_decide(&rights, &options, &user, &query);
+        prop_assert_eq!(decision.level(), level);
+        prop_assert_eq!(decision.reason(), reason);
+        let roles = rights.roles(&user, query.as_query(), options.clone());
+        prop_assert_eq!(roles, naive_roles(&rights, &options, &user, &query));
+    }
+
+    /// Rule 16: group order and duplicates never change the result.
+    #[test]
+    fn group_order_and_duplicates_do_not_matter(
+        rights in rights(), options in options(), query in query(),
+        (user, shuffled) in user().prop_flat_map(|u| (Just(u.clone()), Just(u).prop_shuffle())),
+        repeat in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+    ) {
+        let compiled = rights.compile(options);
+        let mut other = shuffled;
+        if !user.is_empty() {
+            for i in repeat {
+                other.push(*i.get(&user));
+            }
+        }
+        prop_assert_eq!(
+            compiled.explain(&user, query.as_query()),
+            compiled.explain(&other, query.as_query())
+        );
+        prop_assert_eq!(compiled.roles(&user, query.as_query()), compiled.roles(&other, query.as_query()));
+    }
+
+    /// Adding a grant never lowers anyone's level when a grant (or the
+    /// administrator bypass) already applied to that user in that scope.
+    #[test]
+    fn adding_a_grant_never_lowers_a_granted_level(
+        rights in rights(), options in options(), user in user(), query in query(),
+        (scope, group, level) in (scope(site_in_query()), group(), level()),
+    ) {
+        prop_assume!(rights.grant_of(scope, group).is_none());
+        let before = rights.explain(&user, query.as_query(), options.clone());
+        prop_assume!(matches!(before.reason(), Reason::Grant { .. } | Reason::Administrator { .. }));
+        let mut more = rights.clone();
+        more.grant(scope, group, level).expect("all levels accepted");
+        let after = more.resolve(&user, query.as_query(), options);
+        prop_assert!(after >= before.level(), "{} -> {}", before, after);
+    }
+
+    /// With the bypass on, anyone in an administrator group is W, whatever
+    /// the rights say.
+    #[test]
+    fn administrators_are_w_when_the_bypass_is_on(
+        rights in rights(), options in options(), mut user in user(), query in query(),
+        admin in group(),
+    ) {
+        let options = options.admin_bypass(true);
+        let options = if options.administrator_groups().is_empty() {
+            options.admin_groups([admin])
+        } else {
+            options
+        };
+        let admin = options.administrator_groups()[0];
+        user.push(admin);
+        let compiled = rights.compile(options);
+        prop_assert_eq!(compiled.resolve(&user, query.as_query()), AccessLevel::W);
+        let is_admin = matches!(
+            compiled.explain(&user, query.as_query()).reason(),
+            Reason::Administrator { .. }
+        );
+        prop_assert!(is_admin, "the reason names an administrator group");
+        prop_assert!(compiled.roles(&user, query.as_query()).has(AccessLevel::W));
+    }
+
+    /// Rule 14: the explained level is the resolved level; with defaults on
+    /// the roles contain it too.
+    #[test]
+    fn explanations_and_roles_agree_with_resolve(
+        rights in rights(), options in options(), user in user(), query in query(),
+    ) {
+        let compiled = rights.compile(options.clone());
+        let level = compiled.resolve(&user, query.as_query());
+        let decision = compiled.explain(&user, query.as_query());
+        prop_assert_eq!(decision.level(), level);
+        let prefix = format!("{level}: ");
+        prop_assert!(decision.to_string().starts_with(&prefix), "{}", decision);
+        if options.uses_default() {
+            prop_assert!(compiled.roles(&user, query.as_query()).has(level));
+        }
+    }
+
+    /// A site query counts the common grants too: it is never lower than the
+    /// same user's common level when a grant applied there.
+    #[test]
+    fn a_site_sees_at_least_the_common_grants(
+        rights in rights(), options in options(), user in user(), site in site_in_query(),
+    ) {
+        let compiled = rights.compile(options);
+        let common = compiled.explain(&user, Scope::Common);
+        prop_assume!(matches!(common.reason(), Reason::Grant { .. }));
+        prop_assert!(compiled.resolve(&user, site) >= common.level());
+    }
+}

@@ -85,12 +85,14 @@ fn options() -> impl Strategy<Value = ResolveOptions> {
     (
         any::<bool>(),
         any::<bool>(),
+        any::<bool>(),
         prop::option::of(prop::collection::vec(group(), 0..3)),
     )
-        .prop_map(|(bypass, use_default, admins)| {
+        .prop_map(|(bypass, use_default, everyone, admins)| {
             let options = ResolveOptions::new()
                 .admin_bypass(bypass)
-                .use_default(use_default);
+                .use_default(use_default)
+                .implicit_everyone(everyone);
             match admins {
                 Some(admins) => options.admin_groups(admins),
                 None => options,
@@ -185,12 +187,23 @@ fn naive_grant(
     best
 }
 
+/// The groups a check counts: the listed ones, and group 2 when it is
+/// implicit (rule 3).
+fn counted(options: &ResolveOptions, groups: &[GroupId]) -> Vec<GroupId> {
+    let mut counted = groups.to_vec();
+    if options.has_implicit_everyone() {
+        counted.push(GroupId::EVERYONE);
+    }
+    counted
+}
+
 fn naive_decide(
     rights: &ModuleRights,
     options: &ResolveOptions,
     groups: &[GroupId],
     query: &Query,
 ) -> (AccessLevel, Reason) {
+    let groups = &counted(options, groups)[..];
     let admins = options.administrator_groups();
     if options.has_admin_bypass() {
         if let Some(group) = groups.iter().filter(|g| admins.contains(g)).min() {
@@ -225,6 +238,7 @@ fn naive_roles(
     groups: &[GroupId],
     query: &Query,
 ) -> AccessLevels {
+    let groups = &counted(options, groups)[..];
     let admins = options.administrator_groups();
     let mut roles = AccessLevels::empty();
     if options.has_admin_bypass() && groups.iter().any(|g| admins.contains(g)) {
@@ -278,11 +292,13 @@ proptest! {
         user in prop::collection::vec((1u32..=4).prop_map(|id| GroupId::new(id).expect("non-zero")), 0..5),
         query in query(),
         admins in prop::collection::vec(1u32..=4, 0..3),
+        everyone in any::<bool>(),
     ) {
         // Administrators among the granted groups: their own grants must
-        // not decide which administrator group is named.
+        // not decide which administrator group is named. Group 2 is among
+        // the tied groups, listed or implied.
         let admins = admins.into_iter().map(|id| GroupId::new(id).expect("non-zero"));
-        let options = ResolveOptions::new().admin_groups(admins);
+        let options = ResolveOptions::new().admin_groups(admins).implicit_everyone(everyone);
         let decision = rights.explain(&user, query.as_query(), options.clone());
         let (level, reason) = naive_decide(&rights, &options, &user, &query);
         prop_assert_eq!(decision.level(), level);
@@ -310,6 +326,26 @@ proptest! {
             compiled.explain(&other, query.as_query())
         );
         prop_assert_eq!(compiled.roles(&user, query.as_query()), compiled.roles(&other, query.as_query()));
+    }
+
+    /// Rule 3: with group 2 implicit (the default), listing it or not
+    /// never changes the decision or the roles.
+    #[test]
+    fn group_2_listed_or_not_is_the_same_user(
+        rights in rights(), options in options(), user in user(), query in query(),
+    ) {
+        let compiled = rights.compile(options.implicit_everyone(true));
+        let without: Vec<GroupId> = user.iter().copied().filter(|g| *g != GroupId::EVERYONE).collect();
+        let mut with = without.clone();
+        with.push(GroupId::EVERYONE);
+        prop_assert_eq!(
+            compiled.explain(&without, query.as_query()),
+            compiled.explain(&with, query.as_query())
+        );
+        prop_assert_eq!(
+            compiled.roles(&without, query.as_query()),
+            compiled.roles(&with, query.as_query())
+        );
     }
 
     /// Adding a grant never lowers anyone's level when a grant (or the

@@ -68,6 +68,74 @@ fn bitrix() -> ResolveOptions {
 }
 
 #[test]
+fn rule_3_everyone_is_implicit() {
+    // Bitrix's usual Access tab: "everyone" closed (D), default R. A list
+    // without group 2 must resolve as if it were there.
+    let rights = video(Some(R), &[(Scope::Common, 2, D)]);
+    for user in [&[2, 5][..], &[5], &[]] {
+        expect(
+            &rights,
+            bitrix(),
+            user,
+            Scope::Common,
+            "D: grant of group 2 in the common scope",
+        );
+    }
+    let compiled = rights.compile(bitrix());
+    assert_eq!(
+        compiled.roles(&groups(&[5]), Scope::Common),
+        compiled.roles(&groups(&[2, 5]), Scope::Common)
+    );
+    assert!(compiled.require(&groups(&[5]), Scope::Common, R).is_err());
+    assert!(!compiled.can(&groups(&[5]), S1, R));
+
+    // Its grant wins over a lower one and is named; among equals the
+    // lowest id, which is 2.
+    let rights = video(None, &[(Scope::Common, 2, W), (Scope::Site(S1), 6, R)]);
+    expect(
+        &rights,
+        bitrix(),
+        &[6],
+        S1,
+        "W: grant of group 2 in the common scope",
+    );
+    let rights = video(None, &[(Scope::Site(S1), 2, R), (Scope::Site(S1), 6, R)]);
+    expect(
+        &rights,
+        bitrix(),
+        &[6],
+        S1,
+        "R: grant of group 2 in site s1",
+    );
+    let only_s1 = [Scope::Site(S1)];
+    expect(
+        &rights,
+        bitrix(),
+        &[6],
+        ScopeQuery::Exact(&only_s1),
+        "R: grant of group 2 in site s1",
+    );
+
+    // Switched off, only the listed groups count.
+    let listed_only = ResolveOptions::new().implicit_everyone(false);
+    let rights = video(Some(R), &[(Scope::Common, 2, D)]);
+    expect(
+        &rights,
+        listed_only.clone(),
+        &[5],
+        Scope::Common,
+        "R: default of the common scope",
+    );
+    expect(
+        &rights,
+        listed_only,
+        &[2, 5],
+        Scope::Common,
+        "D: grant of group 2 in the common scope",
+    );
+}
+
+#[test]
 fn rule_10_the_default_is_not_applied_per_group() {
     // Groups {2 (no grant), 5 (grant D)} with default R resolve to D.
     let rights = video(Some(R), &[(Scope::Common, 5, D)]);
@@ -579,10 +647,22 @@ fn rule_13_roles_collect_every_groups_level() {
         roles(bitrix(), &[2, 5], common),
         AccessLevels::D | AccessLevels::R
     );
-    assert_eq!(roles(bitrix(), &[5], common), AccessLevels::D);
+    // Group 2 counts unlisted (rule 3): it still adds the default.
+    assert_eq!(
+        roles(bitrix(), &[5], common),
+        AccessLevels::D | AccessLevels::R
+    );
+    let listed_only = ResolveOptions::new().implicit_everyone(false);
+    assert_eq!(roles(listed_only.clone(), &[5], common), AccessLevels::D);
+    // No groups at all, group 2 not implied: the default, as `resolve` says.
+    assert_eq!(roles(listed_only.clone(), &[], common), AccessLevels::R);
+    assert_eq!(
+        roles(listed_only, &[5, 6], site),
+        AccessLevels::D | AccessLevels::W
+    );
     assert_eq!(
         roles(bitrix(), &[5, 6], site),
-        AccessLevels::D | AccessLevels::W
+        AccessLevels::D | AccessLevels::R | AccessLevels::W
     );
     assert_eq!(
         roles(bitrix(), &[5, 6], common),
@@ -603,7 +683,7 @@ fn rule_13_roles_collect_every_groups_level() {
     assert_eq!(roles(off.clone(), &[2, 5], common), AccessLevels::D);
     assert_eq!(roles(off.clone(), &[2], common), AccessLevels::empty());
     assert_eq!(roles(off, &[], common), AccessLevels::empty());
-    // No groups at all: the default, as `resolve` says.
+    // No groups listed: group 2 alone, so the default.
     assert_eq!(roles(bitrix(), &[], common), AccessLevels::R);
     // Exact scopes: the site's own grants only.
     let only_s1 = [Scope::Site(S1)];

@@ -1,6 +1,8 @@
 //! The hot path allocates nothing: resolve, explain, can, require (when
 //! granted) and roles on a compiled index, for users in 1, 8 and 32 groups,
-//! with dense and sparse group ids, common, site and exact scopes.
+//! with dense and sparse group ids, common, site and exact scopes, with
+//! group 2 implicit (it holds a grant here, so its lookup finds something)
+//! and not.
 //!
 //! `allocation-counter` installs a counting global allocator in this test
 //! binary only; the crate itself stays free of `unsafe`.
@@ -34,6 +36,9 @@ fn compiled(first: u32, stride: u32, options: ResolveOptions) -> CompiledRights 
     );
     rights.set_default(Scope::Common, AccessLevel::R).unwrap();
     rights.set_default(Scope::Site(S2), AccessLevel::M).unwrap();
+    rights
+        .grant(Scope::Common, GroupId::EVERYONE, AccessLevel::M)
+        .unwrap();
     for i in 0..1000u32 {
         let scope = match i % 5 {
             0 => Scope::Site(S1),
@@ -73,6 +78,7 @@ fn checks_on_compiled_rights_do_not_allocate() {
         ResolveOptions::new(),
         ResolveOptions::new().admin_bypass(false).use_default(false),
         ResolveOptions::new().admin_groups((1..=20).map(|i| g(i * 7))),
+        ResolveOptions::new().implicit_everyone(false),
     ];
     // Dense ids (Bitrix-like) and ids far apart (the hashed layout).
     for (first, stride) in [(3, 1), (1_000_003, 4_099)] {

@@ -69,7 +69,10 @@ impl Index {
 /// many grants exist — and allocates nothing. It is immutable, `Send +
 /// Sync`, and a clone shares the data (an `Arc` inside).
 ///
-/// The semantics are Bitrix's `GetUserRight` (rules 9–16):
+/// The semantics are Bitrix's `GetUserRight` (rules 3 and 9–16). The
+/// user's groups always include group 2, [`GroupId::EVERYONE`], whether
+/// the list names it or not (rule 3; [`ResolveOptions::implicit_everyone`]
+/// turns this off); then:
 /// 1. with the bypass on, a user in an administrator group gets **W**;
 /// 2. else, if any of the user's groups has a grant that the
 ///    [`ScopeQuery`] counts, the **highest** such grant — the default is
@@ -228,10 +231,13 @@ impl CompiledRights {
     ///   scopes (for a site: the higher of its common and site grant; for
     ///   an exact list: the highest over the listed scopes) — or, when it
     ///   has none and defaults are on, the query's default level.
-    /// - A user with no groups at all holds the default level (defaults on)
-    ///   — the same answer [`resolve`](Self::resolve) gives, so the set
-    ///   always contains the resolved level when defaults are on. (Bitrix
-    ///   returns an empty list there; every Bitrix user is in group 2.)
+    /// - Group 2 counts as one of the user's groups, listed or not, unless
+    ///   [`ResolveOptions::implicit_everyone`] is off.
+    /// - With that off, a user with no groups at all holds the default
+    ///   level (defaults on) — the same answer [`resolve`](Self::resolve)
+    ///   gives, so the set always contains the resolved level when defaults
+    ///   are on. (Bitrix returns an empty list there; every Bitrix user is
+    ///   in group 2.)
     /// - With defaults off, groups without a grant add nothing, so the set
     ///   may be empty: no role at all.
     pub fn roles<'q>(&self, groups: &[GroupId], query: impl Into<ScopeQuery<'q>>) -> AccessLevels {
@@ -337,7 +343,8 @@ mod tests {
         assert_eq!(
             format!("{compiled:?}"),
             "CompiledRights { module: ModuleId(\"b24connector\"), options: ResolveOptions { \
-             admin_bypass: true, admin_groups: [GroupId(1)], use_default: true }, grants: 4, sites: 2 }"
+             admin_bypass: true, admin_groups: [GroupId(1)], use_default: true, \
+             implicit_everyone: true }, grants: 4, sites: 2 }"
         );
     }
 }

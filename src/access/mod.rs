@@ -12,6 +12,23 @@
 //! - [`Decision`] and [`Reason`]: a level and why; [`DecisionResultExt`]
 //!   makes checks on a failed load deny (fail closed).
 //!
+//! # Resolution rules
+//!
+//! For a user's groups and a [`ScopeQuery`] (ARCHITECTURE rules 3, 9–16):
+//!
+//! 1. group 2, [`GroupId::EVERYONE`](crate::GroupId::EVERYONE), counts as
+//!    one of the user's groups whether the list names it or not (every
+//!    user is in it; [`ResolveOptions::implicit_everyone`] turns this off);
+//! 2. with the administrator bypass on (the default), a member of an
+//!    administrator group (group 1 by default) gets **W**;
+//! 3. else, if any of the groups has a grant the query counts, the
+//!    **highest** such grant — the default is not applied per group;
+//! 4. else the query's default (the site's, else the common one, else D),
+//!    or D when [`ResolveOptions::use_default`] is off.
+//!
+//! Group order and duplicates never change the answer; ties are explained
+//! by the lowest group id; a check whose rights could not be loaded denies.
+//!
 //! # Examples
 //!
 //! Rights → compiled → explained:

@@ -6,12 +6,13 @@ use std::sync::Arc;
 use crate::ids::GroupId;
 
 /// How access is resolved: the administrator bypass, which groups are
-/// administrators, and whether the module's default level applies
-/// (ARCHITECTURE rule 12).
+/// administrators, whether the module's default level applies (ARCHITECTURE
+/// rule 12), and whether every user counts as a member of group 2 (rule 3).
 ///
 /// The defaults match Bitrix: bypass **on**, administrators = group 1,
-/// defaults **on**. Builder-style; cloning is cheap (the administrator list
-/// is shared, never copied).
+/// defaults **on**, group 2 ([`GroupId::EVERYONE`]) **implicit**.
+/// Builder-style; cloning is cheap (the administrator list is shared, never
+/// copied).
 ///
 /// ```
 /// use module_settings::{GroupId, ResolveOptions};
@@ -21,6 +22,7 @@ use crate::ids::GroupId;
 /// assert!(options.has_admin_bypass());
 /// assert!(options.is_admin_group(GroupId::from_const(9)));
 /// assert!(!options.uses_default());
+/// assert!(options.has_implicit_everyone());
 /// // Bitrix's "controller-limited admin": administrators get no bypass.
 /// assert!(!ResolveOptions::new().admin_bypass(false).has_admin_bypass());
 /// ```
@@ -28,6 +30,7 @@ use crate::ids::GroupId;
 pub struct ResolveOptions {
     admin_bypass: bool,
     use_default: bool,
+    implicit_everyone: bool,
     admin_groups: AdminGroups,
 }
 
@@ -58,11 +61,13 @@ impl PartialEq for AdminGroups {
 impl Eq for AdminGroups {}
 
 impl ResolveOptions {
-    /// The Bitrix defaults: bypass on, administrators = group 1, defaults on.
+    /// The Bitrix defaults: bypass on, administrators = group 1, defaults
+    /// on, group 2 implicit.
     pub const fn new() -> Self {
         ResolveOptions {
             admin_bypass: true,
             use_default: true,
+            implicit_everyone: true,
             admin_groups: AdminGroups::Static(&[GroupId::ADMINISTRATORS]),
         }
     }
@@ -95,6 +100,21 @@ impl ResolveOptions {
         self
     }
 
+    /// Whether every user counts as a member of group 2
+    /// ([`GroupId::EVERYONE`]) whatever groups a check is given (on), or only
+    /// when the list names it (off).
+    ///
+    /// On is rule 3: in Bitrix every user is in group 2, and a caller that
+    /// forgets it in a user's group list must not get another answer —
+    /// with "everyone: D" and default R, `[5]` and `[2, 5]` both resolve to
+    /// D. Turn it off only when the lists always come complete and group 2
+    /// means something narrower in your system.
+    #[must_use]
+    pub fn implicit_everyone(mut self, on: bool) -> Self {
+        self.implicit_everyone = on;
+        self
+    }
+
     /// Whether the administrator bypass is on.
     pub fn has_admin_bypass(&self) -> bool {
         self.admin_bypass
@@ -103,6 +123,11 @@ impl ResolveOptions {
     /// Whether the default level applies to users without a grant.
     pub fn uses_default(&self) -> bool {
         self.use_default
+    }
+
+    /// Whether every user counts as a member of group 2.
+    pub fn has_implicit_everyone(&self) -> bool {
+        self.implicit_everyone
     }
 
     /// The administrator groups, lowest id first.
@@ -136,6 +161,7 @@ impl fmt::Debug for ResolveOptions {
             .field("admin_bypass", &self.admin_bypass)
             .field("admin_groups", &self.administrator_groups())
             .field("use_default", &self.use_default)
+            .field("implicit_everyone", &self.implicit_everyone)
             .finish()
     }
 }
@@ -149,6 +175,7 @@ mod tests {
         let options = ResolveOptions::default();
         assert!(options.has_admin_bypass());
         assert!(options.uses_default());
+        assert!(options.has_implicit_everyone());
         assert_eq!(options.administrator_groups(), [GroupId::ADMINISTRATORS]);
         assert_eq!(options, ResolveOptions::new());
         // Equality looks at the groups, not at how the list was built.
@@ -164,6 +191,13 @@ mod tests {
             ResolveOptions::new().use_default(false),
             ResolveOptions::new()
         );
+        assert_ne!(
+            ResolveOptions::new().implicit_everyone(false),
+            ResolveOptions::new()
+        );
+        assert!(!ResolveOptions::new()
+            .implicit_everyone(false)
+            .has_implicit_everyone());
     }
 
     #[test]
@@ -188,7 +222,8 @@ mod tests {
         let text = format!("{:?}", ResolveOptions::new());
         assert_eq!(
             text,
-            "ResolveOptions { admin_bypass: true, admin_groups: [GroupId(1)], use_default: true }"
+            "ResolveOptions { admin_bypass: true, admin_groups: [GroupId(1)], use_default: true, \
+             implicit_everyone: true }"
         );
     }
 }

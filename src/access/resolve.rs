@@ -197,14 +197,27 @@ enum Verdict {
     DefaultsOff,
 }
 
-/// Rules 9, 10, 12 and 16: the bypass, else the highest grant (never
-/// mixed with the default), else the default or D.
+/// What the scan maximises for one group: its rank above, `!id` below, so
+/// the highest rank wins and among equals the lowest id.
+#[inline(always)]
+fn key<L: Lookup>(lookup: &L, group: GroupId) -> u64 {
+    (u64::from(lookup.rank(group)) << 32) | u64::from(!group.get())
+}
+
+/// Rules 3, 9, 10, 12 and 16: group 2 counted whether listed or not, then
+/// the bypass, else the highest grant (never mixed with the default), else
+/// the default or D.
 #[inline(always)]
 fn verdict<L: Lookup>(index: &Index, groups: &[GroupId], lookup: &L) -> Verdict {
-    let mut best = 0u64;
+    // Group 2 is one more group in the max: listing it again changes
+    // nothing, so the caller's list needs no copy and no check.
+    let mut best = if index.options.has_implicit_everyone() {
+        key(lookup, GroupId::EVERYONE)
+    } else {
+        0
+    };
     for &group in groups {
-        let key = (u64::from(lookup.rank(group)) << 32) | u64::from(!group.get());
-        best = best.max(key);
+        best = best.max(key(lookup, group));
     }
     let rank = (best >> 32) as u8;
     // The low half is `!id` of a non-zero id, so the id is never 0 here;
@@ -290,8 +303,14 @@ impl Job for Roles<'_> {
 
     fn run<L: Lookup>(self, index: &Index, query: ScopeQuery<'_>, lookup: L) -> AccessLevels {
         let mut roles = AccessLevels::empty();
-        let mut without_grant = self.0.is_empty();
-        for &group in self.0 {
+        // Group 2 contributes like any listed group (rule 3).
+        let everyone = index
+            .options
+            .has_implicit_everyone()
+            .then_some(&GroupId::EVERYONE);
+        // A user in no group at all holds the default, as `resolve` says.
+        let mut without_grant = self.0.is_empty() && everyone.is_none();
+        for &group in self.0.iter().chain(everyone) {
             let (code, admin) = lookup.grant_and_admin(group);
             if admin {
                 roles = roles.with(AccessLevel::W);

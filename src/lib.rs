@@ -104,6 +104,7 @@ pub mod modules;
 pub mod options;
 pub mod secret;
 pub mod store;
+mod text;
 
 pub use access::{AccessError, AccessLevel, AccessLevels, LevelInfo, ModuleLevels};
 pub use access::{

@@ -8,9 +8,10 @@ use crate::ids::ModuleId;
 #[non_exhaustive]
 pub enum AccessError {
     /// Text that is not one access letter.
-    #[error("invalid access level \"{}\": expected one of the letters D, M, R, W", value.escape_debug())]
+    #[error("invalid access level \"{value}\": expected one of the letters D, M, R, W")]
     BadLevel {
-        /// The rejected text (at most 16 characters of it).
+        /// The rejected text as shown: escaped like a Rust string, at most
+        /// 16 characters of it (a cut ends in `…`).
         value: String,
     },
     /// A level the module does not list (rule 6).

@@ -104,7 +104,7 @@ impl FromStr for AccessLevel {
             _ => None,
         }
         .ok_or_else(|| AccessError::BadLevel {
-            value: s.chars().take(16).collect(),
+            value: crate::text::shown(s, 16),
         })
     }
 }
@@ -203,5 +203,28 @@ impl fmt::Display for AccessLevels {
             write!(f, "{level}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_levels_are_quoted_escaped_and_cut() {
+        let err = "r\"\nwwwwwwwwwwwwwwwwwwwwwwww"
+            .parse::<AccessLevel>()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"invalid access level "r\"\nwwwwwwwwwwwww…": expected one of the letters D, M, R, W"#
+        );
+        let err = "".parse::<AccessLevel>().unwrap_err();
+        assert_eq!(
+            err,
+            AccessError::BadLevel {
+                value: String::new()
+            }
+        );
     }
 }

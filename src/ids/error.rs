@@ -119,18 +119,11 @@ pub struct IdError {
     problem: IdProblem,
 }
 
+/// The most characters of a rejected value that the Display form quotes.
 const SHOWN_CHARS: usize = 64;
 
 fn shown(value: &str) -> String {
-    let mut out: String = value
-        .chars()
-        .take(SHOWN_CHARS)
-        .flat_map(char::escape_debug)
-        .collect();
-    if value.chars().nth(SHOWN_CHARS).is_some() {
-        out.push('…');
-    }
-    out
+    crate::text::shown(value, SHOWN_CHARS)
 }
 
 impl IdError {

@@ -8,9 +8,10 @@ use crate::options::FieldProblem;
 #[non_exhaustive]
 pub enum ConnectionError {
     /// The portal address is not an https origin.
-    #[error("bitrix24 portal address \"{}\" is not allowed; {problem}", value.escape_debug())]
+    #[error("bitrix24 portal address \"{value}\" is not allowed; {problem}")]
     BadPortal {
-        /// The refused address (at most 64 characters of it).
+        /// The refused address as shown: escaped like a Rust string, at
+        /// most 64 characters of it (a cut ends in `…`).
         value: String,
         /// What is wrong and what is allowed.
         problem: FieldProblem,

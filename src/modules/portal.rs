@@ -30,7 +30,7 @@ impl Portal {
     /// [`FieldProblem`].
     pub fn parse(text: &str) -> Result<Portal, ConnectionError> {
         let refused = |problem| ConnectionError::BadPortal {
-            value: text.chars().take(64).collect(),
+            value: crate::text::shown(text, 64),
             problem,
         };
         match codec::decode_https_origin(text) {

@@ -125,10 +125,10 @@ fn unset_hint(optional: bool) -> &'static str {
 const SHOWN_CHARS: usize = 64;
 
 /// One refused option: the module, the option's name, the value (masked for
-/// secrets, cut to 64 characters) and what is allowed.
+/// secrets, else escaped like a Rust string and cut to 64 characters) and
+/// what is allowed.
 ///
-/// Display: `{module} option {name}: "{value}" is not allowed; {problem}`,
-/// the value escaped like a Rust string.
+/// Display: `{module} option {name}: "{value}" is not allowed; {problem}`.
 ///
 /// ```
 /// use module_settings::options::{FieldError, FieldProblem};
@@ -148,7 +148,7 @@ const SHOWN_CHARS: usize = 64;
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{module} option {option}: \"{}\" is not allowed; {problem}", value.escape_debug())]
+#[error("{module} option {option}: \"{value}\" is not allowed; {problem}")]
 pub struct FieldError {
     module: ModuleId,
     option: OptionName,
@@ -166,7 +166,11 @@ impl FieldError {
         secret: bool,
         problem: FieldProblem,
     ) -> Self {
-        let value = if secret { MASK.to_owned() } else { cut(value) };
+        let value = if secret {
+            MASK.to_owned()
+        } else {
+            crate::text::shown(value, SHOWN_CHARS)
+        };
         FieldError {
             module,
             option,
@@ -185,8 +189,8 @@ impl FieldError {
         &self.option
     }
 
-    /// The refused value as shown: masked for secrets, cut to 64 characters
-    /// (a cut value ends in `…`).
+    /// The refused value as shown: masked for secrets, else escaped like a
+    /// Rust string and cut to 64 characters (a cut value ends in `…`).
     pub fn value(&self) -> &str {
         &self.value
     }
@@ -195,14 +199,6 @@ impl FieldError {
     pub fn problem(&self) -> &FieldProblem {
         &self.problem
     }
-}
-
-fn cut(value: &str) -> String {
-    let mut out: String = value.chars().take(SHOWN_CHARS).collect();
-    if value.chars().nth(SHOWN_CHARS).is_some() {
-        out.push('…');
-    }
-    out
 }
 
 /// Every problem found in one go (rule 19): at most one [`FieldError`] per
@@ -345,9 +341,12 @@ mod tests {
     #[test]
     fn long_values_are_cut_and_escaped() {
         let e = err("x", &"a\"".repeat(100), false);
-        assert_eq!(e.value().chars().count(), SHOWN_CHARS + 1);
-        assert!(e.value().ends_with('…'));
-        assert!(e.to_string().contains(r#"a\"a\""#));
+        // 64 characters of the value, 32 of them quotes escaped as `\"`.
+        assert_eq!(e.value(), format!("{}…", r#"a\""#.repeat(32)));
+        assert!(e.to_string().contains(r#""a\"a\""#));
+        let e = err("x", "line\nbreak", false);
+        assert_eq!(e.value(), r"line\nbreak");
+        assert!(!e.to_string().contains('\n'));
     }
 
     #[test]

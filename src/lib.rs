@@ -48,7 +48,9 @@
 //! A module's options are a typed struct implementing
 //! [`ModuleOptions`]: [`VideoPort`] and [`B24Connector`] come built in.
 //! [`options::ScopeLayers`] merges a site's values over the common ones over
-//! the defaults, and says where each value came from.
+//! the defaults, and says where each value came from. Stored text travels as
+//! [`RawOptions`], a map by option name whose `Debug` shows names only, since
+//! it holds secrets in plain text.
 //!
 //! ```
 //! use module_settings::options::{ModuleOptions, RawOptions, ScopeLayers, Source};

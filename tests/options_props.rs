@@ -2,7 +2,7 @@
 //! panics on any string, validation reports one error per bad field, and
 //! the scope-merging laws hold.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::num::NonZeroU16;
 
@@ -95,6 +95,7 @@ fn layer() -> impl Strategy<Value = RawOptions> {
         ],
         0..4,
     )
+    .prop_map(RawOptions::from_iter)
 }
 
 /// Arbitrary records: the module's own names or any, with any text.
@@ -108,6 +109,7 @@ fn any_records(names: &'static [&'static str]) -> impl Strategy<Value = RawOptio
         prop_oneof!["(?s).{0,40}", any::<String>()],
         0..12,
     )
+    .prop_map(RawOptions::from_iter)
 }
 
 const VIDEO_NAMES: &[&str] = &[
@@ -371,7 +373,7 @@ proptest! {
     #[test]
     fn typed_save_in_a_site_reads_back(common in videoport(), wanted in videoport(), keep_common in any::<bool>()) {
         let defaults = ModuleSchema::of::<VideoPort>().defaults();
-        let common = if keep_common { common.encode() } else { BTreeMap::new() };
+        let common = if keep_common { common.encode() } else { RawOptions::new() };
         let site = RawOptions::new();
         let patch = plan_save(&ScopeLayers::site(&defaults, &common, &site), &wanted).unwrap();
         let mut site = site;

@@ -341,6 +341,24 @@ fn rule_23_secret_is_not_in_debug_of_the_options_helpers() {
     assert_hidden("Encoder", &format!("{encoder:?}"));
 }
 
+#[test]
+fn rule_23_secret_is_not_in_debug_of_raw_records_or_patches() {
+    let stored = video_with_secret().encode();
+    assert_hidden("RawOptions", &format!("{stored:?}"));
+    assert_hidden("RawOptions pretty", &format!("{stored:#?}"));
+    assert!(format!("{stored:?}").contains(r#"OptionName("SecretCode"): "…""#));
+    let defaults = video_defaults();
+    let common = RawOptions::new();
+    let patch = plan_save(
+        &ScopeLayers::common(&defaults, &common),
+        &video_with_secret(),
+    )
+    .unwrap();
+    assert_eq!(patch["SecretCode"].as_deref(), Some(PLAINTEXT));
+    assert_hidden("OptionsPatch", &format!("{patch:?}"));
+    assert!(format!("{patch:?}").contains(r#"OptionName("SecretCode"): Some("…")"#));
+}
+
 // ---- shape of the schema export ----
 
 #[test]
@@ -438,4 +456,6 @@ fn public_types_are_send_and_sync() {
     assert_send_sync::<ScopeLayers<'static>>();
     assert_send_sync::<Merged>();
     assert_send_sync::<Source>();
+    assert_send_sync::<RawOptions>();
+    assert_send_sync::<OptionsPatch>();
 }

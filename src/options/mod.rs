@@ -31,7 +31,7 @@
 //! - [`ScopeLayers`] — defaults, common and site records seen from one
 //!   scope; [`Merged`] — effective records with their [`Source`].
 //! - [`RawOptions`] / [`OptionsPatch`] — stored records of one scope, and a
-//!   change to them.
+//!   change to them: maps by option name whose `Debug` never shows a value.
 //!
 //! # Examples
 //!
@@ -61,20 +61,18 @@ mod decoder;
 mod encoder;
 mod errors;
 mod kind;
+mod raw;
 mod schema;
 mod scope_merge;
 mod spec;
 mod traits;
 mod value;
 
-use std::collections::BTreeMap;
-
-use crate::ids::OptionName;
-
 pub use decoder::Decoder;
 pub use encoder::Encoder;
 pub use errors::{FieldError, FieldProblem, ValidationErrors};
 pub use kind::OptionKind;
+pub use raw::{OptionsPatch, RawOptions};
 pub use schema::ModuleSchema;
 pub use scope_merge::{
     apply_patch, plan_save, plan_save_raw, reset_patch, Merged, ScopeLayers, Source,
@@ -82,16 +80,3 @@ pub use scope_merge::{
 pub use spec::OptionSpec;
 pub use traits::ModuleOptions;
 pub use value::{ShownOption, ShownValue, Value};
-
-/// The stored records of one module in one scope: option name → text.
-///
-/// This is the storage form: a secret is in it as plain text, because the
-/// store has to keep it. Do not log it: show values through
-/// [`ModuleSchema::show`], and mask records or patches for logs, events and
-/// audit records with [`ModuleSchema::redacted`] and
-/// [`ModuleSchema::redacted_patch`].
-pub type RawOptions = BTreeMap<OptionName, String>;
-
-/// A change to one scope's records: `Some(text)` sets an option, `None`
-/// deletes it from that scope (so it inherits again).
-pub type OptionsPatch = BTreeMap<OptionName, Option<String>>;

@@ -82,9 +82,8 @@ impl<'a> Decoder<'a> {
         let text = self.text_of(spec);
         self.errors.push(super::errors::FieldError::new(
             self.module,
-            spec.name().clone(),
+            spec,
             text,
-            spec.kind().is_secret(),
             problem,
         ));
     }

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use super::spec::OptionSpec;
 use crate::ids::{ModuleId, OptionName};
 use crate::secret::MASK;
 
@@ -131,14 +132,15 @@ const SHOWN_CHARS: usize = 64;
 /// Display: `{module} option {name}: "{value}" is not allowed; {problem}`.
 ///
 /// ```
+/// use module_settings::modules::VideoPort;
 /// use module_settings::options::{FieldError, FieldProblem};
-/// use module_settings::{ModuleId, OptionName};
+/// use module_settings::ModuleId;
 ///
+/// let videoport = ModuleId::from_static("videoport");
 /// let err = FieldError::new(
-///     ModuleId::from_static("videoport"),
-///     OptionName::from_static("ServerPort"),
+///     videoport,
+///     &VideoPort::SERVER_PORT,
 ///     "70000",
-///     false,
 ///     FieldProblem::NotInRange { min: 1, max: 65535, optional: true },
 /// );
 /// assert_eq!(
@@ -146,6 +148,9 @@ const SHOWN_CHARS: usize = 64;
 ///     "videoport option ServerPort: \"70000\" is not allowed; \
 ///      expected a whole number from 1 to 65535, or empty for unset"
 /// );
+/// // The spec says the secret word is a secret: its value is never kept.
+/// let err = FieldError::new(videoport, &VideoPort::SECRET_CODE, "hunter2", FieldProblem::Required);
+/// assert_eq!(err.value(), "******");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{module} option {option}: \"{value}\" is not allowed; {problem}")]
@@ -157,24 +162,36 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    /// An error about `value` of `option`. When `secret` is true the value is
-    /// replaced by the mask `******` before it is stored anywhere.
-    pub fn new(
-        module: ModuleId,
-        option: OptionName,
-        value: &str,
-        secret: bool,
-        problem: FieldProblem,
-    ) -> Self {
-        let value = if secret {
+    /// An error about `value` of the option `spec` describes. How much of
+    /// the value is kept follows from the spec's kind, so no caller can
+    /// get it wrong: a secret's value is replaced by the mask `******`
+    /// before it is stored anywhere.
+    pub fn new(module: ModuleId, spec: &OptionSpec, value: &str, problem: FieldProblem) -> Self {
+        let value = if spec.kind().is_secret() {
             MASK.to_owned()
         } else {
             crate::text::shown(value, SHOWN_CHARS)
         };
         FieldError {
             module,
-            option,
+            option: spec.name().clone(),
             value,
+            problem,
+        }
+    }
+
+    /// An error about an option the module's schema does not list: there
+    /// is no spec to say what it holds.
+    pub(crate) fn unlisted(
+        module: ModuleId,
+        option: OptionName,
+        value: &str,
+        problem: FieldProblem,
+    ) -> Self {
+        FieldError {
+            module,
+            option,
+            value: crate::text::shown(value, SHOWN_CHARS),
             problem,
         }
     }
@@ -321,12 +338,20 @@ impl From<FieldError> for ValidationErrors {
 mod tests {
     use super::*;
 
+    use crate::label::Label;
+    use crate::options::OptionKind;
+
     fn err(option: &'static str, value: &str, secret: bool) -> FieldError {
+        let kind = if secret {
+            OptionKind::Secret { max_chars: 255 }
+        } else {
+            OptionKind::Text { max_chars: 255 }
+        };
+        let spec = OptionSpec::new(option, kind, Label::new("поле", "field"));
         FieldError::new(
             ModuleId::from_static("m"),
-            OptionName::from_static(option),
+            &spec,
             value,
-            secret,
             FieldProblem::Required,
         )
     }

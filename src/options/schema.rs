@@ -146,11 +146,10 @@ impl ModuleSchema {
         };
         for (name, text) in submitted {
             if self.option(name.as_str()).is_none() {
-                errors.push(FieldError::new(
+                errors.push(FieldError::unlisted(
                     self.module,
                     name.clone(),
                     text,
-                    false,
                     FieldProblem::UnknownOption,
                 ));
             }
@@ -218,14 +217,9 @@ impl ModuleSchema {
         errors.into_result(())
     }
 
-    /// An error about `text` of `spec`, masked if the option is a secret.
+    /// An error about `text` of `spec` in this module, masked if the option
+    /// is a secret (see [`FieldError::new`]).
     pub fn error(&self, spec: &OptionSpec, text: &str, problem: FieldProblem) -> FieldError {
-        FieldError::new(
-            self.module,
-            spec.name().clone(),
-            text,
-            spec.kind().is_secret(),
-            problem,
-        )
+        FieldError::new(self.module, spec, text, problem)
     }
 }

@@ -168,12 +168,12 @@ fn rule_19_every_bad_field_is_reported_at_once() {
     );
     assert_eq!(errors.to_string().lines().count(), 5);
     let port = errors.field("ServerPort").unwrap();
-    assert_eq!(port.value(), "0");
+    assert_eq!(port.value(), Some("0"));
     assert_eq!(
         port.to_string(),
         "videoport option ServerPort: \"0\" is not allowed; expected a whole number from 1 to 65535, or empty for unset"
     );
-    assert_eq!(errors.field("SecretCode").unwrap().value(), "******");
+    assert_eq!(errors.field("SecretCode").unwrap().value(), Some("******"));
     assert!(errors
         .field("SecretCode")
         .unwrap()
@@ -294,6 +294,29 @@ fn rule_23_secret_is_not_in_validation_errors() {
     built.server_port = None;
     let errors = built.validate().unwrap_err();
     assert_hidden("validate", &format!("{errors} {errors:?}"));
+}
+
+#[test]
+fn rule_23_a_secret_under_a_mistyped_name_is_not_echoed() {
+    // "secretcode" is not an option of the module (names keep their case),
+    // but what was typed into it is the secret word all the same.
+    let schema = ModuleSchema::of::<VideoPort>();
+    let form = raw(&[("secretcode", PLAINTEXT), ("ServerPort", "8000")]);
+    let errors = schema.check_submitted(&form).unwrap_err();
+    assert_hidden("check_submitted", &format!("{errors} {errors:?}"));
+    let error = errors.field("secretcode").unwrap();
+    assert_eq!(error.value(), None);
+    assert!(
+        errors
+            .to_string()
+            .starts_with("videoport option secretcode: "),
+        "{errors}"
+    );
+    let defaults = video_defaults();
+    let common = RawOptions::new();
+    let layers = ScopeLayers::common(&defaults, &common);
+    let errors = plan_save_raw(&schema, &layers, &form).unwrap_err();
+    assert_hidden("plan_save_raw", &format!("{errors} {errors:?}"));
 }
 
 #[test]

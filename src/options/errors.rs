@@ -129,7 +129,10 @@ const SHOWN_CHARS: usize = 64;
 /// secrets, else escaped like a Rust string and cut to 64 characters) and
 /// what is allowed.
 ///
-/// Display: `{module} option {name}: "{value}" is not allowed; {problem}`.
+/// Display: `{module} option {name}: "{value}" is not allowed; {problem}`,
+/// or `{module} option {name}: {problem}` when the value is withheld — for
+/// a name the module's schema does not list, whose value may be a mistyped
+/// secret and is never kept.
 ///
 /// ```
 /// use module_settings::modules::VideoPort;
@@ -150,16 +153,37 @@ const SHOWN_CHARS: usize = 64;
 /// );
 /// // The spec says the secret word is a secret: its value is never kept.
 /// let err = FieldError::new(videoport, &VideoPort::SECRET_CODE, "hunter2", FieldProblem::Required);
-/// assert_eq!(err.value(), "******");
+/// assert_eq!(err.value(), Some("******"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{module} option {option}: \"{value}\" is not allowed; {problem}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     module: ModuleId,
     option: OptionName,
-    value: String,
+    /// `None` when the value is withheld (an option the schema does not
+    /// list: its value may be a mistyped secret).
+    value: Option<String>,
     problem: FieldProblem,
 }
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let FieldError {
+            module,
+            option,
+            value,
+            problem,
+        } = self;
+        match value {
+            Some(value) => write!(
+                f,
+                "{module} option {option}: \"{value}\" is not allowed; {problem}"
+            ),
+            None => write!(f, "{module} option {option}: {problem}"),
+        }
+    }
+}
+
+impl std::error::Error for FieldError {}
 
 impl FieldError {
     /// An error about `value` of the option `spec` describes. How much of
@@ -175,23 +199,19 @@ impl FieldError {
         FieldError {
             module,
             option: spec.name().clone(),
-            value,
+            value: Some(value),
             problem,
         }
     }
 
-    /// An error about an option the module's schema does not list: there
-    /// is no spec to say what it holds.
-    pub(crate) fn unlisted(
-        module: ModuleId,
-        option: OptionName,
-        value: &str,
-        problem: FieldProblem,
-    ) -> Self {
+    /// An error about an option the module's schema does not list. Its
+    /// value is not taken at all: with no spec to say what the option
+    /// holds, it may be a secret under a mistyped name (`secretcode`).
+    pub fn unlisted(module: ModuleId, option: OptionName, problem: FieldProblem) -> Self {
         FieldError {
             module,
             option,
-            value: crate::text::shown(value, SHOWN_CHARS),
+            value: None,
             problem,
         }
     }
@@ -207,9 +227,10 @@ impl FieldError {
     }
 
     /// The refused value as shown: masked for secrets, else escaped like a
-    /// Rust string and cut to 64 characters (a cut value ends in `…`).
-    pub fn value(&self) -> &str {
-        &self.value
+    /// Rust string and cut to 64 characters (a cut value ends in `…`);
+    /// `None` when withheld (see [`unlisted`](Self::unlisted)).
+    pub fn value(&self) -> Option<&str> {
+        self.value.as_deref()
     }
 
     /// What is wrong and what is allowed.
@@ -359,7 +380,7 @@ mod tests {
     #[test]
     fn secrets_are_masked_before_they_are_stored() {
         let e = err("SecretCode", "hunter2", true);
-        assert_eq!(e.value(), MASK);
+        assert_eq!(e.value(), Some(MASK));
         assert!(!format!("{e} {e:?}").contains("hunter2"));
     }
 
@@ -367,10 +388,10 @@ mod tests {
     fn long_values_are_cut_and_escaped() {
         let e = err("x", &"a\"".repeat(100), false);
         // 64 characters of the value, 32 of them quotes escaped as `\"`.
-        assert_eq!(e.value(), format!("{}…", r#"a\""#.repeat(32)));
+        assert_eq!(e.value(), Some(&*format!("{}…", r#"a\""#.repeat(32))));
         assert!(e.to_string().contains(r#""a\"a\""#));
         let e = err("x", "line\nbreak", false);
-        assert_eq!(e.value(), r"line\nbreak");
+        assert_eq!(e.value(), Some(r"line\nbreak"));
         assert!(!e.to_string().contains('\n'));
     }
 
@@ -381,7 +402,7 @@ mod tests {
         all.push(err("a", "2", false));
         all.push(err("b", "3", false));
         assert_eq!(all.len(), 2);
-        assert_eq!(all.field("a").map(FieldError::value), Some("1"));
+        assert_eq!(all.field("a").and_then(FieldError::value), Some("1"));
         assert_eq!(all.to_string().lines().count(), 2);
         assert!(ValidationErrors::new().into_result(()).is_ok());
     }

@@ -138,18 +138,18 @@ impl ModuleSchema {
     }
 
     /// Checks a submitted form: like [`check`](Self::check), and a name the
-    /// schema does not list is an error too.
+    /// schema does not list is an error too — one that names the option but
+    /// never quotes its value, which may be a secret under a mistyped name.
     pub fn check_submitted(&self, submitted: &RawOptions) -> Result<(), ValidationErrors> {
         let mut errors = match self.check(submitted) {
             Ok(()) => ValidationErrors::new(),
             Err(errors) => errors,
         };
-        for (name, text) in submitted {
+        for name in submitted.keys() {
             if self.option(name.as_str()).is_none() {
                 errors.push(FieldError::unlisted(
                     self.module,
                     name.clone(),
-                    text,
                     FieldProblem::UnknownOption,
                 ));
             }

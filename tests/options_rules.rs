@@ -453,6 +453,28 @@ fn b24_connect_is_stored_and_read_back() {
 }
 
 #[test]
+fn portal_credentials_are_never_echoed() {
+    use module_settings::modules::Portal;
+    let address = "https://admin:hunter2@a.bitrix24.ru";
+    let err = address.parse::<Portal>().unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("hunter2"), "{err}");
+    assert!(
+        err.to_string().contains("https://******@a.bitrix24.ru"),
+        "{err}"
+    );
+
+    let errors = B24Connector::decode(&raw(&[("portal_url", address)])).unwrap_err();
+    assert!(
+        !format!("{errors} {errors:?}").contains("hunter2"),
+        "{errors}"
+    );
+    assert_eq!(
+        errors.field("portal_url").unwrap().value(),
+        Some("https://******@a.bitrix24.ru")
+    );
+}
+
+#[test]
 fn public_types_are_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     use module_settings::modules::*;

@@ -10,8 +10,8 @@ pub enum ConnectionError {
     /// The portal address is not an https origin.
     #[error("bitrix24 portal address \"{value}\" is not allowed; {problem}")]
     BadPortal {
-        /// The refused address as shown: escaped like a Rust string, at
-        /// most 64 characters of it (a cut ends in `…`).
+        /// The refused address as shown: credentials masked, escaped like a
+        /// Rust string, at most 64 characters of it (a cut ends in `…`).
         value: String,
         /// What is wrong and what is allowed.
         problem: FieldProblem,

@@ -20,6 +20,8 @@ use crate::options::{codec, FieldProblem};
 /// assert_eq!(portal.to_string(), "https://example.bitrix24.ru");
 /// assert!("http://example.bitrix24.ru".parse::<Portal>().is_err());
 /// assert!("https://example.bitrix24.ru/crm".parse::<Portal>().is_err());
+/// let err = "https://admin:hunter2@example.bitrix24.ru".parse::<Portal>().unwrap_err();
+/// assert!(err.to_string().starts_with("bitrix24 portal address \"https://******@example.bitrix24.ru\""));
 /// # Ok::<(), module_settings::modules::ConnectionError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -27,10 +29,11 @@ pub struct Portal(Url);
 
 impl Portal {
     /// Checks a portal address; each kind of refusal has its own
-    /// [`FieldProblem`].
+    /// [`FieldProblem`]. The error quotes the address with anything that
+    /// may be credentials masked (`https://******@example.bitrix24.ru`).
     pub fn parse(text: &str) -> Result<Portal, ConnectionError> {
         let refused = |problem| ConnectionError::BadPortal {
-            value: crate::text::shown(text, 64),
+            value: crate::text::shown(&crate::text::without_userinfo(text), 64),
             problem,
         };
         match codec::decode_https_origin(text) {

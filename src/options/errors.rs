@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use super::kind::OptionKind;
 use super::spec::OptionSpec;
 use crate::ids::{ModuleId, OptionName};
 use crate::secret::MASK;
@@ -188,13 +189,18 @@ impl std::error::Error for FieldError {}
 impl FieldError {
     /// An error about `value` of the option `spec` describes. How much of
     /// the value is kept follows from the spec's kind, so no caller can
-    /// get it wrong: a secret's value is replaced by the mask `******`
-    /// before it is stored anywhere.
+    /// get it wrong, and it is decided before the value is stored anywhere:
+    /// - a secret's value is replaced by the mask `******`;
+    /// - in a host, URL or https origin, anything that may be credentials
+    ///   (`user:password@`) is masked: `https://******@example.com`;
+    /// - any other value is kept escaped and cut to 64 characters.
     pub fn new(module: ModuleId, spec: &OptionSpec, value: &str, problem: FieldProblem) -> Self {
-        let value = if spec.kind().is_secret() {
-            MASK.to_owned()
-        } else {
-            crate::text::shown(value, SHOWN_CHARS)
+        let value = match spec.kind() {
+            OptionKind::Secret { .. } => MASK.to_owned(),
+            OptionKind::Host | OptionKind::Url | OptionKind::HttpsOrigin => {
+                crate::text::shown(&crate::text::without_userinfo(value), SHOWN_CHARS)
+            }
+            _ => crate::text::shown(value, SHOWN_CHARS),
         };
         FieldError {
             module,
@@ -360,7 +366,6 @@ mod tests {
     use super::*;
 
     use crate::label::Label;
-    use crate::options::OptionKind;
 
     fn err(option: &'static str, value: &str, secret: bool) -> FieldError {
         let kind = if secret {
@@ -382,6 +387,23 @@ mod tests {
         let e = err("SecretCode", "hunter2", true);
         assert_eq!(e.value(), Some(MASK));
         assert!(!format!("{e} {e:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn url_credentials_are_masked_before_they_are_stored() {
+        for kind in [OptionKind::Url, OptionKind::HttpsOrigin, OptionKind::Host] {
+            let spec = OptionSpec::new("address", kind, Label::new("адрес", "address"));
+            let e = FieldError::new(
+                ModuleId::from_static("m"),
+                &spec,
+                "https://admin:hunter2@example.com/x",
+                FieldProblem::HasCredentials,
+            );
+            assert_eq!(e.value(), Some("https://******@example.com/x"));
+            assert!(!format!("{e} {e:?}").contains("hunter2"));
+        }
+        // Text is not an address: an @ in it is kept.
+        assert_eq!(err("x", "a:b@c", false).value(), Some("a:b@c"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::num::NonZeroU16;
 
-use module_settings::modules::{B24Connector, ConnectMode, VideoPort, Windows};
+use module_settings::modules::{B24Connector, ConnectMode, ConnectionError, VideoPort, Windows};
 use module_settings::options::{
     apply_patch, plan_save, plan_save_raw, reset_patch, FieldProblem, ModuleOptions, ModuleSchema,
     OptionsPatch, RawOptions, ScopeLayers, Source,
@@ -447,6 +447,18 @@ fn b24_connect_is_stored_and_read_back() {
         ])
     );
     assert_eq!(B24Connector::decode(&stored).unwrap(), b24);
+    // A time the store cannot hold is refused, not stored unreadable.
+    let mut later = B24Connector::default();
+    let refused = later.connect(
+        "https://example.bitrix24.ru".parse().unwrap(),
+        ConnectMode::New,
+        u64::MAX,
+    );
+    assert!(
+        matches!(refused, Err(ConnectionError::TimeOutOfRange { .. })),
+        "{refused:?}"
+    );
+    assert!(!later.is_connected());
     let portal = b24.disconnect().unwrap();
     assert_eq!(portal.url().as_str(), "https://example.bitrix24.ru/");
     assert_eq!(B24Connector::decode(&b24.encode()).unwrap(), b24);

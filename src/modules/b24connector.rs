@@ -91,10 +91,16 @@ pub struct B24Connector {
     connection: Connection,
 }
 
-/// The largest timestamp the store accepts.
+/// The largest timestamp the store accepts: `connected_at` is stored as a
+/// signed 64-bit number, as Bitrix's PHP reads it.
 const MAX_SECONDS: i64 = i64::MAX;
 
 impl B24Connector {
+    /// The latest connection time [`connect`](Self::connect) accepts, in
+    /// seconds since the Unix epoch: the largest the `connected_at` option
+    /// can hold (`i64::MAX`, some 292 billion years from now).
+    pub const MAX_CONNECTED_AT: u64 = MAX_SECONDS.unsigned_abs();
+
     /// `portal_url`: the connected portal's origin.
     pub const PORTAL_URL: OptionSpec = OptionSpec::new(
         "portal_url",
@@ -162,7 +168,13 @@ impl B24Connector {
     }
 
     /// Connects `portal`, recording how and when (`at`: seconds since the
-    /// Unix epoch, from the caller's clock). Refused while connected.
+    /// Unix epoch, from the caller's clock). Refused while connected, and
+    /// for a time after [`MAX_CONNECTED_AT`](Self::MAX_CONNECTED_AT), which
+    /// could not be stored and read back.
+    ///
+    /// The time stays a `u64` (what `SystemTime` gives as seconds since the
+    /// epoch) rather than a narrower type: the one value range it cannot
+    /// store is refused here, with a [`ConnectionError::TimeOutOfRange`].
     pub fn connect(
         &mut self,
         portal: Portal,
@@ -172,6 +184,12 @@ impl B24Connector {
         if let Some(current) = self.portal() {
             return Err(ConnectionError::AlreadyConnected {
                 portal: current.clone(),
+            });
+        }
+        if at > Self::MAX_CONNECTED_AT {
+            return Err(ConnectionError::TimeOutOfRange {
+                at,
+                max: Self::MAX_CONNECTED_AT,
             });
         }
         self.connection = Connection::Connected { portal, mode, at };
@@ -284,5 +302,35 @@ mod tests {
             b24.connected_at(),
             UNIX_EPOCH.checked_add(Duration::from_secs(5))
         );
+    }
+
+    #[test]
+    fn times_that_cannot_be_stored_are_refused() {
+        let portal: Portal = "https://a.bitrix24.ru".parse().unwrap();
+        let max = B24Connector::MAX_CONNECTED_AT;
+        assert_eq!(max, i64::MAX as u64);
+        for at in [max + 1, u64::MAX] {
+            let mut b24 = B24Connector::default();
+            let err = b24
+                .connect(portal.clone(), ConnectMode::New, at)
+                .unwrap_err();
+            assert_eq!(err, ConnectionError::TimeOutOfRange { at, max });
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "connection time {at} is out of range; expected seconds since the \
+                     Unix epoch from 0 to 9223372036854775807"
+                )
+            );
+            assert_eq!(
+                b24,
+                B24Connector::default(),
+                "a refused connect changes nothing"
+            );
+        }
+        // The latest time that is accepted reads back as it was written.
+        let mut b24 = B24Connector::default();
+        b24.connect(portal, ConnectMode::New, max).unwrap();
+        assert_eq!(B24Connector::decode(&b24.encode()), Ok(b24));
     }
 }

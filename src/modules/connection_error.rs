@@ -16,6 +16,19 @@ pub enum ConnectionError {
         /// What is wrong and what is allowed.
         problem: FieldProblem,
     },
+    /// `connect` with a time the store cannot hold: the `connected_at`
+    /// option keeps whole seconds as a signed 64-bit number.
+    #[error(
+        "connection time {at} is out of range; expected seconds since the Unix epoch \
+         from 0 to {max}"
+    )]
+    TimeOutOfRange {
+        /// The refused time, in seconds since the Unix epoch.
+        at: u64,
+        /// The latest time that can be stored
+        /// ([`B24Connector::MAX_CONNECTED_AT`](super::B24Connector::MAX_CONNECTED_AT)).
+        max: u64,
+    },
     /// `connect` while a portal is connected.
     #[error("already connected to the bitrix24 portal {portal}; disconnect it first")]
     AlreadyConnected {

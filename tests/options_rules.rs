@@ -244,6 +244,48 @@ fn rule_20_a_save_is_one_patch_with_every_change_or_nothing() {
     assert_eq!(plan_save_raw(&schema, &layers, &form).unwrap().len(), 2);
 }
 
+#[test]
+fn rule_20_a_raw_save_keeps_the_rules_across_options() {
+    // B24Connector: portal, mode and time are all set or all empty. Each
+    // field of these forms is fine alone; the records after the save are not.
+    let schema = ModuleSchema::of::<B24Connector>();
+    let defaults = schema.defaults();
+    let empty = RawOptions::new();
+    let layers = ScopeLayers::common(&defaults, &empty);
+    let portal_only = raw(&[("portal_url", "https://a.bitrix24.ru")]);
+    schema.check_submitted(&portal_only).unwrap();
+    let errors = plan_save_raw(&schema, &layers, &portal_only).unwrap_err();
+    let bad: Vec<&str> = errors.iter().map(|e| e.option().as_str()).collect();
+    assert_eq!(bad, ["connect_mode", "connected_at"]);
+    assert!(matches!(
+        errors.field("connect_mode").unwrap().problem(),
+        FieldProblem::RequiredBecause { .. }
+    ));
+
+    // All three at once is a whole connection.
+    let all = raw(&[
+        ("portal_url", "https://a.bitrix24.ru"),
+        ("connect_mode", "new"),
+        ("connected_at", "1700000000"),
+    ]);
+    let patch = plan_save_raw(&schema, &layers, &all).unwrap();
+    assert_eq!(patch.len(), 3);
+
+    // What the scope already stores counts: with a connection stored,
+    // changing the portal alone is whole, and emptying it alone is not.
+    let mut stored = RawOptions::new();
+    apply_patch(&mut stored, &patch);
+    let layers = ScopeLayers::common(&defaults, &stored);
+    let moved = raw(&[("portal_url", "https://b.bitrix24.ru")]);
+    assert_eq!(plan_save_raw(&schema, &layers, &moved).unwrap().len(), 1);
+    let emptied = raw(&[("portal_url", "")]);
+    let errors = plan_save_raw(&schema, &layers, &emptied).unwrap_err();
+    assert!(
+        errors.has("connect_mode") && errors.has("connected_at"),
+        "{errors}"
+    );
+}
+
 // ---- rule 23: the secret word never leaks ----
 
 fn video_with_secret() -> VideoPort {

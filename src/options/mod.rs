@@ -20,7 +20,8 @@
 //! # Public types
 //!
 //! - [`ModuleOptions`] — the trait tying a struct to its module's options.
-//! - [`ModuleSchema`] — a module's options and Access tab levels as data.
+//! - [`ModuleSchema`] — a module's options and Access tab levels as data,
+//!   with its [`ModuleRules`] across options.
 //! - [`OptionSpec`] — one option: name, kind, default, labels, view/edit levels.
 //! - [`OptionKind`] — what sort of value an option holds, with its limits.
 //! - [`Decoder`] / [`Encoder`] — typed reads and writes of raw records.
@@ -73,7 +74,7 @@ pub use encoder::Encoder;
 pub use errors::{FieldError, FieldProblem, ValidationErrors};
 pub use kind::OptionKind;
 pub use raw::{OptionsPatch, RawOptions};
-pub use schema::ModuleSchema;
+pub use schema::{ModuleRules, ModuleSchema};
 pub use scope_merge::{
     apply_patch, plan_save, plan_save_raw, reset_patch, Merged, ScopeLayers, Source,
 };

@@ -2,6 +2,7 @@
 //! usable without knowing the module's Rust type.
 
 use std::collections::BTreeSet;
+use std::fmt;
 
 use serde::Serialize;
 
@@ -17,13 +18,19 @@ use crate::secret::MASK;
 
 /// Everything an admin page needs to draw a module's settings and Access
 /// tab: the module, the module whose rights guard it, a title, every
-/// option's [`OptionSpec`], and the accepted access levels with labels.
+/// option's [`OptionSpec`], and the accepted access levels with labels —
+/// plus the module's own rules across options, so that generic code can
+/// check a scope's records as a whole ([`check_module`](Self::check_module)).
 ///
 /// It is `Copy` and `'static`, so a facade can keep schemas of many modules
 /// in one list and check or show raw records of any of them.
 ///
 /// Serialized as `{"module", "guard", "title", "options", "access_levels"}`.
 /// It holds no values, so no secret can reach it.
+///
+/// Two schemas are equal when they describe the same module, options and
+/// levels and either both or neither have rules of their own: rules are
+/// functions, which cannot be compared reliably.
 ///
 /// ```
 /// use module_settings::modules::VideoPort;
@@ -38,17 +45,57 @@ use crate::secret::MASK;
 /// assert_eq!(shown[0].name.as_str(), "ServerHost");
 /// # Ok::<(), module_settings::options::ValidationErrors>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Serialize)]
 pub struct ModuleSchema {
     module: ModuleId,
     guard: ModuleId,
     title: Label,
     options: &'static [OptionSpec],
     access_levels: ModuleLevels,
+    #[serde(skip)]
+    rules: Option<ModuleRules>,
+}
+
+/// A module's own check of a scope's effective records as a whole: the
+/// rules across options that per-field kinds cannot express. For a typed
+/// module it is its [`ModuleOptions::decode`].
+pub type ModuleRules = fn(&RawOptions) -> Result<(), ValidationErrors>;
+
+/// The rules of a typed module: its `decode`, every check it makes.
+fn decodes<T: ModuleOptions>(raw: &RawOptions) -> Result<(), ValidationErrors> {
+    T::decode(raw).map(drop)
+}
+
+impl PartialEq for ModuleSchema {
+    fn eq(&self, other: &Self) -> bool {
+        self.module == other.module
+            && self.guard == other.guard
+            && self.title == other.title
+            && self.options == other.options
+            && self.access_levels == other.access_levels
+            && self.rules.is_some() == other.rules.is_some()
+    }
+}
+
+impl Eq for ModuleSchema {}
+
+impl fmt::Debug for ModuleSchema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ModuleSchema")
+            .field("module", &self.module)
+            .field("guard", &self.guard)
+            .field("title", &self.title)
+            .field("options", &self.options)
+            .field("access_levels", &self.access_levels)
+            .field("has_rules", &self.rules.is_some())
+            .finish()
+    }
 }
 
 impl ModuleSchema {
-    /// A schema from its parts, for modules without a Rust type.
+    /// A schema from its parts, for modules without a Rust type. It has no
+    /// rules across options until [`with_rules`](Self::with_rules) adds
+    /// some.
     pub const fn new(
         module: ModuleId,
         guard: ModuleId,
@@ -62,12 +109,21 @@ impl ModuleSchema {
             title,
             options,
             access_levels,
+            rules: None,
         }
     }
 
-    /// The schema of a typed module.
+    /// The schema of a typed module; its rules are `T::decode`.
     pub const fn of<T: ModuleOptions>() -> Self {
         ModuleSchema::new(T::MODULE, T::GUARD, T::TITLE, T::OPTIONS, T::LEVELS)
+            .with_rules(decodes::<T>)
+    }
+
+    /// The schema with `rules` as the module's check across options,
+    /// replacing any it had.
+    pub const fn with_rules(mut self, rules: ModuleRules) -> Self {
+        self.rules = Some(rules);
+        self
     }
 
     /// The module the options are stored under.
@@ -135,6 +191,30 @@ impl ModuleSchema {
     /// Checks `raw` against every option's kind, reporting every bad field.
     pub fn check(&self, raw: &RawOptions) -> Result<(), ValidationErrors> {
         self.decode_all(raw).map(|_| ())
+    }
+
+    /// Checks the **effective** records of one scope as a whole — what
+    /// [`ScopeLayers::effective`](super::ScopeLayers::effective) gives, every
+    /// option present: every option's kind, as [`check`](Self::check)
+    /// does, and then the module's own rules across options (for a typed
+    /// module, its `decode`: B24Connector's "portal, mode and time all set
+    /// or all empty", say). Every problem is reported, one per option.
+    ///
+    /// Run it on the records as they would be *after* a change, never on a
+    /// partial form: a missing option would be judged by its default.
+    pub fn check_module(&self, effective: &RawOptions) -> Result<(), ValidationErrors> {
+        let mut errors = match self.check(effective) {
+            Ok(()) => ValidationErrors::new(),
+            Err(errors) => errors,
+        };
+        if let Some(rules) = self.rules {
+            if let Err(found) = rules(effective) {
+                for error in found {
+                    errors.push(error);
+                }
+            }
+        }
+        errors.into_result(())
     }
 
     /// Checks a submitted form: like [`check`](Self::check), and a name the
@@ -221,5 +301,78 @@ impl ModuleSchema {
     /// is a secret (see [`FieldError::new`]).
     pub fn error(&self, spec: &OptionSpec, text: &str, problem: FieldProblem) -> FieldError {
         FieldError::new(self.module, spec, text, problem)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::ModuleLevels;
+    use crate::options::{FieldProblem, OptionKind};
+
+    const A: OptionSpec = OptionSpec::new("a", OptionKind::Bool, Label::new("а", "a"));
+    const B: OptionSpec = OptionSpec::new("b", OptionKind::Bool, Label::new("б", "b"));
+    const OPTIONS: &[OptionSpec] = &[A, B];
+
+    /// "b needs a": a rule no kind can express.
+    fn b_needs_a(raw: &RawOptions) -> Result<(), ValidationErrors> {
+        let on = |name: &str| raw.get(name).is_some_and(|v| v == "Y");
+        if on("b") && !on("a") {
+            let problem = FieldProblem::Custom {
+                expected: "N while a is N".into(),
+            };
+            return Err(FieldError::new(ModuleId::from_static("demo"), &B, "Y", problem).into());
+        }
+        Ok(())
+    }
+
+    fn schema() -> ModuleSchema {
+        ModuleSchema::new(
+            ModuleId::from_static("demo"),
+            ModuleId::from_static("demo"),
+            Label::new("Демо", "Demo"),
+            OPTIONS,
+            ModuleLevels::VIDEO,
+        )
+    }
+
+    fn raw(pairs: &[(&'static str, &str)]) -> RawOptions {
+        pairs
+            .iter()
+            .map(|(k, v)| (OptionName::from_static(k), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn check_module_runs_kinds_then_rules() {
+        let plain = schema();
+        let ruled = schema().with_rules(b_needs_a);
+        let b_alone = raw(&[("a", "N"), ("b", "Y")]);
+        assert_eq!(plain.check_module(&b_alone), Ok(()));
+        let errors = ruled.check_module(&b_alone).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(errors.has("b"));
+        assert_eq!(ruled.check_module(&raw(&[("a", "Y"), ("b", "Y")])), Ok(()));
+        // A bad kind and a broken rule are reported together, once per option.
+        let errors = ruled
+            .check_module(&raw(&[("a", "yes"), ("b", "Y")]))
+            .unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert!(matches!(
+            errors.field("a").unwrap().problem(),
+            FieldProblem::NotABool
+        ));
+    }
+
+    #[test]
+    fn equality_and_debug_see_whether_there_are_rules() {
+        assert_eq!(schema(), schema());
+        assert_ne!(schema(), schema().with_rules(b_needs_a));
+        assert_eq!(
+            schema().with_rules(b_needs_a),
+            schema().with_rules(b_needs_a)
+        );
+        let text = format!("{:?}", schema().with_rules(b_needs_a));
+        assert!(text.ends_with("has_rules: true }"), "{text}");
     }
 }

@@ -95,6 +95,17 @@ impl<'a> ScopeLayers<'a> {
         }
     }
 
+    /// The same layers with `stored` in place of this scope's own records.
+    fn with_stored<'b>(&self, stored: &'b RawOptions) -> ScopeLayers<'b>
+    where
+        'a: 'b,
+    {
+        match self.site {
+            Some(_) => ScopeLayers::site(self.defaults, self.common, stored),
+            None => ScopeLayers::common(self.defaults, stored),
+        }
+    }
+
     /// The records stored in this scope itself.
     pub fn stored(&self) -> &'a RawOptions {
         self.site.unwrap_or(self.common)
@@ -238,19 +249,26 @@ pub fn plan_save<T: ModuleOptions>(
 }
 
 /// Plans saving a submitted form (raw text per option, possibly only some
-/// options): checks every field against the schema, unknown names included,
-/// then returns the minimal patch — or every error and no patch (rule 20).
+/// options) and returns the minimal patch — or every error and no patch
+/// (rule 20). Two checks, in order:
 ///
-/// Only per-field rules are checked here; a module's rules across fields
-/// need its typed `decode`, for example on the effective records after the
-/// patch.
+/// 1. every submitted field against the schema, unknown names included
+///    ([`ModuleSchema::check_submitted`]);
+/// 2. the scope's effective records as they would be *after* the patch,
+///    as a whole ([`ModuleSchema::check_module`]): the module's rules
+///    across options hold for what a later read would see, whichever
+///    fields the form carried and whatever the scope already stores.
 pub fn plan_save_raw(
     schema: &ModuleSchema,
     layers: &ScopeLayers<'_>,
     submitted: &RawOptions,
 ) -> Result<OptionsPatch, ValidationErrors> {
     schema.check_submitted(submitted)?;
-    Ok(layers.save_patch(submitted))
+    let patch = layers.save_patch(submitted);
+    let mut stored = layers.stored().clone();
+    apply_patch(&mut stored, &patch);
+    schema.check_module(layers.with_stored(&stored).effective().raw())?;
+    Ok(patch)
 }
 
 #[cfg(test)]

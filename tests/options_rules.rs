@@ -236,9 +236,16 @@ fn rule_20_a_save_is_one_patch_with_every_change_or_nothing() {
     assert_eq!(errors.len(), 1);
     let form = raw(&[("ServerHost", "video.example.com"), ("NoSuchOption", "1")]);
     let errors = plan_save_raw(&schema, &layers, &form).unwrap_err();
+    let unknown = errors.iter().next().unwrap();
+    assert!(matches!(
+        unknown.problem(),
+        FieldProblem::UnknownOption { .. }
+    ));
     assert_eq!(
-        errors.iter().next().unwrap().problem(),
-        &FieldProblem::UnknownOption
+        unknown.to_string(),
+        "videoport option NoSuchOption: the module has no option of this name; expected one \
+         of: ServerHost, ServerPort, SecretCode, window_main, window_chat, window_members, \
+         window_settings, window_info, window_self_camera, window_show_invite"
     );
     let form = raw(&[("ServerHost", "video.example.com"), ("ServerPort", "8000")]);
     assert_eq!(plan_save_raw(&schema, &layers, &form).unwrap().len(), 2);

@@ -55,6 +55,17 @@ impl AccessLevel {
         }
     }
 
+    /// The level's letter as a string: `"D"`, `"M"`, `"R"` or `"W"` — the
+    /// stored and serialized form.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::D => "D",
+            AccessLevel::M => "M",
+            AccessLevel::R => "R",
+            AccessLevel::W => "W",
+        }
+    }
+
     /// The level for an upper-case letter.
     pub const fn from_letter(letter: char) -> Option<Self> {
         match letter {
@@ -90,8 +101,7 @@ impl AccessLevel {
 
 impl fmt::Display for AccessLevel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut buf = [0u8; 4];
-        f.pad(self.letter().encode_utf8(&mut buf))
+        f.pad(self.as_str())
     }
 }
 
@@ -116,9 +126,12 @@ impl TryFrom<&str> for AccessLevel {
     }
 }
 
+/// A one-letter string, the same form `Deserialize` reads — also in
+/// formats that are not self-describing, where a `char` and a string are
+/// written differently.
 impl serde::Serialize for AccessLevel {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_char(self.letter())
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -210,6 +223,125 @@ impl fmt::Display for AccessLevels {
 mod tests {
     use super::*;
 
+    /// A serializer that accepts a string and nothing else: it tells a
+    /// string from a `char`, as formats that are not self-describing do.
+    struct OnlyStr;
+
+    #[derive(Debug)]
+    struct NotAStr(String);
+
+    impl fmt::Display for NotAStr {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+
+    impl std::error::Error for NotAStr {}
+
+    impl serde::ser::Error for NotAStr {
+        fn custom<T: fmt::Display>(msg: T) -> Self {
+            NotAStr(msg.to_string())
+        }
+    }
+
+    macro_rules! refuse {
+        ($($method:ident($($arg:ty),*) -> $out:ty;)*) => {$(
+            fn $method(self, $(_: $arg),*) -> Result<$out, NotAStr> {
+                Err(NotAStr(stringify!($method).into()))
+            }
+        )*};
+    }
+
+    impl serde::Serializer for OnlyStr {
+        type Ok = String;
+        type Error = NotAStr;
+        type SerializeSeq = serde::ser::Impossible<String, NotAStr>;
+        type SerializeTuple = serde::ser::Impossible<String, NotAStr>;
+        type SerializeTupleStruct = serde::ser::Impossible<String, NotAStr>;
+        type SerializeTupleVariant = serde::ser::Impossible<String, NotAStr>;
+        type SerializeMap = serde::ser::Impossible<String, NotAStr>;
+        type SerializeStruct = serde::ser::Impossible<String, NotAStr>;
+        type SerializeStructVariant = serde::ser::Impossible<String, NotAStr>;
+
+        fn serialize_str(self, v: &str) -> Result<String, NotAStr> {
+            Ok(v.to_owned())
+        }
+
+        refuse! {
+            serialize_bool(bool) -> String;
+            serialize_i8(i8) -> String;
+            serialize_i16(i16) -> String;
+            serialize_i32(i32) -> String;
+            serialize_i64(i64) -> String;
+            serialize_u8(u8) -> String;
+            serialize_u16(u16) -> String;
+            serialize_u32(u32) -> String;
+            serialize_u64(u64) -> String;
+            serialize_f32(f32) -> String;
+            serialize_f64(f64) -> String;
+            serialize_char(char) -> String;
+            serialize_bytes(&[u8]) -> String;
+            serialize_none() -> String;
+            serialize_unit() -> String;
+            serialize_unit_struct(&'static str) -> String;
+            serialize_unit_variant(&'static str, u32, &'static str) -> String;
+            serialize_seq(Option<usize>) -> Self::SerializeSeq;
+            serialize_tuple(usize) -> Self::SerializeTuple;
+            serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+            serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+            serialize_map(Option<usize>) -> Self::SerializeMap;
+            serialize_struct(&'static str, usize) -> Self::SerializeStruct;
+            serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
+        }
+
+        fn serialize_some<T: serde::Serialize + ?Sized>(self, _: &T) -> Result<String, NotAStr> {
+            Err(NotAStr("serialize_some".into()))
+        }
+
+        fn serialize_newtype_struct<T: serde::Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: &T,
+        ) -> Result<String, NotAStr> {
+            Err(NotAStr("serialize_newtype_struct".into()))
+        }
+
+        fn serialize_newtype_variant<T: serde::Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<String, NotAStr> {
+            Err(NotAStr("serialize_newtype_variant".into()))
+        }
+    }
+
+    #[test]
+    fn serializes_as_a_one_letter_string() {
+        for level in AccessLevel::ALL {
+            let written = serde::Serialize::serialize(&level, OnlyStr);
+            assert_eq!(written.map_err(|e| e.0), Ok(level.as_str().to_owned()));
+            assert_eq!(level.as_str(), level.to_string());
+            assert_eq!(level.as_str().chars().collect::<Vec<_>>(), [level.letter()]);
+        }
+    }
+
+    #[test]
+    fn serde_json_round_trips() {
+        for level in AccessLevel::ALL {
+            let json = serde_json::to_string(&level).unwrap();
+            assert_eq!(json, format!("\"{level}\""));
+            assert_eq!(serde_json::from_str::<AccessLevel>(&json).unwrap(), level);
+        }
+        let err = serde_json::from_str::<AccessLevel>(r#""RW""#).unwrap_err();
+        assert!(
+            err.to_string().contains("invalid access level \"RW\""),
+            "{err}"
+        );
+        assert!(serde_json::from_str::<AccessLevel>("82").is_err());
+    }
+
     #[test]
     fn bad_levels_are_quoted_escaped_and_cut() {
         let err = "r\"\nwwwwwwwwwwwwwwwwwwwwwwww"
@@ -226,5 +358,23 @@ mod tests {
                 value: String::new()
             }
         );
+    }
+
+    proptest::proptest! {
+        /// Any text parses or is refused without a panic; exactly the four
+        /// letters parse, and serde reads what `FromStr` reads.
+        #[test]
+        fn parsing_arbitrary_text_is_total(text in proptest::prelude::any::<String>()) {
+            let parsed = text.parse::<AccessLevel>();
+            let letter = AccessLevel::ALL.into_iter().find(|l| l.as_str() == text);
+            proptest::prop_assert_eq!(parsed.clone().ok(), letter);
+            let json = serde_json::to_string(&text).unwrap();
+            proptest::prop_assert_eq!(serde_json::from_str::<AccessLevel>(&json).ok(), letter);
+            if let Err(err) = parsed {
+                // At most 16 characters quoted, each escaped to at most 10
+                // (`\u{10ffff}`), plus the cut mark and the fixed text.
+                proptest::prop_assert!(err.to_string().chars().count() < 240, "{}", err);
+            }
+        }
     }
 }

@@ -13,8 +13,11 @@ use crate::options::{
     ValidationErrors,
 };
 
-/// How a portal was connected: the Connect button offers both.
+/// How a portal was connected: the Connect button offers both. More ways
+/// may come (Bitrix has grown its Connect dialog before), so match with a
+/// wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConnectMode {
     /// A new Bitrix24 portal was created (stored as `new`).
     New,
@@ -40,8 +43,10 @@ impl ConnectMode {
     }
 }
 
-/// The Connection tab's state.
+/// The Connection tab's state. More states may come (a connection
+/// pending confirmation, say), so match with a wildcard arm.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Connection {
     /// No portal is connected.
     #[default]

@@ -38,3 +38,28 @@ pub use connection_error::ConnectionError;
 pub use portal::Portal;
 pub use videoport::VideoPort;
 pub use window_flags::{Windows, WINDOW_OPTIONS};
+
+/// `Connection` and `ConnectMode` are `#[non_exhaustive]`: outside the
+/// crate a `match` without a wildcard arm must not compile.
+///
+/// ```compile_fail,E0004
+/// use module_settings::modules::ConnectMode;
+/// fn stored(mode: ConnectMode) -> &'static str {
+///     match mode {
+///         ConnectMode::New => "new",
+///         ConnectMode::Existing => "existing",
+///     }
+/// }
+/// ```
+///
+/// ```compile_fail,E0004
+/// use module_settings::modules::Connection;
+/// fn connected(state: &Connection) -> bool {
+///     match state {
+///         Connection::NotConnected => false,
+///         Connection::Connected { .. } => true,
+///     }
+/// }
+/// ```
+#[cfg(doctest)]
+struct NonExhaustiveEnums;

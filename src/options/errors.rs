@@ -93,14 +93,21 @@ pub enum FieldProblem {
         other: OptionName,
     },
     /// A name the module's schema does not list.
-    #[error("the module has no option of this name")]
-    UnknownOption,
+    #[error("the module has no option of this name; expected one of: {known}")]
+    UnknownOption {
+        /// The module's option names, comma-separated, in page order; a
+        /// long list is cut after whole names and ends in `…`.
+        known: String,
+    },
     /// The schema lists the name twice.
-    #[error("the schema lists this option more than once")]
+    #[error("the schema lists this option more than once; expected each option name once")]
     DuplicateOption,
     /// The module's code reads an option as another kind than its schema
     /// declares: a bug in the module, reported instead of a panic.
-    #[error("the schema declares a {declared} but the module reads it as a {read_as}")]
+    #[error(
+        "the schema declares a {declared} but the module reads it as a {read_as}; \
+         expected the module to read it as a {declared}"
+    )]
     KindMismatch {
         /// The kind in the schema.
         declared: &'static str,
@@ -246,9 +253,15 @@ impl FieldError {
 }
 
 /// Every problem found in one go (rule 19): at most one [`FieldError`] per
-/// option, in the order found (schema order for
-/// [`ModuleSchema::check`](super::ModuleSchema::check), the order a module
-/// reads its fields for `decode`).
+/// option, in the order found — not sorted:
+/// - [`ModuleSchema::check`](super::ModuleSchema::check): schema (page)
+///   order;
+/// - a module's `decode` (and so `validate`): the order it reads its
+///   fields, then its rules across fields;
+/// - [`ModuleSchema::check_submitted`](super::ModuleSchema::check_submitted):
+///   schema order, then unknown names by name;
+/// - [`ModuleSchema::check_module`](super::ModuleSchema::check_module):
+///   schema order, then what the module's rules add.
 ///
 /// Display: one line per field error (see [`FieldError`]), separated by
 /// `\n`, no trailing newline.
@@ -308,7 +321,8 @@ impl ValidationErrors {
         self.errors.is_empty()
     }
 
-    /// The errors, in schema order.
+    /// The errors, in the order they were found (see the type's
+    /// documentation for what that order is).
     pub fn iter(&self) -> std::slice::Iter<'_, FieldError> {
         self.errors.iter()
     }
@@ -427,6 +441,30 @@ mod tests {
         assert_eq!(all.field("a").and_then(FieldError::value), Some("1"));
         assert_eq!(all.to_string().lines().count(), 2);
         assert!(ValidationErrors::new().into_result(()).is_ok());
+    }
+
+    #[test]
+    fn problems_about_the_schema_say_what_is_allowed() {
+        let unknown = FieldProblem::UnknownOption {
+            known: "ServerHost, ServerPort".into(),
+        };
+        assert_eq!(
+            unknown.to_string(),
+            "the module has no option of this name; expected one of: ServerHost, ServerPort"
+        );
+        assert_eq!(
+            FieldProblem::DuplicateOption.to_string(),
+            "the schema lists this option more than once; expected each option name once"
+        );
+        let mismatch = FieldProblem::KindMismatch {
+            declared: "bool",
+            read_as: "text",
+        };
+        assert_eq!(
+            mismatch.to_string(),
+            "the schema declares a bool but the module reads it as a text; \
+             expected the module to read it as a bool"
+        );
     }
 
     #[test]

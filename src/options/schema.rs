@@ -56,6 +56,10 @@ pub struct ModuleSchema {
     rules: Option<ModuleRules>,
 }
 
+/// About how many characters of option names an unknown-option error
+/// lists before it cuts the list.
+const LISTED_CHARS: usize = 200;
+
 /// A module's own check of a scope's effective records as a whole: the
 /// rules across options that per-field kinds cannot express. For a typed
 /// module it is its [`ModuleOptions::decode`].
@@ -230,11 +234,31 @@ impl ModuleSchema {
                 errors.push(FieldError::unlisted(
                     self.module,
                     name.clone(),
-                    FieldProblem::UnknownOption,
+                    FieldProblem::UnknownOption {
+                        known: self.option_names(),
+                    },
                 ));
             }
         }
         errors.into_result(())
+    }
+
+    /// The option names for an error message: comma-separated in page
+    /// order, cut after whole names once the list passes
+    /// [`LISTED_CHARS`] characters.
+    fn option_names(&self) -> String {
+        let mut list = String::new();
+        for (i, spec) in self.options.iter().enumerate() {
+            if i > 0 {
+                list.push_str(", ");
+            }
+            if list.chars().count() >= LISTED_CHARS {
+                list.push('…');
+                break;
+            }
+            list.push_str(&crate::text::shown(spec.name().as_str(), LISTED_CHARS));
+        }
+        list
     }
 
     /// The effective raw records decoded for display: every option in
@@ -362,6 +386,75 @@ mod tests {
             errors.field("a").unwrap().problem(),
             FieldProblem::NotABool
         ));
+    }
+
+    #[test]
+    fn unknown_names_list_the_known_ones() {
+        let errors = schema().check_submitted(&raw(&[("c", "Y")])).unwrap_err();
+        assert_eq!(
+            errors.to_string(),
+            "demo option c: the module has no option of this name; expected one of: a, b"
+        );
+        // A long list is cut after whole names.
+        const MANY: &[OptionSpec] = &[
+            OptionSpec::new(
+                "option_number_one_of_many",
+                OptionKind::Bool,
+                Label::new("", ""),
+            ),
+            OptionSpec::new(
+                "option_number_two_of_many",
+                OptionKind::Bool,
+                Label::new("", ""),
+            ),
+            OptionSpec::new(
+                "option_number_three_of_many",
+                OptionKind::Bool,
+                Label::new("", ""),
+            ),
+            OptionSpec::new(
+                "option_number_four_of_many",
+                OptionKind::Bool,
+                Label::new("", ""),
+            ),
+            OptionSpec::new(
+                "option_number_five_of_many",
+                OptionKind::Bool,
+                Label::new("", ""),
+            ),
+            OptionSpec::new(
+                "option_number_six_of_many",
+                OptionKind::Bool,
+                Label::new("", ""),
+            ),
+            OptionSpec::new(
+                "option_number_seven_of_many",
+                OptionKind::Bool,
+                Label::new("", ""),
+            ),
+            OptionSpec::new(
+                "option_number_eight_of_many",
+                OptionKind::Bool,
+                Label::new("", ""),
+            ),
+            OptionSpec::new(
+                "option_number_nine_of_many",
+                OptionKind::Bool,
+                Label::new("", ""),
+            ),
+            OptionSpec::new(
+                "option_number_ten_of_many",
+                OptionKind::Bool,
+                Label::new("", ""),
+            ),
+        ];
+        let id = ModuleId::from_static("many");
+        let many = ModuleSchema::new(id, id, Label::new("", ""), MANY, ModuleLevels::VIDEO);
+        let list = many.option_names();
+        assert!(list.ends_with(", …"), "{list}");
+        assert!(list.chars().count() < LISTED_CHARS + 40, "{list}");
+        assert!(list.starts_with("option_number_one_of_many, option_number_two_of_many"));
+        assert!(!list.contains("option_number_ten_of_many"));
     }
 
     #[test]

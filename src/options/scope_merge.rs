@@ -28,9 +28,11 @@ use super::traits::ModuleOptions;
 use super::{OptionsPatch, RawOptions};
 use crate::ids::OptionName;
 
-/// Where an effective value came from.
+/// Where an effective value came from. More layers may come (a value set
+/// for one user group, say), so match with a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Source {
     /// The site's own value.
     Site,
@@ -39,6 +41,22 @@ pub enum Source {
     /// The module's default.
     Default,
 }
+
+/// `Source` is `#[non_exhaustive]`: outside the crate a `match` without a
+/// wildcard arm must not compile.
+///
+/// ```compile_fail,E0004
+/// use module_settings::options::Source;
+/// fn name(source: Source) -> &'static str {
+///     match source {
+///         Source::Site => "site",
+///         Source::Common => "common",
+///         Source::Default => "default",
+///     }
+/// }
+/// ```
+#[cfg(doctest)]
+struct NonExhaustiveSource;
 
 /// The three layers seen from one scope: the module's defaults, the common
 /// records, and — when the scope is a site — the site's records.

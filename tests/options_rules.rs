@@ -50,17 +50,52 @@ fn rule_17_site_value_wins_over_common_over_default() {
     assert_eq!(video.server_port, NonZeroU16::new(8000));
 }
 
+/// The layers are borrowed immutably, so the compiler already sees to it
+/// that a read cannot change them. What it cannot see: that a read is
+/// repeatable, that a site with no records reads as inherited without
+/// getting any, and that saving back what was read — the admin page opened
+/// and saved unchanged — writes nothing in that scope.
 #[test]
 fn rule_17_reads_never_write() {
     let defaults = video_defaults();
-    let common = raw(&[("ServerPort", "8000")]);
+    // The common scope as a save through this crate leaves it: only what
+    // differs from the defaults (a host and a secret).
+    let mut common = RawOptions::new();
+    let saved = plan_save(
+        &ScopeLayers::common(&defaults, &common),
+        &video_with_secret(),
+    );
+    apply_patch(&mut common, &saved.unwrap());
+    assert_eq!(common.len(), 2);
     let site = RawOptions::new();
-    let (d0, c0, s0) = (defaults.clone(), common.clone(), site.clone());
     let layers = ScopeLayers::site(&defaults, &common, &site);
-    let _ = layers.effective();
-    let _ = layers.decode::<VideoPort>();
-    let _ = layers.save_patch(&VideoPort::default().encode());
-    assert_eq!((defaults, common, site), (d0, c0, s0));
+
+    // Repeatable: the same effective records, sources and value twice.
+    let first = layers.effective();
+    assert_eq!(layers.effective(), first);
+    let read: VideoPort = layers.decode().unwrap();
+    assert_eq!(layers.decode::<VideoPort>().unwrap(), read);
+    assert_eq!(read, video_with_secret());
+
+    // A site with no records reads as inherited, with no value of its own.
+    assert!(first.iter().all(|(_, _, source)| source != Source::Site));
+    assert_eq!(first.source("ServerHost"), Some(Source::Common));
+    assert_eq!(first.source("window_main"), Some(Source::Default));
+
+    // Saving back what was read, raw or typed, writes nothing in the site.
+    assert_eq!(layers.save_patch(first.raw()), OptionsPatch::new());
+    assert_eq!(plan_save(&layers, &read).unwrap(), OptionsPatch::new());
+    let schema = ModuleSchema::of::<VideoPort>();
+    assert_eq!(
+        plan_save_raw(&schema, &layers, first.raw()).unwrap(),
+        OptionsPatch::new()
+    );
+    // The same holds in the common scope over the defaults.
+    let common_layers = ScopeLayers::common(&defaults, &common);
+    assert_eq!(
+        plan_save(&common_layers, &read).unwrap(),
+        OptionsPatch::new()
+    );
 }
 
 #[test]

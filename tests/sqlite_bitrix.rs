@@ -453,15 +453,39 @@ fn duplicate_rows_that_agree_are_read_as_one() {
 
 #[test]
 fn an_option_value_never_appears_in_an_error() {
-    let (_dir, path) = bitrix_database();
-    let store = SqliteStore::open(&path).unwrap();
-    plain(&path)
-        .execute("INSERT INTO b_option (MODULE_ID, NAME, VALUE, SITE_ID) VALUES ('videoport', 'x', 'guest-key-42', 'bad site')", [])
-        .unwrap();
-    let err = store.load(&VIDEOPORT).unwrap_err();
-    let shown = format!("{err} {err:?}");
-    assert!(err.is_corrupt(), "{shown}");
-    assert!(!shown.contains("guest-key-42"), "{shown}");
+    // Two rows for one option that disagree: the store must read both
+    // VALUEs to see the conflict, and must name neither in the error (one
+    // may be a secret). Bitrix's primary key is case-sensitive, so a row
+    // under `VideoPort` is a second row of module `videoport`.
+    let cases = [
+        (
+            "INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('VideoPort', 'SecretCode', 'other-key-77')",
+            "b_option.VALUE of option SecretCode in scope common",
+            "guest-key-42",
+        ),
+        (
+            "INSERT INTO b_option_site (MODULE_ID, NAME, SITE_ID, VALUE) VALUES ('VideoPort', 'ServerHost', 's1', 'other-key-77')",
+            "b_option_site.VALUE of option ServerHost in scope s1",
+            "vcs-s1.example.com",
+        ),
+    ];
+    for (sql, expected_record, stored) in cases {
+        let (_dir, path) = bitrix_database();
+        let store = SqliteStore::open(&path).unwrap();
+        plain(&path).execute(sql, []).unwrap();
+        let err = store.load(&VIDEOPORT).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        match &err {
+            StoreError::Corrupt { record, value, .. } => {
+                assert_eq!(record, expected_record, "{shown}");
+                assert_eq!(value, "two rows with different values", "{shown}");
+            }
+            other => panic!("{sql}: expected Corrupt, got {other}"),
+        }
+        for secret in ["other-key-77", stored] {
+            assert!(!shown.contains(secret), "{sql}: {shown}");
+        }
+    }
 }
 
 #[test]

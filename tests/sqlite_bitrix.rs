@@ -553,3 +553,33 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_busy_timeout_beyond_sqlites_limit_is_clamped_not_a_panic() {
+    use std::time::Duration;
+    // SQLite takes the timeout in milliseconds as an i32 (about 24.8 days).
+    for timeout in [
+        Duration::from_secs(30 * 24 * 3600),
+        Duration::from_millis(i32::MAX as u64 + 1),
+        Duration::MAX,
+    ] {
+        let store = std::panic::catch_unwind(|| {
+            SqliteStore::open_in_memory()
+                .unwrap()
+                .with_busy_timeout(timeout)
+                .map_err(|err| err.to_string())
+        })
+        .unwrap_or_else(|_| panic!("with_busy_timeout({timeout:?}) panicked"))
+        .unwrap();
+        let shown = format!("{store:?}");
+        assert!(shown.contains("2147483.647s"), "{shown}");
+        // The store still works.
+        store
+            .commit(
+                &VIDEO,
+                Revision::ZERO,
+                &[grant(Scope::Common, 9, AccessLevel::R)],
+            )
+            .unwrap();
+    }
+}

@@ -23,6 +23,10 @@ use crate::ids::{ModuleId, GROUP_DEFAULT_RIGHT};
 /// How long a call waits for another connection's write lock by default.
 const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The longest busy timeout SQLite takes: milliseconds in a C `int`, about
+/// 24.8 days (rusqlite panics beyond it).
+const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
+
 /// A store in an SQLite database with Bitrix's table layout (rule 8):
 ///
 /// | what | where |
@@ -118,10 +122,16 @@ impl SqliteStore {
     /// Sets how long a call waits for another connection's lock before
     /// failing with [`StoreError::Unavailable`] (5 s by default).
     ///
+    /// SQLite counts the timeout in milliseconds in a 32-bit integer, so a
+    /// longer one (above about 24.8 days, `i32::MAX` ms) is clamped to that
+    /// limit: for a lock wait the difference is moot, and a panic or an
+    /// error for "wait very long" would help no one.
+    ///
     /// # Errors
     ///
     /// [`StoreError::Backend`] if SQLite refuses the setting.
     pub fn with_busy_timeout(mut self, timeout: Duration) -> Result<Self, StoreError> {
+        let timeout = timeout.min(MAX_BUSY_TIMEOUT);
         self.lock()
             .busy_timeout(timeout)
             .map_err(sql("set the busy timeout", timeout))?;

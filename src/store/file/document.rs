@@ -188,6 +188,7 @@ impl Reader<'_> {
                 let name = OptionName::new(key).map_err(|err| {
                     StoreError::corrupt_id(Some(*self.module), self.record(path), &err)
                 })?;
+                self.canonical(path, key, &name, "an option name is written as declared")?;
                 let Node::String(value) = value else {
                     // Describe, never show: the value may be a secret.
                     return Err(self.wrong_kind(&format!("{path}/{key}"), value, "a JSON string"));
@@ -228,6 +229,7 @@ impl Reader<'_> {
                 let group: GroupId = key.parse().map_err(|err| {
                     StoreError::corrupt_id(Some(*self.module), self.record(path), &err)
                 })?;
+                self.canonical(path, key, &group, "a group id is written in plain decimal")?;
                 let level = self.level(value, &format!("{path}/{key}"))?;
                 records.apply(&Change::SetGrant {
                     scope,
@@ -252,9 +254,37 @@ impl Reader<'_> {
             let scope: Scope = key.parse().map_err(|err| {
                 StoreError::corrupt_id(Some(*self.module), self.record(path), &err)
             })?;
+            self.canonical(
+                path,
+                key,
+                &scope,
+                "a scope is written as `common` or a site id",
+            )?;
             each(scope, value, &format!("{path}/{key}"))?;
         }
         Ok(())
+    }
+
+    /// Refuses a key that parsed but is not spelled the way [`encode`]
+    /// writes `parsed`. Two spellings of one id (`"5"` and `"05"`) would
+    /// otherwise pass the raw-key duplicate check and the later entry would
+    /// silently win: one group's level must never depend on key order.
+    fn canonical(
+        &self,
+        path: &str,
+        key: &str,
+        parsed: &impl std::fmt::Display,
+        rule: &str,
+    ) -> Result<(), StoreError> {
+        let written = parsed.to_string();
+        if written == key {
+            return Ok(());
+        }
+        Err(self.corrupt_text(
+            path,
+            key,
+            format!("{rule} (here \"{written}\"), so that each has exactly one entry"),
+        ))
     }
 
     fn level(&self, node: &Node, path: &str) -> Result<AccessLevel, StoreError> {
@@ -530,6 +560,17 @@ mod tests {
             &format!(r#"{{{head},"grants":{{"common":["5"]}}}}"#),
             "video.json at /grants/common",
             "a JSON array",
+        );
+        // One group, two spellings: the later entry would silently win.
+        corrupt(
+            &format!(r#"{{{head},"grants":{{"common":{{"5":"W","05":"D"}}}}}}"#),
+            "video.json at /grants/common",
+            "\"05\"",
+        );
+        corrupt(
+            &format!(r#"{{{head},"grants":{{"s1":{{"0012":"W"}}}}}}"#),
+            "video.json at /grants/s1",
+            "\"0012\"",
         );
     }
 

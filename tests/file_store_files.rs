@@ -58,3 +58,58 @@ fn two_spellings_of_one_group_are_corrupt_not_last_wins() {
         Some(AccessLevel::W)
     );
 }
+
+/// Each error in the chain says its own part: no message repeats the text
+/// of its source (a report that prints the chain would show it twice).
+#[track_caller]
+fn assert_chain_without_repeats(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut texts = vec![err.to_string()];
+    let mut current = err;
+    while let Some(source) = current.source() {
+        let (outer, inner) = (current.to_string(), source.to_string());
+        assert!(
+            !outer.contains(&inner),
+            "{outer:?} repeats its source {inner:?}"
+        );
+        texts.push(inner);
+        current = source;
+    }
+    texts
+}
+
+#[test]
+fn an_io_failure_says_what_failed_and_keeps_the_cause_as_source() {
+    let (dir, store) = store_with(r#"{"format":1,"module":"video","revision":0}"#);
+    // A directory where the temporary file goes: creating it fails.
+    std::fs::create_dir(dir.path().join(".video.json.tmp")).unwrap();
+    let err = store
+        .commit(
+            &VIDEO,
+            module_settings::Revision::ZERO,
+            &[module_settings::Change::RemoveDefault {
+                scope: Scope::Common,
+            }],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Backend {
+                backend: "file",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let chain = assert_chain_without_repeats(&err);
+    assert_eq!(chain.len(), 2, "{chain:?}");
+    assert!(
+        chain[0].starts_with("file store: could not create the temporary file "),
+        "{chain:?}"
+    );
+    assert!(chain[0].ends_with(".video.json.tmp"), "{chain:?}");
+    let io = std::error::Error::source(&err)
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .expect("the cause is the io::Error");
+    assert_eq!(io.to_string(), chain[1]);
+}

@@ -346,7 +346,7 @@ fn a_table_without_a_needed_column_is_refused_and_left_alone() {
     );
     assert_eq!(
         err.to_string(),
-        "the sqlite store failed: table b_module_group exists but has no column G_ACCESS; \
+        "sqlite store: table b_module_group exists but has no column G_ACCESS; \
          add it or point the store at a database with Bitrix's layout"
     );
     let after = schema_of(&path);
@@ -582,4 +582,45 @@ fn a_busy_timeout_beyond_sqlites_limit_is_clamped_not_a_panic() {
             )
             .unwrap();
     }
+}
+
+#[test]
+fn an_sql_failure_says_what_failed_and_keeps_the_cause_as_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("not-a-database.sqlite");
+    std::fs::write(
+        &path,
+        "this is a text file, not an SQLite database, of some length".repeat(20),
+    )
+    .unwrap();
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Backend {
+                backend: "sqlite",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let mut current: &(dyn std::error::Error + 'static) = &err;
+    let mut chain = vec![err.to_string()];
+    while let Some(source) = current.source() {
+        assert!(
+            !current.to_string().contains(&source.to_string()),
+            "{current} repeats its source {source}"
+        );
+        chain.push(source.to_string());
+        current = source;
+    }
+    assert!(
+        chain.len() >= 2,
+        "the SQLite error is kept as the source: {chain:?}"
+    );
+    assert!(
+        chain[0].starts_with("sqlite store: could not "),
+        "{chain:?}"
+    );
+    assert!(chain[1].contains("not a database"), "{chain:?}");
 }

@@ -83,7 +83,10 @@
 //! Implement the four methods of [`Store`]; keep your own detailed error
 //! type private and map it into [`StoreError`] (`Backend` for failures,
 //! `Unavailable` for timeouts, `Corrupt` for bad stored data, naming the
-//! module, the record and the value). If your backend holds a module's
+//! module, the record and the value). For `Backend`, say what failed and
+//! pass the underlying error as the source
+//! ([`StoreError::backend`]`("s3", "could not read module video", err)`);
+//! do not repeat its text, the source chain carries it. If your backend holds a module's
 //! records in memory at commit time, apply the batch with
 //! [`ModuleRecords::apply_all`] so that the meaning of a change lives in one
 //! place.

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use self::error::FileError;
 use self::lock::ModuleLock;
-use super::error::RevisionsExhausted;
+use super::error::revisions_exhausted;
 use super::{Change, Revision, Snapshot, Store, StoreError};
 use crate::ids::ModuleId;
 
@@ -142,7 +142,7 @@ impl Store for FileStore {
         let next = current
             .revision
             .next()
-            .ok_or_else(|| StoreError::backend(error::BACKEND, RevisionsExhausted(*module)))?;
+            .ok_or_else(|| revisions_exhausted(error::BACKEND, module))?;
         let mut records = current.records;
         records.apply_all(changes);
         let bytes = document::encode(module, &Snapshot::new(next, records))?;

@@ -14,7 +14,7 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior};
 
 use self::error::{sql, SqliteError, BACKEND};
-use super::error::RevisionsExhausted;
+use super::error::revisions_exhausted;
 use super::{Change, Revision, Snapshot, Store, StoreError};
 // Bitrix keeps a module's default access level as this option of the
 // module; `OptionName` reserves the name, so no ordinary option collides.
@@ -103,7 +103,7 @@ impl SqliteStore {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
         let conn =
-            Connection::open(path).map_err(sql("open the database", DEFAULT_BUSY_TIMEOUT))?;
+            Connection::open(path).map_err(sql("open the database", None, DEFAULT_BUSY_TIMEOUT))?;
         SqliteStore::setup(conn, Some(path.to_path_buf()))
     }
 
@@ -114,8 +114,11 @@ impl SqliteStore {
     ///
     /// [`StoreError::Backend`] if SQLite cannot set it up.
     pub fn open_in_memory() -> Result<Self, StoreError> {
-        let conn =
-            Connection::open_in_memory().map_err(sql("open the database", DEFAULT_BUSY_TIMEOUT))?;
+        let conn = Connection::open_in_memory().map_err(sql(
+            "open the database",
+            None,
+            DEFAULT_BUSY_TIMEOUT,
+        ))?;
         SqliteStore::setup(conn, None)
     }
 
@@ -134,7 +137,7 @@ impl SqliteStore {
         let timeout = timeout.min(MAX_BUSY_TIMEOUT);
         self.lock()
             .busy_timeout(timeout)
-            .map_err(sql("set the busy timeout", timeout))?;
+            .map_err(sql("set the busy timeout", None, timeout))?;
         self.busy_timeout = timeout;
         Ok(self)
     }
@@ -147,16 +150,20 @@ impl SqliteStore {
     fn setup(mut conn: Connection, path: Option<PathBuf>) -> Result<Self, StoreError> {
         let timeout = DEFAULT_BUSY_TIMEOUT;
         conn.busy_timeout(timeout)
-            .map_err(sql("set the busy timeout", timeout))?;
+            .map_err(sql("set the busy timeout", None, timeout))?;
         // WAL lets readers go on while one writer commits; FULL makes every
         // commit durable, not just consistent (rule 22). An in-memory
         // database ignores WAL, which is fine.
         conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sql("switch the database to WAL", timeout))?;
+            .map_err(sql("switch the database to WAL", None, timeout))?;
         conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(sql("set synchronous=FULL", timeout))?;
+            .map_err(sql("set synchronous=FULL", None, timeout))?;
         schema::ensure(&mut conn).map_err(|err| match err {
-            SqliteError::Sql { action, source } => sql(action, timeout)(source),
+            SqliteError::Sql {
+                action,
+                module,
+                source,
+            } => sql(action, module, timeout)(*source),
             other => other.into(),
         })?;
         Ok(SqliteStore {
@@ -179,8 +186,18 @@ impl SqliteStore {
         })
     }
 
+    /// Maps a failure of `action` done for the whole database.
     fn sql(&self, action: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
-        sql(action, self.busy_timeout)
+        sql(action, None, self.busy_timeout)
+    }
+
+    /// Maps a failure of `action` done for `module`.
+    fn sql_for(
+        &self,
+        module: &ModuleId,
+        action: &'static str,
+    ) -> impl Fn(rusqlite::Error) -> StoreError {
+        sql(action, Some(*module), self.busy_timeout)
     }
 }
 
@@ -198,14 +215,19 @@ impl Store for SqliteStore {
         let mut conn = self.lock();
         let tx = conn
             .transaction()
-            .map_err(self.sql("start a read transaction"))?;
-        let snapshot = read::snapshot(&tx, module, &self.sql("read a module's rows"))?;
-        tx.finish().map_err(self.sql("end a read transaction"))?;
+            .map_err(self.sql_for(module, "start a read transaction"))?;
+        let snapshot = read::snapshot(&tx, module, &self.sql_for(module, "read the rows"))?;
+        tx.finish()
+            .map_err(self.sql_for(module, "end a read transaction"))?;
         Ok(snapshot)
     }
 
     fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
-        read::revision(&self.lock(), module, &self.sql("read a module's revision"))
+        read::revision(
+            &self.lock(),
+            module,
+            &self.sql_for(module, "read the revision"),
+        )
     }
 
     fn commit(
@@ -219,8 +241,8 @@ impl Store for SqliteStore {
         // other connection can commit between the check and the write.
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(self.sql("start a write transaction"))?;
-        let current = read::revision(&tx, module, &self.sql("read a module's revision"))?;
+            .map_err(self.sql_for(module, "start a write transaction"))?;
+        let current = read::revision(&tx, module, &self.sql_for(module, "read the revision"))?;
         if current != expected {
             return Err(StoreError::Conflict {
                 module: *module,
@@ -233,13 +255,14 @@ impl Store for SqliteStore {
         }
         let next = current
             .next()
-            .ok_or_else(|| StoreError::backend(BACKEND, RevisionsExhausted(*module)))?;
+            .ok_or_else(|| revisions_exhausted(BACKEND, module))?;
         for change in changes {
             // An error here drops `tx`, which rolls the whole batch back.
-            write::apply(&tx, module, change).map_err(self.sql("write a change"))?;
+            write::apply(&tx, module, change).map_err(self.sql_for(module, "write a change"))?;
         }
-        write::set_revision(&tx, module, next).map_err(self.sql("write the revision"))?;
-        tx.commit().map_err(self.sql("commit"))?;
+        write::set_revision(&tx, module, next)
+            .map_err(self.sql_for(module, "write the revision"))?;
+        tx.commit().map_err(self.sql_for(module, "commit"))?;
         Ok(next)
     }
 

@@ -73,7 +73,13 @@ const TABLES: [Table; 4] = [
 /// Creates the tables that are missing and checks that the others have the
 /// columns the store uses (extra columns are fine).
 pub(super) fn ensure(conn: &mut Connection) -> Result<(), SqliteError> {
-    let sql = |action| move |source| SqliteError::Sql { action, source };
+    let sql = |action| {
+        move |source| SqliteError::Sql {
+            action,
+            module: None,
+            source: Box::new(source),
+        }
+    };
     // One writer at a time, so two stores opening a new file do not both
     // try to create the same table.
     let tx = conn

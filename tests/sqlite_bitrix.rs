@@ -624,3 +624,46 @@ fn an_sql_failure_says_what_failed_and_keeps_the_cause_as_source() {
     );
     assert!(chain[1].contains("not a database"), "{chain:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_new_database_file_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("settings.sqlite");
+    let store = SqliteStore::open(&path).unwrap();
+    store
+        .commit(
+            &VIDEOPORT,
+            Revision::ZERO,
+            &[option(Scope::Common, "SecretCode", "guest-key-42")],
+        )
+        .unwrap();
+    // Option values may be secrets, as in the file store's files.
+    assert_eq!(mode(&path) & 0o077, 0, "database is {:o}", mode(&path));
+    // SQLite gives the WAL and shared-memory files the database's mode.
+    for side in ["settings.sqlite-wal", "settings.sqlite-shm"] {
+        let side = dir.path().join(side);
+        assert!(
+            side.exists(),
+            "{} exists while the store is open",
+            side.display()
+        );
+        assert_eq!(
+            mode(&side) & 0o077,
+            0,
+            "{} is {:o}",
+            side.display(),
+            mode(&side)
+        );
+    }
+    drop(store);
+
+    // An existing file keeps the mode its owner chose.
+    let shared = dir.path().join("shared.sqlite");
+    std::fs::write(&shared, "").unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o640)).unwrap();
+    drop(SqliteStore::open(&shared).unwrap());
+    assert_eq!(mode(&shared), 0o640);
+}

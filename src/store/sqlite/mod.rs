@@ -2,6 +2,7 @@
 //! database can be read and written.
 
 mod error;
+mod private_file;
 mod read;
 mod schema;
 mod write;
@@ -95,6 +96,11 @@ impl SqliteStore {
     /// Opens (or creates) the database file at `path`, switches it to WAL
     /// and creates the tables that are missing.
     ///
+    /// A new file is created readable and writable by its owner only
+    /// (mode 0600 on Unix; SQLite gives its `-wal` and `-shm` files the
+    /// same mode), as the file store's files are: option values may be
+    /// secrets. An existing file keeps its mode.
+    ///
     /// # Errors
     ///
     /// [`StoreError::Backend`] if the file cannot be opened or an existing
@@ -102,6 +108,13 @@ impl SqliteStore {
     /// connection keeps the database locked.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
+        private_file::create_if_missing(path).map_err(|err| {
+            StoreError::backend(
+                BACKEND,
+                format!("could not create the database file {}", path.display()),
+                err,
+            )
+        })?;
         let conn =
             Connection::open(path).map_err(sql("open the database", None, DEFAULT_BUSY_TIMEOUT))?;
         SqliteStore::setup(conn, Some(path.to_path_buf()))

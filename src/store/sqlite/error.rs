@@ -24,6 +24,21 @@ pub(super) enum SqliteError {
         /// rusqlite's error (boxed: it is large, and errors travel by value).
         source: Box<rusqlite::Error>,
     },
+    /// SQLite kept a durability setting other than the one asked for
+    /// (rule 22 needs WAL with `synchronous=FULL`).
+    #[error(
+        "the database kept {setting} at {found} when {asked} was asked for, so commits would \
+         not be durable when they return; the store needs a database file that can use WAL \
+         (an in-memory database is opened with SqliteStore::open_in_memory)"
+    )]
+    NotDurable {
+        /// The pragma.
+        setting: &'static str,
+        /// The value asked for.
+        asked: &'static str,
+        /// The value SQLite reports.
+        found: String,
+    },
     /// A Bitrix table made by someone else lacks a column the layout needs;
     /// the store never alters tables it did not create.
     #[error(
@@ -77,7 +92,9 @@ impl From<SqliteError> for StoreError {
         let what = err.to_string();
         match err {
             SqliteError::Sql { source, .. } => StoreError::backend(BACKEND, what, *source),
-            SqliteError::MissingColumn { .. } => StoreError::backend_failure(BACKEND, what),
+            SqliteError::MissingColumn { .. } | SqliteError::NotDurable { .. } => {
+                StoreError::backend_failure(BACKEND, what)
+            }
         }
     }
 }

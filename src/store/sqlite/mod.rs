@@ -1,6 +1,7 @@
 //! [`SqliteStore`]: Bitrix's own tables in an SQLite file, so a Bitrix
 //! database can be read and written.
 
+mod durability;
 mod error;
 mod private_file;
 mod read;
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 
+use self::durability::Journal;
 use self::error::{sql, SqliteError, BACKEND};
 use super::error::revisions_exhausted;
 use super::{Change, Revision, Snapshot, Store, StoreError};
@@ -43,7 +45,12 @@ const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 /// for the columns above and never altered or dropped.
 ///
 /// **Durability**: WAL journal with `synchronous=FULL`, so a commit is on
-/// disk when it returns (rule 22). **Concurrency**: a commit is one
+/// disk when it returns (rule 22). Both settings are read back when the
+/// store opens: SQLite silently keeps its rollback journal where it cannot
+/// use WAL (a temporary database, a VFS without shared memory), and such a
+/// database is refused rather than used with weaker guarantees. The one
+/// exception is [`open_in_memory`](SqliteStore::open_in_memory), whose
+/// database has no file to be durable in (journal mode `memory`). **Concurrency**: a commit is one
 /// `BEGIN IMMEDIATE` transaction that checks the revision, writes the batch
 /// and bumps the revision; other connections (other processes, other
 /// `SqliteStore`s on the same file) wait up to the busy timeout (5 s by
@@ -103,8 +110,9 @@ impl SqliteStore {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Backend`] if the file cannot be opened or an existing
-    /// table lacks a needed column; [`StoreError::Unavailable`] if another
+    /// [`StoreError::Backend`] if the file cannot be opened, SQLite will not
+    /// put it in WAL mode with `synchronous=FULL`, or an existing table
+    /// lacks a needed column; [`StoreError::Unavailable`] if another
     /// connection keeps the database locked.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
@@ -117,7 +125,7 @@ impl SqliteStore {
         })?;
         let conn =
             Connection::open(path).map_err(sql("open the database", None, DEFAULT_BUSY_TIMEOUT))?;
-        SqliteStore::setup(conn, Some(path.to_path_buf()))
+        SqliteStore::setup(conn, Some(path.to_path_buf()), Journal::Wal)
     }
 
     /// A private database in memory, gone when the store is dropped: handy
@@ -132,7 +140,7 @@ impl SqliteStore {
             None,
             DEFAULT_BUSY_TIMEOUT,
         ))?;
-        SqliteStore::setup(conn, None)
+        SqliteStore::setup(conn, None, Journal::Memory)
     }
 
     /// Sets how long a call waits for another connection's lock before
@@ -160,25 +168,25 @@ impl SqliteStore {
         self.path.as_deref()
     }
 
-    fn setup(mut conn: Connection, path: Option<PathBuf>) -> Result<Self, StoreError> {
+    fn setup(
+        mut conn: Connection,
+        path: Option<PathBuf>,
+        journal: Journal,
+    ) -> Result<Self, StoreError> {
         let timeout = DEFAULT_BUSY_TIMEOUT;
         conn.busy_timeout(timeout)
             .map_err(sql("set the busy timeout", None, timeout))?;
-        // WAL lets readers go on while one writer commits; FULL makes every
-        // commit durable, not just consistent (rule 22). An in-memory
-        // database ignores WAL, which is fine.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sql("switch the database to WAL", None, timeout))?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(sql("set synchronous=FULL", None, timeout))?;
-        schema::ensure(&mut conn).map_err(|err| match err {
+        // A busy database is `Unavailable`, whichever step met it.
+        let mapped = |err| match err {
             SqliteError::Sql {
                 action,
                 module,
                 source,
             } => sql(action, module, timeout)(*source),
             other => other.into(),
-        })?;
+        };
+        durability::configure(&conn, journal).map_err(mapped)?;
+        schema::ensure(&mut conn).map_err(mapped)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
             path,
@@ -300,6 +308,22 @@ mod tests {
         // overwrite the Access tab's default level in Bitrix's tables.
         let err = crate::OptionName::new(GROUP_DEFAULT_RIGHT).unwrap_err();
         assert_eq!(err.problem(), crate::ids::IdProblem::Reserved);
+    }
+
+    #[test]
+    fn a_file_store_runs_in_wal_with_synchronous_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("a.sqlite")).unwrap();
+        let conn = store.lock();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        // `synchronous` belongs to the connection: only the store's own
+        // connection can show it.
+        let synchronous: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!((mode.as_str(), synchronous), ("wal", 2));
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod error;
 mod private_file;
 mod read;
 mod schema;
+mod triggers;
 mod write;
 
 use std::fmt;
@@ -42,7 +43,12 @@ const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 ///
 /// Opening a database creates only the tables that are missing; tables that
 /// exist (made by Bitrix or anyone else, extra columns allowed) are checked
-/// for the columns above and never altered or dropped.
+/// for the columns above and never altered or dropped. Besides missing
+/// tables and the revision table, the one kind of schema object the store
+/// adds to an existing database is a set of nine triggers (`AFTER INSERT`,
+/// `UPDATE` and `DELETE` on each of the three Bitrix tables, named
+/// `module_settings_revision_after_{event}_on_{table}`, created with
+/// `IF NOT EXISTS`) that keep revisions moving; see below.
 ///
 /// **Durability**: WAL journal with `synchronous=FULL`, so a commit is on
 /// disk when it returns (rule 22). Both settings are read back when the
@@ -52,7 +58,7 @@ const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 /// exception is [`open_in_memory`](SqliteStore::open_in_memory), whose
 /// database has no file to be durable in (journal mode `memory`). **Concurrency**: a commit is one
 /// `BEGIN IMMEDIATE` transaction that checks the revision, writes the batch
-/// and bumps the revision; other connections (other processes, other
+/// and sets the revision; other connections (other processes, other
 /// `SqliteStore`s on the same file) wait up to the busy timeout (5 s by
 /// default), then get [`StoreError::Unavailable`]. A load reads inside one
 /// transaction, so rows and revision match. The connection is shared behind
@@ -64,11 +70,18 @@ const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 /// create, such lookups cannot use a case-sensitive index and scan the
 /// table.) Option names and site ids are matched exactly.
 ///
-/// **Rows written behind the store's back** (plain SQL, Bitrix itself) are
-/// seen by the next [`load`](Store::load); they do not move the revision,
-/// which only this crate's commits do. A reader that trusts
-/// [`revision`](Store::revision) to detect change notices them after the
-/// module's next commit through a store, or when it reloads anyway.
+/// **Rows written by another program** (Bitrix itself, plain SQL, an admin
+/// console) move the module's revision too: the triggers add one to the
+/// revision of the row's module for every row inserted, updated or deleted
+/// (both modules when an update moves a row from one module to another).
+/// So a reader polling [`revision`](Store::revision) — still one indexed
+/// single-row read — notices a grant revoked behind its back, and a
+/// [`commit`](Store::commit) based on a load taken before such a write
+/// fails with [`StoreError::Conflict`] instead of overwriting it. The
+/// store's own commit lets the triggers fire and then sets the revision to
+/// exactly `expected + 1` in the same transaction, so each commit through a
+/// store still counts one. Rows under an id that no module can have (not
+/// rule 1) move no revision.
 ///
 /// **Bad rows** are reported as [`StoreError::Corrupt`], naming module,
 /// table, column and row: an access letter other than D, M, R, W; a
@@ -281,6 +294,8 @@ impl Store for SqliteStore {
             // An error here drops `tx`, which rolls the whole batch back.
             write::apply(&tx, module, change).map_err(self.sql_for(module, "write a change"))?;
         }
+        // The triggers moved the revision once per row written; a commit
+        // counts one, so the revision is set, not incremented.
         write::set_revision(&tx, module, next)
             .map_err(self.sql_for(module, "write the revision"))?;
         tx.commit().map_err(self.sql_for(module, "commit"))?;

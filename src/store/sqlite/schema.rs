@@ -1,5 +1,6 @@
 //! Bitrix's three tables and our revision table: created when missing,
-//! checked when present, never altered or dropped.
+//! checked when present, never altered or dropped; and the triggers that
+//! keep revisions moving when another program writes the tables.
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
@@ -115,6 +116,10 @@ pub(super) fn ensure(conn: &mut Connection) -> Result<(), SqliteError> {
                 });
             }
         }
+    }
+    for trigger in super::triggers::all() {
+        tx.execute_batch(&trigger)
+            .map_err(sql("create a revision trigger"))?;
     }
     tx.commit().map_err(sql("commit the schema"))
 }

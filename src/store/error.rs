@@ -12,7 +12,9 @@ use crate::ids::{IdError, ModuleId};
 /// kinds, so code above the trait can react the same way to every backend:
 /// reload and retry on [`Conflict`](Self::Conflict), stop and report on
 /// [`Corrupt`](Self::Corrupt), retry later on
-/// [`Unavailable`](Self::Unavailable).
+/// [`Unavailable`](Self::Unavailable), and treat the write as done (but
+/// report the storage) on [`NotDurable`](Self::NotDurable) — the one error
+/// after which a commit has happened.
 ///
 /// No variant ever holds an option's value: the store cannot tell which
 /// values are secrets.
@@ -75,6 +77,47 @@ pub enum StoreError {
         backend: &'static str,
         /// What was waited for.
         reason: String,
+    },
+
+    /// The batch **was committed** and is visible at `revision` — loads
+    /// return it, the revision moved — but the backend could not confirm
+    /// that it reached stable storage (the file store could not flush the
+    /// directory after renaming the new file in, twice). A power cut before
+    /// the system flushes on its own might still bring the old state back.
+    ///
+    /// Unlike every other error, this one does *not* leave the module
+    /// unchanged, so do not retry blindly: the same commit would now get a
+    /// [`Conflict`](Self::Conflict), and re-applying it on the new revision
+    /// would apply it twice. Treat the write as done, and report that the
+    /// storage needs attention.
+    ///
+    /// ```
+    /// use module_settings::{ModuleId, Revision, StoreError};
+    /// let io = std::io::Error::other("input/output error");
+    /// let err = StoreError::NotDurable {
+    ///     module: ModuleId::from_static("video"),
+    ///     revision: Revision::new(4),
+    ///     source: Box::new(io),
+    /// };
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "module video was committed and is visible at revision 4, but the store could not \
+    ///      confirm that it reached the disk; do not repeat the commit: load the module to see \
+    ///      it, and have the storage checked"
+    /// );
+    /// ```
+    #[error(
+        "module {module} was committed and is visible at revision {revision}, but the store \
+         could not confirm that it reached the disk; do not repeat the commit: load the module \
+         to see it, and have the storage checked"
+    )]
+    NotDurable {
+        /// The module.
+        module: ModuleId,
+        /// The revision the batch was committed at.
+        revision: Revision,
+        /// Why durability could not be confirmed.
+        source: Box<dyn StdError + Send + Sync + 'static>,
     },
 
     /// Any other failure of a backend (I/O, a database error).

@@ -8,7 +8,7 @@ mod json_tree;
 mod lock;
 
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -41,6 +41,13 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// entry, a key written twice, a bad level, group or site) is reported as
 /// [`StoreError::Corrupt`] by `load` and `commit`; a commit never replaces
 /// a corrupt file. Files are created readable by their owner only (Unix).
+///
+/// [`revision`](Store::revision) is meant to be called before every cached
+/// read, so it reads only the first 256 bytes of a file laid out as the
+/// store writes it (`format`, `module`, `revision` first), whatever the
+/// module's size; a file edited by hand into another layout is parsed in
+/// full instead. It checks nothing but the revision: damage elsewhere in
+/// the file shows on the next `load` or `commit`.
 ///
 /// ```
 /// use module_settings::{AccessLevel, Change, FileStore, GroupId, ModuleId, Revision, Scope, Store};
@@ -123,10 +130,26 @@ impl Store for FileStore {
     }
 
     fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
-        match self.read(module)? {
-            Some((path, bytes)) => document::decode_revision(module, &path, &bytes),
-            None => Ok(Revision::ZERO),
+        let path = self.path_of(module);
+        let mut file = match fs::File::open(&path) {
+            Ok(file) => file,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Revision::ZERO),
+            Err(err) => return Err(FileError::io("open", path)(err).into()),
+        };
+        // The first bytes hold the revision in every file this store
+        // writes; a commit replaces the file by rename, so the open handle
+        // reads one version throughout, head and rest alike.
+        let mut bytes = Vec::new();
+        (&mut file)
+            .take(document::HEAD_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(FileError::io("read", &path))?;
+        if let Some(revision) = document::revision_from_head(module, &bytes) {
+            return Ok(revision);
         }
+        file.read_to_end(&mut bytes)
+            .map_err(FileError::io("read", &path))?;
+        document::decode_revision(module, &path, &bytes)
     }
 
     fn commit(
@@ -274,6 +297,32 @@ mod tests {
                 .unwrap(),
             Revision::new(1)
         );
+    }
+
+    #[test]
+    fn revision_reads_the_head_only_and_falls_back_for_other_layouts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::open(dir.path()).unwrap();
+        store.commit(&VIDEO, Revision::ZERO, &batch()).unwrap();
+        let path = store.path_of(&VIDEO);
+        let text = fs::read_to_string(&path).unwrap();
+
+        // Damage after the revision entry: `revision` never parses it (a
+        // full parse would fail), `load` does and reports it.
+        let damaged = format!(
+            "{}, \"extra\": [}} ]",
+            text.trim_end().trim_end_matches('}')
+        );
+        fs::write(&path, damaged).unwrap();
+        assert_eq!(store.revision(&VIDEO).unwrap(), Revision::new(1));
+        assert!(store.load(&VIDEO).unwrap_err().is_corrupt());
+
+        // A hand-edited layout is read in full, with the same answer.
+        let compact = r#"{"module":"video","revision":7,"format":1}"#;
+        fs::write(&path, compact).unwrap();
+        assert_eq!(store.revision(&VIDEO).unwrap(), Revision::new(7));
+        fs::write(&path, "not json").unwrap();
+        assert!(store.revision(&VIDEO).unwrap_err().is_corrupt());
     }
 
     #[test]

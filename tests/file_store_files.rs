@@ -113,3 +113,28 @@ fn an_io_failure_says_what_failed_and_keeps_the_cause_as_source() {
         .expect("the cause is the io::Error");
     assert_eq!(io.to_string(), chain[1]);
 }
+
+#[cfg(unix)]
+#[test]
+fn module_files_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::open(dir.path()).unwrap();
+    let videoport = ModuleId::from_static("videoport");
+    store
+        .commit(
+            &videoport,
+            module_settings::Revision::ZERO,
+            &[module_settings::Change::SetOption {
+                scope: Scope::Common,
+                name: module_settings::OptionName::from_static("SecretCode"),
+                value: "guest-key-42".into(),
+            }],
+        )
+        .unwrap();
+    let mode = std::fs::metadata(store.path_of(&videoport))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0, "module file is {:o}", mode & 0o777);
+}

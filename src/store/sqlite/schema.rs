@@ -117,9 +117,23 @@ pub(super) fn ensure(conn: &mut Connection) -> Result<(), SqliteError> {
             }
         }
     }
-    for trigger in super::triggers::all() {
-        tx.execute_batch(&trigger)
-            .map_err(sql("create a revision trigger"))?;
+    // Compiling nine CREATE TRIGGER statements costs more than the rest
+    // of opening; on a database that has them all, one lookup suffices.
+    let mut stmt = tx
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?1")
+        .map_err(sql("look up the revision triggers"))?;
+    let present = stmt
+        .query_map([super::triggers::NAME_PATTERN], |row| {
+            row.get::<_, String>(0)
+        })
+        .and_then(Iterator::collect::<Result<Vec<String>, _>>)
+        .map_err(sql("look up the revision triggers"))?;
+    drop(stmt);
+    for (name, create) in super::triggers::all() {
+        if !present.contains(&name) {
+            tx.execute_batch(&create)
+                .map_err(sql("create a revision trigger"))?;
+        }
     }
     tx.commit().map_err(sql("commit the schema"))
 }

@@ -21,8 +21,17 @@ use super::schema::REVISION_TABLE;
 /// The Bitrix tables whose writes move revisions.
 const WATCHED: [&str; 3] = ["b_option", "b_option_site", "b_module_group"];
 
-/// The `CREATE TRIGGER IF NOT EXISTS` statements, three per watched table.
-pub(super) fn all() -> Vec<String> {
+/// How many triggers [`all`] creates.
+#[cfg(test)]
+const COUNT: i64 = 9;
+
+/// A `LIKE` pattern that matches the names of [`all`]'s triggers (`_` is
+/// a wildcard in it, which matches itself too), to list them in one query.
+pub(super) const NAME_PATTERN: &str = "module_settings_revision_after_%_on_b_%";
+
+/// Each trigger's name and its `CREATE TRIGGER IF NOT EXISTS` statement,
+/// three per watched table.
+pub(super) fn all() -> Vec<(String, String)> {
     let mut statements = Vec::with_capacity(WATCHED.len() * 3);
     for table in WATCHED {
         statements.push(trigger(table, "INSERT", &bump("NEW", None)));
@@ -44,11 +53,12 @@ pub(super) fn name(table: &str, event: &str) -> String {
     )
 }
 
-fn trigger(table: &str, event: &str, body: &str) -> String {
-    format!(
-        "CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} FOR EACH ROW\nBEGIN\n{body}\nEND",
-        name = name(table, event),
-    )
+fn trigger(table: &str, event: &str, body: &str) -> (String, String) {
+    let name = name(table, event);
+    let create = format!(
+        "CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} FOR EACH ROW\nBEGIN\n{body}\nEND"
+    );
+    (name, create)
 }
 
 /// Adds one to the revision of the module of row `row` (`NEW` or `OLD`),
@@ -66,9 +76,8 @@ fn trigger(table: &str, event: &str, body: &str) -> String {
 ///   the GLOB, as it fails `ModuleId`.)
 fn bump(row: &str, condition: Option<&str>) -> String {
     let id = format!("lower({row}.MODULE_ID)");
-    let mut when = format!(
-        "{id} IS NOT NULL AND length({id}) BETWEEN 1 AND 50 AND {id} NOT GLOB '*[^a-z0-9._]*'"
-    );
+    // `length(NULL)` is NULL, so NULL ids fail the first test too.
+    let mut when = format!("length({id}) BETWEEN 1 AND 50 AND {id} NOT GLOB '*[^a-z0-9._]*'");
     if let Some(condition) = condition {
         when.push_str(" AND ");
         when.push_str(condition);
@@ -87,16 +96,41 @@ mod tests {
     #[test]
     fn one_trigger_per_table_and_event_each_named_for_both() {
         let statements = all();
-        assert_eq!(statements.len(), 9);
+        assert_eq!(statements.len(), usize::try_from(COUNT).unwrap());
         for table in WATCHED {
             for event in ["INSERT", "UPDATE", "DELETE"] {
                 let head = format!(
                     "CREATE TRIGGER IF NOT EXISTS {} AFTER {event} ON {table} ",
                     name(table, event)
                 );
-                assert!(statements.iter().any(|s| s.starts_with(&head)), "{head}");
+                assert!(
+                    statements
+                        .iter()
+                        .any(|(n, s)| *n == name(table, event) && s.starts_with(&head)),
+                    "{head}"
+                );
             }
         }
+    }
+
+    #[test]
+    fn a_missing_trigger_is_created_again_on_the_next_open() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::super::schema::ensure(&mut conn).unwrap();
+        let count = |conn: &rusqlite::Connection| -> i64 {
+            conn.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?1",
+                [NAME_PATTERN],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(count(&conn), COUNT);
+        conn.execute_batch(&format!("DROP TRIGGER {}", name("b_option", "UPDATE")))
+            .unwrap();
+        assert_eq!(count(&conn), COUNT - 1);
+        super::super::schema::ensure(&mut conn).unwrap();
+        assert_eq!(count(&conn), COUNT);
     }
 
     #[test]

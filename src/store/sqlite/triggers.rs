@@ -46,7 +46,7 @@ pub(super) fn all() -> Vec<(String, String)> {
 
 /// The name of the trigger after `event` on `table`, e.g.
 /// `module_settings_revision_after_insert_on_b_option`.
-pub(super) fn name(table: &str, event: &str) -> String {
+fn name(table: &str, event: &str) -> String {
     format!(
         "{REVISION_TABLE}_after_{}_on_{table}",
         event.to_ascii_lowercase()
@@ -65,10 +65,13 @@ fn trigger(table: &str, event: &str, body: &str) -> (String, String) {
 /// when `condition` holds.
 ///
 /// - The insert-if-missing is `INSERT … SELECT … WHERE NOT EXISTS`, not
-///   `INSERT OR IGNORE` or an upsert: a trigger runs under the conflict
-///   policy of the statement that fired it, so an outer `INSERT OR REPLACE`
-///   would turn `OR IGNORE` into a replace and reset the revision to zero.
-///   This form never conflicts, whatever the policy.
+///   `INSERT OR IGNORE`: a trigger runs under the conflict policy of the
+///   statement that fired it, so an outer `INSERT OR REPLACE` would turn
+///   `OR IGNORE` into a replace and reset the revision to zero. This form
+///   never conflicts, whatever the policy. Nor an upsert (`ON CONFLICT DO
+///   UPDATE`): every program that opens the database parses these triggers
+///   with its own SQLite, and upserts need 3.24 (2018), which old PHP or
+///   system builds may predate; this form parses in any SQLite with WAL.
 /// - Ids that no module can have (rule 1: 1–50 of `a-z`, `0-9`, `.`, `_`
 ///   once lower-cased; or NULL) move nothing: a revision row for them could
 ///   never be loaded, and would keep `modules()` failing after the bad row

@@ -1,5 +1,5 @@
-//! Storage figures: a ten-option settings form committed and one module
-//! loaded, for each backend; and a cold load of 100 modules × 50 options ×
+//! Storage figures: a ten-option settings form committed, one module
+//! loaded and a big module's revision read, for each backend; and a cold load of 100 modules × 50 options ×
 //! 1,000 grants from SQLite. Targets (ARCHITECTURE §6): SQLite commit
 //! ≤ 2 ms median, that cold load ≤ 200 ms.
 
@@ -106,6 +106,29 @@ fn load_module(c: &mut Criterion) {
     group.finish();
 }
 
+/// `revision` is what a cache calls before every read to see whether its
+/// copy is stale, so it must not grow with the module: measured on a module
+/// with the form and 1,000 grants (about 20 KB as a JSON file).
+fn revision_of_big_module(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut group = c.benchmark_group("revision_of_module_with_1000_grants");
+    for (name, store) in backends(dir.path()) {
+        let mut batch = filled_module();
+        for g in 21..=GRANTS {
+            batch.push(Change::SetGrant {
+                scope: Scope::Common,
+                group: GroupId::new(g).unwrap(),
+                level: AccessLevel::ALL[g as usize % 4],
+            });
+        }
+        store.commit(&VIDEOPORT, Revision::ZERO, &batch).unwrap();
+        group.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter(|| black_box(store.revision(black_box(&VIDEOPORT)).unwrap()))
+        });
+    }
+    group.finish();
+}
+
 const MODULES: usize = 100;
 const OPTIONS: usize = 50;
 const GRANTS: u32 = 1_000;
@@ -178,6 +201,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = commit_form, load_module, sqlite_cold_load
+    targets = commit_form, load_module, revision_of_big_module, sqlite_cold_load
 }
 criterion_main!(benches);

@@ -59,12 +59,14 @@ fn grant(scope: Scope, group_id: u32, level: AccessLevel) -> Change {
     }
 }
 
-fn schema_of(path: &Path) -> Vec<(String, String)> {
+/// The schema objects of one `type` (`table`, `index`, `trigger`) that
+/// belong to Bitrix's tables: name and SQL.
+fn objects_of(path: &Path, kind: &str) -> Vec<(String, String)> {
     let conn = plain(path);
     let mut stmt = conn
-        .prepare("SELECT name, sql FROM sqlite_master WHERE tbl_name LIKE 'b\\_%' ESCAPE '\\' ORDER BY name")
+        .prepare("SELECT name, sql FROM sqlite_master WHERE type = ?1 AND tbl_name LIKE 'b\\_%' ESCAPE '\\' ORDER BY name")
         .unwrap();
-    stmt.query_map([], |row| {
+    stmt.query_map([kind], |row| {
         Ok((
             row.get(0)?,
             row.get::<_, Option<String>>(1)?.unwrap_or_default(),
@@ -75,12 +77,42 @@ fn schema_of(path: &Path) -> Vec<(String, String)> {
     .unwrap()
 }
 
+/// Bitrix's tables and their indexes, as SQL.
+fn schema_of(path: &Path) -> Vec<(String, String)> {
+    let mut schema = objects_of(path, "table");
+    schema.extend(objects_of(path, "index"));
+    schema
+}
+
+/// The names of the triggers on Bitrix's tables.
+fn triggers_of(path: &Path) -> Vec<String> {
+    objects_of(path, "trigger")
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
+}
+
 #[test]
 fn a_bitrix_database_loads_into_exactly_the_expected_records() {
     let (_dir, path) = bitrix_database();
     let before = schema_of(&path);
+    assert!(triggers_of(&path).is_empty());
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(schema_of(&path), before, "Bitrix's tables are not altered");
+    // The only additions on Bitrix's tables: one revision trigger per
+    // table and event (the revision table is the store's own).
+    let mut expected_triggers = Vec::new();
+    for table in ["b_module_group", "b_option", "b_option_site"] {
+        for event in ["delete", "insert", "update"] {
+            expected_triggers.push(format!("module_settings_revision_after_{event}_on_{table}"));
+        }
+    }
+    expected_triggers.sort();
+    assert_eq!(triggers_of(&path), expected_triggers);
+    // Opening again adds nothing.
+    drop(SqliteStore::open(&path).unwrap());
+    assert_eq!(triggers_of(&path).len(), 9);
+    assert_eq!(schema_of(&path), before);
 
     let videoport = store.load(&VIDEOPORT).unwrap();
     let expected = records(&[
@@ -261,16 +293,162 @@ fn rows_written_behind_the_stores_back_show_up_on_the_next_load() {
         snapshot.records.default_level(Scope::Common),
         Some(AccessLevel::W)
     );
-    // Only commits through a store move the revision.
-    assert_eq!(snapshot.revision, rev);
-    assert_eq!(store.revision(&VIDEO).unwrap(), rev);
+    // The other program's two rows moved the revision (one step per row),
+    // so a reader polling `revision` notices them ...
+    assert_eq!(snapshot.revision, Revision::new(rev.get() + 2));
+    assert_eq!(store.revision(&VIDEO).unwrap(), snapshot.revision);
+    // ... and a write based on the older state is refused, not applied over
+    // the other program's change.
+    let stale = store.commit(&VIDEO, rev, &[grant(S1, 12, AccessLevel::D)]);
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { current, .. }) if current == snapshot.revision),
+        "{stale:?}"
+    );
     store
-        .commit(&VIDEO, rev, &[grant(S1, 12, AccessLevel::D)])
+        .commit(&VIDEO, snapshot.revision, &[grant(S1, 12, AccessLevel::D)])
         .unwrap();
     assert_eq!(
         store.load(&VIDEO).unwrap().records.grant(S1, group(12)),
         Some(AccessLevel::D)
     );
+}
+
+/// A write another program makes with plain SQL, and the modules whose
+/// revision it must move.
+struct ForeignWrite {
+    sql: &'static str,
+    moves: &'static [&'static str],
+}
+
+const FOREIGN_WRITES: &[ForeignWrite] = &[
+    ForeignWrite { sql: "INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('video', 'extra', 'x')", moves: &["video"] },
+    ForeignWrite { sql: "UPDATE b_option SET VALUE = 'W' WHERE MODULE_ID = 'video' AND NAME = 'GROUP_DEFAULT_RIGHT'", moves: &["video"] },
+    ForeignWrite { sql: "DELETE FROM b_option WHERE MODULE_ID = 'video' AND NAME = 'GROUP_DEFAULT_RIGHT'", moves: &["video"] },
+    ForeignWrite { sql: "INSERT INTO b_option_site (MODULE_ID, NAME, SITE_ID, VALUE) VALUES ('video', 'GROUP_DEFAULT_RIGHT', 's1', 'W')", moves: &["video"] },
+    ForeignWrite { sql: "UPDATE b_option_site SET VALUE = 'R' WHERE MODULE_ID = 'video' AND SITE_ID = 's2'", moves: &["video"] },
+    ForeignWrite { sql: "DELETE FROM b_option_site WHERE MODULE_ID = 'video'", moves: &["video"] },
+    ForeignWrite { sql: "INSERT INTO b_module_group (MODULE_ID, GROUP_ID, G_ACCESS) VALUES ('video', 12, 'W')", moves: &["video"] },
+    // The reviewer's case: a grant revoked behind the store's back.
+    ForeignWrite { sql: "UPDATE b_module_group SET G_ACCESS = 'D' WHERE MODULE_ID = 'video' AND GROUP_ID = 5 AND SITE_ID IS NULL", moves: &["video"] },
+    ForeignWrite { sql: "DELETE FROM b_module_group WHERE MODULE_ID = 'video' AND GROUP_ID = 5 AND SITE_ID IS NULL", moves: &["video"] },
+    // Module ids in another case belong to the lower-case module.
+    ForeignWrite { sql: "INSERT INTO b_module_group (MODULE_ID, GROUP_ID, G_ACCESS) VALUES ('Video', 13, 'R')", moves: &["video"] },
+    // A row moved from one module to another moves both.
+    ForeignWrite { sql: "UPDATE b_option SET MODULE_ID = 'video' WHERE MODULE_ID = 'videoport' AND NAME = 'window_chat'", moves: &["video", "videoport"] },
+    ForeignWrite { sql: "UPDATE b_module_group SET MODULE_ID = 'videoport' WHERE ID = 3", moves: &["video", "videoport"] },
+];
+
+fn revisions(store: &SqliteStore) -> [Revision; 2] {
+    [VIDEO, VIDEOPORT].map(|m| store.revision(&m).unwrap())
+}
+
+#[test]
+fn plain_sql_writes_on_every_table_move_the_revision() {
+    for write in FOREIGN_WRITES {
+        let (_dir, path) = bitrix_database();
+        let store = SqliteStore::open(&path).unwrap();
+        // Start from revisions the store wrote, as in a live database.
+        let video = store
+            .commit(&VIDEO, Revision::ZERO, &[grant(S2, 40, AccessLevel::R)])
+            .unwrap();
+        store
+            .commit(&VIDEOPORT, Revision::ZERO, &[option(S2, "x", "1")])
+            .unwrap();
+        let before = revisions(&store);
+        assert_eq!(before[0], video);
+        let changed = plain(&path).execute(write.sql, []).unwrap();
+        assert_eq!(changed, 1, "{}", write.sql);
+        let after = revisions(&store);
+        for (i, module) in ["video", "videoport"].into_iter().enumerate() {
+            let expected = if write.moves.contains(&module) {
+                before[i].get() + 1
+            } else {
+                before[i].get()
+            };
+            assert_eq!(after[i].get(), expected, "{module} after {}", write.sql);
+        }
+    }
+}
+
+#[test]
+fn a_commit_based_on_a_load_before_a_plain_sql_write_conflicts() {
+    for write in FOREIGN_WRITES {
+        let (_dir, path) = bitrix_database();
+        let store = SqliteStore::open(&path).unwrap();
+        let loaded = store.load(&VIDEO).unwrap();
+        plain(&path).execute(write.sql, []).unwrap();
+        let before_commit = store.load(&VIDEO).unwrap();
+        let result = store.commit(
+            &VIDEO,
+            loaded.revision,
+            &[grant(Scope::Common, 5, AccessLevel::W)],
+        );
+        match result {
+            Err(StoreError::Conflict {
+                expected, current, ..
+            }) => {
+                assert_eq!(expected, loaded.revision, "{}", write.sql);
+                assert_eq!(current, before_commit.revision, "{}", write.sql);
+            }
+            other => panic!("{}: expected Conflict, got {other:?}", write.sql),
+        }
+        // The other program's change is still there.
+        assert_eq!(store.load(&VIDEO).unwrap(), before_commit, "{}", write.sql);
+    }
+}
+
+#[test]
+fn a_commit_moves_the_revision_by_one_though_every_row_fired_a_trigger() {
+    let (_dir, path) = bitrix_database();
+    let store = SqliteStore::open(&path).unwrap();
+    let batch = [
+        option(Scope::Common, "a", "1"),
+        option(S1, "b", "2"),
+        Change::SetDefault {
+            scope: Scope::Common,
+            level: AccessLevel::W,
+        },
+        grant(Scope::Common, 5, AccessLevel::W),
+        grant(S2, 8, AccessLevel::R),
+        Change::RemoveGrant {
+            scope: Scope::Common,
+            group: group(6),
+        },
+    ];
+    assert_eq!(
+        store.commit(&VIDEO, Revision::ZERO, &batch).unwrap(),
+        Revision::new(1)
+    );
+    assert_eq!(
+        store.commit(&VIDEO, Revision::new(1), &batch).unwrap(),
+        Revision::new(2)
+    );
+    assert_eq!(store.revision(&VIDEO).unwrap(), Revision::new(2));
+    assert_eq!(store.revision(&VIDEOPORT).unwrap(), Revision::ZERO);
+}
+
+#[test]
+fn a_plain_write_to_a_module_never_written_through_a_store_lists_it() {
+    let (_dir, path) = bitrix_database();
+    let store = SqliteStore::open(&path).unwrap();
+    let blog = ModuleId::from_static("blog");
+    plain(&path)
+        .execute_batch(
+            "INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('blog', 'x', '1');
+             DELETE FROM b_option WHERE MODULE_ID = 'blog';",
+        )
+        .unwrap();
+    assert_eq!(store.revision(&blog).unwrap(), Revision::new(2));
+    assert!(store.modules().unwrap().contains(&blog));
+    // Rows under an id no module can have move no revision: `modules`
+    // keeps listing only valid ids once such a row is gone.
+    plain(&path)
+        .execute_batch(
+            "INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('not a module!', 'x', '1');
+             DELETE FROM b_option WHERE MODULE_ID = 'not a module!';",
+        )
+        .unwrap();
+    store.modules().unwrap();
 }
 
 #[test]
@@ -346,7 +524,7 @@ fn a_table_without_a_needed_column_is_refused_and_left_alone() {
     );
     assert_eq!(
         err.to_string(),
-        "the sqlite store failed: table b_module_group exists but has no column G_ACCESS; \
+        "sqlite store: table b_module_group exists but has no column G_ACCESS; \
          add it or point the store at a database with Bitrix's layout"
     );
     let after = schema_of(&path);
@@ -453,15 +631,39 @@ fn duplicate_rows_that_agree_are_read_as_one() {
 
 #[test]
 fn an_option_value_never_appears_in_an_error() {
-    let (_dir, path) = bitrix_database();
-    let store = SqliteStore::open(&path).unwrap();
-    plain(&path)
-        .execute("INSERT INTO b_option (MODULE_ID, NAME, VALUE, SITE_ID) VALUES ('videoport', 'x', 'guest-key-42', 'bad site')", [])
-        .unwrap();
-    let err = store.load(&VIDEOPORT).unwrap_err();
-    let shown = format!("{err} {err:?}");
-    assert!(err.is_corrupt(), "{shown}");
-    assert!(!shown.contains("guest-key-42"), "{shown}");
+    // Two rows for one option that disagree: the store must read both
+    // VALUEs to see the conflict, and must name neither in the error (one
+    // may be a secret). Bitrix's primary key is case-sensitive, so a row
+    // under `VideoPort` is a second row of module `videoport`.
+    let cases = [
+        (
+            "INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('VideoPort', 'SecretCode', 'other-key-77')",
+            "b_option.VALUE of option SecretCode in scope common",
+            "guest-key-42",
+        ),
+        (
+            "INSERT INTO b_option_site (MODULE_ID, NAME, SITE_ID, VALUE) VALUES ('VideoPort', 'ServerHost', 's1', 'other-key-77')",
+            "b_option_site.VALUE of option ServerHost in scope s1",
+            "vcs-s1.example.com",
+        ),
+    ];
+    for (sql, expected_record, stored) in cases {
+        let (_dir, path) = bitrix_database();
+        let store = SqliteStore::open(&path).unwrap();
+        plain(&path).execute(sql, []).unwrap();
+        let err = store.load(&VIDEOPORT).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        match &err {
+            StoreError::Corrupt { record, value, .. } => {
+                assert_eq!(record, expected_record, "{shown}");
+                assert_eq!(value, "two rows with different values", "{shown}");
+            }
+            other => panic!("{sql}: expected Corrupt, got {other}"),
+        }
+        for secret in ["other-key-77", stored] {
+            assert!(!shown.contains(secret), "{sql}: {shown}");
+        }
+    }
 }
 
 #[test]
@@ -528,4 +730,151 @@ proptest! {
             Err(other) => prop_assert!(false, "unexpected error: {}", other),
         }
     }
+}
+
+#[test]
+fn a_busy_timeout_beyond_sqlites_limit_is_clamped_not_a_panic() {
+    use std::time::Duration;
+    // SQLite takes the timeout in milliseconds as an i32 (about 24.8 days).
+    for timeout in [
+        Duration::from_secs(30 * 24 * 3600),
+        Duration::from_millis(i32::MAX as u64 + 1),
+        Duration::MAX,
+    ] {
+        let store = std::panic::catch_unwind(|| {
+            SqliteStore::open_in_memory()
+                .unwrap()
+                .with_busy_timeout(timeout)
+                .map_err(|err| err.to_string())
+        })
+        .unwrap_or_else(|_| panic!("with_busy_timeout({timeout:?}) panicked"))
+        .unwrap();
+        let shown = format!("{store:?}");
+        assert!(shown.contains("2147483.647s"), "{shown}");
+        // The store still works.
+        store
+            .commit(
+                &VIDEO,
+                Revision::ZERO,
+                &[grant(Scope::Common, 9, AccessLevel::R)],
+            )
+            .unwrap();
+    }
+}
+
+#[test]
+fn an_sql_failure_says_what_failed_and_keeps_the_cause_as_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("not-a-database.sqlite");
+    std::fs::write(
+        &path,
+        "this is a text file, not an SQLite database, of some length".repeat(20),
+    )
+    .unwrap();
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Backend {
+                backend: "sqlite",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let mut current: &(dyn std::error::Error + 'static) = &err;
+    let mut chain = vec![err.to_string()];
+    while let Some(source) = current.source() {
+        assert!(
+            !current.to_string().contains(&source.to_string()),
+            "{current} repeats its source {source}"
+        );
+        chain.push(source.to_string());
+        current = source;
+    }
+    assert!(
+        chain.len() >= 2,
+        "the SQLite error is kept as the source: {chain:?}"
+    );
+    assert!(
+        chain[0].starts_with("sqlite store: could not "),
+        "{chain:?}"
+    );
+    assert!(chain[1].contains("not a database"), "{chain:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_database_file_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("settings.sqlite");
+    let store = SqliteStore::open(&path).unwrap();
+    store
+        .commit(
+            &VIDEOPORT,
+            Revision::ZERO,
+            &[option(Scope::Common, "SecretCode", "guest-key-42")],
+        )
+        .unwrap();
+    // Option values may be secrets, as in the file store's files.
+    assert_eq!(mode(&path) & 0o077, 0, "database is {:o}", mode(&path));
+    // SQLite gives the WAL and shared-memory files the database's mode.
+    for side in ["settings.sqlite-wal", "settings.sqlite-shm"] {
+        let side = dir.path().join(side);
+        assert!(
+            side.exists(),
+            "{} exists while the store is open",
+            side.display()
+        );
+        assert_eq!(
+            mode(&side) & 0o077,
+            0,
+            "{} is {:o}",
+            side.display(),
+            mode(&side)
+        );
+    }
+    drop(store);
+
+    // An existing file keeps the mode its owner chose.
+    let shared = dir.path().join("shared.sqlite");
+    std::fs::write(&shared, "").unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o640)).unwrap();
+    drop(SqliteStore::open(&shared).unwrap());
+    assert_eq!(mode(&shared), 0o640);
+}
+
+#[test]
+fn a_database_that_refuses_wal_is_not_opened() {
+    // SQLite keeps a temporary database (empty name) and a database on a
+    // VFS without shared memory in rollback mode, silently: commits there
+    // would not be durable as rule 22 promises, so opening fails instead.
+    let dir = tempfile::tempdir().unwrap();
+    let mut names = vec![String::new()];
+    if cfg!(unix) {
+        let no_shm = dir.path().join("no-shm.sqlite");
+        names.push(format!("file:{}?vfs=unix-none", no_shm.display()));
+    }
+    for name in names {
+        let err = SqliteStore::open(&name).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(
+                err,
+                StoreError::Backend {
+                    backend: "sqlite",
+                    ..
+                }
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("journal_mode") && text.contains("\"delete\"") && text.contains("WAL"),
+            "{name:?}: {text}"
+        );
+    }
+    // In memory there is no WAL; that is the documented exception.
+    SqliteStore::open_in_memory().unwrap();
 }

@@ -12,7 +12,9 @@ use crate::ids::{IdError, ModuleId};
 /// kinds, so code above the trait can react the same way to every backend:
 /// reload and retry on [`Conflict`](Self::Conflict), stop and report on
 /// [`Corrupt`](Self::Corrupt), retry later on
-/// [`Unavailable`](Self::Unavailable).
+/// [`Unavailable`](Self::Unavailable), and treat the write as done (but
+/// report the storage) on [`NotDurable`](Self::NotDurable) — the one error
+/// after which a commit has happened.
 ///
 /// No variant ever holds an option's value: the store cannot tell which
 /// values are secrets.
@@ -77,14 +79,62 @@ pub enum StoreError {
         reason: String,
     },
 
-    /// Any other failure of a backend (I/O, a database error), with the
-    /// backend's own error as the source.
-    #[error("the {backend} store failed: {source}")]
+    /// The batch **was committed** and is visible at `revision` — loads
+    /// return it, the revision moved — but the backend could not confirm
+    /// that it reached stable storage (the file store could not flush the
+    /// directory after renaming the new file in, twice). A power cut before
+    /// the system flushes on its own might still bring the old state back.
+    ///
+    /// Unlike every other error, this one does *not* leave the module
+    /// unchanged, so do not retry blindly: the same commit would now get a
+    /// [`Conflict`](Self::Conflict), and re-applying it on the new revision
+    /// would apply it twice. Treat the write as done, and report that the
+    /// storage needs attention.
+    ///
+    /// ```
+    /// use module_settings::{ModuleId, Revision, StoreError};
+    /// let io = std::io::Error::other("input/output error");
+    /// let err = StoreError::NotDurable {
+    ///     module: ModuleId::from_static("video"),
+    ///     revision: Revision::new(4),
+    ///     source: Box::new(io),
+    /// };
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "module video was committed and is visible at revision 4, but the store could not \
+    ///      confirm that it reached the disk; do not repeat the commit: load the module to see \
+    ///      it, and have the storage checked"
+    /// );
+    /// ```
+    #[error(
+        "module {module} was committed and is visible at revision {revision}, but the store \
+         could not confirm that it reached the disk; do not repeat the commit: load the module \
+         to see it, and have the storage checked"
+    )]
+    NotDurable {
+        /// The module.
+        module: ModuleId,
+        /// The revision the batch was committed at.
+        revision: Revision,
+        /// Why durability could not be confirmed.
+        source: Box<dyn StdError + Send + Sync + 'static>,
+    },
+
+    /// Any other failure of a backend (I/O, a database error).
+    ///
+    /// The text says what failed; the underlying error, when there is one,
+    /// is the [`source`](StdError::source) and is not repeated in the text,
+    /// so a report that prints the whole chain shows each part once.
+    #[error("{backend} store: {what}")]
     Backend {
         /// Which backend (`"memory"`, `"file"`, `"sqlite"`, …).
         backend: &'static str,
-        /// The backend's detailed error.
-        source: Box<dyn StdError + Send + Sync + 'static>,
+        /// What failed, with what a person needs to act on it: `could not
+        /// commit (module video)`, `could not read /srv/settings/video.json`.
+        what: String,
+        /// The error that caused it (an `io::Error`, a database error), if
+        /// any.
+        source: Option<Box<dyn StdError + Send + Sync + 'static>>,
     },
 }
 
@@ -135,11 +185,35 @@ impl StoreError {
         )
     }
 
-    /// A [`Backend`](Self::Backend) error wrapping a backend's own error.
-    pub fn backend(backend: &'static str, source: impl StdError + Send + Sync + 'static) -> Self {
+    /// A [`Backend`](Self::Backend) error: `what` failed because of
+    /// `source`, which becomes the error's [`source`](StdError::source).
+    ///
+    /// ```
+    /// use module_settings::StoreError;
+    /// let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+    /// let err = StoreError::backend("file", "could not read /srv/settings/video.json", io);
+    /// assert_eq!(err.to_string(), "file store: could not read /srv/settings/video.json");
+    /// assert_eq!(std::error::Error::source(&err).unwrap().to_string(), "permission denied");
+    /// ```
+    pub fn backend(
+        backend: &'static str,
+        what: impl Into<String>,
+        source: impl StdError + Send + Sync + 'static,
+    ) -> Self {
         StoreError::Backend {
             backend,
-            source: Box::new(source),
+            what: what.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// A [`Backend`](Self::Backend) error with no underlying error: `what`
+    /// says all there is.
+    pub fn backend_failure(backend: &'static str, what: impl Into<String>) -> Self {
+        StoreError::Backend {
+            backend,
+            what: what.into(),
+            source: None,
         }
     }
 
@@ -156,25 +230,19 @@ impl StoreError {
 
 /// A module's revision counter reached `u64::MAX`. Reported instead of
 /// wrapping around to a revision that readers have already seen.
-#[derive(Debug, thiserror::Error)]
-#[error("module {0} has used up its revision numbers ({max} commits)", max = u64::MAX)]
-pub(crate) struct RevisionsExhausted(pub(crate) ModuleId);
+pub(crate) fn revisions_exhausted(backend: &'static str, module: &ModuleId) -> StoreError {
+    StoreError::backend_failure(
+        backend,
+        format!(
+            "module {module} has used up its revision numbers ({} commits)",
+            u64::MAX
+        ),
+    )
+}
 
 /// `value` in quotes, escaped and cut to 64 characters.
 pub(crate) fn quoted(value: &str) -> String {
-    format!("\"{}\"", shown(value))
-}
-
-fn shown(value: &str) -> String {
-    let mut out: String = value
-        .chars()
-        .take(SHOWN_CHARS)
-        .flat_map(char::escape_debug)
-        .collect();
-    if value.chars().nth(SHOWN_CHARS).is_some() {
-        out.push('…');
-    }
-    out
+    format!("\"{}\"", crate::text::shown(value, SHOWN_CHARS))
 }
 
 /// The Display form of [`StoreError::Corrupt`]:
@@ -254,11 +322,26 @@ mod tests {
     }
 
     #[test]
-    fn backend_shows_the_source_and_keeps_it() {
+    fn backend_says_what_failed_and_leaves_the_cause_to_source() {
         let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
-        let err = StoreError::backend("file", io);
-        assert_eq!(err.to_string(), "the file store failed: permission denied");
-        assert!(std::error::Error::source(&err).is_some());
+        let err = StoreError::backend("file", "could not read video.json", io);
+        assert_eq!(err.to_string(), "file store: could not read video.json");
+        let source = std::error::Error::source(&err).unwrap();
+        assert_eq!(source.to_string(), "permission denied");
+        assert!(source.downcast_ref::<std::io::Error>().is_some());
+    }
+
+    #[test]
+    fn a_backend_failure_without_a_cause_has_no_source() {
+        let err = revisions_exhausted("memory", &ModuleId::from_static("video"));
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "memory store: module video has used up its revision numbers ({} commits)",
+                u64::MAX
+            )
+        );
+        assert!(std::error::Error::source(&err).is_none());
     }
 
     #[test]

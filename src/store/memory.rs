@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::error::RevisionsExhausted;
+use super::error::revisions_exhausted;
 use super::{Change, Revision, Snapshot, Store, StoreError};
 use crate::ids::ModuleId;
 
@@ -84,7 +84,7 @@ impl Store for MemoryStore {
         }
         let next = current
             .next()
-            .ok_or_else(|| StoreError::backend(BACKEND, RevisionsExhausted(*module)))?;
+            .ok_or_else(|| revisions_exhausted(BACKEND, module))?;
         let mut records = modules
             .get(module)
             .map(|snapshot| snapshot.records.clone())

@@ -56,19 +56,27 @@
 //!   [`Revision::ZERO`] and loads as empty records. Every successful commit of
 //!   a non-empty batch moves the module's revision up by exactly one, even
 //!   if the batch only removed things that were absent. Revisions of
-//!   different modules are independent.
+//!   different modules are independent. A backend whose data other
+//!   programs can also write (the SQLite store's tables) moves the revision
+//!   for their writes too, so that `revision` and `Conflict` see them.
 //! - **Optimistic concurrency.** [`commit`](Store::commit) names the
 //!   revision the batch was based on. If the module is at another revision,
 //!   the call fails with [`StoreError::Conflict`] carrying the current
 //!   revision, and nothing is written.
 //! - **Atomic batches.** A batch lands whole or not at all: after an error
-//!   the module's records and revision are as before the call. Changes in a
+//!   the module's records and revision are as before the call — with one
+//!   exception, [`StoreError::NotDurable`], which says the batch *did* land
+//!   (at the revision it names) but could not be confirmed on disk;
+//!   callers must not retry it blindly. Changes in a
 //!   batch apply in order ([`ModuleRecords::apply`] defines their meaning);
 //!   removing an absent record is a no-op.
 //! - **Empty batches** check the revision (a stale one is still a conflict),
 //!   change nothing, and return the current revision.
 //! - **Durability.** When `commit` returns `Ok`, the batch survives a crash
 //!   of the process (and, for the file and SQLite stores, of the machine).
+//!   A backend that applied a batch but cannot confirm it is durable
+//!   returns [`StoreError::NotDurable`], never `Ok` and never an error
+//!   that claims nothing changed.
 //! - **Sharing.** A store is `Send + Sync` and every method takes `&self`.
 //!   Clones of a store, and several stores opened on the same file or
 //!   directory, share one state: what one commits, the others load.
@@ -83,7 +91,10 @@
 //! Implement the four methods of [`Store`]; keep your own detailed error
 //! type private and map it into [`StoreError`] (`Backend` for failures,
 //! `Unavailable` for timeouts, `Corrupt` for bad stored data, naming the
-//! module, the record and the value). If your backend holds a module's
+//! module, the record and the value). For `Backend`, say what failed and
+//! pass the underlying error as the source
+//! ([`StoreError::backend`]`("s3", "could not read module video", err)`);
+//! do not repeat its text, the source chain carries it. If your backend holds a module's
 //! records in memory at commit time, apply the batch with
 //! [`ModuleRecords::apply_all`] so that the meaning of a change lives in one
 //! place.
@@ -171,7 +182,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// # Errors
     ///
     /// [`StoreError::Conflict`] if the module is at another revision;
-    /// any other error also leaves the module unchanged.
+    /// any other error also leaves the module unchanged, except
+    /// [`StoreError::NotDurable`]: the batch was committed at the revision
+    /// it names but its durability is unconfirmed, so do not repeat it.
     fn commit(
         &self,
         module: &ModuleId,

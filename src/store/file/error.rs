@@ -1,5 +1,6 @@
-//! The file store's own detailed errors, carried inside
-//! [`StoreError::Backend`](crate::StoreError::Backend).
+//! The file store's own detailed errors, turned into
+//! [`StoreError::Backend`](crate::StoreError::Backend): their text becomes
+//! its text, their cause its source.
 
 use std::io;
 use std::path::PathBuf;
@@ -14,7 +15,7 @@ pub(super) const BACKEND: &str = "file";
 #[derive(Debug, thiserror::Error)]
 pub(super) enum FileError {
     /// A file system call failed.
-    #[error("could not {action} {}: {source}", path.display())]
+    #[error("could not {action} {}", path.display())]
     Io {
         /// What was being done, as a verb phrase ("read", "rename … onto").
         action: &'static str,
@@ -25,7 +26,7 @@ pub(super) enum FileError {
     },
     /// Records could not be written as JSON (does not happen with valid
     /// records, but serde's signature allows it).
-    #[error("could not write module {module} as JSON: {source}")]
+    #[error("could not write module {module} as JSON")]
     Encode {
         /// The module.
         module: ModuleId,
@@ -51,6 +52,12 @@ impl FileError {
 
 impl From<FileError> for StoreError {
     fn from(err: FileError) -> Self {
-        StoreError::backend(BACKEND, err)
+        // The text says what failed; the cause stays a source of its own,
+        // so no report prints it twice.
+        let what = err.to_string();
+        match err {
+            FileError::Io { source, .. } => StoreError::backend(BACKEND, what, source),
+            FileError::Encode { source, .. } => StoreError::backend(BACKEND, what, source),
+        }
     }
 }

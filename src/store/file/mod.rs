@@ -8,13 +8,14 @@ mod json_tree;
 mod lock;
 
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use self::atomic::ReplaceError;
 use self::error::FileError;
 use self::lock::ModuleLock;
-use super::error::RevisionsExhausted;
+use super::error::revisions_exhausted;
 use super::{Change, Revision, Snapshot, Store, StoreError};
 use crate::ids::ModuleId;
 
@@ -29,14 +30,24 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// Every commit is atomic and durable (rule 22): the new file is written
 /// next to the old one, flushed to disk, renamed over it, and the directory
 /// is flushed, so a crash at any moment leaves the old or the new file,
-/// never a mix. The read-check-write of a commit runs under an advisory
-/// lock on `<dir>/.<module>.lock`, so threads and *processes* sharing the
-/// directory never lose an update. Loads take no lock.
+/// never a mix. If the directory cannot be flushed after the rename (tried
+/// twice), the new file is already live: the commit then returns
+/// [`StoreError::NotDurable`] with its revision rather than an error that
+/// would claim nothing changed. The read-check-write of a commit runs under
+/// an advisory lock on `<dir>/.<module>.lock`, so threads and *processes*
+/// sharing the directory never lose an update. Loads take no lock.
 ///
 /// A file that is not exactly what this store writes (bad JSON, an unknown
 /// entry, a key written twice, a bad level, group or site) is reported as
 /// [`StoreError::Corrupt`] by `load` and `commit`; a commit never replaces
 /// a corrupt file. Files are created readable by their owner only (Unix).
+///
+/// [`revision`](Store::revision) is meant to be called before every cached
+/// read, so it reads only the first 256 bytes of a file laid out as the
+/// store writes it (`format`, `module`, `revision` first), whatever the
+/// module's size; a file edited by hand into another layout is parsed in
+/// full instead. It checks nothing but the revision: damage elsewhere in
+/// the file shows on the next `load` or `commit`.
 ///
 /// ```
 /// use module_settings::{AccessLevel, Change, FileStore, GroupId, ModuleId, Revision, Scope, Store};
@@ -59,14 +70,21 @@ pub struct FileStore {
 }
 
 impl FileStore {
-    /// Opens the store in `dir`, creating the directory if it is missing.
+    /// Opens the store in `dir`, creating the directory if it is missing
+    /// (and flushing its parent, so the new directory survives a power cut
+    /// as the files committed into it do).
     ///
     /// # Errors
     ///
-    /// [`StoreError::Backend`] if the directory cannot be created.
+    /// [`StoreError::Backend`] if the directory cannot be created or its
+    /// parent cannot be flushed to disk.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let dir = dir.as_ref().to_path_buf();
-        fs::create_dir_all(&dir).map_err(FileError::io("create the store directory", &dir))?;
+        FileStore::open_with(dir.as_ref(), &atomic::sync_dir)
+    }
+
+    fn open_with(dir: &Path, sync_dir: atomic::SyncDir<'_>) -> Result<Self, StoreError> {
+        let dir = dir.to_path_buf();
+        atomic::create_dir_durably(&dir, sync_dir)?;
         Ok(FileStore {
             dir,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
@@ -112,10 +130,26 @@ impl Store for FileStore {
     }
 
     fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
-        match self.read(module)? {
-            Some((path, bytes)) => document::decode_revision(module, &path, &bytes),
-            None => Ok(Revision::ZERO),
+        let path = self.path_of(module);
+        let mut file = match fs::File::open(&path) {
+            Ok(file) => file,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Revision::ZERO),
+            Err(err) => return Err(FileError::io("open", path)(err).into()),
+        };
+        // The first bytes hold the revision in every file this store
+        // writes; a commit replaces the file by rename, so the open handle
+        // reads one version throughout, head and rest alike.
+        let mut bytes = Vec::new();
+        (&mut file)
+            .take(document::HEAD_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(FileError::io("read", &path))?;
+        if let Some(revision) = document::revision_from_head(module, &bytes) {
+            return Ok(revision);
         }
+        file.read_to_end(&mut bytes)
+            .map_err(FileError::io("read", &path))?;
+        document::decode_revision(module, &path, &bytes)
     }
 
     fn commit(
@@ -124,32 +158,7 @@ impl Store for FileStore {
         expected: Revision,
         changes: &[Change],
     ) -> Result<Revision, StoreError> {
-        let _lock =
-            ModuleLock::acquire(&self.dir.join(format!(".{module}.lock")), self.lock_timeout)?;
-        // Read under the lock: nobody can commit between this check and the
-        // rename below.
-        let current = self.load(module)?;
-        if current.revision != expected {
-            return Err(StoreError::Conflict {
-                module: *module,
-                expected,
-                current: current.revision,
-            });
-        }
-        if changes.is_empty() {
-            return Ok(current.revision);
-        }
-        let next = current
-            .revision
-            .next()
-            .ok_or_else(|| StoreError::backend(error::BACKEND, RevisionsExhausted(*module)))?;
-        let mut records = current.records;
-        records.apply_all(changes);
-        let bytes = document::encode(module, &Snapshot::new(next, records))?;
-        // Not ending in `.json`, so `modules()` never lists it.
-        let temp = self.dir.join(format!(".{module}{EXTENSION}.tmp"));
-        atomic::replace(&self.dir, &temp, &self.path_of(module), &bytes)?;
-        Ok(next)
+        self.commit_with(module, expected, changes, &atomic::sync_dir)
     }
 
     fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
@@ -182,5 +191,160 @@ impl Store for FileStore {
         }
         modules.sort();
         Ok(modules)
+    }
+}
+
+impl FileStore {
+    /// [`Store::commit`], flushing directories with `sync_dir` (tests make
+    /// it fail).
+    fn commit_with(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+        sync_dir: atomic::SyncDir<'_>,
+    ) -> Result<Revision, StoreError> {
+        let _lock =
+            ModuleLock::acquire(&self.dir.join(format!(".{module}.lock")), self.lock_timeout)?;
+        // Read under the lock: nobody can commit between this check and the
+        // rename below.
+        let current = self.load(module)?;
+        if current.revision != expected {
+            return Err(StoreError::Conflict {
+                module: *module,
+                expected,
+                current: current.revision,
+            });
+        }
+        if changes.is_empty() {
+            return Ok(current.revision);
+        }
+        let next = current
+            .revision
+            .next()
+            .ok_or_else(|| revisions_exhausted(error::BACKEND, module))?;
+        let mut records = current.records;
+        records.apply_all(changes);
+        let bytes = document::encode(module, &Snapshot::new(next, records))?;
+        // Not ending in `.json`, so `modules()` never lists it.
+        let temp = self.dir.join(format!(".{module}{EXTENSION}.tmp"));
+        match atomic::replace(&self.dir, &temp, &self.path_of(module), &bytes, sync_dir) {
+            Ok(()) => Ok(next),
+            Err(ReplaceError::NotReplaced(err)) => Err(err.into()),
+            Err(ReplaceError::NotDurable(err)) => Err(StoreError::NotDurable {
+                module: *module,
+                revision: next,
+                source: Box::new(err),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::atomic::failing_sync as flaky;
+    use super::*;
+    use crate::ids::{OptionName, Scope};
+
+    const VIDEO: ModuleId = ModuleId::from_static("video");
+
+    fn batch() -> [Change; 1] {
+        [Change::SetOption {
+            scope: Scope::Common,
+            name: OptionName::from_static("ServerHost"),
+            value: "vcs.example.com".into(),
+        }]
+    }
+
+    #[test]
+    fn an_unconfirmed_flush_is_not_durable_not_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::open(dir.path()).unwrap();
+        let err = store
+            .commit_with(&VIDEO, Revision::ZERO, &batch(), &flaky(2))
+            .unwrap_err();
+        match &err {
+            StoreError::NotDurable {
+                module, revision, ..
+            } => assert_eq!((*module, *revision), (VIDEO, Revision::new(1))),
+            other => panic!("expected NotDurable, got {other}"),
+        }
+        let cause = std::error::Error::source(&err).unwrap().to_string();
+        assert!(
+            cause.starts_with("could not flush to disk the directory"),
+            "{cause}"
+        );
+        // The commit is live: loads show it, and repeating it blindly is a
+        // conflict — which is why the error says not to.
+        let loaded = store.load(&VIDEO).unwrap();
+        assert_eq!(loaded.revision, Revision::new(1));
+        assert_eq!(
+            loaded.records.option(Scope::Common, "ServerHost"),
+            Some("vcs.example.com")
+        );
+        assert!(store
+            .commit(&VIDEO, Revision::ZERO, &batch())
+            .is_err_and(|e| e.is_conflict()));
+    }
+
+    #[test]
+    fn a_flush_that_fails_once_is_retried_and_the_commit_succeeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::open(dir.path()).unwrap();
+        assert_eq!(
+            store
+                .commit_with(&VIDEO, Revision::ZERO, &batch(), &flaky(1))
+                .unwrap(),
+            Revision::new(1)
+        );
+    }
+
+    #[test]
+    fn revision_reads_the_head_only_and_falls_back_for_other_layouts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::open(dir.path()).unwrap();
+        store.commit(&VIDEO, Revision::ZERO, &batch()).unwrap();
+        let path = store.path_of(&VIDEO);
+        let text = fs::read_to_string(&path).unwrap();
+
+        // Damage after the revision entry: `revision` never parses it (a
+        // full parse would fail), `load` does and reports it.
+        let damaged = format!(
+            "{}, \"extra\": [}} ]",
+            text.trim_end().trim_end_matches('}')
+        );
+        fs::write(&path, damaged).unwrap();
+        assert_eq!(store.revision(&VIDEO).unwrap(), Revision::new(1));
+        assert!(store.load(&VIDEO).unwrap_err().is_corrupt());
+
+        // A hand-edited layout is read in full, with the same answer.
+        let compact = r#"{"module":"video","revision":7,"format":1}"#;
+        fs::write(&path, compact).unwrap();
+        assert_eq!(store.revision(&VIDEO).unwrap(), Revision::new(7));
+        fs::write(&path, "not json").unwrap();
+        assert!(store.revision(&VIDEO).unwrap_err().is_corrupt());
+    }
+
+    #[test]
+    fn opening_a_new_directory_flushes_its_parent() {
+        let root = tempfile::tempdir().unwrap();
+        let synced = std::sync::Mutex::new(Vec::new());
+        let record = |d: &Path| {
+            synced.lock().unwrap().push(d.to_path_buf());
+            Ok(())
+        };
+        FileStore::open_with(&root.path().join("settings"), &record).unwrap();
+        assert_eq!(*synced.lock().unwrap(), [root.path().to_path_buf()]);
+        let err = FileStore::open_with(&root.path().join("other"), &flaky(usize::MAX)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Backend {
+                    backend: "file",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }

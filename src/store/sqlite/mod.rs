@@ -1,9 +1,12 @@
 //! [`SqliteStore`]: Bitrix's own tables in an SQLite file, so a Bitrix
 //! database can be read and written.
 
+mod durability;
 mod error;
+mod private_file;
 mod read;
 mod schema;
+mod triggers;
 mod write;
 
 use std::fmt;
@@ -13,8 +16,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 
+use self::durability::Journal;
 use self::error::{sql, SqliteError, BACKEND};
-use super::error::RevisionsExhausted;
+use super::error::revisions_exhausted;
 use super::{Change, Revision, Snapshot, Store, StoreError};
 // Bitrix keeps a module's default access level as this option of the
 // module; `OptionName` reserves the name, so no ordinary option collides.
@@ -22,6 +26,10 @@ use crate::ids::{ModuleId, GROUP_DEFAULT_RIGHT};
 
 /// How long a call waits for another connection's write lock by default.
 const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest busy timeout SQLite takes: milliseconds in a C `int`, about
+/// 24.8 days (rusqlite panics beyond it).
+const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 
 /// A store in an SQLite database with Bitrix's table layout (rule 8):
 ///
@@ -35,12 +43,22 @@ const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 ///
 /// Opening a database creates only the tables that are missing; tables that
 /// exist (made by Bitrix or anyone else, extra columns allowed) are checked
-/// for the columns above and never altered or dropped.
+/// for the columns above and never altered or dropped. Besides missing
+/// tables and the revision table, the one kind of schema object the store
+/// adds to an existing database is a set of nine triggers (`AFTER INSERT`,
+/// `UPDATE` and `DELETE` on each of the three Bitrix tables, named
+/// `module_settings_revision_after_{event}_on_{table}`, created with
+/// `IF NOT EXISTS`) that keep revisions moving; see below.
 ///
 /// **Durability**: WAL journal with `synchronous=FULL`, so a commit is on
-/// disk when it returns (rule 22). **Concurrency**: a commit is one
+/// disk when it returns (rule 22). Both settings are read back when the
+/// store opens: SQLite silently keeps its rollback journal where it cannot
+/// use WAL (a temporary database, a VFS without shared memory), and such a
+/// database is refused rather than used with weaker guarantees. The one
+/// exception is [`open_in_memory`](SqliteStore::open_in_memory), whose
+/// database has no file to be durable in (journal mode `memory`). **Concurrency**: a commit is one
 /// `BEGIN IMMEDIATE` transaction that checks the revision, writes the batch
-/// and bumps the revision; other connections (other processes, other
+/// and sets the revision; other connections (other processes, other
 /// `SqliteStore`s on the same file) wait up to the busy timeout (5 s by
 /// default), then get [`StoreError::Unavailable`]. A load reads inside one
 /// transaction, so rows and revision match. The connection is shared behind
@@ -52,11 +70,18 @@ const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// create, such lookups cannot use a case-sensitive index and scan the
 /// table.) Option names and site ids are matched exactly.
 ///
-/// **Rows written behind the store's back** (plain SQL, Bitrix itself) are
-/// seen by the next [`load`](Store::load); they do not move the revision,
-/// which only this crate's commits do. A reader that trusts
-/// [`revision`](Store::revision) to detect change notices them after the
-/// module's next commit through a store, or when it reloads anyway.
+/// **Rows written by another program** (Bitrix itself, plain SQL, an admin
+/// console) move the module's revision too: the triggers add one to the
+/// revision of the row's module for every row inserted, updated or deleted
+/// (both modules when an update moves a row from one module to another).
+/// So a reader polling [`revision`](Store::revision) — still one indexed
+/// single-row read — notices a grant revoked behind its back, and a
+/// [`commit`](Store::commit) based on a load taken before such a write
+/// fails with [`StoreError::Conflict`] instead of overwriting it. The
+/// store's own commit lets the triggers fire and then sets the revision to
+/// exactly `expected + 1` in the same transaction, so each commit through a
+/// store still counts one. Rows under an id that no module can have (not
+/// rule 1) move no revision.
 ///
 /// **Bad rows** are reported as [`StoreError::Corrupt`], naming module,
 /// table, column and row: an access letter other than D, M, R, W; a
@@ -91,16 +116,29 @@ impl SqliteStore {
     /// Opens (or creates) the database file at `path`, switches it to WAL
     /// and creates the tables that are missing.
     ///
+    /// A new file is created readable and writable by its owner only
+    /// (mode 0600 on Unix; SQLite gives its `-wal` and `-shm` files the
+    /// same mode), as the file store's files are: option values may be
+    /// secrets. An existing file keeps its mode.
+    ///
     /// # Errors
     ///
-    /// [`StoreError::Backend`] if the file cannot be opened or an existing
-    /// table lacks a needed column; [`StoreError::Unavailable`] if another
+    /// [`StoreError::Backend`] if the file cannot be opened, SQLite will not
+    /// put it in WAL mode with `synchronous=FULL`, or an existing table
+    /// lacks a needed column; [`StoreError::Unavailable`] if another
     /// connection keeps the database locked.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
+        private_file::create_if_missing(path).map_err(|err| {
+            StoreError::backend(
+                BACKEND,
+                format!("could not create the database file {}", path.display()),
+                err,
+            )
+        })?;
         let conn =
-            Connection::open(path).map_err(sql("open the database", DEFAULT_BUSY_TIMEOUT))?;
-        SqliteStore::setup(conn, Some(path.to_path_buf()))
+            Connection::open(path).map_err(sql("open the database", None, DEFAULT_BUSY_TIMEOUT))?;
+        SqliteStore::setup(conn, Some(path.to_path_buf()), Journal::Wal)
     }
 
     /// A private database in memory, gone when the store is dropped: handy
@@ -110,21 +148,30 @@ impl SqliteStore {
     ///
     /// [`StoreError::Backend`] if SQLite cannot set it up.
     pub fn open_in_memory() -> Result<Self, StoreError> {
-        let conn =
-            Connection::open_in_memory().map_err(sql("open the database", DEFAULT_BUSY_TIMEOUT))?;
-        SqliteStore::setup(conn, None)
+        let conn = Connection::open_in_memory().map_err(sql(
+            "open the database",
+            None,
+            DEFAULT_BUSY_TIMEOUT,
+        ))?;
+        SqliteStore::setup(conn, None, Journal::Memory)
     }
 
     /// Sets how long a call waits for another connection's lock before
     /// failing with [`StoreError::Unavailable`] (5 s by default).
     ///
+    /// SQLite counts the timeout in milliseconds in a 32-bit integer, so a
+    /// longer one (above about 24.8 days, `i32::MAX` ms) is clamped to that
+    /// limit: for a lock wait the difference is moot, and a panic or an
+    /// error for "wait very long" would help no one.
+    ///
     /// # Errors
     ///
     /// [`StoreError::Backend`] if SQLite refuses the setting.
     pub fn with_busy_timeout(mut self, timeout: Duration) -> Result<Self, StoreError> {
+        let timeout = timeout.min(MAX_BUSY_TIMEOUT);
         self.lock()
             .busy_timeout(timeout)
-            .map_err(sql("set the busy timeout", timeout))?;
+            .map_err(sql("set the busy timeout", None, timeout))?;
         self.busy_timeout = timeout;
         Ok(self)
     }
@@ -134,21 +181,25 @@ impl SqliteStore {
         self.path.as_deref()
     }
 
-    fn setup(mut conn: Connection, path: Option<PathBuf>) -> Result<Self, StoreError> {
+    fn setup(
+        mut conn: Connection,
+        path: Option<PathBuf>,
+        journal: Journal,
+    ) -> Result<Self, StoreError> {
         let timeout = DEFAULT_BUSY_TIMEOUT;
         conn.busy_timeout(timeout)
-            .map_err(sql("set the busy timeout", timeout))?;
-        // WAL lets readers go on while one writer commits; FULL makes every
-        // commit durable, not just consistent (rule 22). An in-memory
-        // database ignores WAL, which is fine.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sql("switch the database to WAL", timeout))?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(sql("set synchronous=FULL", timeout))?;
-        schema::ensure(&mut conn).map_err(|err| match err {
-            SqliteError::Sql { action, source } => sql(action, timeout)(source),
+            .map_err(sql("set the busy timeout", None, timeout))?;
+        // A busy database is `Unavailable`, whichever step met it.
+        let mapped = |err| match err {
+            SqliteError::Sql {
+                action,
+                module,
+                source,
+            } => sql(action, module, timeout)(*source),
             other => other.into(),
-        })?;
+        };
+        durability::configure(&conn, journal).map_err(mapped)?;
+        schema::ensure(&mut conn).map_err(mapped)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
             path,
@@ -169,8 +220,18 @@ impl SqliteStore {
         })
     }
 
+    /// Maps a failure of `action` done for the whole database.
     fn sql(&self, action: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
-        sql(action, self.busy_timeout)
+        sql(action, None, self.busy_timeout)
+    }
+
+    /// Maps a failure of `action` done for `module`.
+    fn sql_for(
+        &self,
+        module: &ModuleId,
+        action: &'static str,
+    ) -> impl Fn(rusqlite::Error) -> StoreError {
+        sql(action, Some(*module), self.busy_timeout)
     }
 }
 
@@ -188,14 +249,19 @@ impl Store for SqliteStore {
         let mut conn = self.lock();
         let tx = conn
             .transaction()
-            .map_err(self.sql("start a read transaction"))?;
-        let snapshot = read::snapshot(&tx, module, &self.sql("read a module's rows"))?;
-        tx.finish().map_err(self.sql("end a read transaction"))?;
+            .map_err(self.sql_for(module, "start a read transaction"))?;
+        let snapshot = read::snapshot(&tx, module, &self.sql_for(module, "read the rows"))?;
+        tx.finish()
+            .map_err(self.sql_for(module, "end a read transaction"))?;
         Ok(snapshot)
     }
 
     fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
-        read::revision(&self.lock(), module, &self.sql("read a module's revision"))
+        read::revision(
+            &self.lock(),
+            module,
+            &self.sql_for(module, "read the revision"),
+        )
     }
 
     fn commit(
@@ -209,8 +275,8 @@ impl Store for SqliteStore {
         // other connection can commit between the check and the write.
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(self.sql("start a write transaction"))?;
-        let current = read::revision(&tx, module, &self.sql("read a module's revision"))?;
+            .map_err(self.sql_for(module, "start a write transaction"))?;
+        let current = read::revision(&tx, module, &self.sql_for(module, "read the revision"))?;
         if current != expected {
             return Err(StoreError::Conflict {
                 module: *module,
@@ -223,13 +289,16 @@ impl Store for SqliteStore {
         }
         let next = current
             .next()
-            .ok_or_else(|| StoreError::backend(BACKEND, RevisionsExhausted(*module)))?;
+            .ok_or_else(|| revisions_exhausted(BACKEND, module))?;
         for change in changes {
             // An error here drops `tx`, which rolls the whole batch back.
-            write::apply(&tx, module, change).map_err(self.sql("write a change"))?;
+            write::apply(&tx, module, change).map_err(self.sql_for(module, "write a change"))?;
         }
-        write::set_revision(&tx, module, next).map_err(self.sql("write the revision"))?;
-        tx.commit().map_err(self.sql("commit"))?;
+        // The triggers moved the revision once per row written; a commit
+        // counts one, so the revision is set, not incremented.
+        write::set_revision(&tx, module, next)
+            .map_err(self.sql_for(module, "write the revision"))?;
+        tx.commit().map_err(self.sql_for(module, "commit"))?;
         Ok(next)
     }
 
@@ -254,6 +323,22 @@ mod tests {
         // overwrite the Access tab's default level in Bitrix's tables.
         let err = crate::OptionName::new(GROUP_DEFAULT_RIGHT).unwrap_err();
         assert_eq!(err.problem(), crate::ids::IdProblem::Reserved);
+    }
+
+    #[test]
+    fn a_file_store_runs_in_wal_with_synchronous_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("a.sqlite")).unwrap();
+        let conn = store.lock();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        // `synchronous` belongs to the connection: only the store's own
+        // connection can show it.
+        let synchronous: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!((mode.as_str(), synchronous), ("wal", 2));
     }
 
     #[test]

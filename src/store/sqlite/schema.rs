@@ -1,5 +1,6 @@
 //! Bitrix's three tables and our revision table: created when missing,
-//! checked when present, never altered or dropped.
+//! checked when present, never altered or dropped; and the triggers that
+//! keep revisions moving when another program writes the tables.
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
@@ -73,7 +74,13 @@ const TABLES: [Table; 4] = [
 /// Creates the tables that are missing and checks that the others have the
 /// columns the store uses (extra columns are fine).
 pub(super) fn ensure(conn: &mut Connection) -> Result<(), SqliteError> {
-    let sql = |action| move |source| SqliteError::Sql { action, source };
+    let sql = |action| {
+        move |source| SqliteError::Sql {
+            action,
+            module: None,
+            source: Box::new(source),
+        }
+    };
     // One writer at a time, so two stores opening a new file do not both
     // try to create the same table.
     let tx = conn
@@ -108,6 +115,24 @@ pub(super) fn ensure(conn: &mut Connection) -> Result<(), SqliteError> {
                     column,
                 });
             }
+        }
+    }
+    // Compiling nine CREATE TRIGGER statements costs more than the rest
+    // of opening; on a database that has them all, one lookup suffices.
+    let mut stmt = tx
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?1")
+        .map_err(sql("look up the revision triggers"))?;
+    let present = stmt
+        .query_map([super::triggers::NAME_PATTERN], |row| {
+            row.get::<_, String>(0)
+        })
+        .and_then(Iterator::collect::<Result<Vec<String>, _>>)
+        .map_err(sql("look up the revision triggers"))?;
+    drop(stmt);
+    for (name, create) in super::triggers::all() {
+        if !present.contains(&name) {
+            tx.execute_batch(&create)
+                .map_err(sql("create a revision trigger"))?;
         }
     }
     tx.commit().map_err(sql("commit the schema"))

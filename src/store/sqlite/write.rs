@@ -23,7 +23,7 @@ pub(super) fn apply(conn: &Connection, module: &ModuleId, change: &Change) -> ru
             module,
             *scope,
             GROUP_DEFAULT_RIGHT,
-            level_text(*level),
+            level_text(*level, &mut [0; 4]),
         ),
         Change::RemoveDefault { scope } => remove_value(conn, module, *scope, GROUP_DEFAULT_RIGHT),
         Change::SetGrant {
@@ -54,13 +54,10 @@ pub(super) fn set_revision(
     Ok(())
 }
 
-fn level_text(level: AccessLevel) -> &'static str {
-    match level {
-        AccessLevel::D => "D",
-        AccessLevel::M => "M",
-        AccessLevel::R => "R",
-        AccessLevel::W => "W",
-    }
+/// The level as Bitrix stores it: its one letter, as
+/// [`AccessLevel::letter`] spells it (one definition of the letters).
+fn level_text(level: AccessLevel, buf: &mut [u8; 4]) -> &str {
+    level.letter().encode_utf8(buf)
 }
 
 // Update first, insert only if nothing matched: this needs no unique index
@@ -133,7 +130,8 @@ fn set_grant(
     group: GroupId,
     level: AccessLevel,
 ) -> rusqlite::Result<()> {
-    let (group, level) = (group.get(), level_text(level));
+    let mut buf = [0; 4];
+    let (group, level) = (group.get(), level_text(level, &mut buf));
     let updated = match scope.site() {
         None => conn
             .prepare_cached(
@@ -179,4 +177,48 @@ fn remove_grant(
             .execute(params![module, group, site.as_str()])?,
     };
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_level_is_stored_as_its_letter() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::schema::ensure(&mut conn).unwrap();
+        let module = ModuleId::from_static("video");
+        for (i, level) in AccessLevel::ALL.into_iter().enumerate() {
+            let group = GroupId::new(u32::try_from(i).unwrap() + 1).unwrap();
+            apply(
+                &conn,
+                &module,
+                &Change::SetGrant {
+                    scope: Scope::Common,
+                    group,
+                    level,
+                },
+            )
+            .unwrap();
+            apply(
+                &conn,
+                &module,
+                &Change::SetDefault {
+                    scope: Scope::Common,
+                    level,
+                },
+            )
+            .unwrap();
+            let stored: (String, String) = conn
+                .query_row(
+                    "SELECT G_ACCESS, (SELECT VALUE FROM b_option WHERE NAME = ?2) \
+                     FROM b_module_group WHERE GROUP_ID = ?1",
+                    params![group.get(), GROUP_DEFAULT_RIGHT],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            let letter = level.letter().to_string();
+            assert_eq!(stored, (letter.clone(), letter));
+        }
+    }
 }

@@ -7,6 +7,7 @@ mod label;
 pub mod modules;
 pub mod options;
 pub mod secret;
+pub mod settings;
 pub mod store;
 
 pub use access::{AccessError, AccessLevel, AccessLevels, LevelInfo, ModuleLevels};
@@ -19,6 +20,10 @@ pub use label::Label;
 pub use modules::{B24Connector, VideoPort};
 pub use options::{ModuleOptions, ModuleSchema, OptionSpec, RawOptions, ValidationErrors};
 pub use secret::Secret;
+pub use settings::{
+    AccessTab, Actor, AuditRecord, AuditSink, MemoryAuditSink, OptionsForm, RecordDiff, Settings,
+    SettingsError, SettingsEvent,
+};
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use store::FileStore;

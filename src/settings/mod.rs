@@ -109,7 +109,8 @@
 //! only if that is acceptable. Stored rights that hold a level the module
 //! does not accept deny every check of that module
 //! ([`SettingsError::StoredRights`]) until they are fixed on the Access
-//! tab; stored options that fail to decode make reads of the affected
+//! tab — which an administrator can still do, since with the bypass on no
+//! grant could lower an administrator's level; stored options that fail to decode make reads of the affected
 //! scopes return [`SettingsError::StoredOptions`].
 //!
 //! # Conflicts (rule 21)

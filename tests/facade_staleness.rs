@@ -123,7 +123,24 @@ fn serve_stale_keeps_serving_the_last_good_snapshot() {
     set_port(&settings, Scope::Common, 8000);
     store.set_down(true);
     assert_eq!(port(&settings, Scope::Common), Some(8000));
-    assert!(settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+    // Checks fail closed all the same.
+    let err = settings.check(VIDEO, &[g(5)], Scope::Common).unwrap_err();
+    assert!(
+        matches!(err, SettingsError::RightsUnavailable { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("switched off by the test"),
+        "{err}"
+    );
+    assert!(!settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::D));
+    assert!(!settings.can(
+        VIDEO,
+        &[GroupId::ADMINISTRATORS],
+        Scope::Common,
+        AccessLevel::D
+    ));
+    assert!(settings.health(VIDEO).unwrap().is_stale());
     let health = settings.health(VIDEOPORT).unwrap();
     assert!(health.is_stale());
     assert!(health.last_error().unwrap().contains("unavailable"));
@@ -142,6 +159,7 @@ fn serve_stale_keeps_serving_the_last_good_snapshot() {
     store.set_down(false);
     assert_eq!(port(&settings, Scope::Common), Some(8000));
     assert!(!settings.health(VIDEOPORT).unwrap().is_stale());
+    assert!(settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
 }
 
 #[test]

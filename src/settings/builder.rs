@@ -116,8 +116,7 @@ impl<S: Store> SettingsBuilder<S> {
 
     /// Whether reads keep serving the last good snapshot when the store
     /// fails (off by default: the read returns the error). Access checks
-    /// are not affected by a failure they do not see; see the
-    /// [module docs](super#store-failures).
+    /// fail closed either way; see the [module docs](super#store-failures).
     #[must_use]
     pub fn serve_stale(mut self, on: bool) -> Self {
         self.serve_stale = on;

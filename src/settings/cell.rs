@@ -76,6 +76,9 @@ pub(crate) struct Cell {
     /// current state: it is loaded, and the last refresh succeeded (or the
     /// facade serves stale snapshots).
     serveable: AtomicBool,
+    /// Whether the state is being served past a failed refresh (stale
+    /// snapshots on): reads go on, access checks deny.
+    stale: AtomicBool,
     refresh: Mutex<RefreshLog>,
     history: Mutex<VecDeque<Arc<ModuleState>>>,
 }
@@ -93,6 +96,7 @@ impl Cell {
             state: RwLock::new(Arc::new(ModuleState::placeholder(module))),
             checked: AtomicU64::new(0),
             serveable: AtomicBool::new(false),
+            stale: AtomicBool::new(false),
             refresh: Mutex::new(RefreshLog::default()),
             history: Mutex::new(VecDeque::with_capacity(HISTORY)),
         }
@@ -115,6 +119,17 @@ impl Cell {
     pub(crate) fn is_fresh(&self, now: u64, policy: &Policy) -> bool {
         let checked = self.checked.load(Ordering::Acquire);
         checked != 0 && now < (checked - 1).saturating_add(policy.bound_nanos)
+    }
+
+    /// Whether the state is served past a failed refresh.
+    #[inline]
+    pub(crate) fn is_stale(&self) -> bool {
+        self.stale.load(Ordering::Acquire)
+    }
+
+    /// The error of the last failed refresh, if any.
+    pub(crate) fn last_error(&self) -> Option<String> {
+        recover(self.refresh.lock()).last_error.clone()
     }
 
     /// Swaps `new` in unless the cell already holds a later revision (a
@@ -185,6 +200,7 @@ impl Cell {
                 log.last_good = started;
                 self.checked.store(started, Ordering::Release);
                 self.serveable.store(true, Ordering::Release);
+                self.stale.store(false, Ordering::Release);
                 Ok(())
             }
             Err(err) => self.failed(&mut log, err, started, policy, mode),
@@ -213,6 +229,7 @@ impl Cell {
         if policy.serve_stale && loaded && mode == Refresh::IfStale {
             // Serve the last good state, and try the store again once per
             // bound rather than on every read.
+            self.stale.store(true, Ordering::Release);
             self.checked.store(started, Ordering::Release);
             self.serveable.store(true, Ordering::Release);
             return Ok(());
@@ -347,8 +364,10 @@ mod tests {
             .refresh(&Fake::down(), &clocks, &strict, Refresh::IfStale)
             .unwrap_err();
         assert!(matches!(err, SettingsError::Store(_)));
+        assert!(!cell.is_stale());
         cell.refresh(&Fake::down(), &clocks, &lenient, Refresh::IfStale)
             .unwrap();
+        assert!(cell.is_stale());
         let health = cell.health(clocks.mono_nanos());
         assert_eq!(health.revision, Some(Revision::new(2)));
         assert!(health.last_error.unwrap().contains("unavailable"));
@@ -359,6 +378,7 @@ mod tests {
         cell.refresh(&Fake::at(2), &clocks, &strict, Refresh::Check)
             .unwrap();
         assert!(cell.health(clocks.mono_nanos()).last_error.is_none());
+        assert!(!cell.is_stale());
     }
 
     #[test]

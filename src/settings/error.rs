@@ -182,6 +182,20 @@ pub enum SettingsError {
         /// The revision the module is at.
         current: Revision,
     },
+    /// The module's rights are served from an old snapshot because the
+    /// store failed ([`serve_stale`](super::SettingsBuilder::serve_stale)):
+    /// reads go on, but access checks fail closed (rule 15) until the store
+    /// answers again.
+    #[error(
+        "access to module {module} cannot be checked: the store failed ({reason}); \
+         access is denied until it answers again"
+    )]
+    RightsUnavailable {
+        /// The rights module.
+        module: ModuleId,
+        /// The store's error, as text.
+        reason: String,
+    },
     /// The store failed. (Boxed: a store error is large, and every
     /// `Result` of the hot path would carry its size.)
     #[error(transparent)]

@@ -102,11 +102,11 @@
 //! ([`ModuleHealth::age`]). A module that was never loaded has no snapshot
 //! to serve and always returns the error.
 //!
-//! Access checks fail closed (rule 15): a check that gets an error instead
-//! of a decision is denied by [`can`](Settings::can) and
-//! [`require`](Settings::require). With `serve_stale` on, a check is
-//! answered from the last good rights, exactly as a read is — turn it on
-//! only if that is acceptable. Stored rights that hold a level the module
+//! Access checks always fail closed (rule 15): a check whose refresh
+//! failed returns the error — with `serve_stale` on too, where it is
+//! [`SettingsError::RightsUnavailable`] for as long as the rights are
+//! served from the old snapshot — and [`can`](Settings::can) and
+//! [`require`](Settings::require) deny. Stored rights that hold a level the module
 //! does not accept deny every check of that module
 //! ([`SettingsError::StoredRights`]) until they are fixed on the Access
 //! tab — which an administrator can still do, since with the bypass on no

@@ -108,7 +108,9 @@ impl<S: Store> Settings<S> {
     ///
     /// [`SettingsError::UnknownModule`] if `module` is not a registered
     /// rights module; [`SettingsError::StoredRights`] if its stored rights
-    /// are unusable; [`SettingsError::Store`] if a refresh failed.
+    /// are unusable; [`SettingsError::Store`] if a refresh failed, or
+    /// [`SettingsError::RightsUnavailable`] while stale snapshots are served
+    /// after one (checks always fail closed).
     pub fn check<'q>(
         &self,
         module: ModuleId,
@@ -117,6 +119,9 @@ impl<S: Store> Settings<S> {
     ) -> Result<Decision, SettingsError> {
         let entry = self.registry.rights(module)?;
         self.fresh(entry)?;
+        if entry.cell.is_stale() {
+            return Err(rights_unavailable(entry));
+        }
         let state = entry.cell.read();
         match &state.rights {
             Some(Ok(compiled)) => Ok(compiled.explain(groups, query)),
@@ -222,6 +227,17 @@ pub(crate) fn typed_value<T: ModuleOptions>(
             scope,
             errors: errors.clone(),
         }),
+    }
+}
+
+#[cold]
+fn rights_unavailable(entry: &Entry) -> SettingsError {
+    SettingsError::RightsUnavailable {
+        module: entry.id(),
+        reason: entry
+            .cell
+            .last_error()
+            .unwrap_or_else(|| "the last refresh failed".to_owned()),
     }
 }
 

@@ -318,3 +318,59 @@ impl Written for MemoryStore {
         module_settings::Store::modules(self).unwrap().len()
     }
 }
+
+#[test]
+fn an_untouched_form_over_bitrix_spellings_writes_nothing() {
+    // Bitrix leaves flags as "" and hosts as typed; the facade reads them
+    // fine, and saving the untouched form must not "normalize" them.
+    let (settings, audit, events) = setup();
+    module_settings::Store::commit(
+        settings.store(),
+        &VIDEOPORT,
+        Revision::ZERO,
+        &[
+            module_settings::Change::SetOption {
+                scope: Scope::Common,
+                name: name("ServerHost"),
+                value: "Video.Example.COM".into(),
+            },
+            module_settings::Change::SetOption {
+                scope: Scope::Common,
+                name: name("window_main"),
+                value: String::new(),
+            },
+        ],
+    )
+    .unwrap();
+    settings.reload(VIDEOPORT).unwrap();
+    let form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    assert!(!form.value().windows.contains(Windows::MAIN));
+    assert_eq!(settings.save(&admin(), form).unwrap(), Revision::new(1));
+    assert_eq!(events.try_iter().count(), 0);
+    assert!(audit.records().is_empty());
+    // Changing one field writes that field only.
+    let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().allow_invite = false;
+    settings.save(&admin(), form).unwrap();
+    assert_eq!(one(&events).changes().len(), 1);
+}
+
+#[test]
+fn a_module_with_options_guarded_elsewhere_can_have_its_own_tab() {
+    use module_settings::ModuleLevels;
+    // `videoport` is guarded by `video`; registering `videoport` as a
+    // rights module too gives it an Access tab of its own.
+    let settings = Settings::builder(MemoryStore::new())
+        .register_rights(VIDEOPORT, ModuleLevels::VIDEO)
+        .build()
+        .unwrap();
+    let events = settings.subscribe();
+    let mut tab = settings.access_tab(VIDEOPORT).unwrap();
+    tab.set_grant(Scope::Common, g(5), AccessLevel::R).unwrap();
+    settings.apply_access_tab(&admin(), tab).unwrap();
+    assert_eq!(one(&events).module(), VIDEOPORT);
+    // The options still answer to `video`.
+    grant(&settings, VIDEOPORT, 6, AccessLevel::W);
+    let form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    assert!(settings.save(&member(6), form).unwrap_err().is_denied());
+}

@@ -149,7 +149,14 @@ impl<S: Store> Settings<S> {
                 role: "as an options module",
             });
         };
-        let before = effective(codec, &form.base.records, form.scope);
+        // "My edits" are judged on the canonical form of the value the
+        // form was taken from, so records stored in another spelling
+        // (`""` for a flag, a host in capitals, as Bitrix may leave them)
+        // do not count as edits of an untouched field.
+        let before = match typed_value::<T>(&form.base, form.scope) {
+            Ok(original) => original.encode(),
+            Err(_) => effective(codec, &form.base.records, form.scope),
+        };
         let desired: RawOptions = form
             .value
             .encode()

@@ -26,7 +26,6 @@ use crate::store::{Change, ModuleRecords, Revision, Store, StoreError};
 /// check.
 pub(crate) struct Authorized {
     actor: Actor,
-    guard: ModuleId,
 }
 
 /// One write, ready to commit.
@@ -61,7 +60,6 @@ impl<S: Store> Settings<S> {
             Some(Err(_)) if self.is_bypassing_admin(actor) => {
                 return Ok(Authorized {
                     actor: actor.clone(),
-                    guard,
                 })
             }
             Some(Err(err)) => return Err(stored_rights_error(guard, err)),
@@ -77,7 +75,6 @@ impl<S: Store> Settings<S> {
         }
         Ok(Authorized {
             actor: actor.clone(),
-            guard,
         })
     }
 
@@ -97,15 +94,6 @@ impl<S: Store> Settings<S> {
         auth: Authorized,
         write: Write<'_>,
     ) -> Result<Revision, SettingsError> {
-        debug_assert!(
-            write
-                .entry
-                .spec
-                .options
-                .as_ref()
-                .map_or(write.entry.id(), |c| c.schema().guard())
-                == auth.guard
-        );
         let module = write.entry.id();
         let codec = write.entry.spec.options.as_ref();
         let mut attempt = Arc::clone(&write.base);

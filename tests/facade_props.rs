@@ -202,6 +202,36 @@ proptest! {
     }
 
     #[test]
+    fn can_agrees_with_check(
+        grants in proptest::collection::vec((1u32..12, any::<bool>(), 0usize..3), 0..12),
+        default in proptest::option::of(0usize..3),
+        user in proptest::collection::vec(1u32..14, 0..6),
+        site in any::<bool>(),
+    ) {
+        let levels = [AccessLevel::D, AccessLevel::R, AccessLevel::W];
+        let settings = Settings::in_memory();
+        let mut tab = settings.access_tab(VIDEO).unwrap();
+        if let Some(level) = default {
+            tab.set_default(Scope::Common, levels[level]).unwrap();
+        }
+        for (group, on_site, level) in grants {
+            let scope = if on_site { Scope::Site(S1) } else { Scope::Common };
+            tab.set_grant(scope, g(group), levels[level]).unwrap();
+        }
+        settings.apply_access_tab(&admin(), tab).unwrap();
+        let user: Vec<_> = user.into_iter().map(g).collect();
+        let scope = if site { Scope::Site(S1) } else { Scope::Common };
+        let decision = settings.check(VIDEO, &user, scope).unwrap();
+        for needed in AccessLevel::ALL {
+            prop_assert_eq!(settings.can(VIDEO, &user, scope, needed), decision.can(needed));
+            prop_assert_eq!(
+                settings.require(VIDEO, &user, scope, needed).is_ok(),
+                decision.can(needed)
+            );
+        }
+    }
+
+    #[test]
     fn arbitrary_text_is_refused_not_panicked_on(name in ".*", url in ".*") {
         let settings = Settings::in_memory();
         let before = everything(settings.store());

@@ -105,6 +105,7 @@ mod label;
 pub mod modules;
 pub mod options;
 pub mod secret;
+pub mod settings;
 pub mod store;
 mod text;
 
@@ -118,6 +119,10 @@ pub use label::Label;
 pub use modules::{B24Connector, VideoPort};
 pub use options::{ModuleOptions, ModuleSchema, OptionSpec, RawOptions, ValidationErrors};
 pub use secret::Secret;
+pub use settings::{
+    AccessTab, Actor, AuditRecord, AuditSink, MemoryAuditSink, OptionsForm, RecordDiff, Settings,
+    SettingsError, SettingsEvent,
+};
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use store::FileStore;

@@ -44,6 +44,12 @@ impl ModuleId {
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
+
+    /// A number that tells most module ids apart with one comparison
+    /// (equal keys still need `==`); for lookups in small tables.
+    pub(crate) const fn prefix_key(&self) -> u64 {
+        self.0.prefix_key()
+    }
 }
 
 super::string_id_impls!(ModuleId);

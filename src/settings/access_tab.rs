@@ -1,0 +1,349 @@
+//! [`AccessTab`]: a module's Access tab as rendered from one snapshot,
+//! edited, and applied as the minimal set of changes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
+
+use serde::ser::SerializeStruct;
+use serde::Serialize;
+
+use super::actor::Actor;
+use super::error::SettingsError;
+use super::events::WriteKind;
+use super::merge::Intent;
+use super::state::ModuleState;
+use super::write::Write;
+use super::Settings;
+use crate::access::{AccessError, AccessLevel, LevelInfo, ModuleLevels};
+use crate::ids::{GroupId, ModuleId, Scope};
+use crate::label::Label;
+use crate::store::{Change, Revision, Store};
+
+/// A default-level row of the Access tab: the common "Default" row, or a
+/// site's own default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DefaultRow {
+    /// Common, or one site.
+    pub scope: Scope,
+    /// The level; `None` when unset (the common default then means D, a
+    /// site falls back to the common default).
+    pub level: Option<AccessLevel>,
+    /// The level's label; `None` when unset or when the stored level is
+    /// one the module does not accept (a row to repair).
+    pub label: Option<Label>,
+}
+
+/// A group's row of the Access tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct GrantRow {
+    /// Common, or one site.
+    pub scope: Scope,
+    /// The user group.
+    pub group: GroupId,
+    /// The level granted.
+    pub level: AccessLevel,
+    /// The level's label; `None` when the stored level is one the module
+    /// does not accept (a row to repair).
+    pub label: Option<Label>,
+}
+
+/// One module's Access tab (rules 7–8): the level list with labels, the
+/// default row, per-site defaults, and one row per (scope, group) grant —
+/// as rendered from one snapshot, then edited.
+///
+/// The "Add access right" link of Bitrix's page is
+/// [`set_grant`](Self::set_grant) for a group that has no row yet; "set to
+/// default" is [`remove_grant`](Self::remove_grant). Every level set is
+/// checked against the module's levels
+/// ([`AccessError::LevelNotAccepted`]). Rows stored with a level the module
+/// does not accept are shown (with no label) so they can be repaired.
+///
+/// [`Settings::apply_access_tab`] commits only the rows that were changed
+/// here, relative to the rendered revision; rows the admin did not touch,
+/// including rows others changed meanwhile, are left alone.
+///
+/// Serialized for admin pages as `{"module", "revision", "levels",
+/// "defaults", "grants"}` (the current, edited rows).
+///
+/// ```
+/// use module_settings::settings::{Actor, Settings};
+/// use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let settings = Settings::in_memory();
+/// let admin = Actor::new([GroupId::ADMINISTRATORS]);
+/// let video = ModuleId::from_static("video");
+///
+/// let mut tab = settings.access_tab(video)?;
+/// tab.set_default(Scope::Common, AccessLevel::R)?;
+/// tab.set_grant(Scope::Site(SiteId::from_static("s1")), GroupId::from_const(5), AccessLevel::W)?;
+/// assert!(tab.set_grant(Scope::Common, GroupId::from_const(6), AccessLevel::M).is_err()); // no M in video
+/// assert_eq!(tab.changes().len(), 2);
+/// settings.apply_access_tab(&admin, tab)?;
+///
+/// let tab = settings.access_tab(video)?;
+/// assert_eq!(tab.revision().get(), 1);
+/// assert_eq!(tab.default_row().label.unwrap().en, "view all module data");
+/// assert_eq!(tab.grant_rows()[0].group, GroupId::from_const(5));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct AccessTab {
+    module: ModuleId,
+    levels: ModuleLevels,
+    base: Arc<ModuleState>,
+    defaults: BTreeMap<Scope, AccessLevel>,
+    grants: BTreeMap<(Scope, GroupId), AccessLevel>,
+}
+
+impl AccessTab {
+    fn render(module: ModuleId, levels: ModuleLevels, base: Arc<ModuleState>) -> Self {
+        let defaults = base.records.defaults().collect();
+        let grants = base
+            .records
+            .grants()
+            .map(|(scope, group, level)| ((scope, group), level))
+            .collect();
+        AccessTab {
+            module,
+            levels,
+            base,
+            defaults,
+            grants,
+        }
+    }
+
+    /// The module.
+    pub fn module(&self) -> ModuleId {
+        self.module
+    }
+
+    /// The revision the tab was rendered at.
+    pub fn revision(&self) -> Revision {
+        self.base.revision
+    }
+
+    /// The levels the module accepts, lowest first, with labels: the
+    /// choices of every drop-down.
+    pub fn levels(&self) -> &'static [LevelInfo] {
+        self.levels.entries()
+    }
+
+    fn label(&self, level: AccessLevel) -> Option<Label> {
+        self.levels.label(level).copied()
+    }
+
+    /// The "Default" row: the common default level.
+    pub fn default_row(&self) -> DefaultRow {
+        let level = self.defaults.get(&Scope::Common).copied();
+        DefaultRow {
+            scope: Scope::Common,
+            level,
+            label: level.and_then(|l| self.label(l)),
+        }
+    }
+
+    /// The sites' own default rows, by site.
+    pub fn site_default_rows(&self) -> Vec<DefaultRow> {
+        self.defaults
+            .iter()
+            .filter(|(scope, _)| **scope != Scope::Common)
+            .map(|(&scope, &level)| DefaultRow {
+                scope,
+                level: Some(level),
+                label: self.label(level),
+            })
+            .collect()
+    }
+
+    /// One row per grant, by scope (common first), then group.
+    pub fn grant_rows(&self) -> Vec<GrantRow> {
+        self.grants
+            .iter()
+            .map(|(&(scope, group), &level)| GrantRow {
+                scope,
+                group,
+                level,
+                label: self.label(level),
+            })
+            .collect()
+    }
+
+    fn check(&self, level: AccessLevel) -> Result<AccessLevel, AccessError> {
+        if self.levels.accepts(level) {
+            Ok(level)
+        } else {
+            Err(AccessError::LevelNotAccepted {
+                module: self.module,
+                level,
+                allowed: self.levels.accepted(),
+            })
+        }
+    }
+
+    /// Sets `group`'s level in `scope` (adding the row if it is new).
+    /// Returns the level it replaces.
+    ///
+    /// # Errors
+    ///
+    /// [`AccessError::LevelNotAccepted`]; the tab is unchanged then.
+    pub fn set_grant(
+        &mut self,
+        scope: Scope,
+        group: GroupId,
+        level: AccessLevel,
+    ) -> Result<Option<AccessLevel>, AccessError> {
+        let level = self.check(level)?;
+        Ok(self.grants.insert((scope, group), level))
+    }
+
+    /// Removes `group`'s row in `scope` — "set to default". Returns the
+    /// removed level.
+    pub fn remove_grant(&mut self, scope: Scope, group: GroupId) -> Option<AccessLevel> {
+        self.grants.remove(&(scope, group))
+    }
+
+    /// Sets the default level of `scope` (the common "Default" row, or a
+    /// site's own). Returns the level it replaces.
+    ///
+    /// # Errors
+    ///
+    /// [`AccessError::LevelNotAccepted`]; the tab is unchanged then.
+    pub fn set_default(
+        &mut self,
+        scope: Scope,
+        level: AccessLevel,
+    ) -> Result<Option<AccessLevel>, AccessError> {
+        let level = self.check(level)?;
+        Ok(self.defaults.insert(scope, level))
+    }
+
+    /// Unsets the default level of `scope`. Returns the removed level.
+    pub fn remove_default(&mut self, scope: Scope) -> Option<AccessLevel> {
+        self.defaults.remove(&scope)
+    }
+
+    /// What applying the tab would change, relative to the rendered
+    /// revision: defaults first, then grants.
+    pub fn changes(&self) -> Vec<Change> {
+        let records = &self.base.records;
+        let mut changes = Vec::new();
+        let default_scopes: BTreeSet<Scope> = records
+            .defaults()
+            .map(|(scope, _)| scope)
+            .chain(self.defaults.keys().copied())
+            .collect();
+        for scope in default_scopes {
+            let wanted = self.defaults.get(&scope).copied();
+            if records.default_level(scope) != wanted {
+                changes.push(match wanted {
+                    Some(level) => Change::SetDefault { scope, level },
+                    None => Change::RemoveDefault { scope },
+                });
+            }
+        }
+        let grant_keys: BTreeSet<(Scope, GroupId)> = records
+            .grants()
+            .map(|(scope, group, _)| (scope, group))
+            .chain(self.grants.keys().copied())
+            .collect();
+        for (scope, group) in grant_keys {
+            let wanted = self.grants.get(&(scope, group)).copied();
+            if records.grant(scope, group) != wanted {
+                changes.push(match wanted {
+                    Some(level) => Change::SetGrant {
+                        scope,
+                        group,
+                        level,
+                    },
+                    None => Change::RemoveGrant { scope, group },
+                });
+            }
+        }
+        changes
+    }
+
+    /// Whether anything was edited.
+    pub fn is_changed(&self) -> bool {
+        !self.changes().is_empty()
+    }
+}
+
+impl fmt::Debug for AccessTab {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessTab")
+            .field("module", &self.module)
+            .field("revision", &self.base.revision)
+            .field("defaults", &self.defaults)
+            .field("grants", &self.grants)
+            .finish()
+    }
+}
+
+impl Serialize for AccessTab {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut defaults = vec![self.default_row()];
+        defaults.extend(self.site_default_rows());
+        let mut out = s.serialize_struct("AccessTab", 5)?;
+        out.serialize_field("module", &self.module)?;
+        out.serialize_field("revision", &self.base.revision)?;
+        out.serialize_field("levels", &self.levels)?;
+        out.serialize_field("defaults", &defaults)?;
+        out.serialize_field("grants", &self.grant_rows())?;
+        out.end()
+    }
+}
+
+impl<S: Store> Settings<S> {
+    /// The Access tab of rights module `module`, rendered from its current
+    /// snapshot (within the staleness bound).
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError::UnknownModule`] if `module` is not a registered
+    /// rights module; [`SettingsError::Store`] if a refresh failed.
+    pub fn access_tab(&self, module: ModuleId) -> Result<AccessTab, SettingsError> {
+        let entry = self.registry.rights(module)?;
+        let base = self.snapshot(entry)?;
+        let Some(levels) = entry.spec.levels else {
+            return Err(SettingsError::UnknownModule {
+                module,
+                role: "as a rights module",
+            });
+        };
+        Ok(AccessTab::render(module, levels, base))
+    }
+
+    /// Applies an edited Access tab: `actor` needs **W** on the module in
+    /// every scope the edits touch (the common scope when there are none);
+    /// then only the changed rows are committed, merged with others'
+    /// changes to other rows (rule 21). Returns the new revision, or the
+    /// current one when nothing was edited (no event then).
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError::Denied`], [`SettingsError::Conflict`] (someone
+    /// else changed the same row), [`SettingsError::Store`].
+    pub fn apply_access_tab(
+        &self,
+        actor: &Actor,
+        tab: AccessTab,
+    ) -> Result<Revision, SettingsError> {
+        let entry = self.registry.rights(tab.module)?;
+        let changes = tab.changes();
+        let mut scopes: Vec<Scope> = changes.iter().map(Change::scope).collect();
+        scopes.sort_unstable();
+        scopes.dedup();
+        if scopes.is_empty() {
+            scopes.push(Scope::Common);
+        }
+        let auth = self.authorize(actor, tab.module, scopes)?;
+        let write = Write {
+            kind: WriteKind::AccessTab,
+            entry,
+            base: tab.base,
+            intent: Intent::Records(changes),
+        };
+        self.commit_write(auth, write)
+    }
+}

@@ -1,0 +1,252 @@
+//! Audit: [`AuditRecord`], one per changed record of a committed write,
+//! in Bitrix's log form; [`AuditSink`], where they go; and
+//! [`MemoryAuditSink`], which keeps them.
+
+use std::fmt;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use super::actor::Actor;
+use super::events::RecordDiff;
+use crate::ids::{ModuleId, Scope};
+use crate::store::Revision;
+
+/// One changed record of a committed write: a right (default level or
+/// grant) or an option.
+///
+/// The text ([`text`](Self::text), also the `Display` form) keeps the core
+/// of Bitrix's own log line, `"{module}[/{site}]: ({old}) => ({new})"`:
+///
+/// | change | text |
+/// |---|---|
+/// | grant | `video/s1: group 5 (R) => (W)`; a new grant `video: group 5 () => (W)`, a removed one `video: group 5 (W) => ()` |
+/// | default level | `video: default () => (R)`, `video/s1: default (R) => (W)` |
+/// | option | `videoport: option ServerPort ("8000") => ("8001")`; not stored in that scope: `()` |
+/// | secret option | `videoport: option SecretCode changed` — never a value |
+///
+/// The site part is there for a site scope only; `{old}`/`{new}` are
+/// access letters, or option texts in double quotes escaped like a Rust
+/// string. Who and when are separate fields ([`actor`](Self::actor),
+/// [`at`](Self::at)).
+///
+/// ```
+/// use module_settings::settings::{Actor, AuditSink, MemoryAuditSink, Settings};
+/// use module_settings::{AccessLevel, GroupId, ModuleId, Scope};
+/// use std::sync::Arc;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let audit = Arc::new(MemoryAuditSink::new());
+/// let settings = Settings::builder(module_settings::MemoryStore::new())
+///     .audit(audit.clone())
+///     .build()?;
+/// let admin = Actor::new([GroupId::ADMINISTRATORS]);
+/// let mut tab = settings.access_tab(ModuleId::from_static("video"))?;
+/// tab.set_grant(Scope::Common, GroupId::from_const(5), AccessLevel::W)?;
+/// settings.apply_access_tab(&admin, tab)?;
+/// assert_eq!(audit.records()[0].text(), "video: group 5 () => (W)");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditRecord {
+    module: ModuleId,
+    revision: Revision,
+    actor: Actor,
+    #[serde(skip)]
+    at: SystemTime,
+    change: RecordDiff,
+    text: String,
+}
+
+impl AuditRecord {
+    pub(crate) fn new(
+        module: ModuleId,
+        revision: Revision,
+        actor: Actor,
+        at: SystemTime,
+        change: RecordDiff,
+    ) -> Self {
+        let text = match change.scope() {
+            Scope::Common => format!("{module}: {change}"),
+            Scope::Site(site) => format!("{module}/{site}: {change}"),
+        };
+        AuditRecord {
+            module,
+            revision,
+            actor,
+            at,
+            change,
+            text,
+        }
+    }
+
+    /// The module written.
+    pub fn module(&self) -> ModuleId {
+        self.module
+    }
+
+    /// The module's revision after the write.
+    pub fn revision(&self) -> Revision {
+        self.revision
+    }
+
+    /// Who wrote.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// When (the facade's wall clock).
+    pub fn at(&self) -> SystemTime {
+        self.at
+    }
+
+    /// What changed, as data.
+    pub fn change(&self) -> &RecordDiff {
+        &self.change
+    }
+
+    /// The log line, such as `video/s1: group 5 (R) => (W)`.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for AuditRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Where the facade sends audit records: one call per changed record,
+/// after the write is committed, in the writing thread.
+///
+/// A sink that can fail (a database, a file) handles its own errors: the
+/// settings are already written when it is called, so there is nothing to
+/// undo. Object-safe; give it to
+/// [`SettingsBuilder::audit`](super::SettingsBuilder::audit) as an `Arc`.
+pub trait AuditSink: Send + Sync {
+    /// Takes one record.
+    fn record(&self, record: AuditRecord);
+}
+
+/// An [`AuditSink`] that keeps every record in memory, in order.
+#[derive(Debug, Default)]
+pub struct MemoryAuditSink {
+    records: Mutex<Vec<AuditRecord>>,
+}
+
+impl MemoryAuditSink {
+    /// An empty sink.
+    pub fn new() -> Self {
+        MemoryAuditSink::default()
+    }
+
+    /// A copy of every record so far, oldest first.
+    pub fn records(&self) -> Vec<AuditRecord> {
+        self.lock().clone()
+    }
+
+    /// The texts of every record so far, oldest first.
+    pub fn texts(&self) -> Vec<String> {
+        self.lock().iter().map(|r| r.text.clone()).collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<AuditRecord>> {
+        // A push cannot leave the list half-changed.
+        self.records
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl AuditSink for MemoryAuditSink {
+    fn record(&self, record: AuditRecord) {
+        self.lock().push(record);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::AccessLevel;
+    use crate::ids::{GroupId, OptionName, SiteId};
+    use std::time::UNIX_EPOCH;
+
+    #[track_caller]
+    fn text(module: &'static str, change: RecordDiff, expected: &str) {
+        let record = AuditRecord::new(
+            ModuleId::from_static(module),
+            Revision::new(4),
+            Actor::new([GroupId::ADMINISTRATORS]),
+            UNIX_EPOCH,
+            change,
+        );
+        assert_eq!(record.text(), expected);
+        assert_eq!(record.to_string(), expected);
+    }
+
+    #[test]
+    fn texts_keep_the_bitrix_core() {
+        let s1 = Scope::Site(SiteId::from_static("s1"));
+        let g5 = GroupId::from_const(5);
+        text(
+            "video",
+            RecordDiff::Grant {
+                scope: s1,
+                group: g5,
+                old: Some(AccessLevel::R),
+                new: Some(AccessLevel::W),
+            },
+            "video/s1: group 5 (R) => (W)",
+        );
+        text(
+            "video",
+            RecordDiff::Default {
+                scope: Scope::Common,
+                old: None,
+                new: Some(AccessLevel::R),
+            },
+            "video: default () => (R)",
+        );
+        text(
+            "videoport",
+            RecordDiff::Option {
+                scope: Scope::Common,
+                name: OptionName::from_static("ServerPort"),
+                old: Some("8000".into()),
+                new: None,
+            },
+            "videoport: option ServerPort (\"8000\") => ()",
+        );
+        text(
+            "videoport",
+            RecordDiff::Secret {
+                scope: s1,
+                name: OptionName::from_static("SecretCode"),
+            },
+            "videoport/s1: option SecretCode changed",
+        );
+    }
+
+    #[test]
+    fn memory_sink_keeps_order() {
+        let sink = MemoryAuditSink::new();
+        for level in [AccessLevel::R, AccessLevel::W] {
+            sink.record(AuditRecord::new(
+                ModuleId::from_static("video"),
+                Revision::new(1),
+                Actor::new([]),
+                UNIX_EPOCH,
+                RecordDiff::Default {
+                    scope: Scope::Common,
+                    old: None,
+                    new: Some(level),
+                },
+            ));
+        }
+        assert_eq!(
+            sink.texts(),
+            ["video: default () => (R)", "video: default () => (W)"]
+        );
+    }
+}

@@ -1,0 +1,194 @@
+//! [`SettingsBuilder`]: registers modules and sets the facade's policies.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use super::audit::AuditSink;
+use super::cell::{Cell, Policy};
+use super::clock::{system_clock, Clocks, WallClock};
+use super::error::SettingsError;
+use super::events::Hub;
+use super::registry::{Entry, Registry, Specs};
+use super::Settings;
+use crate::access::{ModuleLevels, ResolveOptions};
+use crate::ids::ModuleId;
+use crate::modules::{B24Connector, VideoPort};
+use crate::options::ModuleOptions;
+use crate::store::Store;
+
+/// The default staleness bound: one second.
+pub const DEFAULT_STALENESS: Duration = Duration::from_secs(1);
+
+/// The default number of times a write is re-planned on a newer revision
+/// before it gives up with a conflict.
+pub const DEFAULT_MAX_RETRIES: u32 = 5;
+
+/// Builds a [`Settings`] facade: which modules it knows, how it resolves
+/// access, how stale a read may be, where audit records go.
+///
+/// The two seed modules are registered from the start: [`VideoPort`]
+/// (options `videoport`, rights `video`) and [`B24Connector`] (options and
+/// rights `b24connector`).
+///
+/// ```
+/// use module_settings::settings::{MemoryAuditSink, Settings};
+/// use module_settings::{AccessLevel, LevelInfo, Label, MemoryStore, ModuleId, ModuleLevels};
+/// use std::sync::Arc;
+/// use std::time::Duration;
+///
+/// const STATS: ModuleLevels = ModuleLevels::new(&[
+///     LevelInfo::new(AccessLevel::D, Label::new("закрыт", "closed")),
+///     LevelInfo::new(AccessLevel::R, Label::new("просмотр", "view")),
+/// ]);
+/// # fn main() -> Result<(), module_settings::settings::SettingsError> {
+/// let settings = Settings::builder(MemoryStore::new())
+///     .register_rights(ModuleId::from_static("statistic"), STATS)
+///     .staleness(Duration::from_millis(200))
+///     .audit(Arc::new(MemoryAuditSink::new()))
+///     .build()?;
+/// assert_eq!(settings.staleness(), Duration::from_millis(200));
+/// # Ok(()) }
+/// ```
+pub struct SettingsBuilder<S: Store> {
+    store: S,
+    specs: Specs,
+    resolve: ResolveOptions,
+    staleness: Duration,
+    serve_stale: bool,
+    max_retries: u32,
+    audit: Option<Arc<dyn AuditSink>>,
+    clock: WallClock,
+}
+
+impl<S: Store> SettingsBuilder<S> {
+    pub(crate) fn new(store: S) -> Self {
+        let mut specs = Specs::default();
+        specs.add_options::<VideoPort>();
+        specs.add_options::<B24Connector>();
+        SettingsBuilder {
+            store,
+            specs,
+            resolve: ResolveOptions::new(),
+            staleness: DEFAULT_STALENESS,
+            serve_stale: false,
+            max_retries: DEFAULT_MAX_RETRIES,
+            audit: None,
+            clock: system_clock(),
+        }
+    }
+
+    /// Registers the options type `T` (stored under `T::MODULE`), and its
+    /// guarding module `T::GUARD` as a rights module with `T::LEVELS`.
+    /// Registering a type twice changes nothing; a second type for the same
+    /// module, or other levels for the same guard, make
+    /// [`build`](Self::build) fail.
+    #[must_use]
+    pub fn register<T: ModuleOptions>(mut self) -> Self {
+        self.specs.add_options::<T>();
+        self
+    }
+
+    /// Registers a module that has an Access tab but no options here.
+    #[must_use]
+    pub fn register_rights(mut self, module: ModuleId, levels: ModuleLevels) -> Self {
+        self.specs.add_rights(module, levels);
+        self
+    }
+
+    /// How access is resolved for checks and for the actor of a write
+    /// (administrator bypass, administrator groups, defaults). Bitrix's
+    /// defaults unless set.
+    #[must_use]
+    pub fn resolve_options(mut self, options: ResolveOptions) -> Self {
+        self.resolve = options;
+        self
+    }
+
+    /// The staleness bound: how long a read trusts its cached snapshot
+    /// before asking the store for the module's revision again (1 s by
+    /// default). `Duration::ZERO` asks on every read.
+    #[must_use]
+    pub fn staleness(mut self, bound: Duration) -> Self {
+        self.staleness = bound;
+        self
+    }
+
+    /// Whether reads keep serving the last good snapshot when the store
+    /// fails (off by default: the read returns the error). Access checks
+    /// fail closed either way; see the [module docs](super#store-failures).
+    #[must_use]
+    pub fn serve_stale(mut self, on: bool) -> Self {
+        self.serve_stale = on;
+        self
+    }
+
+    /// How many times a write is re-planned on a newer revision before it
+    /// reports a conflict (5 by default).
+    #[must_use]
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Where audit records go (none by default).
+    #[must_use]
+    pub fn audit(mut self, sink: Arc<dyn AuditSink>) -> Self {
+        self.audit = Some(sink);
+        self
+    }
+
+    /// The wall clock for events, audit records and the Bitrix24
+    /// connection time (`SystemTime::now` by default); for tests.
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Fn() -> SystemTime + Send + Sync>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The facade. Nothing is loaded yet: each module is loaded on its
+    /// first use.
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError::Registration`] when registrations contradict each
+    /// other.
+    pub fn build(self) -> Result<Settings<S>, SettingsError> {
+        let entries = self
+            .specs
+            .finish()?
+            .into_iter()
+            .map(|spec| Entry {
+                cell: Cell::new(spec.id),
+                spec,
+            })
+            .collect();
+        Ok(Settings {
+            store: self.store,
+            registry: Registry::new(entries),
+            resolve: self.resolve,
+            policy: Policy {
+                bound: self.staleness,
+                bound_nanos: u64::try_from(self.staleness.as_nanos()).unwrap_or(u64::MAX),
+                serve_stale: self.serve_stale,
+            },
+            max_retries: self.max_retries,
+            clocks: Clocks::new(self.clock),
+            hub: Hub::default(),
+            audit: self.audit,
+        })
+    }
+}
+
+impl<S: Store> fmt::Debug for SettingsBuilder<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SettingsBuilder")
+            .field("store", &self.store)
+            .field("resolve", &self.resolve)
+            .field("staleness", &self.staleness)
+            .field("serve_stale", &self.serve_stale)
+            .field("max_retries", &self.max_retries)
+            .field("audit", &self.audit.is_some())
+            .finish_non_exhaustive()
+    }
+}

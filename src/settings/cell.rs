@@ -1,0 +1,408 @@
+//! The cache cell of one module: the current [`ModuleState`] behind a
+//! read-write lock that writers hold only to swap an `Arc`, the time it
+//! was last confirmed current, and the refresh that keeps it within the
+//! staleness bound.
+//!
+//! # How a read stays cheap
+//!
+//! A read takes the read lock, looks up what it needs in the state and
+//! releases the lock: no store call, no allocation. Only when the state was
+//! last confirmed longer ago than the bound does a read ask the store for
+//! the module's revision; if it moved, the read loads the records, builds
+//! a new state and swaps it in. One thread refreshes a module at a time
+//! (`try_lock`); the others keep serving the current state meanwhile.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, TryLockError};
+use std::time::Duration;
+
+use super::clock::Clocks;
+use super::error::SettingsError;
+use super::state::ModuleState;
+use crate::ids::ModuleId;
+use crate::store::{Revision, StoreError};
+
+/// How many earlier states a cell remembers, so that a write naming an
+/// older base revision can still be merged.
+const HISTORY: usize = 16;
+
+/// The facade's refresh settings.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Policy {
+    pub(crate) bound: Duration,
+    pub(crate) bound_nanos: u64,
+    pub(crate) serve_stale: bool,
+}
+
+/// How hard a refresh tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refresh {
+    /// Only when the state is older than the bound (reads).
+    IfStale,
+    /// Ask the store's revision now, load if it moved (writes).
+    Check,
+    /// Load now, whatever the revision says (`reload`).
+    Force,
+}
+
+/// Where a cell gets a new state from.
+pub(crate) trait Loader {
+    fn revision(&self) -> Result<Revision, StoreError>;
+    fn load(&self) -> Result<ModuleState, StoreError>;
+}
+
+/// What the last refresh left behind, for `health`.
+#[derive(Debug, Default)]
+struct RefreshLog {
+    last_error: Option<String>,
+    /// Monotonic nanos + 1 of the last successful check; 0 = never.
+    last_good: u64,
+}
+
+/// The state of a cell as `health` reports it.
+pub(crate) struct CellHealth {
+    pub(crate) revision: Option<Revision>,
+    pub(crate) age: Option<Duration>,
+    pub(crate) last_error: Option<String>,
+}
+
+pub(crate) struct Cell {
+    state: RwLock<Arc<ModuleState>>,
+    /// Monotonic nanos + 1 of the last time the state was confirmed
+    /// current (or, when serving stale, of the last failed try); 0 = never.
+    checked: AtomicU64,
+    /// Whether a reader that finds a refresh under way may be served the
+    /// current state: it is loaded, and the last refresh succeeded (or the
+    /// facade serves stale snapshots).
+    serveable: AtomicBool,
+    /// Whether the state is being served past a failed refresh (stale
+    /// snapshots on): reads go on, access checks deny.
+    stale: AtomicBool,
+    refresh: Mutex<RefreshLog>,
+    history: Mutex<VecDeque<Arc<ModuleState>>>,
+}
+
+// A panic while one of these locks is held cannot leave a half-made
+// state: states are built aside and swapped in with one assignment. So a
+// poisoned lock still guards consistent data, and recovering it is safe.
+fn recover<T>(result: Result<T, std::sync::PoisonError<T>>) -> T {
+    result.unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Cell {
+    pub(crate) fn new(module: ModuleId) -> Self {
+        Cell {
+            state: RwLock::new(Arc::new(ModuleState::placeholder(module))),
+            checked: AtomicU64::new(0),
+            serveable: AtomicBool::new(false),
+            stale: AtomicBool::new(false),
+            refresh: Mutex::new(RefreshLog::default()),
+            history: Mutex::new(VecDeque::with_capacity(HISTORY)),
+        }
+    }
+
+    /// The current state, locked for reading. Hold it briefly: a writer
+    /// waits for it to swap.
+    #[inline]
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Arc<ModuleState>> {
+        recover(self.state.read())
+    }
+
+    /// The current state, shared.
+    pub(crate) fn current(&self) -> Arc<ModuleState> {
+        Arc::clone(&self.read())
+    }
+
+    /// Whether the state was confirmed current less than `bound` ago.
+    #[inline]
+    pub(crate) fn is_fresh(&self, now: u64, policy: &Policy) -> bool {
+        let checked = self.checked.load(Ordering::Acquire);
+        checked != 0 && now < (checked - 1).saturating_add(policy.bound_nanos)
+    }
+
+    /// Whether the state is served past a failed refresh.
+    #[inline]
+    pub(crate) fn is_stale(&self) -> bool {
+        self.stale.load(Ordering::Acquire)
+    }
+
+    /// The error of the last failed refresh, if any.
+    pub(crate) fn last_error(&self) -> Option<String> {
+        recover(self.refresh.lock()).last_error.clone()
+    }
+
+    /// Swaps `new` in unless the cell already holds a later revision (a
+    /// load that started before another write finished must not undo
+    /// it). Returns the state the cell holds afterwards.
+    pub(crate) fn install(&self, new: Arc<ModuleState>) -> Arc<ModuleState> {
+        let mut state = recover(self.state.write());
+        if state.loaded && state.revision > new.revision {
+            return Arc::clone(&state);
+        }
+        let old = std::mem::replace(&mut *state, Arc::clone(&new));
+        drop(state);
+        if old.loaded {
+            let mut history = recover(self.history.lock());
+            if history.len() == HISTORY {
+                history.pop_front();
+            }
+            history.push_back(old);
+        }
+        new
+    }
+
+    /// The state at `revision`, if the cell holds or remembers it.
+    pub(crate) fn at(&self, revision: Revision) -> Option<Arc<ModuleState>> {
+        let current = self.current();
+        if current.loaded && current.revision == revision {
+            return Some(current);
+        }
+        recover(self.history.lock())
+            .iter()
+            .rev()
+            .find(|state| state.revision == revision)
+            .cloned()
+    }
+
+    /// Makes sure the state is within the bound (`IfStale`), checked
+    /// against the store (`Check`), or reloaded (`Force`).
+    ///
+    /// A reader that finds another thread refreshing is served the
+    /// current state — so it may be up to the bound plus one refresh old —
+    /// unless that state may not be served (never loaded, or the last
+    /// refresh failed and stale snapshots are off): then it waits and
+    /// tries itself.
+    pub(crate) fn refresh(
+        &self,
+        loader: &dyn Loader,
+        clocks: &Clocks,
+        policy: &Policy,
+        mode: Refresh,
+    ) -> Result<(), SettingsError> {
+        let mut log = match self.refresh.try_lock() {
+            Ok(log) => log,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                if mode == Refresh::IfStale && self.serveable.load(Ordering::Acquire) {
+                    return Ok(());
+                }
+                recover(self.refresh.lock())
+            }
+        };
+        if mode == Refresh::IfStale && self.is_fresh(clocks.mono_nanos(), policy) {
+            return Ok(()); // refreshed by the thread we waited for
+        }
+        let started = clocks.mono_nanos().saturating_add(1);
+        match self.bring_up_to_date(loader, mode) {
+            Ok(()) => {
+                log.last_error = None;
+                log.last_good = started;
+                self.checked.store(started, Ordering::Release);
+                self.serveable.store(true, Ordering::Release);
+                self.stale.store(false, Ordering::Release);
+                Ok(())
+            }
+            Err(err) => self.failed(&mut log, err, started, policy, mode),
+        }
+    }
+
+    fn bring_up_to_date(&self, loader: &dyn Loader, mode: Refresh) -> Result<(), StoreError> {
+        let current = self.current();
+        if mode != Refresh::Force && current.loaded && loader.revision()? == current.revision {
+            return Ok(());
+        }
+        self.install(Arc::new(loader.load()?));
+        Ok(())
+    }
+
+    fn failed(
+        &self,
+        log: &mut MutexGuard<'_, RefreshLog>,
+        err: StoreError,
+        started: u64,
+        policy: &Policy,
+        mode: Refresh,
+    ) -> Result<(), SettingsError> {
+        log.last_error = Some(err.to_string());
+        let loaded = self.read().loaded;
+        if policy.serve_stale && loaded && mode == Refresh::IfStale {
+            // Serve the last good state, and try the store again once per
+            // bound rather than on every read.
+            self.stale.store(true, Ordering::Release);
+            self.checked.store(started, Ordering::Release);
+            self.serveable.store(true, Ordering::Release);
+            return Ok(());
+        }
+        self.serveable
+            .store(policy.serve_stale && loaded, Ordering::Release);
+        Err(err.into())
+    }
+
+    /// What `health` reports.
+    pub(crate) fn health(&self, now: u64) -> CellHealth {
+        let log = recover(self.refresh.lock());
+        let state = self.current();
+        CellHealth {
+            revision: state.loaded.then_some(state.revision),
+            age: (log.last_good != 0)
+                .then(|| Duration::from_nanos(now.saturating_sub(log.last_good - 1))),
+            last_error: log.last_error.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ModuleRecords;
+    use std::cell::Cell as StdCell;
+
+    const MODULE: ModuleId = ModuleId::from_static("video");
+
+    struct Fake {
+        revision: Result<u64, ()>,
+        loads: StdCell<u32>,
+        asks: StdCell<u32>,
+    }
+
+    impl Fake {
+        fn at(revision: u64) -> Self {
+            Fake {
+                revision: Ok(revision),
+                loads: StdCell::new(0),
+                asks: StdCell::new(0),
+            }
+        }
+        fn down() -> Self {
+            Fake {
+                revision: Err(()),
+                loads: StdCell::new(0),
+                asks: StdCell::new(0),
+            }
+        }
+        fn result(&self) -> Result<Revision, StoreError> {
+            self.revision
+                .map(Revision::new)
+                .map_err(|()| StoreError::Unavailable {
+                    backend: "fake",
+                    reason: "down".into(),
+                })
+        }
+    }
+
+    impl Loader for Fake {
+        fn revision(&self) -> Result<Revision, StoreError> {
+            self.asks.set(self.asks.get() + 1);
+            self.result()
+        }
+        fn load(&self) -> Result<ModuleState, StoreError> {
+            self.loads.set(self.loads.get() + 1);
+            let revision = self.result()?;
+            let mut state = ModuleState::placeholder(MODULE);
+            state.loaded = true;
+            state.revision = revision;
+            state.records = ModuleRecords::new();
+            Ok(state)
+        }
+    }
+
+    fn policy(bound: Duration, serve_stale: bool) -> Policy {
+        Policy {
+            bound,
+            bound_nanos: u64::try_from(bound.as_nanos()).unwrap(),
+            serve_stale,
+        }
+    }
+
+    fn clocks() -> Clocks {
+        Clocks::new(super::super::clock::system_clock())
+    }
+
+    #[test]
+    fn loads_once_then_only_asks_the_revision() {
+        let cell = Cell::new(MODULE);
+        let clocks = clocks();
+        let policy = policy(Duration::ZERO, false);
+        let store = Fake::at(3);
+        cell.refresh(&store, &clocks, &policy, Refresh::IfStale)
+            .unwrap();
+        cell.refresh(&store, &clocks, &policy, Refresh::IfStale)
+            .unwrap();
+        assert_eq!((store.loads.get(), store.asks.get()), (1, 1));
+        assert_eq!(cell.current().revision, Revision::new(3));
+        cell.refresh(&store, &clocks, &policy, Refresh::Force)
+            .unwrap();
+        assert_eq!(store.loads.get(), 2);
+    }
+
+    #[test]
+    fn a_long_bound_skips_the_store() {
+        let cell = Cell::new(MODULE);
+        let clocks = clocks();
+        let policy = policy(Duration::from_secs(3600), false);
+        let store = Fake::at(1);
+        cell.refresh(&store, &clocks, &policy, Refresh::IfStale)
+            .unwrap();
+        assert!(cell.is_fresh(clocks.mono_nanos(), &policy));
+        assert!(!cell.is_fresh(clocks.mono_nanos(), &self::policy(Duration::ZERO, false)));
+    }
+
+    #[test]
+    fn failures_are_reported_or_served_stale() {
+        let clocks = clocks();
+        let strict = policy(Duration::ZERO, false);
+        let lenient = policy(Duration::ZERO, true);
+        let cell = Cell::new(MODULE);
+        // Never loaded: an error whatever the policy.
+        assert!(cell
+            .refresh(&Fake::down(), &clocks, &lenient, Refresh::IfStale)
+            .is_err());
+        cell.refresh(&Fake::at(2), &clocks, &strict, Refresh::IfStale)
+            .unwrap();
+        let err = cell
+            .refresh(&Fake::down(), &clocks, &strict, Refresh::IfStale)
+            .unwrap_err();
+        assert!(matches!(err, SettingsError::Store(_)));
+        assert!(!cell.is_stale());
+        cell.refresh(&Fake::down(), &clocks, &lenient, Refresh::IfStale)
+            .unwrap();
+        assert!(cell.is_stale());
+        let health = cell.health(clocks.mono_nanos());
+        assert_eq!(health.revision, Some(Revision::new(2)));
+        assert!(health.last_error.unwrap().contains("unavailable"));
+        // Writes never go ahead on a stale state.
+        assert!(cell
+            .refresh(&Fake::down(), &clocks, &lenient, Refresh::Check)
+            .is_err());
+        cell.refresh(&Fake::at(2), &clocks, &strict, Refresh::Check)
+            .unwrap();
+        assert!(cell.health(clocks.mono_nanos()).last_error.is_none());
+        assert!(!cell.is_stale());
+    }
+
+    #[test]
+    fn installs_never_go_back_and_history_remembers() {
+        let cell = Cell::new(MODULE);
+        let state = |rev| {
+            let mut s = ModuleState::placeholder(MODULE);
+            s.loaded = true;
+            s.revision = Revision::new(rev);
+            Arc::new(s)
+        };
+        cell.install(state(2));
+        cell.install(state(3));
+        assert_eq!(cell.install(state(1)).revision, Revision::new(3));
+        assert_eq!(cell.current().revision, Revision::new(3));
+        assert_eq!(
+            cell.at(Revision::new(2)).unwrap().revision,
+            Revision::new(2)
+        );
+        assert!(cell.at(Revision::new(1)).is_none());
+        for rev in 4..40 {
+            cell.install(state(rev));
+        }
+        assert!(cell.at(Revision::new(3)).is_none());
+        assert!(cell.at(Revision::new(30)).is_some());
+    }
+}

@@ -1,0 +1,75 @@
+//! The facade's two clocks: a monotonic one for the staleness bound, and a
+//! wall clock (injectable, for tests) for events, audit records and the
+//! Bitrix24 connection time. The layers below read no clock at all.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// A wall clock: `SystemTime::now` unless the builder was given another.
+pub type WallClock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+
+/// Both clocks of one facade.
+#[derive(Clone)]
+pub(crate) struct Clocks {
+    base: Instant,
+    wall: WallClock,
+}
+
+impl Clocks {
+    pub(crate) fn new(wall: WallClock) -> Self {
+        Clocks {
+            base: Instant::now(),
+            wall,
+        }
+    }
+
+    /// Nanoseconds since the facade was built (saturating after 584
+    /// years): what cache cells store as "last checked".
+    #[inline]
+    pub(crate) fn mono_nanos(&self) -> u64 {
+        u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// The wall-clock time.
+    pub(crate) fn now(&self) -> SystemTime {
+        (self.wall)()
+    }
+
+    /// Whole seconds since the Unix epoch; a clock set before 1970 reads
+    /// as 0 rather than failing a write.
+    pub(crate) fn unix_seconds(&self) -> u64 {
+        self.now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs())
+    }
+}
+
+pub(crate) fn system_clock() -> WallClock {
+    Arc::new(SystemTime::now)
+}
+
+impl fmt::Debug for Clocks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Clocks")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn injected_wall_clock_is_used_and_pre_epoch_reads_as_zero() {
+        let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let clocks = Clocks::new(Arc::new(move || at));
+        assert_eq!(clocks.unix_seconds(), 1_700_000_000);
+        let before = Clocks::new(Arc::new(|| UNIX_EPOCH - Duration::from_secs(5)));
+        assert_eq!(before.unix_seconds(), 0);
+        let first = clocks.mono_nanos();
+        assert!(clocks.mono_nanos() >= first);
+    }
+}

@@ -1,0 +1,339 @@
+//! [`SettingsError`]: everything the facade can refuse or fail with, and
+//! [`RecordKey`], which names the stored records a conflict is about.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::access::{AccessError, AccessLevel};
+use crate::ids::{GroupId, ModuleId, OptionName, Scope};
+use crate::modules::ConnectionError;
+use crate::options::ValidationErrors;
+use crate::store::{Revision, StoreError};
+
+/// The key of one stored record of a module: an option in a scope, the
+/// default level of a scope, or the grant of a group in a scope. Conflicts
+/// name the records each side changed with it; it never carries a value.
+///
+/// Display: `option ServerPort in common`, `default level in s1`,
+/// `grant of group 5 in common`.
+///
+/// ```
+/// use module_settings::settings::RecordKey;
+/// use module_settings::{GroupId, Scope};
+/// let key = RecordKey::Grant { scope: Scope::Common, group: GroupId::from_const(5) };
+/// assert_eq!(key.to_string(), "grant of group 5 in common");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RecordKey {
+    /// An option's value stored in one scope.
+    Option {
+        /// The scope the value is stored in.
+        scope: Scope,
+        /// The option.
+        name: OptionName,
+    },
+    /// The default access level of one scope.
+    Default {
+        /// Common, or one site.
+        scope: Scope,
+    },
+    /// One group's grant in one scope.
+    Grant {
+        /// Common, or one site.
+        scope: Scope,
+        /// The user group.
+        group: GroupId,
+    },
+}
+
+impl RecordKey {
+    /// The scope the record belongs to.
+    pub fn scope(&self) -> Scope {
+        match *self {
+            RecordKey::Option { scope, .. }
+            | RecordKey::Default { scope }
+            | RecordKey::Grant { scope, .. } => scope,
+        }
+    }
+
+    /// Whether the record is part of the Access tab (a default or a grant).
+    pub fn is_right(&self) -> bool {
+        !matches!(self, RecordKey::Option { .. })
+    }
+}
+
+impl fmt::Display for RecordKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordKey::Option { scope, name } => write!(f, "option {name} in {scope}"),
+            RecordKey::Default { scope } => write!(f, "default level in {scope}"),
+            RecordKey::Grant { scope, group } => write!(f, "grant of group {group} in {scope}"),
+        }
+    }
+}
+
+/// Why a call on [`Settings`](super::Settings) failed.
+///
+/// Display texts say what happened and what to do; none of them ever holds
+/// a secret (option values in [`Invalid`](Self::Invalid) are masked by the
+/// options layer, and conflicts name records, not values).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SettingsError {
+    /// The module is not registered with the facade, or not in the role
+    /// asked for (options of this type, or access rights).
+    #[error("module {module} is not registered {role}; register it on the settings builder")]
+    UnknownModule {
+        /// The module asked for.
+        module: ModuleId,
+        /// What was asked of it: `"as an options module of this type"`,
+        /// `"as a rights module"`, or `"as an options module"`.
+        role: &'static str,
+    },
+    /// The module has no option of this name.
+    #[error("module {module} has no option \"{}\"", name.escape_debug())]
+    UnknownOption {
+        /// The options module.
+        module: ModuleId,
+        /// The name asked for (at most 64 characters of it).
+        name: String,
+    },
+    /// The builder was given contradicting registrations.
+    #[error("module {module} cannot be registered: {reason}")]
+    Registration {
+        /// The module.
+        module: ModuleId,
+        /// What contradicts what.
+        reason: String,
+    },
+    /// The actor lacks the level the write needs (rule 24); nothing was
+    /// written.
+    #[error("access denied to module {module}: needs {needed}, holds {held}")]
+    Denied {
+        /// The module whose rights guard the write.
+        module: ModuleId,
+        /// The level needed.
+        needed: AccessLevel,
+        /// The level the actor holds.
+        held: AccessLevel,
+    },
+    /// Values submitted for saving break the module's rules: every bad
+    /// field at once (rule 19); nothing was written.
+    #[error("{0}")]
+    Invalid(ValidationErrors),
+    /// Options stored in the module fail to decode. Reads of that scope
+    /// return this error until an administrator repairs the records (for
+    /// example with [`reset_option`](super::Settings::reset_option)).
+    #[error("the options stored for module {module} in {scope} are invalid: {errors}")]
+    StoredOptions {
+        /// The options module.
+        module: ModuleId,
+        /// The scope read.
+        scope: Scope,
+        /// Every bad field.
+        errors: ValidationErrors,
+    },
+    /// The module's stored rights hold a level the module does not accept.
+    /// Every access check on the module then denies (rule 15) until the
+    /// rights are repaired on the Access tab.
+    #[error("the stored access rights of module {module} are invalid: {source}; fix them on the access tab")]
+    StoredRights {
+        /// The rights module.
+        module: ModuleId,
+        /// What is wrong.
+        source: AccessError,
+    },
+    /// Someone else changed the same records since the write's base
+    /// revision (rule 21); nothing was written.
+    #[error(
+        "module {module} was changed since revision {expected} (it is at revision {current}) \
+         and both sides changed the same records: ours: {}; theirs: {}; reload and reapply \
+         your changes",
+        KeyList(ours),
+        KeyList(theirs)
+    )]
+    Conflict {
+        /// The module written.
+        module: ModuleId,
+        /// The revision the write was based on.
+        expected: Revision,
+        /// The revision the module is at.
+        current: Revision,
+        /// The records this write changes.
+        ours: Vec<RecordKey>,
+        /// The records changed by others since `expected` that this write
+        /// depends on.
+        theirs: Vec<RecordKey>,
+    },
+    /// The write was based on a revision the facade no longer remembers,
+    /// so it cannot tell what changed since; nothing was written.
+    #[error(
+        "module {module} is at revision {current}, and what changed since revision {based_on} \
+         is no longer known; reload and try again"
+    )]
+    Outdated {
+        /// The module written.
+        module: ModuleId,
+        /// The revision the caller named.
+        based_on: Revision,
+        /// The revision the module is at.
+        current: Revision,
+    },
+    /// The module's rights are served from an old snapshot because the
+    /// store failed ([`serve_stale`](super::SettingsBuilder::serve_stale)):
+    /// reads go on, but access checks fail closed (rule 15) until the store
+    /// answers again.
+    #[error(
+        "access to module {module} cannot be checked: the store failed ({reason}); \
+         access is denied until it answers again"
+    )]
+    RightsUnavailable {
+        /// The rights module.
+        module: ModuleId,
+        /// The store's error, as text.
+        reason: String,
+    },
+    /// The store failed. (Boxed: a store error is large, and every
+    /// `Result` of the hot path would carry its size.)
+    #[error(transparent)]
+    Store(Box<StoreError>),
+    /// An access-rights error other than a denial.
+    #[error(transparent)]
+    Access(AccessError),
+    /// A Bitrix24 connect or disconnect was refused.
+    #[error(transparent)]
+    B24(#[from] ConnectionError),
+}
+
+impl SettingsError {
+    /// Whether this is a [`Denied`](Self::Denied).
+    pub fn is_denied(&self) -> bool {
+        matches!(self, SettingsError::Denied { .. })
+    }
+
+    /// Whether this is a [`Conflict`](Self::Conflict) or an
+    /// [`Outdated`](Self::Outdated): reloading and redoing the edit may
+    /// succeed.
+    pub fn is_conflict(&self) -> bool {
+        matches!(
+            self,
+            SettingsError::Conflict { .. } | SettingsError::Outdated { .. }
+        )
+    }
+}
+
+impl From<StoreError> for SettingsError {
+    fn from(err: StoreError) -> Self {
+        SettingsError::Store(Box::new(err))
+    }
+}
+
+/// [`AccessError::Denied`] becomes [`SettingsError::Denied`]; any other
+/// access error [`SettingsError::Access`].
+impl From<AccessError> for SettingsError {
+    fn from(err: AccessError) -> Self {
+        match err {
+            AccessError::Denied {
+                module,
+                needed,
+                held,
+            } => SettingsError::Denied {
+                module,
+                needed,
+                held,
+            },
+            other => SettingsError::Access(other),
+        }
+    }
+}
+
+/// `a, b, c`, or `nothing`.
+struct KeyList<'a>(&'a [RecordKey]);
+
+impl fmt::Display for KeyList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("nothing");
+        }
+        for (i, key) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{key}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::SiteId;
+
+    #[test]
+    fn conflict_names_both_sides() {
+        let s1 = Scope::Site(SiteId::from_static("s1"));
+        let err = SettingsError::Conflict {
+            module: ModuleId::from_static("video"),
+            expected: Revision::new(3),
+            current: Revision::new(5),
+            ours: vec![RecordKey::Grant {
+                scope: s1,
+                group: GroupId::from_const(5),
+            }],
+            theirs: vec![
+                RecordKey::Grant {
+                    scope: s1,
+                    group: GroupId::from_const(5),
+                },
+                RecordKey::Default {
+                    scope: Scope::Common,
+                },
+            ],
+        };
+        assert_eq!(
+            err.to_string(),
+            "module video was changed since revision 3 (it is at revision 5) and both sides \
+             changed the same records: ours: grant of group 5 in s1; theirs: grant of group 5 \
+             in s1, default level in common; reload and reapply your changes"
+        );
+        assert!(err.is_conflict() && !err.is_denied());
+    }
+
+    #[test]
+    fn access_denials_map_to_denied() {
+        let denied = AccessError::Denied {
+            module: ModuleId::from_static("video"),
+            needed: AccessLevel::W,
+            held: AccessLevel::R,
+        };
+        let err = SettingsError::from(denied);
+        assert!(err.is_denied());
+        assert_eq!(
+            err.to_string(),
+            "access denied to module video: needs W, holds R"
+        );
+        let other = SettingsError::from(AccessError::BadLevel { value: "X".into() });
+        assert!(matches!(other, SettingsError::Access(_)));
+    }
+
+    #[test]
+    fn keys_read_well() {
+        let name = OptionName::from_static("ServerPort");
+        let key = RecordKey::Option {
+            scope: Scope::Common,
+            name,
+        };
+        assert_eq!(key.to_string(), "option ServerPort in common");
+        assert!(!key.is_right());
+        let default = RecordKey::Default {
+            scope: Scope::Site(SiteId::from_static("s1")),
+        };
+        assert_eq!(default.to_string(), "default level in s1");
+        assert!(default.is_right());
+        assert_eq!(KeyList(&[]).to_string(), "nothing");
+    }
+}

@@ -1,0 +1,436 @@
+//! What a write wants ([`Intent`]), the store changes that realise it on
+//! given records, and the conflict rules of rule 21: which records others
+//! changed since the write's base ("theirs"), and whether they collide
+//! with the write ("ours").
+//!
+//! - **Options** (a settings form saved in one scope): ours are the options
+//!   whose effective value in that scope the form changes. Theirs are the
+//!   stored values, in the layers that scope reads (the scope itself, and
+//!   the common scope under a site), that differ between base and current.
+//!   They collide on an option name, unless the current effective value is
+//!   already the one the form wants.
+//! - **Records** (Access tab rows, "reset to inherited"): ours are the exact
+//!   records set or removed. Theirs are the records of the same kinds
+//!   (options, or rights) that differ between base and current. They
+//!   collide on the same key, unless the current record already holds what
+//!   the write wants.
+//!
+//! Without a collision the write is re-planned on the current records:
+//! only what still differs is written.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::error::RecordKey;
+use super::events::RecordDiff;
+use super::registry::OptionsCodec;
+use super::state::scope_raw;
+use crate::access::AccessLevel;
+use crate::ids::{OptionName, Scope};
+use crate::options::{RawOptions, ScopeLayers};
+use crate::store::{Change, ModuleRecords};
+
+/// What a write wants, independent of the records it will meet.
+#[derive(Clone)]
+pub(crate) enum Intent {
+    /// These effective values in `scope` (option name → stored text).
+    Options { scope: Scope, desired: RawOptions },
+    /// These exact records (each key at most once).
+    Records(Vec<Change>),
+}
+
+/// A stored value, to compare records across revisions.
+#[derive(PartialEq, Eq)]
+enum Stored<'a> {
+    Text(&'a str),
+    Level(AccessLevel),
+}
+
+impl Intent {
+    /// The records this write changes.
+    pub(crate) fn ours(&self) -> Vec<RecordKey> {
+        match self {
+            Intent::Options { scope, desired } => desired
+                .keys()
+                .map(|name| RecordKey::Option {
+                    scope: *scope,
+                    name: name.clone(),
+                })
+                .collect(),
+            Intent::Records(changes) => changes.iter().map(key_of).collect(),
+        }
+    }
+
+    /// The changes that give `records` what the write wants; empty when
+    /// they already have it.
+    pub(crate) fn plan(
+        &self,
+        codec: Option<&OptionsCodec>,
+        records: &ModuleRecords,
+    ) -> Vec<Change> {
+        match self {
+            Intent::Options { scope, desired } => {
+                let empty = RawOptions::new();
+                let defaults = codec.map_or(&empty, OptionsCodec::defaults);
+                let common = scope_raw(records, Scope::Common);
+                let patch = match scope {
+                    Scope::Common => ScopeLayers::common(defaults, &common).save_patch(desired),
+                    Scope::Site(_) => {
+                        let site = scope_raw(records, *scope);
+                        ScopeLayers::site(defaults, &common, &site).save_patch(desired)
+                    }
+                };
+                patch
+                    .into_iter()
+                    .map(|(name, value)| option_change(*scope, name, value))
+                    .collect()
+            }
+            Intent::Records(changes) => changes
+                .iter()
+                .filter(|change| !satisfied(records, change))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// The records others changed between `base` and `current` that this
+    /// write depends on.
+    pub(crate) fn theirs(&self, base: &ModuleRecords, current: &ModuleRecords) -> Vec<RecordKey> {
+        match self {
+            Intent::Options { scope, .. } => {
+                let mut layers = vec![Scope::Common];
+                if *scope != Scope::Common {
+                    layers.push(*scope);
+                }
+                changed_keys(
+                    base,
+                    current,
+                    |key| matches!(key, RecordKey::Option { scope, .. } if layers.contains(scope)),
+                )
+            }
+            Intent::Records(changes) => {
+                let options = changes.iter().any(|c| !key_of(c).is_right());
+                let rights = changes.iter().any(|c| key_of(c).is_right());
+                changed_keys(
+                    base,
+                    current,
+                    |key| {
+                        if key.is_right() {
+                            rights
+                        } else {
+                            options
+                        }
+                    },
+                )
+            }
+        }
+    }
+
+    /// Whether any of `theirs` collides with this write on `current`.
+    pub(crate) fn collides(
+        &self,
+        theirs: &[RecordKey],
+        codec: Option<&OptionsCodec>,
+        current: &ModuleRecords,
+    ) -> bool {
+        match self {
+            Intent::Options { scope, desired } => {
+                let names: BTreeSet<&OptionName> = theirs
+                    .iter()
+                    .filter_map(|key| match key {
+                        RecordKey::Option { name, .. } => Some(name),
+                        _ => None,
+                    })
+                    .filter(|name| desired.contains_key(*name))
+                    .collect();
+                if names.is_empty() {
+                    return false;
+                }
+                let Some(codec) = codec else {
+                    return true;
+                };
+                let effective = super::state::effective(codec, current, *scope);
+                names
+                    .into_iter()
+                    .any(|name| effective.get(name) != desired.get(name))
+            }
+            Intent::Records(changes) => changes
+                .iter()
+                .any(|change| theirs.contains(&key_of(change)) && !satisfied(current, change)),
+        }
+    }
+}
+
+fn option_change(scope: Scope, name: OptionName, value: Option<String>) -> Change {
+    match value {
+        Some(value) => Change::SetOption { scope, name, value },
+        None => Change::RemoveOption { scope, name },
+    }
+}
+
+/// The record a change writes.
+pub(crate) fn key_of(change: &Change) -> RecordKey {
+    match change {
+        Change::SetOption { scope, name, .. } | Change::RemoveOption { scope, name } => {
+            RecordKey::Option {
+                scope: *scope,
+                name: name.clone(),
+            }
+        }
+        Change::SetDefault { scope, .. } | Change::RemoveDefault { scope } => {
+            RecordKey::Default { scope: *scope }
+        }
+        Change::SetGrant { scope, group, .. } | Change::RemoveGrant { scope, group } => {
+            RecordKey::Grant {
+                scope: *scope,
+                group: *group,
+            }
+        }
+    }
+}
+
+/// Whether `records` already hold what `change` would write.
+fn satisfied(records: &ModuleRecords, change: &Change) -> bool {
+    match change {
+        Change::SetOption { scope, name, value } => {
+            records.option(*scope, name.as_str()) == Some(value.as_str())
+        }
+        Change::RemoveOption { scope, name } => records.option(*scope, name.as_str()).is_none(),
+        Change::SetDefault { scope, level } => records.default_level(*scope) == Some(*level),
+        Change::RemoveDefault { scope } => records.default_level(*scope).is_none(),
+        Change::SetGrant {
+            scope,
+            group,
+            level,
+        } => records.grant(*scope, *group) == Some(*level),
+        Change::RemoveGrant { scope, group } => records.grant(*scope, *group).is_none(),
+    }
+}
+
+/// Every record as key → value.
+fn record_map(records: &ModuleRecords) -> BTreeMap<RecordKey, Stored<'_>> {
+    let options = records.all_options().map(|(scope, name, value)| {
+        let key = RecordKey::Option {
+            scope,
+            name: name.clone(),
+        };
+        (key, Stored::Text(value))
+    });
+    let defaults = records
+        .defaults()
+        .map(|(scope, level)| (RecordKey::Default { scope }, Stored::Level(level)));
+    let grants = records
+        .grants()
+        .map(|(scope, group, level)| (RecordKey::Grant { scope, group }, Stored::Level(level)));
+    options.chain(defaults).chain(grants).collect()
+}
+
+/// The keys, among those `relevant` accepts, whose records differ between
+/// `base` and `current` (added, removed or changed), sorted.
+fn changed_keys(
+    base: &ModuleRecords,
+    current: &ModuleRecords,
+    relevant: impl Fn(&RecordKey) -> bool,
+) -> Vec<RecordKey> {
+    let before = record_map(base);
+    let after = record_map(current);
+    let keys: BTreeSet<&RecordKey> = before.keys().chain(after.keys()).collect();
+    keys.into_iter()
+        .filter(|key| relevant(key) && before.get(*key) != after.get(*key))
+        .cloned()
+        .collect()
+}
+
+/// What `change` does to `before`, for events and audit records; secret
+/// options (and options the codec does not know) carry no values.
+pub(crate) fn diff_of(
+    change: &Change,
+    before: &ModuleRecords,
+    codec: Option<&OptionsCodec>,
+) -> RecordDiff {
+    match change {
+        Change::SetOption { scope, name, .. } | Change::RemoveOption { scope, name } => {
+            if codec.is_none_or(|c| c.is_secret(name.as_str())) {
+                return RecordDiff::Secret {
+                    scope: *scope,
+                    name: name.clone(),
+                };
+            }
+            let new = match change {
+                Change::SetOption { value, .. } => Some(value.clone()),
+                _ => None,
+            };
+            RecordDiff::Option {
+                scope: *scope,
+                name: name.clone(),
+                old: before.option(*scope, name.as_str()).map(str::to_owned),
+                new,
+            }
+        }
+        Change::SetDefault { scope, .. } | Change::RemoveDefault { scope } => RecordDiff::Default {
+            scope: *scope,
+            old: before.default_level(*scope),
+            new: match change {
+                Change::SetDefault { level, .. } => Some(*level),
+                _ => None,
+            },
+        },
+        Change::SetGrant { scope, group, .. } | Change::RemoveGrant { scope, group } => {
+            RecordDiff::Grant {
+                scope: *scope,
+                group: *group,
+                old: before.grant(*scope, *group),
+                new: match change {
+                    Change::SetGrant { level, .. } => Some(*level),
+                    _ => None,
+                },
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{GroupId, SiteId};
+    use crate::modules::VideoPort;
+
+    const S1: Scope = Scope::Site(SiteId::from_static("s1"));
+    const G5: GroupId = GroupId::from_const(5);
+    const G6: GroupId = GroupId::from_const(6);
+
+    fn set(scope: Scope, name: &'static str, value: &str) -> Change {
+        Change::SetOption {
+            scope,
+            name: OptionName::from_static(name),
+            value: value.to_owned(),
+        }
+    }
+
+    fn records(changes: &[Change]) -> ModuleRecords {
+        let mut records = ModuleRecords::new();
+        records.apply_all(changes);
+        records
+    }
+
+    fn desire(pairs: &[(&'static str, &str)]) -> RawOptions {
+        pairs
+            .iter()
+            .map(|(k, v)| (OptionName::from_static(k), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn option_edits_merge_unless_they_touch_the_same_name() {
+        let codec = OptionsCodec::of::<VideoPort>();
+        let base = records(&[set(Scope::Common, "ServerPort", "8000")]);
+        let intent = Intent::Options {
+            scope: Scope::Common,
+            desired: desire(&[("ServerHost", "a.example")]),
+        };
+        // They changed the port: disjoint.
+        let current = records(&[set(Scope::Common, "ServerPort", "9000")]);
+        let theirs = intent.theirs(&base, &current);
+        assert_eq!(
+            theirs,
+            [RecordKey::Option {
+                scope: Scope::Common,
+                name: OptionName::from_static("ServerPort")
+            }]
+        );
+        assert!(!intent.collides(&theirs, Some(&codec), &current));
+        assert_eq!(
+            intent.plan(Some(&codec), &current),
+            [set(Scope::Common, "ServerHost", "a.example")]
+        );
+        // They changed the host too: a collision, unless to the same value.
+        let current = records(&[set(Scope::Common, "ServerHost", "b.example")]);
+        let theirs = intent.theirs(&base, &current);
+        assert!(intent.collides(&theirs, Some(&codec), &current));
+        let same = records(&[
+            set(Scope::Common, "ServerPort", "8000"),
+            set(Scope::Common, "ServerHost", "a.example"),
+        ]);
+        let theirs = intent.theirs(&base, &same);
+        assert!(!intent.collides(&theirs, Some(&codec), &same));
+        assert!(intent.plan(Some(&codec), &same).is_empty());
+    }
+
+    #[test]
+    fn a_site_form_depends_on_common_values_but_not_other_sites() {
+        let intent = Intent::Options {
+            scope: S1,
+            desired: desire(&[("ServerPort", "1")]),
+        };
+        let s2 = Scope::Site(SiteId::from_static("s2"));
+        let current = records(&[
+            set(s2, "ServerPort", "2"),
+            set(Scope::Common, "ServerPort", "3"),
+        ]);
+        let theirs = intent.theirs(&ModuleRecords::new(), &current);
+        assert_eq!(theirs.len(), 1);
+        assert_eq!(theirs[0].scope(), Scope::Common);
+    }
+
+    #[test]
+    fn record_edits_collide_on_the_same_key_only() {
+        let intent = Intent::Records(vec![Change::SetGrant {
+            scope: Scope::Common,
+            group: G5,
+            level: AccessLevel::W,
+        }]);
+        let base = ModuleRecords::new();
+        let other_group = records(&[Change::SetGrant {
+            scope: Scope::Common,
+            group: G6,
+            level: AccessLevel::R,
+        }]);
+        let theirs = intent.theirs(&base, &other_group);
+        assert!(!intent.collides(&theirs, None, &other_group));
+        let same_group = records(&[Change::SetGrant {
+            scope: Scope::Common,
+            group: G5,
+            level: AccessLevel::R,
+        }]);
+        let theirs = intent.theirs(&base, &same_group);
+        assert!(intent.collides(&theirs, None, &same_group));
+        // Option records are not the Access tab's business.
+        let options = records(&[set(Scope::Common, "x", "1")]);
+        assert!(intent.theirs(&base, &options).is_empty());
+    }
+
+    #[test]
+    fn diffs_hide_secrets_and_unknown_options() {
+        let codec = OptionsCodec::of::<VideoPort>();
+        let before = records(&[set(Scope::Common, "ServerPort", "8000")]);
+        let port = diff_of(
+            &set(Scope::Common, "ServerPort", "8001"),
+            &before,
+            Some(&codec),
+        );
+        assert_eq!(
+            port.to_string(),
+            "option ServerPort (\"8000\") => (\"8001\")"
+        );
+        let secret = diff_of(
+            &set(Scope::Common, "SecretCode", "hunter2"),
+            &before,
+            Some(&codec),
+        );
+        assert!(matches!(secret, RecordDiff::Secret { .. }));
+        let unknown = diff_of(&set(Scope::Common, "ServerPort", "1"), &before, None);
+        assert!(matches!(unknown, RecordDiff::Secret { .. }));
+        let grant = diff_of(
+            &Change::RemoveGrant {
+                scope: S1,
+                group: G5,
+            },
+            &records(&[Change::SetGrant {
+                scope: S1,
+                group: G5,
+                level: AccessLevel::R,
+            }]),
+            None,
+        );
+        assert_eq!(grant.to_string(), "group 5 (R) => ()");
+    }
+}

@@ -1,0 +1,347 @@
+//! The facade: [`Settings`] — cached typed reads, access checks,
+//! actor-checked writes, change events and audit records over any
+//! [`Store`].
+//!
+//! The layers below stay pure; this is the one place that caches, checks
+//! the acting user's right, emits events, writes audit records and reads a
+//! clock (ARCHITECTURE section 5).
+//!
+//! - **Reads**: [`Settings::options`] gives a module's decoded, validated
+//!   options for a scope as an `Arc<T>`; [`Settings::check`] (with
+//!   [`can`](Settings::can) and [`require`](Settings::require)) answers
+//!   "what may these groups do in this module", with the reason. On a
+//!   cache hit neither takes a lock a writer holds during a commit, and
+//!   neither allocates.
+//! - **Writes** name an [`Actor`] and need **W** on the module that guards
+//!   what they change (rule 24): [`Settings::edit`] + [`Settings::save`] for
+//!   a settings form, [`Settings::reset_option`], [`Settings::access_tab`] +
+//!   [`Settings::apply_access_tab`] for the Access tab,
+//!   [`Settings::connect_b24`] / [`Settings::disconnect_b24`]. A denied
+//!   write changes nothing and says which level was needed and which held.
+//! - Every committed write emits exactly one [`SettingsEvent`]
+//!   ([`Settings::subscribe`], [`Settings::on_change`]) and one
+//!   [`AuditRecord`] per changed record to the [`AuditSink`], if any.
+//!
+//! # Examples
+//!
+//! ```
+//! use module_settings::modules::VideoPort;
+//! use module_settings::settings::{Actor, Settings};
+//! use module_settings::{AccessLevel, GroupId, ModuleId, Scope};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let settings = Settings::in_memory();
+//! let admin = Actor::new([GroupId::ADMINISTRATORS]).with_name("admin");
+//! let editors = GroupId::from_const(5);
+//! let video = ModuleId::from_static("video");
+//!
+//! // The Access tab of the video module: default R, editors W.
+//! let mut tab = settings.access_tab(video)?;
+//! tab.set_default(Scope::Common, AccessLevel::R)?;
+//! tab.set_grant(Scope::Common, editors, AccessLevel::W)?;
+//! settings.apply_access_tab(&admin, tab)?;
+//!
+//! // An editor configures the video server.
+//! let editor = Actor::new([GroupId::EVERYONE, editors]);
+//! let mut form = settings.edit::<VideoPort>(Scope::Common)?;
+//! form.value_mut().server_host = Some(url::Host::parse("video.example.com")?);
+//! settings.save(&editor, form)?;
+//!
+//! // Cached reads and checks.
+//! let video_port = settings.options::<VideoPort>(Scope::Common)?;
+//! assert!(video_port.is_ready());
+//! let decision = settings.check(video, &[GroupId::EVERYONE], Scope::Common)?;
+//! assert_eq!(decision.to_string(), "R: default of the common scope");
+//!
+//! // Everyone else may look, not save.
+//! let reader = Actor::new([GroupId::EVERYONE]);
+//! let form = settings.edit::<VideoPort>(Scope::Common)?;
+//! let err = settings.save(&reader, form).unwrap_err();
+//! assert_eq!(err.to_string(), "access denied to module video: needs W, holds R");
+//! # Ok(()) }
+//! ```
+//!
+//! # The staleness bound
+//!
+//! Each registered module has a cache cell holding an immutable snapshot of
+//! one revision: the raw records, the compiled rights, and the decoded
+//! options per scope. A read uses the snapshot as long as it was confirmed
+//! current less than the bound ago ([`SettingsBuilder::staleness`], 1 s by
+//! default). After that, the next read asks the store for the module's
+//! revision (a cheap call); if it moved, that read loads the records and
+//! swaps in a new snapshot.
+//!
+//! What a reader sees:
+//!
+//! - **Writes through this facade** are visible to every thread as soon as
+//!   the write returns: the writer swaps the snapshot itself.
+//! - **Writes by others** (another facade, another process) are seen within
+//!   the bound. While one thread refreshes a module, other readers are
+//!   served the snapshot they had, so a read may be up to the bound plus
+//!   one refresh (a revision call and a load) old. With
+//!   `Duration::ZERO` every read asks the store.
+//! - A snapshot is always one revision, whole: a reader never sees half of
+//!   a write.
+//! - `SqliteStore`: rows another program writes to Bitrix's tables move the
+//!   module's revision too (the store installs triggers), so they are seen
+//!   within the bound like any other write. A store that cannot notice
+//!   outside writes needs [`Settings::reload`] or [`Settings::reload_all`]
+//!   after them.
+//!
+//! Writes do not trust the bound: the actor's right is checked against the
+//! guarding module's current revision, so a revoked right stops writes at
+//! once.
+//!
+//! # Store failures
+//!
+//! When a refresh fails, the read returns the store's error
+//! ([`SettingsError::Store`]) — unless the builder set
+//! [`serve_stale(true)`](SettingsBuilder::serve_stale): then reads keep
+//! returning the last good snapshot, the store is tried again once per
+//! bound, and [`Settings::health`] reports the failure
+//! ([`ModuleHealth::last_error`]) and how old the snapshot is
+//! ([`ModuleHealth::age`]). A module that was never loaded has no snapshot
+//! to serve and always returns the error.
+//!
+//! Access checks always fail closed (rule 15): a check whose refresh
+//! failed returns the error — with `serve_stale` on too, where it is
+//! [`SettingsError::RightsUnavailable`] for as long as the rights are
+//! served from the old snapshot — and [`can`](Settings::can) and
+//! [`require`](Settings::require) deny. Stored rights that hold a level the module
+//! does not accept deny every check of that module
+//! ([`SettingsError::StoredRights`]) until they are fixed on the Access
+//! tab — which an administrator can still do, since with the bypass on no
+//! grant could lower an administrator's level; stored options that fail to decode make reads of the affected
+//! scopes return [`SettingsError::StoredOptions`].
+//!
+//! # Conflicts (rule 21)
+//!
+//! Every write is based on a snapshot (the form or tab remembers it) and
+//! commits against its revision. If the module moved on meanwhile, the
+//! facade loads the current records and compares:
+//!
+//! - **ours**: for a settings form, the options whose effective value in
+//!   the form's scope the form changes; for the Access tab, the defaults
+//!   and grants (per scope and group) the admin changed; for a reset, that
+//!   one option in that scope;
+//! - **theirs**: the stored records that differ between the base and the
+//!   current revision — for a form, option values in the scopes the form's
+//!   scope reads from (the scope itself, and the common scope under a
+//!   site); for the Access tab, defaults and grants.
+//!
+//! If they are disjoint (or theirs already hold exactly what ours want),
+//! the write is re-planned on the current records — only what still
+//! differs is written — and committed against the current revision, up to
+//! [`SettingsBuilder::max_retries`] times. Otherwise the write fails with
+//! [`SettingsError::Conflict`] naming both sides' records (never values).
+//! Rows of the Access tab the admin did not touch are never rewritten, so
+//! grants others added meanwhile survive (Bitrix's own page deletes and
+//! re-inserts every row; this facade does not). A write whose result would
+//! make a scope's stored options invalid is refused
+//! ([`SettingsError::Invalid`], or a conflict when it is the merge that
+//! breaks them).
+//!
+//! # Events and audit records
+//!
+//! A committed write emits one [`SettingsEvent`] with every changed record
+//! as a [`RecordDiff`] (old and new values; a secret option only says it
+//! changed). Writes that are denied, fail, or change nothing emit none.
+//! Events are delivered in the writing thread after the snapshot is
+//! swapped: to each [`subscribe`](Settings::subscribe) channel (receivers
+//! that were dropped are removed silently), then to each
+//! [`on_change`](Settings::on_change) callback. Two writers racing on one
+//! module may deliver their events out of revision order; sort by
+//! [`SettingsEvent::revision`] if order matters.
+//!
+//! Each changed record also becomes one [`AuditRecord`], in Bitrix's form
+//! `"{module}[/{site}]: ({old}) => ({new})"`:
+//!
+//! ```text
+//! video: default () => (R)
+//! video/s1: group 5 (R) => (W)
+//! video: group 6 (D) => ()
+//! videoport: option ServerPort ("8000") => ("8001")
+//! videoport/s1: option ServerHost () => ("video.example.com")
+//! videoport: option SecretCode changed
+//! ```
+//!
+//! `()` is "not stored in that scope" (no grant: the group falls back to
+//! the default). See [`AuditRecord`] for the exact rules.
+
+mod access_tab;
+mod actor;
+mod audit;
+mod b24;
+mod builder;
+mod cell;
+mod clock;
+mod error;
+mod events;
+mod form;
+mod health;
+mod merge;
+mod read;
+mod registry;
+mod state;
+mod write;
+
+use std::fmt;
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use access_tab::{AccessTab, DefaultRow, GrantRow};
+pub use actor::Actor;
+pub use audit::{AuditRecord, AuditSink, MemoryAuditSink};
+pub use builder::{SettingsBuilder, DEFAULT_MAX_RETRIES, DEFAULT_STALENESS};
+pub use error::{RecordKey, SettingsError};
+pub use events::{RecordDiff, SettingsEvent, WriteKind};
+pub use form::OptionsForm;
+pub use health::ModuleHealth;
+
+use self::audit::AuditSink as Sink;
+use self::cell::Policy;
+use self::clock::Clocks;
+use self::events::Hub;
+use self::registry::Registry;
+use crate::access::ResolveOptions;
+use crate::ids::ModuleId;
+use crate::store::{MemoryStore, Store};
+
+/// Module settings and access rights over a [`Store`], cached, checked and
+/// audited. See the [module docs](self) for the staleness bound, conflict
+/// rules and audit format.
+///
+/// `Settings` is `Send + Sync`; share it as `Arc<Settings<S>>` (or by
+/// reference in scoped threads).
+///
+/// ```
+/// use module_settings::modules::VideoPort;
+/// use module_settings::settings::Settings;
+/// use module_settings::{AccessLevel, GroupId, ModuleId, Scope};
+/// # fn main() -> Result<(), module_settings::settings::SettingsError> {
+/// let settings = Settings::in_memory();
+/// let video = settings.options::<VideoPort>(Scope::Common)?;
+/// assert!(!video.is_ready()); // nothing configured yet
+/// // Nobody has rights yet except administrators (bypass on).
+/// assert!(settings.can(ModuleId::from_static("video"), &[GroupId::ADMINISTRATORS], Scope::Common, AccessLevel::W));
+/// assert!(!settings.can(ModuleId::from_static("video"), &[GroupId::EVERYONE], Scope::Common, AccessLevel::R));
+/// # Ok(()) }
+/// ```
+pub struct Settings<S: Store> {
+    store: S,
+    registry: Registry,
+    resolve: ResolveOptions,
+    policy: Policy,
+    max_retries: u32,
+    clocks: Clocks,
+    hub: Hub,
+    audit: Option<Arc<dyn Sink>>,
+}
+
+impl<S: Store> Settings<S> {
+    /// A builder with the seed modules registered.
+    pub fn builder(store: S) -> SettingsBuilder<S> {
+        SettingsBuilder::new(store)
+    }
+
+    /// The facade with the seed modules and every default.
+    pub fn new(store: S) -> Self {
+        Settings::from_builder(SettingsBuilder::new(store))
+    }
+
+    fn from_builder(builder: SettingsBuilder<S>) -> Self {
+        match builder.build() {
+            Ok(settings) => settings,
+            // The seed modules never contradict each other; the
+            // `registry` tests prove it.
+            Err(err) => unreachable!("the seed modules register cleanly: {err}"),
+        }
+    }
+
+    /// The store underneath. Writes made through it directly bypass the
+    /// actor check, events and audit; this facade sees them within the
+    /// staleness bound, like any other writer's.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The staleness bound.
+    pub fn staleness(&self) -> Duration {
+        self.policy.bound
+    }
+
+    /// How access is resolved.
+    pub fn resolve_options(&self) -> &ResolveOptions {
+        &self.resolve
+    }
+
+    /// Every registered module, in registration order.
+    pub fn modules(&self) -> impl Iterator<Item = ModuleId> + '_ {
+        self.registry.entries().iter().map(|entry| entry.id())
+    }
+
+    /// A channel that receives every [`SettingsEvent`] from now on. Drop
+    /// the receiver to unsubscribe.
+    pub fn subscribe(&self) -> Receiver<Arc<SettingsEvent>> {
+        self.hub.subscribe()
+    }
+
+    /// Calls `callback` with every [`SettingsEvent`] from now on, in the
+    /// writing thread, after the write is visible. Keep it short.
+    pub fn on_change(&self, callback: impl Fn(&SettingsEvent) + Send + Sync + 'static) {
+        self.hub.on_change(Arc::new(callback));
+    }
+}
+
+impl Settings<MemoryStore> {
+    /// The facade over a new, empty [`MemoryStore`].
+    pub fn in_memory() -> Self {
+        Settings::new(MemoryStore::new())
+    }
+}
+
+impl<S: Store> fmt::Debug for Settings<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("store", &self.store)
+            .field("modules", &self.modules().collect::<Vec<_>>())
+            .field("resolve", &self.resolve)
+            .field("staleness", &self.policy.bound)
+            .field("serve_stale", &self.policy.serve_stale)
+            .field("max_retries", &self.max_retries)
+            .field("events", &self.hub)
+            .field("audit", &self.audit.is_some())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn facade_types_are_send_and_sync() {
+        assert_send_sync::<Settings<MemoryStore>>();
+        assert_send_sync::<Settings<Arc<dyn Store>>>();
+        assert_send_sync::<SettingsBuilder<MemoryStore>>();
+        assert_send_sync::<OptionsForm<crate::modules::VideoPort>>();
+        assert_send_sync::<AccessTab>();
+        assert_send_sync::<SettingsEvent>();
+        assert_send_sync::<AuditRecord>();
+        assert_send_sync::<SettingsError>();
+        assert_send_sync::<Actor>();
+        assert_send_sync::<ModuleHealth>();
+    }
+
+    #[test]
+    fn seeds_are_registered() {
+        let settings = Settings::in_memory();
+        let modules: Vec<String> = settings.modules().map(|m| m.to_string()).collect();
+        assert_eq!(modules, ["videoport", "video", "b24connector"]);
+        let text = format!("{settings:?}");
+        assert!(text.contains("staleness: 1s"), "{text}");
+    }
+}

@@ -1,0 +1,257 @@
+//! Reads and access checks: the hot path, served from the cache cells.
+
+use std::sync::Arc;
+
+use super::cell::{Loader, Refresh};
+use super::error::SettingsError;
+use super::registry::{Entry, ModuleSpec};
+use super::state::{stored_rights_error, ModuleState};
+use super::Settings;
+use crate::access::{AccessLevel, Decision, DecisionResultExt, ResolveOptions, ScopeQuery};
+use crate::ids::{GroupId, ModuleId, Scope};
+use crate::options::ModuleOptions;
+use crate::store::{Revision, Store, StoreError};
+
+/// Loads one module's state from the store.
+struct StoreLoader<'a, S> {
+    store: &'a S,
+    spec: &'a ModuleSpec,
+    resolve: &'a ResolveOptions,
+}
+
+impl<S: Store> Loader for StoreLoader<'_, S> {
+    fn revision(&self) -> Result<Revision, StoreError> {
+        self.store.revision(&self.spec.id)
+    }
+
+    fn load(&self) -> Result<ModuleState, StoreError> {
+        let snapshot = self.store.load(&self.spec.id)?;
+        Ok(ModuleState::build(
+            self.spec,
+            self.resolve,
+            snapshot.revision,
+            snapshot.records,
+        ))
+    }
+}
+
+impl<S: Store> Settings<S> {
+    /// Refreshes `entry`'s cell as `mode` says.
+    pub(crate) fn refresh(&self, entry: &Entry, mode: Refresh) -> Result<(), SettingsError> {
+        let loader = StoreLoader {
+            store: &self.store,
+            spec: &entry.spec,
+            resolve: &self.resolve,
+        };
+        entry
+            .cell
+            .refresh(&loader, &self.clocks, &self.policy, mode)
+    }
+
+    /// Makes sure `entry`'s snapshot is within the staleness bound: the
+    /// fast path is one clock read and one atomic load.
+    #[inline]
+    pub(crate) fn fresh(&self, entry: &Entry) -> Result<(), SettingsError> {
+        if entry.cell.is_fresh(self.clocks.mono_nanos(), &self.policy) {
+            Ok(())
+        } else {
+            self.refresh(entry, Refresh::IfStale)
+        }
+    }
+
+    /// The current snapshot of `entry`, within the staleness bound.
+    pub(crate) fn snapshot(&self, entry: &Entry) -> Result<Arc<ModuleState>, SettingsError> {
+        self.fresh(entry)?;
+        Ok(entry.cell.current())
+    }
+
+    /// The decoded, validated options of `T`'s module as seen from `scope`
+    /// (rule 17: a site's values over the common values over the
+    /// defaults). A site that stores no values of its own gets the very
+    /// same `Arc` as the common scope.
+    ///
+    /// On a cache hit this takes no lock a writer holds during a commit
+    /// and allocates nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError::UnknownModule`] if `T` is not registered;
+    /// [`SettingsError::StoredOptions`] if the stored values of that scope
+    /// fail to decode; [`SettingsError::Store`] if a refresh failed.
+    ///
+    /// ```
+    /// use module_settings::modules::VideoPort;
+    /// use module_settings::settings::Settings;
+    /// use module_settings::{Scope, SiteId};
+    /// use std::sync::Arc;
+    /// # fn main() -> Result<(), module_settings::settings::SettingsError> {
+    /// let settings = Settings::in_memory();
+    /// let common = settings.options::<VideoPort>(Scope::Common)?;
+    /// let site = settings.options::<VideoPort>(Scope::Site(SiteId::from_static("s1")))?;
+    /// assert!(Arc::ptr_eq(&common, &site));
+    /// # Ok(()) }
+    /// ```
+    pub fn options<T: ModuleOptions>(&self, scope: Scope) -> Result<Arc<T>, SettingsError> {
+        let entry = self.registry.typed::<T>()?;
+        self.fresh(entry)?;
+        typed_value(&entry.cell.read(), scope)
+    }
+
+    /// The level `groups` hold in `module` for `query` (a [`Scope`], a
+    /// site, or a Bitrix-exact list of scopes), and why — Bitrix's
+    /// `GetUserRight` (rules 9–16).
+    ///
+    /// On a cache hit this takes no lock a writer holds during a commit
+    /// and allocates nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError::UnknownModule`] if `module` is not a registered
+    /// rights module; [`SettingsError::StoredRights`] if its stored rights
+    /// are unusable; [`SettingsError::Store`] if a refresh failed, or
+    /// [`SettingsError::RightsUnavailable`] while stale snapshots are served
+    /// after one (checks always fail closed).
+    pub fn check<'q>(
+        &self,
+        module: ModuleId,
+        groups: &[GroupId],
+        query: impl Into<ScopeQuery<'q>>,
+    ) -> Result<Decision, SettingsError> {
+        let entry = self.registry.rights(module)?;
+        self.fresh(entry)?;
+        if entry.cell.is_stale() {
+            return Err(rights_unavailable(entry));
+        }
+        let state = entry.cell.read();
+        match &state.rights {
+            Some(Ok(compiled)) => Ok(compiled.explain(groups, query)),
+            Some(Err(err)) => Err(stored_rights_error(module, err)),
+            None => Err(SettingsError::UnknownModule {
+                module,
+                role: "as a rights module",
+            }),
+        }
+    }
+
+    /// Whether `groups` hold at least `needed` in `module`; `false` on any
+    /// error (fail closed, rule 15). The same answer as
+    /// `check(…).can(needed)`, without working out the reason.
+    pub fn can<'q>(
+        &self,
+        module: ModuleId,
+        groups: &[GroupId],
+        query: impl Into<ScopeQuery<'q>>,
+        needed: AccessLevel,
+    ) -> bool {
+        let Ok(entry) = self.registry.rights(module) else {
+            return false;
+        };
+        if self.fresh(entry).is_err() || entry.cell.is_stale() {
+            return false;
+        }
+        let state = entry.cell.read();
+        matches!(&state.rights, Some(Ok(compiled)) if compiled.can(groups, query, needed))
+    }
+
+    /// The decision if `groups` hold at least `needed` in `module`.
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError::Denied`] naming the level needed and held, or the
+    /// error that kept the check from being answered (fail closed).
+    pub fn require<'q>(
+        &self,
+        module: ModuleId,
+        groups: &[GroupId],
+        query: impl Into<ScopeQuery<'q>>,
+        needed: AccessLevel,
+    ) -> Result<Decision, SettingsError> {
+        self.check(module, groups, query).require(needed)
+    }
+
+    /// The revision of `module`'s snapshot (within the staleness bound).
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError::UnknownModule`], or [`SettingsError::Store`] if a
+    /// refresh failed.
+    pub fn revision(&self, module: ModuleId) -> Result<Revision, SettingsError> {
+        let entry = self.entry(module)?;
+        Ok(self.snapshot(entry)?.revision)
+    }
+
+    /// Loads `module` from the store now, whatever its revision says, and
+    /// returns the revision loaded. For changes the revision check cannot
+    /// see, such as rows another program wrote to SQLite directly.
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError::UnknownModule`], or [`SettingsError::Store`].
+    pub fn reload(&self, module: ModuleId) -> Result<Revision, SettingsError> {
+        let entry = self.entry(module)?;
+        self.refresh(entry, Refresh::Force)?;
+        Ok(entry.cell.current().revision)
+    }
+
+    /// [`reload`](Self::reload)s every registered module; stops at the
+    /// first error.
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError::Store`].
+    pub fn reload_all(&self) -> Result<(), SettingsError> {
+        for entry in self.registry.entries() {
+            self.refresh(entry, Refresh::Force)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn entry(&self, module: ModuleId) -> Result<&Entry, SettingsError> {
+        self.registry
+            .find(module)
+            .ok_or(SettingsError::UnknownModule {
+                module,
+                role: "with the facade",
+            })
+    }
+}
+
+/// `T`'s decoded options in `state` as seen from `scope`: one `Arc`
+/// clone, no allocation.
+#[inline]
+pub(crate) fn typed_value<T: ModuleOptions>(
+    state: &ModuleState,
+    scope: Scope,
+) -> Result<Arc<T>, SettingsError> {
+    let Some(options) = &state.options else {
+        return Err(not_options(T::MODULE));
+    };
+    match options.get(scope) {
+        Ok(value) => Arc::clone(value)
+            .downcast::<T>()
+            .map_err(|_| not_options(T::MODULE)),
+        Err(errors) => Err(SettingsError::StoredOptions {
+            module: T::MODULE,
+            scope,
+            errors: errors.clone(),
+        }),
+    }
+}
+
+#[cold]
+fn rights_unavailable(entry: &Entry) -> SettingsError {
+    SettingsError::RightsUnavailable {
+        module: entry.id(),
+        reason: entry
+            .cell
+            .last_error()
+            .unwrap_or_else(|| "the last refresh failed".to_owned()),
+    }
+}
+
+fn not_options(module: ModuleId) -> SettingsError {
+    SettingsError::UnknownModule {
+        module,
+        role: "as an options module of this type",
+    }
+}

@@ -1,0 +1,284 @@
+//! [`ModuleState`]: one module's immutable snapshot — the raw records at a
+//! revision and everything derived from them once, so that reads and
+//! checks only look things up.
+
+use std::fmt;
+
+use super::error::SettingsError;
+use super::registry::{AnyOptions, ModuleSpec, OptionsCodec};
+use crate::access::{AccessError, CompiledRights, ModuleLevels, ModuleRights, ResolveOptions};
+use crate::ids::{ModuleId, Scope, SiteId};
+use crate::options::{RawOptions, ScopeLayers, ValidationErrors};
+use crate::store::{ModuleRecords, Revision};
+
+/// A module at one revision: records plus derived data. Never changed
+/// after it is built; a newer revision is a new state.
+pub(crate) struct ModuleState {
+    pub(crate) module: ModuleId,
+    pub(crate) revision: Revision,
+    pub(crate) records: ModuleRecords,
+    /// `false` only for the placeholder a cell holds before its first load.
+    pub(crate) loaded: bool,
+    /// For a rights module: the compiled rights, or why the stored rights
+    /// cannot be used (then every check denies, rule 15).
+    /// (The error is kept as the [`AccessError`] and wrapped on use, so that
+    /// it can be cloned.)
+    pub(crate) rights: Option<Result<CompiledRights, AccessError>>,
+    /// For an options module: the decoded value per scope.
+    pub(crate) options: Option<OptionsState>,
+}
+
+/// Decoded options: the common scope, and every site that stores values of
+/// its own. A site without values of its own sees the common value — the
+/// same `Arc`.
+pub(crate) struct OptionsState {
+    common: Result<AnyOptions, ValidationErrors>,
+    /// Sorted by site id; few, so found by a linear scan.
+    sites: Vec<(SiteId, Result<AnyOptions, ValidationErrors>)>,
+}
+
+impl OptionsState {
+    /// The decoded value seen from `scope`.
+    #[inline]
+    pub(crate) fn get(&self, scope: Scope) -> &Result<AnyOptions, ValidationErrors> {
+        if let Scope::Site(site) = scope {
+            if let Some((_, value)) = self.sites.iter().find(|(s, _)| *s == site) {
+                return value;
+            }
+        }
+        &self.common
+    }
+
+    /// Every scope with its own decoded value: common first.
+    pub(crate) fn scopes(
+        &self,
+    ) -> impl Iterator<Item = (Scope, &Result<AnyOptions, ValidationErrors>)> + '_ {
+        std::iter::once((Scope::Common, &self.common)).chain(
+            self.sites
+                .iter()
+                .map(|(site, value)| (Scope::Site(*site), value)),
+        )
+    }
+}
+
+impl ModuleState {
+    /// What a cell holds before its first load: nothing may be served from
+    /// it.
+    pub(crate) fn placeholder(module: ModuleId) -> Self {
+        ModuleState {
+            module,
+            revision: Revision::ZERO,
+            records: ModuleRecords::new(),
+            loaded: false,
+            rights: None,
+            options: None,
+        }
+    }
+
+    /// Builds the state of `spec`'s module from its records at `revision`.
+    pub(crate) fn build(
+        spec: &ModuleSpec,
+        resolve: &ResolveOptions,
+        revision: Revision,
+        records: ModuleRecords,
+    ) -> Self {
+        let rights = spec
+            .levels
+            .map(|levels| compile(spec.id, levels, &records, resolve));
+        let options = spec
+            .options
+            .as_ref()
+            .map(|codec| decode_all(codec, &records));
+        ModuleState {
+            module: spec.id,
+            revision,
+            records,
+            loaded: true,
+            rights,
+            options,
+        }
+    }
+}
+
+/// A module's rights rebuilt from raw records, each level checked against
+/// the module's list (rule 6).
+pub(crate) fn rights_of(
+    module: ModuleId,
+    levels: ModuleLevels,
+    records: &ModuleRecords,
+) -> Result<ModuleRights, AccessError> {
+    let mut rights = ModuleRights::new(module, levels);
+    for (scope, level) in records.defaults() {
+        rights.set_default(scope, level)?;
+    }
+    for (scope, group, level) in records.grants() {
+        rights.grant(scope, group, level)?;
+    }
+    Ok(rights)
+}
+
+/// The error a read or check of unusable stored rights returns.
+pub(crate) fn stored_rights_error(module: ModuleId, source: &AccessError) -> SettingsError {
+    SettingsError::StoredRights {
+        module,
+        source: source.clone(),
+    }
+}
+
+fn compile(
+    module: ModuleId,
+    levels: ModuleLevels,
+    records: &ModuleRecords,
+    resolve: &ResolveOptions,
+) -> Result<CompiledRights, AccessError> {
+    rights_of(module, levels, records).map(|rights| rights.compile(resolve.clone()))
+}
+
+/// The records stored in exactly `scope`.
+pub(crate) fn scope_raw(records: &ModuleRecords, scope: Scope) -> RawOptions {
+    records
+        .options(scope)
+        .map(|(name, value)| (name.clone(), value.to_owned()))
+        .collect()
+}
+
+/// The effective records of `scope`: site over common over defaults.
+pub(crate) fn effective(codec: &OptionsCodec, records: &ModuleRecords, scope: Scope) -> RawOptions {
+    let common = scope_raw(records, Scope::Common);
+    match scope {
+        Scope::Common => ScopeLayers::common(codec.defaults(), &common)
+            .effective()
+            .into_raw(),
+        Scope::Site(_) => {
+            let site = scope_raw(records, scope);
+            ScopeLayers::site(codec.defaults(), &common, &site)
+                .effective()
+                .into_raw()
+        }
+    }
+}
+
+fn decode_all(codec: &OptionsCodec, records: &ModuleRecords) -> OptionsState {
+    let common = codec.decode(&effective(codec, records, Scope::Common));
+    let mut sites: Vec<SiteId> = records
+        .all_options()
+        .filter_map(|(scope, _, _)| scope.site())
+        .collect();
+    sites.dedup(); // sorted by scope already
+    let sites = sites
+        .into_iter()
+        .map(|site| {
+            let value = codec.decode(&effective(codec, records, Scope::Site(site)));
+            (site, value)
+        })
+        .collect();
+    OptionsState { common, sites }
+}
+
+/// The module and revision; records and values stay out of logs.
+impl fmt::Debug for ModuleState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ModuleState")
+            .field("module", &self.module)
+            .field("revision", &self.revision)
+            .field("loaded", &self.loaded)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::AccessLevel;
+    use crate::ids::{GroupId, OptionName};
+    use crate::modules::VideoPort;
+    use crate::store::Change;
+    use std::sync::Arc;
+
+    const S1: SiteId = SiteId::from_static("s1");
+    const S2: SiteId = SiteId::from_static("s2");
+
+    fn videoport() -> ModuleSpec {
+        ModuleSpec {
+            id: ModuleId::from_static("videoport"),
+            levels: None,
+            options: Some(OptionsCodec::of::<VideoPort>()),
+        }
+    }
+
+    fn set(scope: Scope, name: &'static str, value: &str) -> Change {
+        Change::SetOption {
+            scope,
+            name: OptionName::from_static(name),
+            value: value.to_owned(),
+        }
+    }
+
+    fn port(state: &ModuleState, scope: Scope) -> Option<u16> {
+        let value = state.options.as_ref().unwrap().get(scope).clone().unwrap();
+        let video: Arc<VideoPort> = value.downcast().unwrap();
+        video.server_port.map(|p| p.get())
+    }
+
+    #[test]
+    fn sites_without_values_share_the_common_value() {
+        let mut records = ModuleRecords::new();
+        records.apply_all(&[
+            set(Scope::Common, "ServerPort", "8000"),
+            set(Scope::Site(S1), "ServerPort", "9000"),
+        ]);
+        let state = ModuleState::build(
+            &videoport(),
+            &ResolveOptions::new(),
+            Revision::new(2),
+            records,
+        );
+        assert_eq!(port(&state, Scope::Common), Some(8000));
+        assert_eq!(port(&state, Scope::Site(S1)), Some(9000));
+        assert_eq!(port(&state, Scope::Site(S2)), Some(8000));
+        let options = state.options.as_ref().unwrap();
+        let common = options.get(Scope::Common).as_ref().unwrap();
+        let s2 = options.get(Scope::Site(S2)).as_ref().unwrap();
+        assert!(Arc::ptr_eq(common, s2));
+        assert_eq!(options.scopes().count(), 2);
+    }
+
+    #[test]
+    fn bad_stored_values_are_kept_per_scope() {
+        let mut records = ModuleRecords::new();
+        records.apply_all(&[
+            set(Scope::Site(S1), "ServerPort", "70000"),
+            set(Scope::Site(S2), "ServerPort", "1"),
+        ]);
+        let state = ModuleState::build(
+            &videoport(),
+            &ResolveOptions::new(),
+            Revision::ZERO,
+            records,
+        );
+        let options = state.options.as_ref().unwrap();
+        assert!(options.get(Scope::Common).is_ok());
+        assert!(options.get(Scope::Site(S1)).is_err());
+        assert!(options.get(Scope::Site(S2)).is_ok());
+    }
+
+    #[test]
+    fn rights_with_levels_the_module_lacks_fail_closed() {
+        let spec = ModuleSpec {
+            id: ModuleId::from_static("video"),
+            levels: Some(ModuleLevels::VIDEO),
+            options: None,
+        };
+        let mut records = ModuleRecords::new();
+        records.apply(&Change::SetGrant {
+            scope: Scope::Common,
+            group: GroupId::from_const(5),
+            level: AccessLevel::M,
+        });
+        let state = ModuleState::build(&spec, &ResolveOptions::new(), Revision::new(1), records);
+        let err = state.rights.as_ref().unwrap().as_ref().err().unwrap();
+        let err = stored_rights_error(state.module, err);
+        assert!(err.to_string().contains("does not accept access level M"));
+        assert!(format!("{state:?}").contains("revision: Revision(1)"));
+    }
+}

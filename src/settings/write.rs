@@ -1,0 +1,222 @@
+//! The one write path: every write — a settings form, a reset, the Access
+//! tab, Bitrix24 — is authorized by [`Settings::authorize`] and then goes
+//! through [`Settings::commit_write`]: plan, check the result, commit
+//! against the base revision, rebase on conflict, swap the snapshot, emit
+//! the event and the audit records.
+
+use std::sync::Arc;
+
+use super::actor::Actor;
+use super::audit::AuditRecord;
+use super::cell::Refresh;
+use super::error::SettingsError;
+use super::events::{SettingsEvent, WriteKind};
+use super::merge::{diff_of, Intent};
+use super::registry::Entry;
+use super::state::{stored_rights_error, ModuleState};
+use super::Settings;
+use crate::access::AccessLevel;
+use crate::ids::{ModuleId, Scope};
+use crate::options::ValidationErrors;
+use crate::store::{Change, ModuleRecords, Revision, Store, StoreError};
+
+/// Proof that an actor holds W on a guarding module, for the scopes of one
+/// write. Only [`Settings::authorize`] makes one, and
+/// [`Settings::commit_write`] needs one: a write path cannot skip the
+/// check.
+pub(crate) struct Authorized {
+    actor: Actor,
+}
+
+/// One write, ready to commit.
+pub(crate) struct Write<'a> {
+    pub(crate) kind: WriteKind,
+    /// The module written (where the records go).
+    pub(crate) entry: &'a Entry,
+    /// The snapshot the caller's edit was based on.
+    pub(crate) base: Arc<ModuleState>,
+    pub(crate) intent: Intent,
+}
+
+impl<S: Store> Settings<S> {
+    /// Checks that `actor` holds **W** on `guard` in every one of `scopes`
+    /// (rule 24), against the guard's current revision — not the cached
+    /// one, so a revoked right stops writes at once.
+    pub(crate) fn authorize(
+        &self,
+        actor: &Actor,
+        guard: ModuleId,
+        scopes: impl IntoIterator<Item = Scope>,
+    ) -> Result<Authorized, SettingsError> {
+        let entry = self.registry.rights(guard)?;
+        self.refresh(entry, Refresh::Check)?;
+        let state = entry.cell.current();
+        let compiled = match &state.rights {
+            Some(Ok(compiled)) => compiled,
+            // Unusable stored rights deny every check (rule 15) — except
+            // an administrator's write with the bypass on: no grant could
+            // lower an administrator, and the Access tab must stay
+            // repairable.
+            Some(Err(_)) if self.is_bypassing_admin(actor) => {
+                return Ok(Authorized {
+                    actor: actor.clone(),
+                })
+            }
+            Some(Err(err)) => return Err(stored_rights_error(guard, err)),
+            None => {
+                return Err(SettingsError::UnknownModule {
+                    module: guard,
+                    role: "as a rights module",
+                })
+            }
+        };
+        for scope in scopes {
+            compiled.require(actor.groups(), scope, AccessLevel::W)?;
+        }
+        Ok(Authorized {
+            actor: actor.clone(),
+        })
+    }
+
+    fn is_bypassing_admin(&self, actor: &Actor) -> bool {
+        self.resolve.has_admin_bypass()
+            && actor
+                .groups()
+                .iter()
+                .any(|group| self.resolve.is_admin_group(*group))
+    }
+
+    /// Commits `write`, re-planning it on newer revisions while others'
+    /// changes do not collide with it (rule 21). Returns the new revision,
+    /// or the revision the module is at when there was nothing to write.
+    pub(crate) fn commit_write(
+        &self,
+        auth: Authorized,
+        write: Write<'_>,
+    ) -> Result<Revision, SettingsError> {
+        let module = write.entry.id();
+        let codec = write.entry.spec.options.as_ref();
+        let mut attempt = Arc::clone(&write.base);
+        let mut theirs = Vec::new();
+        for round in 0..=self.max_retries {
+            let changes = write.intent.plan(codec, &attempt.records);
+            if changes.is_empty() {
+                return Ok(attempt.revision);
+            }
+            let mut records = attempt.records.clone();
+            records.apply_all(&changes);
+            let mut next =
+                ModuleState::build(&write.entry.spec, &self.resolve, attempt.revision, records);
+            if let Err(errors) = newly_broken(&attempt, &next) {
+                return Err(if round == 0 {
+                    SettingsError::Invalid(errors)
+                } else {
+                    conflict(&write, &attempt, theirs)
+                });
+            }
+            // `NotDurable` is the one error after which the commit happened:
+            // cache, event and audit show it like any other committed write,
+            // and the caller still hears that the disk did not confirm it.
+            let (revision, result) = match self.store.commit(&module, attempt.revision, &changes) {
+                Ok(revision) => (revision, Ok(revision)),
+                Err(StoreError::NotDurable {
+                    module,
+                    revision,
+                    source,
+                }) => (
+                    revision,
+                    Err(StoreError::NotDurable {
+                        module,
+                        revision,
+                        source,
+                    }
+                    .into()),
+                ),
+                Err(StoreError::Conflict { .. }) => {
+                    self.refresh(write.entry, Refresh::Check)?;
+                    let current = write.entry.cell.current();
+                    theirs = write.intent.theirs(&write.base.records, &current.records);
+                    if write.intent.collides(&theirs, codec, &current.records) {
+                        return Err(conflict(&write, &current, theirs));
+                    }
+                    attempt = current;
+                    continue;
+                }
+                Err(err) => return Err(err.into()),
+            };
+            next.revision = revision;
+            write.entry.cell.install(Arc::new(next));
+            self.announce(
+                &auth,
+                &write,
+                (attempt.revision, revision),
+                &attempt.records,
+                &changes,
+            );
+            return result;
+        }
+        Err(conflict(&write, &attempt, theirs))
+    }
+
+    /// The event and the audit records of a committed write.
+    fn announce(
+        &self,
+        auth: &Authorized,
+        write: &Write<'_>,
+        revisions: (Revision, Revision),
+        before: &ModuleRecords,
+        changes: &[Change],
+    ) {
+        let module = write.entry.id();
+        let codec = write.entry.spec.options.as_ref();
+        let diffs: Vec<_> = changes.iter().map(|c| diff_of(c, before, codec)).collect();
+        let at = self.clocks.now();
+        if let Some(sink) = &self.audit {
+            for diff in &diffs {
+                let record =
+                    AuditRecord::new(module, revisions.1, auth.actor.clone(), at, diff.clone());
+                sink.record(record);
+            }
+        }
+        self.hub.publish(SettingsEvent::new(
+            module,
+            write.kind,
+            revisions,
+            auth.actor.clone(),
+            at,
+            diffs,
+        ));
+    }
+}
+
+/// The conflict error of `write` against the module at `current`.
+fn conflict(
+    write: &Write<'_>,
+    current: &ModuleState,
+    theirs: Vec<super::error::RecordKey>,
+) -> SettingsError {
+    SettingsError::Conflict {
+        module: write.entry.id(),
+        expected: write.base.revision,
+        current: current.revision,
+        ours: write.intent.ours(),
+        theirs,
+    }
+}
+
+/// The decode errors of every options scope that decoded in `before` but
+/// not in `after`: a write must not break stored options (scopes already
+/// broken may be repaired one field at a time).
+fn newly_broken(before: &ModuleState, after: &ModuleState) -> Result<(), ValidationErrors> {
+    let (Some(old), Some(new)) = (&before.options, &after.options) else {
+        return Ok(());
+    };
+    for (scope, value) in new.scopes() {
+        if let Err(errors) = value {
+            if old.get(scope).is_ok() {
+                return Err(errors.clone());
+            }
+        }
+    }
+    Ok(())
+}

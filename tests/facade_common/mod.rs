@@ -1,0 +1,123 @@
+//! Fixtures shared by the facade tests: actors, a store wrapper that can
+//! fail or meddle on demand, and a way to capture a store's whole state.
+#![allow(dead_code)] // each test file uses a different part
+
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use module_settings::settings::{Actor, Settings};
+use module_settings::{
+    AccessLevel, Change, GroupId, MemoryStore, ModuleId, OptionName, Revision, Scope, SiteId,
+    Snapshot, Store, StoreError,
+};
+
+pub const VIDEO: ModuleId = ModuleId::from_static("video");
+pub const VIDEOPORT: ModuleId = ModuleId::from_static("videoport");
+pub const B24: ModuleId = ModuleId::from_static("b24connector");
+pub const S1: SiteId = SiteId::from_static("s1");
+pub const S2: SiteId = SiteId::from_static("s2");
+
+pub fn g(id: u32) -> GroupId {
+    GroupId::new(id).expect("non-zero")
+}
+
+pub fn admin() -> Actor {
+    Actor::new([GroupId::ADMINISTRATORS, GroupId::EVERYONE])
+        .with_user_id(1)
+        .with_name("admin")
+}
+
+/// An actor in group 2 and `group`.
+pub fn member(group: u32) -> Actor {
+    Actor::new([GroupId::EVERYONE, g(group)]).with_user_id(u64::from(group) * 100)
+}
+
+/// Gives `group` `level` in the common scope of `module`, as the admin.
+pub fn grant<S: Store>(settings: &Settings<S>, module: ModuleId, group: u32, level: AccessLevel) {
+    let mut tab = settings.access_tab(module).expect("tab");
+    tab.set_grant(Scope::Common, g(group), level)
+        .expect("level accepted");
+    settings
+        .apply_access_tab(&admin(), tab)
+        .expect("admin may write");
+}
+
+/// Every module's snapshot, to prove a refused write changed nothing.
+pub fn everything(store: &dyn Store) -> Vec<(ModuleId, Snapshot)> {
+    [VIDEO, VIDEOPORT, B24]
+        .into_iter()
+        .map(|m| (m, store.load(&m).expect("load")))
+        .collect()
+}
+
+pub fn name(text: &'static str) -> OptionName {
+    OptionName::from_static(text)
+}
+
+/// A [`MemoryStore`] that can be switched off (every call fails with
+/// `Unavailable`), and that can "meddle": before each of the next `n`
+/// commits, another writer commits an unrelated option first.
+#[derive(Debug, Default)]
+pub struct Flaky {
+    pub inner: MemoryStore,
+    down: AtomicBool,
+    meddle: AtomicU32,
+}
+
+impl Flaky {
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    pub fn meddle(&self, commits: u32) {
+        self.meddle.store(commits, Ordering::SeqCst);
+    }
+
+    fn check(&self) -> Result<(), Box<StoreError>> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(Box::new(StoreError::Unavailable {
+                backend: "flaky",
+                reason: "switched off by the test".into(),
+            }))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Store for Flaky {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        self.check().map_err(|e| *e)?;
+        self.inner.load(module)
+    }
+
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        self.check().map_err(|e| *e)?;
+        self.inner.revision(module)
+    }
+
+    fn commit(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+    ) -> Result<Revision, StoreError> {
+        self.check().map_err(|e| *e)?;
+        let left = self.meddle.load(Ordering::SeqCst);
+        if left > 0 {
+            self.meddle.store(left - 1, Ordering::SeqCst);
+            let now = self.inner.revision(module)?;
+            let other = Change::SetOption {
+                scope: Scope::Site(SiteId::from_static("elsewhere")),
+                name: name("meddled"),
+                value: left.to_string(),
+            };
+            self.inner.commit(module, now, &[other])?;
+        }
+        self.inner.commit(module, expected, changes)
+    }
+
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        self.check().map_err(|e| *e)?;
+        self.inner.modules()
+    }
+}

@@ -1,0 +1,478 @@
+//! Rule 21 through the facade: edits to disjoint options or grants merge,
+//! overlapping ones are reported with both sides, and a write made
+//! through the store directly (as Bitrix itself would) counts as theirs.
+
+mod facade_common;
+
+use std::num::NonZeroU16;
+use std::sync::Arc;
+
+use facade_common::*;
+use module_settings::modules::{VideoPort, Windows};
+use module_settings::options::{
+    Decoder, Encoder, FieldProblem, ModuleOptions, OptionKind, OptionSpec, RawOptions,
+    ValidationErrors,
+};
+use module_settings::settings::{RecordKey, Settings, SettingsError};
+use module_settings::{
+    AccessLevel, Change, Label, LevelInfo, MemoryStore, ModuleId, ModuleLevels, Revision, Scope,
+    Store,
+};
+
+fn host(text: &str) -> Option<url::Host> {
+    Some(url::Host::parse(text).unwrap())
+}
+
+fn port(n: u16) -> Option<NonZeroU16> {
+    NonZeroU16::new(n)
+}
+
+#[track_caller]
+fn conflict(err: SettingsError) -> (Revision, Revision, Vec<RecordKey>, Vec<RecordKey>) {
+    match err {
+        SettingsError::Conflict {
+            expected,
+            current,
+            ours,
+            theirs,
+            ..
+        } => (expected, current, ours, theirs),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+fn option(scope: Scope, text: &'static str) -> RecordKey {
+    RecordKey::Option {
+        scope,
+        name: name(text),
+    }
+}
+
+#[test]
+fn disjoint_option_edits_both_land() {
+    let settings = Settings::in_memory();
+    let mut mine = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    let mut theirs = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    mine.value_mut().server_host = host("video.example.com");
+    theirs.value_mut().server_port = port(8443);
+    theirs.value_mut().windows.insert(Windows::CHAT);
+    assert_eq!(settings.save(&admin(), theirs).unwrap(), Revision::new(1));
+    // Mine was based on revision 0 and is merged onto 1.
+    assert_eq!(settings.save(&admin(), mine).unwrap(), Revision::new(2));
+    let video = settings.options::<VideoPort>(Scope::Common).unwrap();
+    assert_eq!(video.server_host, host("video.example.com"));
+    assert_eq!(video.server_port, port(8443));
+    assert!(video.windows.contains(Windows::CHAT));
+}
+
+#[test]
+fn overlapping_option_edits_are_reported_with_both_sides() {
+    let settings = Settings::in_memory();
+    let mut mine = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    let mut theirs = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    mine.value_mut().server_port = port(1);
+    mine.value_mut().server_host = host("mine.example");
+    theirs.value_mut().server_port = port(2);
+    settings.save(&admin(), theirs).unwrap();
+    let before = everything(settings.store());
+    let err = settings.save(&admin(), mine).unwrap_err();
+    let text = err.to_string();
+    let (expected, current, ours, theirs) = conflict(err);
+    assert_eq!((expected, current), (Revision::ZERO, Revision::new(1)));
+    assert_eq!(
+        ours,
+        [
+            option(Scope::Common, "ServerHost"),
+            option(Scope::Common, "ServerPort")
+        ]
+    );
+    assert_eq!(theirs, [option(Scope::Common, "ServerPort")]);
+    assert!(
+        text.contains("ours: option ServerHost in common, option ServerPort in common; theirs: option ServerPort in common"),
+        "{text}"
+    );
+    assert_eq!(everything(settings.store()), before, "nothing written");
+    assert_eq!(
+        settings
+            .options::<VideoPort>(Scope::Common)
+            .unwrap()
+            .server_port,
+        port(2)
+    );
+}
+
+#[test]
+fn the_same_change_on_both_sides_is_no_conflict() {
+    let settings = Settings::in_memory();
+    let events = settings.subscribe();
+    let mut mine = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    let mut theirs = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    mine.value_mut().server_port = port(8000);
+    theirs.value_mut().server_port = port(8000);
+    settings.save(&admin(), theirs).unwrap();
+    // Nothing left to write: the revision stays, and no second event.
+    assert_eq!(settings.save(&admin(), mine).unwrap(), Revision::new(1));
+    assert_eq!(events.try_iter().count(), 1);
+}
+
+#[test]
+fn a_site_form_depends_on_the_common_value_not_on_other_sites() {
+    let settings = Settings::in_memory();
+    let s1 = Scope::Site(S1);
+    let s2 = Scope::Site(S2);
+
+    // Another site's change merges.
+    let mut mine = settings.edit::<VideoPort>(s1).unwrap();
+    let mut other_site = settings.edit::<VideoPort>(s2).unwrap();
+    mine.value_mut().server_port = port(1001);
+    other_site.value_mut().server_port = port(2002);
+    settings.save(&admin(), other_site).unwrap();
+    settings.save(&admin(), mine).unwrap();
+    assert_eq!(
+        settings.options::<VideoPort>(s1).unwrap().server_port,
+        port(1001)
+    );
+    assert_eq!(
+        settings.options::<VideoPort>(s2).unwrap().server_port,
+        port(2002)
+    );
+
+    // A change of the common value the site inherits collides.
+    let mut mine = settings.edit::<VideoPort>(s1).unwrap();
+    let mut common = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    mine.value_mut().server_host = host("s1.example");
+    common.value_mut().server_host = host("all.example");
+    settings.save(&admin(), common).unwrap();
+    let (_, _, ours, theirs) = conflict(settings.save(&admin(), mine).unwrap_err());
+    assert_eq!(ours, [option(s1, "ServerHost")]);
+    assert_eq!(theirs, [option(Scope::Common, "ServerHost")]);
+}
+
+#[test]
+fn access_tab_edits_on_different_groups_merge() {
+    let settings = Settings::in_memory();
+    grant(&settings, VIDEO, 7, AccessLevel::R);
+    let mut mine = settings.access_tab(VIDEO).unwrap();
+    let mut theirs = settings.access_tab(VIDEO).unwrap();
+    mine.set_grant(Scope::Common, g(5), AccessLevel::W).unwrap();
+    theirs
+        .set_grant(Scope::Site(S1), g(6), AccessLevel::R)
+        .unwrap();
+    theirs.remove_grant(Scope::Common, g(7));
+    settings.apply_access_tab(&admin(), theirs).unwrap();
+    settings.apply_access_tab(&admin(), mine).unwrap();
+    let tab = settings.access_tab(VIDEO).unwrap();
+    let rows: Vec<_> = tab
+        .grant_rows()
+        .iter()
+        .map(|r| (r.scope, r.group.get(), r.level))
+        .collect();
+    // Their removal of group 7 survived: the tab only writes what it
+    // changed, it does not re-insert every row.
+    assert_eq!(
+        rows,
+        [
+            (Scope::Common, 5, AccessLevel::W),
+            (Scope::Site(S1), 6, AccessLevel::R)
+        ]
+    );
+}
+
+#[test]
+fn access_tab_edits_on_the_same_group_conflict() {
+    let settings = Settings::in_memory();
+    let mut mine = settings.access_tab(VIDEO).unwrap();
+    let mut theirs = settings.access_tab(VIDEO).unwrap();
+    mine.set_grant(Scope::Common, g(5), AccessLevel::W).unwrap();
+    mine.set_default(Scope::Common, AccessLevel::R).unwrap();
+    theirs
+        .set_grant(Scope::Common, g(5), AccessLevel::D)
+        .unwrap();
+    settings.apply_access_tab(&admin(), theirs).unwrap();
+    let (expected, current, ours, theirs) =
+        conflict(settings.apply_access_tab(&admin(), mine).unwrap_err());
+    assert_eq!((expected, current), (Revision::ZERO, Revision::new(1)));
+    let grant5 = RecordKey::Grant {
+        scope: Scope::Common,
+        group: g(5),
+    };
+    assert_eq!(
+        ours,
+        [
+            RecordKey::Default {
+                scope: Scope::Common
+            },
+            grant5.clone()
+        ]
+    );
+    assert_eq!(theirs, [grant5]);
+    // Nothing of mine landed, not even the default.
+    assert_eq!(
+        settings.access_tab(VIDEO).unwrap().default_row().level,
+        None
+    );
+}
+
+#[test]
+fn an_external_write_through_the_store_counts_as_theirs() {
+    let store = MemoryStore::new();
+    let settings = Settings::new(store.clone());
+    let mut edits_port = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    let mut edits_host = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    // Bitrix (or anyone) writes the port straight into the store.
+    store
+        .commit(
+            &VIDEOPORT,
+            Revision::ZERO,
+            &[Change::SetOption {
+                scope: Scope::Common,
+                name: name("ServerPort"),
+                value: "9000".into(),
+            }],
+        )
+        .unwrap();
+    edits_port.value_mut().server_port = port(8000);
+    let (_, current, _, theirs) = conflict(settings.save(&admin(), edits_port).unwrap_err());
+    assert_eq!(current, Revision::new(1));
+    assert_eq!(theirs, [option(Scope::Common, "ServerPort")]);
+    edits_host.value_mut().server_host = host("video.example.com");
+    assert_eq!(
+        settings.save(&admin(), edits_host).unwrap(),
+        Revision::new(2)
+    );
+    let video = settings.options::<VideoPort>(Scope::Common).unwrap();
+    assert_eq!(
+        (video.server_host.clone(), video.server_port),
+        (host("video.example.com"), port(9000))
+    );
+
+    // The same for a grant written behind the tab's back.
+    let mut tab = settings.access_tab(VIDEO).unwrap();
+    let now = store.revision(&VIDEO).unwrap();
+    store
+        .commit(
+            &VIDEO,
+            now,
+            &[Change::SetGrant {
+                scope: Scope::Common,
+                group: g(5),
+                level: AccessLevel::R,
+            }],
+        )
+        .unwrap();
+    tab.set_grant(Scope::Common, g(5), AccessLevel::W).unwrap();
+    conflict(settings.apply_access_tab(&admin(), tab).unwrap_err());
+}
+
+#[test]
+fn reset_merges_with_later_writes_and_refuses_forgotten_bases() {
+    let settings = Settings::in_memory();
+    let mut form = settings.edit::<VideoPort>(Scope::Site(S1)).unwrap();
+    form.value_mut().server_port = port(1);
+    let shown = settings.save(&admin(), form).unwrap();
+    // Someone changes another option of the site after the page was shown.
+    let mut form = settings.edit::<VideoPort>(Scope::Site(S1)).unwrap();
+    form.value_mut().server_host = host("s1.example");
+    settings.save(&admin(), form).unwrap();
+    settings
+        .reset_option(&admin(), VIDEOPORT, Scope::Site(S1), "ServerPort", shown)
+        .unwrap();
+    let video = settings.options::<VideoPort>(Scope::Site(S1)).unwrap();
+    assert_eq!(
+        (video.server_port, video.server_host.clone()),
+        (None, host("s1.example"))
+    );
+
+    // Resetting what someone changed since is a conflict.
+    let shown = settings.revision(VIDEOPORT).unwrap();
+    let mut form = settings.edit::<VideoPort>(Scope::Site(S1)).unwrap();
+    form.value_mut().server_host = host("other.example");
+    settings.save(&admin(), form).unwrap();
+    conflict(
+        settings
+            .reset_option(&admin(), VIDEOPORT, Scope::Site(S1), "ServerHost", shown)
+            .unwrap_err(),
+    );
+
+    // A base the facade no longer remembers cannot be merged.
+    for i in 0..20u16 {
+        let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+        form.value_mut().server_port = port(100 + i);
+        settings.save(&admin(), form).unwrap();
+    }
+    let err = settings
+        .reset_option(
+            &admin(),
+            VIDEOPORT,
+            Scope::Common,
+            "ServerPort",
+            Revision::new(1),
+        )
+        .unwrap_err();
+    assert!(matches!(err, SettingsError::Outdated { .. }), "{err}");
+    assert!(err.is_conflict());
+    let err = settings
+        .reset_option(
+            &admin(),
+            VIDEOPORT,
+            Scope::Common,
+            "NoSuchOption",
+            Revision::new(1),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "module videoport has no option \"NoSuchOption\""
+    );
+}
+
+#[test]
+fn retries_are_bounded() {
+    let store = Arc::new(Flaky::default());
+    let settings = Settings::builder(Arc::clone(&store))
+        .max_retries(2)
+        .build()
+        .unwrap();
+    // Someone else commits before each of our next three commits: the
+    // first try and two retries all lose the race.
+    store.meddle(3);
+    let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().server_port = port(8000);
+    let (_, current, ours, theirs) = conflict(settings.save(&admin(), form).unwrap_err());
+    assert_eq!(current, Revision::new(3));
+    assert_eq!(ours, [option(Scope::Common, "ServerPort")]);
+    assert!(theirs.is_empty(), "nothing of theirs collided: {theirs:?}");
+    // With one meddler left, the write succeeds after one retry.
+    store.meddle(1);
+    let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().server_port = port(8000);
+    assert_eq!(settings.save(&admin(), form).unwrap(), Revision::new(5));
+}
+
+#[test]
+fn a_competing_bitrix24_write_is_a_conflict() {
+    // Connecting writes all three options; someone storing one of them
+    // meanwhile collides.
+    let store = MemoryStore::new();
+    let settings = Settings::new(store.clone());
+    let mut form = settings
+        .edit::<module_settings::modules::B24Connector>(Scope::Common)
+        .unwrap();
+    form.value_mut()
+        .connect(
+            "https://a.bitrix24.ru".parse().unwrap(),
+            module_settings::modules::ConnectMode::New,
+            5,
+        )
+        .unwrap();
+    // Meanwhile someone stores a different connection time directly.
+    store
+        .commit(
+            &B24,
+            Revision::ZERO,
+            &[Change::SetOption {
+                scope: Scope::Common,
+                name: name("connected_at"),
+                value: "7".into(),
+            }],
+        )
+        .unwrap();
+    let err = settings.save(&admin(), form).unwrap_err();
+    assert!(err.is_conflict(), "{err}");
+}
+
+const LEFT: OptionSpec = OptionSpec::new(
+    "left",
+    OptionKind::Text { max_chars: 20 },
+    Label::new("Слева", "Left"),
+);
+const RIGHT: OptionSpec = OptionSpec::new(
+    "right",
+    OptionKind::Text { max_chars: 20 },
+    Label::new("Справа", "Right"),
+);
+
+/// A module with a rule across fields: `left` and `right` are never both
+/// set.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct OneSide {
+    left: String,
+    right: String,
+}
+
+impl ModuleOptions for OneSide {
+    const MODULE: ModuleId = ModuleId::from_static("oneside");
+    const TITLE: Label = Label::new("Одна сторона", "One side");
+    const LEVELS: ModuleLevels = ModuleLevels::new(&[
+        LevelInfo::new(AccessLevel::D, Label::new("закрыт", "closed")),
+        LevelInfo::new(AccessLevel::W, Label::new("запись", "write")),
+    ]);
+    const OPTIONS: &'static [OptionSpec] = &[LEFT, RIGHT];
+
+    fn decode(raw: &RawOptions) -> Result<Self, ValidationErrors> {
+        let mut d = Decoder::new(Self::MODULE, raw);
+        let left = d.text(&LEFT);
+        let right = d.text(&RIGHT);
+        if !left.is_empty() && !right.is_empty() {
+            d.reject(
+                &RIGHT,
+                FieldProblem::Custom {
+                    expected: "no value while left is set".into(),
+                },
+            );
+        }
+        d.finish(OneSide { left, right })
+    }
+
+    fn encode(&self) -> RawOptions {
+        let mut e = Encoder::new();
+        e.text(&LEFT, &self.left);
+        e.text(&RIGHT, &self.right);
+        e.finish()
+    }
+}
+
+#[test]
+fn a_merge_that_would_break_a_rule_across_fields_is_a_conflict() {
+    let settings = Settings::builder(MemoryStore::new())
+        .register::<OneSide>()
+        .build()
+        .unwrap();
+    let mut mine = settings.edit::<OneSide>(Scope::Common).unwrap();
+    let mut theirs = settings.edit::<OneSide>(Scope::Common).unwrap();
+    mine.value_mut().left = "l".into();
+    theirs.value_mut().right = "r".into();
+    settings.save(&admin(), theirs).unwrap();
+    // Disjoint names, but together they break the module's rule.
+    let before = settings.store().load(&OneSide::MODULE).unwrap();
+    let (_, _, ours, theirs) = conflict(settings.save(&admin(), mine).unwrap_err());
+    assert_eq!(ours, [option(Scope::Common, "left")]);
+    assert_eq!(theirs, [option(Scope::Common, "right")]);
+    assert_eq!(settings.store().load(&OneSide::MODULE).unwrap(), before);
+    assert_eq!(
+        settings.options::<OneSide>(Scope::Common).unwrap().right,
+        "r"
+    );
+}
+
+#[test]
+fn a_reset_that_would_break_the_options_is_refused() {
+    let settings = Settings::in_memory();
+    settings
+        .connect_b24(
+            &admin(),
+            "https://a.bitrix24.ru",
+            module_settings::modules::ConnectMode::New,
+        )
+        .unwrap();
+    let revision = settings.revision(B24).unwrap();
+    let before = everything(settings.store());
+    let err = settings
+        .reset_option(&admin(), B24, Scope::Common, "connect_mode", revision)
+        .unwrap_err();
+    let SettingsError::Invalid(errors) = &err else {
+        panic!("expected invalid, got {err:?}");
+    };
+    assert!(errors.has("connect_mode"), "{err}");
+    assert_eq!(everything(settings.store()), before);
+}

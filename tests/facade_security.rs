@@ -1,0 +1,294 @@
+//! Rules 23 and 24 through the facade: every write path is refused for
+//! actors below W, changing nothing and naming the levels; the VideoPort
+//! secret word never reaches events, audit records, errors or `Debug`.
+
+mod facade_common;
+
+use std::num::NonZeroU16;
+use std::sync::Arc;
+
+use facade_common::*;
+use module_settings::modules::{B24Connector, ConnectMode, VideoPort};
+use module_settings::settings::{Actor, MemoryAuditSink, Settings, SettingsError};
+use module_settings::{AccessLevel, MemoryStore, ModuleId, Scope, Secret, Store};
+
+const SECRET: &str = "Tr0ub4dor&3-guest-key";
+
+/// Video: default R, group 10 D, group 11 R. b24connector: group 12 M,
+/// group 13 R, group 14 W. Plus a connected portal, so disconnect has
+/// something to refuse.
+fn setup() -> (Settings<MemoryStore>, Arc<MemoryAuditSink>) {
+    let audit = Arc::new(MemoryAuditSink::new());
+    let settings = Settings::builder(MemoryStore::new())
+        .audit(audit.clone())
+        .build()
+        .unwrap();
+    let mut tab = settings.access_tab(VIDEO).unwrap();
+    tab.set_default(Scope::Common, AccessLevel::R).unwrap();
+    tab.set_grant(Scope::Common, g(10), AccessLevel::D).unwrap();
+    tab.set_grant(Scope::Common, g(11), AccessLevel::R).unwrap();
+    settings.apply_access_tab(&admin(), tab).unwrap();
+    grant(&settings, B24, 12, AccessLevel::M);
+    grant(&settings, B24, 13, AccessLevel::R);
+    grant(&settings, B24, 14, AccessLevel::W);
+    settings
+        .connect_b24(&admin(), "https://example.bitrix24.ru", ConnectMode::New)
+        .unwrap();
+    (settings, audit)
+}
+
+#[track_caller]
+fn denied(
+    result: Result<impl std::fmt::Debug, SettingsError>,
+    module: ModuleId,
+    held: AccessLevel,
+) {
+    match result {
+        Err(SettingsError::Denied {
+            module: m,
+            needed,
+            held: h,
+        }) => {
+            assert_eq!((m, needed, h), (module, AccessLevel::W, held));
+        }
+        other => panic!("expected a denial, got {other:?}"),
+    }
+}
+
+/// Runs `attempt` and checks it was denied with `held`, and that the store,
+/// the events and the audit trail did not move.
+#[track_caller]
+fn refused<T: std::fmt::Debug>(
+    settings: &Settings<MemoryStore>,
+    audit: &MemoryAuditSink,
+    module: ModuleId,
+    held: AccessLevel,
+    attempt: impl FnOnce() -> Result<T, SettingsError>,
+) {
+    let before = everything(settings.store());
+    let events = settings.subscribe();
+    let records = audit.records().len();
+    let result = attempt();
+    if let Err(err) = &result {
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("needs W, holds {held}")),
+            "the error names both levels: {text}"
+        );
+    }
+    denied(result, module, held);
+    assert_eq!(everything(settings.store()), before, "nothing was written");
+    assert!(events.try_recv().is_err(), "no event for a denied write");
+    assert_eq!(audit.records().len(), records, "no audit record");
+}
+
+#[test]
+fn options_writes_need_w_on_the_guard() {
+    let (settings, audit) = setup();
+    for (actor, held) in [(member(10), AccessLevel::D), (member(11), AccessLevel::R)] {
+        // Save in the common scope and in a site.
+        for scope in [Scope::Common, Scope::Site(S1)] {
+            refused(&settings, &audit, VIDEO, held, || {
+                let mut form = settings.edit::<VideoPort>(scope)?;
+                form.value_mut().server_port = NonZeroU16::new(8000);
+                settings.save(&actor, form)
+            });
+        }
+        // Even an unchanged form is refused: the check comes first.
+        refused(&settings, &audit, VIDEO, held, || {
+            settings.save(&actor, settings.edit::<VideoPort>(Scope::Common)?)
+        });
+        // Even invalid values: the denial beats the validation.
+        refused(&settings, &audit, VIDEO, held, || {
+            let mut form = settings.edit::<VideoPort>(Scope::Common)?;
+            form.value_mut().secret_code = Some(Secret::new("x".repeat(300)));
+            settings.save(&actor, form)
+        });
+        refused(&settings, &audit, VIDEO, held, || {
+            let revision = settings.revision(VIDEOPORT)?;
+            settings.reset_option(&actor, VIDEOPORT, Scope::Common, "ServerHost", revision)
+        });
+    }
+}
+
+#[test]
+fn access_tab_writes_need_w_on_the_module() {
+    let (settings, audit) = setup();
+    for (actor, held) in [(member(10), AccessLevel::D), (member(11), AccessLevel::R)] {
+        refused(&settings, &audit, VIDEO, held, || {
+            let mut tab = settings.access_tab(VIDEO)?;
+            // Trying to raise themselves is the obvious attack.
+            tab.set_grant(Scope::Common, g(11), AccessLevel::W)?;
+            settings.apply_access_tab(&actor, tab)
+        });
+        refused(&settings, &audit, VIDEO, held, || {
+            let tab = settings.access_tab(VIDEO)?;
+            settings.apply_access_tab(&actor, tab)
+        });
+    }
+    for (group, held) in [(12, AccessLevel::M), (13, AccessLevel::R)] {
+        refused(&settings, &audit, B24, held, || {
+            let mut tab = settings.access_tab(B24)?;
+            tab.set_default(Scope::Site(S1), AccessLevel::W)?;
+            settings.apply_access_tab(&member(group), tab)
+        });
+    }
+}
+
+#[test]
+fn bitrix24_needs_w_on_b24connector() {
+    let (settings, audit) = setup();
+    for (group, held) in [
+        (10, AccessLevel::D),
+        (12, AccessLevel::M),
+        (13, AccessLevel::R),
+    ] {
+        let actor = member(group);
+        refused(&settings, &audit, B24, held, || {
+            settings.disconnect_b24(&actor)
+        });
+        refused(&settings, &audit, B24, held, || {
+            // A bad address is not even looked at before the check.
+            settings.connect_b24(&actor, "not a url", ConnectMode::Existing)
+        });
+    }
+    // W on video is no W on b24connector.
+    grant(&settings, VIDEO, 15, AccessLevel::W);
+    refused(&settings, &audit, B24, AccessLevel::D, || {
+        settings.disconnect_b24(&member(15))
+    });
+    // Group 14 holds W and may.
+    settings.disconnect_b24(&member(14)).unwrap();
+    assert!(!settings
+        .options::<B24Connector>(Scope::Common)
+        .unwrap()
+        .is_connected());
+}
+
+#[test]
+fn a_revoked_right_stops_writes_at_once() {
+    // Even with an hour of staleness, writes check the guard's current
+    // revision.
+    let store = MemoryStore::new();
+    let settings = Settings::builder(store.clone())
+        .staleness(std::time::Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    grant(&settings, VIDEO, 20, AccessLevel::W);
+    let editor = member(20);
+    let form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    // Another facade on the same store revokes the grant.
+    let other = Settings::new(store);
+    let mut tab = other.access_tab(VIDEO).unwrap();
+    tab.remove_grant(Scope::Common, g(20));
+    other.apply_access_tab(&admin(), tab).unwrap();
+    denied(settings.save(&editor, form), VIDEO, AccessLevel::D);
+}
+
+/// Every string a caller can get out of the facade after the secret was
+/// set, changed, reset and fought over.
+#[test]
+fn the_secret_word_never_leaks() {
+    let (settings, audit) = setup();
+    let events = settings.subscribe();
+    let mut seen: Vec<String> = Vec::new();
+    let mut keep = |text: String| seen.push(text);
+
+    // Set it, in common and in a site.
+    for (scope, word) in [
+        (Scope::Common, SECRET.to_owned()),
+        (Scope::Site(S1), format!("{SECRET}-s1")),
+    ] {
+        let mut form = settings.edit::<VideoPort>(scope).unwrap();
+        form.value_mut().secret_code = Some(Secret::new(word));
+        form.value_mut().server_host = Some(url::Host::parse("video.example.com").unwrap());
+        keep(format!("{form:?}"));
+        settings.save(&admin(), form).unwrap();
+    }
+    // Read it back: the value is there, but only through `expose`.
+    let video = settings.options::<VideoPort>(Scope::Common).unwrap();
+    assert_eq!(video.secret_code.as_ref().unwrap().expose(), SECRET);
+    keep(format!("{video:?}"));
+
+    // An invalid secret (too long), containing the secret word.
+    let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().secret_code = Some(Secret::new(format!("{SECRET}{}", "x".repeat(300))));
+    let err = settings.save(&admin(), form).unwrap_err();
+    assert!(matches!(err, SettingsError::Invalid(_)));
+    keep(format!("{err} {err:?}"));
+
+    // A conflict over the secret.
+    let first = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    let mut second = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    let mut first = first;
+    first.value_mut().secret_code = Some(Secret::new(format!("{SECRET}-1")));
+    second.value_mut().secret_code = Some(Secret::new(format!("{SECRET}-2")));
+    settings.save(&admin(), first).unwrap();
+    let err = settings.save(&admin(), second).unwrap_err();
+    assert!(err.is_conflict(), "{err}");
+    keep(format!("{err} {err:?}"));
+
+    // Stored garbage next to the secret, then reading it.
+    let revision = settings.store().revision(&VIDEOPORT).unwrap();
+    settings
+        .store()
+        .commit(
+            &VIDEOPORT,
+            revision,
+            &[module_settings::Change::SetOption {
+                scope: Scope::Site(S2),
+                name: name("SecretCode"),
+                value: format!("{SECRET}{}", "y".repeat(300)),
+            }],
+        )
+        .unwrap();
+    settings.reload(VIDEOPORT).unwrap();
+    let err = settings.options::<VideoPort>(Scope::Site(S2)).unwrap_err();
+    keep(format!("{err} {err:?}"));
+
+    // Reset it to inherited.
+    let revision = settings.revision(VIDEOPORT).unwrap();
+    settings
+        .reset_option(&admin(), VIDEOPORT, Scope::Site(S1), "SecretCode", revision)
+        .unwrap();
+
+    keep(format!("{settings:?}"));
+    keep(format!("{:?}", settings.health(VIDEOPORT).unwrap()));
+    keep(format!("{:?}", settings.access_tab(VIDEO).unwrap()));
+    let mut secret_events = 0;
+    for event in events.try_iter() {
+        keep(format!("{event:?}"));
+        keep(serde_json::to_string(&*event).unwrap());
+        for change in event.changes() {
+            keep(change.to_string());
+            if change.to_string().contains("SecretCode") {
+                secret_events += 1;
+            }
+        }
+    }
+    let records = audit.records();
+    for record in &records {
+        keep(format!("{record} {record:?}"));
+        keep(serde_json::to_string(record).unwrap());
+    }
+    assert!(secret_events >= 3, "the secret's changes are reported");
+    assert!(records
+        .iter()
+        .any(|r| r.text() == "videoport: option SecretCode changed"));
+    assert!(records
+        .iter()
+        .any(|r| r.text() == "videoport/s1: option SecretCode changed"));
+
+    for text in &seen {
+        assert!(!text.contains(SECRET), "the secret leaked: {text}");
+    }
+    assert!(seen.len() > 20);
+}
+
+#[test]
+fn actors_hold_no_secrets_and_check_groups_only() {
+    // A name is shown, and only the groups decide.
+    let named_admin = Actor::new([g(30)]).with_name("root");
+    let (settings, _) = setup();
+    denied(settings.disconnect_b24(&named_admin), B24, AccessLevel::D);
+}

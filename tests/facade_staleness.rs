@@ -1,0 +1,292 @@
+//! The staleness bound, store failures and bad stored data: what a reader
+//! of the facade sees, and that checks fail closed (rule 15).
+
+mod facade_common;
+
+use std::num::NonZeroU16;
+use std::sync::Arc;
+use std::time::Duration;
+
+use facade_common::*;
+use module_settings::modules::VideoPort;
+use module_settings::settings::{Settings, SettingsError};
+use module_settings::{AccessLevel, Change, GroupId, MemoryStore, Revision, Scope, Store};
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn set_port<S: Store>(settings: &Settings<S>, scope: Scope, port: u16) -> Revision {
+    let mut form = settings.edit::<VideoPort>(scope).unwrap();
+    form.value_mut().server_port = NonZeroU16::new(port);
+    settings.save(&admin(), form).unwrap()
+}
+
+fn port<S: Store>(settings: &Settings<S>, scope: Scope) -> Option<u16> {
+    settings
+        .options::<VideoPort>(scope)
+        .unwrap()
+        .server_port
+        .map(NonZeroU16::get)
+}
+
+#[test]
+fn a_second_facade_sees_a_write_only_after_a_refresh() {
+    let store = MemoryStore::new();
+    let writer = Settings::new(store.clone());
+    let reader = Settings::builder(store.clone())
+        .staleness(HOUR)
+        .build()
+        .unwrap();
+    assert_eq!(port(&reader, Scope::Common), None); // loaded now
+    set_port(&writer, Scope::Common, 8000);
+    // The writer sees its own write at once; the reader trusts its
+    // snapshot for an hour.
+    assert_eq!(port(&writer, Scope::Common), Some(8000));
+    assert_eq!(port(&reader, Scope::Common), None);
+    assert_eq!(reader.revision(VIDEOPORT).unwrap(), Revision::ZERO);
+    assert_eq!(reader.reload(VIDEOPORT).unwrap(), Revision::new(1));
+    assert_eq!(port(&reader, Scope::Common), Some(8000));
+
+    // Rights too, and `reload_all` covers every module.
+    assert!(!reader.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W)); // loaded now
+    grant(&writer, VIDEO, 5, AccessLevel::W);
+    assert!(!reader.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+    reader.reload_all().unwrap();
+    assert!(reader.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+}
+
+#[test]
+fn a_zero_bound_sees_every_write_at_once() {
+    let store = MemoryStore::new();
+    let writer = Settings::new(store.clone());
+    let reader = Settings::builder(store)
+        .staleness(Duration::ZERO)
+        .build()
+        .unwrap();
+    assert_eq!(port(&reader, Scope::Common), None);
+    for n in 1..=5 {
+        set_port(&writer, Scope::Common, n);
+        assert_eq!(port(&reader, Scope::Common), Some(n));
+    }
+    assert_eq!(
+        reader.health(VIDEOPORT).unwrap().revision(),
+        Some(Revision::new(5))
+    );
+}
+
+#[test]
+fn a_failing_store_is_an_error_and_checks_fail_closed() {
+    let store = Arc::new(Flaky::default());
+    let settings = Settings::builder(Arc::clone(&store))
+        .staleness(Duration::ZERO)
+        .build()
+        .unwrap();
+    grant(&settings, VIDEO, 5, AccessLevel::W);
+    set_port(&settings, Scope::Common, 8000);
+    assert!(settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+
+    store.set_down(true);
+    let err = settings.options::<VideoPort>(Scope::Common).unwrap_err();
+    assert!(matches!(err, SettingsError::Store(_)), "{err}");
+    assert!(err.to_string().contains("unavailable"), "{err}");
+    assert!(settings.check(VIDEO, &[g(5)], Scope::Common).is_err());
+    assert!(!settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::D));
+    assert!(!settings.can(
+        VIDEO,
+        &[GroupId::ADMINISTRATORS],
+        Scope::Common,
+        AccessLevel::D
+    ));
+    assert!(settings
+        .require(VIDEO, &[g(5)], Scope::Common, AccessLevel::R)
+        .is_err());
+    let health = settings.health(VIDEOPORT).unwrap();
+    assert!(health.last_error().unwrap().contains("switched off"));
+    // Writes are refused too, and nothing is announced.
+    let events = settings.subscribe();
+    assert!(settings.disconnect_b24(&admin()).is_err());
+    assert!(events.try_recv().is_err());
+
+    store.set_down(false);
+    assert_eq!(port(&settings, Scope::Common), Some(8000));
+    assert!(settings.health(VIDEOPORT).unwrap().last_error().is_none());
+}
+
+#[test]
+fn serve_stale_keeps_serving_the_last_good_snapshot() {
+    let store = Arc::new(Flaky::default());
+    let settings = Settings::builder(Arc::clone(&store))
+        .staleness(Duration::ZERO)
+        .serve_stale(true)
+        .build()
+        .unwrap();
+    grant(&settings, VIDEO, 5, AccessLevel::W);
+    set_port(&settings, Scope::Common, 8000);
+    store.set_down(true);
+    assert_eq!(port(&settings, Scope::Common), Some(8000));
+    // Checks fail closed all the same.
+    let err = settings.check(VIDEO, &[g(5)], Scope::Common).unwrap_err();
+    assert!(
+        matches!(err, SettingsError::RightsUnavailable { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("switched off by the test"),
+        "{err}"
+    );
+    assert!(!settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::D));
+    assert!(!settings.can(
+        VIDEO,
+        &[GroupId::ADMINISTRATORS],
+        Scope::Common,
+        AccessLevel::D
+    ));
+    assert!(settings.health(VIDEO).unwrap().is_stale());
+    let health = settings.health(VIDEOPORT).unwrap();
+    assert!(health.is_stale());
+    assert!(health.last_error().unwrap().contains("unavailable"));
+    assert_eq!(health.revision(), Some(Revision::new(1)));
+    // A write never goes ahead on a stale snapshot.
+    let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().server_port = NonZeroU16::new(9000);
+    assert!(matches!(
+        settings.save(&admin(), form),
+        Err(SettingsError::Store(_))
+    ));
+    // A module never loaded has nothing to serve.
+    assert!(settings
+        .options::<module_settings::modules::B24Connector>(Scope::Common)
+        .is_err());
+    store.set_down(false);
+    assert_eq!(port(&settings, Scope::Common), Some(8000));
+    assert!(!settings.health(VIDEOPORT).unwrap().is_stale());
+    assert!(settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+}
+
+#[test]
+fn bad_stored_rights_deny_every_check_until_an_admin_repairs_them() {
+    let store = MemoryStore::new();
+    // Bitrix stores any letter; the video module has no M.
+    store
+        .commit(
+            &VIDEO,
+            Revision::ZERO,
+            &[
+                Change::SetGrant {
+                    scope: Scope::Common,
+                    group: g(5),
+                    level: AccessLevel::M,
+                },
+                Change::SetGrant {
+                    scope: Scope::Common,
+                    group: g(6),
+                    level: AccessLevel::W,
+                },
+            ],
+        )
+        .unwrap();
+    let settings = Settings::new(store);
+    let err = settings.check(VIDEO, &[g(6)], Scope::Common).unwrap_err();
+    assert!(matches!(err, SettingsError::StoredRights { .. }));
+    assert_eq!(
+        err.to_string(),
+        "the stored access rights of module video are invalid: module video does not accept \
+         access level M: allowed are D, R, W; fix them on the access tab"
+    );
+    assert!(!settings.can(VIDEO, &[g(6)], Scope::Common, AccessLevel::D));
+    assert!(!settings.can(
+        VIDEO,
+        &[GroupId::ADMINISTRATORS],
+        Scope::Common,
+        AccessLevel::R
+    ));
+    // Group 6 holds W on paper, but the rights are unusable: refused.
+    let form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    assert!(matches!(
+        settings.save(&member(6), form),
+        Err(SettingsError::StoredRights { .. })
+    ));
+
+    // The tab shows the bad row (no label), and the admin removes it.
+    let mut tab = settings.access_tab(VIDEO).unwrap();
+    let rows = tab.grant_rows();
+    assert_eq!(rows[0].level, AccessLevel::M);
+    assert_eq!(rows[0].label, None);
+    assert!(rows[1].label.is_some());
+    tab.remove_grant(Scope::Common, g(5));
+    settings.apply_access_tab(&admin(), tab).unwrap();
+    assert!(settings.can(VIDEO, &[g(6)], Scope::Common, AccessLevel::W));
+}
+
+#[test]
+fn bad_stored_options_fail_their_scope_only() {
+    let store = MemoryStore::new();
+    store
+        .commit(
+            &VIDEOPORT,
+            Revision::ZERO,
+            &[Change::SetOption {
+                scope: Scope::Site(S1),
+                name: name("ServerPort"),
+                value: "70000".into(),
+            }],
+        )
+        .unwrap();
+    let settings = Settings::new(store);
+    assert_eq!(port(&settings, Scope::Common), None);
+    assert_eq!(port(&settings, Scope::Site(S2)), None);
+    let err = settings.options::<VideoPort>(Scope::Site(S1)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the options stored for module videoport in s1 are invalid: videoport option \
+         ServerPort: \"70000\" is not allowed; expected a whole number from 1 to 65535, or \
+         empty for unset"
+    );
+    assert!(settings.edit::<VideoPort>(Scope::Site(S1)).is_err());
+    // Repair: reset the bad option to inherited.
+    let revision = settings.revision(VIDEOPORT).unwrap();
+    settings
+        .reset_option(&admin(), VIDEOPORT, Scope::Site(S1), "ServerPort", revision)
+        .unwrap();
+    assert_eq!(port(&settings, Scope::Site(S1)), None);
+}
+
+#[test]
+fn unregistered_modules_are_typed_errors() {
+    let settings = Settings::in_memory();
+    let unknown = module_settings::ModuleId::from_static("statistic");
+    let err = settings.check(unknown, &[g(2)], Scope::Common).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "module statistic is not registered as a rights module; register it on the settings builder"
+    );
+    assert!(!settings.can(
+        unknown,
+        &[GroupId::ADMINISTRATORS],
+        Scope::Common,
+        AccessLevel::D
+    ));
+    // videoport holds options, not rights.
+    assert!(settings.access_tab(VIDEOPORT).is_err());
+    assert!(settings.health(unknown).is_err());
+    assert!(settings.reload(unknown).is_err());
+    let statistic = Settings::builder(MemoryStore::new())
+        .register_rights(unknown, module_settings::ModuleLevels::B24_CONNECTOR)
+        .build()
+        .unwrap();
+    assert!(statistic.check(unknown, &[g(2)], Scope::Common).is_ok());
+}
+
+#[test]
+fn site_reads_share_the_common_value_until_the_site_overrides() {
+    let settings = Settings::in_memory();
+    set_port(&settings, Scope::Common, 8000);
+    let common = settings.options::<VideoPort>(Scope::Common).unwrap();
+    let s1 = settings.options::<VideoPort>(Scope::Site(S1)).unwrap();
+    assert!(Arc::ptr_eq(&common, &s1));
+    set_port(&settings, Scope::Site(S1), 9000);
+    assert_eq!(port(&settings, Scope::Site(S1)), Some(9000));
+    assert_eq!(port(&settings, Scope::Site(S2)), Some(8000));
+    // Only the override is stored in the site.
+    let stored = settings.store().load(&VIDEOPORT).unwrap().records;
+    assert_eq!(stored.options(Scope::Site(S1)).count(), 1);
+}

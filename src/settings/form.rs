@@ -5,7 +5,6 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::actor::Actor;
-use super::cell::Refresh;
 use super::error::SettingsError;
 use super::events::WriteKind;
 use super::merge::Intent;
@@ -211,20 +210,7 @@ impl<S: Store> Settings<S> {
                 name: name.chars().take(64).collect(),
             });
         };
-        let base = match entry.cell.at(based_on) {
-            Some(base) => base,
-            None => {
-                self.refresh(entry, Refresh::Check)?;
-                entry
-                    .cell
-                    .at(based_on)
-                    .ok_or_else(|| SettingsError::Outdated {
-                        module,
-                        based_on,
-                        current: entry.cell.current().revision,
-                    })?
-            }
-        };
+        let base = self.based_on(entry, based_on)?;
         let write = Write {
             kind: WriteKind::ResetOption { scope },
             entry,

@@ -170,6 +170,7 @@
 
 mod access_tab;
 mod actor;
+mod admin;
 mod audit;
 mod b24;
 mod builder;
@@ -192,6 +193,7 @@ use std::time::Duration;
 
 pub use access_tab::{AccessTab, DefaultRow, GrantRow};
 pub use actor::Actor;
+pub use admin::EffectiveOption;
 pub use audit::{AuditRecord, AuditSink, MemoryAuditSink};
 pub use builder::{SettingsBuilder, DEFAULT_MAX_RETRIES, DEFAULT_STALENESS};
 pub use error::{RecordKey, SettingsError};
@@ -334,6 +336,7 @@ mod tests {
         assert_send_sync::<SettingsError>();
         assert_send_sync::<Actor>();
         assert_send_sync::<ModuleHealth>();
+        assert_send_sync::<EffectiveOption>();
     }
 
     #[test]

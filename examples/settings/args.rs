@@ -1,0 +1,746 @@
+//! The command line, parsed by hand into a [`Command`]: the global
+//! `--db PATH`, a command name, its arguments and its flags. Every value is
+//! checked here (ids, levels, group lists), before a database is opened.
+//!
+//! Flags may come anywhere after the program name, as `--flag value` or
+//! `--flag=value`; `--` ends the flags (for a VALUE that starts with `--`).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use module_settings::modules::ConnectMode;
+use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
+
+use crate::failure::Failure;
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// `--db PATH`, if given.
+    pub db: Option<PathBuf>,
+    /// What to do.
+    pub command: Command,
+}
+
+/// Where a `check` looks (rule 11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    /// The common scope, or a site seen through it.
+    Scope(Scope),
+    /// Exactly these scopes (`--scopes`, Bitrix-exact).
+    Exact(Vec<Scope>),
+}
+
+/// The new value of `set`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Text {
+    /// Given on the command line.
+    Given(String),
+    /// `-`: read from standard input (so a secret stays out of the shell
+    /// history and the process list).
+    Stdin,
+}
+
+/// One command with its checked arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `--help`.
+    Help,
+    /// `modules`.
+    Modules,
+    /// `show MODULE [--site S] [--json]`.
+    Show {
+        module: ModuleId,
+        scope: Scope,
+        json: bool,
+    },
+    /// `set MODULE NAME VALUE [--site S] --as GROUPS`.
+    Set {
+        module: ModuleId,
+        name: String,
+        value: Text,
+        scope: Scope,
+        actor: Vec<GroupId>,
+    },
+    /// `reset MODULE NAME [--site S] --as GROUPS`.
+    Reset {
+        module: ModuleId,
+        name: String,
+        scope: Scope,
+        actor: Vec<GroupId>,
+    },
+    /// `rights MODULE [--json]`.
+    Rights { module: ModuleId, json: bool },
+    /// `grant MODULE GROUP LEVEL [--site S] --as GROUPS`.
+    Grant {
+        module: ModuleId,
+        group: GroupId,
+        level: AccessLevel,
+        scope: Scope,
+        actor: Vec<GroupId>,
+    },
+    /// `revoke MODULE GROUP [--site S] --as GROUPS`.
+    Revoke {
+        module: ModuleId,
+        group: GroupId,
+        scope: Scope,
+        actor: Vec<GroupId>,
+    },
+    /// `default MODULE LEVEL|unset [--site S] --as GROUPS`.
+    Default {
+        module: ModuleId,
+        level: Option<AccessLevel>,
+        scope: Scope,
+        actor: Vec<GroupId>,
+    },
+    /// `check MODULE --groups GROUPS [--site S | --scopes LIST]
+    /// [--no-admin-bypass] [--no-default] [--json]`.
+    Check {
+        module: ModuleId,
+        groups: Vec<GroupId>,
+        query: Query,
+        admin_bypass: bool,
+        use_default: bool,
+        json: bool,
+    },
+    /// `roles MODULE --groups GROUPS [--site S] [--json]`.
+    Roles {
+        module: ModuleId,
+        groups: Vec<GroupId>,
+        scope: Scope,
+        json: bool,
+    },
+    /// `schema MODULE`.
+    Schema { module: ModuleId },
+    /// `connect-b24 URL --mode new|existing --as GROUPS`.
+    ConnectB24 {
+        url: String,
+        mode: ConnectMode,
+        actor: Vec<GroupId>,
+    },
+    /// `disconnect-b24 --as GROUPS`.
+    DisconnectB24 { actor: Vec<GroupId> },
+}
+
+impl Command {
+    /// Whether the command reads or writes the database (`--db` needed).
+    pub fn needs_db(&self) -> bool {
+        !matches!(
+            self,
+            Command::Help | Command::Modules | Command::Schema { .. }
+        )
+    }
+}
+
+/// Every flag: its name and whether it takes a value.
+const FLAGS: &[(&str, bool)] = &[
+    ("db", true),
+    ("site", true),
+    ("as", true),
+    ("groups", true),
+    ("scopes", true),
+    ("mode", true),
+    ("json", false),
+    ("no-admin-bypass", false),
+    ("no-default", false),
+    ("help", false),
+];
+
+/// What one command takes: its arguments (for messages), the flags it
+/// accepts besides `--db` and `--help`, and the flags it requires.
+struct Spec {
+    name: &'static str,
+    args: &'static [&'static str],
+    flags: &'static [&'static str],
+    required: &'static [&'static str],
+    usage: &'static str,
+}
+
+const SPECS: &[Spec] = &[
+    Spec {
+        name: "modules",
+        args: &[],
+        flags: &[],
+        required: &[],
+        usage: "modules",
+    },
+    Spec {
+        name: "show",
+        args: &["MODULE"],
+        flags: &["site", "json"],
+        required: &[],
+        usage: "show MODULE [--site S] [--json]",
+    },
+    Spec {
+        name: "set",
+        args: &["MODULE", "NAME", "VALUE"],
+        flags: &["site", "as"],
+        required: &["as"],
+        usage: "set MODULE NAME VALUE [--site S] --as GROUPS",
+    },
+    Spec {
+        name: "reset",
+        args: &["MODULE", "NAME"],
+        flags: &["site", "as"],
+        required: &["as"],
+        usage: "reset MODULE NAME [--site S] --as GROUPS",
+    },
+    Spec {
+        name: "rights",
+        args: &["MODULE"],
+        flags: &["json"],
+        required: &[],
+        usage: "rights MODULE [--json]",
+    },
+    Spec {
+        name: "grant",
+        args: &["MODULE", "GROUP", "LEVEL"],
+        flags: &["site", "as"],
+        required: &["as"],
+        usage: "grant MODULE GROUP LEVEL [--site S] --as GROUPS",
+    },
+    Spec {
+        name: "revoke",
+        args: &["MODULE", "GROUP"],
+        flags: &["site", "as"],
+        required: &["as"],
+        usage: "revoke MODULE GROUP [--site S] --as GROUPS",
+    },
+    Spec {
+        name: "default",
+        args: &["MODULE", "LEVEL"],
+        flags: &["site", "as"],
+        required: &["as"],
+        usage: "default MODULE LEVEL|unset [--site S] --as GROUPS",
+    },
+    Spec {
+        name: "check",
+        args: &["MODULE"],
+        flags: &[
+            "groups",
+            "site",
+            "scopes",
+            "no-admin-bypass",
+            "no-default",
+            "json",
+        ],
+        required: &["groups"],
+        usage: "check MODULE --groups GROUPS [--site S | --scopes LIST] [--no-admin-bypass] \
+                [--no-default] [--json]",
+    },
+    Spec {
+        name: "roles",
+        args: &["MODULE"],
+        flags: &["groups", "site", "json"],
+        required: &["groups"],
+        usage: "roles MODULE --groups GROUPS [--site S] [--json]",
+    },
+    Spec {
+        name: "schema",
+        args: &["MODULE"],
+        flags: &[],
+        required: &[],
+        usage: "schema MODULE",
+    },
+    Spec {
+        name: "connect-b24",
+        args: &["URL"],
+        flags: &["mode", "as"],
+        required: &["mode", "as"],
+        usage: "connect-b24 URL --mode new|existing --as GROUPS",
+    },
+    Spec {
+        name: "disconnect-b24",
+        args: &[],
+        flags: &["as"],
+        required: &["as"],
+        usage: "disconnect-b24 --as GROUPS",
+    },
+];
+
+/// The command line split into arguments and flags, before any meaning.
+#[derive(Debug, Default)]
+struct Words {
+    args: Vec<String>,
+    flags: Vec<(&'static str, Option<String>)>,
+}
+
+impl Words {
+    fn split(raw: impl IntoIterator<Item = OsString>) -> Result<Words, Failure> {
+        let mut words = Words::default();
+        let mut raw = raw.into_iter().enumerate();
+        let mut flags_done = false;
+        while let Some((i, word)) = raw.next() {
+            let word = word
+                .into_string()
+                .map_err(|_| Failure::input(format!("argument {} is not valid UTF-8", i + 1)))?;
+            if flags_done || !word.starts_with('-') || word == "-" {
+                words.args.push(word);
+                continue;
+            }
+            if word == "--" {
+                flags_done = true;
+                continue;
+            }
+            if word == "-h" {
+                words.flags.push(("help", None));
+                continue;
+            }
+            let Some(body) = word.strip_prefix("--") else {
+                return Err(Failure::usage(format!("unknown option {}", shown(&word))));
+            };
+            let (name, inline) = match body.split_once('=') {
+                Some((name, value)) => (name, Some(value.to_owned())),
+                None => (body, None),
+            };
+            let Some(&(name, takes_value)) = FLAGS.iter().find(|(f, _)| *f == name) else {
+                return Err(Failure::usage(format!(
+                    "unknown option {}",
+                    shown(&format!("--{name}"))
+                )));
+            };
+            let value = match (takes_value, inline) {
+                (true, Some(value)) => Some(value),
+                (true, None) => match raw.next() {
+                    Some((_, value)) => Some(value.into_string().map_err(|_| {
+                        Failure::input(format!("the value of --{name} is not valid UTF-8"))
+                    })?),
+                    None => return Err(Failure::usage(format!("--{name} needs a value"))),
+                },
+                (false, Some(_)) => return Err(Failure::usage(format!("--{name} takes no value"))),
+                (false, None) => None,
+            };
+            if words.flags.iter().any(|(f, _)| *f == name) {
+                return Err(Failure::usage(format!("--{name} is given twice")));
+            }
+            words.flags.push((name, value));
+        }
+        Ok(words)
+    }
+
+    fn has(&self, flag: &str) -> bool {
+        self.flags.iter().any(|(f, _)| *f == flag)
+    }
+
+    fn value(&self, flag: &str) -> Option<&str> {
+        self.flags
+            .iter()
+            .find(|(f, _)| *f == flag)
+            .and_then(|(_, v)| v.as_deref())
+    }
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(raw: impl IntoIterator<Item = OsString>) -> Result<Invocation, Failure> {
+    let words = Words::split(raw)?;
+    let db = words.value("db").map(PathBuf::from);
+    if words.has("help") || words.args.first().map(String::as_str) == Some("help") {
+        return Ok(Invocation {
+            db,
+            command: Command::Help,
+        });
+    }
+    let Some(name) = words.args.first() else {
+        return Err(Failure::usage("no command given"));
+    };
+    let Some(spec) = SPECS.iter().find(|s| s.name == name) else {
+        return Err(Failure::usage(format!("unknown command {}", shown(name))));
+    };
+    let args = &words.args[1..];
+    if args.len() != spec.args.len() {
+        return Err(Failure::usage(format!(
+            "{} takes {} argument{} ({}), not {}; usage: {}",
+            spec.name,
+            spec.args.len(),
+            if spec.args.len() == 1 { "" } else { "s" },
+            if spec.args.is_empty() {
+                "none".to_owned()
+            } else {
+                spec.args.join(" ")
+            },
+            args.len(),
+            spec.usage
+        )));
+    }
+    for (flag, _) in &words.flags {
+        if !matches!(*flag, "db" | "help") && !spec.flags.contains(flag) {
+            return Err(Failure::usage(format!(
+                "{} does not take --{flag}; usage: {}",
+                spec.name, spec.usage
+            )));
+        }
+    }
+    for flag in spec.required {
+        if !words.has(flag) {
+            let what = match *flag {
+                "as" => " (the acting user's groups; --as 1 acts as an administrator)",
+                "groups" => " (the user's groups, such as 2,5)",
+                _ => "",
+            };
+            return Err(Failure::usage(format!(
+                "{} needs --{flag}{what}; usage: {}",
+                spec.name, spec.usage
+            )));
+        }
+    }
+    let command = build(spec.name, args, &words)?;
+    if command.needs_db() && db.is_none() {
+        return Err(Failure::usage(format!(
+            "{} needs --db PATH (the SQLite database file, created if missing)",
+            spec.name
+        )));
+    }
+    Ok(Invocation { db, command })
+}
+
+/// The typed command from checked words.
+fn build(name: &str, args: &[String], words: &Words) -> Result<Command, Failure> {
+    let module = || module(&args[0]);
+    let scope = || scope(words.value("site"));
+    let actor = || groups("--as", words.value("as").unwrap_or_default());
+    let groups_flag = || groups("--groups", words.value("groups").unwrap_or_default());
+    let json = words.has("json");
+    Ok(match name {
+        "modules" => Command::Modules,
+        "show" => Command::Show {
+            module: module()?,
+            scope: scope()?,
+            json,
+        },
+        "set" => Command::Set {
+            module: module()?,
+            name: args[1].clone(),
+            value: if args[2] == "-" {
+                Text::Stdin
+            } else {
+                Text::Given(args[2].clone())
+            },
+            scope: scope()?,
+            actor: actor()?,
+        },
+        "reset" => Command::Reset {
+            module: module()?,
+            name: args[1].clone(),
+            scope: scope()?,
+            actor: actor()?,
+        },
+        "rights" => Command::Rights {
+            module: module()?,
+            json,
+        },
+        "grant" => Command::Grant {
+            module: module()?,
+            group: group(&args[1])?,
+            level: level(&args[2])?,
+            scope: scope()?,
+            actor: actor()?,
+        },
+        "revoke" => Command::Revoke {
+            module: module()?,
+            group: group(&args[1])?,
+            scope: scope()?,
+            actor: actor()?,
+        },
+        "default" => Command::Default {
+            module: module()?,
+            level: match args[1].as_str() {
+                "unset" => None,
+                text => Some(level(text)?),
+            },
+            scope: scope()?,
+            actor: actor()?,
+        },
+        "check" => Command::Check {
+            module: module()?,
+            groups: groups_flag()?,
+            query: match (words.value("site"), words.value("scopes")) {
+                (Some(_), Some(_)) => {
+                    return Err(Failure::usage(
+                        "check takes --site or --scopes, not both (--scopes lists every scope \
+                         to count)",
+                    ))
+                }
+                (_, Some(list)) => Query::Exact(scopes(list)?),
+                (site, None) => Query::Scope(self::scope(site)?),
+            },
+            admin_bypass: !words.has("no-admin-bypass"),
+            use_default: !words.has("no-default"),
+            json,
+        },
+        "roles" => Command::Roles {
+            module: module()?,
+            groups: groups_flag()?,
+            scope: scope()?,
+            json,
+        },
+        "schema" => Command::Schema { module: module()? },
+        "connect-b24" => Command::ConnectB24 {
+            url: args[0].clone(),
+            mode: mode(words.value("mode").unwrap_or_default())?,
+            actor: actor()?,
+        },
+        "disconnect-b24" => Command::DisconnectB24 { actor: actor()? },
+        other => return Err(Failure::usage(format!("unknown command {}", shown(other)))),
+    })
+}
+
+fn module(text: &str) -> Result<ModuleId, Failure> {
+    ModuleId::new(text).map_err(Failure::input)
+}
+
+fn scope(site: Option<&str>) -> Result<Scope, Failure> {
+    match site {
+        None => Ok(Scope::Common),
+        Some(site) => SiteId::new(site)
+            .map(Scope::Site)
+            .map_err(|err| Failure::input(format!("--site: {err}"))),
+    }
+}
+
+fn group(text: &str) -> Result<GroupId, Failure> {
+    text.parse().map_err(Failure::input)
+}
+
+/// A comma-separated list of group ids, such as `2,5`.
+fn groups(flag: &str, list: &str) -> Result<Vec<GroupId>, Failure> {
+    list.split(',')
+        .map(|item| {
+            let item = item.trim();
+            if item.is_empty() {
+                return Err(Failure::input(format!(
+                    "{flag} {}: an empty group id; expected comma-separated group ids such as 2,5",
+                    shown(list)
+                )));
+            }
+            item.parse()
+                .map_err(|err| Failure::input(format!("{flag}: {err}")))
+        })
+        .collect()
+}
+
+/// A comma-separated list of scopes: `common` or site ids.
+fn scopes(list: &str) -> Result<Vec<Scope>, Failure> {
+    list.split(',')
+        .map(|item| {
+            item.trim().parse::<Scope>().map_err(|err| {
+                Failure::input(format!(
+                    "--scopes: {err}; expected comma-separated scopes such as common,s1"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// One access letter; a lower-case letter is taken as its capital.
+fn level(text: &str) -> Result<AccessLevel, Failure> {
+    let upper = if text.chars().count() == 1 {
+        text.to_ascii_uppercase()
+    } else {
+        text.to_owned()
+    };
+    upper.parse().map_err(|_| {
+        Failure::input(format!(
+            "invalid access level {}: expected one of the letters D, M, R, W",
+            shown(text)
+        ))
+    })
+}
+
+fn mode(text: &str) -> Result<ConnectMode, Failure> {
+    match text {
+        "new" => Ok(ConnectMode::New),
+        "existing" => Ok(ConnectMode::Existing),
+        other => Err(Failure::input(format!(
+            "--mode {}: expected new (create a portal) or existing (connect one)",
+            shown(other)
+        ))),
+    }
+}
+
+/// A word from the command line, quoted and escaped for a message, at
+/// most 64 characters of it.
+pub fn shown(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .take(64)
+        .collect::<String>()
+        .escape_debug()
+        .collect();
+    if text.chars().count() > 64 {
+        out.push('…');
+    }
+    format!("\"{out}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::failure::BAD_INPUT;
+    use proptest::prelude::*;
+
+    fn run(line: &str) -> Result<Invocation, Failure> {
+        parse(line.split_whitespace().map(OsString::from))
+    }
+
+    #[track_caller]
+    fn command(line: &str) -> Command {
+        match run(line) {
+            Ok(invocation) => invocation.command,
+            Err(failure) => panic!("{line}: {}", failure.line()),
+        }
+    }
+
+    #[track_caller]
+    fn refused(line: &str, needle: &str) {
+        let failure = run(line).expect_err(line);
+        assert_eq!(failure.code(), BAD_INPUT, "{line}");
+        assert!(
+            failure.line().contains(needle),
+            "{line}: {} lacks {needle}",
+            failure.line()
+        );
+    }
+
+    const G5: GroupId = GroupId::from_const(5);
+    const S1: Scope = Scope::Site(SiteId::from_static("s1"));
+
+    #[test]
+    fn commands_parse_with_flags_anywhere() {
+        assert_eq!(
+            command("--db x.db grant video 5 W --as 1"),
+            Command::Grant {
+                module: ModuleId::from_static("video"),
+                group: G5,
+                level: AccessLevel::W,
+                scope: Scope::Common,
+                actor: vec![GroupId::ADMINISTRATORS],
+            }
+        );
+        assert_eq!(
+            command("grant --site=s1 video --as 1,2 5 w --db x.db"),
+            Command::Grant {
+                module: ModuleId::from_static("video"),
+                group: G5,
+                level: AccessLevel::W,
+                scope: S1,
+                actor: vec![GroupId::ADMINISTRATORS, GroupId::EVERYONE],
+            }
+        );
+        assert_eq!(
+            command("--db x check Video --groups 2,5 --scopes common,s1 --no-default --json"),
+            Command::Check {
+                module: ModuleId::from_static("video"),
+                groups: vec![GroupId::EVERYONE, G5],
+                query: Query::Exact(vec![Scope::Common, S1]),
+                admin_bypass: true,
+                use_default: false,
+                json: true,
+            }
+        );
+        assert_eq!(
+            command("--db x set videoport SecretCode - --as 1"),
+            Command::Set {
+                module: ModuleId::from_static("videoport"),
+                name: "SecretCode".into(),
+                value: Text::Stdin,
+                scope: Scope::Common,
+                actor: vec![GroupId::ADMINISTRATORS],
+            }
+        );
+        assert!(matches!(
+            command("--db x default video unset --as 1"),
+            Command::Default { level: None, .. }
+        ));
+        assert_eq!(
+            command("schema videoport"),
+            Command::Schema {
+                module: ModuleId::from_static("videoport")
+            }
+        );
+        assert_eq!(command("modules"), Command::Modules);
+        assert_eq!(command("--help"), Command::Help);
+        assert_eq!(command("check -h"), Command::Help);
+        assert_eq!(command("help"), Command::Help);
+        // `--` ends the flags: a value may start with dashes.
+        let value = parse(
+            [
+                "--db",
+                "x",
+                "--as",
+                "1",
+                "set",
+                "videoport",
+                "ServerHost",
+                "--",
+                "--odd",
+            ]
+            .map(OsString::from),
+        )
+        .unwrap();
+        assert!(
+            matches!(value.command, Command::Set { value: Text::Given(v), .. } if v == "--odd")
+        );
+    }
+
+    #[test]
+    fn bad_command_lines_say_what_to_do() {
+        refused("", "no command given; run with --help for usage");
+        refused("--db x frob", "unknown command \"frob\"; run with --help");
+        refused(
+            "--db x grant video 5",
+            "grant takes 3 arguments (MODULE GROUP LEVEL), not 2",
+        );
+        refused(
+            "--db x grant video 5 W",
+            "grant needs --as (the acting user's groups",
+        );
+        refused("--db x check video", "check needs --groups");
+        refused(
+            "--db x check video --groups 2 --as 1",
+            "check does not take --as",
+        );
+        refused(
+            "--db x check video --groups 2 --site s1 --scopes s1",
+            "not both",
+        );
+        refused("--db x show video --frob", "unknown option \"--frob\"");
+        refused("--db x show video --json=yes", "--json takes no value");
+        refused("--db x show video --site", "--site needs a value");
+        refused("--db x show video --json --json", "--json is given twice");
+        refused("show video", "show needs --db PATH");
+        refused(
+            "--db x grant video 5 X --as 1",
+            "invalid access level \"X\"",
+        );
+        refused("--db x grant video 0 W --as 1", "invalid group id \"0\"");
+        refused("--db x grant video 5 W --as 1,,2", "an empty group id");
+        refused(
+            "--db x grant video 5 W --as one",
+            "--as: invalid group id \"one\"",
+        );
+        refused(
+            "--db x check video --groups 2 --scopes common,",
+            "--scopes: invalid site id",
+        );
+        refused("--db x show vi/deo", "invalid module id \"vi/deo\"");
+        refused("--db x show video --site common", "--site: invalid site id");
+        refused(
+            "--db x connect-b24 https://a.bitrix24.ru --mode old --as 1",
+            "expected new",
+        );
+    }
+
+    proptest! {
+        /// Any words at all parse or fail with a usage error; never a panic.
+        #[test]
+        fn arbitrary_words_never_panic(words in prop::collection::vec("\\PC{0,12}|--[a-z-]{1,16}(=\\PC{0,6})?", 0..8)) {
+            match parse(words.iter().map(OsString::from)) {
+                Ok(_) => {}
+                Err(failure) => {
+                    prop_assert_eq!(failure.code(), BAD_INPUT);
+                    prop_assert!(!failure.line().contains('\n'));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! What the commands print: plain text for people, JSON for scripts.
+//! Nothing here can print a secret: values come from the facade's
+//! secret-free views ([`EffectiveOption`], [`AccessTab`]).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use module_settings::options::{ShownValue, Source};
+use module_settings::settings::{AccessTab, EffectiveOption, Settings};
+use module_settings::{Label, ModuleId, ModuleLevels, Revision, Scope, Store};
+
+use crate::failure::Failure;
+
+/// Pretty JSON and a newline.
+pub fn json(value: &impl Serialize) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value)
+        .map(|text| text + "\n")
+        .map_err(|err| Failure::other(format!("could not write JSON: {err}")))
+}
+
+/// `modules`: every registered module, what it is, and its levels.
+pub fn modules<S: Store>(settings: &Settings<S>) -> String {
+    let mut out = String::new();
+    for module in settings.modules() {
+        let mut parts = Vec::new();
+        if let Ok(schema) = settings.schema(module) {
+            parts.push(format!(
+                "options \"{}\", {} of them, access guarded by {}",
+                label(schema.title()),
+                schema.options().len(),
+                schema.guard()
+            ));
+        }
+        let levels = settings.levels(module).ok();
+        if levels.is_some() {
+            parts.push("access levels:".to_owned());
+        }
+        let _ = writeln!(out, "{module}: {}", parts.join("; "));
+        if let Some(levels) = levels {
+            out.push_str(&level_lines(levels));
+        }
+    }
+    out
+}
+
+fn level_lines(levels: ModuleLevels) -> String {
+    levels
+        .entries()
+        .iter()
+        .map(|info| format!("  {}  {}\n", info.level, label(info.label)))
+        .collect()
+}
+
+/// `write / запись`.
+fn label(label: Label) -> String {
+    format!("{} / {}", label.en, label.ru)
+}
+
+/// `show`: one line per option — name, value, where it came from.
+pub fn options(
+    module: ModuleId,
+    scope: Scope,
+    revision: Revision,
+    options: &[EffectiveOption],
+) -> String {
+    let mut out = format!("{module} in {scope} (revision {revision}):\n");
+    let width = options
+        .iter()
+        .map(|o| o.name.as_str().chars().count())
+        .max()
+        .unwrap_or(0);
+    for option in options {
+        let value = value(&option.value);
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:<28}  {:<7}  {}",
+            option.name.as_str(),
+            value,
+            source(option.source),
+            option.label.en
+        );
+    }
+    out
+}
+
+/// A shown value on one line; a secret as the mask or "(not set)".
+fn value(value: &ShownValue) -> String {
+    match value {
+        ShownValue::Unset => "(unset)".to_owned(),
+        ShownValue::Bool(true) => "Y".to_owned(),
+        ShownValue::Bool(false) => "N".to_owned(),
+        ShownValue::Integer(n) => n.to_string(),
+        ShownValue::Text(text) => text.escape_debug().to_string(),
+        ShownValue::Secret { set: true } => "****** (set)".to_owned(),
+        ShownValue::Secret { set: false } => "(not set)".to_owned(),
+        // A kind of value added later: shown only once this example knows it.
+        _ => "(not shown)".to_owned(),
+    }
+}
+
+fn source(source: Source) -> &'static str {
+    match source {
+        Source::Site => "site",
+        Source::Common => "common",
+        Source::Default => "default",
+        _ => "elsewhere",
+    }
+}
+
+/// `rights`: the defaults, then one line per grant.
+pub fn rights(tab: &AccessTab) -> String {
+    let levels: Vec<String> = tab.levels().iter().map(|l| l.level.to_string()).collect();
+    let mut out = format!(
+        "{} (revision {}), levels {}:\n",
+        tab.module(),
+        tab.revision(),
+        levels.join(", ")
+    );
+    let row = |scope: Scope, who: String, level: Option<String>, label: Option<Label>| {
+        let level = level.unwrap_or_else(|| "(unset: D)".to_owned());
+        let label = label.map_or(String::new(), |l| format!("  {}", l.en));
+        format!("  {:<8}  {:<9}  {level}{label}\n", scope.to_string(), who)
+    };
+    let common = tab.default_row();
+    out.push_str(&row(
+        common.scope,
+        "default".into(),
+        common.level.map(|l| l.to_string()),
+        common.label,
+    ));
+    for default in tab.site_default_rows() {
+        out.push_str(&row(
+            default.scope,
+            "default".into(),
+            default.level.map(|l| l.to_string()),
+            default.label,
+        ));
+    }
+    for grant in tab.grant_rows() {
+        out.push_str(&row(
+            grant.scope,
+            format!("group {}", grant.group),
+            Some(grant.level.to_string()),
+            grant.label,
+        ));
+    }
+    out
+}

@@ -1,0 +1,358 @@
+//! Checks a parsed [`Command`] against the registered modules before the
+//! database is opened: module names resolved to the module each command
+//! works on, levels the module accepts, option names and values, the
+//! portal address. Bad input then never creates or touches a database.
+
+use std::io::Read;
+
+use module_settings::modules::Portal;
+use module_settings::options::RawOptions;
+use module_settings::settings::Settings;
+use module_settings::{AccessError, AccessLevel, ModuleId, OptionName, Store};
+
+use crate::args::{Command, Text};
+use crate::failure::Failure;
+
+/// `command` with every module name resolved and every value checked;
+/// `set -` has read its value from standard input.
+pub fn prepare<S: Store>(catalog: &Settings<S>, command: Command) -> Result<Command, Failure> {
+    Ok(match command {
+        Command::Show {
+            module,
+            scope,
+            json,
+        } => Command::Show {
+            module: options_module(catalog, module)?,
+            scope,
+            json,
+        },
+        Command::Schema { module } => Command::Schema {
+            module: options_module(catalog, module)?,
+        },
+        Command::Set {
+            module,
+            name,
+            value,
+            scope,
+            actor,
+        } => {
+            let module = options_module(catalog, module)?;
+            let value = match value {
+                Text::Given(text) => text,
+                Text::Stdin => read_stdin()?,
+            };
+            check_value(catalog, module, &name, &value)?;
+            Command::Set {
+                module,
+                name,
+                value: Text::Given(value),
+                scope,
+                actor,
+            }
+        }
+        Command::Reset {
+            module,
+            name,
+            scope,
+            actor,
+        } => {
+            let module = options_module(catalog, module)?;
+            check_name(catalog, module, &name)?;
+            Command::Reset {
+                module,
+                name,
+                scope,
+                actor,
+            }
+        }
+        Command::Rights { module, json } => Command::Rights {
+            module: rights_module(catalog, module)?,
+            json,
+        },
+        Command::Grant {
+            module,
+            group,
+            level,
+            scope,
+            actor,
+        } => {
+            let module = rights_module(catalog, module)?;
+            accepts(catalog, module, level)?;
+            Command::Grant {
+                module,
+                group,
+                level,
+                scope,
+                actor,
+            }
+        }
+        Command::Revoke {
+            module,
+            group,
+            scope,
+            actor,
+        } => Command::Revoke {
+            module: rights_module(catalog, module)?,
+            group,
+            scope,
+            actor,
+        },
+        Command::Default {
+            module,
+            level,
+            scope,
+            actor,
+        } => {
+            let module = rights_module(catalog, module)?;
+            if let Some(level) = level {
+                accepts(catalog, module, level)?;
+            }
+            Command::Default {
+                module,
+                level,
+                scope,
+                actor,
+            }
+        }
+        Command::Check {
+            module,
+            groups,
+            query,
+            admin_bypass,
+            use_default,
+            json,
+        } => Command::Check {
+            module: rights_module(catalog, module)?,
+            groups,
+            query,
+            admin_bypass,
+            use_default,
+            json,
+        },
+        Command::Roles {
+            module,
+            groups,
+            scope,
+            json,
+        } => Command::Roles {
+            module: rights_module(catalog, module)?,
+            groups,
+            scope,
+            json,
+        },
+        Command::ConnectB24 { url, mode, actor } => {
+            Portal::parse(&url).map_err(Failure::input)?;
+            Command::ConnectB24 { url, mode, actor }
+        }
+        other @ (Command::Help | Command::Modules | Command::DisconnectB24 { .. }) => other,
+    })
+}
+
+/// The options module `name` stands for: itself, or the one options
+/// module a rights module guards (`video` → `videoport`).
+pub fn options_module<S: Store>(
+    catalog: &Settings<S>,
+    name: ModuleId,
+) -> Result<ModuleId, Failure> {
+    if catalog.schema(name).is_ok() {
+        return Ok(name);
+    }
+    if catalog.levels(name).is_err() {
+        return Err(unknown(catalog, name));
+    }
+    let guarded: Vec<ModuleId> = catalog
+        .modules()
+        .filter(|m| catalog.schema(*m).is_ok_and(|s| s.guard() == name))
+        .collect();
+    match guarded[..] {
+        [one] => Ok(one),
+        [] => Err(Failure::input(format!(
+            "module {name} has an access tab but no options; name an options module: {}",
+            list(catalog, |m| catalog.schema(m).is_ok())
+        ))),
+        _ => Err(Failure::input(format!(
+            "module {name} guards the options of several modules ({}); name one of them",
+            guarded
+                .iter()
+                .map(ModuleId::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// The rights module `name` stands for: itself, or the module that guards
+/// an options module (`videoport` → `video`).
+pub fn rights_module<S: Store>(catalog: &Settings<S>, name: ModuleId) -> Result<ModuleId, Failure> {
+    if catalog.levels(name).is_ok() {
+        return Ok(name);
+    }
+    catalog
+        .schema(name)
+        .map(|schema| schema.guard())
+        .map_err(|_| unknown(catalog, name))
+}
+
+fn unknown<S: Store>(catalog: &Settings<S>, name: ModuleId) -> Failure {
+    Failure::input(format!(
+        "unknown module {name}; the modules are {} (the modules command lists them)",
+        list(catalog, |_| true)
+    ))
+}
+
+/// The registered modules that `keep` keeps, comma-separated.
+fn list<S: Store>(catalog: &Settings<S>, keep: impl Fn(ModuleId) -> bool) -> String {
+    catalog
+        .modules()
+        .filter(|m| keep(*m))
+        .map(|m| m.as_str().to_owned())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn accepts<S: Store>(
+    catalog: &Settings<S>,
+    module: ModuleId,
+    level: AccessLevel,
+) -> Result<(), Failure> {
+    let levels = catalog.levels(module).map_err(Failure::from)?;
+    if levels.accepts(level) {
+        Ok(())
+    } else {
+        Err(Failure::input(AccessError::LevelNotAccepted {
+            module,
+            level,
+            allowed: levels.accepted(),
+        }))
+    }
+}
+
+fn check_name<S: Store>(
+    catalog: &Settings<S>,
+    module: ModuleId,
+    name: &str,
+) -> Result<(), Failure> {
+    let schema = catalog.schema(module).map_err(Failure::from)?;
+    if schema.option(name).is_some() {
+        return Ok(());
+    }
+    let known: Vec<&str> = schema.options().iter().map(|o| o.name().as_str()).collect();
+    Err(Failure::input(format!(
+        "module {module} has no option {}; its options are {}",
+        crate::args::shown(name),
+        known.join(", ")
+    )))
+}
+
+/// The value against its option's kind, as the facade will check it again
+/// (rules across options need the stored values: the facade checks those).
+fn check_value<S: Store>(
+    catalog: &Settings<S>,
+    module: ModuleId,
+    name: &str,
+    value: &str,
+) -> Result<(), Failure> {
+    check_name(catalog, module, name)?;
+    let schema = catalog.schema(module).map_err(Failure::from)?;
+    let option = OptionName::new(name).map_err(Failure::input)?;
+    let submitted = RawOptions::from([(option, value.to_owned())]);
+    schema.check_submitted(&submitted).map_err(Failure::input)
+}
+
+/// The value of `set … -`: standard input, without one trailing newline.
+fn read_stdin() -> Result<String, Failure> {
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text).map_err(|err| {
+        Failure::input(format!(
+            "could not read the value from standard input: {err}"
+        ))
+    })?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::failure::BAD_INPUT;
+    use module_settings::GroupId;
+
+    const VIDEO: ModuleId = ModuleId::from_static("video");
+    const VIDEOPORT: ModuleId = ModuleId::from_static("videoport");
+    const B24: ModuleId = ModuleId::from_static("b24connector");
+
+    #[test]
+    fn module_names_resolve_to_the_module_each_command_needs() {
+        let catalog = Settings::in_memory();
+        assert_eq!(options_module(&catalog, VIDEOPORT), Ok(VIDEOPORT));
+        assert_eq!(options_module(&catalog, VIDEO), Ok(VIDEOPORT));
+        assert_eq!(options_module(&catalog, B24), Ok(B24));
+        assert_eq!(rights_module(&catalog, VIDEO), Ok(VIDEO));
+        assert_eq!(rights_module(&catalog, VIDEOPORT), Ok(VIDEO));
+        assert_eq!(rights_module(&catalog, B24), Ok(B24));
+        let err = rights_module(&catalog, ModuleId::from_static("main")).unwrap_err();
+        assert_eq!(err.code(), BAD_INPUT);
+        assert_eq!(
+            err.line(),
+            "error: unknown module main; the modules are videoport, video, b24connector \
+             (the modules command lists them)"
+        );
+    }
+
+    #[test]
+    fn values_and_levels_are_checked_before_the_database_is_opened() {
+        let catalog = Settings::in_memory();
+        let grant = |level| Command::Grant {
+            module: VIDEOPORT,
+            group: GroupId::from_const(5),
+            level,
+            scope: module_settings::Scope::Common,
+            actor: vec![GroupId::ADMINISTRATORS],
+        };
+        let err = prepare(&catalog, grant(AccessLevel::M)).unwrap_err();
+        assert_eq!(
+            err.line(),
+            "error: module video does not accept access level M: allowed are D, R, W"
+        );
+        assert!(matches!(
+            prepare(&catalog, grant(AccessLevel::W)),
+            Ok(Command::Grant { module: VIDEO, .. })
+        ));
+        let set = |name: &str, value: &str| Command::Set {
+            module: VIDEO,
+            name: name.into(),
+            value: Text::Given(value.into()),
+            scope: module_settings::Scope::Common,
+            actor: vec![GroupId::ADMINISTRATORS],
+        };
+        let err = prepare(&catalog, set("ServerPort", "70000")).unwrap_err();
+        assert!(
+            err.line().contains("\"70000\" is not allowed"),
+            "{}",
+            err.line()
+        );
+        let err = prepare(&catalog, set("SecretCode", &"k".repeat(300))).unwrap_err();
+        assert!(err.line().contains("******") && !err.line().contains("kkk"));
+        let err = prepare(&catalog, set("Port", "1")).unwrap_err();
+        assert!(err
+            .line()
+            .contains("has no option \"Port\"; its options are ServerHost, ServerPort"));
+        assert!(prepare(&catalog, set("ServerPort", "8000")).is_ok());
+        let connect = Command::ConnectB24 {
+            url: "http://a.bitrix24.ru".into(),
+            mode: module_settings::modules::ConnectMode::New,
+            actor: vec![GroupId::ADMINISTRATORS],
+        };
+        let err = prepare(&catalog, connect).unwrap_err();
+        assert!(
+            err.line().contains("the scheme is not https"),
+            "{}",
+            err.line()
+        );
+    }
+}

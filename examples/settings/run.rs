@@ -1,0 +1,245 @@
+//! Runs a prepared [`Command`] against the facade and returns what to
+//! print. Every write goes through the facade: W on the guarding module,
+//! the revision it was based on, one event, nothing written on failure.
+
+use module_settings::modules::B24Connector;
+use module_settings::settings::{Actor, Settings};
+use module_settings::{GroupId, ModuleId, Revision, Scope, ScopeQuery, Store};
+
+use crate::args::{Command, Query, Text};
+use crate::failure::Failure;
+use crate::output;
+
+/// Runs `command` (prepared: names resolved, values checked).
+pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String, Failure> {
+    match command {
+        Command::Help => Ok(crate::usage::HELP.to_owned()),
+        Command::Modules => Ok(output::modules(settings)),
+        Command::Schema { module } => output::json(&settings.schema(module)?),
+        Command::Show {
+            module,
+            scope,
+            json,
+        } => {
+            let revision = settings.revision(module)?;
+            let options = settings.show(module, scope)?;
+            if json {
+                output::json(&serde_json::json!({
+                    "module": module,
+                    "scope": scope,
+                    "revision": revision,
+                    "options": options,
+                }))
+            } else {
+                Ok(output::options(module, scope, revision, &options))
+            }
+        }
+        Command::Set {
+            module,
+            name,
+            value,
+            scope,
+            actor,
+        } => {
+            let Text::Given(value) = value else {
+                return Err(Failure::other(
+                    "the value was not read (a bug in the example)",
+                ));
+            };
+            let based_on = settings.revision(module)?;
+            let revision =
+                settings.set_option(&actor_of(actor), module, scope, &name, &value, based_on)?;
+            // The value is never echoed: it may be a secret.
+            Ok(written(
+                module,
+                revision,
+                based_on,
+                &format!("{name} set in {scope}"),
+                &format!("{name} already has that value in {scope}"),
+            ))
+        }
+        Command::Reset {
+            module,
+            name,
+            scope,
+            actor,
+        } => {
+            let based_on = settings.revision(module)?;
+            let revision =
+                settings.reset_option(&actor_of(actor), module, scope, &name, based_on)?;
+            Ok(written(
+                module,
+                revision,
+                based_on,
+                &format!("{name} reset to inherited in {scope}"),
+                &format!("{name} has no value of its own in {scope}"),
+            ))
+        }
+        Command::Rights { module, json } => {
+            let tab = settings.access_tab(module)?;
+            if json {
+                output::json(&tab)
+            } else {
+                Ok(output::rights(&tab))
+            }
+        }
+        Command::Grant {
+            module,
+            group,
+            level,
+            scope,
+            actor,
+        } => {
+            let mut tab = settings.access_tab(module)?;
+            let based_on = tab.revision();
+            tab.set_grant(scope, group, level).map_err(|err| {
+                Failure::from(module_settings::settings::SettingsError::from(err))
+            })?;
+            let revision = settings.apply_access_tab(&actor_of(actor), tab)?;
+            Ok(written(
+                module,
+                revision,
+                based_on,
+                &format!("group {group} granted {level} in {scope}"),
+                &format!("group {group} already holds {level} in {scope}"),
+            ))
+        }
+        Command::Revoke {
+            module,
+            group,
+            scope,
+            actor,
+        } => {
+            let mut tab = settings.access_tab(module)?;
+            let based_on = tab.revision();
+            let had = tab.remove_grant(scope, group);
+            let revision = settings.apply_access_tab(&actor_of(actor), tab)?;
+            let done = match had {
+                Some(level) => format!("group {group}'s grant {level} in {scope} removed"),
+                None => String::new(),
+            };
+            Ok(written(
+                module,
+                revision,
+                based_on,
+                &done,
+                &format!("group {group} has no grant in {scope}"),
+            ))
+        }
+        Command::Default {
+            module,
+            level,
+            scope,
+            actor,
+        } => {
+            let mut tab = settings.access_tab(module)?;
+            let based_on = tab.revision();
+            match level {
+                Some(level) => {
+                    tab.set_default(scope, level).map_err(|err| {
+                        Failure::from(module_settings::settings::SettingsError::from(err))
+                    })?;
+                }
+                None => {
+                    tab.remove_default(scope);
+                }
+            }
+            let revision = settings.apply_access_tab(&actor_of(actor), tab)?;
+            let (done, same) = match level {
+                Some(level) => (
+                    format!("default level in {scope} set to {level}"),
+                    format!("the default level in {scope} is {level} already"),
+                ),
+                None => (
+                    format!("default level in {scope} unset"),
+                    format!("no default level is set in {scope}"),
+                ),
+            };
+            Ok(written(module, revision, based_on, &done, &same))
+        }
+        Command::Check {
+            module,
+            groups,
+            query,
+            json,
+            ..
+        } => {
+            let exact;
+            let query: ScopeQuery<'_> = match &query {
+                Query::Scope(scope) => (*scope).into(),
+                Query::Exact(scopes) => {
+                    exact = scopes.clone();
+                    ScopeQuery::Exact(&exact)
+                }
+            };
+            let decision = settings.check(module, &groups, query)?;
+            if json {
+                output::json(&serde_json::json!({
+                    "module": module,
+                    "query": query.to_string(),
+                    "level": decision.level(),
+                    "reason": decision.reason().to_string(),
+                    "detail": decision.reason(),
+                }))
+            } else {
+                Ok(format!("{decision}\n"))
+            }
+        }
+        Command::Roles {
+            module,
+            groups,
+            scope,
+            json,
+        } => {
+            let roles = settings.roles(module, &groups, scope)?;
+            if json {
+                let levels: Vec<_> = roles.levels().collect();
+                output::json(&serde_json::json!({ "module": module, "levels": levels }))
+            } else {
+                Ok(format!("{roles}\n"))
+            }
+        }
+        Command::ConnectB24 { url, mode, actor } => {
+            let b24 = ModuleId::from_static("b24connector");
+            let based_on = settings.revision(b24)?;
+            let revision = settings.connect_b24(&actor_of(actor), &url, mode)?;
+            let portal = settings
+                .options::<B24Connector>(Scope::Common)?
+                .portal()
+                .map_or_else(|| url.clone(), |p| p.to_string());
+            Ok(written(
+                b24,
+                revision,
+                based_on,
+                &format!("connected to {portal} ({})", mode.as_str()),
+                "",
+            ))
+        }
+        Command::DisconnectB24 { actor } => {
+            let b24 = ModuleId::from_static("b24connector");
+            let based_on = settings.revision(b24)?;
+            let revision = settings.disconnect_b24(&actor_of(actor))?;
+            Ok(written(b24, revision, based_on, "disconnected", ""))
+        }
+    }
+}
+
+fn actor_of(groups: Vec<GroupId>) -> Actor {
+    Actor::new(groups)
+}
+
+/// `video: group 5 granted W in common (revision 3)`, or the `same` text
+/// when the write changed nothing.
+fn written(
+    module: ModuleId,
+    revision: Revision,
+    based_on: Revision,
+    done: &str,
+    same: &str,
+) -> String {
+    if revision == based_on {
+        format!("{module}: {same}; nothing written (revision {revision})\n")
+    } else {
+        format!("{module}: {done} (revision {revision})\n")
+    }
+}

@@ -1,0 +1,785 @@
+//! The admin command line (`examples/settings`), run as a program on
+//! temporary SQLite databases: every command, the `--json` shapes, exit
+//! statuses, secrets never printed, bad input and denied writes leaving the
+//! database file byte-for-byte unchanged, and a database laid out the way a
+//! Bitrix site holds it.
+//!
+//! A conflict (exit status 4) needs another writer between the command's
+//! read and its commit, which one process after another cannot provoke
+//! deterministically; the mapping of conflict errors to 4 is unit-tested
+//! in `examples/settings/failure.rs`.
+
+#![cfg(feature = "sqlite")]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+const SECRET: &str = "Tr0ub4dor&3-guest-key";
+const BITRIX_TABLES: &str = include_str!("data/bitrix_tables.sql");
+
+/// The example's binary, `target/<profile>/examples/settings` beside this
+/// test's own `target/<profile>/deps/cli-…`. `cargo test` builds it, but a
+/// filtered run (`--test cli`) may leave it missing or stale, so it is
+/// built here once, with this test's features: a no-op when it is fresh.
+fn binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test knows its path");
+        let profile = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("tests run from target/<profile>/deps");
+        let mut features = vec!["sqlite"];
+        if cfg!(feature = "json") {
+            features.push("json");
+        }
+        if cfg!(feature = "testing") {
+            features.push("testing");
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let mut build = Command::new(cargo);
+        build
+            .args(["build", "--example", "settings", "--features"])
+            .arg(features.join(","))
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if profile.file_name().is_some_and(|name| name == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("cargo runs");
+        assert!(status.success(), "building the example failed");
+        let path = profile
+            .join("examples")
+            .join(format!("settings{}", std::env::consts::EXE_SUFFIX));
+        assert!(path.exists(), "{} exists", path.display());
+        path
+    })
+}
+
+/// What one run printed and how it ended.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().expect("the program exits, not killed"),
+            stdout: String::from_utf8(output.stdout).expect("utf-8 output"),
+            stderr: String::from_utf8(output.stderr).expect("utf-8 errors"),
+        }
+    }
+
+    #[track_caller]
+    fn ok(self) -> String {
+        assert_eq!(self.code, 0, "{self:?}");
+        assert!(self.stderr.is_empty(), "{self:?}");
+        self.stdout
+    }
+
+    #[track_caller]
+    fn json(self) -> Value {
+        let text = self.ok();
+        serde_json::from_str(&text).unwrap_or_else(|err| panic!("{err}: {text}"))
+    }
+
+    /// Fails with `code`, one line on stderr starting `error: `, nothing
+    /// on stdout; returns that line.
+    #[track_caller]
+    fn fails(self, code: i32) -> String {
+        assert_eq!(self.code, code, "{self:?}");
+        assert!(self.stdout.is_empty(), "{self:?}");
+        assert!(self.stderr.starts_with("error: "), "{self:?}");
+        assert_eq!(self.stderr.lines().count(), 1, "one line: {self:?}");
+        self.stderr.trim_end().to_owned()
+    }
+}
+
+/// A temporary database and the command line over it.
+struct Cli {
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+impl Cli {
+    fn new() -> Cli {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let db = dir.path().join("settings.db");
+        Cli { _dir: dir, db }
+    }
+
+    /// A database laid out the way a Bitrix site holds it.
+    fn bitrix() -> Cli {
+        let cli = Cli::new();
+        let conn = rusqlite::Connection::open(&cli.db).expect("open");
+        conn.execute_batch(BITRIX_TABLES).expect("bitrix tables");
+        cli
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(binary());
+        command.arg("--db").arg(&self.db).args(args);
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let output = self
+            .command(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("the example runs");
+        Run::from(output)
+    }
+
+    fn run_with_input(&self, args: &[&str], input: &str) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the example runs");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(input.as_bytes()).expect("input written");
+        drop(stdin);
+        Run::from(child.wait_with_output().expect("the example ends"))
+    }
+
+    /// The database file and its write-ahead log, byte for byte.
+    fn files(&self) -> Vec<Option<Vec<u8>>> {
+        let wal = PathBuf::from(format!("{}-wal", self.db.display()));
+        [&self.db, &wal]
+            .into_iter()
+            .map(|path| std::fs::read(path).ok())
+            .collect()
+    }
+
+    /// An administrator's write.
+    fn admin(&self, args: &[&str]) -> String {
+        let mut args = args.to_vec();
+        args.extend(["--as", "1"]);
+        self.run(&args).ok()
+    }
+
+    fn sql(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(&self.db).expect("open")
+    }
+}
+
+#[test]
+fn help_lists_every_command_and_the_exit_statuses() {
+    for args in [&["--help"][..], &["-h"], &["help"], &["grant", "--help"]] {
+        let output = Command::new(binary()).args(args).output().unwrap();
+        let text = Run::from(output).ok();
+        assert!(text.contains("usage: settings --db PATH COMMAND"), "{text}");
+        for command in [
+            "modules",
+            "show",
+            "set",
+            "reset",
+            "rights",
+            "grant",
+            "revoke",
+            "default",
+            "check",
+            "roles",
+            "schema",
+            "connect-b24",
+            "disconnect-b24",
+        ] {
+            assert!(
+                text.contains(&format!("\n  {command} ")),
+                "{command} in {text}"
+            );
+        }
+        assert!(text.contains("3  access denied") && text.contains("4  conflict"));
+        assert!(
+            text.contains("video means videoport"),
+            "module names documented"
+        );
+    }
+}
+
+/// The README's session: from nothing to a working `check` in two commands.
+#[test]
+fn grant_then_check() {
+    let cli = Cli::new();
+    let granted = cli.run(&["grant", "video", "5", "W", "--as", "1"]).ok();
+    assert_eq!(granted, "video: group 5 granted W in common (revision 1)\n");
+    let checked = cli.run(&["check", "video", "--groups", "5"]).ok();
+    assert_eq!(checked, "W: grant of group 5 in the common scope\n");
+    let everyone = cli.run(&["check", "video", "--groups", "2"]).ok();
+    assert_eq!(everyone, "D: built-in default (no default level set)\n");
+}
+
+#[test]
+fn modules_and_schema_need_no_database() {
+    let listing = Command::new(binary()).arg("modules").output().unwrap();
+    let text = Run::from(listing).ok();
+    assert!(
+        text.starts_with("videoport: options \"VideoPort / ВидеоПорт\""),
+        "{text}"
+    );
+    assert!(text.contains("access guarded by video"), "{text}");
+    assert!(
+        text.contains("  R  view all module data / просмотр всех данных модуля"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  M  view statistics without financial figures"),
+        "{text}"
+    );
+
+    let cli = Cli::new();
+    for name in ["videoport", "video"] {
+        let schema = cli.run(&["schema", name]).json();
+        assert_eq!(schema["module"], "videoport");
+        assert_eq!(schema["guard"], "video");
+        assert_eq!(schema["options"].as_array().unwrap().len(), 10);
+        assert_eq!(schema["options"][1]["name"], "ServerPort");
+        assert_eq!(schema["access_levels"][2]["level"], "W");
+    }
+    assert_eq!(
+        cli.run(&["schema", "b24connector"]).json()["guard"],
+        "b24connector"
+    );
+    assert!(!cli.db.exists(), "modules and schema open no database");
+}
+
+#[test]
+fn options_are_set_shown_and_reset() {
+    let cli = Cli::new();
+    assert_eq!(
+        cli.admin(&["set", "videoport", "ServerHost", "VCS.example.com"]),
+        "videoport: ServerHost set in common (revision 1)\n"
+    );
+    cli.admin(&["set", "video", "ServerPort", "8443"]); // `video` names videoport
+    cli.admin(&["set", "videoport", "ServerPort", "9443", "--site", "s1"]);
+    assert_eq!(
+        cli.admin(&["set", "videoport", "ServerHost", "vcs.EXAMPLE.com"]),
+        "videoport: ServerHost already has that value in common; nothing written (revision 3)\n"
+    );
+
+    let text = cli.run(&["show", "videoport", "--site", "s1"]).ok();
+    assert!(
+        text.starts_with("videoport in s1 (revision 3):\n"),
+        "{text}"
+    );
+    let line = |name: &str| -> String {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        line("ServerHost"),
+        "ServerHost vcs.example.com common Server address"
+    );
+    assert_eq!(line("ServerPort"), "ServerPort 9443 site Server port");
+    assert_eq!(
+        line("SecretCode"),
+        "SecretCode (not set) default Secret word"
+    );
+    assert_eq!(
+        line("window_chat"),
+        "window_chat N default Show the chat window"
+    );
+
+    let shown = cli
+        .run(&["show", "videoport", "--site", "s1", "--json"])
+        .json();
+    assert_eq!(shown["module"], "videoport");
+    assert_eq!(shown["scope"], "s1");
+    let options = shown["options"].as_array().unwrap();
+    assert_eq!(options.len(), 10);
+    for option in options {
+        for key in ["name", "value", "source"] {
+            assert!(option.get(key).is_some(), "{key} in {option}");
+        }
+    }
+    assert_eq!(options[1]["value"], 9443);
+    assert_eq!(options[1]["source"], "site");
+    assert_eq!(options[0]["value"], "vcs.example.com");
+    assert_eq!(options[3]["value"], true);
+
+    assert_eq!(
+        cli.admin(&["reset", "videoport", "ServerPort", "--site", "s1"]),
+        "videoport: ServerPort reset to inherited in s1 (revision 4)\n"
+    );
+    assert_eq!(
+        cli.admin(&["reset", "videoport", "ServerPort", "--site", "s1"]),
+        "videoport: ServerPort has no value of its own in s1; nothing written (revision 4)\n"
+    );
+    let shown = cli
+        .run(&["show", "videoport", "--site", "s1", "--json"])
+        .json();
+    assert_eq!(shown["options"][1]["value"], 8443);
+    assert_eq!(shown["options"][1]["source"], "common");
+}
+
+#[test]
+fn the_access_tab_is_edited_and_shown() {
+    let cli = Cli::new();
+    assert_eq!(
+        cli.admin(&["default", "video", "R"]),
+        "video: default level in common set to R (revision 1)\n"
+    );
+    cli.admin(&["default", "video", "D", "--site", "s2"]);
+    cli.admin(&["grant", "video", "5", "W", "--site", "s1"]);
+    cli.admin(&["grant", "videoport", "6", "d"]); // videoport names video; d is D
+    cli.admin(&["grant", "b24connector", "7", "M"]);
+
+    let text = cli.run(&["rights", "video"]).ok();
+    assert_eq!(
+        text,
+        "video (revision 4), levels D, R, W:\n  \
+         common    default    R  view all module data\n  \
+         s2        default    D  closed\n  \
+         common    group 6    D  closed\n  \
+         s1        group 5    W  write\n"
+    );
+    let tab = cli.run(&["rights", "video", "--json"]).json();
+    assert_eq!(tab["module"], "video");
+    assert_eq!(tab["revision"], 4);
+    assert_eq!(tab["levels"].as_array().unwrap().len(), 3);
+    assert_eq!(tab["defaults"][0]["scope"], "common");
+    assert_eq!(tab["defaults"][0]["level"], "R");
+    assert_eq!(tab["defaults"][1]["scope"], "s2");
+    assert_eq!(tab["grants"].as_array().unwrap().len(), 2);
+    assert_eq!(tab["grants"][1]["group"], 5);
+    assert_eq!(tab["grants"][1]["scope"], "s1");
+    assert_eq!(tab["grants"][1]["level"], "W");
+
+    assert_eq!(
+        cli.admin(&["revoke", "video", "6"]),
+        "video: group 6's grant D in common removed (revision 5)\n"
+    );
+    assert_eq!(
+        cli.admin(&["revoke", "video", "6"]),
+        "video: group 6 has no grant in common; nothing written (revision 5)\n"
+    );
+    assert_eq!(
+        cli.admin(&["default", "video", "unset", "--site", "s2"]),
+        "video: default level in s2 unset (revision 6)\n"
+    );
+    assert_eq!(
+        cli.admin(&["grant", "video", "5", "W", "--site", "s1"]),
+        "video: group 5 already holds W in s1; nothing written (revision 6)\n"
+    );
+    let b24 = cli.run(&["rights", "b24connector", "--json"]).json();
+    assert_eq!(b24["grants"][0]["level"], "M");
+    assert_eq!(b24["levels"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn check_and_roles_explain_levels() {
+    let cli = Cli::new();
+    cli.admin(&["default", "video", "R"]);
+    cli.admin(&["grant", "video", "5", "W", "--site", "s1"]);
+    cli.admin(&["grant", "video", "6", "D"]);
+    let check = |args: &[&str]| cli.run(args).ok().trim_end().to_owned();
+
+    assert_eq!(
+        check(&["check", "video", "--groups", "2"]),
+        "R: default of the common scope"
+    );
+    // Rule 10: one group with a grant decides; the default is not mixed in.
+    assert_eq!(
+        check(&["check", "video", "--groups", "2,6"]),
+        "D: grant of group 6 in the common scope"
+    );
+    assert_eq!(
+        check(&["check", "video", "--groups", "5", "--site", "s1"]),
+        "W: grant of group 5 in site s1"
+    );
+    assert_eq!(
+        check(&["check", "video", "--groups", "5", "--scopes", "common"]),
+        "R: default of the common scope"
+    );
+    assert_eq!(
+        check(&["check", "video", "--groups", "6", "--scopes", "s1"]),
+        "R: default of the common scope",
+    );
+    assert_eq!(
+        check(&["check", "video", "--groups", "1"]),
+        "W: member of administrator group 1"
+    );
+    assert_eq!(
+        check(&["check", "video", "--groups", "1", "--no-admin-bypass"]),
+        "R: default of the common scope"
+    );
+    assert_eq!(
+        check(&["check", "video", "--groups", "2", "--no-default"]),
+        "D: no grant, and defaults are off"
+    );
+
+    let json = cli
+        .run(&[
+            "check",
+            "videoport",
+            "--groups",
+            "2,5",
+            "--site",
+            "s1",
+            "--json",
+        ])
+        .json();
+    assert_eq!(json["module"], "video");
+    assert_eq!(json["level"], "W");
+    assert_eq!(json["reason"], "grant of group 5 in site s1");
+    assert_eq!(json["detail"]["kind"], "grant");
+    assert_eq!(json["detail"]["group"], 5);
+    assert_eq!(json["detail"]["scope"], "s1");
+    assert_eq!(json["query"], "site s1");
+
+    assert_eq!(check(&["roles", "video", "--groups", "2,6"]), "D, R");
+    let roles = cli
+        .run(&["roles", "video", "--groups", "5", "--site", "s1", "--json"])
+        .json();
+    assert_eq!(roles["levels"], serde_json::json!(["R", "W"]));
+    let roles = cli
+        .run(&["roles", "video", "--groups", "1", "--json"])
+        .json();
+    assert_eq!(roles["levels"], serde_json::json!(["R", "W"]));
+}
+
+#[test]
+fn bitrix24_is_connected_and_disconnected() {
+    let cli = Cli::new();
+    let text = cli.admin(&[
+        "connect-b24",
+        "https://Example.bitrix24.ru/",
+        "--mode",
+        "existing",
+    ]);
+    assert_eq!(
+        text,
+        "b24connector: connected to https://example.bitrix24.ru (existing) (revision 1)\n"
+    );
+    let shown = cli.run(&["show", "b24connector", "--json"]).json();
+    assert_eq!(shown["options"][1]["name"], "connect_mode");
+    assert_eq!(shown["options"][1]["value"], "existing");
+    // Connecting again is refused: disconnect first (bad input for the state).
+    let before = cli.files();
+    let err = cli
+        .run(&[
+            "connect-b24",
+            "https://other.bitrix24.ru",
+            "--mode",
+            "new",
+            "--as",
+            "1",
+        ])
+        .fails(2);
+    assert!(err.contains("disconnect it first"), "{err}");
+    assert_eq!(cli.files(), before);
+    assert_eq!(
+        cli.admin(&["disconnect-b24"]),
+        "b24connector: disconnected (revision 2)\n"
+    );
+    let err = cli.run(&["disconnect-b24", "--as", "1"]).fails(2);
+    assert_eq!(err, "error: no bitrix24 portal is connected");
+}
+
+#[test]
+fn the_secret_word_is_never_printed() {
+    let cli = Cli::new();
+    let set = cli.run(&["set", "videoport", "SecretCode", SECRET, "--as", "1"]);
+    let text = format!("{set:?}");
+    assert_eq!(
+        set.ok(),
+        "videoport: SecretCode set in common (revision 1)\n"
+    );
+    assert!(!text.contains(SECRET));
+    // From standard input, so it stays out of the shell history.
+    let piped = cli.run_with_input(
+        &[
+            "set",
+            "videoport",
+            "SecretCode",
+            "-",
+            "--as",
+            "1",
+            "--site",
+            "s1",
+        ],
+        &format!("{SECRET}-s1\n"),
+    );
+    assert!(!format!("{piped:?}").contains(SECRET));
+    piped.ok();
+
+    let mut seen = String::new();
+    for args in [
+        &["show", "videoport"][..],
+        &["show", "videoport", "--json"],
+        &["show", "videoport", "--site", "s1", "--json"],
+        &["rights", "video", "--json"],
+        &["schema", "videoport"],
+    ] {
+        seen.push_str(&cli.run(args).ok());
+    }
+    assert!(!seen.contains(SECRET), "{seen}");
+    assert!(seen.contains("SecretCode          ****** (set)"), "{seen}");
+    assert!(seen.contains(r#""set": true"#), "{seen}");
+    // The stored value is the one given (without the newline).
+    let stored: String = cli
+        .sql()
+        .query_row(
+            "SELECT VALUE FROM b_option_site WHERE MODULE_ID = 'videoport' AND NAME = 'SecretCode'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, format!("{SECRET}-s1"));
+
+    // A refused secret is masked in the error.
+    let long = format!("{SECRET}{}", "x".repeat(300));
+    let err = cli
+        .run(&["set", "videoport", "SecretCode", &long, "--as", "1"])
+        .fails(2);
+    assert!(err.contains("******") && !err.contains(SECRET), "{err}");
+}
+
+/// Every kind of bad input exits 2 with one actionable line and leaves the
+/// database byte-for-byte unchanged.
+#[test]
+fn bad_input_exits_2_and_writes_nothing() {
+    let cli = Cli::new();
+    cli.admin(&["grant", "video", "5", "W"]);
+    cli.admin(&["set", "videoport", "ServerPort", "8000"]);
+    cli.admin(&["connect-b24", "https://a.bitrix24.ru", "--mode", "new"]);
+    let before = cli.files();
+    assert!(before[0].is_some(), "the database exists");
+
+    let cases: &[(&[&str], &str)] = &[
+        (&["frob"], "error: unknown command \"frob\"; run with --help for usage"),
+        (&[], "error: no command given; run with --help for usage"),
+        (
+            &["grant", "video", "5", "W"],
+            "error: grant needs --as (the acting user's groups; --as 1 acts as an administrator); \
+             usage: grant MODULE GROUP LEVEL [--site S] --as GROUPS; run with --help for usage",
+        ),
+        (&["grant", "nosuch", "5", "W", "--as", "1"], "error: unknown module nosuch; the modules are videoport, video, b24connector"),
+        (
+            &["grant", "video", "5", "M", "--as", "1"],
+            "error: module video does not accept access level M: allowed are D, R, W",
+        ),
+        (&["grant", "video", "5", "RW", "--as", "1"], "error: invalid access level \"RW\""),
+        (&["grant", "video", "5", "W", "--as", "1,x"], "error: --as: invalid group id \"x\""),
+        (&["grant", "video", "5", "W", "--as", ""], "error: --as \"\": an empty group id"),
+        (&["check", "video", "--groups", "0"], "error: --groups: invalid group id \"0\""),
+        (&["check", "video", "--groups", "2", "--site", "s1", "--scopes", "s1"], "not both"),
+        (&["check", "video"], "error: check needs --groups"),
+        (
+            &["set", "videoport", "ServerPort", "70000", "--as", "1"],
+            "error: videoport option ServerPort: \"70000\" is not allowed; expected a whole \
+             number from 1 to 65535, or empty for unset",
+        ),
+        (&["set", "videoport", "window_chat", "yes", "--as", "1"], "expected \"Y\" (yes) or \"N\" (no)"),
+        (&["set", "videoport", "Port", "1", "--as", "1"], "error: module videoport has no option \"Port\"; its options are ServerHost, ServerPort"),
+        (&["reset", "videoport", "Port", "--as", "1"], "has no option \"Port\""),
+        (&["set", "videoport", "ServerPort", "8000", "--as", "1", "--site", "bad site"], "error: --site: invalid site id"),
+        (
+            // The module's rule across options: portal, mode and time together.
+            &["set", "b24connector", "connect_mode", "", "--as", "1"],
+            "b24connector option connect_mode: \"\" is not allowed; expected a value",
+        ),
+        (&["connect-b24", "http://a.bitrix24.ru", "--mode", "new", "--as", "1"], "the scheme is not https"),
+        (&["connect-b24", "https://a.bitrix24.ru", "--mode", "old", "--as", "1"], "expected new"),
+        (&["show", "videoport", "--as", "1"], "show does not take --as"),
+        (&["show", "videoport", "--frob"], "unknown option \"--frob\""),
+        (&["show"], "show takes 1 argument (MODULE), not 0"),
+    ];
+    for (args, expected) in cases {
+        let err = cli.run(args).fails(2);
+        assert!(
+            err.contains(expected),
+            "{args:?}: {err}\n  lacks: {expected}"
+        );
+        assert_eq!(cli.files(), before, "{args:?} changed the database");
+    }
+    // Syntax errors point to --help; bad values say what is allowed.
+    let err = cli
+        .run(&["grant", "video", "5", "W", "--as", "1,x"])
+        .fails(2);
+    assert!(
+        err.contains("a group id is a whole number from 1 to 4294967295"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_input_never_creates_a_database() {
+    let cli = Cli::new();
+    for args in [
+        &["grant", "nosuch", "5", "W", "--as", "1"][..],
+        &["set", "videoport", "ServerPort", "0", "--as", "1"],
+        &["frob"],
+    ] {
+        cli.run(args).fails(2);
+    }
+    assert!(!cli.db.exists());
+}
+
+/// A write by groups without W exits 3, says which level was needed and
+/// held, and changes nothing.
+#[test]
+fn denied_writes_exit_3_and_write_nothing() {
+    let cli = Cli::new();
+    cli.admin(&["default", "video", "R"]);
+    cli.admin(&["grant", "video", "6", "W", "--site", "s1"]);
+    cli.admin(&["grant", "b24connector", "5", "R"]);
+    cli.admin(&["connect-b24", "https://a.bitrix24.ru", "--mode", "new"]);
+    let before = cli.files();
+
+    let cases: &[&[&str]] = &[
+        &["set", "videoport", "ServerPort", "8000", "--as", "2,5"],
+        &["set", "videoport", "ServerPort", "8000", "--as", "6"], // W in s1 only
+        &["reset", "videoport", "ServerPort", "--as", "5"],
+        &["grant", "video", "5", "W", "--as", "5"],
+        &["revoke", "video", "6", "--as", "5", "--site", "s1"],
+        &["default", "video", "W", "--as", "5"],
+    ];
+    for args in cases {
+        let err = cli.run(args).fails(3);
+        assert_eq!(
+            err, "error: access denied to module video: needs W, holds R",
+            "{args:?}"
+        );
+        assert_eq!(cli.files(), before, "{args:?} changed the database");
+    }
+    for args in [
+        &[
+            "connect-b24",
+            "https://b.bitrix24.ru",
+            "--mode",
+            "new",
+            "--as",
+            "5",
+        ][..],
+        &["disconnect-b24", "--as", "5"],
+    ] {
+        let err = cli.run(args).fails(3);
+        assert_eq!(
+            err,
+            "error: access denied to module b24connector: needs W, holds R"
+        );
+        assert_eq!(cli.files(), before, "{args:?} changed the database");
+    }
+    // Group 6 may write in s1 — and a write does show in the files.
+    let args = ["set", "videoport", "ServerPort", "9000", "--site", "s1"];
+    cli.run(&[&args[..], &["--as", "6"]].concat()).ok();
+    assert_ne!(cli.files(), before);
+}
+
+/// A database Bitrix made, with its own rows: read, checked and written in
+/// place.
+#[test]
+fn a_bitrix_database_works_as_it_is() {
+    let cli = Cli::bitrix();
+    let shown = cli.run(&["show", "videoport", "--json"]).json();
+    let options = shown["options"].as_array().unwrap();
+    assert_eq!(options[0]["value"], "vcs.example.com");
+    assert_eq!(options[0]["source"], "common");
+    assert_eq!(options[1]["value"], 8443);
+    assert_eq!(options[2]["value"], serde_json::json!({"set": true}));
+    let s1 = cli.run(&["show", "videoport", "--site", "s1"]).ok();
+    assert!(s1.contains("vcs-s1.example.com"), "{s1}");
+    assert!(!s1.contains("guest-key-42"), "{s1}");
+
+    let tab = cli.run(&["rights", "video", "--json"]).json();
+    assert_eq!(tab["defaults"][0]["level"], "R");
+    assert_eq!(tab["defaults"][1]["scope"], "s2");
+    assert_eq!(tab["defaults"][1]["level"], "D");
+    assert_eq!(tab["grants"].as_array().unwrap().len(), 4);
+    let text = cli.run(&["rights", "video"]).ok();
+    assert!(text.contains("s1        group 5    W  write"), "{text}");
+
+    let check = |args: &[&str]| cli.run(args).ok().trim_end().to_owned();
+    assert_eq!(
+        check(&["check", "video", "--groups", "2,5"]),
+        "R: grant of group 5 in the common scope"
+    );
+    assert_eq!(
+        check(&["check", "video", "--groups", "2,5", "--site", "s1"]),
+        "W: grant of group 5 in site s1"
+    );
+    assert_eq!(
+        check(&["check", "video", "--groups", "2,6", "--site", "s1"]),
+        "D: grant of group 6 in the common scope"
+    );
+    assert_eq!(
+        check(&["check", "video", "--groups", "2", "--site", "s2"]),
+        "D: default of site s2"
+    );
+    assert_eq!(
+        check(&["check", "video", "--groups", "5", "--scopes", "s2"]),
+        "D: default of site s2"
+    );
+    assert_eq!(check(&["roles", "video", "--groups", "2,5,6"]), "D, R");
+
+    // A write lands in Bitrix's own table, where Bitrix reads it.
+    cli.admin(&["grant", "video", "7", "R", "--site", "s1"]);
+    let level: String = cli
+        .sql()
+        .query_row(
+            "SELECT G_ACCESS FROM b_module_group WHERE MODULE_ID = 'video' AND GROUP_ID = 7 \
+             AND SITE_ID = 's1'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(level, "R");
+    // Other modules' rows are left alone.
+    let main: i64 = cli
+        .sql()
+        .query_row(
+            "SELECT COUNT(*) FROM b_module_group WHERE MODULE_ID = 'main'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(main, 1);
+}
+
+/// Stored rights that are unusable fail closed: anything else, status 1.
+#[test]
+fn unusable_stored_rights_exit_1() {
+    let cli = Cli::bitrix();
+    cli.sql()
+        .execute(
+            "INSERT INTO b_module_group (MODULE_ID, GROUP_ID, G_ACCESS) VALUES ('video', 9, 'M')",
+            [],
+        )
+        .unwrap();
+    let err = cli.run(&["check", "video", "--groups", "2"]).fails(1);
+    assert!(
+        err.contains("stored access rights of module video are invalid"),
+        "{err}"
+    );
+    assert!(err.contains("fix them on the access tab"), "{err}");
+    // The administrator can still repair it from the command line.
+    cli.admin(&["revoke", "video", "9"]);
+    cli.run(&["check", "video", "--groups", "2"]).ok();
+
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(binary())
+        .args(["--db"])
+        .arg(dir.path())
+        .args(["rights", "video"])
+        .output()
+        .unwrap();
+    let err = Run::from(output).fails(1);
+    assert!(
+        err.starts_with("error: could not open the database"),
+        "{err}"
+    );
+}

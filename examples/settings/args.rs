@@ -1,150 +1,14 @@
-//! The command line, parsed by hand into a [`Command`]: the global
+//! The command line, parsed by hand into an [`Invocation`]: the global
 //! `--db PATH`, a command name, its arguments and its flags. Every value is
 //! checked here (ids, levels, group lists), before a database is opened.
-//!
-//! Flags may come anywhere after the program name, as `--flag value` or
-//! `--flag=value`; `--` ends the flags (for a VALUE that starts with `--`).
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use module_settings::modules::ConnectMode;
-use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
-
+use crate::command::{Command, Invocation, Query, Text};
 use crate::failure::Failure;
-
-/// A parsed command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invocation {
-    /// `--db PATH`, if given.
-    pub db: Option<PathBuf>,
-    /// What to do.
-    pub command: Command,
-}
-
-/// Where a `check` looks (rule 11).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Query {
-    /// The common scope, or a site seen through it.
-    Scope(Scope),
-    /// Exactly these scopes (`--scopes`, Bitrix-exact).
-    Exact(Vec<Scope>),
-}
-
-/// The new value of `set`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Text {
-    /// Given on the command line.
-    Given(String),
-    /// `-`: read from standard input (so a secret stays out of the shell
-    /// history and the process list).
-    Stdin,
-}
-
-/// One command with its checked arguments.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// `--help`.
-    Help,
-    /// `modules`.
-    Modules,
-    /// `show MODULE [--site S] [--json]`.
-    Show {
-        module: ModuleId,
-        scope: Scope,
-        json: bool,
-    },
-    /// `set MODULE NAME VALUE [--site S] --as GROUPS`.
-    Set {
-        module: ModuleId,
-        name: String,
-        value: Text,
-        scope: Scope,
-        actor: Vec<GroupId>,
-    },
-    /// `reset MODULE NAME [--site S] --as GROUPS`.
-    Reset {
-        module: ModuleId,
-        name: String,
-        scope: Scope,
-        actor: Vec<GroupId>,
-    },
-    /// `rights MODULE [--json]`.
-    Rights { module: ModuleId, json: bool },
-    /// `grant MODULE GROUP LEVEL [--site S] --as GROUPS`.
-    Grant {
-        module: ModuleId,
-        group: GroupId,
-        level: AccessLevel,
-        scope: Scope,
-        actor: Vec<GroupId>,
-    },
-    /// `revoke MODULE GROUP [--site S] --as GROUPS`.
-    Revoke {
-        module: ModuleId,
-        group: GroupId,
-        scope: Scope,
-        actor: Vec<GroupId>,
-    },
-    /// `default MODULE LEVEL|unset [--site S] --as GROUPS`.
-    Default {
-        module: ModuleId,
-        level: Option<AccessLevel>,
-        scope: Scope,
-        actor: Vec<GroupId>,
-    },
-    /// `check MODULE --groups GROUPS [--site S | --scopes LIST]
-    /// [--no-admin-bypass] [--no-default] [--json]`.
-    Check {
-        module: ModuleId,
-        groups: Vec<GroupId>,
-        query: Query,
-        admin_bypass: bool,
-        use_default: bool,
-        json: bool,
-    },
-    /// `roles MODULE --groups GROUPS [--site S] [--json]`.
-    Roles {
-        module: ModuleId,
-        groups: Vec<GroupId>,
-        scope: Scope,
-        json: bool,
-    },
-    /// `schema MODULE`.
-    Schema { module: ModuleId },
-    /// `connect-b24 URL --mode new|existing --as GROUPS`.
-    ConnectB24 {
-        url: String,
-        mode: ConnectMode,
-        actor: Vec<GroupId>,
-    },
-    /// `disconnect-b24 --as GROUPS`.
-    DisconnectB24 { actor: Vec<GroupId> },
-}
-
-impl Command {
-    /// Whether the command reads or writes the database (`--db` needed).
-    pub fn needs_db(&self) -> bool {
-        !matches!(
-            self,
-            Command::Help | Command::Modules | Command::Schema { .. }
-        )
-    }
-}
-
-/// Every flag: its name and whether it takes a value.
-const FLAGS: &[(&str, bool)] = &[
-    ("db", true),
-    ("site", true),
-    ("as", true),
-    ("groups", true),
-    ("scopes", true),
-    ("mode", true),
-    ("json", false),
-    ("no-admin-bypass", false),
-    ("no-default", false),
-    ("help", false),
-];
+use crate::values::{group, groups, level, mode, module, scope, scopes, shown};
+use crate::words::Words;
 
 /// What one command takes: its arguments (for messages), the flags it
 /// accepts besides `--db` and `--help`, and the flags it requires.
@@ -257,78 +121,6 @@ const SPECS: &[Spec] = &[
         usage: "disconnect-b24 --as GROUPS",
     },
 ];
-
-/// The command line split into arguments and flags, before any meaning.
-#[derive(Debug, Default)]
-struct Words {
-    args: Vec<String>,
-    flags: Vec<(&'static str, Option<String>)>,
-}
-
-impl Words {
-    fn split(raw: impl IntoIterator<Item = OsString>) -> Result<Words, Failure> {
-        let mut words = Words::default();
-        let mut raw = raw.into_iter().enumerate();
-        let mut flags_done = false;
-        while let Some((i, word)) = raw.next() {
-            let word = word
-                .into_string()
-                .map_err(|_| Failure::input(format!("argument {} is not valid UTF-8", i + 1)))?;
-            if flags_done || !word.starts_with('-') || word == "-" {
-                words.args.push(word);
-                continue;
-            }
-            if word == "--" {
-                flags_done = true;
-                continue;
-            }
-            if word == "-h" {
-                words.flags.push(("help", None));
-                continue;
-            }
-            let Some(body) = word.strip_prefix("--") else {
-                return Err(Failure::usage(format!("unknown option {}", shown(&word))));
-            };
-            let (name, inline) = match body.split_once('=') {
-                Some((name, value)) => (name, Some(value.to_owned())),
-                None => (body, None),
-            };
-            let Some(&(name, takes_value)) = FLAGS.iter().find(|(f, _)| *f == name) else {
-                return Err(Failure::usage(format!(
-                    "unknown option {}",
-                    shown(&format!("--{name}"))
-                )));
-            };
-            let value = match (takes_value, inline) {
-                (true, Some(value)) => Some(value),
-                (true, None) => match raw.next() {
-                    Some((_, value)) => Some(value.into_string().map_err(|_| {
-                        Failure::input(format!("the value of --{name} is not valid UTF-8"))
-                    })?),
-                    None => return Err(Failure::usage(format!("--{name} needs a value"))),
-                },
-                (false, Some(_)) => return Err(Failure::usage(format!("--{name} takes no value"))),
-                (false, None) => None,
-            };
-            if words.flags.iter().any(|(f, _)| *f == name) {
-                return Err(Failure::usage(format!("--{name} is given twice")));
-            }
-            words.flags.push((name, value));
-        }
-        Ok(words)
-    }
-
-    fn has(&self, flag: &str) -> bool {
-        self.flags.iter().any(|(f, _)| *f == flag)
-    }
-
-    fn value(&self, flag: &str) -> Option<&str> {
-        self.flags
-            .iter()
-            .find(|(f, _)| *f == flag)
-            .and_then(|(_, v)| v.as_deref())
-    }
-}
 
 /// Parses the arguments after the program name.
 pub fn parse(raw: impl IntoIterator<Item = OsString>) -> Result<Invocation, Failure> {
@@ -484,98 +276,11 @@ fn build(name: &str, args: &[String], words: &Words) -> Result<Command, Failure>
     })
 }
 
-fn module(text: &str) -> Result<ModuleId, Failure> {
-    ModuleId::new(text).map_err(Failure::input)
-}
-
-fn scope(site: Option<&str>) -> Result<Scope, Failure> {
-    match site {
-        None => Ok(Scope::Common),
-        Some(site) => SiteId::new(site)
-            .map(Scope::Site)
-            .map_err(|err| Failure::input(format!("--site: {err}"))),
-    }
-}
-
-fn group(text: &str) -> Result<GroupId, Failure> {
-    text.parse().map_err(Failure::input)
-}
-
-/// A comma-separated list of group ids, such as `2,5`.
-fn groups(flag: &str, list: &str) -> Result<Vec<GroupId>, Failure> {
-    list.split(',')
-        .map(|item| {
-            let item = item.trim();
-            if item.is_empty() {
-                return Err(Failure::input(format!(
-                    "{flag} {}: an empty group id; expected comma-separated group ids such as 2,5",
-                    shown(list)
-                )));
-            }
-            item.parse()
-                .map_err(|err| Failure::input(format!("{flag}: {err}")))
-        })
-        .collect()
-}
-
-/// A comma-separated list of scopes: `common` or site ids.
-fn scopes(list: &str) -> Result<Vec<Scope>, Failure> {
-    list.split(',')
-        .map(|item| {
-            item.trim().parse::<Scope>().map_err(|err| {
-                Failure::input(format!(
-                    "--scopes: {err}; expected comma-separated scopes such as common,s1"
-                ))
-            })
-        })
-        .collect()
-}
-
-/// One access letter; a lower-case letter is taken as its capital.
-fn level(text: &str) -> Result<AccessLevel, Failure> {
-    let upper = if text.chars().count() == 1 {
-        text.to_ascii_uppercase()
-    } else {
-        text.to_owned()
-    };
-    upper.parse().map_err(|_| {
-        Failure::input(format!(
-            "invalid access level {}: expected one of the letters D, M, R, W",
-            shown(text)
-        ))
-    })
-}
-
-fn mode(text: &str) -> Result<ConnectMode, Failure> {
-    match text {
-        "new" => Ok(ConnectMode::New),
-        "existing" => Ok(ConnectMode::Existing),
-        other => Err(Failure::input(format!(
-            "--mode {}: expected new (create a portal) or existing (connect one)",
-            shown(other)
-        ))),
-    }
-}
-
-/// A word from the command line, quoted and escaped for a message, at
-/// most 64 characters of it.
-pub fn shown(text: &str) -> String {
-    let mut out: String = text
-        .chars()
-        .take(64)
-        .collect::<String>()
-        .escape_debug()
-        .collect();
-    if text.chars().count() > 64 {
-        out.push('…');
-    }
-    format!("\"{out}\"")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::failure::BAD_INPUT;
+    use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
     use proptest::prelude::*;
 
     fn run(line: &str) -> Result<Invocation, Failure> {

@@ -5,6 +5,7 @@ use std::fmt;
 use std::process::ExitCode;
 
 use module_settings::settings::SettingsError;
+use module_settings::AccessError;
 
 /// Anything not listed below: a store that failed, a database that needs
 /// repair.
@@ -98,13 +99,20 @@ impl From<SettingsError> for Failure {
     }
 }
 
+/// A level the module does not accept, found on the Access tab.
+impl From<AccessError> for Failure {
+    fn from(err: AccessError) -> Self {
+        Failure::from(SettingsError::from(err))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use module_settings::modules::ConnectionError;
     use module_settings::options::{FieldError, FieldProblem, ValidationErrors};
     use module_settings::settings::RecordKey;
-    use module_settings::{AccessError, AccessLevel, ModuleId, Revision, Scope, StoreError};
+    use module_settings::{AccessLevel, ModuleId, Revision, Scope, StoreError};
     use module_settings::{GroupId, VideoPort};
 
     const VIDEO: ModuleId = ModuleId::from_static("video");

@@ -15,11 +15,14 @@
 //! status 2 and never creates or touches a database file.
 
 mod args;
+mod command;
 mod failure;
 mod output;
 mod prepare;
 mod run;
 mod usage;
+mod values;
+mod words;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -27,7 +30,7 @@ use std::process::ExitCode;
 use module_settings::settings::{Settings, SettingsBuilder};
 use module_settings::{MemoryStore, ResolveOptions, SqliteStore, Store};
 
-use crate::args::Command;
+use crate::command::Command;
 use crate::failure::Failure;
 
 fn main() -> ExitCode {

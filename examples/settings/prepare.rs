@@ -10,7 +10,7 @@ use module_settings::options::RawOptions;
 use module_settings::settings::Settings;
 use module_settings::{AccessError, AccessLevel, ModuleId, OptionName, Store};
 
-use crate::args::{Command, Text};
+use crate::command::{Command, Text};
 use crate::failure::Failure;
 
 /// `command` with every module name resolved and every value checked;
@@ -239,7 +239,7 @@ fn check_name<S: Store>(
     let known: Vec<&str> = schema.options().iter().map(|o| o.name().as_str()).collect();
     Err(Failure::input(format!(
         "module {module} has no option {}; its options are {}",
-        crate::args::shown(name),
+        crate::values::shown(name),
         known.join(", ")
     )))
 }

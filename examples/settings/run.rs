@@ -6,7 +6,7 @@ use module_settings::modules::B24Connector;
 use module_settings::settings::{Actor, Settings};
 use module_settings::{GroupId, ModuleId, Revision, Scope, ScopeQuery, Store};
 
-use crate::args::{Command, Query, Text};
+use crate::command::{Command, Query, Text};
 use crate::failure::Failure;
 use crate::output;
 
@@ -92,9 +92,7 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
         } => {
             let mut tab = settings.access_tab(module)?;
             let based_on = tab.revision();
-            tab.set_grant(scope, group, level).map_err(|err| {
-                Failure::from(module_settings::settings::SettingsError::from(err))
-            })?;
+            tab.set_grant(scope, group, level)?;
             let revision = settings.apply_access_tab(&actor_of(actor), tab)?;
             Ok(written(
                 module,
@@ -136,9 +134,7 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
             let based_on = tab.revision();
             match level {
                 Some(level) => {
-                    tab.set_default(scope, level).map_err(|err| {
-                        Failure::from(module_settings::settings::SettingsError::from(err))
-                    })?;
+                    tab.set_default(scope, level)?;
                 }
                 None => {
                     tab.remove_default(scope);

@@ -7,20 +7,48 @@
 //!
 //! # Contents
 //!
-//! - [Identifiers](#identifiers)
-//! - [Checking access](#checking-access)
 //! - [Reading settings](#reading-settings)
+//! - [Checking access](#checking-access)
+//! - [Administering: the Access tab and the audit trail](#administering-the-access-tab-and-the-audit-trail)
 //! - [Defining your own module](#defining-your-own-module)
-//! - [Storing settings and rights](#storing-settings-and-rights)
 //! - [Writing a backend](#writing-a-backend)
+//! - [Identifiers](#identifiers)
 //! - [Cargo features](#cargo-features)
 //!
-//! # Identifiers
+//! The layers, top to bottom: the [`settings`] facade (cache, actor checks,
+//! events, audit) over the pure [`options`] and [`access`] layers, over a
+//! [`Store`] ([`MemoryStore`], `FileStore`, `SqliteStore`).
 //!
-//! [`ModuleId`], [`SiteId`], [`GroupId`] and [`OptionName`] validate on
-//! construction (and in serde), and a [`Scope`] is the common scope or one
-//! site. A rejected value gives an [`IdError`] naming the value and the rule.
-//! See [`ids`].
+//! # Reading settings
+//!
+//! An application holds one [`Settings`]. A module's options are a typed
+//! struct implementing [`ModuleOptions`] ([`VideoPort`] and
+//! [`B24Connector`] come built in); a read returns the decoded, validated
+//! value of one scope — a site's values over the common ones over the
+//! defaults — as a shared `Arc`, from a cache, without allocating.
+//!
+//! ```
+//! use module_settings::settings::{Actor, Settings};
+//! use module_settings::{GroupId, Scope, SiteId, VideoPort};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let settings = Settings::in_memory();
+//! let admin = Actor::new([GroupId::ADMINISTRATORS]);
+//! let s1 = Scope::Site(SiteId::from_static("s1"));
+//!
+//! let mut form = settings.edit::<VideoPort>(Scope::Common)?;
+//! form.value_mut().server_host = Some(url::Host::parse("video.example.com")?);
+//! form.value_mut().server_port = std::num::NonZeroU16::new(8000);
+//! settings.save(&admin, form)?;
+//! let mut form = settings.edit::<VideoPort>(s1)?;
+//! form.value_mut().server_port = std::num::NonZeroU16::new(9000);
+//! settings.save(&admin, form)?;
+//!
+//! let common = settings.options::<VideoPort>(Scope::Common)?;
+//! let site = settings.options::<VideoPort>(s1)?;
+//! assert_eq!(site.server_host, common.server_host); // inherited
+//! assert_eq!(site.server_url().unwrap().as_str(), "https://video.example.com:9000/");
+//! # Ok(()) }
+//! ```
 //!
 //! # Checking access
 //!
@@ -28,7 +56,8 @@
 //! says which a module accepts. [`ModuleRights`] is one module's Access tab;
 //! compiled into [`CompiledRights`], it answers in time proportional to the
 //! user's groups, without allocating, and [`CompiledRights::explain`] says
-//! why. See [`access`] for the rules.
+//! why. [`Settings::check`] does the same from the facade's cache, and
+//! fails closed when rights cannot be loaded. See [`access`] for the rules.
 //!
 //! ```
 //! use module_settings::{AccessLevel, GroupId, ModuleId, ModuleLevels, ModuleRights, ResolveOptions, Scope};
@@ -43,52 +72,88 @@
 //! # Ok(()) }
 //! ```
 //!
-//! # Reading settings
+//! # Administering: the Access tab and the audit trail
 //!
-//! A module's options are a typed struct implementing
-//! [`ModuleOptions`]: [`VideoPort`] and [`B24Connector`] come built in.
-//! [`options::ScopeLayers`] merges a site's values over the common ones over
-//! the defaults, and says where each value came from. Stored text travels as
-//! [`RawOptions`], a map by option name whose `Debug` shows names only, since
-//! it holds secrets in plain text.
+//! [`Settings::access_tab`] renders a module's Access tab (default row,
+//! per-site defaults, one row per granted group, level labels);
+//! [`Settings::apply_access_tab`] commits only the rows the admin changed,
+//! so a concurrent edit of another group survives. Every committed write
+//! sends one [`SettingsEvent`] and one [`AuditRecord`] per changed record,
+//! in Bitrix's form `"{module}[/{site}]: ({old}) => ({new})"`.
 //!
 //! ```
-//! use module_settings::options::{ModuleOptions, RawOptions, ScopeLayers, Source};
-//! use module_settings::{OptionName, VideoPort};
-//! # fn main() -> Result<(), module_settings::ValidationErrors> {
-//! let port = OptionName::from_static("ServerPort");
-//! let defaults = VideoPort::schema().defaults();
-//! let common = RawOptions::from([(port.clone(), "8000".to_owned())]);
-//! let site = RawOptions::from([(port, "9000".to_owned())]);
+//! use std::sync::Arc;
+//! use module_settings::settings::{Actor, MemoryAuditSink, Settings};
+//! use module_settings::{AccessLevel, GroupId, MemoryStore, ModuleId, Scope};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let audit = Arc::new(MemoryAuditSink::new());
+//! let settings = Settings::builder(MemoryStore::new()).audit(audit.clone()).build()?;
+//! let video = ModuleId::from_static("video");
 //!
-//! let layers = ScopeLayers::site(&defaults, &common, &site);
-//! let video: VideoPort = layers.decode()?;
-//! assert_eq!(video.server_port.map(|p| p.get()), Some(9000));
-//! assert_eq!(layers.effective().source("ServerPort"), Some(Source::Site));
+//! let mut tab = settings.access_tab(video)?;
+//! tab.set_grant(Scope::Common, GroupId::from_const(5), AccessLevel::W)?;
+//! settings.apply_access_tab(&Actor::new([GroupId::ADMINISTRATORS]), tab)?;
+//!
+//! let tab = settings.access_tab(video)?;
+//! assert_eq!(tab.grant_rows().len(), 1);
+//! assert_eq!(audit.texts(), ["video: group 5 () => (W)"]);
 //! # Ok(()) }
 //! ```
 //!
 //! # Defining your own module
 //!
-//! Implement [`ModuleOptions`] with a [`options::Decoder`] and an
+//! Implement [`ModuleOptions`] with an [`options::Decoder`] and an
 //! [`options::Encoder`]: a few dozen lines give the same validation, codec
-//! and schema metadata as the built-in modules. The trait's documentation
-//! has a complete example, and `examples/custom_module.rs` another.
-//!
-//! # Storing settings and rights
-//!
-//! The [`Store`] trait moves a module's records ([`ModuleRecords`]) and its
-//! [`Revision`]; every commit names the revision it was based on, and a stale
-//! one is a [`StoreError::Conflict`]. [`MemoryStore`] is the embedded
-//! default; `FileStore` (feature `json`) and `SqliteStore` (feature `sqlite`,
-//! on Bitrix's own tables) persist. See [`store`].
+//! and schema metadata as the built-in modules, and
+//! [`SettingsBuilder::register`](settings::SettingsBuilder::register) puts it in the facade. The trait's
+//! documentation has a complete example, and `examples/custom_module.rs`
+//! another.
 //!
 //! # Writing a backend
 //!
-//! Implement the four methods of [`Store`] following its `# Contract`, then
-//! run the conformance suite (feature `testing`) against it with one line:
-//! `module_settings::store_conformance_tests!(...)`. See
-//! [`store`](crate::store#writing-a-backend).
+//! Implement the four methods of [`Store`] following its `# Contract` — a
+//! store only moves records and revisions; validation, merging and
+//! resolution live above it, once. Then run the conformance suite (feature
+//! `testing`) against it with one line,
+//! `module_settings::store_conformance_tests!(...)`; see
+//! [`store`](crate::store#writing-a-backend). A wrapper is a backend too:
+//!
+//! ```
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//! use module_settings::{Change, MemoryStore, ModuleId, Revision, Snapshot, Store, StoreError};
+//!
+//! /// Counts loads, forwards everything.
+//! #[derive(Debug, Default)]
+//! struct CountingStore { inner: MemoryStore, loads: AtomicU64 }
+//!
+//! impl Store for CountingStore {
+//!     fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+//!         self.loads.fetch_add(1, Ordering::Relaxed);
+//!         self.inner.load(module)
+//!     }
+//!     fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+//!         self.inner.revision(module)
+//!     }
+//!     fn commit(&self, module: &ModuleId, expected: Revision, changes: &[Change]) -> Result<Revision, StoreError> {
+//!         self.inner.commit(module, expected, changes)
+//!     }
+//!     fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+//!         self.inner.modules()
+//!     }
+//! }
+//!
+//! let settings = module_settings::settings::Settings::new(CountingStore::default());
+//! settings.options::<module_settings::VideoPort>(module_settings::Scope::Common)?;
+//! assert!(settings.store().loads.load(Ordering::Relaxed) >= 1);
+//! # Ok::<(), module_settings::settings::SettingsError>(())
+//! ```
+//!
+//! # Identifiers
+//!
+//! [`ModuleId`], [`SiteId`], [`GroupId`] and [`OptionName`] validate on
+//! construction (and in serde), and a [`Scope`] is the common scope or one
+//! site. A rejected value gives an [`IdError`] naming the value and the rule.
+//! See [`ids`].
 //!
 //! # Cargo features
 //!

@@ -292,3 +292,48 @@ fn actors_hold_no_secrets_and_check_groups_only() {
     let (settings, _) = setup();
     denied(settings.disconnect_b24(&named_admin), B24, AccessLevel::D);
 }
+
+/// A tab or form rendered by one facade and applied through another is
+/// refused: its base records come from another store, so neither the
+/// commit nor the cached state built from them would be true here.
+#[test]
+fn a_tab_or_form_from_another_facade_is_refused() {
+    let f1 = Settings::in_memory();
+    let f2 = Settings::builder(MemoryStore::new())
+        .staleness(std::time::Duration::ZERO) // ask the store on every read
+        .build()
+        .unwrap();
+    grant(&f1, VIDEO, 5, AccessLevel::W); // f1's store, rev 1: group 5 W
+    grant(&f2, VIDEO, 7, AccessLevel::R); // f2's store, rev 1: group 7 R
+    let before = everything(f2.store());
+
+    let mut tab = f1.access_tab(VIDEO).unwrap();
+    tab.set_grant(Scope::Common, g(8), AccessLevel::R).unwrap();
+    let err = f2.apply_access_tab(&admin(), tab).unwrap_err();
+    assert!(
+        matches!(err, SettingsError::ForeignSnapshot { module } if module == VIDEO),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("another settings instance"),
+        "{err}"
+    );
+
+    let mut form = f1.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().server_port = NonZeroU16::new(8000);
+    let err = f2.save(&admin(), form).unwrap_err();
+    assert!(
+        matches!(err, SettingsError::ForeignSnapshot { .. }),
+        "{err:?}"
+    );
+
+    assert_eq!(everything(f2.store()), before, "nothing was written");
+    assert!(
+        !f2.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W),
+        "f2 grants W from a grant that exists only in f1's store"
+    );
+    assert!(f2.can(VIDEO, &[g(7)], Scope::Common, AccessLevel::R));
+    // A tab from f2 itself still applies.
+    grant(&f2, VIDEO, 8, AccessLevel::R);
+    assert!(f2.can(VIDEO, &[g(8)], Scope::Common, AccessLevel::R));
+}

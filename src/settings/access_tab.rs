@@ -323,7 +323,9 @@ impl<S: Store> Settings<S> {
     /// # Errors
     ///
     /// [`SettingsError::Denied`], [`SettingsError::Conflict`] (someone
-    /// else changed the same row), [`SettingsError::Store`].
+    /// else changed the same row), [`SettingsError::Store`];
+    /// [`SettingsError::ForeignSnapshot`] for a tab taken from another
+    /// `Settings` instance.
     pub fn apply_access_tab(
         &self,
         actor: &Actor,

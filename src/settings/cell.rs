@@ -68,6 +68,8 @@ pub(crate) struct CellHealth {
 }
 
 pub(crate) struct Cell {
+    /// Unique in the process: which cell a state came from.
+    id: u64,
     state: RwLock<Arc<ModuleState>>,
     /// Monotonic nanos + 1 of the last time the state was confirmed
     /// current (or, when serving stale, of the last failed try); 0 = never.
@@ -90,9 +92,13 @@ fn recover<T>(result: Result<T, std::sync::PoisonError<T>>) -> T {
     result.unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The next cell id; 0 is never handed out (it marks an unstamped state).
+static NEXT_CELL_ID: AtomicU64 = AtomicU64::new(1);
+
 impl Cell {
     pub(crate) fn new(module: ModuleId) -> Self {
         Cell {
+            id: NEXT_CELL_ID.fetch_add(1, Ordering::Relaxed),
             state: RwLock::new(Arc::new(ModuleState::placeholder(module))),
             checked: AtomicU64::new(0),
             serveable: AtomicBool::new(false),
@@ -100,6 +106,12 @@ impl Cell {
             refresh: Mutex::new(RefreshLog::default()),
             history: Mutex::new(VecDeque::with_capacity(HISTORY)),
         }
+    }
+
+    /// Whether `state` was installed by this cell — the only states a
+    /// write may be based on.
+    pub(crate) fn produced(&self, state: &ModuleState) -> bool {
+        state.loaded && state.origin == self.id
     }
 
     /// The current state, locked for reading. Hold it briefly: a writer
@@ -132,10 +144,13 @@ impl Cell {
         recover(self.refresh.lock()).last_error.clone()
     }
 
-    /// Swaps `new` in unless the cell already holds a later revision (a
-    /// load that started before another write finished must not undo
-    /// it). Returns the state the cell holds afterwards.
-    pub(crate) fn install(&self, new: Arc<ModuleState>) -> Arc<ModuleState> {
+    /// Stamps `new` as this cell's and swaps it in unless the cell already
+    /// holds a later revision (a load that started before another write
+    /// finished must not undo it). Returns the state the cell holds
+    /// afterwards.
+    pub(crate) fn install(&self, mut new: ModuleState) -> Arc<ModuleState> {
+        new.origin = self.id;
+        let new = Arc::new(new);
         let mut state = recover(self.state.write());
         if state.loaded && state.revision > new.revision {
             return Arc::clone(&state);
@@ -212,7 +227,7 @@ impl Cell {
         if mode != Refresh::Force && current.loaded && loader.revision()? == current.revision {
             return Ok(());
         }
-        self.install(Arc::new(loader.load()?));
+        self.install(loader.load()?);
         Ok(())
     }
 
@@ -388,7 +403,7 @@ mod tests {
             let mut s = ModuleState::placeholder(MODULE);
             s.loaded = true;
             s.revision = Revision::new(rev);
-            Arc::new(s)
+            s
         };
         cell.install(state(2));
         cell.install(state(3));

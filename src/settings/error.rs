@@ -182,6 +182,19 @@ pub enum SettingsError {
         /// The revision the module is at.
         current: Revision,
     },
+    /// The form or Access tab was taken from another [`Settings`]
+    /// instance (another facade, another store): a write can only be
+    /// based on what this facade loaded. Nothing was written.
+    ///
+    /// [`Settings`]: super::Settings
+    #[error(
+        "the edit of module {module} was taken from another settings instance; take the form \
+         or access tab from the instance that saves it"
+    )]
+    ForeignSnapshot {
+        /// The module written.
+        module: ModuleId,
+    },
     /// The module's rights are served from an old snapshot because the
     /// store failed ([`serve_stale`](super::SettingsBuilder::serve_stale)):
     /// reads go on, but access checks fail closed (rule 15) until the store

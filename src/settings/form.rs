@@ -123,7 +123,9 @@ impl<S: Store> Settings<S> {
     /// # Errors
     ///
     /// [`SettingsError::Denied`], [`SettingsError::Invalid`],
-    /// [`SettingsError::Conflict`], [`SettingsError::Store`].
+    /// [`SettingsError::Conflict`], [`SettingsError::Store`];
+    /// [`SettingsError::ForeignSnapshot`] for a form taken from another
+    /// `Settings` instance.
     pub fn save<T: ModuleOptions>(
         &self,
         actor: &Actor,

@@ -95,6 +95,12 @@ impl<S: Store> Settings<S> {
         write: Write<'_>,
     ) -> Result<Revision, SettingsError> {
         let module = write.entry.id();
+        if !write.entry.cell.produced(&write.base) {
+            // Planning on records this facade did not load would commit
+            // changes judged against another store and cache a state
+            // that is stored nowhere.
+            return Err(SettingsError::ForeignSnapshot { module });
+        }
         let codec = write.entry.spec.options.as_ref();
         let mut attempt = Arc::clone(&write.base);
         let mut theirs = Vec::new();
@@ -145,7 +151,7 @@ impl<S: Store> Settings<S> {
                 Err(err) => return Err(err.into()),
             };
             next.revision = revision;
-            write.entry.cell.install(Arc::new(next));
+            write.entry.cell.install(next);
             self.announce(
                 &auth,
                 &write,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use facade_common::*;
 use module_settings::modules::{B24Connector, ConnectMode, VideoPort};
 use module_settings::settings::{Actor, MemoryAuditSink, Settings, SettingsError};
-use module_settings::{AccessLevel, MemoryStore, ModuleId, Scope, Secret, Store};
+use module_settings::{AccessLevel, Change, MemoryStore, ModuleId, Scope, Secret, Store};
 
 const SECRET: &str = "Tr0ub4dor&3-guest-key";
 
@@ -336,4 +336,82 @@ fn a_tab_or_form_from_another_facade_is_refused() {
     // A tab from f2 itself still applies.
     grant(&f2, VIDEO, 8, AccessLevel::R);
     assert!(f2.can(VIDEO, &[g(8)], Scope::Common, AccessLevel::R));
+}
+
+fn revoke(group: u32) -> Vec<Change> {
+    vec![Change::RemoveGrant {
+        scope: Scope::Common,
+        group: g(group),
+    }]
+}
+
+/// A write that meets someone else's commit is re-planned on the newer
+/// revision — and the actor's right is checked again there: an editor
+/// whose W was revoked between the first check and the commit gets
+/// nothing in.
+#[test]
+fn a_retry_checks_the_right_again_on_the_access_tab() {
+    let store = Arc::new(Interpose::default());
+    let settings = Settings::new(Arc::clone(&store));
+    grant(&settings, VIDEO, 5, AccessLevel::W);
+    let editor = member(5);
+    let mut tab = settings.access_tab(VIDEO).unwrap();
+    tab.set_grant(Scope::Common, g(6), AccessLevel::W).unwrap();
+    // The admin revokes group 5 just after the editor's check passed.
+    store.before_next_commit(VIDEO, vec![(VIDEO, revoke(5))]);
+    let result = settings.apply_access_tab(&editor, tab);
+    denied(result, VIDEO, AccessLevel::D);
+    let stored = store.load(&VIDEO).unwrap().records;
+    assert_eq!(
+        stored.grant(Scope::Common, g(5)),
+        None,
+        "the revocation landed"
+    );
+    assert_eq!(
+        stored.grant(Scope::Common, g(6)),
+        None,
+        "the editor's edit did not"
+    );
+}
+
+#[test]
+fn a_retry_checks_the_right_again_on_the_guarding_module() {
+    let store = Arc::new(Interpose::default());
+    let settings = Settings::new(Arc::clone(&store));
+    grant(&settings, VIDEO, 5, AccessLevel::W);
+    let editor = member(5);
+    let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().server_port = NonZeroU16::new(8000);
+    // Someone sets another option (so the save must be retried) and the
+    // admin revokes group 5 on `video`, the module guarding `videoport`.
+    let other = Change::SetOption {
+        scope: Scope::Common,
+        name: name("ServerHost"),
+        value: "video.example.com".into(),
+    };
+    store.before_next_commit(
+        VIDEOPORT,
+        vec![(VIDEOPORT, vec![other]), (VIDEO, revoke(5))],
+    );
+    denied(settings.save(&editor, form), VIDEO, AccessLevel::D);
+    let stored = store.load(&VIDEOPORT).unwrap().records;
+    assert_eq!(stored.option(Scope::Common, "ServerPort"), None);
+    assert_eq!(
+        stored.option(Scope::Common, "ServerHost"),
+        Some("video.example.com")
+    );
+
+    // Without the revocation the same retry goes through.
+    grant(&settings, VIDEO, 5, AccessLevel::W);
+    let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().server_port = NonZeroU16::new(8000);
+    let other = Change::SetOption {
+        scope: Scope::Common,
+        name: name("window_chat"),
+        value: "Y".into(),
+    };
+    store.before_next_commit(VIDEOPORT, vec![(VIDEOPORT, vec![other])]);
+    settings.save(&editor, form).unwrap();
+    let stored = store.load(&VIDEOPORT).unwrap().records;
+    assert_eq!(stored.option(Scope::Common, "ServerPort"), Some("8000"));
 }

@@ -90,7 +90,14 @@
 //!
 //! Writes do not trust the bound: the actor's right is checked against the
 //! guarding module's current revision, so a revoked right stops writes at
-//! once.
+//! once — and checked again before every retry of a write that met someone
+//! else's commit (see [Conflicts](#conflicts-rule-21)). The Access tab and
+//! Bitrix24 guard themselves, so their check and their commit are on one
+//! module's revision: a revocation committed in between makes the commit
+//! fail and the retry is refused. A settings form is guarded by another
+//! module (`videoport` by `video`); stores have no transaction across
+//! modules, so a revocation landing in the moment between that check and
+//! the commit is not seen by that commit.
 //!
 //! # Store failures
 //!

@@ -23,9 +23,12 @@ use crate::store::{Change, ModuleRecords, Revision, Store, StoreError};
 /// Proof that an actor holds W on a guarding module, for the scopes of one
 /// write. Only [`Settings::authorize`] makes one, and
 /// [`Settings::commit_write`] needs one: a write path cannot skip the
-/// check.
+/// check. It remembers what was checked, so that every retry of the write
+/// checks it again on the revision it commits on.
 pub(crate) struct Authorized {
     actor: Actor,
+    guard: ModuleId,
+    scopes: Vec<Scope>,
 }
 
 /// One write, ready to commit.
@@ -48,34 +51,53 @@ impl<S: Store> Settings<S> {
         guard: ModuleId,
         scopes: impl IntoIterator<Item = Scope>,
     ) -> Result<Authorized, SettingsError> {
+        let auth = Authorized {
+            actor: actor.clone(),
+            guard,
+            scopes: scopes.into_iter().collect(),
+        };
         let entry = self.registry.rights(guard)?;
         self.refresh(entry, Refresh::Check)?;
-        let state = entry.cell.current();
-        let compiled = match &state.rights {
+        self.holds_w(&auth, &entry.cell.current())?;
+        Ok(auth)
+    }
+
+    /// Checks `auth` again before a retry commits: the actor's right may
+    /// have been revoked since the last check. `written` is the written
+    /// module's state just refreshed from the store: when the write guards
+    /// itself (the Access tab, Bitrix24) it is the guard's state too;
+    /// otherwise the guard is asked for its current revision again.
+    fn reauthorize(&self, auth: &Authorized, written: &ModuleState) -> Result<(), SettingsError> {
+        if written.module == auth.guard {
+            return self.holds_w(auth, written);
+        }
+        let entry = self.registry.rights(auth.guard)?;
+        self.refresh(entry, Refresh::Check)?;
+        self.holds_w(auth, &entry.cell.current())
+    }
+
+    /// Whether the actor of `auth` holds W in its scopes in `guard`, the
+    /// guarding module's state.
+    fn holds_w(&self, auth: &Authorized, guard: &ModuleState) -> Result<(), SettingsError> {
+        let compiled = match &guard.rights {
             Some(Ok(compiled)) => compiled,
             // Unusable stored rights deny every check (rule 15) — except
             // an administrator's write with the bypass on: no grant could
             // lower an administrator, and the Access tab must stay
             // repairable.
-            Some(Err(_)) if self.is_bypassing_admin(actor) => {
-                return Ok(Authorized {
-                    actor: actor.clone(),
-                })
-            }
-            Some(Err(err)) => return Err(stored_rights_error(guard, err)),
+            Some(Err(_)) if self.is_bypassing_admin(&auth.actor) => return Ok(()),
+            Some(Err(err)) => return Err(stored_rights_error(auth.guard, err)),
             None => {
                 return Err(SettingsError::UnknownModule {
-                    module: guard,
+                    module: auth.guard,
                     role: "as a rights module",
                 })
             }
         };
-        for scope in scopes {
-            compiled.require(actor.groups(), scope, AccessLevel::W)?;
+        for scope in &auth.scopes {
+            compiled.require(auth.actor.groups(), *scope, AccessLevel::W)?;
         }
-        Ok(Authorized {
-            actor: actor.clone(),
-        })
+        Ok(())
     }
 
     fn is_bypassing_admin(&self, actor: &Actor) -> bool {
@@ -141,6 +163,9 @@ impl<S: Store> Settings<S> {
                 Err(StoreError::Conflict { .. }) => {
                     self.refresh(write.entry, Refresh::Check)?;
                     let current = write.entry.cell.current();
+                    // The retry commits on a newer revision: the right
+                    // that allowed the first try may be gone.
+                    self.reauthorize(&auth, &current)?;
                     theirs = write.intent.theirs(&write.base.records, &current.records);
                     if write.intent.collides(&theirs, codec, &current.records) {
                         return Err(conflict(&write, &current, theirs));

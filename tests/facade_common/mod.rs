@@ -121,3 +121,55 @@ impl Store for Flaky {
         self.inner.modules()
     }
 }
+
+/// A [`MemoryStore`] that lets a test slip foreign commits in just before
+/// the facade's next commit of one module: a deterministic interleaving of
+/// "someone else wrote between the facade's check and its commit".
+#[derive(Debug, Default)]
+pub struct Interpose {
+    pub inner: MemoryStore,
+    /// (the module whose next commit triggers it, what to commit first).
+    pending: std::sync::Mutex<Option<(ModuleId, Vec<(ModuleId, Vec<Change>)>)>>,
+}
+
+impl Interpose {
+    /// Before the next commit to `trigger`, commits each batch to its
+    /// module.
+    pub fn before_next_commit(&self, trigger: ModuleId, foreign: Vec<(ModuleId, Vec<Change>)>) {
+        *self.pending.lock().expect("not poisoned") = Some((trigger, foreign));
+    }
+}
+
+impl Store for Interpose {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        self.inner.load(module)
+    }
+
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        self.inner.revision(module)
+    }
+
+    fn commit(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+    ) -> Result<Revision, StoreError> {
+        let due = {
+            let mut pending = self.pending.lock().expect("not poisoned");
+            match &*pending {
+                Some((trigger, _)) if trigger == module => pending.take(),
+                _ => None,
+            }
+        };
+        for (other, batch) in due.map(|(_, batches)| batches).unwrap_or_default() {
+            let now = self.inner.revision(&other)?;
+            self.inner.commit(&other, now, &batch)?;
+        }
+        self.inner.commit(module, expected, changes)
+    }
+
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        self.inner.modules()
+    }
+}

@@ -52,6 +52,20 @@ pub(crate) trait Loader {
     fn load(&self) -> Result<ModuleState, StoreError>;
 }
 
+/// How [`Cell::swap`] treats a new state.
+enum Install {
+    /// Loaded from the store: never replaces a later revision.
+    Loaded,
+    /// Loaded when the store reported a revision below that of
+    /// `replaces`, which the cell held when the refresh began: the store
+    /// went back (a restored backup, a deleted module file). Installed
+    /// whatever its revision, as a new lineage — unless a write moved the
+    /// cell on meanwhile.
+    Regressed { replaces: Arc<ModuleState> },
+    /// Built by a write on a state of lineage `epoch`.
+    Written { epoch: u64 },
+}
+
 /// What the last refresh left behind, for `health`.
 #[derive(Debug, Default)]
 struct RefreshLog {
@@ -148,21 +162,59 @@ impl Cell {
     /// holds a later revision (a load that started before another write
     /// finished must not undo it). Returns the state the cell holds
     /// afterwards.
-    pub(crate) fn install(&self, mut new: ModuleState) -> Arc<ModuleState> {
-        new.origin = self.id;
-        let new = Arc::new(new);
+    pub(crate) fn install(&self, new: ModuleState) -> Arc<ModuleState> {
+        self.swap(new, Install::Loaded)
+    }
+
+    /// Installs the state a write built from `basis`'s records plus its
+    /// changes — unless the store went back since `basis` was loaded (a
+    /// new lineage): then `basis`'s records describe nothing stored, so
+    /// nothing is installed and the next read loads the store instead.
+    pub(crate) fn install_written(&self, new: ModuleState, basis: &ModuleState) {
+        self.swap(new, Install::Written { epoch: basis.epoch });
+    }
+
+    /// Whether `state` belongs to the cell's current lineage: no restore
+    /// of the store (a revision going down) happened since it was loaded.
+    pub(crate) fn is_current_lineage(&self, state: &ModuleState) -> bool {
+        self.read().epoch == state.epoch
+    }
+
+    fn swap(&self, mut new: ModuleState, how: Install) -> Arc<ModuleState> {
+        // Installs are serialized by the history lock, so the state read
+        // here is the one replaced.
+        let mut history = recover(self.history.lock());
         let mut state = recover(self.state.write());
-        if state.loaded && state.revision > new.revision {
-            return Arc::clone(&state);
+        let held = Arc::clone(&state);
+        let went_back = match how {
+            Install::Loaded => false,
+            Install::Regressed { replaces } => Arc::ptr_eq(&held, &replaces),
+            Install::Written { epoch } => {
+                if held.loaded && held.epoch != epoch {
+                    drop(state);
+                    self.checked.store(0, Ordering::Release);
+                    return held;
+                }
+                false
+            }
+        };
+        if !went_back && held.loaded && held.revision > new.revision {
+            return held;
         }
-        let old = std::mem::replace(&mut *state, Arc::clone(&new));
+        new.origin = self.id;
+        new.epoch = held.epoch.wrapping_add(u64::from(went_back));
+        let new = Arc::new(new);
+        *state = Arc::clone(&new);
         drop(state);
-        if old.loaded {
-            let mut history = recover(self.history.lock());
+        if went_back {
+            // Revision numbers will be handed out again, for other
+            // contents: nothing remembered may be merged against.
+            history.clear();
+        } else if held.loaded {
             if history.len() == HISTORY {
                 history.pop_front();
             }
-            history.push_back(old);
+            history.push_back(held);
         }
         new
     }
@@ -227,7 +279,16 @@ impl Cell {
         if mode != Refresh::Force && current.loaded && loader.revision()? == current.revision {
             return Ok(());
         }
-        self.install(loader.load()?);
+        let loaded = loader.load()?;
+        if current.loaded && loaded.revision < current.revision {
+            // The store once held `current`'s revision and now holds an
+            // earlier one: it went back. (A load racing a write shows up
+            // differently: the cell moved past `current`, and `swap`
+            // keeps the write's later state.)
+            self.swap(loaded, Install::Regressed { replaces: current });
+        } else {
+            self.install(loaded);
+        }
         Ok(())
     }
 
@@ -394,6 +455,41 @@ mod tests {
             .unwrap();
         assert!(cell.health(clocks.mono_nanos()).last_error.is_none());
         assert!(!cell.is_stale());
+    }
+
+    #[test]
+    fn a_store_that_went_back_is_a_new_lineage() {
+        let cell = Cell::new(MODULE);
+        let clocks = clocks();
+        let policy = policy(Duration::ZERO, false);
+        cell.refresh(&Fake::at(4), &clocks, &policy, Refresh::IfStale)
+            .unwrap();
+        cell.refresh(&Fake::at(5), &clocks, &policy, Refresh::IfStale)
+            .unwrap();
+        let before = cell.current();
+        assert!(cell.at(Revision::new(4)).is_some());
+        // Restored to revision 2: installed, history forgotten.
+        cell.refresh(&Fake::at(2), &clocks, &policy, Refresh::IfStale)
+            .unwrap();
+        let after = cell.current();
+        assert_eq!(after.revision, Revision::new(2));
+        assert!(cell.at(Revision::new(4)).is_none());
+        assert!(cell.is_current_lineage(&after) && !cell.is_current_lineage(&before));
+        assert!(cell.produced(&before), "still this cell's, but outdated");
+        // A write built on the old lineage is not cached.
+        let mut written = ModuleState::placeholder(MODULE);
+        written.loaded = true;
+        written.revision = Revision::new(6);
+        cell.install_written(written, &before);
+        assert_eq!(cell.current().revision, Revision::new(2));
+        assert!(!cell.is_fresh(
+            clocks.mono_nanos(),
+            &self::policy(Duration::from_secs(60), false)
+        ));
+        // Forced reloads of an equal or lower revision go through too.
+        cell.refresh(&Fake::at(1), &clocks, &policy, Refresh::Force)
+            .unwrap();
+        assert_eq!(cell.current().revision, Revision::new(1));
     }
 
     #[test]

@@ -168,8 +168,10 @@ pub enum SettingsError {
         /// depends on.
         theirs: Vec<RecordKey>,
     },
-    /// The write was based on a revision the facade no longer remembers,
-    /// so it cannot tell what changed since; nothing was written.
+    /// The write was based on a revision the facade no longer remembers
+    /// — too old, or from before the store went back (a restored backup,
+    /// a deleted module file) — so it cannot tell what changed since;
+    /// nothing was written.
     #[error(
         "module {module} is at revision {current}, and what changed since revision {based_on} \
          is no longer known; reload and try again"

@@ -82,6 +82,12 @@
 //!   `Duration::ZERO` every read asks the store.
 //! - A snapshot is always one revision, whole: a reader never sees half of
 //!   a write.
+//! - Revisions only go up — unless the store is restored from a backup or
+//!   a module file is deleted. When a refresh finds a revision below the
+//!   cached one, it installs what the store holds, whatever its revision,
+//!   and forgets the earlier snapshots: forms and tabs taken before then
+//!   are refused as [`SettingsError::Outdated`]. (A load that raced one of
+//!   this facade's own writes never replaces the write's later state.)
 //! - `SqliteStore`: rows another program writes to Bitrix's tables move the
 //!   module's revision too (the store installs triggers), so they are seen
 //!   within the bound like any other write. A store that cannot notice

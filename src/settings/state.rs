@@ -26,6 +26,10 @@ pub(crate) struct ModuleState {
     ///
     /// [`Cell::id`]: super::cell::Cell::id
     pub(crate) origin: u64,
+    /// The lineage within the cell: it grows each time the store is found
+    /// to have gone back (a restored backup), after which revision numbers
+    /// mean other contents. A write must be based on the current lineage.
+    pub(crate) epoch: u64,
     /// For a rights module: the compiled rights, or why the stored rights
     /// cannot be used (then every check denies, rule 15).
     /// (The error is kept as the [`AccessError`] and wrapped on use, so that
@@ -78,6 +82,7 @@ impl ModuleState {
             records: ModuleRecords::new(),
             loaded: false,
             origin: 0,
+            epoch: 0,
             rights: None,
             options: None,
         }
@@ -103,6 +108,7 @@ impl ModuleState {
             records,
             loaded: true,
             origin: 0,
+            epoch: 0,
             rights,
             options,
         }

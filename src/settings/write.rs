@@ -123,6 +123,15 @@ impl<S: Store> Settings<S> {
             // that is stored nowhere.
             return Err(SettingsError::ForeignSnapshot { module });
         }
+        if !write.entry.cell.is_current_lineage(&write.base) {
+            // The store went back since the base was loaded: its revision
+            // numbers now mean other contents.
+            return Err(SettingsError::Outdated {
+                module,
+                based_on: write.base.revision,
+                current: write.entry.cell.current().revision,
+            });
+        }
         let codec = write.entry.spec.options.as_ref();
         let mut attempt = Arc::clone(&write.base);
         let mut theirs = Vec::new();
@@ -176,7 +185,7 @@ impl<S: Store> Settings<S> {
                 Err(err) => return Err(err.into()),
             };
             next.revision = revision;
-            write.entry.cell.install(next);
+            write.entry.cell.install_written(next, &attempt);
             self.announce(
                 &auth,
                 &write,

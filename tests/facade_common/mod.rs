@@ -173,3 +173,44 @@ impl Store for Interpose {
         self.inner.modules()
     }
 }
+
+/// A store whose whole contents can be swapped, like a restored backup or
+/// a deleted module file: a module's revision can go down.
+#[derive(Debug, Default)]
+pub struct Restorable {
+    inner: std::sync::RwLock<MemoryStore>,
+}
+
+impl Restorable {
+    /// Replaces everything with `backup`.
+    pub fn restore(&self, backup: MemoryStore) {
+        *self.inner.write().expect("not poisoned") = backup;
+    }
+
+    fn current(&self) -> std::sync::RwLockReadGuard<'_, MemoryStore> {
+        self.inner.read().expect("not poisoned")
+    }
+}
+
+impl Store for Restorable {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        self.current().load(module)
+    }
+
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        self.current().revision(module)
+    }
+
+    fn commit(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+    ) -> Result<Revision, StoreError> {
+        self.current().commit(module, expected, changes)
+    }
+
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        self.current().modules()
+    }
+}

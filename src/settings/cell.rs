@@ -95,7 +95,12 @@ pub(crate) struct Cell {
     /// Whether the state is being served past a failed refresh (stale
     /// snapshots on): reads go on, access checks deny.
     stale: AtomicBool,
-    refresh: Mutex<RefreshLog>,
+    /// Held by the one thread refreshing, across its store calls.
+    refreshing: Mutex<()>,
+    /// What refreshes left behind. Locked only briefly, never across a
+    /// store call, so `health` and error reports never wait for a store
+    /// that hangs.
+    log: Mutex<RefreshLog>,
     history: Mutex<VecDeque<Arc<ModuleState>>>,
 }
 
@@ -117,7 +122,8 @@ impl Cell {
             checked: AtomicU64::new(0),
             serveable: AtomicBool::new(false),
             stale: AtomicBool::new(false),
-            refresh: Mutex::new(RefreshLog::default()),
+            refreshing: Mutex::new(()),
+            log: Mutex::new(RefreshLog::default()),
             history: Mutex::new(VecDeque::with_capacity(HISTORY)),
         }
     }
@@ -155,7 +161,7 @@ impl Cell {
 
     /// The error of the last failed refresh, if any.
     pub(crate) fn last_error(&self) -> Option<String> {
-        recover(self.refresh.lock()).last_error.clone()
+        recover(self.log.lock()).last_error.clone()
     }
 
     /// Stamps `new` as this cell's and swaps it in unless the cell already
@@ -247,21 +253,24 @@ impl Cell {
         policy: &Policy,
         mode: Refresh,
     ) -> Result<(), SettingsError> {
-        let mut log = match self.refresh.try_lock() {
-            Ok(log) => log,
+        let _refreshing = match self.refreshing.try_lock() {
+            Ok(guard) => guard,
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
             Err(TryLockError::WouldBlock) => {
                 if mode == Refresh::IfStale && self.serveable.load(Ordering::Acquire) {
                     return Ok(());
                 }
-                recover(self.refresh.lock())
+                recover(self.refreshing.lock())
             }
         };
         if mode == Refresh::IfStale && self.is_fresh(clocks.mono_nanos(), policy) {
             return Ok(()); // refreshed by the thread we waited for
         }
         let started = clocks.mono_nanos().saturating_add(1);
-        match self.bring_up_to_date(loader, mode) {
+        let result = self.bring_up_to_date(loader, mode);
+        // The store has answered: only now is the log locked, briefly.
+        let mut log = recover(self.log.lock());
+        match result {
             Ok(()) => {
                 log.last_error = None;
                 log.last_good = started;
@@ -317,7 +326,7 @@ impl Cell {
 
     /// What `health` reports.
     pub(crate) fn health(&self, now: u64) -> CellHealth {
-        let log = recover(self.refresh.lock());
+        let log = recover(self.log.lock());
         let state = self.current();
         CellHealth {
             revision: state.loaded.then_some(state.revision),

@@ -214,3 +214,109 @@ impl Store for Restorable {
         self.current().modules()
     }
 }
+
+/// A [`MemoryStore`] whose reads (`load`, `revision`) can be made to fail,
+/// or to hang until the test releases them; it counts the reads.
+#[derive(Debug, Default)]
+pub struct Gate {
+    pub inner: MemoryStore,
+    fail: AtomicBool,
+    hang: AtomicBool,
+    reads: std::sync::atomic::AtomicUsize,
+    /// (how many reads are hanging now, whether they were released)
+    parked: std::sync::Mutex<(usize, bool)>,
+    changed: std::sync::Condvar,
+}
+
+impl Gate {
+    /// Reads fail with `Unavailable` from now on (or succeed again).
+    pub fn set_failing(&self, on: bool) {
+        self.fail.store(on, Ordering::SeqCst);
+    }
+
+    /// Reads from now on hang until [`release`](Self::release).
+    pub fn hang(&self) {
+        *self.parked.lock().expect("not poisoned") = (0, false);
+        self.hang.store(true, Ordering::SeqCst);
+    }
+
+    /// Waits until `n` reads are hanging.
+    pub fn wait_hanging(&self, n: usize) {
+        let mut parked = self.parked.lock().expect("not poisoned");
+        while parked.0 < n {
+            parked = self.changed.wait(parked).expect("not poisoned");
+        }
+    }
+
+    /// Lets the hanging reads go on (failing or not, as set); later reads
+    /// do not hang.
+    pub fn release(&self) {
+        self.hang.store(false, Ordering::SeqCst);
+        self.parked.lock().expect("not poisoned").1 = true;
+        self.changed.notify_all();
+    }
+
+    /// How many reads reached the store so far.
+    pub fn reads(&self) -> usize {
+        self.reads.load(Ordering::SeqCst)
+    }
+
+    fn gate(&self) -> Result<(), StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        if self.hang.load(Ordering::SeqCst) {
+            let mut parked = self.parked.lock().expect("not poisoned");
+            parked.0 += 1;
+            self.changed.notify_all();
+            while !parked.1 {
+                parked = self.changed.wait(parked).expect("not poisoned");
+            }
+        }
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable {
+                backend: "gate",
+                reason: "failing on purpose".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Store for Gate {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        self.gate()?;
+        self.inner.load(module)
+    }
+
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        self.gate()?;
+        self.inner.revision(module)
+    }
+
+    fn commit(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+    ) -> Result<Revision, StoreError> {
+        self.inner.commit(module, expected, changes)
+    }
+
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        self.inner.modules()
+    }
+}
+
+/// Runs `f` on its own thread and returns its result, or `None` if it has
+/// not returned after `limit`. A hang detector for calls that must not
+/// wait for a hung store — not a speed test: the limit is many orders of
+/// magnitude above the call's cost.
+pub fn returns_within<T: Send + 'static>(
+    limit: std::time::Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(f());
+    });
+    receiver.recv_timeout(limit).ok()
+}

@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use facade_common::*;
+use module_settings::modules::B24Connector;
 use module_settings::settings::{Settings, SettingsError};
-use module_settings::{AccessLevel, Scope};
+use module_settings::{AccessLevel, Change, Scope, Store};
 
 /// Far above anything these calls cost: only a call that waits for the
 /// hung store takes this long.
@@ -61,4 +62,56 @@ fn health_and_checks_do_not_wait_for_a_hung_refresh() {
         }
         other => panic!("check() waited for the store or answered: {other:?}"),
     }
+}
+
+/// While a refresh hangs, checks are answered from the old rights only up
+/// to the hard limit (twice the bound, at least 100 ms): a right revoked
+/// by another process stops working then, however long the store hangs.
+/// Option reads of the same module (b24connector has both) go on being
+/// served.
+#[test]
+fn checks_stop_answering_from_old_rights_past_the_hard_limit() {
+    let store = Arc::new(Gate::default());
+    let settings = Arc::new(
+        Settings::builder(Arc::clone(&store))
+            .staleness(Duration::from_millis(10))
+            .build()
+            .unwrap(),
+    );
+    grant(&settings, B24, 5, AccessLevel::W);
+    assert!(settings.can(B24, &[g(5)], Scope::Common, AccessLevel::W));
+    // Revoked by another process.
+    let rev = store.inner.revision(&B24).unwrap();
+    let revoke = Change::RemoveGrant {
+        scope: Scope::Common,
+        group: g(5),
+    };
+    store.inner.commit(&B24, rev, &[revoke]).unwrap();
+    store.hang();
+    std::thread::sleep(Duration::from_millis(20)); // past the bound
+    let refreshing = Arc::clone(&settings);
+    let hung =
+        std::thread::spawn(move || refreshing.can(B24, &[g(5)], Scope::Common, AccessLevel::W));
+    store.wait_hanging(1);
+    std::thread::sleep(Duration::from_millis(150)); // past the 100 ms limit
+
+    // None of these may call the store (the one refresh is under way), so
+    // none waits for it.
+    let still = settings.can(B24, &[g(5)], Scope::Common, AccessLevel::W);
+    let check = settings.check(B24, &[g(5)], Scope::Common);
+    let options = settings.options::<B24Connector>(Scope::Common);
+    store.release();
+    assert!(!still, "a revoked right kept working while the store hung");
+    match check {
+        Err(SettingsError::RightsUnavailable { reason, .. }) => {
+            assert!(reason.contains("older than 100ms"), "{reason}");
+        }
+        other => panic!("expected RightsUnavailable, got {other:?}"),
+    }
+    assert!(
+        options.is_ok(),
+        "option reads are still served: {options:?}"
+    );
+    assert!(!hung.join().unwrap(), "the refresh found the revocation");
+    assert!(!settings.can(B24, &[g(5)], Scope::Common, AccessLevel::W));
 }

@@ -33,6 +33,31 @@ pub(crate) struct Policy {
     pub(crate) bound: Duration,
     pub(crate) bound_nanos: u64,
     pub(crate) serve_stale: bool,
+    /// How old a snapshot's rights may be and still answer a check while
+    /// another thread's refresh is under way: [`hard_limit`].
+    pub(crate) hard_limit_nanos: u64,
+}
+
+/// The least hard limit, whatever the bound: a refresh that takes a few
+/// milliseconds (a busy database) must not fail checks.
+pub(crate) const MIN_HARD_LIMIT: Duration = Duration::from_millis(100);
+
+/// The hard limit for a staleness bound: twice the bound, at least
+/// [`MIN_HARD_LIMIT`].
+pub(crate) fn hard_limit(bound: Duration) -> Duration {
+    bound.saturating_mul(2).max(MIN_HARD_LIMIT)
+}
+
+impl Policy {
+    pub(crate) fn new(bound: Duration, serve_stale: bool) -> Self {
+        let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        Policy {
+            bound,
+            bound_nanos: nanos(bound),
+            serve_stale,
+            hard_limit_nanos: nanos(hard_limit(bound)),
+        }
+    }
 }
 
 /// How hard a refresh tries.
@@ -151,6 +176,14 @@ impl Cell {
     pub(crate) fn is_fresh(&self, now: u64, policy: &Policy) -> bool {
         let checked = self.checked.load(Ordering::Acquire);
         checked != 0 && now < (checked - 1).saturating_add(policy.bound_nanos)
+    }
+
+    /// Whether the state was last confirmed current more than `limit`
+    /// nanoseconds before `now` (or never).
+    #[inline]
+    pub(crate) fn is_older_than(&self, now: u64, limit: u64) -> bool {
+        let checked = self.checked.load(Ordering::Acquire);
+        checked == 0 || now >= (checked - 1).saturating_add(limit)
     }
 
     /// Whether the state is served past a failed refresh.
@@ -393,11 +426,26 @@ mod tests {
     }
 
     fn policy(bound: Duration, serve_stale: bool) -> Policy {
-        Policy {
-            bound,
-            bound_nanos: u64::try_from(bound.as_nanos()).unwrap(),
-            serve_stale,
-        }
+        Policy::new(bound, serve_stale)
+    }
+
+    #[test]
+    fn the_hard_limit_is_twice_the_bound_and_at_least_the_minimum() {
+        assert_eq!(hard_limit(Duration::ZERO), MIN_HARD_LIMIT);
+        assert_eq!(hard_limit(Duration::from_secs(1)), Duration::from_secs(2));
+        assert_eq!(hard_limit(Duration::MAX), Duration::MAX);
+        let cell = Cell::new(MODULE);
+        assert!(cell.is_older_than(0, u64::MAX), "never confirmed");
+        cell.refresh(
+            &Fake::at(1),
+            &clocks(),
+            &policy(Duration::ZERO, false),
+            Refresh::IfStale,
+        )
+        .unwrap();
+        let checked = cell.checked.load(Ordering::Acquire) - 1;
+        assert!(!cell.is_older_than(checked + 9, 10));
+        assert!(cell.is_older_than(checked + 10, 10));
     }
 
     fn clocks() -> Clocks {

@@ -197,18 +197,21 @@ pub enum SettingsError {
         /// The module written.
         module: ModuleId,
     },
-    /// The module's rights are served from an old snapshot because the
-    /// store failed ([`serve_stale`](super::SettingsBuilder::serve_stale)):
-    /// reads go on, but access checks fail closed (rule 15) until the store
-    /// answers again.
+    /// The module's rights cannot be trusted to answer a check (rule 15):
+    /// they are served from an old snapshot because the store failed
+    /// ([`serve_stale`](super::SettingsBuilder::serve_stale)), or a refresh
+    /// has been waiting for the store while the snapshot grew older than
+    /// the hard limit (twice the staleness bound, at least 100 ms). Reads
+    /// of options go on; access checks fail closed until the store answers
+    /// again.
     #[error(
-        "access to module {module} cannot be checked: the store failed ({reason}); \
-         access is denied until it answers again"
+        "access to module {module} cannot be checked: {reason}; access is denied until the \
+         store answers again"
     )]
     RightsUnavailable {
         /// The rights module.
         module: ModuleId,
-        /// The store's error, as text.
+        /// Why: the store's error, or how old the rights are.
         reason: String,
     },
     /// The store failed. (Boxed: a store error is large, and every

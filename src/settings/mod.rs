@@ -120,12 +120,24 @@
 //! failed returns the error — with `serve_stale` on too, where it is
 //! [`SettingsError::RightsUnavailable`] for as long as the rights are
 //! served from the old snapshot — and [`can`](Settings::can) and
-//! [`require`](Settings::require) deny. Stored rights that hold a level the module
-//! does not accept deny every check of that module
+//! [`require`](Settings::require) deny. Stored rights that hold a level
+//! the module does not accept deny every check of that module
 //! ([`SettingsError::StoredRights`]) until they are fixed on the Access
 //! tab — which an administrator can still do, since with the bypass on no
-//! grant could lower an administrator's level; stored options that fail to decode make reads of the affected
-//! scopes return [`SettingsError::StoredOptions`].
+//! grant could lower an administrator's level; stored options that fail
+//! to decode make reads of the affected scopes return
+//! [`SettingsError::StoredOptions`].
+//!
+//! A store that *hangs* instead of failing holds up the one thread that
+//! refreshes; the others are served the snapshot they had, as above. For
+//! access checks that lasts only up to a **hard limit** — twice the
+//! staleness bound, and at least 100 ms — counted from when the snapshot
+//! was last confirmed current: past it, while the refresh is still
+//! waiting, checks return [`SettingsError::RightsUnavailable`] (and
+//! [`can`](Settings::can) denies), so a right revoked meanwhile does not
+//! keep working for as long as the store hangs. Reads of options keep
+//! being served the last snapshot: an old setting is not a security
+//! decision, and a page that shows it beats one that hangs.
 //!
 //! # Conflicts (rule 21)
 //!

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use facade_common::*;
-use module_settings::modules::B24Connector;
+use module_settings::modules::{B24Connector, VideoPort};
 use module_settings::settings::{Settings, SettingsError};
 use module_settings::{AccessLevel, Change, Scope, Store};
 
@@ -114,4 +114,71 @@ fn checks_stop_answering_from_old_rights_past_the_hard_limit() {
     );
     assert!(!hung.join().unwrap(), "the refresh found the revocation");
     assert!(!settings.can(B24, &[g(5)], Scope::Common, AccessLevel::W));
+}
+
+/// With stale snapshots off (the default), readers that queued behind a
+/// refresh that failed return its error without asking the store again;
+/// so do readers arriving within the bound after it. One store call for
+/// eight readers, not eight calls one after the other.
+#[test]
+fn readers_behind_a_failed_refresh_share_its_error() {
+    let store = Arc::new(Gate::default());
+    let settings = Arc::new(
+        Settings::builder(Arc::clone(&store))
+            .staleness(Duration::from_secs(60))
+            .build()
+            .unwrap(),
+    );
+    store.set_failing(true);
+    store.hang();
+    let first = {
+        let s = Arc::clone(&settings);
+        std::thread::spawn(move || s.options::<VideoPort>(Scope::Common).map(|_| ()))
+    };
+    store.wait_hanging(1);
+    let others: Vec<_> = (0..7)
+        .map(|_| {
+            let s = Arc::clone(&settings);
+            std::thread::spawn(move || s.options::<VideoPort>(Scope::Common).map(|_| ()))
+        })
+        .collect();
+    store.release();
+    let mut errors = vec![first.join().unwrap().unwrap_err()];
+    errors.extend(others.into_iter().map(|t| t.join().unwrap().unwrap_err()));
+    assert_eq!(store.reads(), 1, "each reader asked the failing store");
+    for err in &errors {
+        assert!(matches!(err, SettingsError::Store(_)), "{err:?}");
+        assert!(err.to_string().contains("failing on purpose"), "{err}");
+    }
+}
+
+/// A failure is remembered for the bound: a reader then gets its error
+/// without asking the store; after the bound (here zero) it asks again.
+#[test]
+fn a_failure_is_remembered_for_the_bound() {
+    let store = Arc::new(Gate::default());
+    let patient = Settings::builder(Arc::clone(&store))
+        .staleness(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    store.set_failing(true);
+    for _ in 0..3 {
+        let err = patient.options::<VideoPort>(Scope::Common).unwrap_err();
+        assert!(err.to_string().contains("failing on purpose"), "{err}");
+    }
+    assert_eq!(store.reads(), 1);
+    // `reload` (like a write's check) never relies on it: it asks.
+    assert!(patient.reload(VIDEOPORT).is_err());
+    assert!(patient.reload(VIDEOPORT).is_err());
+    assert_eq!(store.reads(), 3);
+
+    let eager = Settings::builder(Arc::clone(&store))
+        .staleness(Duration::ZERO)
+        .build()
+        .unwrap();
+    assert!(eager.options::<VideoPort>(Scope::Common).is_err());
+    assert!(eager.options::<VideoPort>(Scope::Common).is_err());
+    assert_eq!(store.reads(), 5);
+    store.set_failing(false);
+    assert!(eager.options::<VideoPort>(Scope::Common).is_ok());
 }

@@ -97,7 +97,110 @@ struct RefreshLog {
     last_error: Option<String>,
     /// Monotonic nanos + 1 of the last successful check; 0 = never.
     last_good: u64,
+    /// How many refreshes have asked the store so far: a reader that
+    /// waited for one sees this move.
+    attempts: u64,
+    /// The last refresh's failure, while it is the last word of the store.
+    failure: Option<Failure>,
 }
+
+/// A failed refresh, remembered so that readers arriving within the bound
+/// get its error instead of each asking a failing store again.
+#[derive(Debug)]
+struct Failure {
+    error: StoreError,
+    /// Monotonic nanos when the store's answer came: the next attempt is
+    /// allowed a bound later, however long this one took.
+    ended: u64,
+}
+
+impl RefreshLog {
+    /// The error a reader gets without asking the store: that of the
+    /// attempt it waited for (`attempts` moved past `seen`), or of one
+    /// that ended less than `bound` before `now`.
+    fn shared_failure(&self, seen: u64, now: u64, bound: u64) -> Option<StoreError> {
+        let failure = self.failure.as_ref()?;
+        let waited_for_it = self.attempts != seen;
+        let recent = now < failure.ended.saturating_add(bound);
+        (waited_for_it || recent).then(|| replay(&failure.error))
+    }
+}
+
+/// A copy of a store error for another caller: the same kind and texts;
+/// an underlying error (not `Clone`) becomes its text.
+fn replay(err: &StoreError) -> StoreError {
+    match err {
+        StoreError::Conflict {
+            module,
+            expected,
+            current,
+        } => StoreError::Conflict {
+            module: *module,
+            expected: *expected,
+            current: *current,
+        },
+        StoreError::Corrupt {
+            module,
+            record,
+            value,
+            reason,
+        } => StoreError::Corrupt {
+            module: *module,
+            record: record.clone(),
+            value: value.clone(),
+            reason: reason.clone(),
+        },
+        StoreError::Unavailable { backend, reason } => StoreError::Unavailable {
+            backend,
+            reason: reason.clone(),
+        },
+        StoreError::NotDurable {
+            module,
+            revision,
+            source,
+        } => StoreError::NotDurable {
+            module: *module,
+            revision: *revision,
+            source: Box::new(Replayed::of(source.as_ref())),
+        },
+        StoreError::Backend {
+            backend,
+            what,
+            source,
+        } => StoreError::Backend {
+            backend,
+            what: what.clone(),
+            source: source
+                .as_ref()
+                .map(|source| Box::new(Replayed::of(source.as_ref())) as _),
+        },
+    }
+}
+
+/// The text of an error and its sources, standing in for it in a replay.
+#[derive(Debug)]
+struct Replayed(String);
+
+impl Replayed {
+    fn of(err: &(dyn std::error::Error + 'static)) -> Self {
+        let mut text = err.to_string();
+        let mut next = err.source();
+        while let Some(source) = next {
+            text.push_str(": ");
+            text.push_str(&source.to_string());
+            next = source.source();
+        }
+        Replayed(text)
+    }
+}
+
+impl std::fmt::Display for Replayed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Replayed {}
 
 /// The state of a cell as `health` reports it.
 pub(crate) struct CellHealth {
@@ -277,8 +380,10 @@ impl Cell {
     /// A reader that finds another thread refreshing is served the
     /// current state — so it may be up to the bound plus one refresh old —
     /// unless that state may not be served (never loaded, or the last
-    /// refresh failed and stale snapshots are off): then it waits and
-    /// tries itself.
+    /// refresh failed and stale snapshots are off): then it waits for that
+    /// refresh, and if it failed, returns its error without asking the
+    /// store again. A failure is remembered for the bound: readers in that
+    /// time get its error too (writes, `Check` and `Force`, always ask).
     pub(crate) fn refresh(
         &self,
         loader: &dyn Loader,
@@ -286,6 +391,7 @@ impl Cell {
         policy: &Policy,
         mode: Refresh,
     ) -> Result<(), SettingsError> {
+        let seen = recover(self.log.lock()).attempts;
         let _refreshing = match self.refreshing.try_lock() {
             Ok(guard) => guard,
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
@@ -296,23 +402,35 @@ impl Cell {
                 recover(self.refreshing.lock())
             }
         };
-        if mode == Refresh::IfStale && self.is_fresh(clocks.mono_nanos(), policy) {
-            return Ok(()); // refreshed by the thread we waited for
+        if mode == Refresh::IfStale {
+            let now = clocks.mono_nanos();
+            if self.is_fresh(now, policy) {
+                return Ok(()); // refreshed by the thread we waited for
+            }
+            let shared = recover(self.log.lock()).shared_failure(seen, now, policy.bound_nanos);
+            if let Some(err) = shared {
+                return Err(err.into());
+            }
         }
         let started = clocks.mono_nanos().saturating_add(1);
         let result = self.bring_up_to_date(loader, mode);
         // The store has answered: only now is the log locked, briefly.
         let mut log = recover(self.log.lock());
+        log.attempts = log.attempts.wrapping_add(1);
         match result {
             Ok(()) => {
                 log.last_error = None;
                 log.last_good = started;
+                log.failure = None;
                 self.checked.store(started, Ordering::Release);
                 self.serveable.store(true, Ordering::Release);
                 self.stale.store(false, Ordering::Release);
                 Ok(())
             }
-            Err(err) => self.failed(&mut log, err, started, policy, mode),
+            Err(err) => {
+                let now = clocks.mono_nanos();
+                self.failed(&mut log, err, (started, now), policy, mode)
+            }
         }
     }
 
@@ -338,11 +456,15 @@ impl Cell {
         &self,
         log: &mut MutexGuard<'_, RefreshLog>,
         err: StoreError,
-        started: u64,
+        (started, now): (u64, u64),
         policy: &Policy,
         mode: Refresh,
     ) -> Result<(), SettingsError> {
         log.last_error = Some(err.to_string());
+        log.failure = Some(Failure {
+            error: replay(&err),
+            ended: now,
+        });
         let loaded = self.read().loaded;
         if policy.serve_stale && loaded && mode == Refresh::IfStale {
             // Serve the last good state, and try the store again once per
@@ -512,6 +634,31 @@ mod tests {
             .unwrap();
         assert!(cell.health(clocks.mono_nanos()).last_error.is_none());
         assert!(!cell.is_stale());
+    }
+
+    #[test]
+    fn replayed_errors_keep_their_kind_and_text() {
+        let io = std::io::Error::other("disk on fire");
+        let original = StoreError::Backend {
+            backend: "file",
+            what: "could not read video.json".into(),
+            source: Some(Box::new(io)),
+        };
+        let copy = replay(&original);
+        assert_eq!(copy.to_string(), original.to_string());
+        let source = std::error::Error::source(&copy).unwrap();
+        assert_eq!(source.to_string(), "disk on fire");
+        let busy = StoreError::Unavailable {
+            backend: "sqlite",
+            reason: "database is locked".into(),
+        };
+        assert!(matches!(
+            replay(&busy),
+            StoreError::Unavailable {
+                backend: "sqlite",
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -110,11 +110,16 @@
 //! When a refresh fails, the read returns the store's error
 //! ([`SettingsError::Store`]) — unless the builder set
 //! [`serve_stale(true)`](SettingsBuilder::serve_stale): then reads keep
-//! returning the last good snapshot, the store is tried again once per
-//! bound, and [`Settings::health`] reports the failure
-//! ([`ModuleHealth::last_error`]) and how old the snapshot is
-//! ([`ModuleHealth::age`]). A module that was never loaded has no snapshot
-//! to serve and always returns the error.
+//! returning the last good snapshot, and [`Settings::health`] reports the
+//! failure ([`ModuleHealth::last_error`], [`ModuleHealth::is_stale`]) and
+//! how old the snapshot is ([`ModuleHealth::age`]). A module that was
+//! never loaded has no snapshot to serve and always returns the error.
+//!
+//! Either way a failing store is asked by one reader at a time and at
+//! most once per bound: readers that queued behind a refresh that failed,
+//! and readers arriving within the bound after it, get that refresh's
+//! error without a store call of their own. Writes and
+//! [`reload`](Settings::reload) always ask the store.
 //!
 //! Access checks always fail closed (rule 15): a check whose refresh
 //! failed returns the error — with `serve_stale` on too, where it is

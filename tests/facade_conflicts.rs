@@ -352,33 +352,25 @@ fn retries_are_bounded() {
 #[test]
 fn a_competing_bitrix24_write_is_a_conflict() {
     // Connecting writes all three options; someone storing one of them
-    // meanwhile collides.
-    let store = MemoryStore::new();
-    let settings = Settings::new(store.clone());
-    let mut form = settings
-        .edit::<module_settings::modules::B24Connector>(Scope::Common)
-        .unwrap();
-    form.value_mut()
-        .connect(
-            "https://a.bitrix24.ru".parse().unwrap(),
+    // between the facade's check and its commit collides.
+    let store = std::sync::Arc::new(Interpose::default());
+    let settings = Settings::new(std::sync::Arc::clone(&store));
+    let meanwhile = Change::SetOption {
+        scope: Scope::Common,
+        name: name("connected_at"),
+        value: "7".into(),
+    };
+    store.before_next_commit(B24, vec![(B24, vec![meanwhile])]);
+    let err = settings
+        .connect_b24(
+            &admin(),
+            "https://a.bitrix24.ru",
             module_settings::modules::ConnectMode::New,
-            5,
         )
-        .unwrap();
-    // Meanwhile someone stores a different connection time directly.
-    store
-        .commit(
-            &B24,
-            Revision::ZERO,
-            &[Change::SetOption {
-                scope: Scope::Common,
-                name: name("connected_at"),
-                value: "7".into(),
-            }],
-        )
-        .unwrap();
-    let err = settings.save(&admin(), form).unwrap_err();
+        .unwrap_err();
     assert!(err.is_conflict(), "{err}");
+    let stored = store.load(&B24).unwrap().records;
+    assert_eq!(stored.option(Scope::Common, "portal_url"), None);
 }
 
 const LEFT: OptionSpec = OptionSpec::new(
@@ -457,22 +449,27 @@ fn a_merge_that_would_break_a_rule_across_fields_is_a_conflict() {
 
 #[test]
 fn a_reset_that_would_break_the_options_is_refused() {
-    let settings = Settings::in_memory();
-    settings
-        .connect_b24(
-            &admin(),
-            "https://a.bitrix24.ru",
-            module_settings::modules::ConnectMode::New,
-        )
+    let settings = Settings::builder(MemoryStore::new())
+        .register::<OneSide>()
+        .build()
         .unwrap();
-    let revision = settings.revision(B24).unwrap();
-    let before = everything(settings.store());
+    let s1 = Scope::Site(S1);
+    let mut common = settings.edit::<OneSide>(Scope::Common).unwrap();
+    common.value_mut().left = "l".into();
+    settings.save(&admin(), common).unwrap();
+    // Site s1 clears `left` (stored as "" there) and sets `right`.
+    let mut site = settings.edit::<OneSide>(s1).unwrap();
+    site.value_mut().left = String::new();
+    site.value_mut().right = "r".into();
+    let revision = settings.save(&admin(), site).unwrap();
+    // Inheriting `left` again would set both in s1.
+    let before = settings.store().load(&OneSide::MODULE).unwrap();
     let err = settings
-        .reset_option(&admin(), B24, Scope::Common, "connect_mode", revision)
+        .reset_option(&admin(), OneSide::MODULE, s1, "left", revision)
         .unwrap_err();
     let SettingsError::Invalid(errors) = &err else {
         panic!("expected invalid, got {err:?}");
     };
-    assert!(errors.has("connect_mode"), "{err}");
-    assert_eq!(everything(settings.store()), before);
+    assert!(errors.has("right"), "{err}");
+    assert_eq!(settings.store().load(&OneSide::MODULE).unwrap(), before);
 }

@@ -415,3 +415,60 @@ fn a_retry_checks_the_right_again_on_the_guarding_module() {
     let stored = store.load(&VIDEOPORT).unwrap().records;
     assert_eq!(stored.option(Scope::Common, "ServerPort"), Some("8000"));
 }
+
+/// The Bitrix24 connection is written only by `connect_b24` and
+/// `disconnect_b24` (W in the common scope, a checked portal, the
+/// facade's clock). A user with W on b24connector in one site only is
+/// refused there, and cannot "connect" through a settings form or a reset
+/// instead — in that site or anywhere else; nor can an administrator.
+#[test]
+fn the_bitrix24_connection_is_written_only_by_connect_and_disconnect() {
+    use module_settings::modules::Portal;
+    let settings = Settings::in_memory();
+    let s1 = Scope::Site(S1);
+    let mut tab = settings.access_tab(B24).unwrap();
+    tab.set_grant(s1, g(5), AccessLevel::W).unwrap();
+    settings.apply_access_tab(&admin(), tab).unwrap();
+    let site_admin = member(5);
+    denied(
+        settings.connect_b24(&site_admin, "https://a.bitrix24.ru", ConnectMode::New),
+        B24,
+        AccessLevel::D,
+    );
+    let before = everything(settings.store());
+
+    for (actor, scope) in [(&site_admin, s1), (&admin(), s1), (&admin(), Scope::Common)] {
+        let mut form = settings.edit::<B24Connector>(scope).unwrap();
+        let evil = Portal::parse("https://evil.bitrix24.ru").unwrap();
+        form.value_mut()
+            .connect(evil, ConnectMode::Existing, 1)
+            .unwrap();
+        let err = settings.save(actor, form).unwrap_err();
+        assert!(
+            matches!(err, SettingsError::OperationOnly { module, .. } if module == B24),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("connect_b24 and disconnect_b24"),
+            "{err}"
+        );
+    }
+    let revision = settings.revision(B24).unwrap();
+    let err = settings
+        .reset_option(&admin(), B24, s1, "portal_url", revision)
+        .unwrap_err();
+    assert!(
+        matches!(err, SettingsError::OperationOnly { .. }),
+        "{err:?}"
+    );
+    assert_eq!(everything(settings.store()), before, "nothing was written");
+    assert!(!settings.options::<B24Connector>(s1).unwrap().is_connected());
+
+    // The operation itself works, in the common scope, seen from s1 too.
+    settings
+        .connect_b24(&admin(), "https://a.bitrix24.ru", ConnectMode::New)
+        .unwrap();
+    assert!(settings.options::<B24Connector>(s1).unwrap().is_connected());
+    let stored = settings.store().load(&B24).unwrap().records;
+    assert_eq!(stored.options(s1).count(), 0, "nothing in the site's scope");
+}

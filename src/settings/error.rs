@@ -184,6 +184,23 @@ pub enum SettingsError {
         /// The revision the module is at.
         current: Revision,
     },
+    /// These options are written only by their module's own operations —
+    /// the Bitrix24 connection by
+    /// [`connect_b24`](super::Settings::connect_b24) and
+    /// [`disconnect_b24`](super::Settings::disconnect_b24), in the common
+    /// scope — never by [`save`](super::Settings::save) or
+    /// [`reset_option`](super::Settings::reset_option). Nothing was
+    /// written.
+    #[error(
+        "the options of module {module} are written only by {operations}, not by saving a \
+         settings form or resetting an option"
+    )]
+    OperationOnly {
+        /// The module.
+        module: ModuleId,
+        /// The operations that write them.
+        operations: &'static str,
+    },
     /// The form or Access tab was taken from another [`Settings`]
     /// instance (another facade, another store): a write can only be
     /// based on what this facade loaded. Nothing was written.

@@ -60,6 +60,14 @@ impl Intent {
         }
     }
 
+    /// Whether the write sets or removes any option.
+    pub(crate) fn touches_options(&self) -> bool {
+        match self {
+            Intent::Options { .. } => true,
+            Intent::Records(changes) => changes.iter().any(|c| !key_of(c).is_right()),
+        }
+    }
+
     /// The changes that give `records` what the write wants; empty when
     /// they already have it.
     pub(crate) fn plan(

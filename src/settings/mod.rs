@@ -16,8 +16,11 @@
 //!   what they change (rule 24): [`Settings::edit`] + [`Settings::save`] for
 //!   a settings form, [`Settings::reset_option`], [`Settings::access_tab`] +
 //!   [`Settings::apply_access_tab`] for the Access tab,
-//!   [`Settings::connect_b24`] / [`Settings::disconnect_b24`]. A denied
-//!   write changes nothing and says which level was needed and which held.
+//!   [`Settings::connect_b24`] / [`Settings::disconnect_b24`] — the only
+//!   way to write the Bitrix24 connection, which needs W in the common
+//!   scope ([`SettingsError::OperationOnly`] for a form or a reset of it).
+//!   A denied write changes nothing and says which level was needed and
+//!   which held.
 //! - Every committed write emits exactly one [`SettingsEvent`]
 //!   ([`Settings::subscribe`], [`Settings::on_change`]) and one
 //!   [`AuditRecord`] per changed record to the [`AuditSink`], if any.

@@ -117,6 +117,7 @@ impl<S: Store> Settings<S> {
         write: Write<'_>,
     ) -> Result<Revision, SettingsError> {
         let module = write.entry.id();
+        super::b24::only_by_its_operation(module, write.kind, &write.intent)?;
         if !write.entry.cell.produced(&write.base) {
             // Planning on records this facade did not load would commit
             // changes judged against another store and cache a state

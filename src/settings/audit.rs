@@ -122,7 +122,8 @@ impl fmt::Display for AuditRecord {
 ///
 /// A sink that can fail (a database, a file) handles its own errors: the
 /// settings are already written when it is called, so there is nothing to
-/// undo. Object-safe; give it to
+/// undo. A sink that panics is caught, that one record is lost, and the
+/// write still succeeds. Object-safe; give it to
 /// [`SettingsBuilder::audit`](super::SettingsBuilder::audit) as an `Arc`.
 pub trait AuditSink: Send + Sync {
     /// Takes one record.

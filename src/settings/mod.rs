@@ -184,7 +184,10 @@
 //! that were dropped are removed silently), then to each
 //! [`on_change`](Settings::on_change) callback. Two writers racing on one
 //! module may deliver their events out of revision order; sort by
-//! [`SettingsEvent::revision`] if order matters.
+//! [`SettingsEvent::revision`] if order matters. A callback or an audit
+//! sink that panics is caught and skipped: the write is committed by
+//! then, so the writer still gets `Ok(revision)` and the other callbacks
+//! and records are still delivered.
 //!
 //! Each changed record also becomes one [`AuditRecord`], in Bitrix's form
 //! `"{module}[/{site}]: ({old}) => ({new})"`:
@@ -322,6 +325,11 @@ impl<S: Store> Settings<S> {
 
     /// Calls `callback` with every [`SettingsEvent`] from now on, in the
     /// writing thread, after the write is visible. Keep it short.
+    ///
+    /// A callback that panics is caught and ignored (the default panic
+    /// hook still prints it): the write is committed by then, so the
+    /// writer still gets its `Ok(revision)`, and the other callbacks still
+    /// get the event.
     pub fn on_change(&self, callback: impl Fn(&SettingsEvent) + Send + Sync + 'static) {
         self.hub.on_change(Arc::new(callback));
     }

@@ -216,7 +216,12 @@ impl<S: Store> Settings<S> {
             for diff in &diffs {
                 let record =
                     AuditRecord::new(module, revisions.1, auth.actor.clone(), at, diff.clone());
-                sink.record(record);
+                // The write is committed: a sink that panics must not
+                // take the caller's result, the next records or the event
+                // with it. (Unwind safety: the sink gets an owned record
+                // and nothing of ours.)
+                let call = std::panic::AssertUnwindSafe(|| sink.record(record));
+                let _ignored = std::panic::catch_unwind(call);
             }
         }
         self.hub.publish(SettingsEvent::new(

@@ -326,6 +326,63 @@ fn reset_merges_with_later_writes_and_refuses_forgotten_bases() {
     );
 }
 
+/// Giving up after the retries is not a collision, and does not say it
+/// is one.
+#[test]
+fn exhausted_retries_do_not_claim_a_collision() {
+    let settings = Settings::builder(MemoryStore::new())
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let mut a = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    let mut b = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    a.value_mut().server_host = host("a.example");
+    b.value_mut().server_port = port(8000);
+    settings.save(&admin(), a).unwrap();
+    let err = settings.save(&admin(), b).unwrap_err();
+    assert!(
+        matches!(err, SettingsError::RetriesExhausted { retries: 0, .. }),
+        "{err:?}"
+    );
+    assert!(
+        !err.to_string()
+            .contains("both sides changed the same records"),
+        "{err}"
+    );
+}
+
+/// "Both sides changed the same records" is said only when they did.
+#[test]
+fn a_conflict_text_matches_what_collided() {
+    let settings = Settings::builder(MemoryStore::new())
+        .register::<OneSide>()
+        .build()
+        .unwrap();
+    let mut mine = settings.edit::<OneSide>(Scope::Common).unwrap();
+    let mut theirs = settings.edit::<OneSide>(Scope::Common).unwrap();
+    mine.value_mut().left = "l".into();
+    theirs.value_mut().right = "r".into();
+    settings.save(&admin(), theirs).unwrap();
+    let err = settings.save(&admin(), mine).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        !text.contains("same records") && text.contains("collide"),
+        "{text}"
+    );
+
+    let mut mine = settings.edit::<OneSide>(Scope::Common).unwrap();
+    let mut theirs = settings.edit::<OneSide>(Scope::Common).unwrap();
+    mine.value_mut().right = "mine".into();
+    theirs.value_mut().right = "theirs".into();
+    settings.save(&admin(), theirs).unwrap();
+    let err = settings.save(&admin(), mine).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("both sides changed the same records"),
+        "{err}"
+    );
+}
+
 #[test]
 fn retries_are_bounded() {
     let store = Arc::new(Flaky::default());
@@ -338,10 +395,21 @@ fn retries_are_bounded() {
     store.meddle(3);
     let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
     form.value_mut().server_port = port(8000);
-    let (_, current, ours, theirs) = conflict(settings.save(&admin(), form).unwrap_err());
-    assert_eq!(current, Revision::new(3));
-    assert_eq!(ours, [option(Scope::Common, "ServerPort")]);
-    assert!(theirs.is_empty(), "nothing of theirs collided: {theirs:?}");
+    let err = settings.save(&admin(), form).unwrap_err();
+    match &err {
+        SettingsError::RetriesExhausted {
+            module,
+            expected,
+            current,
+            retries,
+        } => {
+            assert_eq!((*module, *expected), (VIDEOPORT, Revision::ZERO));
+            assert_eq!((*current, *retries), (Revision::new(3), 2));
+        }
+        other => panic!("expected RetriesExhausted, got {other:?}"),
+    }
+    assert!(err.is_conflict());
+    assert!(!err.to_string().contains("same records"), "{err}");
     // With one meddler left, the write succeeds after one retry.
     store.meddle(1);
     let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();

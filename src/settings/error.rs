@@ -146,15 +146,14 @@ pub enum SettingsError {
         /// What is wrong.
         source: AccessError,
     },
-    /// Someone else changed the same records since the write's base
-    /// revision (rule 21); nothing was written.
-    #[error(
-        "module {module} was changed since revision {expected} (it is at revision {current}) \
-         and both sides changed the same records: ours: {}; theirs: {}; reload and reapply \
-         your changes",
-        KeyList(ours),
-        KeyList(theirs)
-    )]
+    /// Someone else's changes since the write's base revision collide
+    /// with the write (rule 21): they changed the same records, or records
+    /// the write depends on, or together with it they would break the
+    /// module's rules. Nothing was written.
+    ///
+    /// The text says "both sides changed the same records" only when
+    /// `ours` and `theirs` share a record.
+    #[error("{}", ConflictText { module, expected, current, ours, theirs })]
     Conflict {
         /// The module written.
         module: ModuleId,
@@ -167,6 +166,25 @@ pub enum SettingsError {
         /// The records changed by others since `expected` that this write
         /// depends on.
         theirs: Vec<RecordKey>,
+    },
+    /// Others kept committing to the module while the write was re-planned
+    /// on each new revision, and it gave up after
+    /// [`max_retries`](super::SettingsBuilder::max_retries) retries. None
+    /// of their changes collided with it; nothing was written.
+    #[error(
+        "module {module} kept changing while this write was retried {retries} times (it was \
+         based on revision {expected}, the module is at revision {current}); none of the \
+         changes collided with it, so trying again may succeed"
+    )]
+    RetriesExhausted {
+        /// The module written.
+        module: ModuleId,
+        /// The revision the write was based on.
+        expected: Revision,
+        /// The revision the module was at when the write gave up.
+        current: Revision,
+        /// How many times the write was re-planned.
+        retries: u32,
     },
     /// The write was based on a revision the facade no longer remembers
     /// — too old, or from before the store went back (a restored backup,
@@ -249,13 +267,16 @@ impl SettingsError {
         matches!(self, SettingsError::Denied { .. })
     }
 
-    /// Whether this is a [`Conflict`](Self::Conflict) or an
-    /// [`Outdated`](Self::Outdated): reloading and redoing the edit may
-    /// succeed.
+    /// Whether this is a [`Conflict`](Self::Conflict), an
+    /// [`Outdated`](Self::Outdated) or a
+    /// [`RetriesExhausted`](Self::RetriesExhausted): reloading and redoing
+    /// the edit may succeed.
     pub fn is_conflict(&self) -> bool {
         matches!(
             self,
-            SettingsError::Conflict { .. } | SettingsError::Outdated { .. }
+            SettingsError::Conflict { .. }
+                | SettingsError::Outdated { .. }
+                | SettingsError::RetriesExhausted { .. }
         )
     }
 }
@@ -282,6 +303,37 @@ impl From<AccessError> for SettingsError {
             },
             other => SettingsError::Access(other),
         }
+    }
+}
+
+/// The text of [`SettingsError::Conflict`]: it claims a record both
+/// sides changed only when there is one.
+struct ConflictText<'a> {
+    module: &'a ModuleId,
+    expected: &'a Revision,
+    current: &'a Revision,
+    ours: &'a [RecordKey],
+    theirs: &'a [RecordKey],
+}
+
+impl fmt::Display for ConflictText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shared = self.ours.iter().any(|key| self.theirs.contains(key));
+        let how = if shared {
+            "both sides changed the same records"
+        } else {
+            "the changes made since collide with this write"
+        };
+        write!(
+            f,
+            "module {} was changed since revision {} (it is at revision {}) and {how}: ours: \
+             {}; theirs: {}; reload and reapply your changes",
+            self.module,
+            self.expected,
+            self.current,
+            KeyList(self.ours),
+            KeyList(self.theirs)
+        )
     }
 }
 
@@ -336,6 +388,40 @@ mod tests {
              in s1, default level in common; reload and reapply your changes"
         );
         assert!(err.is_conflict() && !err.is_denied());
+    }
+
+    #[test]
+    fn conflicts_claim_shared_records_only_when_there_are_some() {
+        let key = |group| RecordKey::Grant {
+            scope: Scope::Common,
+            group: GroupId::from_const(group),
+        };
+        let err = SettingsError::Conflict {
+            module: ModuleId::from_static("video"),
+            expected: Revision::new(3),
+            current: Revision::new(4),
+            ours: vec![key(5)],
+            theirs: vec![key(6)],
+        };
+        assert_eq!(
+            err.to_string(),
+            "module video was changed since revision 3 (it is at revision 4) and the changes \
+             made since collide with this write: ours: grant of group 5 in common; theirs: \
+             grant of group 6 in common; reload and reapply your changes"
+        );
+        let gave_up = SettingsError::RetriesExhausted {
+            module: ModuleId::from_static("video"),
+            expected: Revision::new(3),
+            current: Revision::new(9),
+            retries: 5,
+        };
+        assert_eq!(
+            gave_up.to_string(),
+            "module video kept changing while this write was retried 5 times (it was based on \
+             revision 3, the module is at revision 9); none of the changes collided with it, so \
+             trying again may succeed"
+        );
+        assert!(gave_up.is_conflict());
     }
 
     #[test]

@@ -165,8 +165,10 @@
 //! If they are disjoint (or theirs already hold exactly what ours want),
 //! the write is re-planned on the current records — only what still
 //! differs is written — and committed against the current revision, up to
-//! [`SettingsBuilder::max_retries`] times. Otherwise the write fails with
-//! [`SettingsError::Conflict`] naming both sides' records (never values).
+//! [`SettingsBuilder::max_retries`] times (then it gives up with
+//! [`SettingsError::RetriesExhausted`], which is not a collision).
+//! Otherwise the write fails with [`SettingsError::Conflict`] naming both
+//! sides' records (never values).
 //! Rows of the Access tab the admin did not touch are never rewritten, so
 //! grants others added meanwhile survive (Bitrix's own page deletes and
 //! re-inserts every row; this facade does not). A write whose result would

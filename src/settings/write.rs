@@ -196,7 +196,12 @@ impl<S: Store> Settings<S> {
             );
             return result;
         }
-        Err(conflict(&write, &attempt, theirs))
+        Err(SettingsError::RetriesExhausted {
+            module,
+            expected: write.base.revision,
+            current: attempt.revision,
+            retries: self.max_retries,
+        })
     }
 
     /// The event and the audit records of a committed write.

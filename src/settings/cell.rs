@@ -738,6 +738,35 @@ mod tests {
     }
 
     #[test]
+    fn every_thread_sees_an_install_once_it_returns() {
+        let cell = Cell::new(MODULE);
+        let state = |rev| {
+            let mut s = ModuleState::placeholder(MODULE);
+            s.loaded = true;
+            s.revision = Revision::new(rev);
+            s
+        };
+        cell.install(state(1));
+        // More threads than shards, so every shard is read.
+        std::thread::scope(|scope| {
+            for _ in 0..2 * SHARDS {
+                scope.spawn(|| assert_eq!(cell.current().revision, Revision::new(1)));
+            }
+        });
+        cell.install(state(2));
+        std::thread::scope(|scope| {
+            for _ in 0..2 * SHARDS {
+                scope.spawn(|| assert_eq!(cell.read().revision, Revision::new(2)));
+            }
+        });
+        assert!(cell
+            .shards
+            .iter()
+            .all(|shard| shard.0.read().unwrap().revision == Revision::new(2)));
+        assert_eq!(std::mem::align_of::<Shard>(), 128);
+    }
+
+    #[test]
     fn installs_never_go_back_and_history_remembers() {
         let cell = Cell::new(MODULE);
         let state = |rev| {

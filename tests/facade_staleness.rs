@@ -377,3 +377,22 @@ fn a_deleted_module_file_is_seen() {
     grant(&settings, VIDEO, 6, AccessLevel::W);
     assert_eq!(store.revision(&VIDEO).unwrap(), Revision::new(1));
 }
+
+/// `is_stale` says whether the snapshot is served past a failure: never
+/// with stale snapshots off, where the read returns the error instead.
+#[test]
+fn health_reports_stale_serving_only_when_it_happens() {
+    let store = Arc::new(Flaky::default());
+    let strict = Settings::builder(Arc::clone(&store))
+        .staleness(Duration::ZERO)
+        .build()
+        .unwrap();
+    strict.options::<VideoPort>(Scope::Common).unwrap();
+    store.set_down(true);
+    assert!(strict.options::<VideoPort>(Scope::Common).is_err()); // not served
+    let health = strict.health(VIDEOPORT).unwrap();
+    assert!(health.last_error().is_some());
+    assert!(!health.is_stale(), "nothing is served stale in strict mode");
+    let json = serde_json::to_string(&health).unwrap();
+    assert!(json.contains(r#""stale":false"#), "{json}");
+}

@@ -216,6 +216,7 @@ pub(crate) struct CellHealth {
     pub(crate) revision: Option<Revision>,
     pub(crate) age: Option<Duration>,
     pub(crate) last_error: Option<String>,
+    pub(crate) stale: bool,
 }
 
 pub(crate) struct Cell {
@@ -529,6 +530,7 @@ impl Cell {
             age: (log.last_good != 0)
                 .then(|| Duration::from_nanos(now.saturating_sub(log.last_good - 1))),
             last_error: log.last_error.clone(),
+            stale: self.is_stale(),
         }
     }
 }

@@ -428,3 +428,19 @@ fn a_panicking_callback_or_sink_does_not_break_a_committed_write() {
     );
     assert_eq!(audit.0.lock().unwrap().len(), 1, "the second one was kept");
 }
+
+/// Serialized audit records carry their time, in seconds since the epoch.
+#[test]
+fn serialized_audit_records_carry_their_time() {
+    let audit = Arc::new(MemoryAuditSink::new());
+    let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let settings = Settings::builder(MemoryStore::new())
+        .audit(audit.clone())
+        .clock(Arc::new(move || at))
+        .build()
+        .unwrap();
+    grant(&settings, VIDEO, 5, AccessLevel::R);
+    let json = serde_json::to_value(&audit.records()[0]).unwrap();
+    assert_eq!(json["at"], 1_700_000_000, "{json}");
+    assert_eq!(json["text"], "video: group 5 () => (R)", "{json}");
+}

@@ -31,6 +31,10 @@ use crate::store::Revision;
 /// string. Who and when are separate fields ([`actor`](Self::actor),
 /// [`at`](Self::at)).
 ///
+/// Serialized (for log pipelines) as `{"module", "revision", "actor",
+/// "at", "change", "text"}`, with `at` in whole seconds since the Unix
+/// epoch, as [`SettingsEvent`](super::SettingsEvent) does.
+///
 /// ```
 /// use module_settings::settings::{Actor, AuditSink, MemoryAuditSink, Settings};
 /// use module_settings::{AccessLevel, GroupId, ModuleId, Scope};
@@ -52,7 +56,7 @@ pub struct AuditRecord {
     module: ModuleId,
     revision: Revision,
     actor: Actor,
-    #[serde(skip)]
+    #[serde(with = "super::clock::unix_seconds")]
     at: SystemTime,
     change: RecordDiff,
     text: String,
@@ -227,6 +231,23 @@ mod tests {
             },
             "videoport/s1: option SecretCode changed",
         );
+    }
+
+    #[test]
+    fn records_serialize_with_their_time_in_seconds() {
+        let record = AuditRecord::new(
+            ModuleId::from_static("video"),
+            Revision::new(4),
+            Actor::new([GroupId::ADMINISTRATORS]),
+            UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_900),
+            RecordDiff::Default {
+                scope: Scope::Common,
+                old: None,
+                new: Some(AccessLevel::R),
+            },
+        );
+        let json = serde_json::to_string(&record).unwrap();
+        assert!(json.contains(r#""at":1700000000"#), "{json}");
     }
 
     #[test]

@@ -181,7 +181,7 @@ pub struct SettingsEvent {
     previous: Revision,
     revision: Revision,
     actor: Actor,
-    #[serde(with = "unix_seconds")]
+    #[serde(with = "super::clock::unix_seconds")]
     at: SystemTime,
     changes: Vec<RecordDiff>,
 }
@@ -247,19 +247,6 @@ impl SettingsEvent {
         scopes.sort_unstable();
         scopes.dedup();
         scopes
-    }
-}
-
-/// Seconds since the Unix epoch (0 before it), for serde output.
-mod unix_seconds {
-    use std::time::{SystemTime, UNIX_EPOCH};
-
-    pub(super) fn serialize<S: serde::Serializer>(
-        at: &SystemTime,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        let seconds = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        s.serialize_u64(seconds)
     }
 }
 

@@ -541,3 +541,63 @@ fn a_reset_that_would_break_the_options_is_refused() {
     assert!(errors.has("right"), "{err}");
     assert_eq!(settings.store().load(&OneSide::MODULE).unwrap(), before);
 }
+
+/// A save that changes nothing returns the revision of the current
+/// snapshot, not that of the (older) form — and writes and emits nothing.
+#[test]
+fn a_no_op_save_returns_the_current_revision() {
+    let settings = Settings::in_memory();
+    let events = settings.subscribe();
+    let untouched = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().server_port = port(8000);
+    settings.save(&admin(), form).unwrap();
+    assert_eq!(untouched.revision(), Revision::ZERO);
+    assert_eq!(
+        settings.save(&admin(), untouched).unwrap(),
+        Revision::new(1)
+    );
+    assert_eq!(events.try_iter().count(), 1, "only the real save emitted");
+    assert_eq!(
+        settings.store().revision(&VIDEOPORT).unwrap(),
+        Revision::new(1)
+    );
+
+    // The same for an untouched Access tab and a reset of an option that
+    // is not stored.
+    let tab = settings.access_tab(VIDEO).unwrap();
+    grant(&settings, VIDEO, 5, AccessLevel::R);
+    assert_eq!(
+        settings.apply_access_tab(&admin(), tab).unwrap(),
+        Revision::new(1)
+    );
+    let reset = settings
+        .reset_option(
+            &admin(),
+            VIDEOPORT,
+            Scope::Site(S1),
+            "ServerPort",
+            Revision::ZERO,
+        )
+        .unwrap();
+    assert_eq!(reset, Revision::new(1));
+}
+
+/// A write that is empty on its base but not on the current records is
+/// judged like any other: here someone stored, in s1, the very option
+/// this reset (based on a revision where s1 had none) removes.
+#[test]
+fn an_empty_write_on_an_old_base_can_still_collide() {
+    let settings = Settings::in_memory();
+    let s1 = Scope::Site(S1);
+    let mut form = settings.edit::<VideoPort>(s1).unwrap();
+    form.value_mut().server_port = port(8443);
+    settings.save(&admin(), form).unwrap();
+    let err = settings
+        .reset_option(&admin(), VIDEOPORT, s1, "ServerPort", Revision::ZERO)
+        .unwrap_err();
+    let (expected, current, ours, theirs) = conflict(err);
+    assert_eq!((expected, current), (Revision::ZERO, Revision::new(1)));
+    assert_eq!(ours, [option(s1, "ServerPort")]);
+    assert_eq!(theirs, [option(s1, "ServerPort")]);
+}

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::actor::Actor;
 use super::audit::AuditRecord;
 use super::cell::Refresh;
-use super::error::SettingsError;
+use super::error::{RecordKey, SettingsError};
 use super::events::{SettingsEvent, WriteKind};
 use super::merge::{diff_of, Intent};
 use super::registry::Entry;
@@ -110,7 +110,8 @@ impl<S: Store> Settings<S> {
 
     /// Commits `write`, re-planning it on newer revisions while others'
     /// changes do not collide with it (rule 21). Returns the new revision,
-    /// or the revision the module is at when there was nothing to write.
+    /// or, when there is nothing to write, the revision of the module's
+    /// current snapshot.
     pub(crate) fn commit_write(
         &self,
         auth: Authorized,
@@ -136,8 +137,20 @@ impl<S: Store> Settings<S> {
         let codec = write.entry.spec.options.as_ref();
         let mut attempt = Arc::clone(&write.base);
         let mut theirs = Vec::new();
-        for round in 0..=self.max_retries {
-            let changes = write.intent.plan(codec, &attempt.records);
+        let mut changes = write.intent.plan(codec, &attempt.records);
+        if changes.is_empty() {
+            // Nothing to write on the base. If the cache has moved on, the
+            // write is judged on the current records like any other: it
+            // wants nothing there either (the answer is the current
+            // revision), or others' changes since collide with it.
+            let current = write.entry.cell.current();
+            if current.revision != attempt.revision {
+                (attempt, theirs) = self.rebase(&auth, &write, current)?;
+                changes = write.intent.plan(codec, &attempt.records);
+            }
+        }
+        let mut retries = 0;
+        loop {
             if changes.is_empty() {
                 return Ok(attempt.revision);
             }
@@ -146,9 +159,11 @@ impl<S: Store> Settings<S> {
             let mut next =
                 ModuleState::build(&write.entry.spec, &self.resolve, attempt.revision, records);
             if let Err(errors) = newly_broken(&attempt, &next) {
-                return Err(if round == 0 {
+                return Err(if Arc::ptr_eq(&attempt, &write.base) {
                     SettingsError::Invalid(errors)
                 } else {
+                    // Valid on the base, broken on what others left: the
+                    // merge breaks it.
                     conflict(&write, &attempt, theirs)
                 });
             }
@@ -172,15 +187,17 @@ impl<S: Store> Settings<S> {
                 ),
                 Err(StoreError::Conflict { .. }) => {
                     self.refresh(write.entry, Refresh::Check)?;
-                    let current = write.entry.cell.current();
-                    // The retry commits on a newer revision: the right
-                    // that allowed the first try may be gone.
-                    self.reauthorize(&auth, &current)?;
-                    theirs = write.intent.theirs(&write.base.records, &current.records);
-                    if write.intent.collides(&theirs, codec, &current.records) {
-                        return Err(conflict(&write, &current, theirs));
+                    (attempt, theirs) = self.rebase(&auth, &write, write.entry.cell.current())?;
+                    if retries == self.max_retries {
+                        return Err(SettingsError::RetriesExhausted {
+                            module,
+                            expected: write.base.revision,
+                            current: attempt.revision,
+                            retries,
+                        });
                     }
-                    attempt = current;
+                    retries += 1;
+                    changes = write.intent.plan(codec, &attempt.records);
                     continue;
                 }
                 Err(err) => return Err(err.into()),
@@ -196,12 +213,25 @@ impl<S: Store> Settings<S> {
             );
             return result;
         }
-        Err(SettingsError::RetriesExhausted {
-            module,
-            expected: write.base.revision,
-            current: attempt.revision,
-            retries: self.max_retries,
-        })
+    }
+
+    /// Moves `write` onto `current`, a later state of its module (rule
+    /// 21): checks the actor's right again — the right that allowed the
+    /// last try may be gone — and returns `current` with the records
+    /// others changed since the base, unless they collide with the write.
+    fn rebase(
+        &self,
+        auth: &Authorized,
+        write: &Write<'_>,
+        current: Arc<ModuleState>,
+    ) -> Result<(Arc<ModuleState>, Vec<RecordKey>), SettingsError> {
+        self.reauthorize(auth, &current)?;
+        let codec = write.entry.spec.options.as_ref();
+        let theirs = write.intent.theirs(&write.base.records, &current.records);
+        if write.intent.collides(&theirs, codec, &current.records) {
+            return Err(conflict(write, &current, theirs));
+        }
+        Ok((current, theirs))
     }
 
     /// The event and the audit records of a committed write.
@@ -241,11 +271,7 @@ impl<S: Store> Settings<S> {
 }
 
 /// The conflict error of `write` against the module at `current`.
-fn conflict(
-    write: &Write<'_>,
-    current: &ModuleState,
-    theirs: Vec<super::error::RecordKey>,
-) -> SettingsError {
+fn conflict(write: &Write<'_>, current: &ModuleState, theirs: Vec<RecordKey>) -> SettingsError {
     SettingsError::Conflict {
         module: write.entry.id(),
         expected: write.base.revision,

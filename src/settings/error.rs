@@ -75,6 +75,46 @@ impl fmt::Display for RecordKey {
     }
 }
 
+/// One contradiction among the registrations given to the
+/// [`SettingsBuilder`](super::SettingsBuilder), reported in
+/// [`SettingsError::Registration`].
+///
+/// Display: `module video cannot be registered: it is already registered
+/// with the levels D, M, R, W, not D, R, W`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RegistrationProblem {
+    /// The module.
+    pub module: ModuleId,
+    /// What contradicts what.
+    pub reason: String,
+}
+
+impl fmt::Display for RegistrationProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "module {} cannot be registered: {}",
+            self.module, self.reason
+        )
+    }
+}
+
+/// `a; b; c`.
+struct ProblemList<'a>(&'a [RegistrationProblem]);
+
+impl fmt::Display for ProblemList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Why a call on [`Settings`](super::Settings) failed.
 ///
 /// Display texts say what happened and what to do; none of them ever holds
@@ -101,13 +141,12 @@ pub enum SettingsError {
         /// The name asked for (at most 64 characters of it).
         name: String,
     },
-    /// The builder was given contradicting registrations.
-    #[error("module {module} cannot be registered: {reason}")]
+    /// The builder was given contradicting registrations: every one of
+    /// them, in the order they were made (joined by `; ` in the text).
+    #[error("{}", ProblemList(problems))]
     Registration {
-        /// The module.
-        module: ModuleId,
-        /// What contradicts what.
-        reason: String,
+        /// Each contradiction; never empty.
+        problems: Vec<RegistrationProblem>,
     },
     /// The actor lacks the level the write needs (rule 24); nothing was
     /// written.

@@ -232,7 +232,7 @@ pub use access_tab::{AccessTab, DefaultRow, GrantRow};
 pub use actor::Actor;
 pub use audit::{AuditRecord, AuditSink, MemoryAuditSink};
 pub use builder::{SettingsBuilder, DEFAULT_MAX_RETRIES, DEFAULT_STALENESS};
-pub use error::{RecordKey, SettingsError};
+pub use error::{RecordKey, RegistrationProblem, SettingsError};
 pub use events::{RecordDiff, SettingsEvent, WriteKind};
 pub use form::OptionsForm;
 pub use health::ModuleHealth;

@@ -21,8 +21,16 @@ use crate::label::Label;
 use crate::store::{Change, Revision, Store};
 
 /// A default-level row of the Access tab: the common "Default" row, or a
-/// site's own default.
+/// site's own default. Rows are made by [`AccessTab`] only (more fields
+/// may come), so they cannot be built outside the crate:
+///
+/// ```compile_fail
+/// use module_settings::settings::DefaultRow;
+/// use module_settings::Scope;
+/// let row = DefaultRow { scope: Scope::Common, level: None, label: None };
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct DefaultRow {
     /// Common, or one site.
     pub scope: Scope,
@@ -34,8 +42,21 @@ pub struct DefaultRow {
     pub label: Option<Label>,
 }
 
-/// A group's row of the Access tab.
+/// A group's row of the Access tab. Made by [`AccessTab`] only (more
+/// fields may come):
+///
+/// ```compile_fail
+/// use module_settings::settings::GrantRow;
+/// use module_settings::{AccessLevel, GroupId, Scope};
+/// let row = GrantRow {
+///     scope: Scope::Common,
+///     group: GroupId::EVERYONE,
+///     level: AccessLevel::R,
+///     label: None,
+/// };
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct GrantRow {
     /// Common, or one site.
     pub scope: Scope,

@@ -396,3 +396,41 @@ fn health_reports_stale_serving_only_when_it_happens() {
     let json = serde_json::to_string(&health).unwrap();
     assert!(json.contains(r#""stale":false"#), "{json}");
 }
+
+/// Who may repair unusable stored rights is what the facade's resolver
+/// says an actor holds with no grants at all: W only for an administrator
+/// group with the bypass on — the configured groups, and nobody when the
+/// bypass is off.
+#[test]
+fn repairing_bad_rights_follows_the_resolve_options() {
+    use module_settings::ResolveOptions;
+    let bad = || {
+        let store = MemoryStore::new();
+        let m = Change::SetGrant {
+            scope: Scope::Common,
+            group: g(5),
+            level: AccessLevel::M,
+        };
+        store.commit(&VIDEO, Revision::ZERO, &[m]).unwrap();
+        store
+    };
+    let repair = |settings: &Settings<MemoryStore>, actor: &module_settings::settings::Actor| {
+        let mut tab = settings.access_tab(VIDEO).unwrap();
+        tab.remove_grant(Scope::Common, g(5));
+        settings.apply_access_tab(actor, tab)
+    };
+    let custom = Settings::builder(bad())
+        .resolve_options(ResolveOptions::new().admin_groups([g(9)]))
+        .build()
+        .unwrap();
+    let err = repair(&custom, &admin()).unwrap_err();
+    assert!(matches!(err, SettingsError::StoredRights { .. }), "{err:?}");
+    repair(&custom, &member(9)).unwrap();
+
+    let no_bypass = Settings::builder(bad())
+        .resolve_options(ResolveOptions::new().admin_bypass(false))
+        .build()
+        .unwrap();
+    let err = repair(&no_bypass, &admin()).unwrap_err();
+    assert!(matches!(err, SettingsError::StoredRights { .. }), "{err:?}");
+}

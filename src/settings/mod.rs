@@ -297,9 +297,18 @@ impl<S: Store> Settings<S> {
         }
     }
 
-    /// The store underneath. Writes made through it directly bypass the
-    /// actor check, events and audit; this facade sees them within the
-    /// staleness bound, like any other writer's.
+    /// The store underneath, for reading it directly (tests, tools,
+    /// exports) and for administration the facade does not offer.
+    ///
+    /// # Warning: nothing is checked through it
+    ///
+    /// A write made through the store directly **bypasses everything the
+    /// facade guarantees**: no actor's right is checked (rule 24), no
+    /// value is validated (rules 6 and 19), no [`SettingsEvent`] is
+    /// emitted and no [`AuditRecord`] is written, and the Bitrix24
+    /// connection can be set without `connect_b24`. This facade sees such
+    /// a write only within the staleness bound, like any other writer's.
+    /// Never hand the store to code acting for a user.
     pub fn store(&self) -> &S {
         &self.store
     }

@@ -15,7 +15,7 @@ use super::merge::{diff_of, Intent};
 use super::registry::Entry;
 use super::state::{stored_rights_error, ModuleState};
 use super::Settings;
-use crate::access::AccessLevel;
+use crate::access::{AccessLevel, CompiledRights, ModuleRights};
 use crate::ids::{ModuleId, Scope};
 use crate::options::ValidationErrors;
 use crate::store::{Change, ModuleRecords, Revision, Store, StoreError};
@@ -82,11 +82,19 @@ impl<S: Store> Settings<S> {
         let compiled = match &guard.rights {
             Some(Ok(compiled)) => compiled,
             // Unusable stored rights deny every check (rule 15) — except
-            // an administrator's write with the bypass on: no grant could
-            // lower an administrator, and the Access tab must stay
-            // repairable.
-            Some(Err(_)) if self.is_bypassing_admin(&auth.actor) => return Ok(()),
-            Some(Err(err)) => return Err(stored_rights_error(auth.guard, err)),
+            // what no grant can change: the level the actor holds with no
+            // grants at all, which is W only for an administrator with the
+            // bypass on. So the Access tab stays repairable.
+            Some(Err(err)) => {
+                let bypass = self
+                    .without_grants(auth)
+                    .is_some_and(|compiled| require_w(auth, &compiled).is_ok());
+                return if bypass {
+                    Ok(())
+                } else {
+                    Err(stored_rights_error(auth.guard, err))
+                };
+            }
             None => {
                 return Err(SettingsError::UnknownModule {
                     module: auth.guard,
@@ -94,18 +102,16 @@ impl<S: Store> Settings<S> {
                 })
             }
         };
-        for scope in &auth.scopes {
-            compiled.require(auth.actor.groups(), *scope, AccessLevel::W)?;
-        }
-        Ok(())
+        require_w(auth, compiled)
     }
 
-    fn is_bypassing_admin(&self, actor: &Actor) -> bool {
-        self.resolve.has_admin_bypass()
-            && actor
-                .groups()
-                .iter()
-                .any(|group| self.resolve.is_admin_group(*group))
+    /// The guard's rights with no default and no grant, resolved as this
+    /// facade resolves: a stand-in for stored rights that cannot be used.
+    /// Built only on that (rare) path.
+    fn without_grants(&self, auth: &Authorized) -> Option<CompiledRights> {
+        let levels = self.registry.rights(auth.guard).ok()?.spec.levels?;
+        let empty = ModuleRights::new(auth.guard, levels);
+        Some(empty.compile(self.resolve.clone()))
     }
 
     /// Commits `write`, re-planning it on newer revisions while others'
@@ -268,6 +274,14 @@ impl<S: Store> Settings<S> {
             diffs,
         ));
     }
+}
+
+/// W in every scope of `auth`, or the denial naming the level held.
+fn require_w(auth: &Authorized, compiled: &CompiledRights) -> Result<(), SettingsError> {
+    for scope in &auth.scopes {
+        compiled.require(auth.actor.groups(), *scope, AccessLevel::W)?;
+    }
+    Ok(())
 }
 
 /// The conflict error of `write` against the module at `current`.

@@ -129,13 +129,16 @@ impl Store for Flaky {
 pub struct Interpose {
     pub inner: MemoryStore,
     /// (the module whose next commit triggers it, what to commit first).
-    pending: std::sync::Mutex<Option<(ModuleId, Vec<(ModuleId, Vec<Change>)>)>>,
+    pending: std::sync::Mutex<Option<(ModuleId, Foreign)>>,
 }
+
+/// Batches to commit, each to its module.
+pub type Foreign = Vec<(ModuleId, Vec<Change>)>;
 
 impl Interpose {
     /// Before the next commit to `trigger`, commits each batch to its
     /// module.
-    pub fn before_next_commit(&self, trigger: ModuleId, foreign: Vec<(ModuleId, Vec<Change>)>) {
+    pub fn before_next_commit(&self, trigger: ModuleId, foreign: Foreign) {
         *self.pending.lock().expect("not poisoned") = Some((trigger, foreign));
     }
 }
@@ -261,7 +264,7 @@ impl Gate {
         self.reads.load(Ordering::SeqCst)
     }
 
-    fn gate(&self) -> Result<(), StoreError> {
+    fn gate(&self) -> Result<(), Box<StoreError>> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         if self.hang.load(Ordering::SeqCst) {
             let mut parked = self.parked.lock().expect("not poisoned");
@@ -272,10 +275,10 @@ impl Gate {
             }
         }
         if self.fail.load(Ordering::SeqCst) {
-            return Err(StoreError::Unavailable {
+            return Err(Box::new(StoreError::Unavailable {
                 backend: "gate",
                 reason: "failing on purpose".into(),
-            });
+            }));
         }
         Ok(())
     }
@@ -283,12 +286,12 @@ impl Gate {
 
 impl Store for Gate {
     fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
-        self.gate()?;
+        self.gate().map_err(|e| *e)?;
         self.inner.load(module)
     }
 
     fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
-        self.gate()?;
+        self.gate().map_err(|e| *e)?;
         self.inner.revision(module)
     }
 

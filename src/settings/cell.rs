@@ -100,15 +100,10 @@ enum Install {
     Written { epoch: u64 },
 }
 
-/// What the last refresh left behind, for `health`.
+/// What the last failed refresh left behind, for `health`, error reports
+/// and the readers that share its error.
 #[derive(Debug, Default)]
 struct RefreshLog {
-    last_error: Option<String>,
-    /// Monotonic nanos + 1 of the last successful check; 0 = never.
-    last_good: u64,
-    /// How many refreshes have asked the store so far: a reader that
-    /// waited for one sees this move.
-    attempts: u64,
     /// The last refresh's failure, while it is the last word of the store.
     failure: Option<Failure>,
 }
@@ -125,11 +120,10 @@ struct Failure {
 
 impl RefreshLog {
     /// The error a reader gets without asking the store: that of the
-    /// attempt it waited for (`attempts` moved past `seen`), or of one
-    /// that ended less than `bound` before `now`.
-    fn shared_failure(&self, seen: u64, now: u64, bound: u64) -> Option<StoreError> {
+    /// attempt it waited for, or of one that ended less than `bound`
+    /// before `now`.
+    fn shared_failure(&self, waited_for_it: bool, now: u64, bound: u64) -> Option<StoreError> {
         let failure = self.failure.as_ref()?;
-        let waited_for_it = self.attempts != seen;
         let recent = now < failure.ended.saturating_add(bound);
         (waited_for_it || recent).then(|| replay(&failure.error))
     }
@@ -237,6 +231,14 @@ pub(crate) struct Cell {
     stale: AtomicBool,
     /// Held by the one thread refreshing, across its store calls.
     refreshing: Mutex<()>,
+    /// How many refreshes have failed so far: a reader that waited for
+    /// one that failed sees this move.
+    failed_attempts: AtomicU64,
+    /// Whether the last refresh failed (its error is in the log): the
+    /// log is only looked at then.
+    failing: AtomicBool,
+    /// Monotonic nanos + 1 of the last successful refresh; 0 = never.
+    last_good: AtomicU64,
     /// What refreshes left behind. Locked only briefly, never across a
     /// store call, so `health` and error reports never wait for a store
     /// that hangs.
@@ -292,6 +294,9 @@ impl Cell {
             serveable: AtomicBool::new(false),
             stale: AtomicBool::new(false),
             refreshing: Mutex::new(()),
+            failed_attempts: AtomicU64::new(0),
+            failing: AtomicBool::new(false),
+            last_good: AtomicU64::new(0),
             log: Mutex::new(RefreshLog::default()),
             history: Mutex::new(VecDeque::with_capacity(HISTORY)),
         }
@@ -339,7 +344,10 @@ impl Cell {
 
     /// The error of the last failed refresh, if any.
     pub(crate) fn last_error(&self) -> Option<String> {
-        recover(self.log.lock()).last_error.clone()
+        let log = recover(self.log.lock());
+        log.failure
+            .as_ref()
+            .map(|failure| failure.error.to_string())
     }
 
     /// Stamps `new` as this cell's and swaps it in unless the cell already
@@ -433,7 +441,7 @@ impl Cell {
         policy: &Policy,
         mode: Refresh,
     ) -> Result<(), SettingsError> {
-        let seen = recover(self.log.lock()).attempts;
+        let seen = self.failed_attempts.load(Ordering::Acquire);
         let _refreshing = match self.refreshing.try_lock() {
             Ok(guard) => guard,
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
@@ -449,21 +457,26 @@ impl Cell {
             if self.is_fresh(now, policy) {
                 return Ok(()); // refreshed by the thread we waited for
             }
-            let shared = recover(self.log.lock()).shared_failure(seen, now, policy.bound_nanos);
-            if let Some(err) = shared {
-                return Err(err.into());
+            if self.failing.load(Ordering::Acquire) {
+                let waited = self.failed_attempts.load(Ordering::Acquire) != seen;
+                let log = recover(self.log.lock());
+                if let Some(err) = log.shared_failure(waited, now, policy.bound_nanos) {
+                    return Err(err.into());
+                }
             }
         }
         let started = clocks.mono_nanos().saturating_add(1);
         let result = self.bring_up_to_date(loader, mode);
-        // The store has answered: only now is the log locked, briefly.
-        let mut log = recover(self.log.lock());
-        log.attempts = log.attempts.wrapping_add(1);
+        // The store has answered: only now is the log locked, briefly —
+        // and on success only if a failure is to be cleared.
         match result {
             Ok(()) => {
-                log.last_error = None;
-                log.last_good = started;
-                log.failure = None;
+                if self.failing.load(Ordering::Acquire) {
+                    let mut log = recover(self.log.lock());
+                    log.failure = None;
+                    self.failing.store(false, Ordering::Release);
+                }
+                self.last_good.store(started, Ordering::Release);
                 self.checked.store(started, Ordering::Release);
                 self.serveable.store(true, Ordering::Release);
                 self.stale.store(false, Ordering::Release);
@@ -471,6 +484,8 @@ impl Cell {
             }
             Err(err) => {
                 let now = clocks.mono_nanos();
+                let mut log = recover(self.log.lock());
+                self.failed_attempts.fetch_add(1, Ordering::AcqRel);
                 self.failed(&mut log, err, (started, now), policy, mode)
             }
         }
@@ -502,11 +517,11 @@ impl Cell {
         policy: &Policy,
         mode: Refresh,
     ) -> Result<(), SettingsError> {
-        log.last_error = Some(err.to_string());
         log.failure = Some(Failure {
             error: replay(&err),
             ended: now,
         });
+        self.failing.store(true, Ordering::Release);
         let loaded = self.read().loaded;
         if policy.serve_stale && loaded && mode == Refresh::IfStale {
             // Serve the last good state, and try the store again once per
@@ -523,13 +538,13 @@ impl Cell {
 
     /// What `health` reports.
     pub(crate) fn health(&self, now: u64) -> CellHealth {
-        let log = recover(self.log.lock());
+        let last_error = self.last_error();
+        let last_good = self.last_good.load(Ordering::Acquire);
         let state = self.current();
         CellHealth {
             revision: state.loaded.then_some(state.revision),
-            age: (log.last_good != 0)
-                .then(|| Duration::from_nanos(now.saturating_sub(log.last_good - 1))),
-            last_error: log.last_error.clone(),
+            age: (last_good != 0).then(|| Duration::from_nanos(now.saturating_sub(last_good - 1))),
+            last_error,
             stale: self.is_stale(),
         }
     }

@@ -8,12 +8,16 @@
 //! - for scale: the same check on the compiled rights directly (what the
 //!   facade adds is the difference), `Instant::now` (the staleness test
 //!   reads the clock once per call), and a read with `Duration::ZERO`
-//!   staleness, which asks the store for the revision every time.
+//!   staleness, which asks the store for the revision every time;
+//! - scaling: `can` and `options` called by 1 and 2 threads at once on the
+//!   same module, as time per call in each thread (equal to the
+//!   single-thread figure when readers do not slow each other down).
 //!
 //! Run: `cargo bench --bench facade`.
 
 use std::hint::black_box;
 use std::num::NonZeroU16;
+use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -187,5 +191,60 @@ fn bench_facade(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_facade);
+/// `threads` threads each run `op` `iters` times, all at once; the time
+/// from a common start to the last one's end, per call of one thread.
+fn per_thread_call(threads: usize, iters: u64, op: &(dyn Fn(usize) + Sync)) -> Duration {
+    let start = Barrier::new(threads + 1);
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let start = &start;
+            scope.spawn(move || {
+                start.wait();
+                for i in 0..iters {
+                    op(t.wrapping_mul(31).wrapping_add(i as usize));
+                }
+            });
+        }
+        start.wait();
+        let began = Instant::now();
+        // The scope joins every thread before it returns.
+        began
+    })
+    .elapsed()
+}
+
+fn bench_scaling(c: &mut Criterion) {
+    let settings = facade(Duration::from_secs(3600));
+    let users = users();
+    let mut group = c.benchmark_group("facade scaling");
+    group
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_millis(500));
+    for threads in [1usize, 2] {
+        group.bench_function(format!("can/{threads} threads"), |b| {
+            let op = |i: usize| {
+                black_box(settings.can(
+                    VIDEO,
+                    black_box(&users[i % USERS]),
+                    Scope::Common,
+                    AccessLevel::W,
+                ));
+            };
+            b.iter_custom(|iters| per_thread_call(threads, iters, &op))
+        });
+        group.bench_function(format!("options common/{threads} threads"), |b| {
+            let op = |_: usize| {
+                black_box(
+                    settings
+                        .options::<VideoPort>(black_box(Scope::Common))
+                        .expect("decodes"),
+                );
+            };
+            b.iter_custom(|iters| per_thread_call(threads, iters, &op))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_facade, bench_scaling);
 criterion_main!(benches);

@@ -588,9 +588,13 @@ fn bad_input_exits_2_and_writes_nothing() {
         (&["reset", "videoport", "Port", "--as", "1"], "has no option \"Port\""),
         (&["set", "videoport", "ServerPort", "8000", "--as", "1", "--site", "bad site"], "error: --site: invalid site id"),
         (
-            // The module's rule across options: portal, mode and time together.
+            // The connection is written only by connect-b24 / disconnect-b24.
             &["set", "b24connector", "connect_mode", "", "--as", "1"],
-            "b24connector option connect_mode: \"\" is not allowed; expected a value",
+            "written only by connect_b24 and disconnect_b24",
+        ),
+        (
+            &["reset", "b24connector", "portal_url", "--as", "1"],
+            "written only by connect_b24 and disconnect_b24",
         ),
         (&["connect-b24", "http://a.bitrix24.ru", "--mode", "new", "--as", "1"], "the scheme is not https"),
         (&["connect-b24", "https://a.bitrix24.ru", "--mode", "old", "--as", "1"], "expected new"),

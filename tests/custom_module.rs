@@ -181,3 +181,26 @@ fn schema_exports_as_json() {
     assert_eq!(json["access_levels"][1]["level"], "W");
     assert_eq!(Chat::schema(), ModuleSchema::of::<Chat>());
 }
+
+/// Registering modules that contradict each other fails to build, and the
+/// error names every contradiction, not only the first.
+#[test]
+fn every_contradicting_registration_is_reported() {
+    use module_settings::settings::{Settings, SettingsError};
+    let err = Settings::builder(module_settings::MemoryStore::new())
+        .register_rights(Chat::GUARD, ModuleLevels::VIDEO) // not Chat's levels
+        .register::<Chat>()
+        .register_rights(ModuleId::from_static("video"), ModuleLevels::B24_CONNECTOR)
+        .build()
+        .unwrap_err();
+    let SettingsError::Registration { problems } = &err else {
+        panic!("expected a registration error, got {err:?}");
+    };
+    let modules: Vec<&str> = problems.iter().map(|p| p.module.as_str()).collect();
+    assert_eq!(modules, ["im", "video"]);
+    assert_eq!(
+        err.to_string().matches("cannot be registered").count(),
+        2,
+        "{err}"
+    );
+}

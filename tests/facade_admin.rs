@@ -259,9 +259,53 @@ fn invalid_values_are_refused_with_every_problem_and_nothing_written() {
 
 #[test]
 fn the_modules_rules_across_options_hold_after_the_write() {
+    let audit = Arc::new(MemoryAuditSink::new());
+    let settings = Settings::builder(MemoryStore::new())
+        .register::<OneSide>()
+        .audit(audit.clone())
+        .build()
+        .unwrap();
+    let events = settings.subscribe();
+    let module = <OneSide as module_settings::ModuleOptions>::MODULE;
+    let based_on = settings.revision(module).unwrap();
+    let before = everything(settings.store());
+
+    // `left` and `right` are never both set: each field is fine alone, the
+    // pair is refused as a whole and nothing is written.
+    let err = settings
+        .save_raw(
+            &admin(),
+            module,
+            Scope::Common,
+            &raw(&[("left", "a"), ("right", "b")]),
+            based_on,
+        )
+        .unwrap_err();
+    let SettingsError::Invalid(errors) = &err else {
+        panic!("{err:?}");
+    };
+    assert!(errors.has("right"), "{err}");
+    assert_eq!(everything(settings.store()), before);
+    assert_eq!(count(&events), 0);
+
+    // One side alone is fine; then the other side alone breaks the rule
+    // against what is stored.
+    settings
+        .set_option(&admin(), module, Scope::Common, "left", "a", based_on)
+        .unwrap();
+    assert_eq!(count(&events), 1);
+    let based_on = settings.revision(module).unwrap();
+    let err = settings
+        .set_option(&admin(), module, Scope::Common, "right", "b", based_on)
+        .unwrap_err();
+    assert!(matches!(err, SettingsError::Invalid(_)), "{err:?}");
+    assert_eq!(count(&events), 0);
+}
+
+#[test]
+fn the_bitrix24_connection_is_not_written_by_option() {
     let (settings, _, events) = setup();
     let before = everything(settings.store());
-    // b24connector: portal, mode and time are set together or not at all.
     let based_on = settings.revision(B24).unwrap();
     let err = settings
         .set_option(
@@ -273,32 +317,24 @@ fn the_modules_rules_across_options_hold_after_the_write() {
             based_on,
         )
         .unwrap_err();
-    let SettingsError::Invalid(errors) = &err else {
-        panic!("{err:?}");
-    };
     assert!(
-        errors.has("connect_mode") || errors.has("connected_at"),
-        "{err}"
+        matches!(err, SettingsError::OperationOnly { .. }),
+        "{err:?}"
     );
-    assert_eq!(everything(settings.store()), before);
-    assert_eq!(count(&events), 0);
-
-    // All three at once are fine.
     let form = raw(&[
-        ("portal_url", "https://Example.bitrix24.ru/"),
+        ("portal_url", "https://example.bitrix24.ru"),
         ("connect_mode", "existing"),
         ("connected_at", "1700000000"),
     ]);
-    settings
+    let err = settings
         .save_raw(&admin(), B24, Scope::Common, &form, based_on)
-        .unwrap();
-    assert_eq!(count(&events), 1);
-    let stored = settings.store().load(&B24).unwrap().records;
-    // Stored in canonical form, as a typed form would.
-    assert_eq!(
-        stored.option(Scope::Common, "portal_url"),
-        Some("https://example.bitrix24.ru")
+        .unwrap_err();
+    assert!(
+        matches!(err, SettingsError::OperationOnly { .. }),
+        "{err:?}"
     );
+    assert_eq!(everything(settings.store()), before);
+    assert_eq!(count(&events), 0);
 }
 
 #[test]

@@ -9,15 +9,9 @@ use std::sync::Arc;
 
 use facade_common::*;
 use module_settings::modules::{VideoPort, Windows};
-use module_settings::options::{
-    Decoder, Encoder, FieldProblem, ModuleOptions, OptionKind, OptionSpec, RawOptions,
-    ValidationErrors,
-};
+use module_settings::options::ModuleOptions;
 use module_settings::settings::{RecordKey, Settings, SettingsError};
-use module_settings::{
-    AccessLevel, Change, Label, LevelInfo, MemoryStore, ModuleId, ModuleLevels, Revision, Scope,
-    Store,
-};
+use module_settings::{AccessLevel, Change, MemoryStore, Revision, Scope, Store};
 
 fn host(text: &str) -> Option<url::Host> {
     Some(url::Host::parse(text).unwrap())
@@ -326,6 +320,63 @@ fn reset_merges_with_later_writes_and_refuses_forgotten_bases() {
     );
 }
 
+/// Giving up after the retries is not a collision, and does not say it
+/// is one.
+#[test]
+fn exhausted_retries_do_not_claim_a_collision() {
+    let settings = Settings::builder(MemoryStore::new())
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let mut a = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    let mut b = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    a.value_mut().server_host = host("a.example");
+    b.value_mut().server_port = port(8000);
+    settings.save(&admin(), a).unwrap();
+    let err = settings.save(&admin(), b).unwrap_err();
+    assert!(
+        matches!(err, SettingsError::RetriesExhausted { retries: 0, .. }),
+        "{err:?}"
+    );
+    assert!(
+        !err.to_string()
+            .contains("both sides changed the same records"),
+        "{err}"
+    );
+}
+
+/// "Both sides changed the same records" is said only when they did.
+#[test]
+fn a_conflict_text_matches_what_collided() {
+    let settings = Settings::builder(MemoryStore::new())
+        .register::<OneSide>()
+        .build()
+        .unwrap();
+    let mut mine = settings.edit::<OneSide>(Scope::Common).unwrap();
+    let mut theirs = settings.edit::<OneSide>(Scope::Common).unwrap();
+    mine.value_mut().left = "l".into();
+    theirs.value_mut().right = "r".into();
+    settings.save(&admin(), theirs).unwrap();
+    let err = settings.save(&admin(), mine).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        !text.contains("same records") && text.contains("collide"),
+        "{text}"
+    );
+
+    let mut mine = settings.edit::<OneSide>(Scope::Common).unwrap();
+    let mut theirs = settings.edit::<OneSide>(Scope::Common).unwrap();
+    mine.value_mut().right = "mine".into();
+    theirs.value_mut().right = "theirs".into();
+    settings.save(&admin(), theirs).unwrap();
+    let err = settings.save(&admin(), mine).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("both sides changed the same records"),
+        "{err}"
+    );
+}
+
 #[test]
 fn retries_are_bounded() {
     let store = Arc::new(Flaky::default());
@@ -338,10 +389,21 @@ fn retries_are_bounded() {
     store.meddle(3);
     let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
     form.value_mut().server_port = port(8000);
-    let (_, current, ours, theirs) = conflict(settings.save(&admin(), form).unwrap_err());
-    assert_eq!(current, Revision::new(3));
-    assert_eq!(ours, [option(Scope::Common, "ServerPort")]);
-    assert!(theirs.is_empty(), "nothing of theirs collided: {theirs:?}");
+    let err = settings.save(&admin(), form).unwrap_err();
+    match &err {
+        SettingsError::RetriesExhausted {
+            module,
+            expected,
+            current,
+            retries,
+        } => {
+            assert_eq!((*module, *expected), (VIDEOPORT, Revision::ZERO));
+            assert_eq!((*current, *retries), (Revision::new(3), 2));
+        }
+        other => panic!("expected RetriesExhausted, got {other:?}"),
+    }
+    assert!(err.is_conflict());
+    assert!(!err.to_string().contains("same records"), "{err}");
     // With one meddler left, the write succeeds after one retry.
     store.meddle(1);
     let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
@@ -352,84 +414,25 @@ fn retries_are_bounded() {
 #[test]
 fn a_competing_bitrix24_write_is_a_conflict() {
     // Connecting writes all three options; someone storing one of them
-    // meanwhile collides.
-    let store = MemoryStore::new();
-    let settings = Settings::new(store.clone());
-    let mut form = settings
-        .edit::<module_settings::modules::B24Connector>(Scope::Common)
-        .unwrap();
-    form.value_mut()
-        .connect(
-            "https://a.bitrix24.ru".parse().unwrap(),
+    // between the facade's check and its commit collides.
+    let store = std::sync::Arc::new(Interpose::default());
+    let settings = Settings::new(std::sync::Arc::clone(&store));
+    let meanwhile = Change::SetOption {
+        scope: Scope::Common,
+        name: name("connected_at"),
+        value: "7".into(),
+    };
+    store.before_next_commit(B24, vec![(B24, vec![meanwhile])]);
+    let err = settings
+        .connect_b24(
+            &admin(),
+            "https://a.bitrix24.ru",
             module_settings::modules::ConnectMode::New,
-            5,
         )
-        .unwrap();
-    // Meanwhile someone stores a different connection time directly.
-    store
-        .commit(
-            &B24,
-            Revision::ZERO,
-            &[Change::SetOption {
-                scope: Scope::Common,
-                name: name("connected_at"),
-                value: "7".into(),
-            }],
-        )
-        .unwrap();
-    let err = settings.save(&admin(), form).unwrap_err();
+        .unwrap_err();
     assert!(err.is_conflict(), "{err}");
-}
-
-const LEFT: OptionSpec = OptionSpec::new(
-    "left",
-    OptionKind::Text { max_chars: 20 },
-    Label::new("Слева", "Left"),
-);
-const RIGHT: OptionSpec = OptionSpec::new(
-    "right",
-    OptionKind::Text { max_chars: 20 },
-    Label::new("Справа", "Right"),
-);
-
-/// A module with a rule across fields: `left` and `right` are never both
-/// set.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct OneSide {
-    left: String,
-    right: String,
-}
-
-impl ModuleOptions for OneSide {
-    const MODULE: ModuleId = ModuleId::from_static("oneside");
-    const TITLE: Label = Label::new("Одна сторона", "One side");
-    const LEVELS: ModuleLevels = ModuleLevels::new(&[
-        LevelInfo::new(AccessLevel::D, Label::new("закрыт", "closed")),
-        LevelInfo::new(AccessLevel::W, Label::new("запись", "write")),
-    ]);
-    const OPTIONS: &'static [OptionSpec] = &[LEFT, RIGHT];
-
-    fn decode(raw: &RawOptions) -> Result<Self, ValidationErrors> {
-        let mut d = Decoder::new(Self::MODULE, raw);
-        let left = d.text(&LEFT);
-        let right = d.text(&RIGHT);
-        if !left.is_empty() && !right.is_empty() {
-            d.reject(
-                &RIGHT,
-                FieldProblem::Custom {
-                    expected: "no value while left is set".into(),
-                },
-            );
-        }
-        d.finish(OneSide { left, right })
-    }
-
-    fn encode(&self) -> RawOptions {
-        let mut e = Encoder::new();
-        e.text(&LEFT, &self.left);
-        e.text(&RIGHT, &self.right);
-        e.finish()
-    }
+    let stored = store.load(&B24).unwrap().records;
+    assert_eq!(stored.option(Scope::Common, "portal_url"), None);
 }
 
 #[test]
@@ -457,22 +460,87 @@ fn a_merge_that_would_break_a_rule_across_fields_is_a_conflict() {
 
 #[test]
 fn a_reset_that_would_break_the_options_is_refused() {
-    let settings = Settings::in_memory();
-    settings
-        .connect_b24(
-            &admin(),
-            "https://a.bitrix24.ru",
-            module_settings::modules::ConnectMode::New,
-        )
+    let settings = Settings::builder(MemoryStore::new())
+        .register::<OneSide>()
+        .build()
         .unwrap();
-    let revision = settings.revision(B24).unwrap();
-    let before = everything(settings.store());
+    let s1 = Scope::Site(S1);
+    let mut common = settings.edit::<OneSide>(Scope::Common).unwrap();
+    common.value_mut().left = "l".into();
+    settings.save(&admin(), common).unwrap();
+    // Site s1 clears `left` (stored as "" there) and sets `right`.
+    let mut site = settings.edit::<OneSide>(s1).unwrap();
+    site.value_mut().left = String::new();
+    site.value_mut().right = "r".into();
+    let revision = settings.save(&admin(), site).unwrap();
+    // Inheriting `left` again would set both in s1.
+    let before = settings.store().load(&OneSide::MODULE).unwrap();
     let err = settings
-        .reset_option(&admin(), B24, Scope::Common, "connect_mode", revision)
+        .reset_option(&admin(), OneSide::MODULE, s1, "left", revision)
         .unwrap_err();
     let SettingsError::Invalid(errors) = &err else {
         panic!("expected invalid, got {err:?}");
     };
-    assert!(errors.has("connect_mode"), "{err}");
-    assert_eq!(everything(settings.store()), before);
+    assert!(errors.has("right"), "{err}");
+    assert_eq!(settings.store().load(&OneSide::MODULE).unwrap(), before);
+}
+
+/// A save that changes nothing returns the revision of the current
+/// snapshot, not that of the (older) form — and writes and emits nothing.
+#[test]
+fn a_no_op_save_returns_the_current_revision() {
+    let settings = Settings::in_memory();
+    let events = settings.subscribe();
+    let untouched = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().server_port = port(8000);
+    settings.save(&admin(), form).unwrap();
+    assert_eq!(untouched.revision(), Revision::ZERO);
+    assert_eq!(
+        settings.save(&admin(), untouched).unwrap(),
+        Revision::new(1)
+    );
+    assert_eq!(events.try_iter().count(), 1, "only the real save emitted");
+    assert_eq!(
+        settings.store().revision(&VIDEOPORT).unwrap(),
+        Revision::new(1)
+    );
+
+    // The same for an untouched Access tab and a reset of an option that
+    // is not stored.
+    let tab = settings.access_tab(VIDEO).unwrap();
+    grant(&settings, VIDEO, 5, AccessLevel::R);
+    assert_eq!(
+        settings.apply_access_tab(&admin(), tab).unwrap(),
+        Revision::new(1)
+    );
+    let reset = settings
+        .reset_option(
+            &admin(),
+            VIDEOPORT,
+            Scope::Site(S1),
+            "ServerPort",
+            Revision::ZERO,
+        )
+        .unwrap();
+    assert_eq!(reset, Revision::new(1));
+}
+
+/// A write that is empty on its base but not on the current records is
+/// judged like any other: here someone stored, in s1, the very option
+/// this reset (based on a revision where s1 had none) removes.
+#[test]
+fn an_empty_write_on_an_old_base_can_still_collide() {
+    let settings = Settings::in_memory();
+    let s1 = Scope::Site(S1);
+    let mut form = settings.edit::<VideoPort>(s1).unwrap();
+    form.value_mut().server_port = port(8443);
+    settings.save(&admin(), form).unwrap();
+    let err = settings
+        .reset_option(&admin(), VIDEOPORT, s1, "ServerPort", Revision::ZERO)
+        .unwrap_err();
+    let (expected, current, ours, theirs) = conflict(err);
+    assert_eq!((expected, current), (Revision::ZERO, Revision::new(1)));
+    assert_eq!(ours, [option(s1, "ServerPort")]);
+    assert_eq!(theirs, [option(s1, "ServerPort")]);
 }

@@ -12,8 +12,10 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use facade_common::*;
 use module_settings::modules::{ConnectMode, VideoPort, Windows};
-use module_settings::settings::{MemoryAuditSink, RecordDiff, Settings, SettingsEvent, WriteKind};
-use module_settings::{AccessLevel, MemoryStore, Revision, Scope, Secret};
+use module_settings::settings::{
+    AuditRecord, AuditSink, MemoryAuditSink, RecordDiff, Settings, SettingsEvent, WriteKind,
+};
+use module_settings::{AccessLevel, MemoryStore, Revision, Scope, Secret, Store};
 
 const NOW: u64 = 1_700_000_000;
 
@@ -373,4 +375,72 @@ fn a_module_with_options_guarded_elsewhere_can_have_its_own_tab() {
     grant(&settings, VIDEOPORT, 6, AccessLevel::W);
     let form = settings.edit::<VideoPort>(Scope::Common).unwrap();
     assert!(settings.save(&member(6), form).unwrap_err().is_denied());
+}
+
+/// A callback or an audit sink that panics does not turn a committed
+/// write into a panic: the writer gets `Ok(revision)`, and every other
+/// callback and audit record is still delivered.
+#[test]
+fn a_panicking_callback_or_sink_does_not_break_a_committed_write() {
+    /// Panics on its first record, keeps the rest.
+    #[derive(Default)]
+    struct Exploding(std::sync::Mutex<Vec<String>>, AtomicUsize);
+    impl AuditSink for Exploding {
+        fn record(&self, record: AuditRecord) {
+            if self.1.fetch_add(1, Ordering::SeqCst) == 0 {
+                panic!("the audit database is gone");
+            }
+            self.0.lock().unwrap().push(record.text().to_owned());
+        }
+    }
+    let audit = Arc::new(Exploding::default());
+    let settings = Settings::builder(MemoryStore::new())
+        .audit(audit.clone())
+        .build()
+        .unwrap();
+    settings.on_change(|_| panic!("a subscriber's bug"));
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&seen);
+    settings.on_change(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let events = settings.subscribe();
+    let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().server_port = NonZeroU16::new(8000);
+    form.value_mut().server_host = Some(url::Host::parse("video.example.com").unwrap());
+    let saved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        settings.save(&admin(), form)
+    }));
+    assert!(
+        matches!(saved, Ok(Ok(r)) if r == Revision::new(1)),
+        "{saved:?}"
+    );
+    assert_eq!(
+        settings.store().revision(&VIDEOPORT).unwrap(),
+        Revision::new(1)
+    );
+    assert_eq!(seen.load(Ordering::SeqCst), 1, "the second callback ran");
+    assert_eq!(events.try_recv().unwrap().changes().len(), 2);
+    assert_eq!(
+        audit.1.load(Ordering::SeqCst),
+        2,
+        "both records were offered"
+    );
+    assert_eq!(audit.0.lock().unwrap().len(), 1, "the second one was kept");
+}
+
+/// Serialized audit records carry their time, in seconds since the epoch.
+#[test]
+fn serialized_audit_records_carry_their_time() {
+    let audit = Arc::new(MemoryAuditSink::new());
+    let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let settings = Settings::builder(MemoryStore::new())
+        .audit(audit.clone())
+        .clock(Arc::new(move || at))
+        .build()
+        .unwrap();
+    grant(&settings, VIDEO, 5, AccessLevel::R);
+    let json = serde_json::to_value(&audit.records()[0]).unwrap();
+    assert_eq!(json["at"], 1_700_000_000, "{json}");
+    assert_eq!(json["text"], "video: group 5 () => (R)", "{json}");
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use facade_common::*;
 use module_settings::modules::{B24Connector, ConnectMode, VideoPort};
 use module_settings::settings::{Actor, MemoryAuditSink, Settings, SettingsError};
-use module_settings::{AccessLevel, MemoryStore, ModuleId, Scope, Secret, Store};
+use module_settings::{AccessLevel, Change, MemoryStore, ModuleId, Scope, Secret, Store};
 
 const SECRET: &str = "Tr0ub4dor&3-guest-key";
 
@@ -291,4 +291,184 @@ fn actors_hold_no_secrets_and_check_groups_only() {
     let named_admin = Actor::new([g(30)]).with_name("root");
     let (settings, _) = setup();
     denied(settings.disconnect_b24(&named_admin), B24, AccessLevel::D);
+}
+
+/// A tab or form rendered by one facade and applied through another is
+/// refused: its base records come from another store, so neither the
+/// commit nor the cached state built from them would be true here.
+#[test]
+fn a_tab_or_form_from_another_facade_is_refused() {
+    let f1 = Settings::in_memory();
+    let f2 = Settings::builder(MemoryStore::new())
+        .staleness(std::time::Duration::ZERO) // ask the store on every read
+        .build()
+        .unwrap();
+    grant(&f1, VIDEO, 5, AccessLevel::W); // f1's store, rev 1: group 5 W
+    grant(&f2, VIDEO, 7, AccessLevel::R); // f2's store, rev 1: group 7 R
+    let before = everything(f2.store());
+
+    let mut tab = f1.access_tab(VIDEO).unwrap();
+    tab.set_grant(Scope::Common, g(8), AccessLevel::R).unwrap();
+    let err = f2.apply_access_tab(&admin(), tab).unwrap_err();
+    assert!(
+        matches!(err, SettingsError::ForeignSnapshot { module } if module == VIDEO),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("another settings instance"),
+        "{err}"
+    );
+
+    let mut form = f1.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().server_port = NonZeroU16::new(8000);
+    let err = f2.save(&admin(), form).unwrap_err();
+    assert!(
+        matches!(err, SettingsError::ForeignSnapshot { .. }),
+        "{err:?}"
+    );
+
+    assert_eq!(everything(f2.store()), before, "nothing was written");
+    assert!(
+        !f2.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W),
+        "f2 grants W from a grant that exists only in f1's store"
+    );
+    assert!(f2.can(VIDEO, &[g(7)], Scope::Common, AccessLevel::R));
+    // A tab from f2 itself still applies.
+    grant(&f2, VIDEO, 8, AccessLevel::R);
+    assert!(f2.can(VIDEO, &[g(8)], Scope::Common, AccessLevel::R));
+}
+
+fn revoke(group: u32) -> Vec<Change> {
+    vec![Change::RemoveGrant {
+        scope: Scope::Common,
+        group: g(group),
+    }]
+}
+
+/// A write that meets someone else's commit is re-planned on the newer
+/// revision — and the actor's right is checked again there: an editor
+/// whose W was revoked between the first check and the commit gets
+/// nothing in.
+#[test]
+fn a_retry_checks_the_right_again_on_the_access_tab() {
+    let store = Arc::new(Interpose::default());
+    let settings = Settings::new(Arc::clone(&store));
+    grant(&settings, VIDEO, 5, AccessLevel::W);
+    let editor = member(5);
+    let mut tab = settings.access_tab(VIDEO).unwrap();
+    tab.set_grant(Scope::Common, g(6), AccessLevel::W).unwrap();
+    // The admin revokes group 5 just after the editor's check passed.
+    store.before_next_commit(VIDEO, vec![(VIDEO, revoke(5))]);
+    let result = settings.apply_access_tab(&editor, tab);
+    denied(result, VIDEO, AccessLevel::D);
+    let stored = store.load(&VIDEO).unwrap().records;
+    assert_eq!(
+        stored.grant(Scope::Common, g(5)),
+        None,
+        "the revocation landed"
+    );
+    assert_eq!(
+        stored.grant(Scope::Common, g(6)),
+        None,
+        "the editor's edit did not"
+    );
+}
+
+#[test]
+fn a_retry_checks_the_right_again_on_the_guarding_module() {
+    let store = Arc::new(Interpose::default());
+    let settings = Settings::new(Arc::clone(&store));
+    grant(&settings, VIDEO, 5, AccessLevel::W);
+    let editor = member(5);
+    let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().server_port = NonZeroU16::new(8000);
+    // Someone sets another option (so the save must be retried) and the
+    // admin revokes group 5 on `video`, the module guarding `videoport`.
+    let other = Change::SetOption {
+        scope: Scope::Common,
+        name: name("ServerHost"),
+        value: "video.example.com".into(),
+    };
+    store.before_next_commit(
+        VIDEOPORT,
+        vec![(VIDEOPORT, vec![other]), (VIDEO, revoke(5))],
+    );
+    denied(settings.save(&editor, form), VIDEO, AccessLevel::D);
+    let stored = store.load(&VIDEOPORT).unwrap().records;
+    assert_eq!(stored.option(Scope::Common, "ServerPort"), None);
+    assert_eq!(
+        stored.option(Scope::Common, "ServerHost"),
+        Some("video.example.com")
+    );
+
+    // Without the revocation the same retry goes through.
+    grant(&settings, VIDEO, 5, AccessLevel::W);
+    let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().server_port = NonZeroU16::new(8000);
+    let other = Change::SetOption {
+        scope: Scope::Common,
+        name: name("window_chat"),
+        value: "Y".into(),
+    };
+    store.before_next_commit(VIDEOPORT, vec![(VIDEOPORT, vec![other])]);
+    settings.save(&editor, form).unwrap();
+    let stored = store.load(&VIDEOPORT).unwrap().records;
+    assert_eq!(stored.option(Scope::Common, "ServerPort"), Some("8000"));
+}
+
+/// The Bitrix24 connection is written only by `connect_b24` and
+/// `disconnect_b24` (W in the common scope, a checked portal, the
+/// facade's clock). A user with W on b24connector in one site only is
+/// refused there, and cannot "connect" through a settings form or a reset
+/// instead — in that site or anywhere else; nor can an administrator.
+#[test]
+fn the_bitrix24_connection_is_written_only_by_connect_and_disconnect() {
+    use module_settings::modules::Portal;
+    let settings = Settings::in_memory();
+    let s1 = Scope::Site(S1);
+    let mut tab = settings.access_tab(B24).unwrap();
+    tab.set_grant(s1, g(5), AccessLevel::W).unwrap();
+    settings.apply_access_tab(&admin(), tab).unwrap();
+    let site_admin = member(5);
+    denied(
+        settings.connect_b24(&site_admin, "https://a.bitrix24.ru", ConnectMode::New),
+        B24,
+        AccessLevel::D,
+    );
+    let before = everything(settings.store());
+
+    for (actor, scope) in [(&site_admin, s1), (&admin(), s1), (&admin(), Scope::Common)] {
+        let mut form = settings.edit::<B24Connector>(scope).unwrap();
+        let evil = Portal::parse("https://evil.bitrix24.ru").unwrap();
+        form.value_mut()
+            .connect(evil, ConnectMode::Existing, 1)
+            .unwrap();
+        let err = settings.save(actor, form).unwrap_err();
+        assert!(
+            matches!(err, SettingsError::OperationOnly { module, .. } if module == B24),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("connect_b24 and disconnect_b24"),
+            "{err}"
+        );
+    }
+    let revision = settings.revision(B24).unwrap();
+    let err = settings
+        .reset_option(&admin(), B24, s1, "portal_url", revision)
+        .unwrap_err();
+    assert!(
+        matches!(err, SettingsError::OperationOnly { .. }),
+        "{err:?}"
+    );
+    assert_eq!(everything(settings.store()), before, "nothing was written");
+    assert!(!settings.options::<B24Connector>(s1).unwrap().is_connected());
+
+    // The operation itself works, in the common scope, seen from s1 too.
+    settings
+        .connect_b24(&admin(), "https://a.bitrix24.ru", ConnectMode::New)
+        .unwrap();
+    assert!(settings.options::<B24Connector>(s1).unwrap().is_connected());
+    let stored = settings.store().load(&B24).unwrap().records;
+    assert_eq!(stored.options(s1).count(), 0, "nothing in the site's scope");
 }

@@ -290,3 +290,147 @@ fn site_reads_share_the_common_value_until_the_site_overrides() {
     let stored = settings.store().load(&VIDEOPORT).unwrap().records;
     assert_eq!(stored.options(Scope::Site(S1)).count(), 1);
 }
+
+/// A backup taken at revision 1: group 9 holds R on video.
+fn backup_at_revision_1() -> MemoryStore {
+    let backup = MemoryStore::new();
+    backup
+        .commit(
+            &VIDEO,
+            Revision::ZERO,
+            &[Change::SetGrant {
+                scope: Scope::Common,
+                group: g(9),
+                level: AccessLevel::R,
+            }],
+        )
+        .unwrap();
+    backup
+}
+
+/// When the store's revision goes down (a restored backup), the facade
+/// loads what is stored, whatever its revision: `reload` returns it,
+/// checks answer from it, and writes work on it again.
+#[test]
+fn a_restored_store_is_reloaded_and_writable() {
+    let store = Arc::new(Restorable::default());
+    let settings = Settings::new(Arc::clone(&store));
+    for group in [5, 6, 7] {
+        grant(&settings, VIDEO, group, AccessLevel::W); // revisions 1..3
+    }
+    let old_tab = settings.access_tab(VIDEO).unwrap();
+    store.restore(backup_at_revision_1());
+
+    assert_eq!(settings.reload(VIDEO).unwrap(), Revision::new(1));
+    assert!(!settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+    assert!(settings.can(VIDEO, &[g(9)], Scope::Common, AccessLevel::R));
+    // A tab rendered before the restore describes nothing stored now.
+    let err = settings.apply_access_tab(&admin(), old_tab).unwrap_err();
+    assert!(matches!(err, SettingsError::Outdated { .. }), "{err:?}");
+    // A tab rendered after it applies.
+    grant(&settings, VIDEO, 10, AccessLevel::R);
+    let stored = store.load(&VIDEO).unwrap();
+    assert_eq!(stored.revision, Revision::new(2));
+    assert_eq!(
+        stored.records.grant(Scope::Common, g(10)),
+        Some(AccessLevel::R)
+    );
+    assert_eq!(
+        stored.records.grant(Scope::Common, g(9)),
+        Some(AccessLevel::R)
+    );
+    assert!(settings.can(VIDEO, &[g(10)], Scope::Common, AccessLevel::R));
+}
+
+/// Without `reload`, the next refresh notices the revision went down.
+#[test]
+fn a_restored_store_is_seen_within_the_bound() {
+    let store = Arc::new(Restorable::default());
+    let settings = Settings::builder(Arc::clone(&store))
+        .staleness(Duration::ZERO)
+        .build()
+        .unwrap();
+    for group in [5, 6, 7] {
+        grant(&settings, VIDEO, group, AccessLevel::W);
+    }
+    store.restore(backup_at_revision_1());
+    assert!(!settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+    assert_eq!(settings.revision(VIDEO).unwrap(), Revision::new(1));
+    // A tab taken now is based on what is stored, and applies.
+    grant(&settings, VIDEO, 11, AccessLevel::R);
+    assert!(settings.can(VIDEO, &[g(11)], Scope::Common, AccessLevel::R));
+}
+
+/// The file store: deleting a module's file takes its revision to 0,
+/// which `reload` (and any refresh) now installs.
+#[cfg(feature = "json")]
+#[test]
+fn a_deleted_module_file_is_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = module_settings::FileStore::open(dir.path()).unwrap();
+    let settings = Settings::new(store.clone());
+    grant(&settings, VIDEO, 5, AccessLevel::W);
+    std::fs::remove_file(store.path_of(&VIDEO)).unwrap();
+    assert_eq!(store.revision(&VIDEO).unwrap(), Revision::ZERO);
+    assert_eq!(settings.reload(VIDEO).unwrap(), Revision::ZERO);
+    assert!(!settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+    grant(&settings, VIDEO, 6, AccessLevel::W);
+    assert_eq!(store.revision(&VIDEO).unwrap(), Revision::new(1));
+}
+
+/// `is_stale` says whether the snapshot is served past a failure: never
+/// with stale snapshots off, where the read returns the error instead.
+#[test]
+fn health_reports_stale_serving_only_when_it_happens() {
+    let store = Arc::new(Flaky::default());
+    let strict = Settings::builder(Arc::clone(&store))
+        .staleness(Duration::ZERO)
+        .build()
+        .unwrap();
+    strict.options::<VideoPort>(Scope::Common).unwrap();
+    store.set_down(true);
+    assert!(strict.options::<VideoPort>(Scope::Common).is_err()); // not served
+    let health = strict.health(VIDEOPORT).unwrap();
+    assert!(health.last_error().is_some());
+    assert!(!health.is_stale(), "nothing is served stale in strict mode");
+    let json = serde_json::to_string(&health).unwrap();
+    assert!(json.contains(r#""stale":false"#), "{json}");
+}
+
+/// Who may repair unusable stored rights is what the facade's resolver
+/// says an actor holds with no grants at all: W only for an administrator
+/// group with the bypass on — the configured groups, and nobody when the
+/// bypass is off.
+#[test]
+fn repairing_bad_rights_follows_the_resolve_options() {
+    use module_settings::ResolveOptions;
+    let bad = || {
+        let store = MemoryStore::new();
+        let m = Change::SetGrant {
+            scope: Scope::Common,
+            group: g(5),
+            level: AccessLevel::M,
+        };
+        store.commit(&VIDEO, Revision::ZERO, &[m]).unwrap();
+        store
+    };
+    let repair = |settings: &Settings<MemoryStore>, actor: &module_settings::settings::Actor| {
+        let mut tab = settings.access_tab(VIDEO).unwrap();
+        tab.remove_grant(Scope::Common, g(5));
+        settings.apply_access_tab(actor, tab)
+    };
+    let custom = Settings::builder(bad())
+        .resolve_options(ResolveOptions::new().admin_groups([g(9)]))
+        .build()
+        .unwrap();
+    let err = repair(&custom, &admin()).unwrap_err();
+    assert!(matches!(err, SettingsError::StoredRights { .. }), "{err:?}");
+    repair(&custom, &member(9)).unwrap();
+
+    let no_bypass = Settings::builder(bad())
+        .resolve_options(ResolveOptions::new().admin_bypass(false))
+        .build()
+        .unwrap();
+    let err = repair(&no_bypass, &admin()).unwrap_err();
+    assert!(matches!(err, SettingsError::StoredRights { .. }), "{err:?}");
+}

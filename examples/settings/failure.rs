@@ -82,6 +82,9 @@ pub fn exit_code(err: &SettingsError) -> u8 {
         | SettingsError::UnknownOption { .. }
         | SettingsError::Invalid(_)
         | SettingsError::Access(_)
+        // `set`/`reset` of the Bitrix24 connection, which only
+        // `connect-b24`/`disconnect-b24` may write.
+        | SettingsError::OperationOnly { .. }
         // A bad portal address, or connect while connected / disconnect
         // while not: the request does not fit, retrying will not help.
         | SettingsError::B24(_) => BAD_INPUT,

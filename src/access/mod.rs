@@ -80,4 +80,5 @@ pub use index::CompiledRights;
 pub use level::{AccessLevel, AccessLevels};
 pub use options::ResolveOptions;
 pub use query::ScopeQuery;
+pub(crate) use rights::accepted_level;
 pub use rights::{Grant, ModuleRights};

@@ -70,6 +70,25 @@ pub struct ModuleRights {
     grants: BTreeMap<(Scope, GroupId), AccessLevel>,
 }
 
+/// `level`, if `module`, which accepts `levels`, accepts it (rule 6): the
+/// one check behind every level written to rights, here and on the
+/// facade's Access tab.
+pub(crate) fn accepted_level(
+    module: ModuleId,
+    levels: ModuleLevels,
+    level: AccessLevel,
+) -> Result<AccessLevel, AccessError> {
+    if levels.accepts(level) {
+        Ok(level)
+    } else {
+        Err(AccessError::LevelNotAccepted {
+            module,
+            level,
+            allowed: levels.accepted(),
+        })
+    }
+}
+
 impl ModuleRights {
     /// Empty rights (no default, no grant) for `module`, which accepts
     /// `levels`.
@@ -93,15 +112,7 @@ impl ModuleRights {
     }
 
     fn check(&self, level: AccessLevel) -> Result<AccessLevel, AccessError> {
-        if self.levels.accepts(level) {
-            Ok(level)
-        } else {
-            Err(AccessError::LevelNotAccepted {
-                module: self.module,
-                level,
-                allowed: self.levels.accepted(),
-            })
-        }
+        accepted_level(self.module, self.levels, level)
     }
 
     /// Sets the default level of `scope`: the module's default for

@@ -1,7 +1,6 @@
 //! [`AccessTab`]: a module's Access tab as rendered from one snapshot,
 //! edited, and applied as the minimal set of changes.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -11,18 +10,26 @@ use serde::Serialize;
 use super::actor::Actor;
 use super::error::SettingsError;
 use super::events::WriteKind;
-use super::merge::Intent;
+use super::merge::{diff, Intent};
 use super::state::ModuleState;
 use super::write::Write;
 use super::Settings;
-use crate::access::{AccessError, AccessLevel, LevelInfo, ModuleLevels};
+use crate::access::{accepted_level, AccessError, AccessLevel, LevelInfo, ModuleLevels};
 use crate::ids::{GroupId, ModuleId, Scope};
 use crate::label::Label;
-use crate::store::{Change, Revision, Store};
+use crate::store::{Change, ModuleRecords, Revision, Store};
 
 /// A default-level row of the Access tab: the common "Default" row, or a
-/// site's own default.
+/// site's own default. Rows are made by [`AccessTab`] only (more fields
+/// may come), so they cannot be built outside the crate:
+///
+/// ```compile_fail
+/// use module_settings::settings::DefaultRow;
+/// use module_settings::Scope;
+/// let row = DefaultRow { scope: Scope::Common, level: None, label: None };
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct DefaultRow {
     /// Common, or one site.
     pub scope: Scope,
@@ -34,8 +41,21 @@ pub struct DefaultRow {
     pub label: Option<Label>,
 }
 
-/// A group's row of the Access tab.
+/// A group's row of the Access tab. Made by [`AccessTab`] only (more
+/// fields may come):
+///
+/// ```compile_fail
+/// use module_settings::settings::GrantRow;
+/// use module_settings::{AccessLevel, GroupId, Scope};
+/// let row = GrantRow {
+///     scope: Scope::Common,
+///     group: GroupId::EVERYONE,
+///     level: AccessLevel::R,
+///     label: None,
+/// };
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct GrantRow {
     /// Common, or one site.
     pub scope: Scope,
@@ -92,24 +112,19 @@ pub struct AccessTab {
     module: ModuleId,
     levels: ModuleLevels,
     base: Arc<ModuleState>,
-    defaults: BTreeMap<Scope, AccessLevel>,
-    grants: BTreeMap<(Scope, GroupId), AccessLevel>,
+    /// The base's records with the admin's edits applied: the tab's rows
+    /// are its defaults and grants, and what applying the tab writes is
+    /// how they differ from the base's.
+    edited: ModuleRecords,
 }
 
 impl AccessTab {
     fn render(module: ModuleId, levels: ModuleLevels, base: Arc<ModuleState>) -> Self {
-        let defaults = base.records.defaults().collect();
-        let grants = base
-            .records
-            .grants()
-            .map(|(scope, group, level)| ((scope, group), level))
-            .collect();
         AccessTab {
             module,
             levels,
+            edited: base.records.clone(),
             base,
-            defaults,
-            grants,
         }
     }
 
@@ -135,7 +150,7 @@ impl AccessTab {
 
     /// The "Default" row: the common default level.
     pub fn default_row(&self) -> DefaultRow {
-        let level = self.defaults.get(&Scope::Common).copied();
+        let level = self.edited.default_level(Scope::Common);
         DefaultRow {
             scope: Scope::Common,
             level,
@@ -145,10 +160,10 @@ impl AccessTab {
 
     /// The sites' own default rows, by site.
     pub fn site_default_rows(&self) -> Vec<DefaultRow> {
-        self.defaults
-            .iter()
-            .filter(|(scope, _)| **scope != Scope::Common)
-            .map(|(&scope, &level)| DefaultRow {
+        self.edited
+            .defaults()
+            .filter(|(scope, _)| *scope != Scope::Common)
+            .map(|(scope, level)| DefaultRow {
                 scope,
                 level: Some(level),
                 label: self.label(level),
@@ -158,27 +173,15 @@ impl AccessTab {
 
     /// One row per grant, by scope (common first), then group.
     pub fn grant_rows(&self) -> Vec<GrantRow> {
-        self.grants
-            .iter()
-            .map(|(&(scope, group), &level)| GrantRow {
+        self.edited
+            .grants()
+            .map(|(scope, group, level)| GrantRow {
                 scope,
                 group,
                 level,
                 label: self.label(level),
             })
             .collect()
-    }
-
-    fn check(&self, level: AccessLevel) -> Result<AccessLevel, AccessError> {
-        if self.levels.accepts(level) {
-            Ok(level)
-        } else {
-            Err(AccessError::LevelNotAccepted {
-                module: self.module,
-                level,
-                allowed: self.levels.accepted(),
-            })
-        }
     }
 
     /// Sets `group`'s level in `scope` (adding the row if it is new).
@@ -193,14 +196,22 @@ impl AccessTab {
         group: GroupId,
         level: AccessLevel,
     ) -> Result<Option<AccessLevel>, AccessError> {
-        let level = self.check(level)?;
-        Ok(self.grants.insert((scope, group), level))
+        let level = accepted_level(self.module, self.levels, level)?;
+        let old = self.edited.grant(scope, group);
+        self.edited.apply(&Change::SetGrant {
+            scope,
+            group,
+            level,
+        });
+        Ok(old)
     }
 
     /// Removes `group`'s row in `scope` — "set to default". Returns the
     /// removed level.
     pub fn remove_grant(&mut self, scope: Scope, group: GroupId) -> Option<AccessLevel> {
-        self.grants.remove(&(scope, group))
+        let old = self.edited.grant(scope, group);
+        self.edited.apply(&Change::RemoveGrant { scope, group });
+        old
     }
 
     /// Sets the default level of `scope` (the common "Default" row, or a
@@ -214,53 +225,23 @@ impl AccessTab {
         scope: Scope,
         level: AccessLevel,
     ) -> Result<Option<AccessLevel>, AccessError> {
-        let level = self.check(level)?;
-        Ok(self.defaults.insert(scope, level))
+        let level = accepted_level(self.module, self.levels, level)?;
+        let old = self.edited.default_level(scope);
+        self.edited.apply(&Change::SetDefault { scope, level });
+        Ok(old)
     }
 
     /// Unsets the default level of `scope`. Returns the removed level.
     pub fn remove_default(&mut self, scope: Scope) -> Option<AccessLevel> {
-        self.defaults.remove(&scope)
+        let old = self.edited.default_level(scope);
+        self.edited.apply(&Change::RemoveDefault { scope });
+        old
     }
 
     /// What applying the tab would change, relative to the rendered
     /// revision: defaults first, then grants.
     pub fn changes(&self) -> Vec<Change> {
-        let records = &self.base.records;
-        let mut changes = Vec::new();
-        let default_scopes: BTreeSet<Scope> = records
-            .defaults()
-            .map(|(scope, _)| scope)
-            .chain(self.defaults.keys().copied())
-            .collect();
-        for scope in default_scopes {
-            let wanted = self.defaults.get(&scope).copied();
-            if records.default_level(scope) != wanted {
-                changes.push(match wanted {
-                    Some(level) => Change::SetDefault { scope, level },
-                    None => Change::RemoveDefault { scope },
-                });
-            }
-        }
-        let grant_keys: BTreeSet<(Scope, GroupId)> = records
-            .grants()
-            .map(|(scope, group, _)| (scope, group))
-            .chain(self.grants.keys().copied())
-            .collect();
-        for (scope, group) in grant_keys {
-            let wanted = self.grants.get(&(scope, group)).copied();
-            if records.grant(scope, group) != wanted {
-                changes.push(match wanted {
-                    Some(level) => Change::SetGrant {
-                        scope,
-                        group,
-                        level,
-                    },
-                    None => Change::RemoveGrant { scope, group },
-                });
-            }
-        }
-        changes
+        diff(&self.base.records, &self.edited)
     }
 
     /// Whether anything was edited.
@@ -274,8 +255,8 @@ impl fmt::Debug for AccessTab {
         f.debug_struct("AccessTab")
             .field("module", &self.module)
             .field("revision", &self.base.revision)
-            .field("defaults", &self.defaults)
-            .field("grants", &self.grants)
+            .field("defaults", &self.edited.defaults().collect::<Vec<_>>())
+            .field("grants", &self.edited.grants().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -323,7 +304,9 @@ impl<S: Store> Settings<S> {
     /// # Errors
     ///
     /// [`SettingsError::Denied`], [`SettingsError::Conflict`] (someone
-    /// else changed the same row), [`SettingsError::Store`].
+    /// else changed the same row), [`SettingsError::Store`];
+    /// [`SettingsError::ForeignSnapshot`] for a tab taken from another
+    /// `Settings` instance.
     pub fn apply_access_tab(
         &self,
         actor: &Actor,

@@ -31,6 +31,10 @@ use crate::store::Revision;
 /// string. Who and when are separate fields ([`actor`](Self::actor),
 /// [`at`](Self::at)).
 ///
+/// Serialized (for log pipelines) as `{"module", "revision", "actor",
+/// "at", "change", "text"}`, with `at` in whole seconds since the Unix
+/// epoch, as [`SettingsEvent`](super::SettingsEvent) does.
+///
 /// ```
 /// use module_settings::settings::{Actor, AuditSink, MemoryAuditSink, Settings};
 /// use module_settings::{AccessLevel, GroupId, ModuleId, Scope};
@@ -52,7 +56,7 @@ pub struct AuditRecord {
     module: ModuleId,
     revision: Revision,
     actor: Actor,
-    #[serde(skip)]
+    #[serde(with = "super::clock::unix_seconds")]
     at: SystemTime,
     change: RecordDiff,
     text: String,
@@ -122,7 +126,8 @@ impl fmt::Display for AuditRecord {
 ///
 /// A sink that can fail (a database, a file) handles its own errors: the
 /// settings are already written when it is called, so there is nothing to
-/// undo. Object-safe; give it to
+/// undo. A sink that panics is caught, that one record is lost, and the
+/// write still succeeds. Object-safe; give it to
 /// [`SettingsBuilder::audit`](super::SettingsBuilder::audit) as an `Arc`.
 pub trait AuditSink: Send + Sync {
     /// Takes one record.
@@ -226,6 +231,23 @@ mod tests {
             },
             "videoport/s1: option SecretCode changed",
         );
+    }
+
+    #[test]
+    fn records_serialize_with_their_time_in_seconds() {
+        let record = AuditRecord::new(
+            ModuleId::from_static("video"),
+            Revision::new(4),
+            Actor::new([GroupId::ADMINISTRATORS]),
+            UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_900),
+            RecordDiff::Default {
+                scope: Scope::Common,
+                old: None,
+                new: Some(AccessLevel::R),
+            },
+        );
+        let json = serde_json::to_string(&record).unwrap();
+        assert!(json.contains(r#""at":1700000000"#), "{json}");
     }
 
     #[test]

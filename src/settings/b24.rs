@@ -6,11 +6,34 @@ use super::cell::Refresh;
 use super::error::SettingsError;
 use super::events::WriteKind;
 use super::form::OptionsForm;
+use super::merge::Intent;
 use super::Settings;
-use crate::ids::Scope;
+use crate::ids::{ModuleId, Scope};
 use crate::modules::{B24Connector, ConnectMode, Portal};
 use crate::options::ModuleOptions;
 use crate::store::{Revision, Store};
+
+/// Refuses a write of `module`'s options by any write but `kind`'s own
+/// operation, where the module has one: the Bitrix24 connection is
+/// written only by [`Settings::connect_b24`] and
+/// [`Settings::disconnect_b24`], which check W in the common scope,
+/// validate the portal and take the time from the facade's clock. A
+/// settings form or a reset would skip all three — and could put a
+/// connection in one site's scope.
+pub(crate) fn only_by_its_operation(
+    module: ModuleId,
+    kind: WriteKind,
+    intent: &Intent,
+) -> Result<(), SettingsError> {
+    let operation = matches!(kind, WriteKind::ConnectB24 | WriteKind::DisconnectB24);
+    if module == B24Connector::MODULE && !operation && intent.touches_options() {
+        return Err(SettingsError::OperationOnly {
+            module,
+            operations: "connect_b24 and disconnect_b24",
+        });
+    }
+    Ok(())
+}
 
 impl<S: Store> Settings<S> {
     /// Connects the Bitrix24 portal at `url` (an https origin), recording

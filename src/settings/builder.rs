@@ -167,11 +167,7 @@ impl<S: Store> SettingsBuilder<S> {
             store: self.store,
             registry: Registry::new(entries),
             resolve: self.resolve,
-            policy: Policy {
-                bound: self.staleness,
-                bound_nanos: u64::try_from(self.staleness.as_nanos()).unwrap_or(u64::MAX),
-                serve_stale: self.serve_stale,
-            },
+            policy: Policy::new(self.staleness, self.serve_stale),
             max_retries: self.max_retries,
             clocks: Clocks::new(self.clock),
             hub: Hub::default(),

@@ -1,19 +1,28 @@
-//! The cache cell of one module: the current [`ModuleState`] behind a
-//! read-write lock that writers hold only to swap an `Arc`, the time it
+//! The cache cell of one module: the current [`ModuleState`] behind
+//! read-write locks that writers hold only to swap an `Arc`, the time it
 //! was last confirmed current, and the refresh that keeps it within the
 //! staleness bound.
 //!
 //! # How a read stays cheap
 //!
-//! A read takes the read lock, looks up what it needs in the state and
+//! A read takes a read lock, looks up what it needs in the state and
 //! releases the lock: no store call, no allocation. Only when the state was
 //! last confirmed longer ago than the bound does a read ask the store for
 //! the module's revision; if it moved, the read loads the records, builds
 //! a new state and swaps it in. One thread refreshes a module at a time
 //! (`try_lock`); the others keep serving the current state meanwhile.
-
+//!
+//! # Why the state is held in shards
+//!
+//! Taking a read lock writes the lock's reader count, so readers on
+//! different cores fight over that one cache line: with one lock, two
+//! threads calling `can` each took about 2.3 times as long per call as one
+//! thread alone (`benches/facade.rs`, "facade scaling"). So the cell keeps
+//! [`SHARDS`] copies of the `Arc`, each behind its own lock on its own
+//! cache line; a thread always reads the shard picked for it on its first
+//! read, and a writer swaps every shard, in order, before it returns.
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, TryLockError};
 use std::time::Duration;
 
@@ -33,6 +42,31 @@ pub(crate) struct Policy {
     pub(crate) bound: Duration,
     pub(crate) bound_nanos: u64,
     pub(crate) serve_stale: bool,
+    /// How old a snapshot's rights may be and still answer a check while
+    /// another thread's refresh is under way: [`hard_limit`].
+    pub(crate) hard_limit_nanos: u64,
+}
+
+/// The least hard limit, whatever the bound: a refresh that takes a few
+/// milliseconds (a busy database) must not fail checks.
+pub(crate) const MIN_HARD_LIMIT: Duration = Duration::from_millis(100);
+
+/// The hard limit for a staleness bound: twice the bound, at least
+/// [`MIN_HARD_LIMIT`].
+pub(crate) fn hard_limit(bound: Duration) -> Duration {
+    bound.saturating_mul(2).max(MIN_HARD_LIMIT)
+}
+
+impl Policy {
+    pub(crate) fn new(bound: Duration, serve_stale: bool) -> Self {
+        let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        Policy {
+            bound,
+            bound_nanos: nanos(bound),
+            serve_stale,
+            hard_limit_nanos: nanos(hard_limit(bound)),
+        }
+    }
 }
 
 /// How hard a refresh tries.
@@ -52,23 +86,139 @@ pub(crate) trait Loader {
     fn load(&self) -> Result<ModuleState, StoreError>;
 }
 
-/// What the last refresh left behind, for `health`.
+/// How [`Cell::swap`] treats a new state.
+enum Install {
+    /// Loaded from the store: never replaces a later revision.
+    Loaded,
+    /// Loaded when the store reported a revision below that of
+    /// `replaces`, which the cell held when the refresh began: the store
+    /// went back (a restored backup, a deleted module file). Installed
+    /// whatever its revision, as a new lineage — unless a write moved the
+    /// cell on meanwhile.
+    Regressed { replaces: Arc<ModuleState> },
+    /// Built by a write on a state of lineage `epoch`.
+    Written { epoch: u64 },
+}
+
+/// What the last failed refresh left behind, for `health`, error reports
+/// and the readers that share its error.
 #[derive(Debug, Default)]
 struct RefreshLog {
-    last_error: Option<String>,
-    /// Monotonic nanos + 1 of the last successful check; 0 = never.
-    last_good: u64,
+    /// The last refresh's failure, while it is the last word of the store.
+    failure: Option<Failure>,
 }
+
+/// A failed refresh, remembered so that readers arriving within the bound
+/// get its error instead of each asking a failing store again.
+#[derive(Debug)]
+struct Failure {
+    error: StoreError,
+    /// Monotonic nanos when the store's answer came: the next attempt is
+    /// allowed a bound later, however long this one took.
+    ended: u64,
+}
+
+impl RefreshLog {
+    /// The error a reader gets without asking the store: that of the
+    /// attempt it waited for, or of one that ended less than `bound`
+    /// before `now`.
+    fn shared_failure(&self, waited_for_it: bool, now: u64, bound: u64) -> Option<StoreError> {
+        let failure = self.failure.as_ref()?;
+        let recent = now < failure.ended.saturating_add(bound);
+        (waited_for_it || recent).then(|| replay(&failure.error))
+    }
+}
+
+/// A copy of a store error for another caller: the same kind and texts;
+/// an underlying error (not `Clone`) becomes its text.
+fn replay(err: &StoreError) -> StoreError {
+    match err {
+        StoreError::Conflict {
+            module,
+            expected,
+            current,
+        } => StoreError::Conflict {
+            module: *module,
+            expected: *expected,
+            current: *current,
+        },
+        StoreError::Corrupt {
+            module,
+            record,
+            value,
+            reason,
+        } => StoreError::Corrupt {
+            module: *module,
+            record: record.clone(),
+            value: value.clone(),
+            reason: reason.clone(),
+        },
+        StoreError::Unavailable { backend, reason } => StoreError::Unavailable {
+            backend,
+            reason: reason.clone(),
+        },
+        StoreError::NotDurable {
+            module,
+            revision,
+            source,
+        } => StoreError::NotDurable {
+            module: *module,
+            revision: *revision,
+            source: Box::new(Replayed::of(source.as_ref())),
+        },
+        StoreError::Backend {
+            backend,
+            what,
+            source,
+        } => StoreError::Backend {
+            backend,
+            what: what.clone(),
+            source: source
+                .as_ref()
+                .map(|source| Box::new(Replayed::of(source.as_ref())) as _),
+        },
+    }
+}
+
+/// The text of an error and its sources, standing in for it in a replay.
+#[derive(Debug)]
+struct Replayed(String);
+
+impl Replayed {
+    fn of(err: &(dyn std::error::Error + 'static)) -> Self {
+        let mut text = err.to_string();
+        let mut next = err.source();
+        while let Some(source) = next {
+            text.push_str(": ");
+            text.push_str(&source.to_string());
+            next = source.source();
+        }
+        Replayed(text)
+    }
+}
+
+impl std::fmt::Display for Replayed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Replayed {}
 
 /// The state of a cell as `health` reports it.
 pub(crate) struct CellHealth {
     pub(crate) revision: Option<Revision>,
     pub(crate) age: Option<Duration>,
     pub(crate) last_error: Option<String>,
+    pub(crate) stale: bool,
 }
 
 pub(crate) struct Cell {
-    state: RwLock<Arc<ModuleState>>,
+    /// Unique in the process: which cell a state came from.
+    id: u64,
+    /// The current state, once per shard; all hold the same `Arc` except
+    /// for the moment a swap is going through them.
+    shards: Box<[Shard]>,
     /// Monotonic nanos + 1 of the last time the state was confirmed
     /// current (or, when serving stale, of the last failed try); 0 = never.
     checked: AtomicU64,
@@ -79,8 +229,45 @@ pub(crate) struct Cell {
     /// Whether the state is being served past a failed refresh (stale
     /// snapshots on): reads go on, access checks deny.
     stale: AtomicBool,
-    refresh: Mutex<RefreshLog>,
+    /// Held by the one thread refreshing, across its store calls.
+    refreshing: Mutex<()>,
+    /// How many refreshes have failed so far: a reader that waited for
+    /// one that failed sees this move.
+    failed_attempts: AtomicU64,
+    /// Whether the last refresh failed (its error is in the log): the
+    /// log is only looked at then.
+    failing: AtomicBool,
+    /// Monotonic nanos + 1 of the last successful refresh; 0 = never.
+    last_good: AtomicU64,
+    /// What refreshes left behind. Locked only briefly, never across a
+    /// store call, so `health` and error reports never wait for a store
+    /// that hangs.
+    log: Mutex<RefreshLog>,
+    /// The states replaced, newest last. Its lock is held for a whole
+    /// swap, so swaps never interleave.
     history: Mutex<VecDeque<Arc<ModuleState>>>,
+}
+
+/// How many copies of the state a cell keeps for its readers. Threads are
+/// spread over them in the order they first read; more threads than
+/// shards share some (and only those contend with each other).
+const SHARDS: usize = 8;
+
+/// One copy of the state, alone on its cache line (128 bytes: two lines
+/// on x86, whose prefetcher pulls lines in pairs), so that readers of
+/// different shards never write to a line another shard's readers use.
+#[repr(align(128))]
+struct Shard(RwLock<Arc<ModuleState>>);
+
+/// The shard of the calling thread: picked on its first read, the same
+/// for every cell.
+#[inline]
+fn my_shard() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+    }
+    SHARD.with(|shard| *shard)
 }
 
 // A panic while one of these locks is held cannot leave a half-made
@@ -90,23 +277,43 @@ fn recover<T>(result: Result<T, std::sync::PoisonError<T>>) -> T {
     result.unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The next cell id; 0 is never handed out (it marks an unstamped state).
+static NEXT_CELL_ID: AtomicU64 = AtomicU64::new(1);
+
 impl Cell {
     pub(crate) fn new(module: ModuleId) -> Self {
         Cell {
-            state: RwLock::new(Arc::new(ModuleState::placeholder(module))),
+            id: NEXT_CELL_ID.fetch_add(1, Ordering::Relaxed),
+            shards: {
+                let placeholder = Arc::new(ModuleState::placeholder(module));
+                (0..SHARDS)
+                    .map(|_| Shard(RwLock::new(Arc::clone(&placeholder))))
+                    .collect()
+            },
             checked: AtomicU64::new(0),
             serveable: AtomicBool::new(false),
             stale: AtomicBool::new(false),
-            refresh: Mutex::new(RefreshLog::default()),
+            refreshing: Mutex::new(()),
+            failed_attempts: AtomicU64::new(0),
+            failing: AtomicBool::new(false),
+            last_good: AtomicU64::new(0),
+            log: Mutex::new(RefreshLog::default()),
             history: Mutex::new(VecDeque::with_capacity(HISTORY)),
         }
+    }
+
+    /// Whether `state` was installed by this cell — the only states a
+    /// write may be based on.
+    pub(crate) fn produced(&self, state: &ModuleState) -> bool {
+        state.loaded && state.origin == self.id
     }
 
     /// The current state, locked for reading. Hold it briefly: a writer
     /// waits for it to swap.
     #[inline]
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, Arc<ModuleState>> {
-        recover(self.state.read())
+        // `my_shard` is below `SHARDS`, the length of `shards`.
+        recover(self.shards[my_shard()].0.read())
     }
 
     /// The current state, shared.
@@ -121,6 +328,14 @@ impl Cell {
         checked != 0 && now < (checked - 1).saturating_add(policy.bound_nanos)
     }
 
+    /// Whether the state was last confirmed current more than `limit`
+    /// nanoseconds before `now` (or never).
+    #[inline]
+    pub(crate) fn is_older_than(&self, now: u64, limit: u64) -> bool {
+        let checked = self.checked.load(Ordering::Acquire);
+        checked == 0 || now >= (checked - 1).saturating_add(limit)
+    }
+
     /// Whether the state is served past a failed refresh.
     #[inline]
     pub(crate) fn is_stale(&self) -> bool {
@@ -129,25 +344,69 @@ impl Cell {
 
     /// The error of the last failed refresh, if any.
     pub(crate) fn last_error(&self) -> Option<String> {
-        recover(self.refresh.lock()).last_error.clone()
+        let log = recover(self.log.lock());
+        log.failure
+            .as_ref()
+            .map(|failure| failure.error.to_string())
     }
 
-    /// Swaps `new` in unless the cell already holds a later revision (a
-    /// load that started before another write finished must not undo
-    /// it). Returns the state the cell holds afterwards.
-    pub(crate) fn install(&self, new: Arc<ModuleState>) -> Arc<ModuleState> {
-        let mut state = recover(self.state.write());
-        if state.loaded && state.revision > new.revision {
-            return Arc::clone(&state);
+    /// Stamps `new` as this cell's and swaps it in unless the cell already
+    /// holds a later revision (a load that started before another write
+    /// finished must not undo it). Returns the state the cell holds
+    /// afterwards.
+    pub(crate) fn install(&self, new: ModuleState) -> Arc<ModuleState> {
+        self.swap(new, Install::Loaded)
+    }
+
+    /// Installs the state a write built from `basis`'s records plus its
+    /// changes — unless the store went back since `basis` was loaded (a
+    /// new lineage): then `basis`'s records describe nothing stored, so
+    /// nothing is installed and the next read loads the store instead.
+    pub(crate) fn install_written(&self, new: ModuleState, basis: &ModuleState) {
+        self.swap(new, Install::Written { epoch: basis.epoch });
+    }
+
+    /// Whether `state` belongs to the cell's current lineage: no restore
+    /// of the store (a revision going down) happened since it was loaded.
+    pub(crate) fn is_current_lineage(&self, state: &ModuleState) -> bool {
+        self.read().epoch == state.epoch
+    }
+
+    fn swap(&self, mut new: ModuleState, how: Install) -> Arc<ModuleState> {
+        // Swaps are serialized by the history lock, so between them every
+        // shard holds the same state: the first shard's is the one
+        // replaced.
+        let mut history = recover(self.history.lock());
+        let held: Arc<ModuleState> = Arc::clone(&*recover(self.shards[0].0.read()));
+        let went_back = match how {
+            Install::Loaded => false,
+            Install::Regressed { replaces } => Arc::ptr_eq(&held, &replaces),
+            Install::Written { epoch } => {
+                if held.loaded && held.epoch != epoch {
+                    self.checked.store(0, Ordering::Release);
+                    return held;
+                }
+                false
+            }
+        };
+        if !went_back && held.loaded && held.revision > new.revision {
+            return held;
         }
-        let old = std::mem::replace(&mut *state, Arc::clone(&new));
-        drop(state);
-        if old.loaded {
-            let mut history = recover(self.history.lock());
+        new.origin = self.id;
+        new.epoch = held.epoch.wrapping_add(u64::from(went_back));
+        let new = Arc::new(new);
+        for shard in self.shards.iter() {
+            *recover(shard.0.write()) = Arc::clone(&new);
+        }
+        if went_back {
+            // Revision numbers will be handed out again, for other
+            // contents: nothing remembered may be merged against.
+            history.clear();
+        } else if held.loaded {
             if history.len() == HISTORY {
                 history.pop_front();
             }
-            history.push_back(old);
+            history.push_back(held);
         }
         new
     }
@@ -171,8 +430,10 @@ impl Cell {
     /// A reader that finds another thread refreshing is served the
     /// current state — so it may be up to the bound plus one refresh old —
     /// unless that state may not be served (never loaded, or the last
-    /// refresh failed and stale snapshots are off): then it waits and
-    /// tries itself.
+    /// refresh failed and stale snapshots are off): then it waits for that
+    /// refresh, and if it failed, returns its error without asking the
+    /// store again. A failure is remembered for the bound: readers in that
+    /// time get its error too (writes, `Check` and `Force`, always ask).
     pub(crate) fn refresh(
         &self,
         loader: &dyn Loader,
@@ -180,30 +441,53 @@ impl Cell {
         policy: &Policy,
         mode: Refresh,
     ) -> Result<(), SettingsError> {
-        let mut log = match self.refresh.try_lock() {
-            Ok(log) => log,
+        let seen = self.failed_attempts.load(Ordering::Acquire);
+        let _refreshing = match self.refreshing.try_lock() {
+            Ok(guard) => guard,
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
             Err(TryLockError::WouldBlock) => {
                 if mode == Refresh::IfStale && self.serveable.load(Ordering::Acquire) {
                     return Ok(());
                 }
-                recover(self.refresh.lock())
+                recover(self.refreshing.lock())
             }
         };
-        if mode == Refresh::IfStale && self.is_fresh(clocks.mono_nanos(), policy) {
-            return Ok(()); // refreshed by the thread we waited for
+        if mode == Refresh::IfStale {
+            let now = clocks.mono_nanos();
+            if self.is_fresh(now, policy) {
+                return Ok(()); // refreshed by the thread we waited for
+            }
+            if self.failing.load(Ordering::Acquire) {
+                let waited = self.failed_attempts.load(Ordering::Acquire) != seen;
+                let log = recover(self.log.lock());
+                if let Some(err) = log.shared_failure(waited, now, policy.bound_nanos) {
+                    return Err(err.into());
+                }
+            }
         }
         let started = clocks.mono_nanos().saturating_add(1);
-        match self.bring_up_to_date(loader, mode) {
+        let result = self.bring_up_to_date(loader, mode);
+        // The store has answered: only now is the log locked, briefly —
+        // and on success only if a failure is to be cleared.
+        match result {
             Ok(()) => {
-                log.last_error = None;
-                log.last_good = started;
+                if self.failing.load(Ordering::Acquire) {
+                    let mut log = recover(self.log.lock());
+                    log.failure = None;
+                    self.failing.store(false, Ordering::Release);
+                }
+                self.last_good.store(started, Ordering::Release);
                 self.checked.store(started, Ordering::Release);
                 self.serveable.store(true, Ordering::Release);
                 self.stale.store(false, Ordering::Release);
                 Ok(())
             }
-            Err(err) => self.failed(&mut log, err, started, policy, mode),
+            Err(err) => {
+                let now = clocks.mono_nanos();
+                let mut log = recover(self.log.lock());
+                self.failed_attempts.fetch_add(1, Ordering::AcqRel);
+                self.failed(&mut log, err, (started, now), policy, mode)
+            }
         }
     }
 
@@ -212,7 +496,16 @@ impl Cell {
         if mode != Refresh::Force && current.loaded && loader.revision()? == current.revision {
             return Ok(());
         }
-        self.install(Arc::new(loader.load()?));
+        let loaded = loader.load()?;
+        if current.loaded && loaded.revision < current.revision {
+            // The store once held `current`'s revision and now holds an
+            // earlier one: it went back. (A load racing a write shows up
+            // differently: the cell moved past `current`, and `swap`
+            // keeps the write's later state.)
+            self.swap(loaded, Install::Regressed { replaces: current });
+        } else {
+            self.install(loaded);
+        }
         Ok(())
     }
 
@@ -220,11 +513,15 @@ impl Cell {
         &self,
         log: &mut MutexGuard<'_, RefreshLog>,
         err: StoreError,
-        started: u64,
+        (started, now): (u64, u64),
         policy: &Policy,
         mode: Refresh,
     ) -> Result<(), SettingsError> {
-        log.last_error = Some(err.to_string());
+        log.failure = Some(Failure {
+            error: replay(&err),
+            ended: now,
+        });
+        self.failing.store(true, Ordering::Release);
         let loaded = self.read().loaded;
         if policy.serve_stale && loaded && mode == Refresh::IfStale {
             // Serve the last good state, and try the store again once per
@@ -241,13 +538,14 @@ impl Cell {
 
     /// What `health` reports.
     pub(crate) fn health(&self, now: u64) -> CellHealth {
-        let log = recover(self.refresh.lock());
+        let last_error = self.last_error();
+        let last_good = self.last_good.load(Ordering::Acquire);
         let state = self.current();
         CellHealth {
             revision: state.loaded.then_some(state.revision),
-            age: (log.last_good != 0)
-                .then(|| Duration::from_nanos(now.saturating_sub(log.last_good - 1))),
-            last_error: log.last_error.clone(),
+            age: (last_good != 0).then(|| Duration::from_nanos(now.saturating_sub(last_good - 1))),
+            last_error,
+            stale: self.is_stale(),
         }
     }
 }
@@ -308,11 +606,26 @@ mod tests {
     }
 
     fn policy(bound: Duration, serve_stale: bool) -> Policy {
-        Policy {
-            bound,
-            bound_nanos: u64::try_from(bound.as_nanos()).unwrap(),
-            serve_stale,
-        }
+        Policy::new(bound, serve_stale)
+    }
+
+    #[test]
+    fn the_hard_limit_is_twice_the_bound_and_at_least_the_minimum() {
+        assert_eq!(hard_limit(Duration::ZERO), MIN_HARD_LIMIT);
+        assert_eq!(hard_limit(Duration::from_secs(1)), Duration::from_secs(2));
+        assert_eq!(hard_limit(Duration::MAX), Duration::MAX);
+        let cell = Cell::new(MODULE);
+        assert!(cell.is_older_than(0, u64::MAX), "never confirmed");
+        cell.refresh(
+            &Fake::at(1),
+            &clocks(),
+            &policy(Duration::ZERO, false),
+            Refresh::IfStale,
+        )
+        .unwrap();
+        let checked = cell.checked.load(Ordering::Acquire) - 1;
+        assert!(!cell.is_older_than(checked + 9, 10));
+        assert!(cell.is_older_than(checked + 10, 10));
     }
 
     fn clocks() -> Clocks {
@@ -382,13 +695,102 @@ mod tests {
     }
 
     #[test]
+    fn replayed_errors_keep_their_kind_and_text() {
+        let io = std::io::Error::other("disk on fire");
+        let original = StoreError::Backend {
+            backend: "file",
+            what: "could not read video.json".into(),
+            source: Some(Box::new(io)),
+        };
+        let copy = replay(&original);
+        assert_eq!(copy.to_string(), original.to_string());
+        let source = std::error::Error::source(&copy).unwrap();
+        assert_eq!(source.to_string(), "disk on fire");
+        let busy = StoreError::Unavailable {
+            backend: "sqlite",
+            reason: "database is locked".into(),
+        };
+        assert!(matches!(
+            replay(&busy),
+            StoreError::Unavailable {
+                backend: "sqlite",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_store_that_went_back_is_a_new_lineage() {
+        let cell = Cell::new(MODULE);
+        let clocks = clocks();
+        let policy = policy(Duration::ZERO, false);
+        cell.refresh(&Fake::at(4), &clocks, &policy, Refresh::IfStale)
+            .unwrap();
+        cell.refresh(&Fake::at(5), &clocks, &policy, Refresh::IfStale)
+            .unwrap();
+        let before = cell.current();
+        assert!(cell.at(Revision::new(4)).is_some());
+        // Restored to revision 2: installed, history forgotten.
+        cell.refresh(&Fake::at(2), &clocks, &policy, Refresh::IfStale)
+            .unwrap();
+        let after = cell.current();
+        assert_eq!(after.revision, Revision::new(2));
+        assert!(cell.at(Revision::new(4)).is_none());
+        assert!(cell.is_current_lineage(&after) && !cell.is_current_lineage(&before));
+        assert!(cell.produced(&before), "still this cell's, but outdated");
+        // A write built on the old lineage is not cached.
+        let mut written = ModuleState::placeholder(MODULE);
+        written.loaded = true;
+        written.revision = Revision::new(6);
+        cell.install_written(written, &before);
+        assert_eq!(cell.current().revision, Revision::new(2));
+        assert!(!cell.is_fresh(
+            clocks.mono_nanos(),
+            &self::policy(Duration::from_secs(60), false)
+        ));
+        // Forced reloads of an equal or lower revision go through too.
+        cell.refresh(&Fake::at(1), &clocks, &policy, Refresh::Force)
+            .unwrap();
+        assert_eq!(cell.current().revision, Revision::new(1));
+    }
+
+    #[test]
+    fn every_thread_sees_an_install_once_it_returns() {
+        let cell = Cell::new(MODULE);
+        let state = |rev| {
+            let mut s = ModuleState::placeholder(MODULE);
+            s.loaded = true;
+            s.revision = Revision::new(rev);
+            s
+        };
+        cell.install(state(1));
+        // More threads than shards, so every shard is read.
+        std::thread::scope(|scope| {
+            for _ in 0..2 * SHARDS {
+                scope.spawn(|| assert_eq!(cell.current().revision, Revision::new(1)));
+            }
+        });
+        cell.install(state(2));
+        std::thread::scope(|scope| {
+            for _ in 0..2 * SHARDS {
+                scope.spawn(|| assert_eq!(cell.read().revision, Revision::new(2)));
+            }
+        });
+        assert!(cell
+            .shards
+            .iter()
+            .all(|shard| shard.0.read().unwrap().revision == Revision::new(2)));
+        assert_eq!(std::mem::align_of::<Shard>(), 128);
+    }
+
+    #[test]
     fn installs_never_go_back_and_history_remembers() {
         let cell = Cell::new(MODULE);
         let state = |rev| {
             let mut s = ModuleState::placeholder(MODULE);
             s.loaded = true;
             s.revision = Revision::new(rev);
-            Arc::new(s)
+            s
         };
         cell.install(state(2));
         cell.install(state(3));

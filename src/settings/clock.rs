@@ -45,6 +45,20 @@ impl Clocks {
     }
 }
 
+/// Seconds since the Unix epoch (0 before it), for serde output: how
+/// events and audit records show their time.
+pub(crate) mod unix_seconds {
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    pub(crate) fn serialize<S: serde::Serializer>(
+        at: &SystemTime,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let seconds = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        s.serialize_u64(seconds)
+    }
+}
+
 pub(crate) fn system_clock() -> WallClock {
     Arc::new(SystemTime::now)
 }

@@ -75,6 +75,46 @@ impl fmt::Display for RecordKey {
     }
 }
 
+/// One contradiction among the registrations given to the
+/// [`SettingsBuilder`](super::SettingsBuilder), reported in
+/// [`SettingsError::Registration`].
+///
+/// Display: `module video cannot be registered: it is already registered
+/// with the levels D, M, R, W, not D, R, W`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RegistrationProblem {
+    /// The module.
+    pub module: ModuleId,
+    /// What contradicts what.
+    pub reason: String,
+}
+
+impl fmt::Display for RegistrationProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "module {} cannot be registered: {}",
+            self.module, self.reason
+        )
+    }
+}
+
+/// `a; b; c`.
+struct ProblemList<'a>(&'a [RegistrationProblem]);
+
+impl fmt::Display for ProblemList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Why a call on [`Settings`](super::Settings) failed.
 ///
 /// Display texts say what happened and what to do; none of them ever holds
@@ -101,13 +141,12 @@ pub enum SettingsError {
         /// The name asked for (at most 64 characters of it).
         name: String,
     },
-    /// The builder was given contradicting registrations.
-    #[error("module {module} cannot be registered: {reason}")]
+    /// The builder was given contradicting registrations: every one of
+    /// them, in the order they were made (joined by `; ` in the text).
+    #[error("{}", ProblemList(problems))]
     Registration {
-        /// The module.
-        module: ModuleId,
-        /// What contradicts what.
-        reason: String,
+        /// Each contradiction; never empty.
+        problems: Vec<RegistrationProblem>,
     },
     /// The actor lacks the level the write needs (rule 24); nothing was
     /// written.
@@ -146,15 +185,14 @@ pub enum SettingsError {
         /// What is wrong.
         source: AccessError,
     },
-    /// Someone else changed the same records since the write's base
-    /// revision (rule 21); nothing was written.
-    #[error(
-        "module {module} was changed since revision {expected} (it is at revision {current}) \
-         and both sides changed the same records: ours: {}; theirs: {}; reload and reapply \
-         your changes",
-        KeyList(ours),
-        KeyList(theirs)
-    )]
+    /// Someone else's changes since the write's base revision collide
+    /// with the write (rule 21): they changed the same records, or records
+    /// the write depends on, or together with it they would break the
+    /// module's rules. Nothing was written.
+    ///
+    /// The text says "both sides changed the same records" only when
+    /// `ours` and `theirs` share a record.
+    #[error("{}", ConflictText { module, expected, current, ours, theirs })]
     Conflict {
         /// The module written.
         module: ModuleId,
@@ -168,8 +206,29 @@ pub enum SettingsError {
         /// depends on.
         theirs: Vec<RecordKey>,
     },
-    /// The write was based on a revision the facade no longer remembers,
-    /// so it cannot tell what changed since; nothing was written.
+    /// Others kept committing to the module while the write was re-planned
+    /// on each new revision, and it gave up after
+    /// [`max_retries`](super::SettingsBuilder::max_retries) retries. None
+    /// of their changes collided with it; nothing was written.
+    #[error(
+        "module {module} kept changing while this write was retried {retries} times (it was \
+         based on revision {expected}, the module is at revision {current}); none of the \
+         changes collided with it, so trying again may succeed"
+    )]
+    RetriesExhausted {
+        /// The module written.
+        module: ModuleId,
+        /// The revision the write was based on.
+        expected: Revision,
+        /// The revision the module was at when the write gave up.
+        current: Revision,
+        /// How many times the write was re-planned.
+        retries: u32,
+    },
+    /// The write was based on a revision the facade no longer remembers
+    /// — too old, or from before the store went back (a restored backup,
+    /// a deleted module file) — so it cannot tell what changed since;
+    /// nothing was written.
     #[error(
         "module {module} is at revision {current}, and what changed since revision {based_on} \
          is no longer known; reload and try again"
@@ -182,18 +241,51 @@ pub enum SettingsError {
         /// The revision the module is at.
         current: Revision,
     },
-    /// The module's rights are served from an old snapshot because the
-    /// store failed ([`serve_stale`](super::SettingsBuilder::serve_stale)):
-    /// reads go on, but access checks fail closed (rule 15) until the store
-    /// answers again.
+    /// These options are written only by their module's own operations —
+    /// the Bitrix24 connection by
+    /// [`connect_b24`](super::Settings::connect_b24) and
+    /// [`disconnect_b24`](super::Settings::disconnect_b24), in the common
+    /// scope — never by [`save`](super::Settings::save) or
+    /// [`reset_option`](super::Settings::reset_option). Nothing was
+    /// written.
     #[error(
-        "access to module {module} cannot be checked: the store failed ({reason}); \
-         access is denied until it answers again"
+        "the options of module {module} are written only by {operations}, not by saving a \
+         settings form or resetting an option"
+    )]
+    OperationOnly {
+        /// The module.
+        module: ModuleId,
+        /// The operations that write them.
+        operations: &'static str,
+    },
+    /// The form or Access tab was taken from another [`Settings`]
+    /// instance (another facade, another store): a write can only be
+    /// based on what this facade loaded. Nothing was written.
+    ///
+    /// [`Settings`]: super::Settings
+    #[error(
+        "the edit of module {module} was taken from another settings instance; take the form \
+         or access tab from the instance that saves it"
+    )]
+    ForeignSnapshot {
+        /// The module written.
+        module: ModuleId,
+    },
+    /// The module's rights cannot be trusted to answer a check (rule 15):
+    /// they are served from an old snapshot because the store failed
+    /// ([`serve_stale`](super::SettingsBuilder::serve_stale)), or a refresh
+    /// has been waiting for the store while the snapshot grew older than
+    /// the hard limit (twice the staleness bound, at least 100 ms). Reads
+    /// of options go on; access checks fail closed until the store answers
+    /// again.
+    #[error(
+        "access to module {module} cannot be checked: {reason}; access is denied until the \
+         store answers again"
     )]
     RightsUnavailable {
         /// The rights module.
         module: ModuleId,
-        /// The store's error, as text.
+        /// Why: the store's error, or how old the rights are.
         reason: String,
     },
     /// The store failed. (Boxed: a store error is large, and every
@@ -214,13 +306,16 @@ impl SettingsError {
         matches!(self, SettingsError::Denied { .. })
     }
 
-    /// Whether this is a [`Conflict`](Self::Conflict) or an
-    /// [`Outdated`](Self::Outdated): reloading and redoing the edit may
-    /// succeed.
+    /// Whether this is a [`Conflict`](Self::Conflict), an
+    /// [`Outdated`](Self::Outdated) or a
+    /// [`RetriesExhausted`](Self::RetriesExhausted): reloading and redoing
+    /// the edit may succeed.
     pub fn is_conflict(&self) -> bool {
         matches!(
             self,
-            SettingsError::Conflict { .. } | SettingsError::Outdated { .. }
+            SettingsError::Conflict { .. }
+                | SettingsError::Outdated { .. }
+                | SettingsError::RetriesExhausted { .. }
         )
     }
 }
@@ -247,6 +342,37 @@ impl From<AccessError> for SettingsError {
             },
             other => SettingsError::Access(other),
         }
+    }
+}
+
+/// The text of [`SettingsError::Conflict`]: it claims a record both
+/// sides changed only when there is one.
+struct ConflictText<'a> {
+    module: &'a ModuleId,
+    expected: &'a Revision,
+    current: &'a Revision,
+    ours: &'a [RecordKey],
+    theirs: &'a [RecordKey],
+}
+
+impl fmt::Display for ConflictText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shared = self.ours.iter().any(|key| self.theirs.contains(key));
+        let how = if shared {
+            "both sides changed the same records"
+        } else {
+            "the changes made since collide with this write"
+        };
+        write!(
+            f,
+            "module {} was changed since revision {} (it is at revision {}) and {how}: ours: \
+             {}; theirs: {}; reload and reapply your changes",
+            self.module,
+            self.expected,
+            self.current,
+            KeyList(self.ours),
+            KeyList(self.theirs)
+        )
     }
 }
 
@@ -301,6 +427,40 @@ mod tests {
              in s1, default level in common; reload and reapply your changes"
         );
         assert!(err.is_conflict() && !err.is_denied());
+    }
+
+    #[test]
+    fn conflicts_claim_shared_records_only_when_there_are_some() {
+        let key = |group| RecordKey::Grant {
+            scope: Scope::Common,
+            group: GroupId::from_const(group),
+        };
+        let err = SettingsError::Conflict {
+            module: ModuleId::from_static("video"),
+            expected: Revision::new(3),
+            current: Revision::new(4),
+            ours: vec![key(5)],
+            theirs: vec![key(6)],
+        };
+        assert_eq!(
+            err.to_string(),
+            "module video was changed since revision 3 (it is at revision 4) and the changes \
+             made since collide with this write: ours: grant of group 5 in common; theirs: \
+             grant of group 6 in common; reload and reapply your changes"
+        );
+        let gave_up = SettingsError::RetriesExhausted {
+            module: ModuleId::from_static("video"),
+            expected: Revision::new(3),
+            current: Revision::new(9),
+            retries: 5,
+        };
+        assert_eq!(
+            gave_up.to_string(),
+            "module video kept changing while this write was retried 5 times (it was based on \
+             revision 3, the module is at revision 9); none of the changes collided with it, so \
+             trying again may succeed"
+        );
+        assert!(gave_up.is_conflict());
     }
 
     #[test]

@@ -181,7 +181,7 @@ pub struct SettingsEvent {
     previous: Revision,
     revision: Revision,
     actor: Actor,
-    #[serde(with = "unix_seconds")]
+    #[serde(with = "super::clock::unix_seconds")]
     at: SystemTime,
     changes: Vec<RecordDiff>,
 }
@@ -250,19 +250,6 @@ impl SettingsEvent {
     }
 }
 
-/// Seconds since the Unix epoch (0 before it), for serde output.
-mod unix_seconds {
-    use std::time::{SystemTime, UNIX_EPOCH};
-
-    pub(super) fn serialize<S: serde::Serializer>(
-        at: &SystemTime,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        let seconds = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        s.serialize_u64(seconds)
-    }
-}
-
 type Callback = Arc<dyn Fn(&SettingsEvent) + Send + Sync>;
 
 /// The subscribers of one facade.
@@ -285,12 +272,17 @@ impl Hub {
 
     /// Sends to every channel (dropping the disconnected ones), then calls
     /// every callback — outside the lock, so a callback may subscribe.
+    /// A callback that panics is caught: the write it reports is already
+    /// committed, and the callbacks after it still get the event.
     pub(crate) fn publish(&self, event: SettingsEvent) {
         let event = Arc::new(event);
         lock(&self.channels).retain(|sender| sender.send(Arc::clone(&event)).is_ok());
         let callbacks: Vec<Callback> = lock(&self.callbacks).clone();
         for callback in callbacks {
-            callback(&event);
+            // Unwind safety: the callback gets a shared event and nothing
+            // of ours it could leave half-changed.
+            let call = std::panic::AssertUnwindSafe(|| callback(&event));
+            let _ignored = std::panic::catch_unwind(call);
         }
     }
 }
@@ -380,6 +372,20 @@ mod tests {
         assert_eq!(kept.try_recv().unwrap().revision(), Revision::new(2));
         assert_eq!(calls.load(Ordering::Relaxed), 1);
         assert_eq!(format!("{hub:?}"), "Hub { channels: 1, callbacks: 1 }");
+    }
+
+    #[test]
+    fn a_panicking_callback_does_not_stop_the_others() {
+        let hub = Hub::default();
+        let calls = Arc::new(AtomicUsize::new(0));
+        hub.on_change(Arc::new(|_| panic!("a subscriber's bug")));
+        let counter = Arc::clone(&calls);
+        hub.on_change(Arc::new(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }));
+        hub.publish(event());
+        hub.publish(event());
+        assert_eq!(calls.load(Ordering::Relaxed), 2);
     }
 
     #[test]

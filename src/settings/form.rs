@@ -122,7 +122,12 @@ impl<S: Store> Settings<S> {
     /// # Errors
     ///
     /// [`SettingsError::Denied`], [`SettingsError::Invalid`],
-    /// [`SettingsError::Conflict`], [`SettingsError::Store`].
+    /// [`SettingsError::Conflict`], [`SettingsError::Store`];
+    /// [`SettingsError::ForeignSnapshot`] for a form taken from another
+    /// `Settings` instance; [`SettingsError::OperationOnly`] for
+    /// [`B24Connector`](crate::modules::B24Connector), whose connection is
+    /// written only by [`connect_b24`](Self::connect_b24) and
+    /// [`disconnect_b24`](Self::disconnect_b24).
     pub fn save<T: ModuleOptions>(
         &self,
         actor: &Actor,
@@ -186,7 +191,8 @@ impl<S: Store> Settings<S> {
     /// have; [`SettingsError::Invalid`] when inheriting would leave the
     /// scope's options invalid;
     /// [`SettingsError::Outdated`] when `based_on` is too old to merge;
-    /// [`SettingsError::Conflict`], [`SettingsError::Store`].
+    /// [`SettingsError::Conflict`], [`SettingsError::Store`];
+    /// [`SettingsError::OperationOnly`] for `b24connector`'s options.
     pub fn reset_option(
         &self,
         actor: &Actor,

@@ -22,6 +22,7 @@ pub struct ModuleHealth {
     revision: Option<Revision>,
     age: Option<Duration>,
     last_error: Option<String>,
+    stale: bool,
 }
 
 impl ModuleHealth {
@@ -48,9 +49,13 @@ impl ModuleHealth {
         self.last_error.as_deref()
     }
 
-    /// Whether the snapshot is being served although the store failed.
+    /// Whether reads are being served the snapshot although the last
+    /// refresh failed — only with
+    /// [`serve_stale`](super::SettingsBuilder::serve_stale) on. Without
+    /// it a failed refresh makes reads return the error, so nothing is
+    /// served stale even while [`last_error`](Self::last_error) is set.
     pub fn is_stale(&self) -> bool {
-        self.last_error.is_some() && self.revision.is_some()
+        self.stale
     }
 }
 
@@ -69,6 +74,7 @@ impl<S: Store> Settings<S> {
             revision: health.revision,
             age: health.age,
             last_error: health.last_error,
+            stale: health.stale,
         })
     }
 }

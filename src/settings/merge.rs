@@ -24,7 +24,6 @@ use super::error::RecordKey;
 use super::events::RecordDiff;
 use super::registry::OptionsCodec;
 use super::state::scope_raw;
-use crate::access::AccessLevel;
 use crate::ids::{OptionName, Scope};
 use crate::options::{RawOptions, ScopeLayers};
 use crate::store::{Change, ModuleRecords};
@@ -36,13 +35,6 @@ pub(crate) enum Intent {
     Options { scope: Scope, desired: RawOptions },
     /// These exact records (each key at most once).
     Records(Vec<Change>),
-}
-
-/// A stored value, to compare records across revisions.
-#[derive(PartialEq, Eq)]
-enum Stored<'a> {
-    Text(&'a str),
-    Level(AccessLevel),
 }
 
 impl Intent {
@@ -57,6 +49,14 @@ impl Intent {
                 })
                 .collect(),
             Intent::Records(changes) => changes.iter().map(key_of).collect(),
+        }
+    }
+
+    /// Whether the write sets or removes any option.
+    pub(crate) fn touches_options(&self) -> bool {
+        match self {
+            Intent::Options { .. } => true,
+            Intent::Records(changes) => changes.iter().any(|c| !key_of(c).is_right()),
         }
     }
 
@@ -84,11 +84,13 @@ impl Intent {
                     .map(|(name, value)| option_change(*scope, name, value))
                     .collect()
             }
-            Intent::Records(changes) => changes
-                .iter()
-                .filter(|change| !satisfied(records, change))
-                .cloned()
-                .collect(),
+            Intent::Records(changes) => {
+                // What the changes mean is `ModuleRecords::apply`'s to say;
+                // what is left to write is what that changes.
+                let mut after = records.clone();
+                after.apply_all(changes);
+                diff(records, &after)
+            }
         }
     }
 
@@ -153,9 +155,10 @@ impl Intent {
                     .into_iter()
                     .any(|name| effective.get(name) != desired.get(name))
             }
-            Intent::Records(changes) => changes
+            Intent::Records(_) => self
+                .plan(codec, current)
                 .iter()
-                .any(|change| theirs.contains(&key_of(change)) && !satisfied(current, change)),
+                .any(|change| theirs.contains(&key_of(change))),
         }
     }
 }
@@ -188,40 +191,46 @@ pub(crate) fn key_of(change: &Change) -> RecordKey {
     }
 }
 
-/// Whether `records` already hold what `change` would write.
-fn satisfied(records: &ModuleRecords, change: &Change) -> bool {
-    match change {
-        Change::SetOption { scope, name, value } => {
-            records.option(*scope, name.as_str()) == Some(value.as_str())
-        }
-        Change::RemoveOption { scope, name } => records.option(*scope, name.as_str()).is_none(),
-        Change::SetDefault { scope, level } => records.default_level(*scope) == Some(*level),
-        Change::RemoveDefault { scope } => records.default_level(*scope).is_none(),
-        Change::SetGrant {
-            scope,
-            group,
-            level,
-        } => records.grant(*scope, *group) == Some(*level),
-        Change::RemoveGrant { scope, group } => records.grant(*scope, *group).is_none(),
+/// Every record as key → the change that stores it (the one way records
+/// become changes: [`ModuleRecords::to_changes`]).
+fn record_map(records: &ModuleRecords) -> BTreeMap<RecordKey, Change> {
+    records
+        .to_changes()
+        .into_iter()
+        .map(|change| (key_of(&change), change))
+        .collect()
+}
+
+/// The change that deletes the record `key`.
+fn removal_of(key: &RecordKey) -> Change {
+    match key {
+        RecordKey::Option { scope, name } => Change::RemoveOption {
+            scope: *scope,
+            name: name.clone(),
+        },
+        RecordKey::Default { scope } => Change::RemoveDefault { scope: *scope },
+        RecordKey::Grant { scope, group } => Change::RemoveGrant {
+            scope: *scope,
+            group: *group,
+        },
     }
 }
 
-/// Every record as key → value.
-fn record_map(records: &ModuleRecords) -> BTreeMap<RecordKey, Stored<'_>> {
-    let options = records.all_options().map(|(scope, name, value)| {
-        let key = RecordKey::Option {
-            scope,
-            name: name.clone(),
-        };
-        (key, Stored::Text(value))
-    });
-    let defaults = records
-        .defaults()
-        .map(|(scope, level)| (RecordKey::Default { scope }, Stored::Level(level)));
-    let grants = records
-        .grants()
-        .map(|(scope, group, level)| (RecordKey::Grant { scope, group }, Stored::Level(level)));
-    options.chain(defaults).chain(grants).collect()
+/// The changes that turn `before` into `after`: one per record added,
+/// changed or removed, in key order (options, then defaults, then grants;
+/// each by scope, then name or group). The one comparison of two sets of
+/// records: conflicts, re-planning and the Access tab all use it.
+pub(crate) fn diff(before: &ModuleRecords, after: &ModuleRecords) -> Vec<Change> {
+    let before = record_map(before);
+    let mut after = record_map(after);
+    let keys: BTreeSet<RecordKey> = before.keys().chain(after.keys()).cloned().collect();
+    keys.into_iter()
+        .filter_map(|key| match (before.get(&key), after.remove(&key)) {
+            (old, Some(new)) if old != Some(&new) => Some(new),
+            (Some(_), None) => Some(removal_of(&key)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The keys, among those `relevant` accepts, whose records differ between
@@ -231,12 +240,10 @@ fn changed_keys(
     current: &ModuleRecords,
     relevant: impl Fn(&RecordKey) -> bool,
 ) -> Vec<RecordKey> {
-    let before = record_map(base);
-    let after = record_map(current);
-    let keys: BTreeSet<&RecordKey> = before.keys().chain(after.keys()).collect();
-    keys.into_iter()
-        .filter(|key| relevant(key) && before.get(*key) != after.get(*key))
-        .cloned()
+    diff(base, current)
+        .iter()
+        .map(key_of)
+        .filter(|key| relevant(key))
         .collect()
 }
 
@@ -291,6 +298,7 @@ pub(crate) fn diff_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::access::AccessLevel;
     use crate::ids::{GroupId, SiteId};
     use crate::modules::VideoPort;
 
@@ -432,5 +440,49 @@ mod tests {
             None,
         );
         assert_eq!(grant.to_string(), "group 5 (R) => ()");
+    }
+
+    #[test]
+    fn a_diff_applied_to_before_gives_after() {
+        let before = records(&[
+            set(Scope::Common, "ServerPort", "8000"),
+            set(S1, "ServerHost", "a.example"),
+            Change::SetGrant {
+                scope: Scope::Common,
+                group: G5,
+                level: AccessLevel::R,
+            },
+            Change::SetDefault {
+                scope: Scope::Common,
+                level: AccessLevel::R,
+            },
+        ]);
+        let after = records(&[
+            set(Scope::Common, "ServerPort", "8001"),
+            Change::SetGrant {
+                scope: Scope::Common,
+                group: G6,
+                level: AccessLevel::W,
+            },
+            Change::SetDefault {
+                scope: Scope::Common,
+                level: AccessLevel::R,
+            },
+        ]);
+        let changes = diff(&before, &after);
+        let keys: Vec<String> = changes.iter().map(|c| key_of(c).to_string()).collect();
+        assert_eq!(
+            keys,
+            [
+                "option ServerPort in common",
+                "option ServerHost in s1",
+                "grant of group 5 in common",
+                "grant of group 6 in common",
+            ]
+        );
+        let mut patched = before.clone();
+        patched.apply_all(&changes);
+        assert!(patched == after);
+        assert!(diff(&after, &after).is_empty());
     }
 }

@@ -16,8 +16,11 @@
 //!   what they change (rule 24): [`Settings::edit`] + [`Settings::save`] for
 //!   a settings form, [`Settings::reset_option`], [`Settings::access_tab`] +
 //!   [`Settings::apply_access_tab`] for the Access tab,
-//!   [`Settings::connect_b24`] / [`Settings::disconnect_b24`]. A denied
-//!   write changes nothing and says which level was needed and which held.
+//!   [`Settings::connect_b24`] / [`Settings::disconnect_b24`] — the only
+//!   way to write the Bitrix24 connection, which needs W in the common
+//!   scope ([`SettingsError::OperationOnly`] for a form or a reset of it).
+//!   A denied write changes nothing and says which level was needed and
+//!   which held.
 //! - Every committed write emits exactly one [`SettingsEvent`]
 //!   ([`Settings::subscribe`], [`Settings::on_change`]) and one
 //!   [`AuditRecord`] per changed record to the [`AuditSink`], if any.
@@ -82,6 +85,12 @@
 //!   `Duration::ZERO` every read asks the store.
 //! - A snapshot is always one revision, whole: a reader never sees half of
 //!   a write.
+//! - Revisions only go up — unless the store is restored from a backup or
+//!   a module file is deleted. When a refresh finds a revision below the
+//!   cached one, it installs what the store holds, whatever its revision,
+//!   and forgets the earlier snapshots: forms and tabs taken before then
+//!   are refused as [`SettingsError::Outdated`]. (A load that raced one of
+//!   this facade's own writes never replaces the write's later state.)
 //! - `SqliteStore`: rows another program writes to Bitrix's tables move the
 //!   module's revision too (the store installs triggers), so they are seen
 //!   within the bound like any other write. A store that cannot notice
@@ -90,29 +99,53 @@
 //!
 //! Writes do not trust the bound: the actor's right is checked against the
 //! guarding module's current revision, so a revoked right stops writes at
-//! once.
+//! once — and checked again before every retry of a write that met someone
+//! else's commit (see [Conflicts](#conflicts-rule-21)). The Access tab and
+//! Bitrix24 guard themselves, so their check and their commit are on one
+//! module's revision: a revocation committed in between makes the commit
+//! fail and the retry is refused. A settings form is guarded by another
+//! module (`videoport` by `video`); stores have no transaction across
+//! modules, so a revocation landing in the moment between that check and
+//! the commit is not seen by that commit.
 //!
 //! # Store failures
 //!
 //! When a refresh fails, the read returns the store's error
 //! ([`SettingsError::Store`]) — unless the builder set
 //! [`serve_stale(true)`](SettingsBuilder::serve_stale): then reads keep
-//! returning the last good snapshot, the store is tried again once per
-//! bound, and [`Settings::health`] reports the failure
-//! ([`ModuleHealth::last_error`]) and how old the snapshot is
-//! ([`ModuleHealth::age`]). A module that was never loaded has no snapshot
-//! to serve and always returns the error.
+//! returning the last good snapshot, and [`Settings::health`] reports the
+//! failure ([`ModuleHealth::last_error`], [`ModuleHealth::is_stale`]) and
+//! how old the snapshot is ([`ModuleHealth::age`]). A module that was
+//! never loaded has no snapshot to serve and always returns the error.
+//!
+//! Either way a failing store is asked by one reader at a time and at
+//! most once per bound: readers that queued behind a refresh that failed,
+//! and readers arriving within the bound after it, get that refresh's
+//! error without a store call of their own. Writes and
+//! [`reload`](Settings::reload) always ask the store.
 //!
 //! Access checks always fail closed (rule 15): a check whose refresh
 //! failed returns the error — with `serve_stale` on too, where it is
 //! [`SettingsError::RightsUnavailable`] for as long as the rights are
 //! served from the old snapshot — and [`can`](Settings::can) and
-//! [`require`](Settings::require) deny. Stored rights that hold a level the module
-//! does not accept deny every check of that module
+//! [`require`](Settings::require) deny. Stored rights that hold a level
+//! the module does not accept deny every check of that module
 //! ([`SettingsError::StoredRights`]) until they are fixed on the Access
 //! tab — which an administrator can still do, since with the bypass on no
-//! grant could lower an administrator's level; stored options that fail to decode make reads of the affected
-//! scopes return [`SettingsError::StoredOptions`].
+//! grant could lower an administrator's level; stored options that fail
+//! to decode make reads of the affected scopes return
+//! [`SettingsError::StoredOptions`].
+//!
+//! A store that *hangs* instead of failing holds up the one thread that
+//! refreshes; the others are served the snapshot they had, as above. For
+//! access checks that lasts only up to a **hard limit** — twice the
+//! staleness bound, and at least 100 ms — counted from when the snapshot
+//! was last confirmed current: past it, while the refresh is still
+//! waiting, checks return [`SettingsError::RightsUnavailable`] (and
+//! [`can`](Settings::can) denies), so a right revoked meanwhile does not
+//! keep working for as long as the store hangs. Reads of options keep
+//! being served the last snapshot: an old setting is not a security
+//! decision, and a page that shows it beats one that hangs.
 //!
 //! # Conflicts (rule 21)
 //!
@@ -132,8 +165,10 @@
 //! If they are disjoint (or theirs already hold exactly what ours want),
 //! the write is re-planned on the current records — only what still
 //! differs is written — and committed against the current revision, up to
-//! [`SettingsBuilder::max_retries`] times. Otherwise the write fails with
-//! [`SettingsError::Conflict`] naming both sides' records (never values).
+//! [`SettingsBuilder::max_retries`] times (then it gives up with
+//! [`SettingsError::RetriesExhausted`], which is not a collision).
+//! Otherwise the write fails with [`SettingsError::Conflict`] naming both
+//! sides' records (never values).
 //! Rows of the Access tab the admin did not touch are never rewritten, so
 //! grants others added meanwhile survive (Bitrix's own page deletes and
 //! re-inserts every row; this facade does not). A write whose result would
@@ -151,7 +186,10 @@
 //! that were dropped are removed silently), then to each
 //! [`on_change`](Settings::on_change) callback. Two writers racing on one
 //! module may deliver their events out of revision order; sort by
-//! [`SettingsEvent::revision`] if order matters.
+//! [`SettingsEvent::revision`] if order matters. A callback or an audit
+//! sink that panics is caught and skipped: the write is committed by
+//! then, so the writer still gets `Ok(revision)` and the other callbacks
+//! and records are still delivered.
 //!
 //! Each changed record also becomes one [`AuditRecord`], in Bitrix's form
 //! `"{module}[/{site}]: ({old}) => ({new})"`:
@@ -196,7 +234,7 @@ pub use actor::Actor;
 pub use admin::EffectiveOption;
 pub use audit::{AuditRecord, AuditSink, MemoryAuditSink};
 pub use builder::{SettingsBuilder, DEFAULT_MAX_RETRIES, DEFAULT_STALENESS};
-pub use error::{RecordKey, SettingsError};
+pub use error::{RecordKey, RegistrationProblem, SettingsError};
 pub use events::{RecordDiff, SettingsEvent, WriteKind};
 pub use form::OptionsForm;
 pub use health::ModuleHealth;
@@ -261,9 +299,18 @@ impl<S: Store> Settings<S> {
         }
     }
 
-    /// The store underneath. Writes made through it directly bypass the
-    /// actor check, events and audit; this facade sees them within the
-    /// staleness bound, like any other writer's.
+    /// The store underneath, for reading it directly (tests, tools,
+    /// exports) and for administration the facade does not offer.
+    ///
+    /// # Warning: nothing is checked through it
+    ///
+    /// A write made through the store directly **bypasses everything the
+    /// facade guarantees**: no actor's right is checked (rule 24), no
+    /// value is validated (rules 6 and 19), no [`SettingsEvent`] is
+    /// emitted and no [`AuditRecord`] is written, and the Bitrix24
+    /// connection can be set without `connect_b24`. This facade sees such
+    /// a write only within the staleness bound, like any other writer's.
+    /// Never hand the store to code acting for a user.
     pub fn store(&self) -> &S {
         &self.store
     }
@@ -291,6 +338,11 @@ impl<S: Store> Settings<S> {
 
     /// Calls `callback` with every [`SettingsEvent`] from now on, in the
     /// writing thread, after the write is visible. Keep it short.
+    ///
+    /// A callback that panics is caught and ignored (the default panic
+    /// hook still prints it): the write is committed by then, so the
+    /// writer still gets its `Ok(revision)`, and the other callbacks still
+    /// get the event.
     pub fn on_change(&self, callback: impl Fn(&SettingsEvent) + Send + Sync + 'static) {
         self.hub.on_change(Arc::new(callback));
     }

@@ -1,6 +1,7 @@
 //! Reads and access checks: the hot path, served from the cache cells.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::cell::{Loader, Refresh};
 use super::error::SettingsError;
@@ -57,6 +58,29 @@ impl<S: Store> Settings<S> {
         } else {
             self.refresh(entry, Refresh::IfStale)
         }
+    }
+
+    /// Makes sure `entry`'s rights may answer a check (rule 15): within
+    /// the bound like any read, not served past a failed refresh, and —
+    /// when another thread's refresh is still waiting for the store — not
+    /// older than the hard limit. The fast path is the same as
+    /// [`fresh`](Self::fresh)'s plus one atomic load.
+    #[inline]
+    pub(crate) fn fresh_rights(&self, entry: &Entry) -> Result<(), SettingsError> {
+        if !entry.cell.is_fresh(self.clocks.mono_nanos(), &self.policy) {
+            self.refresh(entry, Refresh::IfStale)?;
+            // Served without a refresh of this thread's own: another
+            // thread's is under way. Old rights may still hold a right
+            // revoked since, so they answer only up to the hard limit.
+            let now = self.clocks.mono_nanos();
+            if entry.cell.is_older_than(now, self.policy.hard_limit_nanos) {
+                return Err(refresh_overdue(entry, self.policy.hard_limit_nanos));
+            }
+        }
+        if entry.cell.is_stale() {
+            return Err(rights_unavailable(entry));
+        }
+        Ok(())
     }
 
     /// The current snapshot of `entry`, within the staleness bound.
@@ -118,10 +142,7 @@ impl<S: Store> Settings<S> {
         query: impl Into<ScopeQuery<'q>>,
     ) -> Result<Decision, SettingsError> {
         let entry = self.registry.rights(module)?;
-        self.fresh(entry)?;
-        if entry.cell.is_stale() {
-            return Err(rights_unavailable(entry));
-        }
+        self.fresh_rights(entry)?;
         let state = entry.cell.read();
         match &state.rights {
             Some(Ok(compiled)) => Ok(compiled.explain(groups, query)),
@@ -146,7 +167,7 @@ impl<S: Store> Settings<S> {
         let Ok(entry) = self.registry.rights(module) else {
             return false;
         };
-        if self.fresh(entry).is_err() || entry.cell.is_stale() {
+        if self.fresh_rights(entry).is_err() {
             return false;
         }
         let state = entry.cell.read();
@@ -240,12 +261,25 @@ pub(crate) fn typed_value<T: ModuleOptions>(
 
 #[cold]
 fn rights_unavailable(entry: &Entry) -> SettingsError {
+    let error = entry
+        .cell
+        .last_error()
+        .unwrap_or_else(|| "no reason was given".to_owned());
     SettingsError::RightsUnavailable {
         module: entry.id(),
-        reason: entry
-            .cell
-            .last_error()
-            .unwrap_or_else(|| "the last refresh failed".to_owned()),
+        reason: format!("the store failed ({error})"),
+    }
+}
+
+#[cold]
+fn refresh_overdue(entry: &Entry, limit_nanos: u64) -> SettingsError {
+    SettingsError::RightsUnavailable {
+        module: entry.id(),
+        reason: format!(
+            "the cached rights are older than {:?} and the store has not answered the refresh \
+             under way",
+            Duration::from_nanos(limit_nanos)
+        ),
     }
 }
 

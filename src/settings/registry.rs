@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use super::cell::Cell;
-use super::error::SettingsError;
+use super::error::{RegistrationProblem, SettingsError};
 use crate::access::ModuleLevels;
 use crate::ids::ModuleId;
 use crate::options::{ModuleOptions, ModuleSchema, RawOptions, ValidationErrors};
@@ -96,7 +96,7 @@ impl Entry {
 #[derive(Default)]
 pub(crate) struct Specs {
     specs: Vec<ModuleSpec>,
-    problems: Vec<SettingsError>,
+    problems: Vec<RegistrationProblem>,
 }
 
 impl Specs {
@@ -126,7 +126,7 @@ impl Specs {
                     codec.type_name,
                     std::any::type_name::<T>()
                 );
-                self.problems.push(SettingsError::Registration {
+                self.problems.push(RegistrationProblem {
                     module: T::MODULE,
                     reason,
                 });
@@ -147,20 +147,21 @@ impl Specs {
                     known.accepted(),
                     levels.accepted()
                 );
-                self.problems
-                    .push(SettingsError::Registration { module, reason });
+                self.problems.push(RegistrationProblem { module, reason });
             }
             Some(_) => {}
             None => spec.levels = Some(levels),
         }
     }
 
-    /// The specs, or the first contradiction found.
-    pub(crate) fn finish(mut self) -> Result<Vec<ModuleSpec>, SettingsError> {
+    /// The specs, or every contradiction found.
+    pub(crate) fn finish(self) -> Result<Vec<ModuleSpec>, SettingsError> {
         if self.problems.is_empty() {
             Ok(self.specs)
         } else {
-            Err(self.problems.swap_remove(0))
+            Err(SettingsError::Registration {
+                problems: self.problems,
+            })
         }
     }
 }
@@ -273,6 +274,26 @@ mod tests {
             err.to_string(),
             "module video cannot be registered: it is already registered with the levels \
              D, M, R, W, not D, R, W"
+        );
+    }
+
+    #[test]
+    fn every_contradiction_is_reported() {
+        let mut specs = Specs::default();
+        specs.add_rights(ModuleId::from_static("video"), ModuleLevels::B24_CONNECTOR);
+        specs.add_options::<VideoPort>();
+        specs.add_rights(ModuleId::from_static("b24connector"), ModuleLevels::VIDEO);
+        specs.add_options::<B24Connector>();
+        let Some(SettingsError::Registration { problems }) = specs.finish().err() else {
+            panic!("expected a registration error");
+        };
+        let modules: Vec<&str> = problems.iter().map(|p| p.module.as_str()).collect();
+        assert_eq!(modules, ["video", "b24connector"]);
+        let text = SettingsError::Registration { problems }.to_string();
+        assert!(
+            text.starts_with("module video cannot be registered: ")
+                && text.contains("; module b24connector cannot be registered: "),
+            "{text}"
         );
     }
 

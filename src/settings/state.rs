@@ -19,6 +19,17 @@ pub(crate) struct ModuleState {
     pub(crate) records: ModuleRecords,
     /// `false` only for the placeholder a cell holds before its first load.
     pub(crate) loaded: bool,
+    /// The cell that installed this state ([`Cell::id`]; 0 until one
+    /// does). A form or tab remembers its base state, and a write accepts
+    /// only a base its own cell produced: records from another facade's
+    /// store must never become this cell's cached state.
+    ///
+    /// [`Cell::id`]: super::cell::Cell::id
+    pub(crate) origin: u64,
+    /// The lineage within the cell: it grows each time the store is found
+    /// to have gone back (a restored backup), after which revision numbers
+    /// mean other contents. A write must be based on the current lineage.
+    pub(crate) epoch: u64,
     /// For a rights module: the compiled rights, or why the stored rights
     /// cannot be used (then every check denies, rule 15).
     /// (The error is kept as the [`AccessError`] and wrapped on use, so that
@@ -70,6 +81,8 @@ impl ModuleState {
             revision: Revision::ZERO,
             records: ModuleRecords::new(),
             loaded: false,
+            origin: 0,
+            epoch: 0,
             rights: None,
             options: None,
         }
@@ -94,6 +107,8 @@ impl ModuleState {
             revision,
             records,
             loaded: true,
+            origin: 0,
+            epoch: 0,
             rights,
             options,
         }

@@ -9,13 +9,13 @@ use std::sync::Arc;
 use super::actor::Actor;
 use super::audit::AuditRecord;
 use super::cell::Refresh;
-use super::error::SettingsError;
+use super::error::{RecordKey, SettingsError};
 use super::events::{SettingsEvent, WriteKind};
 use super::merge::{diff_of, Intent};
 use super::registry::Entry;
 use super::state::{stored_rights_error, ModuleState};
 use super::Settings;
-use crate::access::AccessLevel;
+use crate::access::{AccessLevel, CompiledRights, ModuleRights};
 use crate::ids::{ModuleId, Scope};
 use crate::options::ValidationErrors;
 use crate::store::{Change, ModuleRecords, Revision, Store, StoreError};
@@ -23,9 +23,12 @@ use crate::store::{Change, ModuleRecords, Revision, Store, StoreError};
 /// Proof that an actor holds W on a guarding module, for the scopes of one
 /// write. Only [`Settings::authorize`] makes one, and
 /// [`Settings::commit_write`] needs one: a write path cannot skip the
-/// check.
+/// check. It remembers what was checked, so that every retry of the write
+/// checks it again on the revision it commits on.
 pub(crate) struct Authorized {
     actor: Actor,
+    guard: ModuleId,
+    scopes: Vec<Scope>,
 }
 
 /// One write, ready to commit.
@@ -48,58 +51,112 @@ impl<S: Store> Settings<S> {
         guard: ModuleId,
         scopes: impl IntoIterator<Item = Scope>,
     ) -> Result<Authorized, SettingsError> {
+        let auth = Authorized {
+            actor: actor.clone(),
+            guard,
+            scopes: scopes.into_iter().collect(),
+        };
         let entry = self.registry.rights(guard)?;
         self.refresh(entry, Refresh::Check)?;
-        let state = entry.cell.current();
-        let compiled = match &state.rights {
+        self.holds_w(&auth, &entry.cell.current())?;
+        Ok(auth)
+    }
+
+    /// Checks `auth` again before a retry commits: the actor's right may
+    /// have been revoked since the last check. `written` is the written
+    /// module's state just refreshed from the store: when the write guards
+    /// itself (the Access tab, Bitrix24) it is the guard's state too;
+    /// otherwise the guard is asked for its current revision again.
+    fn reauthorize(&self, auth: &Authorized, written: &ModuleState) -> Result<(), SettingsError> {
+        if written.module == auth.guard {
+            return self.holds_w(auth, written);
+        }
+        let entry = self.registry.rights(auth.guard)?;
+        self.refresh(entry, Refresh::Check)?;
+        self.holds_w(auth, &entry.cell.current())
+    }
+
+    /// Whether the actor of `auth` holds W in its scopes in `guard`, the
+    /// guarding module's state.
+    fn holds_w(&self, auth: &Authorized, guard: &ModuleState) -> Result<(), SettingsError> {
+        let compiled = match &guard.rights {
             Some(Ok(compiled)) => compiled,
             // Unusable stored rights deny every check (rule 15) — except
-            // an administrator's write with the bypass on: no grant could
-            // lower an administrator, and the Access tab must stay
-            // repairable.
-            Some(Err(_)) if self.is_bypassing_admin(actor) => {
-                return Ok(Authorized {
-                    actor: actor.clone(),
-                })
+            // what no grant can change: the level the actor holds with no
+            // grants at all, which is W only for an administrator with the
+            // bypass on. So the Access tab stays repairable.
+            Some(Err(err)) => {
+                let bypass = self
+                    .without_grants(auth)
+                    .is_some_and(|compiled| require_w(auth, &compiled).is_ok());
+                return if bypass {
+                    Ok(())
+                } else {
+                    Err(stored_rights_error(auth.guard, err))
+                };
             }
-            Some(Err(err)) => return Err(stored_rights_error(guard, err)),
             None => {
                 return Err(SettingsError::UnknownModule {
-                    module: guard,
+                    module: auth.guard,
                     role: "as a rights module",
                 })
             }
         };
-        for scope in scopes {
-            compiled.require(actor.groups(), scope, AccessLevel::W)?;
-        }
-        Ok(Authorized {
-            actor: actor.clone(),
-        })
+        require_w(auth, compiled)
     }
 
-    fn is_bypassing_admin(&self, actor: &Actor) -> bool {
-        self.resolve.has_admin_bypass()
-            && actor
-                .groups()
-                .iter()
-                .any(|group| self.resolve.is_admin_group(*group))
+    /// The guard's rights with no default and no grant, resolved as this
+    /// facade resolves: a stand-in for stored rights that cannot be used.
+    /// Built only on that (rare) path.
+    fn without_grants(&self, auth: &Authorized) -> Option<CompiledRights> {
+        let levels = self.registry.rights(auth.guard).ok()?.spec.levels?;
+        let empty = ModuleRights::new(auth.guard, levels);
+        Some(empty.compile(self.resolve.clone()))
     }
 
     /// Commits `write`, re-planning it on newer revisions while others'
     /// changes do not collide with it (rule 21). Returns the new revision,
-    /// or the revision the module is at when there was nothing to write.
+    /// or, when there is nothing to write, the revision of the module's
+    /// current snapshot.
     pub(crate) fn commit_write(
         &self,
         auth: Authorized,
         write: Write<'_>,
     ) -> Result<Revision, SettingsError> {
         let module = write.entry.id();
+        super::b24::only_by_its_operation(module, write.kind, &write.intent)?;
+        if !write.entry.cell.produced(&write.base) {
+            // Planning on records this facade did not load would commit
+            // changes judged against another store and cache a state
+            // that is stored nowhere.
+            return Err(SettingsError::ForeignSnapshot { module });
+        }
+        if !write.entry.cell.is_current_lineage(&write.base) {
+            // The store went back since the base was loaded: its revision
+            // numbers now mean other contents.
+            return Err(SettingsError::Outdated {
+                module,
+                based_on: write.base.revision,
+                current: write.entry.cell.current().revision,
+            });
+        }
         let codec = write.entry.spec.options.as_ref();
         let mut attempt = Arc::clone(&write.base);
         let mut theirs = Vec::new();
-        for round in 0..=self.max_retries {
-            let changes = write.intent.plan(codec, &attempt.records);
+        let mut changes = write.intent.plan(codec, &attempt.records);
+        if changes.is_empty() {
+            // Nothing to write on the base. If the cache has moved on, the
+            // write is judged on the current records like any other: it
+            // wants nothing there either (the answer is the current
+            // revision), or others' changes since collide with it.
+            let current = write.entry.cell.current();
+            if current.revision != attempt.revision {
+                (attempt, theirs) = self.rebase(&auth, &write, current)?;
+                changes = write.intent.plan(codec, &attempt.records);
+            }
+        }
+        let mut retries = 0;
+        loop {
             if changes.is_empty() {
                 return Ok(attempt.revision);
             }
@@ -108,9 +165,11 @@ impl<S: Store> Settings<S> {
             let mut next =
                 ModuleState::build(&write.entry.spec, &self.resolve, attempt.revision, records);
             if let Err(errors) = newly_broken(&attempt, &next) {
-                return Err(if round == 0 {
+                return Err(if Arc::ptr_eq(&attempt, &write.base) {
                     SettingsError::Invalid(errors)
                 } else {
+                    // Valid on the base, broken on what others left: the
+                    // merge breaks it.
                     conflict(&write, &attempt, theirs)
                 });
             }
@@ -134,18 +193,23 @@ impl<S: Store> Settings<S> {
                 ),
                 Err(StoreError::Conflict { .. }) => {
                     self.refresh(write.entry, Refresh::Check)?;
-                    let current = write.entry.cell.current();
-                    theirs = write.intent.theirs(&write.base.records, &current.records);
-                    if write.intent.collides(&theirs, codec, &current.records) {
-                        return Err(conflict(&write, &current, theirs));
+                    (attempt, theirs) = self.rebase(&auth, &write, write.entry.cell.current())?;
+                    if retries == self.max_retries {
+                        return Err(SettingsError::RetriesExhausted {
+                            module,
+                            expected: write.base.revision,
+                            current: attempt.revision,
+                            retries,
+                        });
                     }
-                    attempt = current;
+                    retries += 1;
+                    changes = write.intent.plan(codec, &attempt.records);
                     continue;
                 }
                 Err(err) => return Err(err.into()),
             };
             next.revision = revision;
-            write.entry.cell.install(Arc::new(next));
+            write.entry.cell.install_written(next, &attempt);
             self.announce(
                 &auth,
                 &write,
@@ -155,7 +219,25 @@ impl<S: Store> Settings<S> {
             );
             return result;
         }
-        Err(conflict(&write, &attempt, theirs))
+    }
+
+    /// Moves `write` onto `current`, a later state of its module (rule
+    /// 21): checks the actor's right again — the right that allowed the
+    /// last try may be gone — and returns `current` with the records
+    /// others changed since the base, unless they collide with the write.
+    fn rebase(
+        &self,
+        auth: &Authorized,
+        write: &Write<'_>,
+        current: Arc<ModuleState>,
+    ) -> Result<(Arc<ModuleState>, Vec<RecordKey>), SettingsError> {
+        self.reauthorize(auth, &current)?;
+        let codec = write.entry.spec.options.as_ref();
+        let theirs = write.intent.theirs(&write.base.records, &current.records);
+        if write.intent.collides(&theirs, codec, &current.records) {
+            return Err(conflict(write, &current, theirs));
+        }
+        Ok((current, theirs))
     }
 
     /// The event and the audit records of a committed write.
@@ -175,7 +257,12 @@ impl<S: Store> Settings<S> {
             for diff in &diffs {
                 let record =
                     AuditRecord::new(module, revisions.1, auth.actor.clone(), at, diff.clone());
-                sink.record(record);
+                // The write is committed: a sink that panics must not
+                // take the caller's result, the next records or the event
+                // with it. (Unwind safety: the sink gets an owned record
+                // and nothing of ours.)
+                let call = std::panic::AssertUnwindSafe(|| sink.record(record));
+                let _ignored = std::panic::catch_unwind(call);
             }
         }
         self.hub.publish(SettingsEvent::new(
@@ -189,12 +276,16 @@ impl<S: Store> Settings<S> {
     }
 }
 
+/// W in every scope of `auth`, or the denial naming the level held.
+fn require_w(auth: &Authorized, compiled: &CompiledRights) -> Result<(), SettingsError> {
+    for scope in &auth.scopes {
+        compiled.require(auth.actor.groups(), *scope, AccessLevel::W)?;
+    }
+    Ok(())
+}
+
 /// The conflict error of `write` against the module at `current`.
-fn conflict(
-    write: &Write<'_>,
-    current: &ModuleState,
-    theirs: Vec<super::error::RecordKey>,
-) -> SettingsError {
+fn conflict(write: &Write<'_>, current: &ModuleState, theirs: Vec<RecordKey>) -> SettingsError {
     SettingsError::Conflict {
         module: write.entry.id(),
         expected: write.base.revision,

@@ -4,10 +4,14 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
+use module_settings::options::{
+    Decoder, Encoder, FieldProblem, ModuleOptions, OptionKind, OptionSpec, RawOptions,
+    ValidationErrors,
+};
 use module_settings::settings::{Actor, Settings};
 use module_settings::{
-    AccessLevel, Change, GroupId, MemoryStore, ModuleId, OptionName, Revision, Scope, SiteId,
-    Snapshot, Store, StoreError,
+    AccessLevel, Change, GroupId, Label, LevelInfo, MemoryStore, ModuleId, ModuleLevels,
+    OptionName, Revision, Scope, SiteId, Snapshot, Store, StoreError,
 };
 
 pub const VIDEO: ModuleId = ModuleId::from_static("video");
@@ -119,5 +123,260 @@ impl Store for Flaky {
     fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
         self.check().map_err(|e| *e)?;
         self.inner.modules()
+    }
+}
+
+/// A [`MemoryStore`] that lets a test slip foreign commits in just before
+/// the facade's next commit of one module: a deterministic interleaving of
+/// "someone else wrote between the facade's check and its commit".
+#[derive(Debug, Default)]
+pub struct Interpose {
+    pub inner: MemoryStore,
+    /// (the module whose next commit triggers it, what to commit first).
+    pending: std::sync::Mutex<Option<(ModuleId, Foreign)>>,
+}
+
+/// Batches to commit, each to its module.
+pub type Foreign = Vec<(ModuleId, Vec<Change>)>;
+
+impl Interpose {
+    /// Before the next commit to `trigger`, commits each batch to its
+    /// module.
+    pub fn before_next_commit(&self, trigger: ModuleId, foreign: Foreign) {
+        *self.pending.lock().expect("not poisoned") = Some((trigger, foreign));
+    }
+}
+
+impl Store for Interpose {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        self.inner.load(module)
+    }
+
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        self.inner.revision(module)
+    }
+
+    fn commit(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+    ) -> Result<Revision, StoreError> {
+        let due = {
+            let mut pending = self.pending.lock().expect("not poisoned");
+            match &*pending {
+                Some((trigger, _)) if trigger == module => pending.take(),
+                _ => None,
+            }
+        };
+        for (other, batch) in due.map(|(_, batches)| batches).unwrap_or_default() {
+            let now = self.inner.revision(&other)?;
+            self.inner.commit(&other, now, &batch)?;
+        }
+        self.inner.commit(module, expected, changes)
+    }
+
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        self.inner.modules()
+    }
+}
+
+/// A store whose whole contents can be swapped, like a restored backup or
+/// a deleted module file: a module's revision can go down.
+#[derive(Debug, Default)]
+pub struct Restorable {
+    inner: std::sync::RwLock<MemoryStore>,
+}
+
+impl Restorable {
+    /// Replaces everything with `backup`.
+    pub fn restore(&self, backup: MemoryStore) {
+        *self.inner.write().expect("not poisoned") = backup;
+    }
+
+    fn current(&self) -> std::sync::RwLockReadGuard<'_, MemoryStore> {
+        self.inner.read().expect("not poisoned")
+    }
+}
+
+impl Store for Restorable {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        self.current().load(module)
+    }
+
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        self.current().revision(module)
+    }
+
+    fn commit(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+    ) -> Result<Revision, StoreError> {
+        self.current().commit(module, expected, changes)
+    }
+
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        self.current().modules()
+    }
+}
+
+/// A [`MemoryStore`] whose reads (`load`, `revision`) can be made to fail,
+/// or to hang until the test releases them; it counts the reads.
+#[derive(Debug, Default)]
+pub struct Gate {
+    pub inner: MemoryStore,
+    fail: AtomicBool,
+    hang: AtomicBool,
+    reads: std::sync::atomic::AtomicUsize,
+    /// (how many reads are hanging now, whether they were released)
+    parked: std::sync::Mutex<(usize, bool)>,
+    changed: std::sync::Condvar,
+}
+
+impl Gate {
+    /// Reads fail with `Unavailable` from now on (or succeed again).
+    pub fn set_failing(&self, on: bool) {
+        self.fail.store(on, Ordering::SeqCst);
+    }
+
+    /// Reads from now on hang until [`release`](Self::release).
+    pub fn hang(&self) {
+        *self.parked.lock().expect("not poisoned") = (0, false);
+        self.hang.store(true, Ordering::SeqCst);
+    }
+
+    /// Waits until `n` reads are hanging.
+    pub fn wait_hanging(&self, n: usize) {
+        let mut parked = self.parked.lock().expect("not poisoned");
+        while parked.0 < n {
+            parked = self.changed.wait(parked).expect("not poisoned");
+        }
+    }
+
+    /// Lets the hanging reads go on (failing or not, as set); later reads
+    /// do not hang.
+    pub fn release(&self) {
+        self.hang.store(false, Ordering::SeqCst);
+        self.parked.lock().expect("not poisoned").1 = true;
+        self.changed.notify_all();
+    }
+
+    /// How many reads reached the store so far.
+    pub fn reads(&self) -> usize {
+        self.reads.load(Ordering::SeqCst)
+    }
+
+    fn gate(&self) -> Result<(), Box<StoreError>> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        if self.hang.load(Ordering::SeqCst) {
+            let mut parked = self.parked.lock().expect("not poisoned");
+            parked.0 += 1;
+            self.changed.notify_all();
+            while !parked.1 {
+                parked = self.changed.wait(parked).expect("not poisoned");
+            }
+        }
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(Box::new(StoreError::Unavailable {
+                backend: "gate",
+                reason: "failing on purpose".into(),
+            }));
+        }
+        Ok(())
+    }
+}
+
+impl Store for Gate {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        self.gate().map_err(|e| *e)?;
+        self.inner.load(module)
+    }
+
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        self.gate().map_err(|e| *e)?;
+        self.inner.revision(module)
+    }
+
+    fn commit(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+    ) -> Result<Revision, StoreError> {
+        self.inner.commit(module, expected, changes)
+    }
+
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        self.inner.modules()
+    }
+}
+
+/// Runs `f` on its own thread and returns its result, or `None` if it has
+/// not returned after `limit`. A hang detector for calls that must not
+/// wait for a hung store — not a speed test: the limit is many orders of
+/// magnitude above the call's cost.
+pub fn returns_within<T: Send + 'static>(
+    limit: std::time::Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(f());
+    });
+    receiver.recv_timeout(limit).ok()
+}
+
+pub const LEFT: OptionSpec = OptionSpec::new(
+    "left",
+    OptionKind::Text { max_chars: 20 },
+    Label::new("Слева", "Left"),
+);
+pub const RIGHT: OptionSpec = OptionSpec::new(
+    "right",
+    OptionKind::Text { max_chars: 20 },
+    Label::new("Справа", "Right"),
+);
+
+/// A module with a rule across fields: `left` and `right` are never both
+/// set.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OneSide {
+    /// Set only while `right` is empty.
+    pub left: String,
+    /// Set only while `left` is empty.
+    pub right: String,
+}
+
+impl ModuleOptions for OneSide {
+    const MODULE: ModuleId = ModuleId::from_static("oneside");
+    const TITLE: Label = Label::new("Одна сторона", "One side");
+    const LEVELS: ModuleLevels = ModuleLevels::new(&[
+        LevelInfo::new(AccessLevel::D, Label::new("закрыт", "closed")),
+        LevelInfo::new(AccessLevel::W, Label::new("запись", "write")),
+    ]);
+    const OPTIONS: &'static [OptionSpec] = &[LEFT, RIGHT];
+
+    fn decode(raw: &RawOptions) -> Result<Self, ValidationErrors> {
+        let mut d = Decoder::new(Self::MODULE, raw);
+        let left = d.text(&LEFT);
+        let right = d.text(&RIGHT);
+        if !left.is_empty() && !right.is_empty() {
+            d.reject(
+                &RIGHT,
+                FieldProblem::Custom {
+                    expected: "no value while left is set".into(),
+                },
+            );
+        }
+        d.finish(OneSide { left, right })
+    }
+
+    fn encode(&self) -> RawOptions {
+        let mut e = Encoder::new();
+        e.text(&LEFT, &self.left);
+        e.text(&RIGHT, &self.right);
+        e.finish()
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::error::revisions_exhausted;
+use super::revision::next_revision;
 use super::{Change, Revision, Snapshot, Store, StoreError};
 use crate::ids::ModuleId;
 
@@ -72,19 +72,9 @@ impl Store for MemoryStore {
         let current = modules
             .get(module)
             .map_or(Revision::ZERO, |snapshot| snapshot.revision);
-        if current != expected {
-            return Err(StoreError::Conflict {
-                module: *module,
-                expected,
-                current,
-            });
-        }
-        if changes.is_empty() {
+        let Some(next) = next_revision(BACKEND, module, expected, current, changes)? else {
             return Ok(current);
-        }
-        let next = current
-            .next()
-            .ok_or_else(|| revisions_exhausted(BACKEND, module))?;
+        };
         let mut records = modules
             .get(module)
             .map(|snapshot| snapshot.records.clone())

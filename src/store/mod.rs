@@ -130,7 +130,7 @@ pub use error::StoreError;
 pub use file::FileStore;
 pub use memory::MemoryStore;
 pub use records::ModuleRecords;
-pub use revision::Revision;
+pub use revision::{next_revision, Revision};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::SqliteStore;
@@ -196,67 +196,40 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn modules(&self) -> Result<Vec<ModuleId>, StoreError>;
 }
 
-/// Forwards every method, so `&S` can be passed where a store is owned.
-impl<S: Store + ?Sized> Store for &S {
-    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
-        (**self).load(module)
-    }
-    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
-        (**self).revision(module)
-    }
-    fn commit(
-        &self,
-        module: &ModuleId,
-        expected: Revision,
-        changes: &[Change],
-    ) -> Result<Revision, StoreError> {
-        (**self).commit(module, expected, changes)
-    }
-    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
-        (**self).modules()
-    }
+/// Implements [`Store`] for a pointer type by forwarding every method to
+/// the store it points to, written once for `&S`, `Arc<S>` and `Box<S>`.
+macro_rules! forward_store {
+    ($($(#[$doc:meta])* $pointer:ty;)+) => {$(
+        $(#[$doc])*
+        impl<S: Store + ?Sized> Store for $pointer {
+            fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+                (**self).load(module)
+            }
+            fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+                (**self).revision(module)
+            }
+            fn commit(
+                &self,
+                module: &ModuleId,
+                expected: Revision,
+                changes: &[Change],
+            ) -> Result<Revision, StoreError> {
+                (**self).commit(module, expected, changes)
+            }
+            fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+                (**self).modules()
+            }
+        }
+    )+};
 }
 
-/// Forwards every method; `Arc<dyn Store>` is the usual shared handle.
-impl<S: Store + ?Sized> Store for Arc<S> {
-    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
-        (**self).load(module)
-    }
-    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
-        (**self).revision(module)
-    }
-    fn commit(
-        &self,
-        module: &ModuleId,
-        expected: Revision,
-        changes: &[Change],
-    ) -> Result<Revision, StoreError> {
-        (**self).commit(module, expected, changes)
-    }
-    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
-        (**self).modules()
-    }
-}
-
-/// Forwards every method.
-impl<S: Store + ?Sized> Store for Box<S> {
-    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
-        (**self).load(module)
-    }
-    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
-        (**self).revision(module)
-    }
-    fn commit(
-        &self,
-        module: &ModuleId,
-        expected: Revision,
-        changes: &[Change],
-    ) -> Result<Revision, StoreError> {
-        (**self).commit(module, expected, changes)
-    }
-    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
-        (**self).modules()
-    }
+forward_store! {
+    /// Forwards every method, so `&S` can be passed where a store is owned.
+    &S;
+    /// Forwards every method; `Arc<dyn Store>` is the usual shared handle.
+    Arc<S>;
+    /// Forwards every method.
+    Box<S>;
 }
 
 #[cfg(test)]

@@ -71,6 +71,49 @@ impl fmt::Display for Revision {
     }
 }
 
+/// The one revision check every backend makes inside its commit, once the
+/// module is locked: a stale `expected` is a
+/// [`StoreError::Conflict`](crate::StoreError::Conflict), an empty batch
+/// changes nothing (`Ok(None)`), and otherwise the batch moves the module
+/// to `Ok(Some(next))`.
+///
+/// Public so that a backend written outside this crate keeps the same
+/// contract without writing it again.
+///
+/// ```
+/// use module_settings::store::next_revision;
+/// use module_settings::{Change, ModuleId, Revision, Scope};
+///
+/// let video = ModuleId::from_static("video");
+/// let change = [Change::RemoveDefault { scope: Scope::Common }];
+/// let current = Revision::new(3);
+/// assert_eq!(next_revision("mine", &video, current, current, &change).unwrap(), Some(Revision::new(4)));
+/// assert_eq!(next_revision("mine", &video, current, current, &[]).unwrap(), None);
+/// assert!(next_revision("mine", &video, Revision::new(2), current, &change).unwrap_err().is_conflict());
+/// ```
+pub fn next_revision(
+    backend: &'static str,
+    module: &crate::ModuleId,
+    expected: Revision,
+    current: Revision,
+    changes: &[crate::Change],
+) -> Result<Option<Revision>, crate::StoreError> {
+    if current != expected {
+        return Err(crate::StoreError::Conflict {
+            module: *module,
+            expected,
+            current,
+        });
+    }
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    current
+        .next()
+        .map(Some)
+        .ok_or_else(|| super::error::revisions_exhausted(backend, module))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

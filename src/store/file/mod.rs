@@ -15,7 +15,7 @@ use std::time::Duration;
 use self::atomic::ReplaceError;
 use self::error::FileError;
 use self::lock::ModuleLock;
-use super::error::revisions_exhausted;
+use super::revision::next_revision;
 use super::{Change, Revision, Snapshot, Store, StoreError};
 use crate::ids::ModuleId;
 
@@ -209,20 +209,11 @@ impl FileStore {
         // Read under the lock: nobody can commit between this check and the
         // rename below.
         let current = self.load(module)?;
-        if current.revision != expected {
-            return Err(StoreError::Conflict {
-                module: *module,
-                expected,
-                current: current.revision,
-            });
-        }
-        if changes.is_empty() {
+        let Some(next) =
+            next_revision(error::BACKEND, module, expected, current.revision, changes)?
+        else {
             return Ok(current.revision);
-        }
-        let next = current
-            .revision
-            .next()
-            .ok_or_else(|| revisions_exhausted(error::BACKEND, module))?;
+        };
         let mut records = current.records;
         records.apply_all(changes);
         let bytes = document::encode(module, &Snapshot::new(next, records))?;

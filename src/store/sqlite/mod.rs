@@ -18,7 +18,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use self::durability::Journal;
 use self::error::{sql, SqliteError, BACKEND};
-use super::error::revisions_exhausted;
+use super::revision::next_revision;
 use super::{Change, Revision, Snapshot, Store, StoreError};
 // Bitrix keeps a module's default access level as this option of the
 // module; `OptionName` reserves the name, so no ordinary option collides.
@@ -277,19 +277,9 @@ impl Store for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(self.sql_for(module, "start a write transaction"))?;
         let current = read::revision(&tx, module, &self.sql_for(module, "read the revision"))?;
-        if current != expected {
-            return Err(StoreError::Conflict {
-                module: *module,
-                expected,
-                current,
-            });
-        }
-        if changes.is_empty() {
+        let Some(next) = next_revision(BACKEND, module, expected, current, changes)? else {
             return Ok(current);
-        }
-        let next = current
-            .next()
-            .ok_or_else(|| revisions_exhausted(BACKEND, module))?;
+        };
         for change in changes {
             // An error here drops `tx`, which rolls the whole batch back.
             write::apply(&tx, module, change).map_err(self.sql_for(module, "write a change"))?;

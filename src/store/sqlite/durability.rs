@@ -67,6 +67,18 @@ pub(super) fn configure(conn: &Connection, journal: Journal) -> Result<(), Sqlit
     Ok(())
 }
 
+/// The journal mode and `synchronous` value `conn` runs with, for tests.
+#[cfg(test)]
+pub(super) fn settings_of(conn: &Connection) -> (String, i64) {
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    let synchronous: i64 = conn
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap();
+    (mode, synchronous)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,13 +88,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let conn = Connection::open(dir.path().join("a.sqlite")).unwrap();
         configure(&conn, Journal::Wal).unwrap();
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
-        let synchronous: i64 = conn
-            .query_row("PRAGMA synchronous", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!((mode.as_str(), synchronous), ("wal", 2));
+        assert_eq!(settings_of(&conn), ("wal".to_owned(), 2));
     }
 
     #[test]

@@ -319,16 +319,10 @@ mod tests {
     fn a_file_store_runs_in_wal_with_synchronous_full() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("a.sqlite")).unwrap();
-        let conn = store.lock();
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
         // `synchronous` belongs to the connection: only the store's own
         // connection can show it.
-        let synchronous: i64 = conn
-            .query_row("PRAGMA synchronous", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!((mode.as_str(), synchronous), ("wal", 2));
+        let conn = store.lock();
+        assert_eq!(durability::settings_of(&conn), ("wal".to_owned(), 2));
     }
 
     #[test]

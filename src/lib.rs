@@ -120,6 +120,7 @@
 //!
 //! ```
 //! use std::sync::atomic::{AtomicU64, Ordering};
+//! use module_settings::store::Precondition;
 //! use module_settings::{Change, MemoryStore, ModuleId, Revision, Snapshot, Store, StoreError};
 //!
 //! /// Counts loads, forwards everything.
@@ -134,8 +135,14 @@
 //!     fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
 //!         self.inner.revision(module)
 //!     }
-//!     fn commit(&self, module: &ModuleId, expected: Revision, changes: &[Change]) -> Result<Revision, StoreError> {
-//!         self.inner.commit(module, expected, changes)
+//!     fn commit_guarded(
+//!         &self,
+//!         module: &ModuleId,
+//!         expected: Revision,
+//!         changes: &[Change],
+//!         preconditions: &[Precondition],
+//!     ) -> Result<Revision, StoreError> {
+//!         self.inner.commit_guarded(module, expected, changes, preconditions)
 //!     }
 //!     fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
 //!         self.inner.modules()

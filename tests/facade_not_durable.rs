@@ -6,6 +6,7 @@ use std::io;
 
 use module_settings::modules::VideoPort;
 use module_settings::settings::{Actor, Settings, SettingsError};
+use module_settings::store::Precondition;
 use module_settings::{
     Change, GroupId, MemoryStore, ModuleId, Revision, Scope, Snapshot, Store, StoreError,
 };
@@ -21,13 +22,16 @@ impl Store for UnconfirmedDisk {
     fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
         self.0.revision(module)
     }
-    fn commit(
+    fn commit_guarded(
         &self,
         module: &ModuleId,
         expected: Revision,
         changes: &[Change],
+        preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
-        let revision = self.0.commit(module, expected, changes)?;
+        let revision = self
+            .0
+            .commit_guarded(module, expected, changes, preconditions)?;
         Err(StoreError::NotDurable {
             module: *module,
             revision,

@@ -142,6 +142,17 @@ fn replay(err: &StoreError) -> StoreError {
             expected: *expected,
             current: *current,
         },
+        StoreError::PreconditionFailed {
+            written,
+            module,
+            expected,
+            current,
+        } => StoreError::PreconditionFailed {
+            written: *written,
+            module: *module,
+            expected: *expected,
+            current: *current,
+        },
         StoreError::Corrupt {
             module,
             record,

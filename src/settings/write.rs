@@ -18,7 +18,7 @@ use super::Settings;
 use crate::access::{AccessLevel, CompiledRights, ModuleRights};
 use crate::ids::{ModuleId, Scope};
 use crate::options::ValidationErrors;
-use crate::store::{Change, ModuleRecords, Revision, Store, StoreError};
+use crate::store::{Change, ModuleRecords, Precondition, Revision, Store, StoreError};
 
 /// Proof that an actor holds W on a guarding module, for the scopes of one
 /// write. Only [`Settings::authorize`] makes one, and
@@ -29,6 +29,10 @@ pub(crate) struct Authorized {
     actor: Actor,
     guard: ModuleId,
     scopes: Vec<Scope>,
+    /// The guard's revision the last check read. The commit carries it as
+    /// a precondition, so the store refuses the write if the guard moved
+    /// since: check and commit are one step.
+    checked: Revision,
 }
 
 /// One write, ready to commit.
@@ -51,14 +55,15 @@ impl<S: Store> Settings<S> {
         guard: ModuleId,
         scopes: impl IntoIterator<Item = Scope>,
     ) -> Result<Authorized, SettingsError> {
-        let auth = Authorized {
+        let mut auth = Authorized {
             actor: actor.clone(),
             guard,
             scopes: scopes.into_iter().collect(),
+            checked: Revision::ZERO,
         };
         let entry = self.registry.rights(guard)?;
         self.refresh(entry, Refresh::Check)?;
-        self.holds_w(&auth, &entry.cell.current())?;
+        self.holds_w(&mut auth, &entry.cell.current())?;
         Ok(auth)
     }
 
@@ -67,7 +72,11 @@ impl<S: Store> Settings<S> {
     /// module's state just refreshed from the store: when the write guards
     /// itself (the Access tab, Bitrix24) it is the guard's state too;
     /// otherwise the guard is asked for its current revision again.
-    fn reauthorize(&self, auth: &Authorized, written: &ModuleState) -> Result<(), SettingsError> {
+    fn reauthorize(
+        &self,
+        auth: &mut Authorized,
+        written: &ModuleState,
+    ) -> Result<(), SettingsError> {
         if written.module == auth.guard {
             return self.holds_w(auth, written);
         }
@@ -77,8 +86,16 @@ impl<S: Store> Settings<S> {
     }
 
     /// Whether the actor of `auth` holds W in its scopes in `guard`, the
-    /// guarding module's state.
-    fn holds_w(&self, auth: &Authorized, guard: &ModuleState) -> Result<(), SettingsError> {
+    /// guarding module's state; if so, `auth` remembers the revision that
+    /// was checked.
+    fn holds_w(&self, auth: &mut Authorized, guard: &ModuleState) -> Result<(), SettingsError> {
+        self.w_in(auth, guard)?;
+        auth.checked = guard.revision;
+        Ok(())
+    }
+
+    /// Whether the actor of `auth` holds W in its scopes in `guard`.
+    fn w_in(&self, auth: &Authorized, guard: &ModuleState) -> Result<(), SettingsError> {
         let compiled = match &guard.rights {
             Some(Ok(compiled)) => compiled,
             // Unusable stored rights deny every check (rule 15) — except
@@ -120,7 +137,7 @@ impl<S: Store> Settings<S> {
     /// current snapshot.
     pub(crate) fn commit_write(
         &self,
-        auth: Authorized,
+        mut auth: Authorized,
         write: Write<'_>,
     ) -> Result<Revision, SettingsError> {
         let module = write.entry.id();
@@ -151,7 +168,7 @@ impl<S: Store> Settings<S> {
             // revision), or others' changes since collide with it.
             let current = write.entry.cell.current();
             if current.revision != attempt.revision {
-                (attempt, theirs) = self.rebase(&auth, &write, current)?;
+                (attempt, theirs) = self.rebase(&mut auth, &write, current)?;
                 changes = write.intent.plan(codec, &attempt.records);
             }
         }
@@ -176,7 +193,13 @@ impl<S: Store> Settings<S> {
             // `NotDurable` is the one error after which the commit happened:
             // cache, event and audit show it like any other committed write,
             // and the caller still hears that the disk did not confirm it.
-            let (revision, result) = match self.store.commit(&module, attempt.revision, &changes) {
+            // The guard's revision as the last check saw it goes with the
+            // commit: a right revoked since stops it inside the store.
+            let guard = [Precondition::new(auth.guard, auth.checked)];
+            let committed = self
+                .store
+                .commit_guarded(&module, attempt.revision, &changes, &guard);
+            let (revision, result) = match committed {
                 Ok(revision) => (revision, Ok(revision)),
                 Err(StoreError::NotDurable {
                     module,
@@ -191,9 +214,13 @@ impl<S: Store> Settings<S> {
                     }
                     .into()),
                 ),
-                Err(StoreError::Conflict { .. }) => {
+                // The module moved, or the guard did since the check: the
+                // rebase asks the guard again on its fresh rights (and
+                // stops if W is gone) before anything is retried.
+                Err(StoreError::Conflict { .. } | StoreError::PreconditionFailed { .. }) => {
                     self.refresh(write.entry, Refresh::Check)?;
-                    (attempt, theirs) = self.rebase(&auth, &write, write.entry.cell.current())?;
+                    (attempt, theirs) =
+                        self.rebase(&mut auth, &write, write.entry.cell.current())?;
                     if retries == self.max_retries {
                         return Err(SettingsError::RetriesExhausted {
                             module,
@@ -227,7 +254,7 @@ impl<S: Store> Settings<S> {
     /// others changed since the base, unless they collide with the write.
     fn rebase(
         &self,
-        auth: &Authorized,
+        auth: &mut Authorized,
         write: &Write<'_>,
         current: Arc<ModuleState>,
     ) -> Result<(Arc<ModuleState>, Vec<RecordKey>), SettingsError> {

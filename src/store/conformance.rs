@@ -41,7 +41,7 @@ use std::thread;
 
 use crate::access::AccessLevel;
 use crate::ids::{GroupId, ModuleId, OptionName, Scope, SiteId};
-use crate::store::{Change, ModuleRecords, Revision, Store, StoreError};
+use crate::store::{Change, ModuleRecords, Precondition, Revision, Store, StoreError};
 
 /// A hook that damages a module's data behind the store's back.
 type Hook = Box<dyn Fn(&ModuleId) + Send + Sync>;
@@ -175,6 +175,7 @@ macro_rules! store_conformance_tests {
                 changes_apply_in_order,
                 revisions_count_commits,
                 stale_revision_conflicts,
+                preconditions_guard_the_commit,
                 removing_absent_is_a_noop,
                 unicode_long_names_and_large_values,
                 modules_lists_what_was_written,
@@ -208,6 +209,15 @@ macro_rules! store_conformance_tests {
             }
 
             #[test]
+            fn preconditions_see_other_handles() {
+                let fixture = $crate::store::conformance::Fixture::from(($fixture)());
+                $crate::store::conformance::preconditions_see_other_handles(
+                    fixture.store(),
+                    fixture.second(),
+                );
+            }
+
+            #[test]
             fn handles_share_state() {
                 let fixture = $crate::store::conformance::Fixture::from(($fixture)());
                 $crate::store::conformance::handles_share_state(fixture.store(), fixture.second());
@@ -234,6 +244,8 @@ const S2: Scope = Scope::Site(SiteId::from_static("s2"));
 const SCOPES: [Scope; 3] = [Scope::Common, S1, S2];
 const G5: GroupId = GroupId::from_const(5);
 const G6: GroupId = GroupId::from_const(6);
+/// A module the suite never writes.
+const UNTOUCHED: ModuleId = ModuleId::from_static("untouched");
 
 /// The value of a result, or a panic that shows the error's text.
 #[track_caller]
@@ -577,6 +589,211 @@ pub fn stale_revision_conflicts(store: &dyn Store) {
         rev2,
         &before.records,
         "after refused commits",
+    );
+}
+
+/// Asserts that `result` is a `PreconditionFailed` for a write to
+/// `written` that needed `module` at `expected` while it is at `current`.
+#[track_caller]
+fn assert_precondition_failed(
+    result: Result<Revision, StoreError>,
+    written: ModuleId,
+    (module, expected, current): (ModuleId, Revision, Revision),
+    what: &str,
+) {
+    match result {
+        Err(StoreError::PreconditionFailed {
+            written: w,
+            module: m,
+            expected: e,
+            current: c,
+        }) => assert_eq!(
+            (w, m, e, c),
+            (written, module, expected, current),
+            "{what}: precondition details"
+        ),
+        other => panic!("{what}: expected PreconditionFailed, got {other:?}"),
+    }
+}
+
+/// A commit carrying preconditions lands only while every named module is
+/// at its named revision: one that moved refuses the batch with
+/// `PreconditionFailed` and writes nothing — empty batches included. A
+/// module never written is at revision zero. The committed module's own
+/// revision is checked first (a stale one is a `Conflict`), and a
+/// precondition on the committed module itself is judged by its revision
+/// before the commit.
+pub fn preconditions_guard_the_commit(store: &dyn Store) {
+    let guard_at = |revision| [Precondition::new(VIDEO, revision)];
+    let change = |value: &str| [set(Scope::Common, "ServerPort", value)];
+
+    // A guard never written is at zero, and the batch lands.
+    let port1 = ok(
+        store.commit_guarded(
+            &VIDEOPORT,
+            Revision::ZERO,
+            &change("1"),
+            &guard_at(Revision::ZERO),
+        ),
+        "a precondition on a module never written, at zero",
+    );
+    let video1 = ok(
+        store.commit(
+            &VIDEO,
+            Revision::ZERO,
+            &[grant(Scope::Common, G5, AccessLevel::W)],
+        ),
+        "move the guard",
+    );
+    let port2 = ok(
+        store.commit_guarded(&VIDEOPORT, port1, &change("2"), &guard_at(video1)),
+        "a precondition that holds",
+    );
+    let before = ok(store.load(&VIDEOPORT), "load");
+
+    // The guard moves on (a right revoked): a commit naming its old
+    // revision is refused, and so is an empty batch.
+    let video2 = ok(
+        store.commit(
+            &VIDEO,
+            video1,
+            &[Change::RemoveGrant {
+                scope: Scope::Common,
+                group: G5,
+            }],
+        ),
+        "revoke",
+    );
+    assert_precondition_failed(
+        store.commit_guarded(&VIDEOPORT, port2, &change("3"), &guard_at(video1)),
+        VIDEOPORT,
+        (VIDEO, video1, video2),
+        "a guard that moved",
+    );
+    assert_precondition_failed(
+        store.commit_guarded(&VIDEOPORT, port2, &[], &guard_at(video1)),
+        VIDEOPORT,
+        (VIDEO, video1, video2),
+        "an empty batch with a guard that moved",
+    );
+    assert_precondition_failed(
+        store.commit_guarded(
+            &VIDEOPORT,
+            port2,
+            &change("3"),
+            &guard_at(Revision::new(u64::MAX)),
+        ),
+        VIDEOPORT,
+        (VIDEO, Revision::new(u64::MAX), video2),
+        "a guard ahead of its revision",
+    );
+    // Every precondition must hold, not just the first.
+    let both = [
+        Precondition::new(VIDEO, video2),
+        Precondition::new(UNTOUCHED, Revision::new(1)),
+    ];
+    assert_precondition_failed(
+        store.commit_guarded(&VIDEOPORT, port2, &change("3"), &both),
+        VIDEOPORT,
+        (UNTOUCHED, Revision::new(1), Revision::ZERO),
+        "the second of two preconditions",
+    );
+    // The written module's own stale revision is a conflict, checked first.
+    assert!(
+        store
+            .commit_guarded(&VIDEOPORT, port1, &change("3"), &guard_at(video1))
+            .is_err_and(|e| e.is_conflict()),
+        "a stale expected revision is a conflict even when a precondition fails too"
+    );
+    assert_state(
+        store,
+        &VIDEOPORT,
+        port2,
+        &before.records,
+        "after refused commits",
+    );
+
+    // A precondition on the committed module itself is its revision before
+    // the commit; with the guard's current revision the batch lands.
+    assert_precondition_failed(
+        store.commit_guarded(
+            &VIDEOPORT,
+            port2,
+            &change("3"),
+            &[Precondition::new(VIDEOPORT, port1)],
+        ),
+        VIDEOPORT,
+        (VIDEOPORT, port1, port2),
+        "a precondition on the written module",
+    );
+    let self_guarded = [
+        Precondition::new(VIDEOPORT, port2),
+        Precondition::new(VIDEO, video2),
+    ];
+    let port3 = ok(
+        store.commit_guarded(&VIDEOPORT, port2, &change("3"), &self_guarded),
+        "preconditions that hold",
+    );
+    assert_eq_dbg(port3.get(), port2.get() + 1, "one commit, one revision");
+    assert_eq_dbg(
+        ok(
+            store.commit_guarded(&VIDEOPORT, port3, &[], &guard_at(video2)),
+            "empty",
+        ),
+        port3,
+        "an empty batch whose preconditions hold returns the current revision",
+    );
+}
+
+/// A guard moved through one handle stops a commit through the other: the
+/// precondition is read from the shared data, not from a handle's copy.
+pub fn preconditions_see_other_handles(first: &dyn Store, second: &dyn Store) {
+    let video1 = ok(
+        first.commit(
+            &VIDEO,
+            Revision::ZERO,
+            &[grant(Scope::Common, G5, AccessLevel::W)],
+        ),
+        "grant",
+    );
+    let port1 = ok(
+        second.commit_guarded(
+            &VIDEOPORT,
+            Revision::ZERO,
+            &[set(Scope::Common, "a", "1")],
+            &[Precondition::new(VIDEO, video1)],
+        ),
+        "a precondition set through the other handle",
+    );
+    let video2 = ok(
+        first.commit(
+            &VIDEO,
+            video1,
+            &[Change::RemoveGrant {
+                scope: Scope::Common,
+                group: G5,
+            }],
+        ),
+        "revoke",
+    );
+    assert_precondition_failed(
+        second.commit_guarded(
+            &VIDEOPORT,
+            port1,
+            &[set(Scope::Common, "a", "2")],
+            &[Precondition::new(VIDEO, video1)],
+        ),
+        VIDEOPORT,
+        (VIDEO, video1, video2),
+        "a guard moved through the other handle",
+    );
+    assert_eq_dbg(
+        ok(first.load(&VIDEOPORT), "load")
+            .records
+            .option(Scope::Common, "a")
+            .map(str::to_owned),
+        Some("1".to_owned()),
+        "nothing was written",
     );
 }
 

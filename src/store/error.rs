@@ -10,7 +10,8 @@ use crate::ids::{IdError, ModuleId};
 ///
 /// Each backend keeps its detailed errors private and maps them into these
 /// kinds, so code above the trait can react the same way to every backend:
-/// reload and retry on [`Conflict`](Self::Conflict), stop and report on
+/// reload and retry on [`Conflict`](Self::Conflict), check again and
+/// retry on [`PreconditionFailed`](Self::PreconditionFailed), stop and report on
 /// [`Corrupt`](Self::Corrupt), retry later on
 /// [`Unavailable`](Self::Unavailable), and treat the write as done (but
 /// report the storage) on [`NotDurable`](Self::NotDurable) — the one error
@@ -48,6 +49,27 @@ pub enum StoreError {
         /// The revision the write was based on.
         expected: Revision,
         /// The module's revision now.
+        current: Revision,
+    },
+
+    /// A module the write depends on — usually the module whose rights
+    /// allowed it — is no longer at the revision the write named in a
+    /// [`Precondition`](crate::store::Precondition); nothing was written.
+    /// Check again on the guard's fresh records (the writer's right may
+    /// have been revoked) and retry.
+    #[error(
+        "a write to module {written} needed module {module} at revision {expected}, but it is \
+         at revision {current} now: what allowed the write may have changed; check again and \
+         retry"
+    )]
+    PreconditionFailed {
+        /// The module the batch was for.
+        written: ModuleId,
+        /// The module whose revision was checked.
+        module: ModuleId,
+        /// The revision the write needed it at.
+        expected: Revision,
+        /// Its revision now.
         current: Revision,
     },
 
@@ -220,6 +242,11 @@ impl StoreError {
     /// Whether this is a [`Conflict`](Self::Conflict).
     pub fn is_conflict(&self) -> bool {
         matches!(self, StoreError::Conflict { .. })
+    }
+
+    /// Whether this is [`PreconditionFailed`](Self::PreconditionFailed).
+    pub fn is_precondition_failed(&self) -> bool {
+        matches!(self, StoreError::PreconditionFailed { .. })
     }
 
     /// Whether this is [`Corrupt`](Self::Corrupt).

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::revision::next_revision;
-use super::{Change, Revision, Snapshot, Store, StoreError};
+use super::{check_preconditions, Change, Precondition, Revision, Snapshot, Store, StoreError};
 use crate::ids::ModuleId;
 
 const BACKEND: &str = "memory";
@@ -62,17 +62,25 @@ impl Store for MemoryStore {
             .map_or(Revision::ZERO, |snapshot| snapshot.revision))
     }
 
-    fn commit(
+    fn commit_guarded(
         &self,
         module: &ModuleId,
         expected: Revision,
         changes: &[Change],
+        preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
+        // One write lock over every module: the preconditions are read
+        // under the lock that applies the batch.
         let mut modules = self.write();
-        let current = modules
-            .get(module)
-            .map_or(Revision::ZERO, |snapshot| snapshot.revision);
-        let Some(next) = next_revision(BACKEND, module, expected, current, changes)? else {
+        let revision_of = |module: &ModuleId| {
+            modules
+                .get(module)
+                .map_or(Revision::ZERO, |snapshot| snapshot.revision)
+        };
+        let current = revision_of(module);
+        let next = next_revision(BACKEND, module, expected, current, changes)?;
+        check_preconditions(preconditions, module, current, |m| Ok(revision_of(m)))?;
+        let Some(next) = next else {
             return Ok(current);
         };
         let mut records = modules

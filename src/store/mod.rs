@@ -63,6 +63,16 @@
 //!   revision the batch was based on. If the module is at another revision,
 //!   the call fails with [`StoreError::Conflict`] carrying the current
 //!   revision, and nothing is written.
+//! - **Preconditions.** [`commit_guarded`](Store::commit_guarded) also
+//!   names revisions other modules must still be at (a [`Precondition`]:
+//!   the module whose rights allowed the write, as the check saw it). The
+//!   backend compares them **inside the same write transaction or lock**
+//!   that applies the batch — reading them before taking it is not enough
+//!   — so a change to such a module that completed before the commit
+//!   always stops it: [`StoreError::PreconditionFailed`], nothing written.
+//!   The module's own revision is checked first (a stale one is a
+//!   `Conflict`); empty batches check preconditions too. Use
+//!   [`check_preconditions`] for the comparison.
 //! - **Atomic batches.** A batch lands whole or not at all: after an error
 //!   the module's records and revision are as before the call — with one
 //!   exception, [`StoreError::NotDurable`], which says the batch *did* land
@@ -88,7 +98,8 @@
 //!
 //! # Writing a backend
 //!
-//! Implement the four methods of [`Store`]; keep your own detailed error
+//! Implement the four required methods of [`Store`] (`commit` is
+//! provided: it is `commit_guarded` with no preconditions); keep your own detailed error
 //! type private and map it into [`StoreError`] (`Backend` for failures,
 //! `Unavailable` for timeouts, `Corrupt` for bad stored data, naming the
 //! module, the record and the value). For `Backend`, say what failed and
@@ -100,8 +111,8 @@
 //! place.
 //!
 //! A wrapper (a cache, a metrics layer, a read-only guard) implements
-//! `Store` too and must forward all four methods, including
-//! [`revision`](Store::revision): a wrapper that answers `revision` from a
+//! `Store` too and must forward every method, `commit_guarded` (with its
+//! preconditions) and [`revision`](Store::revision) included: a wrapper that answers `revision` from a
 //! stale copy breaks every reader that relies on it to notice changes.
 //!
 //! Then run the conformance suite against your backend and against it
@@ -116,6 +127,7 @@ mod error;
 #[cfg(feature = "json")]
 mod file;
 mod memory;
+mod precondition;
 mod records;
 mod revision;
 #[cfg(feature = "sqlite")]
@@ -129,6 +141,7 @@ pub use error::StoreError;
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use file::FileStore;
 pub use memory::MemoryStore;
+pub use precondition::{check_preconditions, Precondition};
 pub use records::ModuleRecords;
 pub use revision::{next_revision, Revision};
 #[cfg(feature = "sqlite")]
@@ -177,19 +190,47 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Applies `changes` atomically if the module is still at `expected`,
     /// and returns the new revision (`expected` + 1, or `expected` itself
-    /// for an empty batch).
+    /// for an empty batch). The same as
+    /// [`commit_guarded`](Store::commit_guarded) with no preconditions.
     ///
     /// # Errors
     ///
-    /// [`StoreError::Conflict`] if the module is at another revision;
-    /// any other error also leaves the module unchanged, except
-    /// [`StoreError::NotDurable`]: the batch was committed at the revision
-    /// it names but its durability is unconfirmed, so do not repeat it.
+    /// As for [`commit_guarded`](Store::commit_guarded).
     fn commit(
         &self,
         module: &ModuleId,
         expected: Revision,
         changes: &[Change],
+    ) -> Result<Revision, StoreError> {
+        self.commit_guarded(module, expected, changes, &[])
+    }
+
+    /// Applies `changes` atomically if the module is still at `expected`
+    /// **and** every precondition's module is still at its revision, all
+    /// checked inside the same write transaction or lock that applies the
+    /// batch; returns the new revision (`expected` + 1, or `expected`
+    /// itself for an empty batch).
+    ///
+    /// A precondition names another module the write depends on — the
+    /// module whose rights allowed it — at the revision the writer's check
+    /// saw. Checking it in the commit makes check-and-commit one step: no
+    /// change to the guard can land between the check and the write.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Conflict`] if the module is at another revision
+    /// (checked first); [`StoreError::PreconditionFailed`] if a
+    /// precondition's module is at another revision (checked next, empty
+    /// batches included); any other error also leaves the module
+    /// unchanged, except [`StoreError::NotDurable`]: the batch was
+    /// committed at the revision it names but its durability is
+    /// unconfirmed, so do not repeat it.
+    fn commit_guarded(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+        preconditions: &[Precondition],
     ) -> Result<Revision, StoreError>;
 
     /// Every module that has been written or holds records, sorted.
@@ -215,6 +256,15 @@ macro_rules! forward_store {
                 changes: &[Change],
             ) -> Result<Revision, StoreError> {
                 (**self).commit(module, expected, changes)
+            }
+            fn commit_guarded(
+                &self,
+                module: &ModuleId,
+                expected: Revision,
+                changes: &[Change],
+                preconditions: &[Precondition],
+            ) -> Result<Revision, StoreError> {
+                (**self).commit_guarded(module, expected, changes, preconditions)
             }
             fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
                 (**self).modules()
@@ -254,14 +304,16 @@ mod tests {
             self.calls[1].fetch_add(1, Ordering::Relaxed);
             self.inner.revision(module)
         }
-        fn commit(
+        fn commit_guarded(
             &self,
             module: &ModuleId,
             expected: Revision,
             changes: &[Change],
+            preconditions: &[Precondition],
         ) -> Result<Revision, StoreError> {
             self.calls[2].fetch_add(1, Ordering::Relaxed);
-            self.inner.commit(module, expected, changes)
+            self.inner
+                .commit_guarded(module, expected, changes, preconditions)
         }
         fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
             self.calls[3].fetch_add(1, Ordering::Relaxed);

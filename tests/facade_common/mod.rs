@@ -9,6 +9,7 @@ use module_settings::options::{
     ValidationErrors,
 };
 use module_settings::settings::{Actor, Settings};
+use module_settings::store::Precondition;
 use module_settings::{
     AccessLevel, Change, GroupId, Label, LevelInfo, MemoryStore, ModuleId, ModuleLevels,
     OptionName, Revision, Scope, SiteId, Snapshot, Store, StoreError,
@@ -99,11 +100,12 @@ impl Store for Flaky {
         self.inner.revision(module)
     }
 
-    fn commit(
+    fn commit_guarded(
         &self,
         module: &ModuleId,
         expected: Revision,
         changes: &[Change],
+        preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
         self.check().map_err(|e| *e)?;
         let left = self.meddle.load(Ordering::SeqCst);
@@ -117,7 +119,8 @@ impl Store for Flaky {
             };
             self.inner.commit(module, now, &[other])?;
         }
-        self.inner.commit(module, expected, changes)
+        self.inner
+            .commit_guarded(module, expected, changes, preconditions)
     }
 
     fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
@@ -156,11 +159,12 @@ impl Store for Interpose {
         self.inner.revision(module)
     }
 
-    fn commit(
+    fn commit_guarded(
         &self,
         module: &ModuleId,
         expected: Revision,
         changes: &[Change],
+        preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
         let due = {
             let mut pending = self.pending.lock().expect("not poisoned");
@@ -173,7 +177,8 @@ impl Store for Interpose {
             let now = self.inner.revision(&other)?;
             self.inner.commit(&other, now, &batch)?;
         }
-        self.inner.commit(module, expected, changes)
+        self.inner
+            .commit_guarded(module, expected, changes, preconditions)
     }
 
     fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
@@ -208,13 +213,15 @@ impl Store for Restorable {
         self.current().revision(module)
     }
 
-    fn commit(
+    fn commit_guarded(
         &self,
         module: &ModuleId,
         expected: Revision,
         changes: &[Change],
+        preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
-        self.current().commit(module, expected, changes)
+        self.current()
+            .commit_guarded(module, expected, changes, preconditions)
     }
 
     fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
@@ -299,13 +306,15 @@ impl Store for Gate {
         self.inner.revision(module)
     }
 
-    fn commit(
+    fn commit_guarded(
         &self,
         module: &ModuleId,
         expected: Revision,
         changes: &[Change],
+        preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
-        self.inner.commit(module, expected, changes)
+        self.inner
+            .commit_guarded(module, expected, changes, preconditions)
     }
 
     fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {

@@ -12,9 +12,19 @@ use crate::store::StoreError;
 /// The longest pause between two attempts to take a busy lock.
 const MAX_PAUSE: Duration = Duration::from_millis(20);
 
-/// An exclusive advisory lock on a lock file, released when dropped (and by
-/// the operating system if the process dies, so a killed writer never
-/// leaves a module locked).
+/// How a lock is shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LockMode {
+    /// One holder: the commit that writes the module.
+    Exclusive,
+    /// Many holders, no exclusive one: commits that only need the module
+    /// to stay as it is (its revision is one of their preconditions).
+    Shared,
+}
+
+/// An advisory lock on a lock file, released when dropped (and by the
+/// operating system if the process dies, so a killed writer never leaves a
+/// module locked).
 #[derive(Debug)]
 pub(super) struct ModuleLock {
     // Unlocking happens when the file is closed; the field only keeps it open.
@@ -22,12 +32,16 @@ pub(super) struct ModuleLock {
 }
 
 impl ModuleLock {
-    /// Takes the lock on `path` (creating the file), waiting at most
-    /// `timeout` for another holder to let go.
+    /// Takes the lock on `path` (creating the file) in `mode`, waiting at
+    /// most `timeout` for another holder to let go.
     ///
     /// `File::lock` would wait forever; polling `try_lock` lets a stuck
     /// holder turn into [`StoreError::Unavailable`] instead of a hang.
-    pub(super) fn acquire(path: &Path, timeout: Duration) -> Result<Self, StoreError> {
+    pub(super) fn acquire(
+        path: &Path,
+        mode: LockMode,
+        timeout: Duration,
+    ) -> Result<Self, StoreError> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -38,7 +52,11 @@ impl ModuleLock {
         let started = Instant::now();
         let mut pause = Duration::from_millis(1);
         loop {
-            match file.try_lock() {
+            let attempt = match mode {
+                LockMode::Exclusive => file.try_lock(),
+                LockMode::Shared => file.try_lock_shared(),
+            };
+            match attempt {
                 Ok(()) => return Ok(ModuleLock { _file: file }),
                 Err(TryLockError::WouldBlock) => {}
                 Err(TryLockError::Error(source)) => {
@@ -70,8 +88,9 @@ mod tests {
     fn a_held_lock_times_out_as_unavailable_and_frees_on_drop() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".video.lock");
-        let held = ModuleLock::acquire(&path, Duration::from_secs(1)).unwrap();
-        let err = ModuleLock::acquire(&path, Duration::from_millis(30)).unwrap_err();
+        let held = ModuleLock::acquire(&path, LockMode::Exclusive, Duration::from_secs(1)).unwrap();
+        let err =
+            ModuleLock::acquire(&path, LockMode::Shared, Duration::from_millis(30)).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -83,6 +102,19 @@ mod tests {
             "{err}"
         );
         drop(held);
-        ModuleLock::acquire(&path, Duration::from_millis(30)).unwrap();
+        ModuleLock::acquire(&path, LockMode::Exclusive, Duration::from_millis(30)).unwrap();
+    }
+
+    #[test]
+    fn shared_locks_coexist_and_keep_an_exclusive_one_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".video.lock");
+        let wait = Duration::from_millis(30);
+        let first = ModuleLock::acquire(&path, LockMode::Shared, wait).unwrap();
+        let second = ModuleLock::acquire(&path, LockMode::Shared, wait).unwrap();
+        let err = ModuleLock::acquire(&path, LockMode::Exclusive, wait).unwrap_err();
+        assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
+        drop((first, second));
+        ModuleLock::acquire(&path, LockMode::Exclusive, wait).unwrap();
     }
 }

@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use self::atomic::ReplaceError;
 use self::error::FileError;
-use self::lock::ModuleLock;
+use self::lock::{LockMode, ModuleLock};
 use super::revision::next_revision;
-use super::{Change, Revision, Snapshot, Store, StoreError};
+use super::{check_preconditions, Change, Precondition, Revision, Snapshot, Store, StoreError};
 use crate::ids::ModuleId;
 
 const EXTENSION: &str = ".json";
@@ -152,13 +152,14 @@ impl Store for FileStore {
         document::decode_revision(module, &path, &bytes)
     }
 
-    fn commit(
+    fn commit_guarded(
         &self,
         module: &ModuleId,
         expected: Revision,
         changes: &[Change],
+        preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
-        self.commit_with(module, expected, changes, &atomic::sync_dir)
+        self.commit_with(module, expected, changes, preconditions, &atomic::sync_dir)
     }
 
     fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
@@ -195,23 +196,57 @@ impl Store for FileStore {
 }
 
 impl FileStore {
-    /// [`Store::commit`], flushing directories with `sync_dir` (tests make
+    /// The locks a commit to `module` holds: its own, exclusive, and a
+    /// shared one on each module a precondition names, so that none of
+    /// them can be committed to until the commit is done (while commits
+    /// that merely depend on the same guard go on side by side). Taken in
+    /// the order of module ids, which every commit follows, so two commits
+    /// that lock each other's modules cannot wait for each other forever.
+    fn lock_for_commit(
+        &self,
+        module: &ModuleId,
+        preconditions: &[Precondition],
+    ) -> Result<Vec<ModuleLock>, StoreError> {
+        let mut wanted: Vec<(ModuleId, LockMode)> = preconditions
+            .iter()
+            .filter(|precondition| precondition.module != *module)
+            .map(|precondition| (precondition.module, LockMode::Shared))
+            .collect();
+        wanted.push((*module, LockMode::Exclusive));
+        wanted.sort_by_key(|(id, _)| *id);
+        wanted.dedup_by_key(|(id, _)| *id);
+        wanted
+            .into_iter()
+            .map(|(id, mode)| {
+                ModuleLock::acquire(
+                    &self.dir.join(format!(".{id}.lock")),
+                    mode,
+                    self.lock_timeout,
+                )
+            })
+            .collect()
+    }
+
+    /// [`Store::commit_guarded`], flushing directories with `sync_dir` (tests make
     /// it fail).
     fn commit_with(
         &self,
         module: &ModuleId,
         expected: Revision,
         changes: &[Change],
+        preconditions: &[Precondition],
         sync_dir: atomic::SyncDir<'_>,
     ) -> Result<Revision, StoreError> {
-        let _lock =
-            ModuleLock::acquire(&self.dir.join(format!(".{module}.lock")), self.lock_timeout)?;
-        // Read under the lock: nobody can commit between this check and the
-        // rename below.
+        let _locks = self.lock_for_commit(module, preconditions)?;
+        // Read under the locks: nobody can commit to the module, or to a
+        // module a precondition names, between this check and the rename
+        // below.
         let current = self.load(module)?;
-        let Some(next) =
-            next_revision(error::BACKEND, module, expected, current.revision, changes)?
-        else {
+        let next = next_revision(error::BACKEND, module, expected, current.revision, changes)?;
+        check_preconditions(preconditions, module, current.revision, |guard| {
+            self.revision(guard)
+        })?;
+        let Some(next) = next else {
             return Ok(current.revision);
         };
         let mut records = current.records;
@@ -252,7 +287,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = FileStore::open(dir.path()).unwrap();
         let err = store
-            .commit_with(&VIDEO, Revision::ZERO, &batch(), &flaky(2))
+            .commit_with(&VIDEO, Revision::ZERO, &batch(), &[], &flaky(2))
             .unwrap_err();
         match &err {
             StoreError::NotDurable {
@@ -284,7 +319,7 @@ mod tests {
         let store = FileStore::open(dir.path()).unwrap();
         assert_eq!(
             store
-                .commit_with(&VIDEO, Revision::ZERO, &batch(), &flaky(1))
+                .commit_with(&VIDEO, Revision::ZERO, &batch(), &[], &flaky(1))
                 .unwrap(),
             Revision::new(1)
         );

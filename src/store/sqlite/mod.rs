@@ -19,7 +19,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use self::durability::Journal;
 use self::error::{sql, SqliteError, BACKEND};
 use super::revision::next_revision;
-use super::{Change, Revision, Snapshot, Store, StoreError};
+use super::{check_preconditions, Change, Precondition, Revision, Snapshot, Store, StoreError};
 // Bitrix keeps a module's default access level as this option of the
 // module; `OptionName` reserves the name, so no ordinary option collides.
 use crate::ids::{ModuleId, GROUP_DEFAULT_RIGHT};
@@ -264,11 +264,12 @@ impl Store for SqliteStore {
         )
     }
 
-    fn commit(
+    fn commit_guarded(
         &self,
         module: &ModuleId,
         expected: Revision,
         changes: &[Change],
+        preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
         let mut conn = self.lock();
         // IMMEDIATE takes the write lock before reading the revision, so no
@@ -277,7 +278,13 @@ impl Store for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(self.sql_for(module, "start a write transaction"))?;
         let current = read::revision(&tx, module, &self.sql_for(module, "read the revision"))?;
-        let Some(next) = next_revision(BACKEND, module, expected, current, changes)? else {
+        let next = next_revision(BACKEND, module, expected, current, changes)?;
+        // Inside the same IMMEDIATE transaction: no other connection can
+        // move a guard between this check and the commit.
+        check_preconditions(preconditions, module, current, |guard| {
+            read::revision(&tx, guard, &self.sql_for(guard, "read the revision"))
+        })?;
+        let Some(next) = next else {
             return Ok(current);
         };
         for change in changes {

@@ -95,17 +95,67 @@ fn overlapping_option_edits_are_reported_with_both_sides() {
     );
 }
 
+/// Two facades on one store both load port 8000 and both save 8001: the
+/// second must hear of the first, not get `Ok` with nothing written — a
+/// read-modify-write caller would lose an update without a word.
 #[test]
-fn the_same_change_on_both_sides_is_no_conflict() {
+fn the_same_record_changed_on_both_sides_is_a_conflict_even_to_the_same_value() {
+    let store = MemoryStore::new();
+    let a = Settings::new(store.clone());
+    let b = Settings::new(store.clone());
+    let mut start = a.edit::<VideoPort>(Scope::Common).unwrap();
+    start.value_mut().server_port = port(8000);
+    a.save(&admin(), start).unwrap();
+
+    let mut mine = a.edit::<VideoPort>(Scope::Common).unwrap();
+    let mut theirs = b.edit::<VideoPort>(Scope::Common).unwrap();
+    assert_eq!(mine.value().server_port, port(8000));
+    assert_eq!(theirs.value().server_port, port(8000));
+    mine.value_mut().server_port = port(8001);
+    theirs.value_mut().server_port = port(8001);
+    b.save(&admin(), theirs).unwrap();
+    let events = a.subscribe();
+    match a.save(&admin(), mine).unwrap_err() {
+        SettingsError::Conflict { ours, theirs, .. } => {
+            assert_eq!(ours, [option(Scope::Common, "ServerPort")]);
+            assert_eq!(theirs, [option(Scope::Common, "ServerPort")]);
+        }
+        other => panic!("expected a conflict naming ServerPort, got {other}"),
+    }
+    assert_eq!(events.try_iter().count(), 0, "nothing was written");
+    assert_eq!(store.revision(&VIDEOPORT).unwrap(), Revision::new(2));
+}
+
+/// The same on the Access tab: both sides grant group 5 W.
+#[test]
+fn the_same_grant_set_on_both_sides_is_a_conflict() {
+    let settings = Settings::in_memory();
+    let mut mine = settings.access_tab(VIDEO).unwrap();
+    let mut theirs = settings.access_tab(VIDEO).unwrap();
+    mine.set_grant(Scope::Common, g(5), AccessLevel::W).unwrap();
+    theirs
+        .set_grant(Scope::Common, g(5), AccessLevel::W)
+        .unwrap();
+    settings.apply_access_tab(&admin(), theirs).unwrap();
+    match settings.apply_access_tab(&admin(), mine).unwrap_err() {
+        SettingsError::Conflict { theirs, .. } => assert_eq!(theirs.len(), 1),
+        other => panic!("expected a conflict, got {other}"),
+    }
+}
+
+/// A form that changes nothing is no write, whatever others did meanwhile.
+#[test]
+fn an_unchanged_form_is_no_write_after_others_wrote() {
     let settings = Settings::in_memory();
     let events = settings.subscribe();
-    let mut mine = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    let unchanged = settings.edit::<VideoPort>(Scope::Common).unwrap();
     let mut theirs = settings.edit::<VideoPort>(Scope::Common).unwrap();
-    mine.value_mut().server_port = port(8000);
     theirs.value_mut().server_port = port(8000);
     settings.save(&admin(), theirs).unwrap();
-    // Nothing left to write: the revision stays, and no second event.
-    assert_eq!(settings.save(&admin(), mine).unwrap(), Revision::new(1));
+    assert_eq!(
+        settings.save(&admin(), unchanged).unwrap(),
+        Revision::new(1)
+    );
     assert_eq!(events.try_iter().count(), 1);
 }
 

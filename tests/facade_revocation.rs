@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::thread;
 
 use facade_common::*;
-use module_settings::settings::{Actor, Settings, SettingsError};
+use module_settings::settings::{Settings, SettingsError};
 use module_settings::store::Precondition;
 use module_settings::{
     AccessLevel, Change, MemoryStore, ModuleId, Revision, Scope, Snapshot, Store, StoreError,
@@ -200,7 +200,7 @@ fn sqlite_a_grant_deleted_while_the_save_waits_for_the_lock_stops_it() {
     );
     let settings = Settings::new(store);
     grant(&settings, VIDEO, 5, AccessLevel::W);
-    let writer: Actor = member(5);
+    let writer = member(5);
 
     let other = rusqlite::Connection::open(&path).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();

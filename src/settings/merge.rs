@@ -7,13 +7,15 @@
 //!   whose effective value in that scope the form changes. Theirs are the
 //!   stored values, in the layers that scope reads (the scope itself, and
 //!   the common scope under a site), that differ between base and current.
-//!   They collide on an option name, unless the current effective value is
-//!   already the one the form wants.
+//!   They collide on an option name.
 //! - **Records** (Access tab rows, "reset to inherited"): ours are the exact
 //!   records set or removed. Theirs are the records of the same kinds
 //!   (options, or rights) that differ between base and current. They
-//!   collide on the same key, unless the current record already holds what
-//!   the write wants.
+//!   collide on the same key.
+//!
+//! A record both sides changed collides even when both wrote the same
+//! value: a caller that read a value, changed it and wrote it back must
+//! hear that someone else changed it meanwhile.
 //!
 //! Without a collision the write is re-planned on the current records:
 //! only what still differs is written.
@@ -127,38 +129,16 @@ impl Intent {
         }
     }
 
-    /// Whether any of `theirs` collides with this write on `current`.
-    pub(crate) fn collides(
-        &self,
-        theirs: &[RecordKey],
-        codec: Option<&OptionsCodec>,
-        current: &ModuleRecords,
-    ) -> bool {
+    /// Whether any of `theirs` collides with this write: others changed a
+    /// record this write changes — even to the value this write wants, since
+    /// a caller that read, modified and wrote it back would otherwise lose
+    /// their update without a word.
+    pub(crate) fn collides(&self, theirs: &[RecordKey]) -> bool {
         match self {
-            Intent::Options { scope, desired } => {
-                let names: BTreeSet<&OptionName> = theirs
-                    .iter()
-                    .filter_map(|key| match key {
-                        RecordKey::Option { name, .. } => Some(name),
-                        _ => None,
-                    })
-                    .filter(|name| desired.contains_key(*name))
-                    .collect();
-                if names.is_empty() {
-                    return false;
-                }
-                let Some(codec) = codec else {
-                    return true;
-                };
-                let effective = super::state::effective(codec, current, *scope);
-                names
-                    .into_iter()
-                    .any(|name| effective.get(name) != desired.get(name))
-            }
-            Intent::Records(_) => self
-                .plan(codec, current)
-                .iter()
-                .any(|change| theirs.contains(&key_of(change))),
+            Intent::Options { desired, .. } => theirs.iter().any(
+                |key| matches!(key, RecordKey::Option { name, .. } if desired.contains_key(name)),
+            ),
+            Intent::Records(changes) => changes.iter().any(|c| theirs.contains(&key_of(c))),
         }
     }
 }
@@ -345,22 +325,22 @@ mod tests {
                 name: OptionName::from_static("ServerPort")
             }]
         );
-        assert!(!intent.collides(&theirs, Some(&codec), &current));
+        assert!(!intent.collides(&theirs));
         assert_eq!(
             intent.plan(Some(&codec), &current),
             [set(Scope::Common, "ServerHost", "a.example")]
         );
-        // They changed the host too: a collision, unless to the same value.
+        // They changed the host too: a collision — even to the very value
+        // this form wants, or a read-modify-write would be lost unheard.
         let current = records(&[set(Scope::Common, "ServerHost", "b.example")]);
         let theirs = intent.theirs(&base, &current);
-        assert!(intent.collides(&theirs, Some(&codec), &current));
+        assert!(intent.collides(&theirs));
         let same = records(&[
             set(Scope::Common, "ServerPort", "8000"),
             set(Scope::Common, "ServerHost", "a.example"),
         ]);
         let theirs = intent.theirs(&base, &same);
-        assert!(!intent.collides(&theirs, Some(&codec), &same));
-        assert!(intent.plan(Some(&codec), &same).is_empty());
+        assert!(intent.collides(&theirs));
     }
 
     #[test]
@@ -393,14 +373,22 @@ mod tests {
             level: AccessLevel::R,
         }]);
         let theirs = intent.theirs(&base, &other_group);
-        assert!(!intent.collides(&theirs, None, &other_group));
+        assert!(!intent.collides(&theirs));
         let same_group = records(&[Change::SetGrant {
             scope: Scope::Common,
             group: G5,
             level: AccessLevel::R,
         }]);
         let theirs = intent.theirs(&base, &same_group);
-        assert!(intent.collides(&theirs, None, &same_group));
+        assert!(intent.collides(&theirs));
+        // The same key set to the same level by both sides collides too.
+        let same_level = records(&[Change::SetGrant {
+            scope: Scope::Common,
+            group: G5,
+            level: AccessLevel::W,
+        }]);
+        let theirs = intent.theirs(&base, &same_level);
+        assert!(intent.collides(&theirs));
         // Option records are not the Access tab's business.
         let options = records(&[set(Scope::Common, "x", "1")]);
         assert!(intent.theirs(&base, &options).is_empty());

@@ -259,9 +259,8 @@ impl<S: Store> Settings<S> {
         current: Arc<ModuleState>,
     ) -> Result<(Arc<ModuleState>, Vec<RecordKey>), SettingsError> {
         self.reauthorize(auth, &current)?;
-        let codec = write.entry.spec.options.as_ref();
         let theirs = write.intent.theirs(&write.base.records, &current.records);
-        if write.intent.collides(&theirs, codec, &current.records) {
+        if write.intent.collides(&theirs) {
             return Err(conflict(write, &current, theirs));
         }
         Ok((current, theirs))

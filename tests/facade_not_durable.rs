@@ -35,7 +35,7 @@ impl Store for UnconfirmedDisk {
         Err(StoreError::NotDurable {
             module: *module,
             revision,
-            source: Box::new(io::Error::other("flush failed")),
+            source: std::sync::Arc::new(io::Error::other("flush failed")),
         })
     }
     fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::actor::Actor;
-use super::cell::Refresh;
+use super::cache::Refresh;
 use super::error::SettingsError;
 use super::events::WriteKind;
 use super::merge::Intent;
@@ -331,7 +331,7 @@ impl<S: Store> Settings<S> {
         // A plain `check` first: it refreshes the snapshot and fails
         // closed exactly as every other check does.
         self.check(module, &[], ScopeQuery::Common)?;
-        let state = entry.cell.current();
+        let state = entry.cache.current();
         match &state.rights {
             Some(Ok(compiled)) => Ok(compiled.roles(groups, query)),
             Some(Err(err)) => Err(stored_rights_error(module, err)),
@@ -350,17 +350,17 @@ impl<S: Store> Settings<S> {
         entry: &Entry,
         revision: Revision,
     ) -> Result<Arc<ModuleState>, SettingsError> {
-        if let Some(base) = entry.cell.at(revision) {
+        if let Some(base) = entry.cache.at(revision) {
             return Ok(base);
         }
         self.refresh(entry, Refresh::Check)?;
         entry
-            .cell
+            .cache
             .at(revision)
             .ok_or_else(|| SettingsError::Outdated {
                 module: entry.id(),
                 based_on: revision,
-                current: entry.cell.current().revision,
+                current: entry.cache.current().revision,
             })
     }
 }

@@ -2,7 +2,7 @@
 //! transitions of [`B24Connector`] and the facade's clock.
 
 use super::actor::Actor;
-use super::cell::Refresh;
+use super::cache::Refresh;
 use super::error::SettingsError;
 use super::events::WriteKind;
 use super::form::OptionsForm;

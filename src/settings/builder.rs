@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::audit::AuditSink;
-use super::cell::{Cell, Policy};
+use super::cache::{ModuleCache, Policy};
 use super::clock::{system_clock, Clocks, WallClock};
 use super::error::SettingsError;
 use super::events::Hub;
@@ -159,7 +159,7 @@ impl<S: Store> SettingsBuilder<S> {
             .finish()?
             .into_iter()
             .map(|spec| Entry {
-                cell: Cell::new(spec.id),
+                cache: ModuleCache::new(spec.id),
                 spec,
             })
             .collect();

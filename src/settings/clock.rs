@@ -4,7 +4,9 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::cache::Monotonic;
 
 /// A wall clock: `SystemTime::now` unless the builder was given another.
 pub type WallClock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
@@ -12,23 +14,17 @@ pub type WallClock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 /// Both clocks of one facade.
 #[derive(Clone)]
 pub(crate) struct Clocks {
-    base: Instant,
+    /// The staleness bound's clock.
+    pub(crate) mono: Monotonic,
     wall: WallClock,
 }
 
 impl Clocks {
     pub(crate) fn new(wall: WallClock) -> Self {
         Clocks {
-            base: Instant::now(),
+            mono: Monotonic::new(),
             wall,
         }
-    }
-
-    /// Nanoseconds since the facade was built (saturating after 584
-    /// years): what cache cells store as "last checked".
-    #[inline]
-    pub(crate) fn mono_nanos(&self) -> u64 {
-        u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
 
     /// The wall-clock time.
@@ -66,7 +62,7 @@ pub(crate) fn system_clock() -> WallClock {
 impl fmt::Debug for Clocks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Clocks")
-            .field("base", &self.base)
+            .field("mono", &self.mono)
             .finish_non_exhaustive()
     }
 }
@@ -83,7 +79,7 @@ mod tests {
         assert_eq!(clocks.unix_seconds(), 1_700_000_000);
         let before = Clocks::new(Arc::new(|| UNIX_EPOCH - Duration::from_secs(5)));
         assert_eq!(before.unix_seconds(), 0);
-        let first = clocks.mono_nanos();
-        assert!(clocks.mono_nanos() >= first);
+        let first = clocks.mono.now();
+        assert!(clocks.mono.now() >= first);
     }
 }

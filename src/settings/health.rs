@@ -68,7 +68,7 @@ impl<S: Store> Settings<S> {
     /// [`SettingsError::UnknownModule`] if the module is not registered.
     pub fn health(&self, module: ModuleId) -> Result<ModuleHealth, SettingsError> {
         let entry = self.entry(module)?;
-        let health = entry.cell.health(self.clocks.mono_nanos());
+        let health = entry.cache.health(self.clocks.mono.now());
         Ok(ModuleHealth {
             module,
             revision: health.revision,

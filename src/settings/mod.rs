@@ -212,7 +212,7 @@ mod admin;
 mod audit;
 mod b24;
 mod builder;
-mod cell;
+mod cache;
 mod clock;
 mod error;
 mod events;
@@ -240,7 +240,7 @@ pub use form::OptionsForm;
 pub use health::ModuleHealth;
 
 use self::audit::AuditSink as Sink;
-use self::cell::Policy;
+use self::cache::Policy;
 use self::clock::Clocks;
 use self::events::Hub;
 use self::registry::Registry;

@@ -1,59 +1,61 @@
-//! Reads and access checks: the hot path, served from the cache cells.
+//! Reads and access checks: the hot path, served from the module caches.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::cell::{Loader, Refresh};
+use super::cache::{Begin, Fetched, Refresh};
 use super::error::SettingsError;
 use super::registry::{Entry, ModuleSpec};
 use super::state::{stored_rights_error, ModuleState};
 use super::Settings;
-use crate::access::{AccessLevel, Decision, DecisionResultExt, ResolveOptions, ScopeQuery};
+use crate::access::{AccessLevel, Decision, DecisionResultExt, ScopeQuery};
 use crate::ids::{GroupId, ModuleId, Scope};
 use crate::options::ModuleOptions;
 use crate::store::{Revision, Store, StoreError};
 
-/// Loads one module's state from the store.
-struct StoreLoader<'a, S> {
-    store: &'a S,
-    spec: &'a ModuleSpec,
-    resolve: &'a ResolveOptions,
-}
-
-impl<S: Store> Loader for StoreLoader<'_, S> {
-    fn revision(&self) -> Result<Revision, StoreError> {
-        self.store.revision(&self.spec.id)
+impl<S: Store> Settings<S> {
+    /// Refreshes `entry`'s cache as `mode` says: the cache says whether
+    /// there is anything to do, the facade asks the store, the cache
+    /// installs the answer.
+    pub(crate) fn refresh(&self, entry: &Entry, mode: Refresh) -> Result<(), SettingsError> {
+        let clock = &self.clocks.mono;
+        match entry.cache.begin(clock, &self.policy, mode) {
+            Begin::Done(result) => result,
+            Begin::Go(ticket) => {
+                let fetched = self.fetch(&entry.spec, ticket.current(), ticket.mode());
+                ticket.finish(fetched, clock, &self.policy)
+            }
+        }
     }
 
-    fn load(&self) -> Result<ModuleState, StoreError> {
-        let snapshot = self.store.load(&self.spec.id)?;
-        Ok(ModuleState::build(
-            self.spec,
-            self.resolve,
+    /// What the store holds of `spec`'s module now, compared with
+    /// `current`: unchanged (its revision has not moved), or loaded.
+    fn fetch(
+        &self,
+        spec: &ModuleSpec,
+        current: &ModuleState,
+        mode: Refresh,
+    ) -> Result<Fetched, StoreError> {
+        if mode != Refresh::Force
+            && current.loaded
+            && self.store.revision(&spec.id)? == current.revision
+        {
+            return Ok(Fetched::Unchanged);
+        }
+        let snapshot = self.store.load(&spec.id)?;
+        Ok(Fetched::Loaded(Box::new(ModuleState::build(
+            spec,
+            &self.resolve,
             snapshot.revision,
             snapshot.records,
-        ))
-    }
-}
-
-impl<S: Store> Settings<S> {
-    /// Refreshes `entry`'s cell as `mode` says.
-    pub(crate) fn refresh(&self, entry: &Entry, mode: Refresh) -> Result<(), SettingsError> {
-        let loader = StoreLoader {
-            store: &self.store,
-            spec: &entry.spec,
-            resolve: &self.resolve,
-        };
-        entry
-            .cell
-            .refresh(&loader, &self.clocks, &self.policy, mode)
+        ))))
     }
 
     /// Makes sure `entry`'s snapshot is within the staleness bound: the
-    /// fast path is one clock read and one atomic load.
+    /// fast path is one atomic load and a coarse clock read.
     #[inline]
     pub(crate) fn fresh(&self, entry: &Entry) -> Result<(), SettingsError> {
-        if entry.cell.is_fresh(self.clocks.mono_nanos(), &self.policy) {
+        if entry.cache.is_fresh(&self.clocks.mono) {
             Ok(())
         } else {
             self.refresh(entry, Refresh::IfStale)
@@ -64,20 +66,32 @@ impl<S: Store> Settings<S> {
     /// the bound like any read, not served past a failed refresh, and —
     /// when another thread's refresh is still waiting for the store — not
     /// older than the hard limit. The fast path is the same as
-    /// [`fresh`](Self::fresh)'s plus one atomic load.
+    /// [`fresh`](Self::fresh)'s.
     #[inline]
     pub(crate) fn fresh_rights(&self, entry: &Entry) -> Result<(), SettingsError> {
-        if !entry.cell.is_fresh(self.clocks.mono_nanos(), &self.policy) {
+        if entry.cache.is_fresh_for_checks(&self.clocks.mono) {
+            return Ok(());
+        }
+        self.stale_rights(entry)
+    }
+
+    /// The slow half of [`fresh_rights`](Self::fresh_rights).
+    #[cold]
+    fn stale_rights(&self, entry: &Entry) -> Result<(), SettingsError> {
+        if !entry.cache.is_fresh(&self.clocks.mono) {
             self.refresh(entry, Refresh::IfStale)?;
             // Served without a refresh of this thread's own: another
             // thread's is under way. Old rights may still hold a right
             // revoked since, so they answer only up to the hard limit.
-            let now = self.clocks.mono_nanos();
-            if entry.cell.is_older_than(now, self.policy.hard_limit_nanos) {
+            if !entry.cache.is_fresh(&self.clocks.mono)
+                && entry
+                    .cache
+                    .is_older_than(self.clocks.mono.now(), self.policy.hard_limit_nanos)
+            {
                 return Err(refresh_overdue(entry, self.policy.hard_limit_nanos));
             }
         }
-        if entry.cell.is_stale() {
+        if entry.cache.is_stale() {
             return Err(rights_unavailable(entry));
         }
         Ok(())
@@ -86,7 +100,7 @@ impl<S: Store> Settings<S> {
     /// The current snapshot of `entry`, within the staleness bound.
     pub(crate) fn snapshot(&self, entry: &Entry) -> Result<Arc<ModuleState>, SettingsError> {
         self.fresh(entry)?;
-        Ok(entry.cell.current())
+        Ok(entry.cache.current())
     }
 
     /// The decoded, validated options of `T`'s module as seen from `scope`
@@ -118,7 +132,7 @@ impl<S: Store> Settings<S> {
     pub fn options<T: ModuleOptions>(&self, scope: Scope) -> Result<Arc<T>, SettingsError> {
         let entry = self.registry.typed::<T>()?;
         self.fresh(entry)?;
-        typed_value(&entry.cell.read(), scope)
+        typed_value(&entry.cache.read(), scope)
     }
 
     /// The level `groups` hold in `module` for `query` (a [`Scope`], a
@@ -143,7 +157,7 @@ impl<S: Store> Settings<S> {
     ) -> Result<Decision, SettingsError> {
         let entry = self.registry.rights(module)?;
         self.fresh_rights(entry)?;
-        let state = entry.cell.read();
+        let state = entry.cache.read();
         match &state.rights {
             Some(Ok(compiled)) => Ok(compiled.explain(groups, query)),
             Some(Err(err)) => Err(stored_rights_error(module, err)),
@@ -170,7 +184,7 @@ impl<S: Store> Settings<S> {
         if self.fresh_rights(entry).is_err() {
             return false;
         }
-        let state = entry.cell.read();
+        let state = entry.cache.read();
         matches!(&state.rights, Some(Ok(compiled)) if compiled.can(groups, query, needed))
     }
 
@@ -211,7 +225,7 @@ impl<S: Store> Settings<S> {
     pub fn reload(&self, module: ModuleId) -> Result<Revision, SettingsError> {
         let entry = self.entry(module)?;
         self.refresh(entry, Refresh::Force)?;
-        Ok(entry.cell.current().revision)
+        Ok(entry.cache.current().revision)
     }
 
     /// [`reload`](Self::reload)s every registered module; stops at the
@@ -262,7 +276,7 @@ pub(crate) fn typed_value<T: ModuleOptions>(
 #[cold]
 fn rights_unavailable(entry: &Entry) -> SettingsError {
     let error = entry
-        .cell
+        .cache
         .last_error()
         .unwrap_or_else(|| "no reason was given".to_owned());
     SettingsError::RightsUnavailable {

@@ -6,7 +6,7 @@ use std::any::{Any, TypeId};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use super::cell::Cell;
+use super::cache::ModuleCache;
 use super::error::{RegistrationProblem, SettingsError};
 use crate::access::ModuleLevels;
 use crate::ids::ModuleId;
@@ -82,7 +82,7 @@ pub(crate) struct ModuleSpec {
 /// A registered module with its cache cell.
 pub(crate) struct Entry {
     pub(crate) spec: ModuleSpec,
-    pub(crate) cell: Cell,
+    pub(crate) cache: ModuleCache,
 }
 
 impl Entry {
@@ -312,7 +312,7 @@ mod tests {
                 .unwrap()
                 .into_iter()
                 .map(|spec| Entry {
-                    cell: Cell::new(spec.id),
+                    cache: ModuleCache::new(spec.id),
                     spec,
                 })
                 .collect();

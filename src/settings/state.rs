@@ -24,7 +24,7 @@ pub(crate) struct ModuleState {
     /// only a base its own cell produced: records from another facade's
     /// store must never become this cell's cached state.
     ///
-    /// [`Cell::id`]: super::cell::Cell::id
+    /// [`ModuleCache`]: super::cache::ModuleCache
     pub(crate) origin: u64,
     /// The lineage within the cell: it grows each time the store is found
     /// to have gone back (a restored backup), after which revision numbers

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::actor::Actor;
 use super::audit::AuditRecord;
-use super::cell::Refresh;
+use super::cache::Refresh;
 use super::error::{RecordKey, SettingsError};
 use super::events::{SettingsEvent, WriteKind};
 use super::merge::{diff_of, Intent};
@@ -63,7 +63,7 @@ impl<S: Store> Settings<S> {
         };
         let entry = self.registry.rights(guard)?;
         self.refresh(entry, Refresh::Check)?;
-        self.holds_w(&mut auth, &entry.cell.current())?;
+        self.holds_w(&mut auth, &entry.cache.current())?;
         Ok(auth)
     }
 
@@ -82,7 +82,7 @@ impl<S: Store> Settings<S> {
         }
         let entry = self.registry.rights(auth.guard)?;
         self.refresh(entry, Refresh::Check)?;
-        self.holds_w(auth, &entry.cell.current())
+        self.holds_w(auth, &entry.cache.current())
     }
 
     /// Whether the actor of `auth` holds W in its scopes in `guard`, the
@@ -142,19 +142,19 @@ impl<S: Store> Settings<S> {
     ) -> Result<Revision, SettingsError> {
         let module = write.entry.id();
         super::b24::only_by_its_operation(module, write.kind, &write.intent)?;
-        if !write.entry.cell.produced(&write.base) {
+        if !write.entry.cache.produced(&write.base) {
             // Planning on records this facade did not load would commit
             // changes judged against another store and cache a state
             // that is stored nowhere.
             return Err(SettingsError::ForeignSnapshot { module });
         }
-        if !write.entry.cell.is_current_lineage(&write.base) {
+        if !write.entry.cache.is_current_lineage(&write.base) {
             // The store went back since the base was loaded: its revision
             // numbers now mean other contents.
             return Err(SettingsError::Outdated {
                 module,
                 based_on: write.base.revision,
-                current: write.entry.cell.current().revision,
+                current: write.entry.cache.current().revision,
             });
         }
         let codec = write.entry.spec.options.as_ref();
@@ -166,7 +166,7 @@ impl<S: Store> Settings<S> {
             // write is judged on the current records like any other: it
             // wants nothing there either (the answer is the current
             // revision), or others' changes since collide with it.
-            let current = write.entry.cell.current();
+            let current = write.entry.cache.current();
             if current.revision != attempt.revision {
                 (attempt, theirs) = self.rebase(&mut auth, &write, current)?;
                 changes = write.intent.plan(codec, &attempt.records);
@@ -220,7 +220,7 @@ impl<S: Store> Settings<S> {
                 Err(StoreError::Conflict { .. } | StoreError::PreconditionFailed { .. }) => {
                     self.refresh(write.entry, Refresh::Check)?;
                     (attempt, theirs) =
-                        self.rebase(&mut auth, &write, write.entry.cell.current())?;
+                        self.rebase(&mut auth, &write, write.entry.cache.current())?;
                     if retries == self.max_retries {
                         return Err(SettingsError::RetriesExhausted {
                             module,
@@ -236,7 +236,7 @@ impl<S: Store> Settings<S> {
                 Err(err) => return Err(err.into()),
             };
             next.revision = revision;
-            write.entry.cell.install_written(next, &attempt);
+            write.entry.cache.install_written(next, &attempt);
             self.announce(
                 &auth,
                 &write,

@@ -2,6 +2,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::Arc;
 
 use super::revision::Revision;
 use crate::ids::{IdError, ModuleId};
@@ -20,6 +21,9 @@ use crate::ids::{IdError, ModuleId};
 /// No variant ever holds an option's value: the store cannot tell which
 /// values are secrets.
 ///
+/// Errors are `Clone` (an underlying error is shared behind an `Arc`), so
+/// one failure can be handed to every caller that waited for it.
+///
 /// ```
 /// use module_settings::{ModuleId, Revision, StoreError};
 /// let err = StoreError::Conflict {
@@ -33,16 +37,11 @@ use crate::ids::{IdError, ModuleId};
 ///      the module is at revision 5 now; load it again and reapply the changes"
 /// );
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum StoreError {
     /// The module changed since the revision the write was based on; nothing
     /// was written.
-    #[error(
-        "module {module} was changed by someone else: the write was based on revision \
-         {expected}, the module is at revision {current} now; load it again and reapply \
-         the changes"
-    )]
     Conflict {
         /// The module.
         module: ModuleId,
@@ -57,11 +56,6 @@ pub enum StoreError {
     /// [`Precondition`](crate::store::Precondition); nothing was written.
     /// Check again on the guard's fresh records (the writer's right may
     /// have been revoked) and retry.
-    #[error(
-        "a write to module {written} needed module {module} at revision {expected}, but it is \
-         at revision {current} now: what allowed the write may have changed; check again and \
-         retry"
-    )]
     PreconditionFailed {
         /// The module the batch was for.
         written: ModuleId,
@@ -75,7 +69,6 @@ pub enum StoreError {
 
     /// Stored data that cannot be read as valid records. It is reported,
     /// never replaced by a default: rights fail closed.
-    #[error("{}", CorruptText { module: module.as_ref(), record, value, reason })]
     Corrupt {
         /// The module the data belongs to, when it is known (a bad module id
         /// in a listing has none).
@@ -93,7 +86,6 @@ pub enum StoreError {
 
     /// The store could not be reached in time, for example a lock held by
     /// another process or a busy database; trying again later may succeed.
-    #[error("the {backend} store is unavailable: {reason}; try again later")]
     Unavailable {
         /// Which backend (`"memory"`, `"file"`, `"sqlite"`, …).
         backend: &'static str,
@@ -119,7 +111,7 @@ pub enum StoreError {
     /// let err = StoreError::NotDurable {
     ///     module: ModuleId::from_static("video"),
     ///     revision: Revision::new(4),
-    ///     source: Box::new(io),
+    ///     source: std::sync::Arc::new(io),
     /// };
     /// assert_eq!(
     ///     err.to_string(),
@@ -128,18 +120,13 @@ pub enum StoreError {
     ///      it, and have the storage checked"
     /// );
     /// ```
-    #[error(
-        "module {module} was committed and is visible at revision {revision}, but the store \
-         could not confirm that it reached the disk; do not repeat the commit: load the module \
-         to see it, and have the storage checked"
-    )]
     NotDurable {
         /// The module.
         module: ModuleId,
         /// The revision the batch was committed at.
         revision: Revision,
         /// Why durability could not be confirmed.
-        source: Box<dyn StdError + Send + Sync + 'static>,
+        source: Arc<dyn StdError + Send + Sync + 'static>,
     },
 
     /// Any other failure of a backend (I/O, a database error).
@@ -147,7 +134,6 @@ pub enum StoreError {
     /// The text says what failed; the underlying error, when there is one,
     /// is the [`source`](StdError::source) and is not repeated in the text,
     /// so a report that prints the whole chain shows each part once.
-    #[error("{backend} store: {what}")]
     Backend {
         /// Which backend (`"memory"`, `"file"`, `"sqlite"`, …).
         backend: &'static str,
@@ -156,8 +142,78 @@ pub enum StoreError {
         what: String,
         /// The error that caused it (an `io::Error`, a database error), if
         /// any.
-        source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+        source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
     },
+}
+
+// Written by hand rather than derived: the underlying errors are shared
+// behind `Arc`s (so that a `StoreError` can be cloned), and `source` must
+// hand out the underlying error itself — an `io::Error` a caller can
+// downcast to — not the `Arc` around it.
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Conflict {
+                module,
+                expected,
+                current,
+            } => write!(
+                f,
+                "module {module} was changed by someone else: the write was based on revision \
+                 {expected}, the module is at revision {current} now; load it again and \
+                 reapply the changes"
+            ),
+            StoreError::PreconditionFailed {
+                written,
+                module,
+                expected,
+                current,
+            } => write!(
+                f,
+                "a write to module {written} needed module {module} at revision {expected}, but \
+                 it is at revision {current} now: what allowed the write may have changed; check \
+                 again and retry"
+            ),
+            StoreError::Corrupt {
+                module,
+                record,
+                value,
+                reason,
+            } => CorruptText {
+                module: module.as_ref(),
+                record,
+                value,
+                reason,
+            }
+            .fmt(f),
+            StoreError::Unavailable { backend, reason } => write!(
+                f,
+                "the {backend} store is unavailable: {reason}; try again later"
+            ),
+            StoreError::NotDurable {
+                module, revision, ..
+            } => write!(
+                f,
+                "module {module} was committed and is visible at revision {revision}, but the \
+                 store could not confirm that it reached the disk; do not repeat the commit: load \
+                 the module to see it, and have the storage checked"
+            ),
+            StoreError::Backend { backend, what, .. } => write!(f, "{backend} store: {what}"),
+        }
+    }
+}
+
+impl StdError for StoreError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            StoreError::NotDurable { source, .. } => Some(&**source),
+            StoreError::Backend {
+                source: Some(source),
+                ..
+            } => Some(&**source),
+            _ => None,
+        }
+    }
 }
 
 /// The longest stored text a [`StoreError::Corrupt`] repeats.
@@ -225,7 +281,7 @@ impl StoreError {
         StoreError::Backend {
             backend,
             what: what.into(),
-            source: Some(Box::new(source)),
+            source: Some(Arc::new(source)),
         }
     }
 

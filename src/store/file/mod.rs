@@ -260,7 +260,7 @@ impl FileStore {
             Err(ReplaceError::NotDurable(err)) => Err(StoreError::NotDurable {
                 module: *module,
                 revision: next,
-                source: Box::new(err),
+                source: std::sync::Arc::new(err),
             }),
         }
     }

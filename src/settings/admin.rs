@@ -17,7 +17,7 @@ use super::error::SettingsError;
 use super::events::WriteKind;
 use super::merge::Intent;
 use super::registry::{Entry, OptionsCodec};
-use super::state::{scope_raw, stored_rights_error, ModuleState};
+use super::state::{scope_raw, ModuleState};
 use super::write::Write;
 use super::Settings;
 use crate::access::{AccessLevels, ModuleLevels, ScopeQuery};
@@ -334,7 +334,9 @@ impl<S: Store> Settings<S> {
         let state = entry.cell.current();
         match &state.rights {
             Some(Ok(compiled)) => Ok(compiled.roles(groups, query)),
-            Some(Err(err)) => Err(stored_rights_error(module, err)),
+            // Every group's row counts here, so unusable rows fail the
+            // call even for an administrator.
+            Some(Err(unusable)) => Err(unusable.error(module)),
             None => Err(SettingsError::UnknownModule {
                 module,
                 role: "as a rights module",

@@ -738,7 +738,7 @@ fn a_commit_to_an_unreadable_record_replaces_every_row_of_it() {
                 _ => unreachable!("the cases hold defaults and grants"),
             };
             store
-                .commit(&VIDEO, snapshot.revision, &[change.clone()])
+                .commit(&VIDEO, snapshot.revision, std::slice::from_ref(&change))
                 .unwrap();
             let mut expected = snapshot.records.clone();
             expected.apply(&change);

@@ -320,7 +320,10 @@ impl<S: Store> Settings<S> {
     ///
     /// # Errors
     ///
-    /// As [`check`](Self::check): checks fail closed.
+    /// As [`check`](Self::check): checks fail closed. Unusable stored
+    /// rights ([`SettingsError::StoredRights`]) fail this call for
+    /// administrators too: every group's row counts here, not only the
+    /// bypass.
     pub fn roles<'q>(
         &self,
         module: ModuleId,

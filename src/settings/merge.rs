@@ -454,44 +454,36 @@ mod tests {
     #[test]
     fn an_unreadable_record_differs_from_every_readable_state_of_it() {
         let broken = with_unreadable(&[], G5);
-        let removal = Change::RemoveGrant {
+        let removal = || Change::RemoveGrant {
             scope: Scope::Common,
             group: G5,
         };
-        let set = Change::SetGrant {
+        let set = || Change::SetGrant {
             scope: Scope::Common,
             group: G5,
             level: AccessLevel::R,
         };
+        let g5 = || RecordKey::Grant {
+            scope: Scope::Common,
+            group: G5,
+        };
         // Removing it or overwriting it is a change to write…
-        assert_eq!(diff(&broken, &ModuleRecords::new()), [removal.clone()]);
-        assert_eq!(diff(&broken, &records(&[set.clone()])), [set.clone()]);
-        for change in [&removal, &set] {
+        assert_eq!(diff(&broken, &ModuleRecords::new()), [removal()]);
+        assert_eq!(diff(&broken, &records(&[set()])), [set()]);
+        for change in [removal(), set()] {
             let intent = Intent::Records(vec![change.clone()]);
-            assert_eq!(intent.plan(None, &broken), [change.clone()]);
+            assert_eq!(intent.plan(None, &broken), [change]);
         }
         // …another writer breaking it is a change of theirs…
-        let intent = Intent::Records(vec![set.clone()]);
-        let theirs = intent.theirs(&records(&[set.clone()]), &broken);
-        assert_eq!(
-            theirs,
-            [RecordKey::Grant {
-                scope: Scope::Common,
-                group: G5
-            }]
-        );
+        let intent = Intent::Records(vec![set()]);
+        let theirs = intent.theirs(&records(&[set()]), &broken);
+        assert_eq!(theirs, [g5()]);
         assert!(intent.collides(&theirs, None, &broken));
         // …and one left alone is no change.
         assert!(diff(&broken, &broken).is_empty());
         let base = with_unreadable(&[], G6);
-        let current = with_unreadable(&[set.clone()], G6);
-        assert_eq!(
-            Intent::Records(vec![set]).theirs(&base, &current),
-            [RecordKey::Grant {
-                scope: Scope::Common,
-                group: G5
-            }]
-        );
+        let current = with_unreadable(&[set()], G6);
+        assert_eq!(intent.theirs(&base, &current), [g5()]);
     }
 
     #[test]

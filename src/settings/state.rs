@@ -124,7 +124,7 @@ pub(crate) fn rights_of(
 ) -> Result<ModuleRights, StoredRightsError> {
     if let Some(row) = records.unreadable().next() {
         return Err(StoredRightsError::Unreadable {
-            row: row.clone(),
+            row: Box::new(row.clone()),
             others: records.unreadable().count() - 1,
         });
     }

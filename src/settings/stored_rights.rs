@@ -44,8 +44,8 @@ pub enum StoredRightsError {
     #[error("{row}{}", More(*others))]
     Unreadable {
         /// The row: its record, where it is, what it holds, and why it
-        /// cannot be read.
-        row: UnreadableRight,
+        /// cannot be read. (Boxed: it keeps the facade's error small.)
+        row: Box<UnreadableRight>,
         /// How many other unreadable rows the module has.
         others: usize,
     },
@@ -132,7 +132,10 @@ mod tests {
             scope: Scope::Common,
         };
         let row = UnreadableRight::new(key, "b_option.VALUE", None, None, "never NULL");
-        let error = StoredRightsError::Unreadable { row, others: 2 };
+        let error = StoredRightsError::Unreadable {
+            row: Box::new(row),
+            others: 2,
+        };
         UnusableRights::new(VIDEO, ModuleLevels::VIDEO, resolve, error)
     }
 

@@ -189,7 +189,7 @@ pub enum SettingsError {
     /// The module's stored rights cannot be used: a stored row holds no
     /// readable level, rows of one record disagree, or a record holds a
     /// level the module does not list. Every access check of the module
-    /// then denies (rule 15) — except for an administrator with the bypass
+    /// then denies — except for an administrator with the bypass
     /// on, who holds W without any row being read and can repair the rows
     /// on the Access tab.
     #[error("the stored access rights of module {module} are invalid: {source}; fix them on the access tab")]

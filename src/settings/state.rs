@@ -31,7 +31,7 @@ pub(crate) struct ModuleState {
     /// mean other contents. A write must be based on the current lineage.
     pub(crate) epoch: u64,
     /// For a rights module: the compiled rights, or why the stored rights
-    /// cannot be used (then every check denies, rule 15, but the
+    /// cannot be used (then every check denies, but the
     /// administrator bypass, which reads no rows).
     pub(crate) rights: Option<Result<CompiledRights, UnusableRights>>,
     /// For an options module: the decoded value per scope.
@@ -115,7 +115,7 @@ impl ModuleState {
 }
 
 /// A module's rights rebuilt from raw records: none may be unreadable, and
-/// each level must be one the module lists (rule 6). The error names the
+/// each level must be one the module lists. The error names the
 /// first record that is wrong.
 pub(crate) fn rights_of(
     module: ModuleId,

@@ -466,7 +466,7 @@ mod tests {
         let intent = Intent::Records(vec![set()]);
         let theirs = intent.theirs(&records(&[set()]), &broken);
         assert_eq!(theirs, [g5()]);
-        assert!(intent.collides(&theirs, None, &broken));
+        assert!(intent.collides(&theirs));
         // …and one left alone is no change.
         assert!(diff(&broken, &broken).is_empty());
         let base = with_unreadable(&[], G6);

@@ -201,7 +201,10 @@ pub use store::FileStore;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::SqliteStore;
-pub use store::{Change, MemoryStore, ModuleRecords, Revision, Snapshot, Store, StoreError};
+pub use store::{
+    Change, MemoryStore, ModuleRecords, Revision, RightKey, Snapshot, Store, StoreError,
+    UnreadableRight,
+};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

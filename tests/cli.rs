@@ -769,9 +769,27 @@ fn unusable_stored_rights_exit_1() {
         err.contains("stored access rights of module video are invalid"),
         "{err}"
     );
+    assert!(err.contains("grant of group 9 in common holds M"), "{err}");
     assert!(err.contains("fix them on the access tab"), "{err}");
+    // The level the module does not list is flagged, not shown as valid.
+    let text = cli.run(&["rights", "video"]).ok();
+    assert!(
+        text.contains("common    group 9    M  invalid: module video has no level M"),
+        "{text}"
+    );
+    let tab = cli.run(&["rights", "video", "--json"]).json();
+    let m = tab["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["group"] == 9)
+        .unwrap();
+    assert_eq!((&m["level"], &m["accepted"]), (&"M".into(), &false.into()));
     // The administrator can still repair it from the command line.
-    cli.admin(&["revoke", "video", "9"]);
+    assert_eq!(
+        cli.admin(&["revoke", "video", "9"]),
+        "video: group 9's grant M in common removed (revision 1)\n"
+    );
     cli.run(&["check", "video", "--groups", "2"]).ok();
 
     let dir = tempfile::tempdir().unwrap();
@@ -786,4 +804,128 @@ fn unusable_stored_rights_exit_1() {
         err.starts_with("error: could not open the database"),
         "{err}"
     );
+}
+
+/// A bad row in a Bitrix database (a letter another module uses, a
+/// lower-case letter, a NULL default, duplicates that disagree): ordinary
+/// checks fail naming it, administrators keep W and save options,
+/// `rights` lists it with its stored text and row, and `grant`, `revoke`
+/// and `default` repair it.
+#[test]
+fn unreadable_rows_are_listed_and_repaired_from_the_command_line() {
+    let cli = Cli::bitrix();
+    cli.sql()
+        .execute_batch(
+            "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 7, 'X');
+             INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (51, 'Video', 8, 'w');
+             INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES (52, 'video', 5, 'W', '');
+             UPDATE b_option SET VALUE = NULL WHERE MODULE_ID = 'video' AND NAME = 'GROUP_DEFAULT_RIGHT';",
+        )
+        .unwrap();
+    let err = cli.run(&["check", "video", "--groups", "2,5"]).fails(1);
+    assert!(
+        err.contains("default level in common, b_option.VALUE of option GROUP_DEFAULT_RIGHT in scope common: found NULL"),
+        "{err}"
+    );
+    assert!(err.contains("(and 4 more unreadable rows)"), "{err}");
+    assert_eq!(
+        cli.run(&["check", "video", "--groups", "1"]).ok(),
+        "W: member of administrator group 1\n"
+    );
+    // An administrator's option save is not blocked by the guard's rows.
+    cli.admin(&["set", "videoport", "ServerPort", "8000"]);
+
+    let text = cli.run(&["rights", "video"]).ok();
+    for line in [
+        "  common    default    NULL  unreadable, b_option.VALUE of option GROUP_DEFAULT_RIGHT in scope common: an access level is one of the letters D, M, R, W, never NULL\n",
+        "  common    group 5    \"R\"  unreadable, b_module_group.G_ACCESS (ID 2): another row for the same group and scope says W; one level per group and scope is allowed\n",
+        "  common    group 5    \"W\"  unreadable, b_module_group.G_ACCESS (ID 52): another row for the same group and scope says R; one level per group and scope is allowed\n",
+        "  common    group 7    \"X\"  unreadable, b_module_group.G_ACCESS (ID 50): an access level is one of the letters D, M, R, W\n",
+        "  common    group 8    \"w\"  unreadable, b_module_group.G_ACCESS (ID 51): an access level is one of the letters D, M, R, W, in upper case\n",
+        "5 stored rows to repair: until then every check but an administrator's is denied; grant, revoke or default over them repairs them\n",
+    ] {
+        assert!(text.contains(line), "{line} in\n{text}");
+    }
+    assert!(
+        text.contains("  common    default    (unreadable)\n"),
+        "{text}"
+    );
+    let tab = cli.run(&["rights", "video", "--json"]).json();
+    let rows = tab["unreadable"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[3]["row_id"], 50);
+    assert_eq!(rows[3]["raw"], "X");
+    assert_eq!(
+        rows[3]["key"],
+        serde_json::json!({"kind": "grant", "scope": "common", "group": 7})
+    );
+    assert_eq!(rows[0]["raw"], Value::Null);
+
+    // Each repair is an ordinary write.
+    assert_eq!(
+        cli.admin(&["revoke", "video", "7"]),
+        "video: group 7's unreadable row \"X\" in common removed (revision 1)\n"
+    );
+    assert_eq!(
+        cli.admin(&["grant", "video", "8", "W"]),
+        "video: group 8 granted W in common, replacing unreadable \"w\" (revision 2)\n"
+    );
+    assert_eq!(
+        cli.admin(&["grant", "video", "5", "r"]),
+        "video: group 5 granted R in common, replacing unreadable \"R\", \"W\" (revision 3)\n"
+    );
+    let err = cli.run(&["check", "video", "--groups", "2,5"]).fails(1);
+    assert!(err.contains("found NULL"), "{err}");
+    assert_eq!(
+        cli.admin(&["default", "video", "R"]),
+        "video: default level in common set to R, replacing unreadable NULL (revision 4)\n"
+    );
+    assert_eq!(
+        cli.run(&["check", "video", "--groups", "2,5"]).ok(),
+        "R: grant of group 5 in the common scope\n"
+    );
+    let text = cli.run(&["rights", "video"]).ok();
+    assert!(
+        !text.contains("unreadable") && !text.contains("repair"),
+        "{text}"
+    );
+    let rows: Vec<(i64, String)> = cli
+        .sql()
+        .prepare(
+            "SELECT GROUP_ID, G_ACCESS FROM b_module_group WHERE MODULE_ID = 'video' COLLATE NOCASE \
+             AND (SITE_ID IS NULL OR SITE_ID = '') ORDER BY GROUP_ID, ID",
+        )
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let expected: Vec<(i64, String)> = [(1, "W"), (5, "R"), (5, "R"), (6, "D"), (8, "W")]
+        .into_iter()
+        .map(|(g, l)| (g, l.to_owned()))
+        .collect();
+    assert_eq!(rows, expected);
+
+    // Removing an unreadable default (`default … unset`) works the same way.
+    cli.sql()
+        .execute(
+            "UPDATE b_option SET VALUE = '' WHERE MODULE_ID = 'video' AND NAME = 'GROUP_DEFAULT_RIGHT'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(
+        cli.admin(&["default", "video", "unset"]),
+        "video: unreadable default level \"\" in common removed (revision 6)\n"
+    );
+    // An ordinary user cannot do any of it.
+    cli.sql()
+        .execute(
+            "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (60, 'video', 9, 'T')",
+            [],
+        )
+        .unwrap();
+    let before = cli.files();
+    let err = cli.run(&["revoke", "video", "9", "--as", "2,5"]).fails(1);
+    assert!(err.contains("found \"T\""), "{err}");
+    assert_eq!(cli.files(), before, "nothing written");
 }

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use module_settings::{
-    AccessLevel, Change, GroupId, ModuleId, ModuleRecords, OptionName, Revision, Scope, SiteId,
-    SqliteStore, Store, StoreError,
+    AccessLevel, Change, GroupId, ModuleId, ModuleRecords, OptionName, Revision, RightKey, Scope,
+    SiteId, SqliteStore, Store, StoreError,
 };
 use proptest::prelude::*;
 use rusqlite::Connection;
@@ -562,25 +562,22 @@ struct BadRow {
     value: &'static str,
 }
 
+/// Rows that cannot be placed under any record (or are not rights at
+/// all) fail the load. Rights rows whose record is known but whose level
+/// cannot be read load as unreadable instead (below).
 #[test]
 fn bad_rows_are_reported_as_corrupt_naming_module_record_and_value() {
     let cases = [
-        BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 7, 'X')", record: "b_module_group.G_ACCESS (ID 50)", value: "\"X\"" },
-        BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 7, 'r')", record: "b_module_group.G_ACCESS (ID 50)", value: "\"r\"" },
-        BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 7, '')", record: "b_module_group.G_ACCESS (ID 50)", value: "\"\"" },
         BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 0, 'R')", record: "b_module_group.GROUP_ID (ID 50)", value: "\"0\"" },
         BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', -3, 'R')", record: "b_module_group.GROUP_ID (ID 50)", value: "\"-3\"" },
         BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 4294967296, 'R')", record: "b_module_group.GROUP_ID (ID 50)", value: "\"4294967296\"" },
         BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 'admins', 'R')", record: "b_module_group.GROUP_ID (ID 50)", value: "\"admins\"" },
         BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES (50, 'video', 7, 'R', 's 1')", record: "b_module_group.SITE_ID (ID 50)", value: "\"s 1\"" },
-        BadRow { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES (50, 'video', 5, 'D', '')", record: "b_module_group.G_ACCESS (ID 50)", value: "\"D\"" },
         BadRow { sql: "INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('video', '', 'x')", record: "b_option.NAME", value: "\"\"" },
         BadRow { sql: "INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('video', 'a' || char(10) || 'b', 'x')", record: "b_option.NAME", value: "\"a\\nb\"" },
         BadRow { sql: "INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('video', 'group_default_right', 'R')", record: "b_option.NAME", value: "\"group_default_right\"" },
-        BadRow { sql: "UPDATE b_option SET VALUE = 'Z' WHERE MODULE_ID = 'video' AND NAME = 'GROUP_DEFAULT_RIGHT'", record: "b_option.VALUE of option GROUP_DEFAULT_RIGHT in scope common", value: "\"Z\"" },
         BadRow { sql: "INSERT INTO b_option (MODULE_ID, NAME, VALUE, SITE_ID) VALUES ('video', 'legacy', 'x', 's1')", record: "b_option.SITE_ID of option legacy", value: "\"s1\"" },
         BadRow { sql: "INSERT INTO b_option_site (MODULE_ID, NAME, SITE_ID, VALUE) VALUES ('video', 'x', 'common', 'v')", record: "b_option_site.SITE_ID of option x", value: "\"common\"" },
-        BadRow { sql: "INSERT INTO b_option_site (MODULE_ID, NAME, SITE_ID, VALUE) VALUES ('video', 'GROUP_DEFAULT_RIGHT', 's1', 'RW')", record: "b_option_site.VALUE of option GROUP_DEFAULT_RIGHT in scope s1", value: "\"RW\"" },
         BadRow { sql: "INSERT INTO module_settings_revision (MODULE_ID, REVISION) VALUES ('video', -1)", record: "module_settings_revision.REVISION", value: "\"-1\"" },
     ];
     for case in cases {
@@ -610,12 +607,175 @@ fn bad_rows_are_reported_as_corrupt_naming_module_record_and_value() {
     }
 }
 
+/// One unreadable rights row: the SQL that makes it, the record it
+/// belongs to, and each row the load lists for that record (row id,
+/// location, stored text).
+struct UnreadableCase {
+    sql: &'static str,
+    key: RightKey,
+    rows: &'static [(Option<i64>, &'static str, Option<&'static str>)],
+}
+
+const G7_COMMON: RightKey = RightKey::Grant {
+    scope: Scope::Common,
+    group: GroupId::from_const(7),
+};
+const G5_COMMON: RightKey = RightKey::Grant {
+    scope: Scope::Common,
+    group: GroupId::from_const(5),
+};
+const DEFAULT_COMMON: RightKey = RightKey::Default {
+    scope: Scope::Common,
+};
+const G_ACCESS_50: &str = "b_module_group.G_ACCESS (ID 50)";
+const DEFAULT_ROW: &str = "b_option.VALUE of option GROUP_DEFAULT_RIGHT in scope common";
+
+#[rustfmt::skip]
+const UNREADABLE: &[UnreadableCase] = &[
+    UnreadableCase { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 7, 'X')", key: G7_COMMON, rows: &[(Some(50), G_ACCESS_50, Some("X"))] },
+    UnreadableCase { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 7, 'E')", key: G7_COMMON, rows: &[(Some(50), G_ACCESS_50, Some("E"))] },
+    UnreadableCase { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 7, 'T')", key: G7_COMMON, rows: &[(Some(50), G_ACCESS_50, Some("T"))] },
+    UnreadableCase { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'VIDEO', 7, 'w')", key: G7_COMMON, rows: &[(Some(50), G_ACCESS_50, Some("w"))] },
+    UnreadableCase { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 7, '')", key: G7_COMMON, rows: &[(Some(50), G_ACCESS_50, Some(""))] },
+    UnreadableCase { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS) VALUES (50, 'video', 7, 12)", key: G7_COMMON, rows: &[(Some(50), G_ACCESS_50, Some("12"))] },
+    UnreadableCase { sql: "UPDATE b_option SET VALUE = NULL WHERE MODULE_ID = 'video' AND NAME = 'GROUP_DEFAULT_RIGHT'", key: DEFAULT_COMMON, rows: &[(None, DEFAULT_ROW, None)] },
+    UnreadableCase { sql: "UPDATE b_option SET VALUE = '' WHERE MODULE_ID = 'video' AND NAME = 'GROUP_DEFAULT_RIGHT'", key: DEFAULT_COMMON, rows: &[(None, DEFAULT_ROW, Some(""))] },
+    UnreadableCase { sql: "UPDATE b_option SET VALUE = 'Z' WHERE MODULE_ID = 'video' AND NAME = 'GROUP_DEFAULT_RIGHT'", key: DEFAULT_COMMON, rows: &[(None, DEFAULT_ROW, Some("Z"))] },
+    UnreadableCase { sql: "INSERT INTO b_option_site (MODULE_ID, NAME, SITE_ID, VALUE) VALUES ('video', 'GROUP_DEFAULT_RIGHT', 's1', 'RW')", key: RightKey::Default { scope: S1 }, rows: &[(None, "b_option_site.VALUE of option GROUP_DEFAULT_RIGHT in scope s1", Some("RW"))] },
+    // Group 5 holds R in common (row 2, SITE_ID NULL); a second row ('') says otherwise.
+    UnreadableCase { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES (50, 'video', 5, 'D', '')", key: G5_COMMON, rows: &[(Some(2), "b_module_group.G_ACCESS (ID 2)", Some("R")), (Some(50), G_ACCESS_50, Some("D"))] },
+    UnreadableCase { sql: "INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES (50, 'Video', 5, 'r', '')", key: G5_COMMON, rows: &[(Some(2), "b_module_group.G_ACCESS (ID 2)", Some("R")), (Some(50), G_ACCESS_50, Some("r"))] },
+];
+
+#[test]
+fn unreadable_rights_rows_load_as_unreadable_records() {
+    for case in UNREADABLE {
+        let (_dir, path) = bitrix_database();
+        let store = SqliteStore::open(&path).unwrap();
+        plain(&path).execute_batch(case.sql).unwrap();
+        let records = store
+            .load(&VIDEO)
+            .unwrap_or_else(|err| panic!("{}: {err}", case.sql))
+            .records;
+        let listed: Vec<_> = records
+            .unreadable()
+            .map(|row| (row.key, row.row_id, row.record.as_str(), row.raw.as_deref()))
+            .collect();
+        let expected: Vec<_> = case
+            .rows
+            .iter()
+            .map(|(id, record, raw)| (case.key, *id, *record, *raw))
+            .collect();
+        assert_eq!(listed, expected, "{}", case.sql);
+        assert!(records.unreadable().all(|row| !row.reason.is_empty()));
+        // The record has no level; the others are as Bitrix stored them.
+        match case.key {
+            RightKey::Grant { scope, group } => assert_eq!(records.grant(scope, group), None),
+            RightKey::Default { scope } => assert_eq!(records.default_level(scope), None),
+            _ => unreachable!("the cases hold defaults and grants"),
+        }
+        assert_eq!(
+            records.grant(S1, group(5)),
+            Some(AccessLevel::W),
+            "{}",
+            case.sql
+        );
+        assert_eq!(
+            records.default_level(S2),
+            Some(AccessLevel::D),
+            "{}",
+            case.sql
+        );
+    }
+}
+
+/// A commit that sets or removes a record with unreadable rows replaces
+/// every row of it — duplicates, other spellings of the module id, NULL
+/// and empty SITE_ID alike — and the next load reads it cleanly.
+#[test]
+fn a_commit_to_an_unreadable_record_replaces_every_row_of_it() {
+    let level_rows = |path: &Path, group_id: u32| -> Vec<String> {
+        let conn = plain(path);
+        let mut stmt = conn
+            .prepare(
+                "SELECT G_ACCESS FROM b_module_group WHERE MODULE_ID = 'video' COLLATE NOCASE \
+                 AND GROUP_ID = ?1 AND (SITE_ID IS NULL OR SITE_ID = '') ORDER BY ID",
+            )
+            .unwrap();
+        stmt.query_map([group_id], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let default_value = |path: &Path| -> Vec<Option<String>> {
+        let conn = plain(path);
+        let mut stmt = conn
+            .prepare("SELECT VALUE FROM b_option WHERE MODULE_ID = 'video' COLLATE NOCASE AND NAME = 'GROUP_DEFAULT_RIGHT'")
+            .unwrap();
+        stmt.query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    for case in UNREADABLE.iter().filter(|c| c.key.scope() == Scope::Common) {
+        for remove in [false, true] {
+            let (_dir, path) = bitrix_database();
+            let store = SqliteStore::open(&path).unwrap();
+            plain(&path).execute_batch(case.sql).unwrap();
+            let snapshot = store.load(&VIDEO).unwrap();
+            let change = match (case.key, remove) {
+                (RightKey::Grant { scope, group }, false) => Change::SetGrant {
+                    scope,
+                    group,
+                    level: AccessLevel::W,
+                },
+                (RightKey::Grant { scope, group }, true) => Change::RemoveGrant { scope, group },
+                (RightKey::Default { scope }, false) => Change::SetDefault {
+                    scope,
+                    level: AccessLevel::W,
+                },
+                (RightKey::Default { scope }, true) => Change::RemoveDefault { scope },
+                _ => unreachable!("the cases hold defaults and grants"),
+            };
+            store
+                .commit(&VIDEO, snapshot.revision, std::slice::from_ref(&change))
+                .unwrap();
+            let mut expected = snapshot.records.clone();
+            expected.apply(&change);
+            assert!(!expected.has_unreadable());
+            assert_eq!(
+                store.load(&VIDEO).unwrap().records,
+                expected,
+                "{}",
+                case.sql
+            );
+            let stored = match case.key.group() {
+                Some(group) => level_rows(&path, group.get())
+                    .into_iter()
+                    .map(Some)
+                    .collect(),
+                None => default_value(&path),
+            };
+            if remove {
+                assert!(stored.is_empty(), "{}: {stored:?}", case.sql);
+            } else {
+                assert!(!stored.is_empty());
+                assert!(
+                    stored.iter().all(|row| row.as_deref() == Some("W")),
+                    "{}: {stored:?}",
+                    case.sql
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn duplicate_rows_that_agree_are_read_as_one() {
     let (_dir, path) = bitrix_database();
     let store = SqliteStore::open(&path).unwrap();
     // Same group, common scope written once as NULL and once as '': same
-    // level. (Rows that disagree are in the bad-rows table above.)
+    // level. (Rows that disagree are in the unreadable table above.)
     plain(&path)
         .execute("INSERT INTO b_module_group (MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES ('video', 5, 'R', '')", [])
         .unwrap();

@@ -56,10 +56,13 @@ fn sqlite() -> Fixture<SqliteStore> {
     Fixture::new(store)
         .with_second_handle(second)
         .with_corrupter(move |module: &ModuleId| {
+            // A group id that is no number: the row belongs to no record.
+            // (A bad access letter is a record to repair, not corruption.)
             let conn = rusqlite::Connection::open(&corrupt_path).unwrap();
             let changed = conn
                 .execute(
-                    "UPDATE b_module_group SET G_ACCESS = 'X' WHERE MODULE_ID = ?1",
+                    "UPDATE b_module_group SET GROUP_ID = 'admins' WHERE rowid = \
+                     (SELECT MIN(rowid) FROM b_module_group WHERE MODULE_ID = ?1)",
                     [module.as_str()],
                 )
                 .unwrap();

@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use module_settings::options::{ShownValue, Source};
 use module_settings::settings::{AccessTab, EffectiveOption, Settings};
-use module_settings::{Label, ModuleId, ModuleLevels, Revision, Scope, Store};
+use module_settings::{
+    AccessLevel, Label, ModuleId, ModuleLevels, Revision, RightKey, Scope, Store,
+};
 
 use crate::failure::Failure;
 
@@ -108,7 +110,10 @@ fn source(source: Source) -> &'static str {
     }
 }
 
-/// `rights`: the defaults, then one line per grant.
+/// `rights`: the defaults, then one line per grant, then the stored rows
+/// that need repair: unreadable ones with their stored text (escaped, at
+/// most 64 characters) and where they are, and levels the module does not
+/// list flagged as invalid.
 pub fn rights(tab: &AccessTab) -> String {
     let levels: Vec<String> = tab.levels().iter().map(|l| l.level.to_string()).collect();
     let mut out = format!(
@@ -117,33 +122,60 @@ pub fn rights(tab: &AccessTab) -> String {
         tab.revision(),
         levels.join(", ")
     );
-    let row = |scope: Scope, who: String, level: Option<String>, label: Option<Label>| {
-        let level = level.unwrap_or_else(|| "(unset: D)".to_owned());
-        let label = label.map_or(String::new(), |l| format!("  {}", l.en));
-        format!("  {:<8}  {:<9}  {level}{label}\n", scope.to_string(), who)
+    let unreadable = tab.unreadable_rows();
+    let invalid =
+        |level: AccessLevel| format!("  invalid: module {} has no level {level}", tab.module());
+    let line = |scope: Scope, who: &str, level: &str, note: &str| {
+        format!("  {:<8}  {:<9}  {level}{note}\n", scope.to_string(), who)
     };
-    let common = tab.default_row();
-    out.push_str(&row(
-        common.scope,
-        "default".into(),
-        common.level.map(|l| l.to_string()),
-        common.label,
-    ));
-    for default in tab.site_default_rows() {
-        out.push_str(&row(
-            default.scope,
-            "default".into(),
-            default.level.map(|l| l.to_string()),
-            default.label,
-        ));
+    let mut defaults = vec![tab.default_row()];
+    defaults.extend(tab.site_default_rows());
+    let mut to_repair = unreadable.len();
+    for row in defaults {
+        let key = RightKey::Default { scope: row.scope };
+        let (level, note) = match row.level {
+            Some(level) if !row.accepted => {
+                to_repair += 1;
+                (level.to_string(), invalid(level))
+            }
+            Some(level) => (level.to_string(), note(row.label)),
+            None if unreadable.iter().any(|r| r.key == key) => {
+                ("(unreadable)".to_owned(), String::new())
+            }
+            None => ("(unset: D)".to_owned(), String::new()),
+        };
+        out.push_str(&line(row.scope, "default", &level, &note));
     }
-    for grant in tab.grant_rows() {
-        out.push_str(&row(
-            grant.scope,
-            format!("group {}", grant.group),
-            Some(grant.level.to_string()),
-            grant.label,
-        ));
+    for row in tab.grant_rows() {
+        let note = if row.accepted {
+            note(row.label)
+        } else {
+            to_repair += 1;
+            invalid(row.level)
+        };
+        let who = format!("group {}", row.group);
+        out.push_str(&line(row.scope, &who, &row.level.to_string(), &note));
+    }
+    for row in &unreadable {
+        let who = match row.key.group() {
+            Some(group) => format!("group {group}"),
+            None => "default".to_owned(),
+        };
+        let note = format!("  unreadable, {}: {}", row.record, row.reason);
+        out.push_str(&line(row.key.scope(), &who, &row.shown_raw(), &note));
+    }
+    if to_repair > 0 {
+        let rows = if to_repair == 1 { "row" } else { "rows" };
+        let _ = writeln!(
+            out,
+            "{to_repair} stored {rows} to repair: until then every check but an administrator's \
+             is denied; grant, revoke or default over them repairs them"
+        );
     }
     out
+}
+
+/// `  view all module data`, or nothing without a label.
+fn note(label: Option<Label>) -> String {
+    label.map_or(String::new(), |l| format!("  {}", l.en))
 }

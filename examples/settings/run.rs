@@ -3,8 +3,10 @@
 //! the revision it was based on, one event, nothing written on failure.
 
 use module_settings::modules::B24Connector;
-use module_settings::settings::{Actor, Settings};
-use module_settings::{GroupId, ModuleId, Revision, Scope, ScopeQuery, Store};
+use module_settings::settings::{AccessTab, Actor, Settings};
+use module_settings::{
+    GroupId, ModuleId, Revision, RightKey, Scope, ScopeQuery, Store, UnreadableRight,
+};
 
 use crate::command::{Command, Query, Text};
 use crate::failure::Failure;
@@ -92,13 +94,14 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
         } => {
             let mut tab = settings.access_tab(module)?;
             let based_on = tab.revision();
+            let replacing = replacing(&tab, RightKey::Grant { scope, group });
             tab.set_grant(scope, group, level)?;
             let revision = settings.apply_access_tab(&actor_of(actor), tab)?;
             Ok(written(
                 module,
                 revision,
                 based_on,
-                &format!("group {group} granted {level} in {scope}"),
+                &format!("group {group} granted {level} in {scope}{replacing}"),
                 &format!("group {group} already holds {level} in {scope}"),
             ))
         }
@@ -110,11 +113,15 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
         } => {
             let mut tab = settings.access_tab(module)?;
             let based_on = tab.revision();
+            let unreadable = unreadable_texts(&tab, RightKey::Grant { scope, group });
             let had = tab.remove_grant(scope, group);
             let revision = settings.apply_access_tab(&actor_of(actor), tab)?;
-            let done = match had {
-                Some(level) => format!("group {group}'s grant {level} in {scope} removed"),
-                None => String::new(),
+            let done = match (had, unreadable) {
+                (Some(level), _) => format!("group {group}'s grant {level} in {scope} removed"),
+                (None, Some((rows, texts))) => {
+                    format!("group {group}'s unreadable {rows} {texts} in {scope} removed")
+                }
+                (None, None) => String::new(),
             };
             Ok(written(
                 module,
@@ -132,6 +139,8 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
         } => {
             let mut tab = settings.access_tab(module)?;
             let based_on = tab.revision();
+            let key = RightKey::Default { scope };
+            let (replacing, unreadable) = (replacing(&tab, key), unreadable_texts(&tab, key));
             match level {
                 Some(level) => {
                     tab.set_default(scope, level)?;
@@ -143,11 +152,16 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
             let revision = settings.apply_access_tab(&actor_of(actor), tab)?;
             let (done, same) = match level {
                 Some(level) => (
-                    format!("default level in {scope} set to {level}"),
+                    format!("default level in {scope} set to {level}{replacing}"),
                     format!("the default level in {scope} is {level} already"),
                 ),
                 None => (
-                    format!("default level in {scope} unset"),
+                    match unreadable {
+                        Some((_, texts)) => {
+                            format!("unreadable default level {texts} in {scope} removed")
+                        }
+                        None => format!("default level in {scope} unset"),
+                    },
                     format!("no default level is set in {scope}"),
                 ),
             };
@@ -222,6 +236,29 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
 
 fn actor_of(groups: Vec<GroupId>) -> Actor {
     Actor::new(groups)
+}
+
+/// The stored texts of `key`'s unreadable rows on `tab`, as `("row",
+/// "\"X\"")` or `("rows", "\"R\", \"W\"")`; `None` when it has none.
+fn unreadable_texts(tab: &AccessTab, key: RightKey) -> Option<(&'static str, String)> {
+    let texts: Vec<String> = tab
+        .unreadable_rows()
+        .iter()
+        .filter(|row| row.key == key)
+        .map(UnreadableRight::shown_raw)
+        .collect();
+    match texts.len() {
+        0 => None,
+        1 => Some(("row", texts.join(", "))),
+        _ => Some(("rows", texts.join(", "))),
+    }
+}
+
+/// `, replacing unreadable "X"` when a write overwrites unreadable rows.
+fn replacing(tab: &AccessTab, key: RightKey) -> String {
+    unreadable_texts(tab, key).map_or(String::new(), |(_, texts)| {
+        format!(", replacing unreadable {texts}")
+    })
 }
 
 /// `video: group 5 granted W in common (revision 3)`, or the `same` text

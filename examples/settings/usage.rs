@@ -20,7 +20,12 @@ commands:
                                  for the secret word: it stays out of shell history)
   reset MODULE NAME [--site S] --as GROUPS
                                  deletes the option's value there (reset to inherited)
-  rights MODULE [--json]         the Access tab: default levels and grants per scope
+  rights MODULE [--json]         the Access tab: default levels and grants per scope, and
+                                 stored rows to repair (unreadable ones with their stored
+                                 text and row; levels the module does not list flagged
+                                 invalid): until repaired, checks deny all but
+                                 administrators; grant, revoke or default over such a row
+                                 replaces it
   grant MODULE GROUP LEVEL [--site S] --as GROUPS
                                  gives GROUP the level LEVEL in the common scope or site S
   revoke MODULE GROUP [--site S] --as GROUPS

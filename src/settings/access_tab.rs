@@ -17,7 +17,7 @@ use super::Settings;
 use crate::access::{accepted_level, AccessError, AccessLevel, LevelInfo, ModuleLevels};
 use crate::ids::{GroupId, ModuleId, Scope};
 use crate::label::Label;
-use crate::store::{Change, ModuleRecords, Revision, Store};
+use crate::store::{Change, ModuleRecords, Revision, Store, UnreadableRight};
 
 /// A default-level row of the Access tab: the common "Default" row, or a
 /// site's own default. Rows are made by [`AccessTab`] only (more fields
@@ -34,11 +34,16 @@ pub struct DefaultRow {
     /// Common, or one site.
     pub scope: Scope,
     /// The level; `None` when unset (the common default then means D, a
-    /// site falls back to the common default).
+    /// site falls back to the common default) — or when its stored row
+    /// cannot be read: [`AccessTab::unreadable_rows`] lists it then.
     pub level: Option<AccessLevel>,
     /// The level's label; `None` when unset or when the stored level is
     /// one the module does not accept (a row to repair).
     pub label: Option<Label>,
+    /// Whether the module lists the level (an unset level counts as
+    /// listed). `false` marks an invalid row to repair: every check of an
+    /// ordinary user denies until it is.
+    pub accepted: bool,
 }
 
 /// A group's row of the Access tab. Made by [`AccessTab`] only (more
@@ -66,6 +71,10 @@ pub struct GrantRow {
     /// The level's label; `None` when the stored level is one the module
     /// does not accept (a row to repair).
     pub label: Option<Label>,
+    /// Whether the module lists the level. `false` marks an invalid row to
+    /// repair (M on a module with D, R, W): every check of an ordinary
+    /// user denies until it is.
+    pub accepted: bool,
 }
 
 /// One module's Access tab (rules 7–8): the level list with labels, the
@@ -76,15 +85,25 @@ pub struct GrantRow {
 /// [`set_grant`](Self::set_grant) for a group that has no row yet; "set to
 /// default" is [`remove_grant`](Self::remove_grant). Every level set is
 /// checked against the module's levels
-/// ([`AccessError::LevelNotAccepted`]). Rows stored with a level the module
-/// does not accept are shown (with no label) so they can be repaired.
+/// ([`AccessError::LevelNotAccepted`]).
+///
+/// Stored rows that need repair are shown, never hidden: a row with a
+/// level the module does not list appears among the grant or default rows
+/// with `accepted: false` and no label; a row whose level cannot be read
+/// at all (`X`, `w`, NULL, rows of one record that disagree) is listed by
+/// [`unreadable_rows`](Self::unreadable_rows) with its row id and stored
+/// text. Setting or removing the same record — a grant, "set to default",
+/// a default level — replaces every stored row of it; while any such row
+/// is left, checks of ordinary users deny. Administrators (with the
+/// bypass on) hold W regardless, so they can always apply the tab.
 ///
 /// [`Settings::apply_access_tab`] commits only the rows that were changed
 /// here, relative to the rendered revision; rows the admin did not touch,
 /// including rows others changed meanwhile, are left alone.
 ///
 /// Serialized for admin pages as `{"module", "revision", "levels",
-/// "defaults", "grants"}` (the current, edited rows).
+/// "defaults", "grants", "unreadable"}` (the current, edited rows; each
+/// unreadable row as `{"key", "row_id", "record", "raw", "reason"}`).
 ///
 /// ```
 /// use module_settings::settings::{Actor, Settings};
@@ -148,14 +167,18 @@ impl AccessTab {
         self.levels.label(level).copied()
     }
 
-    /// The "Default" row: the common default level.
-    pub fn default_row(&self) -> DefaultRow {
-        let level = self.edited.default_level(Scope::Common);
+    fn default_row_of(&self, scope: Scope, level: Option<AccessLevel>) -> DefaultRow {
         DefaultRow {
-            scope: Scope::Common,
+            scope,
             level,
             label: level.and_then(|l| self.label(l)),
+            accepted: level.is_none_or(|l| self.levels.accepts(l)),
         }
+    }
+
+    /// The "Default" row: the common default level.
+    pub fn default_row(&self) -> DefaultRow {
+        self.default_row_of(Scope::Common, self.edited.default_level(Scope::Common))
     }
 
     /// The sites' own default rows, by site.
@@ -163,11 +186,7 @@ impl AccessTab {
         self.edited
             .defaults()
             .filter(|(scope, _)| *scope != Scope::Common)
-            .map(|(scope, level)| DefaultRow {
-                scope,
-                level: Some(level),
-                label: self.label(level),
-            })
+            .map(|(scope, level)| self.default_row_of(scope, Some(level)))
             .collect()
     }
 
@@ -180,8 +199,30 @@ impl AccessTab {
                 group,
                 level,
                 label: self.label(level),
+                accepted: self.levels.accepts(level),
             })
             .collect()
+    }
+
+    /// The stored rows whose level cannot be read, by record, then row
+    /// id: each with its record (a default or a group's grant, and the
+    /// scope), where it is stored (table and row id), its stored text (at
+    /// most 64 characters; `None` for NULL) and why it cannot be read.
+    /// A record listed here has no default or grant row. Setting or
+    /// removing the record takes its rows off this list, and applying the
+    /// tab replaces them in the store.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use module_settings::settings::{Actor, Settings};
+    /// use module_settings::{AccessLevel, GroupId, ModuleId, Scope};
+    /// let settings = Settings::in_memory();
+    /// let tab = settings.access_tab(ModuleId::from_static("video"))?;
+    /// assert!(tab.unreadable_rows().is_empty()); // the memory store never holds bad rows
+    /// # Ok(()) }
+    /// ```
+    pub fn unreadable_rows(&self) -> Vec<UnreadableRight> {
+        self.edited.unreadable().cloned().collect()
     }
 
     /// Sets `group`'s level in `scope` (adding the row if it is new).
@@ -207,7 +248,8 @@ impl AccessTab {
     }
 
     /// Removes `group`'s row in `scope` — "set to default". Returns the
-    /// removed level.
+    /// removed level (`None` when there was no readable one: an unreadable
+    /// row of that record is removed too).
     pub fn remove_grant(&mut self, scope: Scope, group: GroupId) -> Option<AccessLevel> {
         let old = self.edited.grant(scope, group);
         self.edited.apply(&Change::RemoveGrant { scope, group });
@@ -231,7 +273,9 @@ impl AccessTab {
         Ok(old)
     }
 
-    /// Unsets the default level of `scope`. Returns the removed level.
+    /// Unsets the default level of `scope`. Returns the removed level
+    /// (`None` when there was no readable one: an unreadable row of that
+    /// record is removed too).
     pub fn remove_default(&mut self, scope: Scope) -> Option<AccessLevel> {
         let old = self.edited.default_level(scope);
         self.edited.apply(&Change::RemoveDefault { scope });
@@ -257,6 +301,7 @@ impl fmt::Debug for AccessTab {
             .field("revision", &self.base.revision)
             .field("defaults", &self.edited.defaults().collect::<Vec<_>>())
             .field("grants", &self.edited.grants().collect::<Vec<_>>())
+            .field("unreadable", &self.edited.unreadable().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -265,12 +310,13 @@ impl Serialize for AccessTab {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut defaults = vec![self.default_row()];
         defaults.extend(self.site_default_rows());
-        let mut out = s.serialize_struct("AccessTab", 5)?;
+        let mut out = s.serialize_struct("AccessTab", 6)?;
         out.serialize_field("module", &self.module)?;
         out.serialize_field("revision", &self.base.revision)?;
         out.serialize_field("levels", &self.levels)?;
         out.serialize_field("defaults", &defaults)?;
         out.serialize_field("grants", &self.grant_rows())?;
+        out.serialize_field("unreadable", &self.unreadable_rows())?;
         out.end()
     }
 }

@@ -17,7 +17,7 @@ use super::error::SettingsError;
 use super::events::WriteKind;
 use super::merge::Intent;
 use super::registry::{Entry, OptionsCodec};
-use super::state::{scope_raw, stored_rights_error, ModuleState};
+use super::state::{scope_raw, ModuleState};
 use super::write::Write;
 use super::Settings;
 use crate::access::{AccessLevels, ModuleLevels, ScopeQuery};
@@ -320,7 +320,10 @@ impl<S: Store> Settings<S> {
     ///
     /// # Errors
     ///
-    /// As [`check`](Self::check): checks fail closed.
+    /// As [`check`](Self::check): checks fail closed. Unusable stored
+    /// rights ([`SettingsError::StoredRights`]) fail this call for
+    /// administrators too: every group's row counts here, not only the
+    /// bypass.
     pub fn roles<'q>(
         &self,
         module: ModuleId,
@@ -334,7 +337,9 @@ impl<S: Store> Settings<S> {
         let state = entry.cache.current();
         match &state.rights {
             Some(Ok(compiled)) => Ok(compiled.roles(groups, query)),
-            Some(Err(err)) => Err(stored_rights_error(module, err)),
+            // Every group's row counts here, so unusable rows fail the
+            // call even for an administrator.
+            Some(Err(unusable)) => Err(unusable.error(module)),
             None => Err(SettingsError::UnknownModule {
                 module,
                 role: "as a rights module",

@@ -5,11 +5,12 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::stored_rights::StoredRightsError;
 use crate::access::{AccessError, AccessLevel};
 use crate::ids::{GroupId, ModuleId, OptionName, Scope};
 use crate::modules::ConnectionError;
 use crate::options::ValidationErrors;
-use crate::store::{Revision, StoreError};
+use crate::store::{Revision, RightKey, StoreError};
 
 /// The key of one stored record of a module: an option in a scope, the
 /// default level of a scope, or the grant of a group in a scope. Conflicts
@@ -62,6 +63,16 @@ impl RecordKey {
     /// Whether the record is part of the Access tab (a default or a grant).
     pub fn is_right(&self) -> bool {
         !matches!(self, RecordKey::Option { .. })
+    }
+}
+
+/// The same record, named as the facade names records.
+impl From<RightKey> for RecordKey {
+    fn from(key: RightKey) -> Self {
+        match key {
+            RightKey::Default { scope } => RecordKey::Default { scope },
+            RightKey::Grant { scope, group } => RecordKey::Grant { scope, group },
+        }
     }
 }
 
@@ -175,15 +186,18 @@ pub enum SettingsError {
         /// Every bad field.
         errors: ValidationErrors,
     },
-    /// The module's stored rights hold a level the module does not accept.
-    /// Every access check on the module then denies (rule 15) until the
-    /// rights are repaired on the Access tab.
+    /// The module's stored rights cannot be used: a stored row holds no
+    /// readable level, rows of one record disagree, or a record holds a
+    /// level the module does not list. Every access check of the module
+    /// then denies — except for an administrator with the bypass
+    /// on, who holds W without any row being read and can repair the rows
+    /// on the Access tab.
     #[error("the stored access rights of module {module} are invalid: {source}; fix them on the access tab")]
     StoredRights {
         /// The rights module.
         module: ModuleId,
-        /// What is wrong.
-        source: AccessError,
+        /// Which record is wrong, and why.
+        source: StoredRightsError,
     },
     /// Someone else's changes since the write's base revision collide
     /// with the write (rule 21): they changed the same records, or records

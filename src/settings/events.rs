@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::actor::Actor;
 use crate::access::AccessLevel;
 use crate::ids::{GroupId, ModuleId, OptionName, Scope};
-use crate::store::Revision;
+use crate::store::{Revision, RightKey};
 
 /// One changed record: an option, a default level or a grant, with the
 /// stored value before and after (`None` = not stored in that scope).
@@ -28,6 +28,7 @@ use crate::store::Revision;
 /// | secret option | `option SecretCode changed` |
 /// | default level | `default (R) => (W)`, unset as `()` |
 /// | grant | `group 5 (R) => (W)`, no grant as `()` |
+/// | repaired right | `group 7 ("X") => (R)`, `default (NULL) => ()`, `group 5 ("R", "W") => (W)` |
 ///
 /// ```
 /// use module_settings::settings::RecordDiff;
@@ -83,6 +84,18 @@ pub enum RecordDiff {
         /// The level after.
         new: Option<AccessLevel>,
     },
+    /// A default level or grant whose stored rows could not be read (see
+    /// [`UnreadableRight`](crate::UnreadableRight)), overwritten or
+    /// removed: a repair.
+    Repaired {
+        /// The record.
+        key: RightKey,
+        /// The stored text of each row it replaced, by row id (`None`:
+        /// NULL; at most 64 characters of each).
+        old: Vec<Option<String>>,
+        /// The level after; `None` when the record was removed.
+        new: Option<AccessLevel>,
+    },
 }
 
 impl RecordDiff {
@@ -93,12 +106,16 @@ impl RecordDiff {
             | RecordDiff::Secret { scope, .. }
             | RecordDiff::Default { scope, .. }
             | RecordDiff::Grant { scope, .. } => scope,
+            RecordDiff::Repaired { key, .. } => key.scope(),
         }
     }
 
     /// Whether the record is part of the Access tab (a default or a grant).
     pub fn is_right(&self) -> bool {
-        matches!(self, RecordDiff::Default { .. } | RecordDiff::Grant { .. })
+        matches!(
+            self,
+            RecordDiff::Default { .. } | RecordDiff::Grant { .. } | RecordDiff::Repaired { .. }
+        )
     }
 }
 
@@ -124,6 +141,25 @@ impl fmt::Display for Text<'_> {
     }
 }
 
+/// The stored texts of unreadable rows: `("X")`, `("R", "W")`, `(NULL)`.
+struct Rows<'a>(&'a [Option<String>]);
+
+impl fmt::Display for Rows<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(")?;
+        for (i, raw) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            match raw {
+                Some(text) => write!(f, "\"{}\"", text.escape_debug())?,
+                None => f.write_str("NULL")?,
+            }
+        }
+        f.write_str(")")
+    }
+}
+
 impl fmt::Display for RecordDiff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -140,6 +176,13 @@ impl fmt::Display for RecordDiff {
             RecordDiff::Grant {
                 group, old, new, ..
             } => write!(f, "group {group} {} => {}", Level(*old), Level(*new)),
+            RecordDiff::Repaired { key, old, new } => {
+                match key.group() {
+                    Some(group) => write!(f, "group {group} ")?,
+                    None => f.write_str("default ")?,
+                }
+                write!(f, "{} => {}", Rows(old), Level(*new))
+            }
         }
     }
 }
@@ -354,6 +397,39 @@ mod tests {
         assert_eq!(
             e.scopes(),
             [Scope::Common, Scope::Site(SiteId::from_static("s1"))]
+        );
+    }
+
+    #[test]
+    fn repairs_show_the_stored_texts_they_replaced() {
+        let s1 = Scope::Site(SiteId::from_static("s1"));
+        let grant = RecordDiff::Repaired {
+            key: RightKey::Grant {
+                scope: s1,
+                group: GroupId::from_const(5),
+            },
+            old: vec![Some("R".into()), Some("w\n".into())],
+            new: Some(AccessLevel::W),
+        };
+        assert_eq!(grant.to_string(), r#"group 5 ("R", "w\n") => (W)"#);
+        assert_eq!(grant.scope(), s1);
+        assert!(grant.is_right());
+        let default = RecordDiff::Repaired {
+            key: RightKey::Default {
+                scope: Scope::Common,
+            },
+            old: vec![None],
+            new: None,
+        };
+        assert_eq!(default.to_string(), "default (NULL) => ()");
+        assert_eq!(
+            serde_json::to_value(&default).unwrap(),
+            serde_json::json!({
+                "kind": "repaired",
+                "key": {"kind": "default", "scope": "common"},
+                "old": [null],
+                "new": null,
+            })
         );
     }
 

@@ -28,7 +28,7 @@ use super::registry::OptionsCodec;
 use super::state::scope_raw;
 use crate::ids::{OptionName, Scope};
 use crate::options::{RawOptions, ScopeLayers};
-use crate::store::{Change, ModuleRecords};
+use crate::store::{Change, ModuleRecords, RightKey};
 
 /// What a write wants, independent of the records it will meet.
 #[derive(Clone)]
@@ -172,13 +172,22 @@ pub(crate) fn key_of(change: &Change) -> RecordKey {
 }
 
 /// Every record as key → the change that stores it (the one way records
-/// become changes: [`ModuleRecords::to_changes`]).
+/// become changes: [`ModuleRecords::to_changes`]). A rights record whose
+/// stored rows cannot be read has no such change: it maps to its removal,
+/// so that removing it, overwriting it, or another writer breaking it all
+/// count as differences.
 fn record_map(records: &ModuleRecords) -> BTreeMap<RecordKey, Change> {
-    records
+    let mut map: BTreeMap<RecordKey, Change> = records
         .to_changes()
         .into_iter()
         .map(|change| (key_of(&change), change))
-        .collect()
+        .collect();
+    for row in records.unreadable() {
+        let key = RecordKey::from(row.key);
+        let removal = removal_of(&key);
+        map.insert(key, removal);
+    }
+    map
 }
 
 /// The change that deletes the record `key`.
@@ -234,6 +243,9 @@ pub(crate) fn diff_of(
     before: &ModuleRecords,
     codec: Option<&OptionsCodec>,
 ) -> RecordDiff {
+    if let Some(repair) = repair_of(change, before) {
+        return repair;
+    }
     match change {
         Change::SetOption { scope, name, .. } | Change::RemoveOption { scope, name } => {
             if codec.is_none_or(|c| c.is_secret(name.as_str())) {
@@ -273,6 +285,28 @@ pub(crate) fn diff_of(
             }
         }
     }
+}
+
+/// What `change` does to a rights record of `before` whose stored rows
+/// cannot be read: their texts, replaced by the change's level or removed.
+fn repair_of(change: &Change, before: &ModuleRecords) -> Option<RecordDiff> {
+    let (key, new) = match *change {
+        Change::SetDefault { scope, level } => (RightKey::Default { scope }, Some(level)),
+        Change::RemoveDefault { scope } => (RightKey::Default { scope }, None),
+        Change::SetGrant {
+            scope,
+            group,
+            level,
+        } => (RightKey::Grant { scope, group }, Some(level)),
+        Change::RemoveGrant { scope, group } => (RightKey::Grant { scope, group }, None),
+        _ => return None,
+    };
+    let rows = before.unreadable_of(key);
+    (!rows.is_empty()).then(|| RecordDiff::Repaired {
+        key,
+        old: rows.iter().map(|row| row.raw.clone()).collect(),
+        new,
+    })
 }
 
 #[cfg(test)]
@@ -392,6 +426,77 @@ mod tests {
         // Option records are not the Access tab's business.
         let options = records(&[set(Scope::Common, "x", "1")]);
         assert!(intent.theirs(&base, &options).is_empty());
+    }
+
+    fn with_unreadable(changes: &[Change], group: GroupId) -> ModuleRecords {
+        let mut records = records(changes);
+        let key = RightKey::Grant {
+            scope: Scope::Common,
+            group,
+        };
+        let row = crate::store::UnreadableRight::new(key, "row 50", Some(50), Some("X"), "no");
+        records.add_unreadable(row);
+        records
+    }
+
+    #[test]
+    fn an_unreadable_record_differs_from_every_readable_state_of_it() {
+        let broken = with_unreadable(&[], G5);
+        let removal = || Change::RemoveGrant {
+            scope: Scope::Common,
+            group: G5,
+        };
+        let set = || Change::SetGrant {
+            scope: Scope::Common,
+            group: G5,
+            level: AccessLevel::R,
+        };
+        let g5 = || RecordKey::Grant {
+            scope: Scope::Common,
+            group: G5,
+        };
+        // Removing it or overwriting it is a change to write…
+        assert_eq!(diff(&broken, &ModuleRecords::new()), [removal()]);
+        assert_eq!(diff(&broken, &records(&[set()])), [set()]);
+        for change in [removal(), set()] {
+            let intent = Intent::Records(vec![change.clone()]);
+            assert_eq!(intent.plan(None, &broken), [change]);
+        }
+        // …another writer breaking it is a change of theirs…
+        let intent = Intent::Records(vec![set()]);
+        let theirs = intent.theirs(&records(&[set()]), &broken);
+        assert_eq!(theirs, [g5()]);
+        assert!(intent.collides(&theirs));
+        // …and one left alone is no change.
+        assert!(diff(&broken, &broken).is_empty());
+        let base = with_unreadable(&[], G6);
+        let current = with_unreadable(&[set()], G6);
+        assert_eq!(intent.theirs(&base, &current), [g5()]);
+    }
+
+    #[test]
+    fn a_repair_diff_names_the_texts_it_replaced() {
+        let broken = with_unreadable(&[], G5);
+        let repair = diff_of(
+            &Change::SetGrant {
+                scope: Scope::Common,
+                group: G5,
+                level: AccessLevel::W,
+            },
+            &broken,
+            None,
+        );
+        assert_eq!(repair.to_string(), "group 5 (\"X\") => (W)");
+        // A record without unreadable rows keeps the usual diff.
+        let plain = diff_of(
+            &Change::RemoveGrant {
+                scope: Scope::Common,
+                group: G6,
+            },
+            &broken,
+            None,
+        );
+        assert_eq!(plain.to_string(), "group 6 () => ()");
     }
 
     #[test]

@@ -128,13 +128,16 @@
 //! failed returns the error — with `serve_stale` on too, where it is
 //! [`SettingsError::RightsUnavailable`] for as long as the rights are
 //! served from the old snapshot — and [`can`](Settings::can) and
-//! [`require`](Settings::require) deny. Stored rights that hold a level
-//! the module does not accept deny every check of that module
-//! ([`SettingsError::StoredRights`]) until they are fixed on the Access
-//! tab — which an administrator can still do, since with the bypass on no
-//! grant could lower an administrator's level; stored options that fail
-//! to decode make reads of the affected scopes return
-//! [`SettingsError::StoredOptions`].
+//! [`require`](Settings::require) deny. Stored rights that cannot be used
+//! — a row whose level cannot be read, rows of one record that disagree, a
+//! level the module does not list — deny every check of that module
+//! ([`SettingsError::StoredRights`], naming the record) until they are
+//! fixed on the Access tab. Administrators are the exception: with the
+//! bypass on they hold W without any row being read, so their checks and
+//! writes go on, the Access tab lists the bad rows
+//! ([`AccessTab::unreadable_rows`]), and overwriting or removing them is
+//! an ordinary, audited write. Stored options that fail to decode make
+//! reads of the affected scopes return [`SettingsError::StoredOptions`].
 //!
 //! A store that *hangs* instead of failing holds up the one thread that
 //! refreshes; the others are served the snapshot they had, as above. For
@@ -222,6 +225,7 @@ mod merge;
 mod read;
 mod registry;
 mod state;
+mod stored_rights;
 mod write;
 
 use std::fmt;
@@ -238,6 +242,7 @@ pub use error::{RecordKey, RegistrationProblem, SettingsError};
 pub use events::{RecordDiff, SettingsEvent, WriteKind};
 pub use form::OptionsForm;
 pub use health::ModuleHealth;
+pub use stored_rights::StoredRightsError;
 
 use self::audit::AuditSink as Sink;
 use self::cache::Policy;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::cache::{Begin, Fetched, Refresh};
 use super::error::SettingsError;
 use super::registry::{Entry, ModuleSpec};
-use super::state::{stored_rights_error, ModuleState};
+use super::state::ModuleState;
 use super::Settings;
 use crate::access::{AccessLevel, Decision, DecisionResultExt, ScopeQuery};
 use crate::ids::{GroupId, ModuleId, Scope};
@@ -146,7 +146,9 @@ impl<S: Store> Settings<S> {
     ///
     /// [`SettingsError::UnknownModule`] if `module` is not a registered
     /// rights module; [`SettingsError::StoredRights`] if its stored rights
-    /// are unusable; [`SettingsError::Store`] if a refresh failed, or
+    /// are unusable (an administrator with the bypass on gets W then, as
+    /// always: the bypass reads no rows); [`SettingsError::Store`] if a
+    /// refresh failed, or
     /// [`SettingsError::RightsUnavailable`] while stale snapshots are served
     /// after one (checks always fail closed).
     pub fn check<'q>(
@@ -160,7 +162,9 @@ impl<S: Store> Settings<S> {
         let state = entry.cache.read();
         match &state.rights {
             Some(Ok(compiled)) => Ok(compiled.explain(groups, query)),
-            Some(Err(err)) => Err(stored_rights_error(module, err)),
+            Some(Err(unusable)) => unusable
+                .bypass(groups, query)
+                .ok_or_else(|| unusable.error(module)),
             None => Err(SettingsError::UnknownModule {
                 module,
                 role: "as a rights module",
@@ -185,7 +189,15 @@ impl<S: Store> Settings<S> {
             return false;
         }
         let state = entry.cache.read();
-        matches!(&state.rights, Some(Ok(compiled)) if compiled.can(groups, query, needed))
+        match &state.rights {
+            Some(Ok(compiled)) => compiled.can(groups, query, needed),
+            // Unusable stored rights deny, but for the administrator
+            // bypass, which reads no rows.
+            Some(Err(unusable)) => unusable
+                .bypass(groups, query)
+                .is_some_and(|decision| decision.can(needed)),
+            None => false,
+        }
     }
 
     /// The decision if `groups` hold at least `needed` in `module`.

@@ -4,12 +4,12 @@
 
 use std::fmt;
 
-use super::error::SettingsError;
 use super::registry::{AnyOptions, ModuleSpec, OptionsCodec};
-use crate::access::{AccessError, CompiledRights, ModuleLevels, ModuleRights, ResolveOptions};
+use super::stored_rights::{StoredRightsError, UnusableRights};
+use crate::access::{AccessLevel, CompiledRights, ModuleLevels, ModuleRights, ResolveOptions};
 use crate::ids::{ModuleId, Scope, SiteId};
 use crate::options::{RawOptions, ScopeLayers, ValidationErrors};
-use crate::store::{ModuleRecords, Revision};
+use crate::store::{ModuleRecords, Revision, RightKey};
 
 /// A module at one revision: records plus derived data. Never changed
 /// after it is built; a newer revision is a new state.
@@ -31,10 +31,9 @@ pub(crate) struct ModuleState {
     /// mean other contents. A write must be based on the current lineage.
     pub(crate) epoch: u64,
     /// For a rights module: the compiled rights, or why the stored rights
-    /// cannot be used (then every check denies, rule 15).
-    /// (The error is kept as the [`AccessError`] and wrapped on use, so that
-    /// it can be cloned.)
-    pub(crate) rights: Option<Result<CompiledRights, AccessError>>,
+    /// cannot be used (then every check denies, but the
+    /// administrator bypass, which reads no rows).
+    pub(crate) rights: Option<Result<CompiledRights, UnusableRights>>,
     /// For an options module: the decoded value per scope.
     pub(crate) options: Option<OptionsState>,
 }
@@ -115,29 +114,37 @@ impl ModuleState {
     }
 }
 
-/// A module's rights rebuilt from raw records, each level checked against
-/// the module's list (rule 6).
+/// A module's rights rebuilt from raw records: none may be unreadable, and
+/// each level must be one the module lists. The error names the
+/// first record that is wrong.
 pub(crate) fn rights_of(
     module: ModuleId,
     levels: ModuleLevels,
     records: &ModuleRecords,
-) -> Result<ModuleRights, AccessError> {
+) -> Result<ModuleRights, StoredRightsError> {
+    if let Some(row) = records.unreadable().next() {
+        return Err(StoredRightsError::Unreadable {
+            row: Box::new(row.clone()),
+            others: records.unreadable().count() - 1,
+        });
+    }
+    let not_accepted = |key: RightKey, level: AccessLevel| StoredRightsError::NotAccepted {
+        key,
+        level,
+        allowed: levels.accepted(),
+    };
     let mut rights = ModuleRights::new(module, levels);
     for (scope, level) in records.defaults() {
-        rights.set_default(scope, level)?;
+        rights
+            .set_default(scope, level)
+            .map_err(|_| not_accepted(RightKey::Default { scope }, level))?;
     }
     for (scope, group, level) in records.grants() {
-        rights.grant(scope, group, level)?;
+        rights
+            .grant(scope, group, level)
+            .map_err(|_| not_accepted(RightKey::Grant { scope, group }, level))?;
     }
     Ok(rights)
-}
-
-/// The error a read or check of unusable stored rights returns.
-pub(crate) fn stored_rights_error(module: ModuleId, source: &AccessError) -> SettingsError {
-    SettingsError::StoredRights {
-        module,
-        source: source.clone(),
-    }
 }
 
 fn compile(
@@ -145,8 +152,11 @@ fn compile(
     levels: ModuleLevels,
     records: &ModuleRecords,
     resolve: &ResolveOptions,
-) -> Result<CompiledRights, AccessError> {
-    rights_of(module, levels, records).map(|rights| rights.compile(resolve.clone()))
+) -> Result<CompiledRights, UnusableRights> {
+    match rights_of(module, levels, records) {
+        Ok(rights) => Ok(rights.compile(resolve.clone())),
+        Err(error) => Err(UnusableRights::new(module, levels, resolve, error)),
+    }
 }
 
 /// The records stored in exactly `scope`.
@@ -291,9 +301,48 @@ mod tests {
             level: AccessLevel::M,
         });
         let state = ModuleState::build(&spec, &ResolveOptions::new(), Revision::new(1), records);
-        let err = state.rights.as_ref().unwrap().as_ref().err().unwrap();
-        let err = stored_rights_error(state.module, err);
-        assert!(err.to_string().contains("does not accept access level M"));
+        let unusable = state.rights.as_ref().unwrap().as_ref().err().unwrap();
+        let err = unusable.error(state.module);
+        assert!(
+            err.to_string().contains(
+                "grant of group 5 in common holds M, a level the module does not list: \
+                 allowed are D, R, W"
+            ),
+            "{err}"
+        );
+        assert!(unusable
+            .bypass(&[GroupId::ADMINISTRATORS], Scope::Common)
+            .is_some());
         assert!(format!("{state:?}").contains("revision: Revision(1)"));
+    }
+
+    #[test]
+    fn unreadable_rows_come_first_and_are_counted() {
+        use crate::store::UnreadableRight;
+        let spec = ModuleSpec {
+            id: ModuleId::from_static("video"),
+            levels: Some(ModuleLevels::VIDEO),
+            options: None,
+        };
+        let mut records = ModuleRecords::new();
+        records.apply(&Change::SetGrant {
+            scope: Scope::Common,
+            group: GroupId::from_const(5),
+            level: AccessLevel::M,
+        });
+        for (group, id) in [(7, 50), (8, 51)] {
+            let key = RightKey::Grant {
+                scope: Scope::Common,
+                group: GroupId::from_const(group),
+            };
+            records.add_unreadable(UnreadableRight::new(key, "row", Some(id), Some("X"), "no"));
+        }
+        let err = rights_of(spec.id, ModuleLevels::VIDEO, &records).unwrap_err();
+        match err {
+            StoredRightsError::Unreadable { row, others } => {
+                assert_eq!((row.row_id, others), (Some(50), 1));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -13,9 +13,9 @@ use super::error::{RecordKey, SettingsError};
 use super::events::{SettingsEvent, WriteKind};
 use super::merge::{diff_of, Intent};
 use super::registry::Entry;
-use super::state::{stored_rights_error, ModuleState};
+use super::state::ModuleState;
 use super::Settings;
-use crate::access::{AccessLevel, CompiledRights, ModuleRights};
+use crate::access::{AccessLevel, CompiledRights};
 use crate::ids::{ModuleId, Scope};
 use crate::options::ValidationErrors;
 use crate::store::{Change, ModuleRecords, Precondition, Revision, Store, StoreError};
@@ -99,17 +99,18 @@ impl<S: Store> Settings<S> {
         let compiled = match &guard.rights {
             Some(Ok(compiled)) => compiled,
             // Unusable stored rights deny every check (rule 15) — except
-            // what no grant can change: the level the actor holds with no
-            // grants at all, which is W only for an administrator with the
-            // bypass on. So the Access tab stays repairable.
-            Some(Err(err)) => {
-                let bypass = self
-                    .without_grants(auth)
-                    .is_some_and(|compiled| require_w(auth, &compiled).is_ok());
-                return if bypass {
+            // the administrator bypass, which reads no rows (rule 27). So
+            // the Access tab stays repairable and options stay writable.
+            Some(Err(unusable)) => {
+                let groups = auth.actor.groups();
+                return if auth
+                    .scopes
+                    .iter()
+                    .all(|s| unusable.bypass(groups, *s).is_some())
+                {
                     Ok(())
                 } else {
-                    Err(stored_rights_error(auth.guard, err))
+                    Err(unusable.error(auth.guard))
                 };
             }
             None => {
@@ -120,15 +121,6 @@ impl<S: Store> Settings<S> {
             }
         };
         require_w(auth, compiled)
-    }
-
-    /// The guard's rights with no default and no grant, resolved as this
-    /// facade resolves: a stand-in for stored rights that cannot be used.
-    /// Built only on that (rare) path.
-    fn without_grants(&self, auth: &Authorized) -> Option<CompiledRights> {
-        let levels = self.registry.rights(auth.guard).ok()?.spec.levels?;
-        let empty = ModuleRights::new(auth.guard, levels);
-        Some(empty.compile(self.resolve.clone()))
     }
 
     /// Commits `write`, re-planning it on newer revisions while others'

@@ -78,8 +78,8 @@ impl<S: Store> Fixture<S> {
     }
 
     /// A hook that corrupts the stored records of the module it is given
-    /// (an unknown access letter, invalid JSON…), after which the store
-    /// must report [`StoreError::Corrupt`] for that module.
+    /// (a group id that is not a number, invalid JSON…), after which the
+    /// store must report [`StoreError::Corrupt`] for that module.
     #[must_use]
     pub fn with_corrupter(mut self, corrupt: impl Fn(&ModuleId) + Send + Sync + 'static) -> Self {
         self.corrupter = Some(Box::new(corrupt));

@@ -92,7 +92,12 @@
 //!   directory, share one state: what one commits, the others load.
 //! - **Failing closed.** Stored data that cannot be read as valid records is
 //!   reported as [`StoreError::Corrupt`], never skipped or replaced by a
-//!   default.
+//!   default — except a rights row that belongs to a known record (a scope's
+//!   default, a group's grant in a scope) but holds no readable level: the
+//!   module loads, the record has no level, and the row is listed with
+//!   [`ModuleRecords::add_unreadable`] so it can be shown and repaired. A
+//!   commit that sets or removes that record replaces every stored row of
+//!   it.
 //! - **Listing.** [`modules`](Store::modules) lists, sorted, every module
 //!   that has been written (revision above zero) or holds records.
 //!
@@ -130,8 +135,12 @@ mod memory;
 mod precondition;
 mod records;
 mod revision;
+// Shared by the SQL backends, which read rights row by row.
+#[cfg(feature = "sqlite")]
+mod rights_rows;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod unreadable;
 
 use std::sync::Arc;
 
@@ -147,6 +156,7 @@ pub use revision::{next_revision, Revision};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::SqliteStore;
+pub use unreadable::{RightKey, UnreadableRight};
 
 use crate::ids::ModuleId;
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::change::{Change, Redacted};
+use super::unreadable::{RightKey, UnreadableRight};
 use crate::access::AccessLevel;
 use crate::ids::{GroupId, OptionName, Scope};
 
@@ -15,6 +16,12 @@ use crate::ids::{GroupId, OptionName, Scope};
 /// validated (that happens once, above the [`Store`](crate::Store) trait).
 /// Iteration is deterministic (sorted), and two record sets are equal when
 /// they hold the same records, however they were built.
+///
+/// A rights record whose stored rows cannot be read (see
+/// [`UnreadableRight`]) has no level here: it is listed by
+/// [`unreadable`](Self::unreadable) instead, so that the module still
+/// loads, checks above the store fail closed, and a change to the same key
+/// repairs it.
 ///
 /// `Debug` shows option names and value sizes, never option values: the
 /// store cannot tell which options are secrets.
@@ -42,6 +49,10 @@ pub struct ModuleRecords {
     options: BTreeMap<Scope, BTreeMap<OptionName, String>>,
     defaults: BTreeMap<Scope, AccessLevel>,
     grants: BTreeMap<(Scope, GroupId), AccessLevel>,
+    /// Rights records that cannot be read, each with its rows sorted. A
+    /// key here has no entry in `defaults` or `grants`, and never an empty
+    /// list.
+    unreadable: BTreeMap<RightKey, Vec<UnreadableRight>>,
 }
 
 impl ModuleRecords {
@@ -52,7 +63,10 @@ impl ModuleRecords {
 
     /// Whether there are no records at all.
     pub fn is_empty(&self) -> bool {
-        self.options.is_empty() && self.defaults.is_empty() && self.grants.is_empty()
+        self.options.is_empty()
+            && self.defaults.is_empty()
+            && self.grants.is_empty()
+            && self.unreadable.is_empty()
     }
 
     /// The value of option `name` stored in exactly `scope` (no inheritance:
@@ -110,11 +124,69 @@ impl ModuleRecords {
             .map(|((_, group), level)| (*group, *level))
     }
 
+    /// Every stored rights row that cannot be read, sorted by record key,
+    /// then row id.
+    pub fn unreadable(&self) -> impl Iterator<Item = &UnreadableRight> + '_ {
+        self.unreadable.values().flatten()
+    }
+
+    /// The unreadable rows of record `key` (empty when it has none).
+    pub fn unreadable_of(&self, key: RightKey) -> &[UnreadableRight] {
+        self.unreadable.get(&key).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether any stored rights row cannot be read.
+    pub fn has_unreadable(&self) -> bool {
+        !self.unreadable.is_empty()
+    }
+
+    /// Lists a stored rights row that cannot be read, for a backend that
+    /// loads one: the record `row.key` loses any level it held here (a
+    /// record with an unreadable row has no trustworthy level), and the row
+    /// is listed by [`unreadable`](Self::unreadable) until a change to the
+    /// same key overwrites or removes it.
+    ///
+    /// A backend adds every readable record first and the unreadable rows
+    /// last, since [`apply`](Self::apply) on the key clears them.
+    ///
+    /// ```
+    /// use module_settings::{AccessLevel, Change, GroupId, ModuleRecords, RightKey, Scope, UnreadableRight};
+    /// let seven = GroupId::from_const(7);
+    /// let key = RightKey::Grant { scope: Scope::Common, group: seven };
+    /// let mut records = ModuleRecords::new();
+    /// records.add_unreadable(UnreadableRight::new(key, "b_module_group.G_ACCESS (ID 50)", Some(50), Some("X"), "not a level"));
+    /// assert_eq!(records.grant(Scope::Common, seven), None);
+    /// assert_eq!(records.unreadable_of(key).len(), 1);
+    ///
+    /// // Writing the record repairs it.
+    /// records.apply(&Change::SetGrant { scope: Scope::Common, group: seven, level: AccessLevel::R });
+    /// assert!(!records.has_unreadable());
+    /// assert_eq!(records.grant(Scope::Common, seven), Some(AccessLevel::R));
+    /// ```
+    pub fn add_unreadable(&mut self, row: UnreadableRight) {
+        match row.key {
+            RightKey::Default { scope } => {
+                self.defaults.remove(&scope);
+            }
+            RightKey::Grant { scope, group } => {
+                self.grants.remove(&(scope, group));
+            }
+        }
+        let rows = self.unreadable.entry(row.key).or_default();
+        let at = rows.partition_point(|r| *r <= row);
+        rows.insert(at, row);
+    }
+
     /// Applies one change. Removing a record that is absent does nothing.
+    /// A change to a rights record with unreadable rows replaces them all:
+    /// the record then holds what the change says.
     ///
     /// This is the only implementation of a change's meaning; every backend
     /// that holds records in memory goes through it.
     pub fn apply(&mut self, change: &Change) {
+        if let Some(key) = right_key(change) {
+            self.unreadable.remove(&key);
+        }
         match change {
             Change::SetOption { scope, name, value } => {
                 self.options
@@ -158,7 +230,9 @@ impl ModuleRecords {
 
     /// The batch that builds these records from nothing: options, then
     /// defaults, then grants, each in sorted order. Useful to copy a module
-    /// from one store to another.
+    /// from one store to another. Unreadable rows have no change that
+    /// stores them: they are not part of it (check
+    /// [`has_unreadable`](Self::has_unreadable) before copying).
     pub fn to_changes(&self) -> Vec<Change> {
         let options = self
             .all_options()
@@ -176,6 +250,19 @@ impl ModuleRecords {
             level,
         });
         options.chain(defaults).chain(grants).collect()
+    }
+}
+
+/// The rights record `change` writes, if it writes one.
+fn right_key(change: &Change) -> Option<RightKey> {
+    match *change {
+        Change::SetDefault { scope, .. } | Change::RemoveDefault { scope } => {
+            Some(RightKey::Default { scope })
+        }
+        Change::SetGrant { scope, group, .. } | Change::RemoveGrant { scope, group } => {
+            Some(RightKey::Grant { scope, group })
+        }
+        Change::SetOption { .. } | Change::RemoveOption { .. } => None,
     }
 }
 
@@ -198,6 +285,7 @@ impl fmt::Debug for ModuleRecords {
             .field("options", &Options(&self.options))
             .field("defaults", &self.defaults)
             .field("grants", &self.grants)
+            .field("unreadable", &self.unreadable().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -327,6 +415,73 @@ mod tests {
         let mut rebuilt = ModuleRecords::new();
         rebuilt.apply_all(&records.to_changes());
         assert_eq!(rebuilt, records);
+    }
+
+    fn unreadable(key: RightKey, id: i64, raw: &str) -> UnreadableRight {
+        UnreadableRight::new(key, format!("row {id}"), Some(id), Some(raw), "not a level")
+    }
+
+    #[test]
+    fn an_unreadable_row_hides_the_records_level_until_a_change_to_it() {
+        let key = RightKey::Grant {
+            scope: S1,
+            group: G5,
+        };
+        let default = RightKey::Default { scope: S1 };
+        let mut records = ModuleRecords::new();
+        records.apply_all(&[
+            Change::SetGrant {
+                scope: S1,
+                group: G5,
+                level: AccessLevel::W,
+            },
+            Change::SetDefault {
+                scope: S1,
+                level: AccessLevel::R,
+            },
+        ]);
+        records.add_unreadable(unreadable(key, 9, "w"));
+        records.add_unreadable(unreadable(key, 3, "W"));
+        records.add_unreadable(unreadable(default, 1, ""));
+        assert_eq!(records.grant(S1, G5), None, "fail closed");
+        assert_eq!(records.default_level(S1), None, "fail closed");
+        let ids: Vec<_> = records.unreadable().map(|r| r.row_id).collect();
+        assert_eq!(ids, [Some(1), Some(3), Some(9)], "by key, then row id");
+        assert_eq!(records.unreadable_of(key).len(), 2);
+        assert!(!records.is_empty());
+
+        // An option change leaves them; a change to the key replaces them.
+        records.apply(&set_option(S1, "x"));
+        assert_eq!(records.unreadable().count(), 3);
+        records.apply(&Change::RemoveGrant {
+            scope: S1,
+            group: G5,
+        });
+        assert!(records.unreadable_of(key).is_empty());
+        records.apply(&Change::SetDefault {
+            scope: S1,
+            level: AccessLevel::D,
+        });
+        assert!(!records.has_unreadable());
+        assert_eq!(records.default_level(S1), Some(AccessLevel::D));
+    }
+
+    #[test]
+    fn equal_unreadable_rows_make_equal_records_in_any_order() {
+        let key = RightKey::Default {
+            scope: Scope::Common,
+        };
+        let (a, b) = (unreadable(key, 1, "X"), unreadable(key, 2, "E"));
+        let mut one = ModuleRecords::new();
+        one.add_unreadable(a.clone());
+        one.add_unreadable(b.clone());
+        let mut two = ModuleRecords::new();
+        two.add_unreadable(b);
+        two.add_unreadable(a);
+        assert_eq!(one, two);
+        assert_ne!(one, ModuleRecords::new());
+        assert!(one.to_changes().is_empty());
+        assert!(format!("{one:?}").contains("row 1"));
     }
 
     #[test]

@@ -84,14 +84,22 @@ const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 /// rule 1) move no revision.
 ///
 /// **Bad rows** are reported as [`StoreError::Corrupt`], naming module,
-/// table, column and row: an access letter other than D, M, R, W; a
-/// `GROUP_ID` of 0, negative or not a number; an invalid site id or option
-/// name; a site id in `b_option` (the old layout); two rows that give one
-/// option, default or grant different values. A NULL `VALUE` reads as the
-/// empty string, a NULL or empty `SITE_ID` as the common scope. A commit
-/// does not read the module's other rows, so it still succeeds on a module
-/// with a bad row; a change to the bad record itself overwrites it, which
-/// is how an administrator repairs it.
+/// table, column and row: a `GROUP_ID` of 0, negative or not a number; an
+/// invalid site id or option name; a site id in `b_option` (the old
+/// layout); two rows that give one option different values. A NULL
+/// `VALUE` reads as the empty string, a NULL or empty `SITE_ID` as the
+/// common scope.
+///
+/// **Unreadable rights** — a default level or grant whose record is known
+/// but whose level is not one of the upper-case letters D, M, R, W (`X`,
+/// `E` or `T` from other Bitrix modules, `w`, an empty or NULL
+/// `GROUP_DEFAULT_RIGHT`), or rows of one record that disagree — do not
+/// stop the load: the record has no level and its rows are listed in
+/// [`ModuleRecords::unreadable`](crate::ModuleRecords::unreadable) with
+/// their row id (`b_module_group.ID`) and stored text. A commit that sets
+/// or removes the record updates or deletes **every** row of it (all
+/// spellings of the module id, `SITE_ID` NULL and empty alike for the
+/// common scope), which is how an administrator repairs it.
 ///
 /// ```
 /// use module_settings::{AccessLevel, Change, GroupId, ModuleId, Revision, Scope, SqliteStore, Store};

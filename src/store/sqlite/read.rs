@@ -1,5 +1,8 @@
 //! Reading a module's rows back into records, strictly: every row that
-//! cannot be one of our records is reported as [`StoreError::Corrupt`].
+//! cannot be one of our records is reported as [`StoreError::Corrupt`] —
+//! except a rights row whose record is known (its scope, and its group for
+//! a grant) but whose level cannot be read: that record is loaded as
+//! unreadable ([`RightsRows`]), so an administrator can see and repair it.
 
 use std::borrow::Cow;
 
@@ -8,10 +11,10 @@ use rusqlite::{Connection, OptionalExtension};
 
 use super::schema::REVISION_TABLE;
 use super::GROUP_DEFAULT_RIGHT;
-use crate::access::AccessLevel;
 use crate::ids::{GroupId, ModuleId, OptionName, Scope, SiteId};
 use crate::store::error::quoted;
-use crate::store::{Change, ModuleRecords, Revision, Snapshot, StoreError};
+use crate::store::rights_rows::RightsRows;
+use crate::store::{Change, ModuleRecords, Revision, RightKey, Snapshot, StoreError};
 
 type Sql = dyn Fn(rusqlite::Error) -> StoreError;
 
@@ -25,12 +28,19 @@ pub(super) fn snapshot(
     let mut rows = Rows {
         module,
         records: ModuleRecords::new(),
+        rights: RightsRows::new(),
     };
     rows.common_options(conn, sql)?;
     rows.site_options(conn, sql)?;
     rows.grants(conn, sql)?;
     let revision = revision(conn, module, sql)?;
-    Ok(Snapshot::new(revision, rows.records))
+    let Rows {
+        mut records,
+        rights,
+        ..
+    } = rows;
+    rights.into_records(&mut records);
+    Ok(Snapshot::new(revision, records))
 }
 
 /// The module's revision from our own table; a module never written
@@ -97,6 +107,8 @@ pub(super) fn modules(conn: &Connection, sql: &Sql) -> Result<Vec<ModuleId>, Sto
 struct Rows<'a> {
     module: &'a ModuleId,
     records: ModuleRecords,
+    /// Default levels and grants, decided once every row is read.
+    rights: RightsRows,
 }
 
 impl Rows<'_> {
@@ -172,9 +184,10 @@ impl Rows<'_> {
             name.escape_debug()
         );
         if name == GROUP_DEFAULT_RIGHT {
-            let text = self.text(&record, value)?;
-            let level = self.level(&record, &text)?;
-            return self.set(&record, &text, Change::SetDefault { scope, level });
+            let raw = raw_text(value);
+            let key = RightKey::Default { scope };
+            self.rights.push(key, record, None, raw.as_deref());
+            return Ok(());
         }
         let name = OptionName::new(name).map_err(|err| {
             StoreError::corrupt_id(Some(*self.module), format!("{table}.NAME"), &err)
@@ -209,9 +222,9 @@ impl Rows<'_> {
             .map_err(sql)?;
         let mut rows = stmt.query([self.module.as_str()]).map_err(sql)?;
         while let Some(row) = rows.next().map_err(sql)? {
-            let id = match owned(row.get_ref(0).map_err(sql)?) {
-                Owned::Integer(id) => id.to_string(),
-                other => other.describe(),
+            let (id, row_id) = match owned(row.get_ref(0).map_err(sql)?) {
+                Owned::Integer(id) => (id.to_string(), Some(id)),
+                other => (other.describe(), None),
             };
             let group_record = format!("b_module_group.GROUP_ID (ID {id})");
             let group = match owned(row.get_ref(1).map_err(sql)?) {
@@ -240,9 +253,6 @@ impl Rows<'_> {
                     ))
                 }
             };
-            let access_record = format!("b_module_group.G_ACCESS (ID {id})");
-            let access = self.text(&access_record, row.get_ref(2).map_err(sql)?)?;
-            let level = self.level(&access_record, &access)?;
             let site_record = format!("b_module_group.SITE_ID (ID {id})");
             let scope = match self.text_or_null(&site_record, row.get_ref(3).map_err(sql)?)? {
                 None => Scope::Common,
@@ -251,53 +261,17 @@ impl Rows<'_> {
                     StoreError::corrupt_id(Some(*self.module), site_record, &err)
                 })?),
             };
-            self.set(
-                &access_record,
-                &access,
-                Change::SetGrant {
-                    scope,
-                    group,
-                    level,
-                },
-            )?;
+            // The row's place is known; whether its level can be trusted
+            // depends on the other rows of the same record.
+            let access = raw_text(row.get_ref(2).map_err(sql)?);
+            self.rights.push(
+                RightKey::Grant { scope, group },
+                format!("b_module_group.G_ACCESS (ID {id})"),
+                row_id,
+                access.as_deref(),
+            );
         }
         Ok(())
-    }
-
-    /// Applies a default or a grant unless an earlier row set the same
-    /// record to another level: then the rows contradict each other, and
-    /// picking one could grant more than intended.
-    fn set(&mut self, record: &str, text: &str, change: Change) -> Result<(), StoreError> {
-        let (earlier, level) = match change {
-            Change::SetDefault { scope, level } => (self.records.default_level(scope), level),
-            Change::SetGrant {
-                scope,
-                group,
-                level,
-            } => (self.records.grant(scope, group), level),
-            _ => (None, AccessLevel::D),
-        };
-        if let Some(earlier) = earlier.filter(|e| *e != level) {
-            return Err(StoreError::corrupt(
-                Some(*self.module),
-                record,
-                text,
-                format!("another row for the same group and scope says {earlier}; one level per group and scope is allowed"),
-            ));
-        }
-        self.records.apply(&change);
-        Ok(())
-    }
-
-    fn level(&self, record: &str, text: &str) -> Result<AccessLevel, StoreError> {
-        text.parse().map_err(|_| {
-            StoreError::corrupt(
-                Some(*self.module),
-                record,
-                text,
-                "an access level is one of the letters D, M, R, W",
-            )
-        })
     }
 
     fn text<'v>(&self, record: &str, value: ValueRef<'v>) -> Result<Cow<'v, str>, StoreError> {
@@ -334,6 +308,18 @@ fn text(value: ValueRef<'_>) -> Result<Cow<'_, str>, String> {
         ValueRef::Integer(n) => Ok(Cow::Owned(n.to_string())),
         ValueRef::Real(x) => Ok(Cow::Owned(x.to_string())),
         ValueRef::Null => Err("NULL".to_owned()),
+    }
+}
+
+/// A rights column as stored text: `None` for NULL; numbers in decimal,
+/// bytes that are not UTF-8 with replacement characters (it is shown to an
+/// administrator to repair, never parsed as anything but a level).
+fn raw_text(value: ValueRef<'_>) -> Option<Cow<'_, str>> {
+    match value {
+        ValueRef::Null => None,
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => Some(String::from_utf8_lossy(bytes)),
+        ValueRef::Integer(n) => Some(Cow::Owned(n.to_string())),
+        ValueRef::Real(x) => Some(Cow::Owned(x.to_string())),
     }
 }
 

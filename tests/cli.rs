@@ -885,3 +885,29 @@ fn hosts_outside_dns_limits_and_port_0_are_refused() {
     );
     assert!(!cli.db.exists(), "bad input never creates a database");
 }
+
+/// A site administrator cannot confirm a guess of the common secret word:
+/// `set` answers the same for the right guess and a wrong one (and for the
+/// value the scope already holds), always writing.
+#[test]
+fn setting_a_secret_never_says_it_already_had_that_value() {
+    let answers = [SECRET, "a-wrong-guess"].map(|guess| {
+        let cli = Cli::new();
+        cli.admin(&["grant", "video", "5", "W", "--site", "s1"]);
+        cli.admin(&["set", "videoport", "SecretCode", SECRET]);
+        let site = ["set", "videoport", "SecretCode", guess, "--site", "s1"];
+        let first = cli.run(&[&site[..], &["--as", "5"]].concat()).ok();
+        let again = cli.run(&[&site[..], &["--as", "5"]].concat()).ok();
+        let common = cli.admin(&["set", "videoport", "SecretCode", guess]);
+        [first, again, common]
+    });
+    assert_eq!(answers[0], answers[1], "the right guess is told apart");
+    assert_eq!(
+        answers[0],
+        [
+            "videoport: SecretCode set in s1 (revision 2)\n",
+            "videoport: SecretCode set in s1 (revision 3)\n",
+            "videoport: SecretCode set in common (revision 4)\n",
+        ]
+    );
+}

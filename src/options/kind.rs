@@ -32,11 +32,12 @@ pub enum OptionKind {
         /// Whether `""` (unset) is allowed.
         optional: bool,
     },
-    /// A domain, IPv4 or IPv6 address; `""` is unset.
+    /// A domain, IPv4 or IPv6 address; `""` is unset. A domain keeps to
+    /// the limits of DNS (see [`codec::decode_host`]).
     Host,
     /// An absolute URL; `""` is unset.
     Url,
-    /// An `https` origin (scheme, host, port only); `""` is unset.
+    /// An `https` origin (scheme, host, port 1–65535 only); `""` is unset.
     HttpsOrigin,
     /// Free text of at most `max_chars` characters.
     Text {

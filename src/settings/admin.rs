@@ -189,8 +189,8 @@ impl<S: Store> Settings<S> {
     ///    field at a time);
     /// 5. the write is based on `based_on` (the revision the caller's page
     ///    showed): others' changes to other options since then merge, the
-    ///    same option changed by both is a conflict (rule 21) — for a
-    ///    secret, whatever value the others wrote.
+    ///    same option changed by both is a conflict (rule 21), whatever
+    ///    value the others wrote.
     ///
     /// Returns the new revision, or the current one when nothing changed
     /// (no event then); a form with a secret always changes something.

@@ -118,7 +118,7 @@ impl<S: Store> Settings<S> {
     /// and commits only the fields that differ from the form's snapshot,
     /// as the smallest patch to that scope — a changed secret, though, is
     /// always stored as the scope's own value, even when it equals the
-    /// inherited one, and is a conflict whenever others changed it since.
+    /// inherited one.
     /// Returns the new revision — or the current one when nothing changed
     /// (no event then).
     ///

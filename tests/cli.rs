@@ -929,3 +929,127 @@ fn unreadable_rows_are_listed_and_repaired_from_the_command_line() {
     assert!(err.contains("found \"T\""), "{err}");
     assert_eq!(cli.files(), before, "nothing written");
 }
+
+/// `set … -` stops reading standard input once the value can no longer be
+/// accepted: 20 MB for a 255-character secret is refused after a few
+/// kilobytes (what the pipe holds), with the usual masked error.
+#[test]
+fn set_from_standard_input_stops_reading_past_the_limit() {
+    let cli = Cli::new();
+    let mut child = cli
+        .command(&[
+            "set",
+            "videoport",
+            "SecretCode",
+            "-",
+            "--as",
+            "1",
+            "--site",
+            "s1",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let feeder = std::thread::spawn(move || {
+        let chunk = [b'k'; 64 * 1024];
+        let mut written = 0usize;
+        while written < 20 << 20 {
+            // The program closes its end once it has read enough.
+            match stdin.write(&chunk) {
+                Ok(n) => written += n,
+                Err(_) => break,
+            }
+        }
+        written
+    });
+    let run = Run::from(child.wait_with_output().expect("the example ends"));
+    let written = feeder.join().expect("the feeder ends");
+    let err = run.fails(2);
+    assert_eq!(
+        err,
+        "error: videoport option SecretCode: \"******\" is not allowed; expected at most 255 \
+         characters"
+    );
+    assert!(
+        written < 4 << 20,
+        "the program read {written} bytes of a 20 MB input"
+    );
+    assert!(!cli.db.exists(), "bad input never creates a database");
+}
+
+/// Host names keep to DNS and portals to real ports: refused as bad input,
+/// naming the field, the value and what is allowed.
+#[test]
+fn hosts_outside_dns_limits_and_port_0_are_refused() {
+    let cli = Cli::new();
+    let err = cli
+        .run(&[
+            "set",
+            "videoport",
+            "ServerHost",
+            "--as",
+            "1",
+            "--",
+            "--weird",
+        ])
+        .fails(2);
+    assert!(
+        err.starts_with("error: videoport option ServerHost: \"--weird\" is not allowed; expected a domain name whose dot-separated labels"),
+        "{err}"
+    );
+    let long = "x".repeat(300);
+    let err = cli
+        .run(&["set", "videoport", "ServerHost", &long, "--as", "1"])
+        .fails(2);
+    assert!(
+        err.ends_with(
+            "expected a domain name of at most 253 characters, an IPv4 address or an IPv6 address"
+        ),
+        "{err}"
+    );
+    assert!(err.len() < 300, "the value is cut: {err}");
+    let err = cli
+        .run(&[
+            "connect-b24",
+            "https://a.bitrix24.ru:0",
+            "--mode",
+            "new",
+            "--as",
+            "1",
+        ])
+        .fails(2);
+    assert!(
+        err.starts_with("error: bitrix24 portal address \"https://a.bitrix24.ru:0\" is not allowed; the port is 0"),
+        "{err}"
+    );
+    assert!(!cli.db.exists(), "bad input never creates a database");
+}
+
+/// A site administrator cannot confirm a guess of the common secret word:
+/// `set` answers the same for the right guess and a wrong one (and for the
+/// value the scope already holds), always writing.
+#[test]
+fn setting_a_secret_never_says_it_already_had_that_value() {
+    let answers = [SECRET, "a-wrong-guess"].map(|guess| {
+        let cli = Cli::new();
+        cli.admin(&["grant", "video", "5", "W", "--site", "s1"]);
+        cli.admin(&["set", "videoport", "SecretCode", SECRET]);
+        let site = ["set", "videoport", "SecretCode", guess, "--site", "s1"];
+        let first = cli.run(&[&site[..], &["--as", "5"]].concat()).ok();
+        let again = cli.run(&[&site[..], &["--as", "5"]].concat()).ok();
+        let common = cli.admin(&["set", "videoport", "SecretCode", guess]);
+        [first, again, common]
+    });
+    assert_eq!(answers[0], answers[1], "the right guess is told apart");
+    assert_eq!(
+        answers[0],
+        [
+            "videoport: SecretCode set in s1 (revision 2)\n",
+            "videoport: SecretCode set in s1 (revision 3)\n",
+            "videoport: SecretCode set in common (revision 4)\n",
+        ]
+    );
+}

@@ -99,13 +99,25 @@ fn layer() -> impl Strategy<Value = RawOptions> {
 }
 
 /// Arbitrary records: the module's own names or any, with any text.
+///
+/// Any name is made valid rather than filtered for: 1–20 characters
+/// without control characters (what `OptionName` takes), the reserved
+/// name excepted.
 fn any_records(names: &'static [&'static str]) -> impl Strategy<Value = RawOptions> {
     proptest::collection::btree_map(
         prop_oneof![
             proptest::sample::select(names).prop_map(str::to_owned),
-            "(?s).{1,20}",
+            "[^\\p{Cc}]{1,20}",
         ]
-        .prop_filter_map("a valid option name", |n| OptionName::new(&n).ok()),
+        .prop_map(|n| {
+            OptionName::new(&n).unwrap_or_else(|err| {
+                assert!(
+                    n.eq_ignore_ascii_case("GROUP_DEFAULT_RIGHT"),
+                    "{n:?}: {err}"
+                );
+                OptionName::from_static("reserved")
+            })
+        }),
         prop_oneof!["(?s).{0,40}", any::<String>()],
         0..12,
     )
@@ -249,6 +261,55 @@ proptest! {
         }
         let _ = ModuleSchema::of::<VideoPort>().show(&video);
         let _ = ModuleSchema::of::<VideoPort>().check_submitted(&video);
+    }
+}
+
+// ---------- bounded input ----------
+
+proptest! {
+    /// Any text with more characters than a kind's `max_chars` is refused,
+    /// so a front end (or a reader of standard input) may stop there.
+    #[test]
+    fn text_longer_than_max_chars_is_refused(text in "(?s).{0,40}", front in any::<bool>()) {
+        for kind in [
+            OptionKind::Bool,
+            OptionKind::Host,
+            OptionKind::HttpsOrigin,
+            OptionKind::Text { max_chars: 3 },
+            OptionKind::Secret { max_chars: 255 },
+            OptionKind::Choice { allowed: &["new", "existing"], optional: true },
+        ] {
+            let max = kind.max_chars().expect("a limit");
+            let padding = "a".repeat(max + 1);
+            let longer = if front { format!("{padding}{text}") } else { format!("{text}{padding}") };
+            prop_assert!(kind.decode(&longer).is_err(), "{:?} took {} characters", kind, longer.chars().count());
+        }
+    }
+
+    /// Whatever the text, a domain that decodes keeps to the limits of DNS.
+    #[test]
+    fn decoded_domains_keep_to_dns_limits(
+        text in "[a-zA-Z0-9я_*.-]{1,300}|([a-z0-9-]{0,70}\\.){1,6}[a-z]{0,5}\\.?"
+    ) {
+        for host in [
+            codec::decode_host(&text).ok().flatten(),
+            codec::decode_https_origin(&format!("https://{text}"))
+                .ok()
+                .flatten()
+                .and_then(|url| url.host().map(|h| h.to_owned())),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Host::Domain(name) = host {
+                let name = name.strip_suffix('.').unwrap_or(&name);
+                prop_assert!(name.len() <= 253, "{}", name);
+                for label in name.split('.') {
+                    prop_assert!((1..=63).contains(&label.len()), "{}", name);
+                    prop_assert!(!label.starts_with('-') && !label.ends_with('-'), "{}", name);
+                }
+            }
+        }
     }
 }
 

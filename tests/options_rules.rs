@@ -600,3 +600,80 @@ fn public_types_are_send_and_sync() {
     assert_send_sync::<RawOptions>();
     assert_send_sync::<OptionsPatch>();
 }
+
+// ---- bounded input: hosts keep to DNS, portals to real ports ----
+
+#[test]
+fn a_host_outside_dns_limits_is_refused_with_a_bounded_error() {
+    let schema = ModuleSchema::of::<VideoPort>();
+    let huge = "x".repeat(10 << 20);
+    let errors = schema
+        .check_submitted(&raw(&[("ServerHost", &huge)]))
+        .unwrap_err();
+    let text = errors.to_string();
+    assert!(
+        text.len() < 300,
+        "the error is bounded: {} bytes",
+        text.len()
+    );
+    assert_eq!(
+        text,
+        format!(
+            "videoport option ServerHost: \"{}…\" is not allowed; expected a domain name of at \
+             most 253 characters, an IPv4 address or an IPv6 address",
+            "x".repeat(64)
+        )
+    );
+    let label = "y".repeat(300);
+    for bad in ["--weird", "weird-.example", label.as_str()] {
+        let errors = VideoPort::decode(&raw(&[("ServerHost", bad)])).unwrap_err();
+        let field = errors.field("ServerHost").expect("the host is named");
+        assert!(
+            matches!(
+                field.problem(),
+                FieldProblem::BadDomainLabel | FieldProblem::DomainTooLong { .. }
+            ),
+            "{bad}: {field}"
+        );
+    }
+    let errors = VideoPort::decode(&raw(&[("ServerHost", "--weird")])).unwrap_err();
+    assert_eq!(
+        errors.to_string(),
+        "videoport option ServerHost: \"--weird\" is not allowed; expected a domain name whose \
+         dot-separated labels have 1 to 63 letters, digits, hyphens or underscores and neither \
+         start nor end with a hyphen, an IPv4 address or an IPv6 address"
+    );
+}
+
+#[test]
+fn a_portal_on_port_0_or_with_a_bad_label_is_refused() {
+    use module_settings::modules::Portal;
+    let err = "https://a.bitrix24.ru:0".parse::<Portal>().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "bitrix24 portal address \"https://a.bitrix24.ru:0\" is not allowed; the port is 0; \
+         expected an https origin such as https://example.bitrix24.ru, with a port from 1 to \
+         65535 if one is given"
+    );
+    let err = "https://--weird.bitrix24.ru".parse::<Portal>().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConnectionError::BadPortal {
+                problem: FieldProblem::BadDomainLabel,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let errors = B24Connector::decode(&raw(&[
+        ("portal_url", "https://a.bitrix24.ru:0"),
+        ("connect_mode", "new"),
+    ]))
+    .unwrap_err();
+    assert_eq!(
+        errors.field("portal_url").map(|e| e.problem()),
+        Some(&FieldProblem::ZeroPort)
+    );
+    assert!("https://a.bitrix24.ru:1".parse::<Portal>().is_ok());
+}

@@ -20,6 +20,7 @@ mod failure;
 mod output;
 mod prepare;
 mod run;
+mod stdin;
 mod usage;
 mod values;
 mod words;

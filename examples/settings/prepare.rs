@@ -3,8 +3,6 @@
 //! works on, levels the module accepts, option names and values, the
 //! portal address. Bad input then never creates or touches a database.
 
-use std::io::Read;
-
 use module_settings::modules::Portal;
 use module_settings::options::RawOptions;
 use module_settings::settings::Settings;
@@ -12,6 +10,7 @@ use module_settings::{AccessError, AccessLevel, ModuleId, OptionName, Store};
 
 use crate::command::{Command, Text};
 use crate::failure::Failure;
+use crate::stdin::{self, Input};
 
 /// `command` with every module name resolved and every value checked;
 /// `set -` has read its value from standard input.
@@ -39,7 +38,7 @@ pub fn prepare<S: Store>(catalog: &Settings<S>, command: Command) -> Result<Comm
             let module = options_module(catalog, module)?;
             let value = match value {
                 Text::Given(text) => text,
-                Text::Stdin => read_stdin()?,
+                Text::Stdin => value_read(catalog, module, &name, std::io::stdin().lock())?,
             };
             check_value(catalog, module, &name, &value)?;
             Command::Set {
@@ -259,21 +258,34 @@ fn check_value<S: Store>(
     schema.check_submitted(&submitted).map_err(Failure::input)
 }
 
-/// The value of `set … -`: standard input, without one trailing newline.
-fn read_stdin() -> Result<String, Failure> {
-    let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).map_err(|err| {
-        Failure::input(format!(
-            "could not read the value from standard input: {err}"
-        ))
-    })?;
-    if text.ends_with('\n') {
-        text.pop();
-        if text.ends_with('\r') {
-            text.pop();
+/// The value of `set … -` for option `name`: `input` (standard input)
+/// without one trailing newline, read no further than the option's kind
+/// allows. Input that goes on past that is refused as the value would be.
+fn value_read<S: Store>(
+    catalog: &Settings<S>,
+    module: ModuleId,
+    name: &str,
+    input: impl std::io::Read,
+) -> Result<String, Failure> {
+    check_name(catalog, module, name)?;
+    let schema = catalog.schema(module).map_err(Failure::from)?;
+    let max_chars = schema.option(name).and_then(|o| o.kind().max_chars());
+    match stdin::read_value(input, max_chars)? {
+        Input::Whole(text) => Ok(text),
+        Input::Cut(start) => {
+            // The start alone is longer than the kind allows, so its check
+            // fails with the error the whole value would get. (A kind with
+            // no limit could accept the whole and refuse its start.)
+            if max_chars.is_some() {
+                check_value(catalog, module, name, &start)?;
+            }
+            Err(Failure::input(format!(
+                "{module} option {name}: standard input holds more than {} bytes; \
+                 expected a value of at most that many bytes",
+                stdin::UNLIMITED_BYTES
+            )))
         }
     }
-    Ok(text)
 }
 
 #[cfg(test)]
@@ -354,5 +366,33 @@ mod tests {
             "{}",
             err.line()
         );
+    }
+    #[test]
+    fn a_value_from_standard_input_is_read_only_as_far_as_it_can_be_accepted() {
+        let catalog = Settings::in_memory();
+        let mut huge = std::io::Cursor::new(vec![b'k'; 20 << 20]);
+        let err = value_read(&catalog, VIDEOPORT, "SecretCode", &mut huge).unwrap_err();
+        assert_eq!(
+            err.line(),
+            "error: videoport option SecretCode: \"******\" is not allowed; expected at most \
+             255 characters"
+        );
+        assert!(huge.position() < 2048, "read {} bytes", huge.position());
+        // A number may have leading zeros, so its kind sets no limit.
+        let mut zeros = std::io::Cursor::new(vec![b'0'; 2 << 20]);
+        let err = value_read(&catalog, VIDEOPORT, "ServerPort", &mut zeros).unwrap_err();
+        assert_eq!(
+            err.line(),
+            "error: videoport option ServerPort: standard input holds more than 1048576 bytes; \
+             expected a value of at most that many bytes"
+        );
+        let err = value_read(&catalog, VIDEOPORT, "Port", std::io::empty()).unwrap_err();
+        assert!(
+            err.line().contains("has no option \"Port\""),
+            "{}",
+            err.line()
+        );
+        let host = value_read(&catalog, VIDEOPORT, "ServerHost", &b"a.example\n"[..]);
+        assert_eq!(host, Ok("a.example".to_owned()));
     }
 }

@@ -17,7 +17,9 @@ commands:
   set MODULE NAME VALUE [--site S] --as GROUPS
                                  sets one option in the common scope or in site S;
                                  VALUE - reads the value from standard input (use it
-                                 for the secret word: it stays out of shell history)
+                                 for the secret word: it stays out of shell history);
+                                 a secret is always written, so the answer never tells
+                                 whether it already had that value
   reset MODULE NAME [--site S] --as GROUPS
                                  deletes the option's value there (reset to inherited)
   rights MODULE [--json]         the Access tab: default levels and grants per scope, and

@@ -10,7 +10,9 @@ use crate::options::{codec, FieldProblem};
 
 /// A Bitrix24 portal's address: an absolute `https` URL reduced to its
 /// origin — scheme, host and port, no credentials, path, query or fragment
-/// (a single trailing `/` is accepted).
+/// (a single trailing `/` is accepted). The port, if given, is 1–65535,
+/// and a domain keeps to the limits of DNS (at most 253 characters, labels
+/// of 1–63 characters that neither start nor end with a hyphen).
 ///
 /// Display writes the origin without a trailing slash, as it is stored.
 ///
@@ -20,6 +22,7 @@ use crate::options::{codec, FieldProblem};
 /// assert_eq!(portal.to_string(), "https://example.bitrix24.ru");
 /// assert!("http://example.bitrix24.ru".parse::<Portal>().is_err());
 /// assert!("https://example.bitrix24.ru/crm".parse::<Portal>().is_err());
+/// assert!("https://example.bitrix24.ru:0".parse::<Portal>().is_err());
 /// let err = "https://admin:hunter2@example.bitrix24.ru".parse::<Portal>().unwrap_err();
 /// assert!(err.to_string().starts_with("bitrix24 portal address \"https://******@example.bitrix24.ru\""));
 /// # Ok::<(), module_settings::modules::ConnectionError>(())

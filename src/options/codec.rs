@@ -82,24 +82,77 @@ pub fn encode_integer(value: Option<i64>) -> String {
     value.map(|n| n.to_string()).unwrap_or_default()
 }
 
+/// The longest domain name DNS allows, in characters, without the final
+/// dot of a fully qualified name.
+const DOMAIN_MAX_CHARS: usize = 253;
+
+/// The longest label (part between dots) of a domain name DNS allows.
+const LABEL_MAX_CHARS: usize = 63;
+
+/// The longest host text [`decode_host`] accepts: a longest domain name
+/// with its final dot. Addresses are shorter.
+pub(crate) const HOST_MAX_CHARS: usize = DOMAIN_MAX_CHARS + 1;
+
+/// The longest text [`decode_https_origin`] accepts: `https://`, a longest
+/// host, `:65535` and `/`.
+pub(crate) const ORIGIN_MAX_CHARS: usize = "https://".len() + HOST_MAX_CHARS + ":65535/".len();
+
 /// A host: a domain, an IPv4 address, or an IPv6 address with or without
 /// brackets (`::1` and `[::1]` are the same host). `""` is `None`.
 ///
 /// Bare IPv6 is accepted because that is how people type it into the form;
 /// [`encode_host`] always writes the bracketed form, which is what a URL
 /// needs. Schemes, ports, paths and spaces are refused.
+///
+/// A domain keeps to the limits of DNS: at most 253 characters (a final
+/// dot, as in `example.com.`, is allowed and not counted) in its ASCII
+/// form — an international name counts as its punycode (`xn--…`) — and
+/// labels of 1 to 63 letters, digits, hyphens or underscores that neither
+/// start nor end with a hyphen. Text longer than a domain can be is
+/// refused before it is parsed.
 pub fn decode_host(text: &str) -> Result<Option<Host>, FieldProblem> {
     if text.is_empty() {
         return Ok(None);
+    }
+    if longer_than(text, HOST_MAX_CHARS) {
+        return Err(FieldProblem::DomainTooLong {
+            max: DOMAIN_MAX_CHARS,
+        });
     }
     if !text.starts_with('[') {
         if let Ok(ip) = text.parse::<Ipv6Addr>() {
             return Ok(Some(Host::Ipv6(ip)));
         }
     }
-    Host::parse(text)
-        .map(Some)
-        .map_err(|reason| FieldProblem::NotAHost { reason })
+    let host = Host::parse(text).map_err(|reason| FieldProblem::NotAHost { reason })?;
+    if let Host::Domain(name) = &host {
+        check_domain(name)?;
+    }
+    Ok(Some(host))
+}
+
+/// The limits of DNS on `name`, a domain as the URL parser leaves it (in
+/// ASCII, international labels in punycode).
+fn check_domain(name: &str) -> Result<(), FieldProblem> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.len() > DOMAIN_MAX_CHARS {
+        return Err(FieldProblem::DomainTooLong {
+            max: DOMAIN_MAX_CHARS,
+        });
+    }
+    let label_ok = |label: &str| {
+        (1..=LABEL_MAX_CHARS).contains(&label.len())
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if name.split('.').all(label_ok) {
+        Ok(())
+    } else {
+        Err(FieldProblem::BadDomainLabel)
+    }
 }
 
 /// The host as text; IPv6 in brackets.
@@ -126,8 +179,16 @@ pub fn encode_url(url: &Url) -> String {
 /// is allowed); `""` is `None`. The result's path is `/`.
 ///
 /// Refused, each with its own problem: other schemes, a user name or
-/// password, any other path, a query (even an empty `?`) and a fragment.
+/// password, any other path, a query (even an empty `?`), a fragment,
+/// port 0, and a domain outside the limits of DNS (as for
+/// [`decode_host`]). Text longer than an origin can be (269 characters) is
+/// refused before it is parsed.
 pub fn decode_https_origin(text: &str) -> Result<Option<Url>, FieldProblem> {
+    if longer_than(text, ORIGIN_MAX_CHARS) {
+        return Err(FieldProblem::TooLong {
+            max: ORIGIN_MAX_CHARS,
+        });
+    }
     let Some(url) = decode_url(text)? else {
         return Ok(None);
     };
@@ -141,7 +202,12 @@ pub fn decode_https_origin(text: &str) -> Result<Option<Url>, FieldProblem> {
         Err(FieldProblem::HasQuery)
     } else if url.fragment().is_some() {
         Err(FieldProblem::HasFragment)
+    } else if url.port() == Some(0) {
+        Err(FieldProblem::ZeroPort)
     } else {
+        if let Some(Host::Domain(name)) = url.host() {
+            check_domain(name)?;
+        }
         Ok(Some(url))
     }
 }
@@ -183,12 +249,18 @@ pub fn decode_choice(
 }
 
 fn check_length(text: &str, max_chars: usize) -> Result<(), FieldProblem> {
-    // Bytes bound characters from above, so most values skip the count.
-    if text.len() > max_chars && text.chars().nth(max_chars).is_some() {
+    if longer_than(text, max_chars) {
         Err(FieldProblem::TooLong { max: max_chars })
     } else {
         Ok(())
     }
+}
+
+/// Whether `text` has more than `max_chars` characters, counting at most
+/// that many.
+fn longer_than(text: &str, max_chars: usize) -> bool {
+    // Bytes bound characters from above, so most values skip the count.
+    text.len() > max_chars && text.chars().nth(max_chars).is_some()
 }
 
 #[cfg(test)]
@@ -310,6 +382,76 @@ mod tests {
             Err(FieldProblem::NotAUrl { .. })
         ));
         assert_eq!(decode_https_origin(""), Ok(None));
+    }
+
+    #[test]
+    fn domains_keep_to_dns_limits() {
+        let label = "a".repeat(63);
+        let longest = [label.as_str(), &label, &label, &"b".repeat(61)].join(".");
+        assert_eq!(longest.len(), 253);
+        assert!(decode_host(&longest).is_ok());
+        assert!(decode_host(&format!("{longest}.")).is_ok(), "a final dot");
+        let too_long = FieldProblem::DomainTooLong { max: 253 };
+        assert_eq!(decode_host(&format!("a{longest}")), Err(too_long.clone()));
+        assert_eq!(decode_host(&"x".repeat(300)), Err(too_long.clone()));
+        assert_eq!(decode_host(&"x".repeat(10 << 20)), Err(too_long.clone()));
+        // Counted in ASCII: 80 characters, but each `я.` is `xn--41a.`.
+        let short_in_unicode = format!("{}рф", "я.".repeat(40));
+        assert!(short_in_unicode.chars().count() < 100);
+        assert_eq!(decode_host(&short_in_unicode), Err(too_long));
+        for bad in [
+            "--weird",
+            "weird-",
+            "a.-b.example",
+            "a.b-.example",
+            "a..b",
+            ".a",
+            ".",
+            "a*b.example",
+            "a;b",
+            &format!("{}.example", "c".repeat(64)),
+        ] {
+            assert_eq!(decode_host(bad), Err(FieldProblem::BadDomainLabel), "{bad}");
+        }
+        for good in [
+            "a",
+            "a-b.example",
+            "a--b.example",
+            "x1.example.",
+            "_sip.example.com",
+            "xn--e1afmkfd.xn--p1ai",
+            "пример.рф",
+            &format!("{label}.example"),
+        ] {
+            assert!(decode_host(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn origins_keep_to_dns_limits_and_a_real_port() {
+        assert_eq!(
+            decode_https_origin("https://a.bitrix24.ru:0"),
+            Err(FieldProblem::ZeroPort)
+        );
+        assert_eq!(
+            decode_https_origin("https://--weird.bitrix24.ru"),
+            Err(FieldProblem::BadDomainLabel)
+        );
+        assert_eq!(
+            decode_https_origin(&format!("https://{}.bitrix24.ru", "a".repeat(64))),
+            Err(FieldProblem::BadDomainLabel)
+        );
+        assert_eq!(
+            decode_https_origin(&format!("https://{}", "a.".repeat(5 << 20))),
+            Err(FieldProblem::TooLong { max: 269 })
+        );
+        let label = "a".repeat(63);
+        let longest = [label.as_str(), &label, &label, &"b".repeat(61)].join(".");
+        let origin = format!("https://{longest}.:65535/");
+        assert_eq!(origin.chars().count(), 269);
+        assert!(decode_https_origin(&origin).is_ok());
+        assert!(decode_https_origin("https://a.bitrix24.ru:1").is_ok());
+        assert!(decode_https_origin("https://[::1]:8443").is_ok());
     }
 
     #[test]

@@ -37,6 +37,23 @@ pub enum FieldProblem {
         /// What the URL parser found wrong.
         reason: url::ParseError,
     },
+    /// A domain name longer than DNS allows (253 characters, not counting
+    /// the final dot of a fully qualified name, after international names
+    /// are converted to their ASCII form).
+    #[error(
+        "expected a domain name of at most {max} characters, an IPv4 address or an IPv6 address"
+    )]
+    DomainTooLong {
+        /// The most characters allowed.
+        max: usize,
+    },
+    /// A domain name with a label (a part between dots) DNS does not allow.
+    #[error(
+        "expected a domain name whose dot-separated labels have 1 to 63 letters, digits, \
+         hyphens or underscores and neither start nor end with a hyphen, \
+         an IPv4 address or an IPv6 address"
+    )]
+    BadDomainLabel,
     /// Not an absolute URL.
     #[error("{reason}; expected an absolute URL such as https://example.com/")]
     NotAUrl {
@@ -48,6 +65,12 @@ pub enum FieldProblem {
         "the scheme is not https; expected an https origin such as https://example.bitrix24.ru"
     )]
     NotHttps,
+    /// An origin URL with port 0, which no server listens on.
+    #[error(
+        "the port is 0; expected an https origin such as https://example.bitrix24.ru, \
+         with a port from 1 to 65535 if one is given"
+    )]
+    ZeroPort,
     /// An origin URL with a user name or password in it.
     #[error(
         "the URL holds credentials; expected an https origin such as \

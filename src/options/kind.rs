@@ -32,11 +32,12 @@ pub enum OptionKind {
         /// Whether `""` (unset) is allowed.
         optional: bool,
     },
-    /// A domain, IPv4 or IPv6 address; `""` is unset.
+    /// A domain, IPv4 or IPv6 address; `""` is unset. A domain keeps to
+    /// the limits of DNS (see [`codec::decode_host`]).
     Host,
     /// An absolute URL; `""` is unset.
     Url,
-    /// An `https` origin (scheme, host, port only); `""` is unset.
+    /// An `https` origin (scheme, host, port 1–65535 only); `""` is unset.
     HttpsOrigin,
     /// Free text of at most `max_chars` characters.
     Text {
@@ -79,6 +80,32 @@ impl OptionKind {
         })
     }
 
+    /// The most characters a value of this kind can have: any longer text
+    /// is refused by [`decode`](Self::decode). `None` when length alone
+    /// refuses nothing (a URL; a number, which may have leading zeros).
+    ///
+    /// For an input field's length limit, or to stop reading input that can
+    /// no longer be accepted.
+    ///
+    /// ```
+    /// use module_settings::options::OptionKind;
+    /// assert_eq!(OptionKind::Secret { max_chars: 255 }.max_chars(), Some(255));
+    /// assert_eq!(OptionKind::Host.max_chars(), Some(254)); // 253 and a final dot
+    /// assert_eq!(OptionKind::Url.max_chars(), None);
+    /// ```
+    pub fn max_chars(&self) -> Option<usize> {
+        match *self {
+            OptionKind::Bool => Some(codec::YES.len().max(codec::NO.len())),
+            OptionKind::Integer { .. } | OptionKind::Url => None,
+            OptionKind::Host => Some(codec::HOST_MAX_CHARS),
+            OptionKind::HttpsOrigin => Some(codec::ORIGIN_MAX_CHARS),
+            OptionKind::Text { max_chars } | OptionKind::Secret { max_chars } => Some(max_chars),
+            OptionKind::Choice { allowed, .. } => {
+                Some(allowed.iter().map(|c| c.chars().count()).max().unwrap_or(0))
+            }
+        }
+    }
+
     /// Whether values of this kind must be masked.
     pub const fn is_secret(&self) -> bool {
         matches!(self, OptionKind::Secret { .. })
@@ -118,6 +145,49 @@ mod tests {
             serde_json::to_string(&OptionKind::HttpsOrigin).unwrap(),
             r#"{"type":"https_origin"}"#
         );
+    }
+
+    #[test]
+    fn text_longer_than_max_chars_is_refused() {
+        let kinds = [
+            OptionKind::Bool,
+            OptionKind::Host,
+            OptionKind::HttpsOrigin,
+            OptionKind::Text { max_chars: 3 },
+            OptionKind::Secret { max_chars: 255 },
+            OptionKind::Choice {
+                allowed: &["new", "existing"],
+                optional: true,
+            },
+        ];
+        let widest = [
+            "Y".to_owned(),
+            format!("{}.", ["a"; 127].join(".")),
+            format!("https://{}.:65535/", ["a"; 127].join(".")),
+            "abc".to_owned(),
+            "k".repeat(255),
+            "existing".to_owned(),
+        ];
+        for (kind, widest) in kinds.iter().zip(widest) {
+            let max = kind.max_chars().expect("a limit");
+            assert_eq!(widest.chars().count(), max, "{kind:?}");
+            assert!(kind.decode(&widest).is_ok(), "{kind:?}: {widest}");
+            for longer in [
+                format!("{widest}a"),
+                format!("a{widest}"),
+                "a".repeat(max + 1),
+            ] {
+                assert!(kind.decode(&longer).is_err(), "{kind:?}: {longer}");
+            }
+        }
+        let port = OptionKind::Integer {
+            min: 1,
+            max: 65535,
+            optional: true,
+        };
+        assert_eq!(port.max_chars(), None);
+        assert_eq!(port.decode("0008000"), Ok(Value::Integer(Some(8000))));
+        assert_eq!(OptionKind::Url.max_chars(), None);
     }
 
     #[test]

@@ -178,17 +178,22 @@ impl<S: Store> Settings<S> {
     /// 3. values are stored in their canonical form (a host lower-cased,
     ///    an https origin without its trailing `/`), and a value equal to
     ///    the one the scope inherits removes the scope's own copy, as a
-    ///    typed form does;
+    ///    typed form does — except a **secret**, which is never compared:
+    ///    it is stored as the scope's own value and committed even when
+    ///    the scope already holds or inherits that very text, so a writer
+    ///    cannot tell a right guess of the stored secret from a wrong one
+    ///    (use [`reset_option`](Self::reset_option) to inherit it again);
     /// 4. the module's rules across options (for a typed module, its
     ///    `decode`) must hold, after the write, in every scope whose options
     ///    were valid before it (a scope already invalid may be repaired one
     ///    field at a time);
     /// 5. the write is based on `based_on` (the revision the caller's page
     ///    showed): others' changes to other options since then merge, the
-    ///    same option changed by both is a conflict (rule 21).
+    ///    same option changed by both is a conflict (rule 21), whatever
+    ///    value the others wrote.
     ///
     /// Returns the new revision, or the current one when nothing changed
-    /// (no event then).
+    /// (no event then); a form with a secret always changes something.
     ///
     /// ```
     /// use module_settings::options::RawOptions;
@@ -247,7 +252,9 @@ impl<S: Store> Settings<S> {
 
     /// Sets one option of `module` in `scope` from text:
     /// [`save_raw`](Self::save_raw) with one field. The value is never
-    /// echoed back in an error when the option is a secret.
+    /// echoed back in an error when the option is a secret, and setting a
+    /// secret always commits a new revision: the answer never says whether
+    /// the scope already had, or inherited, that value.
     ///
     /// ```
     /// use module_settings::modules::VideoPort;

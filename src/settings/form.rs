@@ -116,8 +116,11 @@ impl<S: Store> Settings<S> {
     /// Saves a form: checks that `actor` holds W on the guarding module in
     /// the form's scope, validates the whole value (every error at once),
     /// and commits only the fields that differ from the form's snapshot,
-    /// as the smallest patch to that scope. Returns the new revision — or
-    /// the current one when nothing changed (no event then).
+    /// as the smallest patch to that scope — a changed secret, though, is
+    /// always stored as the scope's own value, even when it equals the
+    /// inherited one.
+    /// Returns the new revision — or the current one when nothing changed
+    /// (no event then).
     ///
     /// # Errors
     ///

@@ -7,7 +7,9 @@
 //!   whose effective value in that scope the form changes. Theirs are the
 //!   stored values, in the layers that scope reads (the scope itself, and
 //!   the common scope under a site), that differ between base and current.
-//!   They collide on an option name.
+//!   They collide on an option name. A secret the form sets is written as
+//!   the scope's own record even when the scope already has or inherits
+//!   that value: a write of a secret reveals nothing about it.
 //! - **Records** (Access tab rows, "reset to inherited"): ours are the exact
 //!   records set or removed. Theirs are the records of the same kinds
 //!   (options, or rights) that differ between base and current. They
@@ -74,13 +76,22 @@ impl Intent {
                 let empty = RawOptions::new();
                 let defaults = codec.map_or(&empty, OptionsCodec::defaults);
                 let common = scope_raw(records, Scope::Common);
-                let patch = match scope {
+                let mut patch = match scope {
                     Scope::Common => ScopeLayers::common(defaults, &common).save_patch(desired),
                     Scope::Site(_) => {
                         let site = scope_raw(records, *scope);
                         ScopeLayers::site(defaults, &common, &site).save_patch(desired)
                     }
                 };
+                // A secret is written whatever the scope stores or inherits:
+                // "nothing to write" would confirm a writer's guess of it.
+                if let Some(codec) = codec {
+                    for (name, value) in desired {
+                        if codec.is_secret(name.as_str()) {
+                            patch.insert(name.clone(), Some(value.clone()));
+                        }
+                    }
+                }
                 patch
                     .into_iter()
                     .map(|(name, value)| option_change(*scope, name, value))

@@ -21,6 +21,11 @@
 //!   scope ([`SettingsError::OperationOnly`] for a form or a reset of it).
 //!   A denied write changes nothing and says which level was needed and
 //!   which held.
+//! - A write of a **secret** reveals nothing about the stored or inherited
+//!   value: it is always committed (a new revision, one event) as the
+//!   written scope's own value — even when the scope already holds or
+//!   inherits that text — and others' change to it since the caller's
+//!   revision is always a conflict, whatever value they wrote.
 //! - Every committed write emits exactly one [`SettingsEvent`]
 //!   ([`Settings::subscribe`], [`Settings::on_change`]) and one
 //!   [`AuditRecord`] per changed record to the [`AuditSink`], if any.

@@ -845,36 +845,3 @@ fn a_new_database_file_is_private_to_its_owner() {
     drop(SqliteStore::open(&shared).unwrap());
     assert_eq!(mode(&shared), 0o640);
 }
-
-#[test]
-fn a_database_that_refuses_wal_is_not_opened() {
-    // SQLite keeps a temporary database (empty name) and a database on a
-    // VFS without shared memory in rollback mode, silently: commits there
-    // would not be durable as rule 22 promises, so opening fails instead.
-    let dir = tempfile::tempdir().unwrap();
-    let mut names = vec![String::new()];
-    if cfg!(unix) {
-        let no_shm = dir.path().join("no-shm.sqlite");
-        names.push(format!("file:{}?vfs=unix-none", no_shm.display()));
-    }
-    for name in names {
-        let err = SqliteStore::open(&name).unwrap_err();
-        let text = err.to_string();
-        assert!(
-            matches!(
-                err,
-                StoreError::Backend {
-                    backend: "sqlite",
-                    ..
-                }
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains("journal_mode") && text.contains("\"delete\"") && text.contains("WAL"),
-            "{name:?}: {text}"
-        );
-    }
-    // In memory there is no WAL; that is the documented exception.
-    SqliteStore::open_in_memory().unwrap();
-}

@@ -1,23 +1,29 @@
 //! [`SqliteStore`]: Bitrix's own tables in an SQLite file, so a Bitrix
 //! database can be read and written.
 
+mod begin;
+mod database_path;
 mod durability;
 mod error;
+mod identity;
 mod private_file;
 mod read;
 mod schema;
 mod triggers;
 mod write;
+mod writer_turns;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction};
 
 use self::durability::Journal;
 use self::error::{sql, SqliteError, BACKEND};
+use self::identity::FileIdentity;
+use self::writer_turns::WriterTurns;
 use super::revision::next_revision;
 use super::{Change, Revision, Snapshot, Store, StoreError};
 // Bitrix keeps a module's default access level as this option of the
@@ -108,7 +114,11 @@ const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 /// ```
 pub struct SqliteStore {
     conn: Mutex<Connection>,
-    path: Option<PathBuf>,
+    /// The file, and which file it was when the store opened it; `None`
+    /// in memory.
+    file: Option<(PathBuf, FileIdentity)>,
+    /// The queue of this process's writers on the same file.
+    writers: Arc<WriterTurns>,
     busy_timeout: Duration,
 }
 
@@ -129,16 +139,21 @@ impl SqliteStore {
     /// connection keeps the database locked.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
-        private_file::create_if_missing(path).map_err(|err| {
-            StoreError::backend(
-                BACKEND,
-                format!("could not create the database file {}", path.display()),
-                err,
-            )
-        })?;
+        database_path::prepare(path)?;
         let conn =
             Connection::open(path).map_err(sql("open the database", None, DEFAULT_BUSY_TIMEOUT))?;
-        SqliteStore::setup(conn, Some(path.to_path_buf()), Journal::Wal)
+        let identity = FileIdentity::of(path).map_err(|source| SqliteError::Io {
+            action: "identify the database file",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let writers = WriterTurns::for_file(identity.clone());
+        SqliteStore::setup(
+            conn,
+            Some((path.to_path_buf(), identity)),
+            writers,
+            Journal::Wal,
+        )
     }
 
     /// A private database in memory, gone when the store is dropped: handy
@@ -153,7 +168,7 @@ impl SqliteStore {
             None,
             DEFAULT_BUSY_TIMEOUT,
         ))?;
-        SqliteStore::setup(conn, None, Journal::Memory)
+        SqliteStore::setup(conn, None, Arc::default(), Journal::Memory)
     }
 
     /// Sets how long a call waits for another connection's lock before
@@ -178,33 +193,48 @@ impl SqliteStore {
 
     /// The database file, or `None` for an in-memory database.
     pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+        self.file.as_ref().map(|(path, _)| path.as_path())
     }
 
     fn setup(
-        mut conn: Connection,
-        path: Option<PathBuf>,
+        conn: Connection,
+        file: Option<(PathBuf, FileIdentity)>,
+        writers: Arc<WriterTurns>,
         journal: Journal,
     ) -> Result<Self, StoreError> {
         let timeout = DEFAULT_BUSY_TIMEOUT;
         conn.busy_timeout(timeout)
             .map_err(sql("set the busy timeout", None, timeout))?;
         // A busy database is `Unavailable`, whichever step met it.
-        let mapped = |err| match err {
-            SqliteError::Sql {
-                action,
-                module,
-                source,
-            } => sql(action, module, timeout)(*source),
-            other => other.into(),
-        };
+        let mapped = |err: SqliteError| err.into_store_error(timeout);
         durability::configure(&conn, journal).map_err(mapped)?;
-        schema::ensure(&mut conn).map_err(mapped)?;
+        let deadline = deadline_after(timeout);
+        schema::ensure(&conn, || begin::immediate(&conn, timeout, deadline)).map_err(mapped)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
-            path,
+            file,
+            writers,
             busy_timeout: timeout,
         })
+    }
+
+    /// Starts `module`'s write transaction on `conn`: `BEGIN IMMEDIATE`,
+    /// retried while another connection writes, until `deadline`; then,
+    /// with the write lock held, checks that the path still leads to the
+    /// file the store opened, so that no commit is acknowledged into a file
+    /// that was deleted or replaced.
+    fn begin_write<'c>(
+        &self,
+        conn: &'c Connection,
+        module: &ModuleId,
+        deadline: Instant,
+    ) -> Result<Transaction<'c>, StoreError> {
+        let tx = begin::immediate(conn, self.busy_timeout, deadline)
+            .map_err(self.sql_for(module, "start a write transaction"))?;
+        match &self.file {
+            Some((path, opened)) => Ok(identity::confirm(conn, tx, path, opened, module)?),
+            None => Ok(tx),
+        }
     }
 
     /// The connection, recovered if a panic poisoned the mutex: a panic
@@ -235,10 +265,31 @@ impl SqliteStore {
     }
 }
 
+/// `timeout` from now. (Timeouts are at most about 24.8 days, which every
+/// clock can add; were it not so, the wait would end at once, not never.)
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout).unwrap_or(now)
+}
+
+impl Drop for SqliteStore {
+    /// Empties the WAL into the old file if the database file was deleted
+    /// or replaced while open: SQLite leaves the WAL behind then, for the
+    /// next connection on the path to replay over the new file.
+    fn drop(&mut self) {
+        if let Some((path, opened)) = &self.file {
+            if let Ok(Some(_)) = identity::replacement(path, opened) {
+                let conn = self.conn.get_mut().unwrap_or_else(PoisonError::into_inner);
+                identity::empty_stale_wal(conn);
+            }
+        }
+    }
+}
+
 impl fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SqliteStore")
-            .field("path", &self.path)
+            .field("path", &self.path())
             .field("busy_timeout", &self.busy_timeout)
             .finish_non_exhaustive()
     }
@@ -270,12 +321,20 @@ impl Store for SqliteStore {
         expected: Revision,
         changes: &[Change],
     ) -> Result<Revision, StoreError> {
-        let mut conn = self.lock();
+        let deadline = deadline_after(self.busy_timeout);
+        // This process's writers on the file take turns, first come, first
+        // served, so none waits out its timeout while another commits.
+        let _turn = self.writers.wait(deadline).ok_or_else(|| {
+            error::busy(
+                "start a write transaction",
+                Some(*module),
+                self.busy_timeout,
+            )
+        })?;
+        let conn = self.lock();
         // IMMEDIATE takes the write lock before reading the revision, so no
         // other connection can commit between the check and the write.
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(self.sql_for(module, "start a write transaction"))?;
+        let tx = self.begin_write(&conn, module, deadline)?;
         let current = read::revision(&tx, module, &self.sql_for(module, "read the revision"))?;
         let Some(next) = next_revision(BACKEND, module, expected, current, changes)? else {
             return Ok(current);
@@ -323,6 +382,42 @@ mod tests {
         // connection can show it.
         let conn = store.lock();
         assert_eq!(durability::settings_of(&conn), ("wal".to_owned(), 2));
+    }
+
+    #[test]
+    fn a_connection_that_keeps_its_rollback_journal_is_refused() {
+        // SQLite keeps a temporary database (empty name) and a database on
+        // a VFS without shared memory in rollback mode, silently: commits
+        // there would not be durable as promised, so setting up fails.
+        // (`open` refuses both names before SQLite sees them; this is the
+        // check behind that, for whatever else SQLite may keep.)
+        let dir = tempfile::tempdir().unwrap();
+        let mut names = vec![String::new()];
+        if cfg!(unix) {
+            let no_shm = dir.path().join("no-shm.sqlite");
+            names.push(format!("file:{}?vfs=unix-none", no_shm.display()));
+        }
+        for name in names {
+            let conn = Connection::open(&name).unwrap();
+            let err = SqliteStore::setup(conn, None, Arc::default(), Journal::Wal).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                matches!(
+                    err,
+                    StoreError::Backend {
+                        backend: "sqlite",
+                        ..
+                    }
+                ),
+                "{text}"
+            );
+            assert!(
+                text.contains("journal_mode")
+                    && text.contains("\"delete\"")
+                    && text.contains("WAL"),
+                "{name:?}: {text}"
+            );
+        }
     }
 
     #[test]

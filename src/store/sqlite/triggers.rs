@@ -118,8 +118,8 @@ mod tests {
 
     #[test]
     fn a_missing_trigger_is_created_again_on_the_next_open() {
-        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
-        super::super::schema::ensure(&mut conn).unwrap();
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::super::schema::ensure_now(&conn).unwrap();
         let count = |conn: &rusqlite::Connection| -> i64 {
             conn.query_row(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?1",
@@ -132,14 +132,14 @@ mod tests {
         conn.execute_batch(&format!("DROP TRIGGER {}", name("b_option", "UPDATE")))
             .unwrap();
         assert_eq!(count(&conn), COUNT - 1);
-        super::super::schema::ensure(&mut conn).unwrap();
+        super::super::schema::ensure_now(&conn).unwrap();
         assert_eq!(count(&conn), COUNT);
     }
 
     #[test]
     fn an_outer_insert_or_replace_does_not_reset_a_revision() {
-        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
-        super::super::schema::ensure(&mut conn).unwrap();
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::super::schema::ensure_now(&conn).unwrap();
         conn.execute_batch(
             "INSERT INTO module_settings_revision VALUES ('video', 7);
              INSERT OR REPLACE INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('video', 'a', '1');

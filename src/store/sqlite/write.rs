@@ -185,8 +185,8 @@ mod tests {
 
     #[test]
     fn every_level_is_stored_as_its_letter() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        super::super::schema::ensure(&mut conn).unwrap();
+        let conn = Connection::open_in_memory().unwrap();
+        super::super::schema::ensure_now(&conn).unwrap();
         let module = ModuleId::from_static("video");
         for (i, level) in AccessLevel::ALL.into_iter().enumerate() {
             let group = GroupId::new(u32::try_from(i).unwrap() + 1).unwrap();

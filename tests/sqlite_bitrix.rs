@@ -845,3 +845,41 @@ fn a_new_database_file_is_private_to_its_owner() {
     drop(SqliteStore::open(&shared).unwrap());
     assert_eq!(mode(&shared), 0o640);
 }
+
+#[test]
+fn a_not_null_column_the_store_does_not_fill_is_named_in_the_error() {
+    // A MySQL → SQLite conversion turns `ID int not null auto_increment`
+    // into `ID INT NOT NULL PRIMARY KEY`, which SQLite does not number.
+    let (_dir, path) = database(
+        "CREATE TABLE b_module_group (ID INT NOT NULL PRIMARY KEY, MODULE_ID VARCHAR(50) NOT NULL, \
+         GROUP_ID INT NOT NULL, G_ACCESS VARCHAR(255) NOT NULL, SITE_ID CHAR(2) NULL);",
+    );
+    let store = SqliteStore::open(&path).unwrap();
+    let err = store
+        .commit(
+            &VIDEO,
+            Revision::ZERO,
+            &[grant(Scope::Common, 5, AccessLevel::R)],
+        )
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(
+            err,
+            StoreError::Backend {
+                backend: "sqlite",
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(
+        text.starts_with("sqlite store: could not write a change (module video): ")
+            && text.contains("column b_module_group.ID is NOT NULL without a default"),
+        "{text}"
+    );
+    // SQLite's own message stays the source, not repeated in the text.
+    let source = std::error::Error::source(&err).unwrap().to_string();
+    assert!(!text.contains(&source), "{text} repeats {source}");
+    assert_eq!(store.revision(&VIDEO).unwrap(), Revision::ZERO);
+}

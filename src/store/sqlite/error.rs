@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use rusqlite::ErrorCode;
 
+use super::cause;
 use super::database_path::PathError;
 use super::identity::Replacement;
 use crate::ids::ModuleId;
@@ -107,7 +108,7 @@ impl SqliteError {
         move |source| SqliteError::Sql {
             action,
             module,
-            cause: None,
+            cause: cause::explain(&source),
             source: Box::new(source),
         }
     }

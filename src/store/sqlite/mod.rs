@@ -2,6 +2,7 @@
 //! database can be read and written.
 
 mod begin;
+mod cause;
 mod database_path;
 mod durability;
 mod error;

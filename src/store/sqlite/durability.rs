@@ -1,4 +1,4 @@
-//! Switching a connection to WAL with `synchronous=FULL` (rule 22), and
+//! Switching a connection to WAL with `synchronous=FULL`, and
 //! reading both back: SQLite keeps the old journal mode *silently* when it
 //! cannot use WAL (a temporary database, a VFS without shared memory), and
 //! a store that believed otherwise would return from commits that are not

@@ -32,7 +32,7 @@ pub(super) enum SqliteError {
         source: Box<rusqlite::Error>,
     },
     /// SQLite kept a durability setting other than the one asked for
-    /// (rule 22 needs WAL with `synchronous=FULL`).
+    /// (durable commits need WAL with `synchronous=FULL`).
     #[error(
         "the database kept {setting} at {found} when {asked} was asked for, so commits would \
          not be durable when they return; the store needs a database file that can use WAL \

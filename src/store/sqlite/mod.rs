@@ -38,7 +38,7 @@ const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// 24.8 days (rusqlite panics beyond it).
 const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 
-/// A store in an SQLite database with Bitrix's table layout (rule 8):
+/// A store in an SQLite database with Bitrix's table layout:
 ///
 /// | what | where |
 /// |------|-------|
@@ -58,24 +58,58 @@ const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 /// `IF NOT EXISTS`) that keep revisions moving; see below.
 ///
 /// **Durability**: WAL journal with `synchronous=FULL`, so a commit is on
-/// disk when it returns (rule 22). Both settings are read back when the
+/// disk when it returns. Both settings are read back when the
 /// store opens: SQLite silently keeps its rollback journal where it cannot
 /// use WAL (a temporary database, a VFS without shared memory), and such a
 /// database is refused rather than used with weaker guarantees. The one
 /// exception is [`open_in_memory`](SqliteStore::open_in_memory), whose
-/// database has no file to be durable in (journal mode `memory`). **Concurrency**: a commit is one
-/// `BEGIN IMMEDIATE` transaction that checks the revision, writes the batch
-/// and sets the revision; other connections (other processes, other
-/// `SqliteStore`s on the same file) wait up to the busy timeout (5 s by
-/// default), then get [`StoreError::Unavailable`]. A load reads inside one
-/// transaction, so rows and revision match. The connection is shared behind
-/// a mutex (`rusqlite::Connection` is `Send` but not `Sync`).
+/// database has no file to be durable in (journal mode `memory`).
 ///
-/// **Module ids** are written in lower case and matched ignoring ASCII case,
-/// as Bitrix's MySQL collation and rule 1 do, so rows another program wrote
-/// under `Video` belong to module `video`. (On tables this store did not
-/// create, such lookups cannot use a case-sensitive index and scan the
-/// table.) Option names and site ids are matched exactly.
+/// **Concurrency**: reads never wait for a writer. WAL lets a
+/// [`load`](Store::load) (one read transaction, so rows and revision
+/// match), [`revision`](Store::revision) and [`modules`](Store::modules)
+/// run while another connection holds a write transaction, and they see
+/// what was last committed; opening a database whose tables and triggers
+/// are all in place only reads too. A commit is one `BEGIN IMMEDIATE`
+/// transaction that checks the revision, writes the batch and sets the
+/// revision. Writers take turns: the stores of one process on one file
+/// queue for the write lock, first come, first served, and a writer that
+/// finds the lock held by another process tries again in short random
+/// pauses. A writer waits at most the busy timeout (5 s by default) and
+/// then gets [`StoreError::Unavailable`], which happens when another
+/// connection held the lock that long, not when another writer merely
+/// commits often. The connection is shared behind a mutex
+/// (`rusqlite::Connection` is `Send` but not `Sync`).
+///
+/// **The file**: [`open`](SqliteStore::open) takes a plain file path, and
+/// names the problem when the path is empty, `:memory:`, an SQLite `file:`
+/// URI, a directory, a FIFO, a device, a socket, or a symbolic link to
+/// nothing (see there). The file's identity (device and inode number) is
+/// recorded when the store opens it, and every commit compares it, inside
+/// its write transaction, with the file the path leads to then: if the
+/// file was deleted, or another file was renamed over it (as when a backup
+/// is restored), the commit writes nothing and fails with
+/// [`StoreError::Backend`] saying so, where SQLite alone would acknowledge
+/// a write into a file no one will see again. The store also empties its
+/// WAL into the old file then (and when it is dropped), since SQLite would
+/// leave the WAL behind for the next connection on the path to replay over
+/// the new file. Open a new store to use the new file; loads keep reading
+/// the old one. (On Windows there is nothing to compare: SQLite's open file
+/// cannot be deleted or renamed over.)
+///
+/// **Module and site ids** are matched ignoring ASCII case, as Bitrix's
+/// MySQL collation matches them. Module ids are lower case by construction
+/// and written so; rows another program wrote under `Video` belong to module
+/// `video`. Site ids keep their case in [`SiteId`](crate::SiteId), but every
+/// read and write here matches `SITE_ID` ignoring case: a load reports each
+/// site in lower case (rows under `S1` load as site `s1`, Bitrix's own
+/// spelling), and a change for `s1` (or `S1`) updates or removes the rows
+/// under either spelling, while a new row takes the spelling given. Two rows
+/// for one record whose site ids differ only in case are read like any two
+/// rows for one record: as one if they agree, as [`StoreError::Corrupt`] if
+/// they do not, and a change to the record rewrites both. (On tables this
+/// store did not create, such lookups cannot use a case-sensitive index and
+/// scan the module's rows.) Option names are matched exactly.
 ///
 /// **Rows written by another program** (Bitrix itself, plain SQL, an admin
 /// console) move the module's revision too: the triggers add one to the
@@ -88,7 +122,7 @@ const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 /// store's own commit lets the triggers fire and then sets the revision to
 /// exactly `expected + 1` in the same transaction, so each commit through a
 /// store still counts one. Rows under an id that no module can have (not
-/// rule 1) move no revision.
+/// 1–50 ASCII letters, digits, `.` and `_`) move no revision.
 ///
 /// **Bad rows** are reported as [`StoreError::Corrupt`], naming module,
 /// table, column and row: an access letter other than D, M, R, W; a
@@ -127,17 +161,34 @@ impl SqliteStore {
     /// Opens (or creates) the database file at `path`, switches it to WAL
     /// and creates the tables that are missing.
     ///
+    /// `path` is a plain file path, taken as it is: SQLite's special names
+    /// are refused rather than given their SQLite meaning (`""`, a
+    /// temporary database; `:memory:`, see
+    /// [`open_in_memory`](SqliteStore::open_in_memory); a `file:` URI, whose
+    /// parameters such as `nolock` or `vfs` could undo the store's locking
+    /// and durability — a file whose name starts with `file:` is opened as
+    /// `./file:…`).
+    ///
     /// A new file is created readable and writable by its owner only
     /// (mode 0600 on Unix; SQLite gives its `-wal` and `-shm` files the
     /// same mode), as the file store's files are: option values may be
-    /// secrets. An existing file keeps its mode.
+    /// secrets. An existing file keeps its mode, and a symbolic link to an
+    /// existing file is followed. A symbolic link to nothing is refused, not
+    /// followed: SQLite would create its target, wherever it points, with
+    /// the default mode.
+    ///
+    /// On a database whose tables and triggers are all in place, opening
+    /// only reads, so it never waits for another connection's writer.
     ///
     /// # Errors
     ///
-    /// [`StoreError::Backend`] if the file cannot be opened, SQLite will not
-    /// put it in WAL mode with `synchronous=FULL`, or an existing table
-    /// lacks a needed column; [`StoreError::Unavailable`] if another
-    /// connection keeps the database locked.
+    /// [`StoreError::Backend`] if the path is not a plain path to a file
+    /// (empty, `:memory:`, a `file:` URI, a directory, a FIFO, a device, a
+    /// socket, a dangling symbolic link: the text says which), the file
+    /// cannot be created or opened, SQLite will not put it in WAL mode with
+    /// `synchronous=FULL`, or an existing table lacks a needed column;
+    /// [`StoreError::Unavailable`] if tables or triggers must be created and
+    /// another connection keeps the database locked past the busy timeout.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
         database_path::prepare(path)?;

@@ -17,9 +17,10 @@ struct Table {
     create: &'static str,
 }
 
-// Module ids compare case-insensitively, as in Bitrix's MySQL tables (whose
-// default collation ignores case) and rule 1: hence `COLLATE NOCASE`, which
-// also lets the `MODULE_ID = ? COLLATE NOCASE` lookups use the keys.
+// Module and site ids compare case-insensitively, as in Bitrix's MySQL
+// tables (whose default collation ignores case): hence `COLLATE
+// NOCASE`, which also lets the `… = ? COLLATE NOCASE` lookups use the keys,
+// and keeps the keys from holding one site under two spellings.
 const TABLES: [Table; 4] = [
     Table {
         name: "b_option",
@@ -39,7 +40,7 @@ const TABLES: [Table; 4] = [
         create: "CREATE TABLE b_option_site (
             MODULE_ID TEXT NOT NULL COLLATE NOCASE,
             NAME TEXT NOT NULL,
-            SITE_ID TEXT NOT NULL,
+            SITE_ID TEXT NOT NULL COLLATE NOCASE,
             VALUE TEXT,
             PRIMARY KEY (MODULE_ID, NAME, SITE_ID)
         )",
@@ -56,10 +57,10 @@ const TABLES: [Table; 4] = [
             MODULE_ID TEXT NOT NULL COLLATE NOCASE,
             GROUP_ID INTEGER NOT NULL,
             G_ACCESS TEXT NOT NULL,
-            SITE_ID TEXT
+            SITE_ID TEXT COLLATE NOCASE
         );
         CREATE UNIQUE INDEX ux_b_module_group_module_group_site
-            ON b_module_group (MODULE_ID, GROUP_ID, IFNULL(SITE_ID, ''))",
+            ON b_module_group (MODULE_ID, GROUP_ID, IFNULL(SITE_ID, '') COLLATE NOCASE)",
     },
     Table {
         name: REVISION_TABLE,

@@ -2,7 +2,7 @@
 //! — Bitrix itself, an admin with an SQL console, another program — so that
 //! a reader polling [`Store::revision`](crate::Store::revision) notices the
 //! change and a commit based on an older load gets a conflict instead of
-//! silently overwriting it (rules 21 and 22).
+//! silently overwriting it.
 //!
 //! They are the one kind of schema object the store adds to an existing
 //! database besides missing tables and its revision table; they are
@@ -10,7 +10,7 @@
 //!
 //! Each insert, update or delete of a row in `b_option`, `b_option_site` or
 //! `b_module_group` adds one to the revision of the row's module (lower-
-//! cased, as rule 1 and the store's lookups match ids), creating the
+//! cased, as module ids and the store's lookups are), creating the
 //! revision row when it is missing; an update that moves a row to another
 //! module moves both. The store's own commit lets them fire and then sets
 //! the revision to exactly `expected + 1` itself, inside the same
@@ -72,7 +72,7 @@ fn trigger(table: &str, event: &str, body: &str) -> (String, String) {
 ///   UPDATE`): every program that opens the database parses these triggers
 ///   with its own SQLite, and upserts need 3.24 (2018), which old PHP or
 ///   system builds may predate; this form parses in any SQLite with WAL.
-/// - Ids that no module can have (rule 1: 1–50 of `a-z`, `0-9`, `.`, `_`
+/// - Ids that no module can have (a module id is 1–50 of `a-z`, `0-9`, `.`, `_`
 ///   once lower-cased; or NULL) move nothing: a revision row for them could
 ///   never be loaded, and would keep `modules()` failing after the bad row
 ///   is gone. (SQLite's `lower` folds ASCII only, so any other letter fails

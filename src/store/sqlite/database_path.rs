@@ -11,6 +11,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use rusqlite::{Connection, OpenFlags};
+
 use super::error::SqliteError;
 use super::private_file;
 
@@ -83,6 +85,18 @@ pub(super) fn prepare(path: &Path) -> Result<(), SqliteError> {
         Err(err) => Err(io_error("inspect the database path", err)),
         Ok(_) => check_existing(path),
     }
+}
+
+/// Opens the file [`prepare`] accepted or made, read-write, never letting
+/// SQLite create it: were the file removed and a link planted in between,
+/// SQLite would create the link's target with the default mode; without
+/// `SQLITE_OPEN_CREATE` it fails instead. (URI parsing is compiled into
+/// the bundled SQLite whatever the flags say; [`prepare`] refuses URIs.)
+pub(super) fn connect(path: &Path) -> rusqlite::Result<Connection> {
+    Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
 }
 
 /// Refuses the names SQLite treats as something other than a file.
@@ -194,6 +208,16 @@ mod tests {
         std::fs::write(&path, "content").unwrap();
         prepare(&path).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "content");
+    }
+
+    #[test]
+    fn connecting_never_creates_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing.sqlite");
+        assert!(connect(&path).is_err());
+        assert!(!path.exists());
+        prepare(&path).unwrap();
+        connect(&path).unwrap();
     }
 
     #[test]

@@ -192,8 +192,11 @@ impl SqliteStore {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
         database_path::prepare(path)?;
-        let conn =
-            Connection::open(path).map_err(sql("open the database", None, DEFAULT_BUSY_TIMEOUT))?;
+        let conn = database_path::connect(path).map_err(sql(
+            "open the database",
+            None,
+            DEFAULT_BUSY_TIMEOUT,
+        ))?;
         let identity = FileIdentity::of(path).map_err(|source| SqliteError::Io {
             action: "identify the database file",
             path: path.to_path_buf(),

@@ -151,3 +151,31 @@ fn a_file_broken_by_hand_fails_checks_closed_within_the_bound() {
     time_until(|| !settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
     assert!(settings.check(VIDEO, &[g(5)], Scope::Common).is_err());
 }
+
+#[test]
+fn serving_stale_options_over_a_broken_file_still_fails_checks_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::open(dir.path()).unwrap();
+    let settings = Settings::builder(store.clone())
+        .staleness(BOUND)
+        .serve_stale(true)
+        .build()
+        .unwrap();
+    grant(&settings, VIDEO, 5, AccessLevel::W);
+    set_port(&settings, 5, 8000).unwrap();
+    for module in [VIDEO, VIDEOPORT] {
+        let path = store.path_of(&module);
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, text.trim_end().trim_end_matches('}')).unwrap();
+    }
+    time_until(|| !settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+    let err = settings.check(VIDEO, &[g(5)], Scope::Common).unwrap_err();
+    assert!(
+        matches!(err, SettingsError::RightsUnavailable { .. }),
+        "{err:?}"
+    );
+    // Options are served as they were, flagged stale.
+    let options = settings.options::<VideoPort>(Scope::Common).unwrap();
+    assert_eq!(options.server_port.map(NonZeroU16::get), Some(8000));
+    assert!(settings.health(VIDEOPORT).unwrap().is_stale());
+}

@@ -68,7 +68,10 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// some file systems), they are trusted only once the file's last change
 /// is three seconds old: until then each call reads and fingerprints the
 /// bytes again, so an edit of the same length within the same clock tick
-/// is seen too. Changed bytes are decoded in full.
+/// is seen too. Changed bytes are decoded in full. While a commit of a
+/// module replaces its file, `revision` and `load` of that module through
+/// the same store (or a clone) wait for it, so that none of them sees the
+/// new file before the store knows its bytes.
 ///
 /// The higher revision a store gives a change that kept the file's
 /// revision lives in that store's memory until its next commit writes it

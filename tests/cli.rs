@@ -1053,3 +1053,30 @@ fn setting_a_secret_never_says_it_already_had_that_value() {
         ]
     );
 }
+
+/// Site ids are one rule everywhere: `S1` and `s1` are one site, whether
+/// the database row or the command line spells it in upper case — as
+/// Bitrix on MySQL matches them.
+#[test]
+fn site_ids_match_without_regard_to_case() {
+    let cli = Cli::bitrix();
+    cli.sql()
+        .execute(
+            "INSERT INTO b_option_site (MODULE_ID, NAME, SITE_ID, VALUE) \
+             VALUES ('videoport', 'ServerPort', 'S7', '7443')",
+            [],
+        )
+        .unwrap();
+    for site in ["s7", "S7"] {
+        let text = cli.run(&["show", "videoport", "--site", site]).ok();
+        assert!(text.starts_with("videoport in s7 "), "{text}");
+        let port = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("ServerPort"))
+            .unwrap_or_else(|| panic!("ServerPort in {text}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(port, "ServerPort 7443 site Server port", "--site {site}");
+    }
+}

@@ -553,6 +553,14 @@ fn a_new_database_gets_the_tables_and_a_unique_grant_per_scope() {
         second.is_err(),
         "a second common grant for one group is refused"
     );
+    // Site ids match without regard to case, so the keys of the tables the
+    // store creates hold one site under one spelling.
+    for (sql, what) in [
+        ("INSERT INTO b_module_group (MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES ('video', 5, 'R', 's1'), ('video', 5, 'W', 'S1')", "grant"),
+        ("INSERT INTO b_option_site (MODULE_ID, NAME, SITE_ID, VALUE) VALUES ('video', 'x', 's1', '1'), ('video', 'x', 'S1', '2')", "option"),
+    ] {
+        assert!(conn.execute(sql, []).is_err(), "a second {what} for site S1 is refused");
+    }
 }
 
 /// One bad row in an otherwise valid database, and what the error must name.
@@ -1007,34 +1015,197 @@ fn a_new_database_file_is_private_to_its_owner() {
 }
 
 #[test]
-fn a_database_that_refuses_wal_is_not_opened() {
-    // SQLite keeps a temporary database (empty name) and a database on a
-    // VFS without shared memory in rollback mode, silently: commits there
-    // would not be durable as rule 22 promises, so opening fails instead.
-    let dir = tempfile::tempdir().unwrap();
-    let mut names = vec![String::new()];
-    if cfg!(unix) {
-        let no_shm = dir.path().join("no-shm.sqlite");
-        names.push(format!("file:{}?vfs=unix-none", no_shm.display()));
-    }
-    for name in names {
-        let err = SqliteStore::open(&name).unwrap_err();
-        let text = err.to_string();
-        assert!(
-            matches!(
-                err,
-                StoreError::Backend {
-                    backend: "sqlite",
-                    ..
-                }
+fn a_not_null_column_the_store_does_not_fill_is_named_in_the_error() {
+    // A MySQL → SQLite conversion turns `ID int not null auto_increment`
+    // into `ID INT NOT NULL PRIMARY KEY`, which SQLite does not number.
+    let (_dir, path) = database(
+        "CREATE TABLE b_module_group (ID INT NOT NULL PRIMARY KEY, MODULE_ID VARCHAR(50) NOT NULL, \
+         GROUP_ID INT NOT NULL, G_ACCESS VARCHAR(255) NOT NULL, SITE_ID CHAR(2) NULL);",
+    );
+    let store = SqliteStore::open(&path).unwrap();
+    let err = store
+        .commit(
+            &VIDEO,
+            Revision::ZERO,
+            &[grant(Scope::Common, 5, AccessLevel::R)],
+        )
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(
+            err,
+            StoreError::Backend {
+                backend: "sqlite",
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(
+        text.starts_with("sqlite store: could not write a change (module video): ")
+            && text.contains("column b_module_group.ID is NOT NULL without a default"),
+        "{text}"
+    );
+    // SQLite's own message stays the source, not repeated in the text.
+    let source = std::error::Error::source(&err).unwrap().to_string();
+    assert!(!text.contains(&source), "{text} repeats {source}");
+    assert_eq!(store.revision(&VIDEO).unwrap(), Revision::ZERO);
+}
+
+/// Rows of `table` (a Bitrix table) for `module` whose `SITE_ID` is `site`
+/// in any case, as (SITE_ID, the other column) pairs.
+fn site_rows(path: &Path, table: &str, column: &str, site: &str) -> Vec<(String, String)> {
+    let conn = plain(path);
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT SITE_ID, {column} FROM {table} WHERE lower(SITE_ID) = lower(?1) ORDER BY 1, 2"
+        ))
+        .unwrap();
+    stmt.query_map([site], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn site_ids_match_without_regard_to_case_on_every_path() {
+    const S3: Scope = Scope::Site(SiteId::from_static("s3"));
+    let (_dir, path) = bitrix_database();
+    // Bitrix on MySQL matches these rows for site s1 (and s3): its
+    // collation ignores case.
+    plain(&path)
+        .execute_batch(
+            "INSERT INTO b_option_site (MODULE_ID, NAME, SITE_ID, VALUE) VALUES ('videoport', 'ServerPort', 'S1', '9443');
+             INSERT INTO b_option_site (MODULE_ID, NAME, SITE_ID, VALUE) VALUES ('video', 'GROUP_DEFAULT_RIGHT', 'S3', 'R');
+             INSERT INTO b_module_group (MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES ('video', 7, 'R', 'S1');",
+        )
+        .unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    let videoport = store.load(&VIDEOPORT).unwrap();
+    assert_eq!(videoport.records.option(S1, "ServerPort"), Some("9443"));
+    let video = store.load(&VIDEO).unwrap();
+    assert_eq!(video.records.grant(S1, group(7)), Some(AccessLevel::R));
+    assert_eq!(video.records.default_level(S3), Some(AccessLevel::R));
+
+    // Writes for s1 and s3 update those rows in place, adding none.
+    store
+        .commit(
+            &VIDEOPORT,
+            videoport.revision,
+            &[option(S1, "ServerPort", "9444")],
+        )
+        .unwrap();
+    let rights = [
+        grant(S1, 7, AccessLevel::W),
+        Change::SetDefault {
+            scope: S3,
+            level: AccessLevel::W,
+        },
+    ];
+    let revision = store.commit(&VIDEO, video.revision, &rights).unwrap();
+    assert_eq!(
+        site_rows(&path, "b_option_site", "VALUE", "s1"),
+        [
+            ("S1".to_owned(), "9444".to_owned()),
+            ("s1".to_owned(), "vcs-s1.example.com".to_owned())
+        ]
+    );
+    assert_eq!(
+        site_rows(&path, "b_option_site", "VALUE", "s3"),
+        [("S3".to_owned(), "W".to_owned())]
+    );
+    assert_eq!(
+        site_rows(&path, "b_module_group", "GROUP_ID || G_ACCESS", "s1"),
+        [
+            ("S1".to_owned(), "7W".to_owned()),
+            ("s1".to_owned(), "5W".to_owned())
+        ]
+    );
+
+    // Removals for s1 and s3 remove them.
+    let removals = [
+        Change::RemoveGrant {
+            scope: S1,
+            group: group(7),
+        },
+        Change::RemoveDefault { scope: S3 },
+    ];
+    store.commit(&VIDEO, revision, &removals).unwrap();
+    assert_eq!(
+        site_rows(&path, "b_module_group", "GROUP_ID || G_ACCESS", "s1"),
+        [("s1".to_owned(), "5W".to_owned())]
+    );
+    assert!(site_rows(&path, "b_option_site", "VALUE", "s3").is_empty());
+
+    // A site id given in upper case is the same site: `SiteId` stores it
+    // in lower case, as every store loads it.
+    let upper = Scope::Site(SiteId::new("S2").unwrap());
+    assert_eq!(upper, S2);
+    let current = store.revision(&VIDEOPORT).unwrap();
+    store
+        .commit(
+            &VIDEOPORT,
+            current,
+            &[option(upper, "ServerHost", "vcs-s2")],
+        )
+        .unwrap();
+    let records = store.load(&VIDEOPORT).unwrap().records;
+    assert_eq!(records.option(S2, "ServerHost"), Some("vcs-s2"));
+}
+
+#[test]
+fn rows_whose_site_ids_differ_only_in_case_are_one_record() {
+    let (_dir, path) = bitrix_database();
+    let store = SqliteStore::open(&path).unwrap();
+    // Agreeing with the s1 row: read as one.
+    plain(&path)
+        .execute("INSERT INTO b_option_site (MODULE_ID, NAME, SITE_ID, VALUE) VALUES ('videoport', 'ServerHost', 'S1', 'vcs-s1.example.com')", [])
+        .unwrap();
+    assert_eq!(
+        store
+            .load(&VIDEOPORT)
+            .unwrap()
+            .records
+            .option(S1, "ServerHost"),
+        Some("vcs-s1.example.com")
+    );
+    // Disagreeing with the s1 grant (ID 4, W): one record whose rows
+    // disagree, so both are unreadable (to repair), as any two rows that
+    // disagree are.
+    plain(&path)
+        .execute("INSERT INTO b_module_group (ID, MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID) VALUES (60, 'video', 5, 'R', 'S1')", [])
+        .unwrap();
+    let records = store.load(&VIDEO).unwrap().records;
+    let key = RightKey::Grant {
+        scope: S1,
+        group: group(5),
+    };
+    let rows: Vec<_> = records
+        .unreadable_of(key)
+        .iter()
+        .map(|row| (row.record.clone(), row.raw.clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                "b_module_group.G_ACCESS (ID 4)".to_owned(),
+                Some("W".to_owned())
             ),
-            "{text}"
-        );
-        assert!(
-            text.contains("journal_mode") && text.contains("\"delete\"") && text.contains("WAL"),
-            "{name:?}: {text}"
-        );
-    }
-    // In memory there is no WAL; that is the documented exception.
-    SqliteStore::open_in_memory().unwrap();
+            (
+                "b_module_group.G_ACCESS (ID 60)".to_owned(),
+                Some("R".to_owned())
+            ),
+        ]
+    );
+    assert_eq!(records.grant(S1, group(5)), None);
+    // Writing the record repairs both rows.
+    let current = store.revision(&VIDEO).unwrap();
+    store
+        .commit(&VIDEO, current, &[grant(S1, 5, AccessLevel::R)])
+        .unwrap();
+    assert_eq!(
+        store.load(&VIDEO).unwrap().records.grant(S1, group(5)),
+        Some(AccessLevel::R)
+    );
 }

@@ -166,10 +166,11 @@ mod tests {
     }
 
     #[test]
-    fn site_ids_follow_rule_3() {
-        for ok in ["s1", "S1", "my-site_2", "x".repeat(32).as_str()] {
-            assert_eq!(ok.parse::<SiteId>().unwrap().as_str(), ok);
+    fn site_ids_are_checked_and_stored_in_lower_case() {
+        for ok in ["s1", "S1", "my-Site_2", "x".repeat(32).as_str()] {
+            assert_eq!(ok.parse::<SiteId>().unwrap().as_str(), ok.to_ascii_lowercase());
         }
+        assert_eq!(SiteId::from_static("S1"), SiteId::from_static("s1"));
         rejects::<SiteId>("", IdProblem::Empty);
         rejects::<SiteId>(&"x".repeat(33), IdProblem::TooLong { len: 33, max: 32 });
         rejects::<SiteId>(
@@ -180,7 +181,7 @@ mod tests {
             },
         );
         rejects::<SiteId>("Common", IdProblem::Reserved);
-        assert_ne!(
+        assert_eq!(
             "S1".parse::<SiteId>().unwrap(),
             "s1".parse::<SiteId>().unwrap()
         );

@@ -5,16 +5,19 @@ use super::inline::{check_ascii, CharClass, InlineAscii};
 
 const MAX_LEN: usize = 32;
 
-/// A site's id, such as Bitrix's `s1` (rule 3).
+/// A site's id, such as Bitrix's `s1`.
 ///
-/// 1–32 ASCII letters, digits, `_` and `-`, case preserved. `common` (in any
-/// case) is reserved: it names the common [`Scope`](crate::Scope) in text.
-/// `Copy`, never allocates.
+/// 1–32 ASCII letters, digits, `_` and `-`, **stored in lower case**:
+/// `S1` and `s1` are one site, on every path and in every store — as
+/// Bitrix on MySQL, whose default collation ignores case, treats them.
+/// `common` (in any case) is reserved: it names the common
+/// [`Scope`](crate::Scope) in text. `Copy`, never allocates.
 ///
 /// ```
 /// use module_settings::SiteId;
 /// const MAIN: SiteId = SiteId::from_static("s1");
 /// assert_eq!(MAIN.as_str(), "s1");
+/// assert_eq!("S1".parse::<SiteId>().unwrap(), MAIN);
 /// assert!("s 1".parse::<SiteId>().is_err());
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,7 +26,7 @@ pub struct SiteId(InlineAscii<MAX_LEN>);
 impl SiteId {
     /// Validates a site id.
     pub fn new(id: &str) -> Result<Self, IdError> {
-        let site = InlineAscii::parse(IdKind::Site, id, CharClass::Site, false).map(SiteId)?;
+        let site = InlineAscii::parse(IdKind::Site, id, CharClass::Site, true).map(SiteId)?;
         if is_reserved(id.as_bytes()) {
             return Err(IdError::new(IdKind::Site, id, IdProblem::Reserved));
         }
@@ -38,7 +41,7 @@ impl SiteId {
     pub const fn from_static(id: &'static str) -> Self {
         match check_ascii(id.as_bytes(), MAX_LEN, CharClass::Site) {
             Ok(()) if !is_reserved(id.as_bytes()) => {
-                SiteId(InlineAscii::from_checked(id.as_bytes(), false))
+                SiteId(InlineAscii::from_checked(id.as_bytes(), true))
             }
             _ => panic!("invalid site id: 1 to 32 ASCII letters, digits, '_' or '-'"),
         }

@@ -1,5 +1,5 @@
 //! Replacing a file so that a crash at any moment leaves the old or the new
-//! content, and a returned call means the new content is on disk (rule 22).
+//! content, and a returned call means the new content is on disk.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};

@@ -75,56 +75,6 @@ pub(super) fn decode(module: &ModuleId, file: &Path, bytes: &[u8]) -> Result<Sna
     Reader { module, file }.document(bytes)
 }
 
-/// How many bytes from the start of a file [`revision_from_head`] needs at
-/// most: the opening, the format, the longest module id (50) and the
-/// longest revision (20 digits) with what follows it, well within.
-pub(super) const HEAD_BYTES: u64 = 256;
-
-/// The revision of a file laid out exactly as [`encode`] writes it — format,
-/// module and revision first, pretty-printed — read from its first bytes
-/// alone; `None` for anything else (a hand-edited layout, a head cut short),
-/// which the caller then reads in full with [`decode_revision`].
-///
-/// This keeps [`Store::revision`](crate::Store::revision), which a cache
-/// calls before every read, from growing with the module's size. Like
-/// `decode_revision` it checks nothing beyond the revision; `load` and
-/// `commit` check the whole file.
-pub(super) fn revision_from_head(module: &ModuleId, head: &[u8]) -> Option<Revision> {
-    let opening =
-        format!("{{\n  \"format\": {FORMAT},\n  \"module\": \"{module}\",\n  \"revision\": ");
-    let rest = head.strip_prefix(opening.as_bytes())?;
-    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-    // The number must be whole (followed by the next entry or the closing
-    // line, not cut off by the end of the head) and written the way serde
-    // writes it, without leading zeros.
-    let terminated = matches!(rest.get(digits), Some(b',' | b'\n'));
-    let padded = digits > 1 && rest.first() == Some(&b'0');
-    if digits == 0 || !terminated || padded {
-        return None;
-    }
-    std::str::from_utf8(&rest[..digits])
-        .ok()?
-        .parse()
-        .ok()
-        .map(Revision::new)
-}
-
-/// Reads only the revision, for the cheap [`Store::revision`](crate::Store::revision):
-/// a full check happens on load and commit.
-pub(super) fn decode_revision(
-    module: &ModuleId,
-    file: &Path,
-    bytes: &[u8],
-) -> Result<Revision, StoreError> {
-    #[derive(serde::Deserialize)]
-    struct Head {
-        revision: Revision,
-    }
-    serde_json::from_slice::<Head>(bytes)
-        .map(|head| head.revision)
-        .map_err(|err| Reader { module, file }.not_json(&err))
-}
-
 /// Where errors are reported from: the module and its file.
 struct Reader<'a> {
     module: &'a ModuleId,
@@ -468,55 +418,6 @@ mod tests {
         assert_eq!(
             decode(&VIDEO, Path::new("video.json"), &bytes).unwrap(),
             snapshot
-        );
-        assert_eq!(
-            decode_revision(&VIDEO, Path::new("video.json"), &bytes).unwrap(),
-            Revision::new(3)
-        );
-    }
-
-    #[test]
-    fn the_revision_is_read_from_the_head_of_what_encode_writes() {
-        for revision in [0, 7, 10, u64::MAX] {
-            let snapshot = Snapshot::new(Revision::new(revision), sample().records);
-            let bytes = encode(&VIDEO, &snapshot).unwrap();
-            let head = &bytes[..usize::try_from(HEAD_BYTES).unwrap().min(bytes.len())];
-            assert_eq!(
-                revision_from_head(&VIDEO, head),
-                Some(Revision::new(revision))
-            );
-        }
-        let long = ModuleId::new(&"m".repeat(50)).unwrap();
-        let bytes = encode(
-            &long,
-            &Snapshot::new(Revision::new(u64::MAX), sample().records),
-        )
-        .unwrap();
-        assert_eq!(
-            revision_from_head(&long, &bytes[..256]),
-            Some(Revision::new(u64::MAX)),
-            "the longest module id and revision fit in the head"
-        );
-    }
-
-    #[test]
-    fn any_other_head_falls_back_to_a_full_read() {
-        let ours = "{\n  \"format\": 1,\n  \"module\": \"video\",\n  \"revision\": ";
-        for head in [
-            format!("{ours}12"),                    // cut off: maybe 123
-            format!("{ours}012,"),                  // not how serde writes it
-            format!("{ours}-1,"),                   // not a revision
-            format!("{ours}99999999999999999999,"), // beyond u64
-            format!("{ours},"),
-            ours.replace("video", "audio") + "3,", // another module's file
-            r#"{"format":1,"module":"video","revision":3}"#.to_owned(),
-            "{\n  \"revision\": 3,\n  \"format\": 1,".to_owned(),
-        ] {
-            assert_eq!(revision_from_head(&VIDEO, head.as_bytes()), None, "{head}");
-        }
-        assert_eq!(
-            revision_from_head(&VIDEO, format!("{ours}3\n}}").as_bytes()),
-            Some(Revision::new(3))
         );
     }
 

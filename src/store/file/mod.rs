@@ -6,15 +6,16 @@ mod document;
 mod error;
 mod json_tree;
 mod lock;
+mod seen;
 
 use std::fs;
-use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use self::atomic::ReplaceError;
 use self::error::FileError;
 use self::lock::{LockMode, ModuleLock};
+use self::seen::SeenFiles;
 use super::revision::next_revision;
 use super::{check_preconditions, Change, Precondition, Revision, Snapshot, Store, StoreError};
 use crate::ids::ModuleId;
@@ -27,7 +28,7 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// A store that keeps each module in `<dir>/<module>.json`, pretty-printed
 /// so a person can read and diff it.
 ///
-/// Every commit is atomic and durable (rule 22): the new file is written
+/// Every commit is atomic and durable: the new file is written
 /// next to the old one, flushed to disk, renamed over it, and the directory
 /// is flushed, so a crash at any moment leaves the old or the new file,
 /// never a mix. If the directory cannot be flushed after the rename (tried
@@ -39,15 +40,44 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// A file that is not exactly what this store writes (bad JSON, an unknown
 /// entry, a key written twice, a bad level, group or site) is reported as
-/// [`StoreError::Corrupt`] by `load` and `commit`; a commit never replaces
-/// a corrupt file. Files are created readable by their owner only (Unix).
+/// [`StoreError::Corrupt`] by `revision`, `load` and `commit`; a commit
+/// never replaces a corrupt file. Files are created readable by their
+/// owner only (Unix).
 ///
-/// [`revision`](Store::revision) is meant to be called before every cached
-/// read, so it reads only the first 256 bytes of a file laid out as the
-/// store writes it (`format`, `module`, `revision` first), whatever the
-/// module's size; a file edited by hand into another layout is parsed in
-/// full instead. It checks nothing but the revision: damage elsewhere in
-/// the file shows on the next `load` or `commit`.
+/// # Files changed by someone else
+///
+/// The files are for people too: a module file changed by anyone — an
+/// editor, a script, another store, a restored backup — is seen by the next
+/// [`revision`](Store::revision), [`load`](Store::load) or
+/// [`commit`](Store::commit), even when the change keeps the file's
+/// `"revision"` entry. The store remembers a fingerprint of the bytes it
+/// last read of each module (shared by its clones); bytes it has not seen
+/// before, with a revision that did not move past the one it reported, are
+/// reported one revision higher. So a cache built on `revision` reloads,
+/// a commit based on what was there before the change is a
+/// [`StoreError::Conflict`], and the next commit writes the higher revision
+/// into the file, so the number never goes back. A file the change broke is
+/// [`StoreError::Corrupt`] for `revision` as for `load`, naming the file
+/// and what is wrong with it.
+///
+/// [`revision`](Store::revision) is called before every cached read, so it
+/// does not read the file while its device, inode, length, modification
+/// and status-change times (on Unix; length and modification time
+/// elsewhere) are those it last read: one `open` and one `fstat`, whatever
+/// the module's size. Because file times have a granularity (a second on
+/// some file systems), they are trusted only once the file's last change
+/// is three seconds old: until then each call reads and fingerprints the
+/// bytes again, so an edit of the same length within the same clock tick
+/// is seen too. Changed bytes are decoded in full. While a commit of a
+/// module replaces its file, `revision` and `load` of that module through
+/// the same store (or a clone) wait for it, so that none of them sees the
+/// new file before the store knows its bytes.
+///
+/// The higher revision a store gives a change that kept the file's
+/// revision lives in that store's memory until its next commit writes it
+/// down: another `FileStore` on the directory that never saw the old bytes
+/// reports the file's own revision. Each compares bytes, not numbers, so
+/// neither accepts a commit based on contents that are gone.
 ///
 /// ```
 /// use module_settings::{AccessLevel, Change, FileStore, GroupId, ModuleId, Revision, Scope, Store};
@@ -61,12 +91,19 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// let text = std::fs::read_to_string(dir.path().join("video.json"))?;
 /// assert!(text.contains(r#""5": "R""#));
 /// assert_eq!(FileStore::open(dir.path())?.revision(&video)?, Revision::new(1));
+///
+/// // An edit by hand that keeps `"revision": 1` is seen all the same.
+/// std::fs::write(store.path_of(&video), text.replace(r#""5": "R""#, r#""5": "W""#))?;
+/// assert_eq!(store.revision(&video)?, Revision::new(2));
+/// assert_eq!(store.load(&video)?.records.grant(Scope::Common, GroupId::try_from(5u32)?), Some(AccessLevel::W));
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
 pub struct FileStore {
     dir: PathBuf,
     lock_timeout: Duration,
+    /// What was last read of each module file; shared by clones.
+    seen: SeenFiles,
 }
 
 impl FileStore {
@@ -88,6 +125,7 @@ impl FileStore {
         Ok(FileStore {
             dir,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            seen: SeenFiles::default(),
         })
     }
 
@@ -109,47 +147,15 @@ impl FileStore {
     pub fn path_of(&self, module: &ModuleId) -> PathBuf {
         self.dir.join(format!("{module}{EXTENSION}"))
     }
-
-    /// The file's bytes, or `None` if the module was never written.
-    fn read(&self, module: &ModuleId) -> Result<Option<(PathBuf, Vec<u8>)>, StoreError> {
-        let path = self.path_of(module);
-        match fs::read(&path) {
-            Ok(bytes) => Ok(Some((path, bytes))),
-            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(err) => Err(FileError::io("read", path)(err).into()),
-        }
-    }
 }
 
 impl Store for FileStore {
     fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
-        match self.read(module)? {
-            Some((path, bytes)) => document::decode(module, &path, &bytes),
-            None => Ok(Snapshot::default()),
-        }
+        self.seen.load(module, &self.path_of(module))
     }
 
     fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
-        let path = self.path_of(module);
-        let mut file = match fs::File::open(&path) {
-            Ok(file) => file,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Revision::ZERO),
-            Err(err) => return Err(FileError::io("open", path)(err).into()),
-        };
-        // The first bytes hold the revision in every file this store
-        // writes; a commit replaces the file by rename, so the open handle
-        // reads one version throughout, head and rest alike.
-        let mut bytes = Vec::new();
-        (&mut file)
-            .take(document::HEAD_BYTES)
-            .read_to_end(&mut bytes)
-            .map_err(FileError::io("read", &path))?;
-        if let Some(revision) = document::revision_from_head(module, &bytes) {
-            return Ok(revision);
-        }
-        file.read_to_end(&mut bytes)
-            .map_err(FileError::io("read", &path))?;
-        document::decode_revision(module, &path, &bytes)
+        self.seen.revision(module, &self.path_of(module))
     }
 
     fn commit_guarded(
@@ -254,7 +260,12 @@ impl FileStore {
         let bytes = document::encode(module, &Snapshot::new(next, records))?;
         // Not ending in `.json`, so `modules()` never lists it.
         let temp = self.dir.join(format!(".{module}{EXTENSION}.tmp"));
-        match atomic::replace(&self.dir, &temp, &self.path_of(module), &bytes, sync_dir) {
+        let replaced = self
+            .seen
+            .replacing(module, current.revision, next, &bytes, || {
+                atomic::replace(&self.dir, &temp, &self.path_of(module), &bytes, sync_dir)
+            })?;
+        match replaced {
             Ok(()) => Ok(next),
             Err(ReplaceError::NotReplaced(err)) => Err(err.into()),
             Err(ReplaceError::NotDurable(err)) => Err(StoreError::NotDurable {
@@ -323,32 +334,6 @@ mod tests {
                 .unwrap(),
             Revision::new(1)
         );
-    }
-
-    #[test]
-    fn revision_reads_the_head_only_and_falls_back_for_other_layouts() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::open(dir.path()).unwrap();
-        store.commit(&VIDEO, Revision::ZERO, &batch()).unwrap();
-        let path = store.path_of(&VIDEO);
-        let text = fs::read_to_string(&path).unwrap();
-
-        // Damage after the revision entry: `revision` never parses it (a
-        // full parse would fail), `load` does and reports it.
-        let damaged = format!(
-            "{}, \"extra\": [}} ]",
-            text.trim_end().trim_end_matches('}')
-        );
-        fs::write(&path, damaged).unwrap();
-        assert_eq!(store.revision(&VIDEO).unwrap(), Revision::new(1));
-        assert!(store.load(&VIDEO).unwrap_err().is_corrupt());
-
-        // A hand-edited layout is read in full, with the same answer.
-        let compact = r#"{"module":"video","revision":7,"format":1}"#;
-        fs::write(&path, compact).unwrap();
-        assert_eq!(store.revision(&VIDEO).unwrap(), Revision::new(7));
-        fs::write(&path, "not json").unwrap();
-        assert!(store.revision(&VIDEO).unwrap_err().is_corrupt());
     }
 
     #[test]

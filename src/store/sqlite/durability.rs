@@ -1,4 +1,4 @@
-//! Switching a connection to WAL with `synchronous=FULL` (rule 22), and
+//! Switching a connection to WAL with `synchronous=FULL`, and
 //! reading both back: SQLite keeps the old journal mode *silently* when it
 //! cannot use WAL (a temporary database, a VFS without shared memory), and
 //! a store that believed otherwise would return from commits that are not
@@ -32,13 +32,7 @@ const SYNCHRONOUS_FULL: i64 = 2;
 
 /// Asks for WAL and `synchronous=FULL`, then checks that SQLite took both.
 pub(super) fn configure(conn: &Connection, journal: Journal) -> Result<(), SqliteError> {
-    let sql = |action| {
-        move |source| SqliteError::Sql {
-            action,
-            module: None,
-            source: Box::new(source),
-        }
-    };
+    let sql = |action| SqliteError::sql(action, None);
     // WAL lets readers go on while one writer commits; FULL makes every
     // commit durable, not just consistent. The pragma answers with the mode
     // in force afterwards, which is how a refusal shows.

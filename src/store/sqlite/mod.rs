@@ -1,23 +1,30 @@
 //! [`SqliteStore`]: Bitrix's own tables in an SQLite file, so a Bitrix
 //! database can be read and written.
 
+mod begin;
+mod cause;
+mod database_path;
 mod durability;
 mod error;
+mod identity;
 mod private_file;
 mod read;
 mod schema;
 mod triggers;
 mod write;
+mod writer_turns;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction};
 
 use self::durability::Journal;
 use self::error::{sql, SqliteError, BACKEND};
+use self::identity::FileIdentity;
+use self::writer_turns::WriterTurns;
 use super::revision::next_revision;
 use super::{check_preconditions, Change, Precondition, Revision, Snapshot, Store, StoreError};
 // Bitrix keeps a module's default access level as this option of the
@@ -31,7 +38,7 @@ const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// 24.8 days (rusqlite panics beyond it).
 const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 
-/// A store in an SQLite database with Bitrix's table layout (rule 8):
+/// A store in an SQLite database with Bitrix's table layout:
 ///
 /// | what | where |
 /// |------|-------|
@@ -51,24 +58,58 @@ const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 /// `IF NOT EXISTS`) that keep revisions moving; see below.
 ///
 /// **Durability**: WAL journal with `synchronous=FULL`, so a commit is on
-/// disk when it returns (rule 22). Both settings are read back when the
+/// disk when it returns. Both settings are read back when the
 /// store opens: SQLite silently keeps its rollback journal where it cannot
 /// use WAL (a temporary database, a VFS without shared memory), and such a
 /// database is refused rather than used with weaker guarantees. The one
 /// exception is [`open_in_memory`](SqliteStore::open_in_memory), whose
-/// database has no file to be durable in (journal mode `memory`). **Concurrency**: a commit is one
-/// `BEGIN IMMEDIATE` transaction that checks the revision, writes the batch
-/// and sets the revision; other connections (other processes, other
-/// `SqliteStore`s on the same file) wait up to the busy timeout (5 s by
-/// default), then get [`StoreError::Unavailable`]. A load reads inside one
-/// transaction, so rows and revision match. The connection is shared behind
-/// a mutex (`rusqlite::Connection` is `Send` but not `Sync`).
+/// database has no file to be durable in (journal mode `memory`).
 ///
-/// **Module ids** are written in lower case and matched ignoring ASCII case,
-/// as Bitrix's MySQL collation and rule 1 do, so rows another program wrote
-/// under `Video` belong to module `video`. (On tables this store did not
-/// create, such lookups cannot use a case-sensitive index and scan the
-/// table.) Option names and site ids are matched exactly.
+/// **Concurrency**: reads never wait for a writer. WAL lets a
+/// [`load`](Store::load) (one read transaction, so rows and revision
+/// match), [`revision`](Store::revision) and [`modules`](Store::modules)
+/// run while another connection holds a write transaction, and they see
+/// what was last committed; opening a database whose tables and triggers
+/// are all in place only reads too. A commit is one `BEGIN IMMEDIATE`
+/// transaction that checks the revision, writes the batch and sets the
+/// revision. Writers take turns: the stores of one process on one file
+/// queue for the write lock, first come, first served, and a writer that
+/// finds the lock held by another process tries again in short random
+/// pauses. A writer waits at most the busy timeout (5 s by default) and
+/// then gets [`StoreError::Unavailable`], which happens when another
+/// connection held the lock that long, not when another writer merely
+/// commits often. The connection is shared behind a mutex
+/// (`rusqlite::Connection` is `Send` but not `Sync`).
+///
+/// **The file**: [`open`](SqliteStore::open) takes a plain file path, and
+/// names the problem when the path is empty, `:memory:`, an SQLite `file:`
+/// URI, a directory, a FIFO, a device, a socket, or a symbolic link to
+/// nothing (see there). The file's identity (device and inode number) is
+/// recorded when the store opens it, and every commit compares it, inside
+/// its write transaction, with the file the path leads to then: if the
+/// file was deleted, or another file was renamed over it (as when a backup
+/// is restored), the commit writes nothing and fails with
+/// [`StoreError::Backend`] saying so, where SQLite alone would acknowledge
+/// a write into a file no one will see again. The store also empties its
+/// WAL into the old file then (and when it is dropped), since SQLite would
+/// leave the WAL behind for the next connection on the path to replay over
+/// the new file. Open a new store to use the new file; loads keep reading
+/// the old one. (On Windows there is nothing to compare: SQLite's open file
+/// cannot be deleted or renamed over.)
+///
+/// **Module and site ids** are matched ignoring ASCII case, as Bitrix's
+/// MySQL collation matches them. Module ids are lower case by construction
+/// and written so; rows another program wrote under `Video` belong to module
+/// `video`. Site ids keep their case in [`SiteId`](crate::SiteId), but every
+/// read and write here matches `SITE_ID` ignoring case: a load reports each
+/// site in lower case (rows under `S1` load as site `s1`, Bitrix's own
+/// spelling), and a change for `s1` (or `S1`) updates or removes the rows
+/// under either spelling, while a new row takes the spelling given. Two rows
+/// for one record whose site ids differ only in case are read like any two
+/// rows for one record: as one if they agree, as [`StoreError::Corrupt`] if
+/// they do not, and a change to the record rewrites both. (On tables this
+/// store did not create, such lookups cannot use a case-sensitive index and
+/// scan the module's rows.) Option names are matched exactly.
 ///
 /// **Rows written by another program** (Bitrix itself, plain SQL, an admin
 /// console) move the module's revision too: the triggers add one to the
@@ -81,7 +122,7 @@ const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 /// store's own commit lets the triggers fire and then sets the revision to
 /// exactly `expected + 1` in the same transaction, so each commit through a
 /// store still counts one. Rows under an id that no module can have (not
-/// rule 1) move no revision.
+/// 1–50 ASCII letters, digits, `.` and `_`) move no revision.
 ///
 /// **Bad rows** are reported as [`StoreError::Corrupt`], naming module,
 /// table, column and row: a `GROUP_ID` of 0, negative or not a number; an
@@ -116,7 +157,11 @@ const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 /// ```
 pub struct SqliteStore {
     conn: Mutex<Connection>,
-    path: Option<PathBuf>,
+    /// The file, and which file it was when the store opened it; `None`
+    /// in memory.
+    file: Option<(PathBuf, FileIdentity)>,
+    /// The queue of this process's writers on the same file.
+    writers: Arc<WriterTurns>,
     busy_timeout: Duration,
 }
 
@@ -124,29 +169,54 @@ impl SqliteStore {
     /// Opens (or creates) the database file at `path`, switches it to WAL
     /// and creates the tables that are missing.
     ///
+    /// `path` is a plain file path, taken as it is: SQLite's special names
+    /// are refused rather than given their SQLite meaning (`""`, a
+    /// temporary database; `:memory:`, see
+    /// [`open_in_memory`](SqliteStore::open_in_memory); a `file:` URI, whose
+    /// parameters such as `nolock` or `vfs` could undo the store's locking
+    /// and durability — a file whose name starts with `file:` is opened as
+    /// `./file:…`).
+    ///
     /// A new file is created readable and writable by its owner only
     /// (mode 0600 on Unix; SQLite gives its `-wal` and `-shm` files the
     /// same mode), as the file store's files are: option values may be
-    /// secrets. An existing file keeps its mode.
+    /// secrets. An existing file keeps its mode, and a symbolic link to an
+    /// existing file is followed. A symbolic link to nothing is refused, not
+    /// followed: SQLite would create its target, wherever it points, with
+    /// the default mode.
+    ///
+    /// On a database whose tables and triggers are all in place, opening
+    /// only reads, so it never waits for another connection's writer.
     ///
     /// # Errors
     ///
-    /// [`StoreError::Backend`] if the file cannot be opened, SQLite will not
-    /// put it in WAL mode with `synchronous=FULL`, or an existing table
-    /// lacks a needed column; [`StoreError::Unavailable`] if another
-    /// connection keeps the database locked.
+    /// [`StoreError::Backend`] if the path is not a plain path to a file
+    /// (empty, `:memory:`, a `file:` URI, a directory, a FIFO, a device, a
+    /// socket, a dangling symbolic link: the text says which), the file
+    /// cannot be created or opened, SQLite will not put it in WAL mode with
+    /// `synchronous=FULL`, or an existing table lacks a needed column;
+    /// [`StoreError::Unavailable`] if tables or triggers must be created and
+    /// another connection keeps the database locked past the busy timeout.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
-        private_file::create_if_missing(path).map_err(|err| {
-            StoreError::backend(
-                BACKEND,
-                format!("could not create the database file {}", path.display()),
-                err,
-            )
+        database_path::prepare(path)?;
+        let conn = database_path::connect(path).map_err(sql(
+            "open the database",
+            None,
+            DEFAULT_BUSY_TIMEOUT,
+        ))?;
+        let identity = FileIdentity::of(path).map_err(|source| SqliteError::Io {
+            action: "identify the database file",
+            path: path.to_path_buf(),
+            source,
         })?;
-        let conn =
-            Connection::open(path).map_err(sql("open the database", None, DEFAULT_BUSY_TIMEOUT))?;
-        SqliteStore::setup(conn, Some(path.to_path_buf()), Journal::Wal)
+        let writers = WriterTurns::for_file(identity.clone());
+        SqliteStore::setup(
+            conn,
+            Some((path.to_path_buf(), identity)),
+            writers,
+            Journal::Wal,
+        )
     }
 
     /// A private database in memory, gone when the store is dropped: handy
@@ -161,7 +231,7 @@ impl SqliteStore {
             None,
             DEFAULT_BUSY_TIMEOUT,
         ))?;
-        SqliteStore::setup(conn, None, Journal::Memory)
+        SqliteStore::setup(conn, None, Arc::default(), Journal::Memory)
     }
 
     /// Sets how long a call waits for another connection's lock before
@@ -186,33 +256,48 @@ impl SqliteStore {
 
     /// The database file, or `None` for an in-memory database.
     pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+        self.file.as_ref().map(|(path, _)| path.as_path())
     }
 
     fn setup(
-        mut conn: Connection,
-        path: Option<PathBuf>,
+        conn: Connection,
+        file: Option<(PathBuf, FileIdentity)>,
+        writers: Arc<WriterTurns>,
         journal: Journal,
     ) -> Result<Self, StoreError> {
         let timeout = DEFAULT_BUSY_TIMEOUT;
         conn.busy_timeout(timeout)
             .map_err(sql("set the busy timeout", None, timeout))?;
         // A busy database is `Unavailable`, whichever step met it.
-        let mapped = |err| match err {
-            SqliteError::Sql {
-                action,
-                module,
-                source,
-            } => sql(action, module, timeout)(*source),
-            other => other.into(),
-        };
+        let mapped = |err: SqliteError| err.into_store_error(timeout);
         durability::configure(&conn, journal).map_err(mapped)?;
-        schema::ensure(&mut conn).map_err(mapped)?;
+        let deadline = deadline_after(timeout);
+        schema::ensure(&conn, || begin::immediate(&conn, timeout, deadline)).map_err(mapped)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
-            path,
+            file,
+            writers,
             busy_timeout: timeout,
         })
+    }
+
+    /// Starts `module`'s write transaction on `conn`: `BEGIN IMMEDIATE`,
+    /// retried while another connection writes, until `deadline`; then,
+    /// with the write lock held, checks that the path still leads to the
+    /// file the store opened, so that no commit is acknowledged into a file
+    /// that was deleted or replaced.
+    fn begin_write<'c>(
+        &self,
+        conn: &'c Connection,
+        module: &ModuleId,
+        deadline: Instant,
+    ) -> Result<Transaction<'c>, StoreError> {
+        let tx = begin::immediate(conn, self.busy_timeout, deadline)
+            .map_err(self.sql_for(module, "start a write transaction"))?;
+        match &self.file {
+            Some((path, opened)) => Ok(identity::confirm(conn, tx, path, opened, module)?),
+            None => Ok(tx),
+        }
     }
 
     /// The connection, recovered if a panic poisoned the mutex: a panic
@@ -243,10 +328,31 @@ impl SqliteStore {
     }
 }
 
+/// `timeout` from now. (Timeouts are at most about 24.8 days, which every
+/// clock can add; were it not so, the wait would end at once, not never.)
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout).unwrap_or(now)
+}
+
+impl Drop for SqliteStore {
+    /// Empties the WAL into the old file if the database file was deleted
+    /// or replaced while open: SQLite leaves the WAL behind then, for the
+    /// next connection on the path to replay over the new file.
+    fn drop(&mut self) {
+        if let Some((path, opened)) = &self.file {
+            if let Ok(Some(_)) = identity::replacement(path, opened) {
+                let conn = self.conn.get_mut().unwrap_or_else(PoisonError::into_inner);
+                identity::empty_stale_wal(conn);
+            }
+        }
+    }
+}
+
 impl fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SqliteStore")
-            .field("path", &self.path)
+            .field("path", &self.path())
             .field("busy_timeout", &self.busy_timeout)
             .finish_non_exhaustive()
     }
@@ -279,12 +385,20 @@ impl Store for SqliteStore {
         changes: &[Change],
         preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
-        let mut conn = self.lock();
+        let deadline = deadline_after(self.busy_timeout);
+        // This process's writers on the file take turns, first come, first
+        // served, so none waits out its timeout while another commits.
+        let _turn = self.writers.wait(deadline).ok_or_else(|| {
+            error::busy(
+                "start a write transaction",
+                Some(*module),
+                self.busy_timeout,
+            )
+        })?;
+        let conn = self.lock();
         // IMMEDIATE takes the write lock before reading the revision, so no
         // other connection can commit between the check and the write.
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(self.sql_for(module, "start a write transaction"))?;
+        let tx = self.begin_write(&conn, module, deadline)?;
         let current = read::revision(&tx, module, &self.sql_for(module, "read the revision"))?;
         let next = next_revision(BACKEND, module, expected, current, changes)?;
         // Inside the same IMMEDIATE transaction: no other connection can
@@ -338,6 +452,42 @@ mod tests {
         // connection can show it.
         let conn = store.lock();
         assert_eq!(durability::settings_of(&conn), ("wal".to_owned(), 2));
+    }
+
+    #[test]
+    fn a_connection_that_keeps_its_rollback_journal_is_refused() {
+        // SQLite keeps a temporary database (empty name) and a database on
+        // a VFS without shared memory in rollback mode, silently: commits
+        // there would not be durable as promised, so setting up fails.
+        // (`open` refuses both names before SQLite sees them; this is the
+        // check behind that, for whatever else SQLite may keep.)
+        let dir = tempfile::tempdir().unwrap();
+        let mut names = vec![String::new()];
+        if cfg!(unix) {
+            let no_shm = dir.path().join("no-shm.sqlite");
+            names.push(format!("file:{}?vfs=unix-none", no_shm.display()));
+        }
+        for name in names {
+            let conn = Connection::open(&name).unwrap();
+            let err = SqliteStore::setup(conn, None, Arc::default(), Journal::Wal).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                matches!(
+                    err,
+                    StoreError::Backend {
+                        backend: "sqlite",
+                        ..
+                    }
+                ),
+                "{text}"
+            );
+            assert!(
+                text.contains("journal_mode")
+                    && text.contains("\"delete\"")
+                    && text.contains("WAL"),
+                "{name:?}: {text}"
+            );
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use super::schema::REVISION_TABLE;
 use super::GROUP_DEFAULT_RIGHT;
-use crate::ids::{GroupId, ModuleId, OptionName, Scope, SiteId};
+use crate::ids::{GroupId, IdError, ModuleId, OptionName, Scope, SiteId};
 use crate::store::error::quoted;
 use crate::store::rights_rows::RightsRows;
 use crate::store::{Change, ModuleRecords, Revision, RightKey, Snapshot, StoreError};
@@ -158,7 +158,7 @@ impl Rows<'_> {
             let name = self.text("b_option_site.NAME", row.get_ref(0).map_err(sql)?)?;
             let record = format!("b_option_site.SITE_ID of option {}", name.escape_debug());
             let site = self.text(&record, row.get_ref(1).map_err(sql)?)?;
-            let site = SiteId::new(&site)
+            let site = site_id(&site)
                 .map_err(|err| StoreError::corrupt_id(Some(*self.module), record, &err))?;
             self.option_or_default(
                 "b_option_site",
@@ -257,7 +257,7 @@ impl Rows<'_> {
             let scope = match self.text_or_null(&site_record, row.get_ref(3).map_err(sql)?)? {
                 None => Scope::Common,
                 Some(site) if site.is_empty() => Scope::Common,
-                Some(site) => Scope::Site(SiteId::new(&site).map_err(|err| {
+                Some(site) => Scope::Site(site_id(&site).map_err(|err| {
                     StoreError::corrupt_id(Some(*self.module), site_record, &err)
                 })?),
             };
@@ -295,6 +295,20 @@ impl Rows<'_> {
             other => self.text(record, other).map(Some),
         }
     }
+}
+
+/// A stored site id as the store matches it: checked as stored, then
+/// reported in lower case, since site ids match without regard to case (as
+/// Bitrix's MySQL collation matches them) and rows under `S1` belong to
+/// site `s1`. Two rows whose ids differ only in case are then two rows for
+/// one record: one if they agree, corrupt if they do not.
+fn site_id(stored: &str) -> Result<SiteId, IdError> {
+    let checked = SiteId::new(stored)?;
+    if !stored.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Ok(checked);
+    }
+    // The same characters in lower case pass the same check.
+    Ok(SiteId::new(&stored.to_ascii_lowercase()).unwrap_or(checked))
 }
 
 /// A column value as text: text as is, numbers in decimal (SQLite may hand

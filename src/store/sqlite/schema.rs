@@ -2,7 +2,7 @@
 //! checked when present, never altered or dropped; and the triggers that
 //! keep revisions moving when another program writes the tables.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::error::SqliteError;
 
@@ -17,9 +17,10 @@ struct Table {
     create: &'static str,
 }
 
-// Module ids compare case-insensitively, as in Bitrix's MySQL tables (whose
-// default collation ignores case) and rule 1: hence `COLLATE NOCASE`, which
-// also lets the `MODULE_ID = ? COLLATE NOCASE` lookups use the keys.
+// Module and site ids compare case-insensitively, as in Bitrix's MySQL
+// tables (whose default collation ignores case): hence `COLLATE
+// NOCASE`, which also lets the `… = ? COLLATE NOCASE` lookups use the keys,
+// and keeps the keys from holding one site under two spellings.
 const TABLES: [Table; 4] = [
     Table {
         name: "b_option",
@@ -39,7 +40,7 @@ const TABLES: [Table; 4] = [
         create: "CREATE TABLE b_option_site (
             MODULE_ID TEXT NOT NULL COLLATE NOCASE,
             NAME TEXT NOT NULL,
-            SITE_ID TEXT NOT NULL,
+            SITE_ID TEXT NOT NULL COLLATE NOCASE,
             VALUE TEXT,
             PRIMARY KEY (MODULE_ID, NAME, SITE_ID)
         )",
@@ -56,10 +57,10 @@ const TABLES: [Table; 4] = [
             MODULE_ID TEXT NOT NULL COLLATE NOCASE,
             GROUP_ID INTEGER NOT NULL,
             G_ACCESS TEXT NOT NULL,
-            SITE_ID TEXT
+            SITE_ID TEXT COLLATE NOCASE
         );
         CREATE UNIQUE INDEX ux_b_module_group_module_group_site
-            ON b_module_group (MODULE_ID, GROUP_ID, IFNULL(SITE_ID, ''))",
+            ON b_module_group (MODULE_ID, GROUP_ID, IFNULL(SITE_ID, '') COLLATE NOCASE)",
     },
     Table {
         name: REVISION_TABLE,
@@ -71,23 +72,72 @@ const TABLES: [Table; 4] = [
     },
 ];
 
-/// Creates the tables that are missing and checks that the others have the
-/// columns the store uses (extra columns are fine).
-pub(super) fn ensure(conn: &mut Connection) -> Result<(), SqliteError> {
-    let sql = |action| {
-        move |source| SqliteError::Sql {
-            action,
-            module: None,
-            source: Box::new(source),
-        }
-    };
+/// What a database lacks: tables to create, and revision triggers to create
+/// (name and statement).
+#[derive(Default)]
+struct Missing {
+    tables: Vec<&'static Table>,
+    triggers: Vec<(String, String)>,
+}
+
+impl Missing {
+    fn is_empty(&self) -> bool {
+        self.tables.is_empty() && self.triggers.is_empty()
+    }
+}
+
+/// Creates the tables and triggers that are missing and checks that the
+/// tables present have the columns the store uses (extra columns are fine).
+///
+/// The check is a read first: on a database that has everything (every
+/// open but the first), nothing is written and no write lock is taken, so
+/// opening never waits for another connection's writer. Only when something
+/// is missing does `begin_write` start a write transaction, inside which
+/// everything is checked again (another connection may have created it
+/// meanwhile) before the rest is created.
+pub(super) fn ensure<'c>(
+    conn: &'c Connection,
+    begin_write: impl FnOnce() -> rusqlite::Result<Transaction<'c>>,
+) -> Result<(), SqliteError> {
+    let read = Transaction::new_unchecked(conn, TransactionBehavior::Deferred)
+        .map_err(SqliteError::sql("start a read transaction", None))?;
+    let missing = find_missing(&read)?;
+    read.finish()
+        .map_err(SqliteError::sql("end a read transaction", None))?;
+    if missing.is_empty() {
+        return Ok(());
+    }
     // One writer at a time, so two stores opening a new file do not both
     // try to create the same table.
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(sql("start the schema transaction"))?;
+    let tx = begin_write().map_err(SqliteError::sql("start the schema transaction", None))?;
+    let missing = find_missing(&tx)?;
+    for table in missing.tables {
+        tx.execute_batch(table.create)
+            .map_err(SqliteError::sql("create a missing table", None))?;
+    }
+    for (_, create) in missing.triggers {
+        tx.execute_batch(&create)
+            .map_err(SqliteError::sql("create a revision trigger", None))?;
+    }
+    tx.commit()
+        .map_err(SqliteError::sql("commit the schema", None))
+}
+
+/// [`ensure`] with a plain `BEGIN IMMEDIATE`, for tests.
+#[cfg(test)]
+pub(super) fn ensure_now(conn: &Connection) -> Result<(), SqliteError> {
+    ensure(conn, || {
+        Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+    })
+}
+
+/// Reads what is missing; a table present without a needed column is an
+/// error, since the store never alters a table.
+fn find_missing(conn: &Connection) -> Result<Missing, SqliteError> {
+    let sql = |action| SqliteError::sql(action, None);
+    let mut missing = Missing::default();
     for table in &TABLES {
-        let exists = tx
+        let exists = conn
             .query_row(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
                 [table.name],
@@ -97,11 +147,10 @@ pub(super) fn ensure(conn: &mut Connection) -> Result<(), SqliteError> {
             .map_err(sql("look up a table"))?
             .is_some();
         if !exists {
-            tx.execute_batch(table.create)
-                .map_err(sql("create a missing table"))?;
+            missing.tables.push(table);
             continue;
         }
-        let mut stmt = tx
+        let mut stmt = conn
             .prepare("SELECT name FROM pragma_table_info(?1)")
             .map_err(sql("read a table's columns"))?;
         let present = stmt
@@ -119,7 +168,7 @@ pub(super) fn ensure(conn: &mut Connection) -> Result<(), SqliteError> {
     }
     // Compiling nine CREATE TRIGGER statements costs more than the rest
     // of opening; on a database that has them all, one lookup suffices.
-    let mut stmt = tx
+    let mut stmt = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?1")
         .map_err(sql("look up the revision triggers"))?;
     let present = stmt
@@ -128,12 +177,9 @@ pub(super) fn ensure(conn: &mut Connection) -> Result<(), SqliteError> {
         })
         .and_then(Iterator::collect::<Result<Vec<String>, _>>)
         .map_err(sql("look up the revision triggers"))?;
-    drop(stmt);
-    for (name, create) in super::triggers::all() {
-        if !present.contains(&name) {
-            tx.execute_batch(&create)
-                .map_err(sql("create a revision trigger"))?;
-        }
-    }
-    tx.commit().map_err(sql("commit the schema"))
+    missing.triggers = super::triggers::all()
+        .into_iter()
+        .filter(|(name, _)| !present.contains(name))
+        .collect();
+    Ok(missing)
 }

@@ -2,7 +2,7 @@
 //! — Bitrix itself, an admin with an SQL console, another program — so that
 //! a reader polling [`Store::revision`](crate::Store::revision) notices the
 //! change and a commit based on an older load gets a conflict instead of
-//! silently overwriting it (rules 21 and 22).
+//! silently overwriting it.
 //!
 //! They are the one kind of schema object the store adds to an existing
 //! database besides missing tables and its revision table; they are
@@ -10,7 +10,7 @@
 //!
 //! Each insert, update or delete of a row in `b_option`, `b_option_site` or
 //! `b_module_group` adds one to the revision of the row's module (lower-
-//! cased, as rule 1 and the store's lookups match ids), creating the
+//! cased, as module ids and the store's lookups are), creating the
 //! revision row when it is missing; an update that moves a row to another
 //! module moves both. The store's own commit lets them fire and then sets
 //! the revision to exactly `expected + 1` itself, inside the same
@@ -72,7 +72,7 @@ fn trigger(table: &str, event: &str, body: &str) -> (String, String) {
 ///   UPDATE`): every program that opens the database parses these triggers
 ///   with its own SQLite, and upserts need 3.24 (2018), which old PHP or
 ///   system builds may predate; this form parses in any SQLite with WAL.
-/// - Ids that no module can have (rule 1: 1–50 of `a-z`, `0-9`, `.`, `_`
+/// - Ids that no module can have (a module id is 1–50 of `a-z`, `0-9`, `.`, `_`
 ///   once lower-cased; or NULL) move nothing: a revision row for them could
 ///   never be loaded, and would keep `modules()` failing after the bad row
 ///   is gone. (SQLite's `lower` folds ASCII only, so any other letter fails
@@ -118,8 +118,8 @@ mod tests {
 
     #[test]
     fn a_missing_trigger_is_created_again_on_the_next_open() {
-        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
-        super::super::schema::ensure(&mut conn).unwrap();
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::super::schema::ensure_now(&conn).unwrap();
         let count = |conn: &rusqlite::Connection| -> i64 {
             conn.query_row(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?1",
@@ -132,14 +132,14 @@ mod tests {
         conn.execute_batch(&format!("DROP TRIGGER {}", name("b_option", "UPDATE")))
             .unwrap();
         assert_eq!(count(&conn), COUNT - 1);
-        super::super::schema::ensure(&mut conn).unwrap();
+        super::super::schema::ensure_now(&conn).unwrap();
         assert_eq!(count(&conn), COUNT);
     }
 
     #[test]
     fn an_outer_insert_or_replace_does_not_reset_a_revision() {
-        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
-        super::super::schema::ensure(&mut conn).unwrap();
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::super::schema::ensure_now(&conn).unwrap();
         conn.execute_batch(
             "INSERT INTO module_settings_revision VALUES ('video', 7);
              INSERT OR REPLACE INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('video', 'a', '1');

@@ -10,7 +10,10 @@ use crate::store::{Change, Revision};
 
 /// Applies one change. Module ids are written in lower case and matched
 /// without regard to case, so a row another program wrote as `Video` is
-/// updated rather than duplicated.
+/// updated rather than duplicated. Site ids are matched without regard to
+/// case too, as Bitrix's MySQL collation matches them: a change for `s1`
+/// updates or removes the rows under `S1` (every one of them, so a write
+/// also repairs rows that disagree); a new row takes the id as given.
 pub(super) fn apply(conn: &Connection, module: &ModuleId, change: &Change) -> rusqlite::Result<()> {
     let module = module.as_str();
     match change {
@@ -92,7 +95,8 @@ fn set_value(
             let updated = conn
                 .prepare_cached(
                     "UPDATE b_option_site SET VALUE = ?4 \
-                     WHERE MODULE_ID = ?1 COLLATE NOCASE AND NAME = ?2 AND SITE_ID = ?3",
+                     WHERE MODULE_ID = ?1 COLLATE NOCASE AND NAME = ?2 \
+                     AND SITE_ID = ?3 COLLATE NOCASE",
                 )?
                 .execute(params![module, name, site, value])?;
             if updated == 0 {
@@ -116,7 +120,8 @@ fn remove_value(conn: &Connection, module: &str, scope: Scope, name: &str) -> ru
             .execute(params![module, name])?,
         Scope::Site(site) => conn
             .prepare_cached(
-                "DELETE FROM b_option_site WHERE MODULE_ID = ?1 COLLATE NOCASE AND NAME = ?2 AND SITE_ID = ?3",
+                "DELETE FROM b_option_site WHERE MODULE_ID = ?1 COLLATE NOCASE AND NAME = ?2 \
+                 AND SITE_ID = ?3 COLLATE NOCASE",
             )?
             .execute(params![module, name, site.as_str()])?,
     };
@@ -142,7 +147,7 @@ fn set_grant(
         Some(site) => conn
             .prepare_cached(
                 "UPDATE b_module_group SET G_ACCESS = ?3 WHERE MODULE_ID = ?1 COLLATE NOCASE \
-                 AND GROUP_ID = ?2 AND SITE_ID = ?4",
+                 AND GROUP_ID = ?2 AND SITE_ID = ?4 COLLATE NOCASE",
             )?
             .execute(params![module, group, level, site.as_str()])?,
     };
@@ -172,7 +177,8 @@ fn remove_grant(
             .execute(params![module, group])?,
         Some(site) => conn
             .prepare_cached(
-                "DELETE FROM b_module_group WHERE MODULE_ID = ?1 COLLATE NOCASE AND GROUP_ID = ?2 AND SITE_ID = ?3",
+                "DELETE FROM b_module_group WHERE MODULE_ID = ?1 COLLATE NOCASE AND GROUP_ID = ?2 \
+                 AND SITE_ID = ?3 COLLATE NOCASE",
             )?
             .execute(params![module, group, site.as_str()])?,
     };
@@ -185,8 +191,8 @@ mod tests {
 
     #[test]
     fn every_level_is_stored_as_its_letter() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        super::super::schema::ensure(&mut conn).unwrap();
+        let conn = Connection::open_in_memory().unwrap();
+        super::super::schema::ensure_now(&conn).unwrap();
         let module = ModuleId::from_static("video");
         for (i, level) in AccessLevel::ALL.into_iter().enumerate() {
             let group = GroupId::new(u32::try_from(i).unwrap() + 1).unwrap();

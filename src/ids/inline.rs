@@ -100,17 +100,12 @@ impl<const N: usize> InlineAscii<N> {
         }
     }
 
-    /// The first eight bytes (zero-padded) with the length mixed into the
-    /// top byte, as one number: a key that tells most identifiers apart
-    /// with a single comparison (equal keys still need `==`).
-    pub(crate) const fn prefix_key(&self) -> u64 {
-        let mut key = [0u8; 8];
-        let mut i = 0;
-        while i < 8 && i < N {
-            key[i] = self.bytes[i];
-            i += 1;
-        }
-        u64::from_le_bytes(key) ^ ((self.len as u64) << 56)
+    /// The text's bytes, without the check `as_str` makes.
+    #[inline]
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        // `len` never exceeds `N`; the empty slice is the harmless answer
+        // if that invariant were ever broken.
+        self.bytes.get(..self.len as usize).unwrap_or_default()
     }
 
     pub(crate) fn as_str(&self) -> &str {

@@ -47,8 +47,10 @@ impl ModuleId {
 
     /// A number that tells most module ids apart with one comparison
     /// (equal keys still need `==`); for lookups in small tables.
-    pub(crate) const fn prefix_key(&self) -> u64 {
-        self.0.prefix_key()
+    /// The id's bytes (ASCII, lower case).
+    #[inline]
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
     }
 }
 

@@ -227,6 +227,7 @@ mod events;
 mod form;
 mod health;
 mod merge;
+mod module_index;
 mod read;
 mod registry;
 mod state;

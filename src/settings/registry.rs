@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::cache::ModuleCache;
 use super::error::{RegistrationProblem, SettingsError};
+use super::module_index::ModuleIndex;
 use crate::access::ModuleLevels;
 use crate::ids::ModuleId;
 use crate::options::{ModuleOptions, ModuleSchema, RawOptions, ValidationErrors};
@@ -166,35 +167,27 @@ impl Specs {
     }
 }
 
-/// The registered modules, in registration order.
-///
-/// There are few, so a lookup scans them linearly — over a packed array of
-/// [`ModuleId::prefix_key`]s, so each entry costs one integer comparison
-/// and only a matching key is confirmed with a full `==` (measured in
-/// `benches/facade.rs`; a binary search over the ids was slower at 23
-/// modules, since comparing 51-byte ids is the expensive part).
+/// The registered modules, in registration order, found by id in O(1).
 pub(crate) struct Registry {
     entries: Box<[Entry]>,
-    keys: Box<[u64]>,
+    index: ModuleIndex,
 }
 
 impl Registry {
     pub(crate) fn new(entries: Vec<Entry>) -> Self {
-        let keys = entries.iter().map(|e| e.spec.id.prefix_key()).collect();
+        let index = ModuleIndex::new(entries.iter().map(|e| &e.spec.id));
         Registry {
             entries: entries.into_boxed_slice(),
-            keys,
+            index,
         }
     }
 
     #[inline]
     pub(crate) fn find(&self, module: ModuleId) -> Option<&Entry> {
-        let key = module.prefix_key();
-        self.keys
-            .iter()
-            .zip(self.entries.iter())
-            .find(|(k, e)| **k == key && e.spec.id == module)
-            .map(|(_, e)| e)
+        let position = self.index.find(&module, |position| {
+            self.entries.get(position).map(|e| e.spec.id)
+        })?;
+        self.entries.get(position)
     }
 
     pub(crate) fn entries(&self) -> &[Entry] {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::audit::AuditSink;
-use super::cache::{ModuleCache, Policy};
+use super::cache::{Invalidator, ModuleCache, Policy};
 use super::clock::{system_clock, Clocks, WallClock};
 use super::error::SettingsError;
 use super::events::Hub;
@@ -163,9 +163,12 @@ impl<S: Store> SettingsBuilder<S> {
                 spec,
             })
             .collect();
+        let registry = Arc::new(Registry::new(entries));
+        let feed = Invalidator::watch(&self.store, &registry);
         Ok(Settings {
             store: self.store,
-            registry: Registry::new(entries),
+            registry,
+            _feed: feed,
             resolve: self.resolve,
             policy: Policy::new(self.staleness, self.serve_stale),
             max_retries: self.max_retries,

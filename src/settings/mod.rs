@@ -281,7 +281,9 @@ use crate::store::{MemoryStore, Store};
 /// ```
 pub struct Settings<S: Store> {
     store: S,
-    registry: Registry,
+    registry: Arc<Registry>,
+    /// Subscribed to the store's change feed (held weakly there).
+    _feed: Arc<dyn crate::store::ChangeListener>,
     resolve: ResolveOptions,
     policy: Policy,
     max_retries: u32,

@@ -41,7 +41,9 @@ use std::thread;
 
 use crate::access::AccessLevel;
 use crate::ids::{GroupId, ModuleId, OptionName, Scope, SiteId};
-use crate::store::{Change, ModuleRecords, Precondition, Revision, Store, StoreError};
+use crate::store::{
+    Change, ChangeListener, ModuleRecords, Precondition, Revision, Store, StoreError,
+};
 
 /// A hook that damages a module's data behind the store's back.
 type Hook = Box<dyn Fn(&ModuleId) + Send + Sync>;
@@ -212,6 +214,15 @@ macro_rules! store_conformance_tests {
             fn preconditions_see_other_handles() {
                 let fixture = $crate::store::conformance::Fixture::from(($fixture)());
                 $crate::store::conformance::preconditions_see_other_handles(
+                    fixture.store(),
+                    fixture.second(),
+                );
+            }
+
+            #[test]
+            fn change_feed_reports_commits() {
+                let fixture = $crate::store::conformance::Fixture::from(($fixture)());
+                $crate::store::conformance::change_feed_reports_commits(
                     fixture.store(),
                     fixture.second(),
                 );
@@ -1089,6 +1100,85 @@ pub fn racing_writers_lose_no_update(first: &dyn Store, second: &dyn Store) {
         assert_eq!(value("writer_a"), Some(ROUNDS.to_string()), "writer a");
         assert_eq!(value("writer_b"), Some(ROUNDS.to_string()), "writer b");
     }
+}
+
+/// What a change feed said, kept apart from the listener so that it can
+/// be read after the listener is dropped.
+type Heard = std::sync::Arc<std::sync::Mutex<Vec<ModuleId>>>;
+
+/// Records what a change feed says.
+struct Recorder(Heard);
+
+impl ChangeListener for Recorder {
+    fn changed(&self, module: &ModuleId) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(*module);
+    }
+    fn missed(&self) {}
+}
+
+/// A store whose `watch` says it has a change feed tells the listener of
+/// every commit made through either handle — once each, after the commit
+/// is visible (a load from the listener's side sees it) — and of nothing
+/// else: not an empty batch, not a refused commit. A store without a feed
+/// tells nothing.
+pub fn change_feed_reports_commits(first: &dyn Store, second: &dyn Store) {
+    let log = Heard::default();
+    let listener: std::sync::Arc<dyn ChangeListener> =
+        std::sync::Arc::new(Recorder(std::sync::Arc::clone(&log)));
+    let has_feed = first.watch(std::sync::Arc::downgrade(&listener));
+    let heard = || {
+        log.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    };
+
+    let video = ok(
+        second.commit(
+            &VIDEO,
+            Revision::ZERO,
+            &[grant(Scope::Common, G5, AccessLevel::R)],
+        ),
+        "commit through the second handle",
+    );
+    ok(
+        first.commit(&VIDEOPORT, Revision::ZERO, &[set(Scope::Common, "a", "1")]),
+        "commit through the first handle",
+    );
+    ok(second.commit(&VIDEO, video, &[]), "empty batch");
+    assert!(
+        second
+            .commit(&VIDEO, Revision::ZERO, &[set(Scope::Common, "b", "1")])
+            .is_err(),
+        "a stale commit is refused"
+    );
+    let expected = if has_feed {
+        vec![VIDEO, VIDEOPORT]
+    } else {
+        vec![]
+    };
+    assert_eq_dbg(heard(), expected, "what the feed told");
+    if has_feed {
+        // Told after the commit is visible: what the listener then loads
+        // holds it.
+        assert_eq_dbg(
+            ok(first.revision(&VIDEO), "revision"),
+            video,
+            "the change is visible to the listener's side",
+        );
+    }
+    drop(listener);
+    ok(
+        second.commit(&VIDEO, video, &[grant(Scope::Common, G6, AccessLevel::R)]),
+        "commit after the listener was dropped",
+    );
+    assert_eq_dbg(
+        heard().len(),
+        if has_feed { 2 } else { 0 },
+        "a dropped listener is not called",
+    );
 }
 
 /// What one handle commits, the other loads; a write based on what one

@@ -1,10 +1,13 @@
 //! [`MemoryStore`]: the embedded default store, kept in this process's memory.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use super::revision::next_revision;
-use super::{check_preconditions, Change, Precondition, Revision, Snapshot, Store, StoreError};
+use super::{
+    check_preconditions, Change, ChangeFeed, ChangeListener, Precondition, Revision, Snapshot,
+    Store, StoreError,
+};
 use crate::ids::ModuleId;
 
 const BACKEND: &str = "memory";
@@ -29,6 +32,8 @@ const BACKEND: &str = "memory";
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     modules: Arc<RwLock<BTreeMap<ModuleId, Snapshot>>>,
+    /// Shared by clones: what one commits, the others' listeners hear.
+    feed: ChangeFeed,
 }
 
 impl MemoryStore {
@@ -69,6 +74,32 @@ impl Store for MemoryStore {
         changes: &[Change],
         preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
+        let result = self.commit_locked(module, expected, changes, preconditions);
+        // Told once the lock is released: a listener may read at once.
+        self.feed.committed(module, expected, &result);
+        result
+    }
+
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        // BTreeMap keys are already sorted.
+        Ok(self.read().keys().copied().collect())
+    }
+
+    fn watch(&self, listener: Weak<dyn ChangeListener>) -> bool {
+        self.feed.subscribe(listener);
+        true
+    }
+}
+
+impl MemoryStore {
+    /// [`Store::commit_guarded`] under the write lock.
+    fn commit_locked(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+        preconditions: &[Precondition],
+    ) -> Result<Revision, StoreError> {
         // One write lock over every module: the preconditions are read
         // under the lock that applies the batch.
         let mut modules = self.write();
@@ -90,11 +121,6 @@ impl Store for MemoryStore {
         records.apply_all(changes);
         modules.insert(*module, Snapshot::new(next, records));
         Ok(next)
-    }
-
-    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
-        // BTreeMap keys are already sorted.
-        Ok(self.read().keys().copied().collect())
     }
 }
 

@@ -100,6 +100,11 @@
 //!   it.
 //! - **Listing.** [`modules`](Store::modules) lists, sorted, every module
 //!   that has been written (revision above zero) or holds records.
+//! - **Change feed (optional).** A store whose [`watch`](Store::watch)
+//!   returns `true` tells its listeners of every commit made through any
+//!   handle on the same data in this process, once the commit is visible
+//!   (and of others' changes it learns of). The memory, file and SQLite
+//!   stores have one; polling stays the backstop either way.
 //!
 //! # Writing a backend
 //!
@@ -129,6 +134,7 @@ mod change;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod conformance;
 mod error;
+mod feed;
 #[cfg(feature = "json")]
 mod file;
 mod memory;
@@ -142,10 +148,11 @@ mod rights_rows;
 mod sqlite;
 mod unreadable;
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 pub use change::Change;
 pub use error::StoreError;
+pub use feed::{ChangeFeed, ChangeListener};
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use file::FileStore;
@@ -245,6 +252,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Every module that has been written or holds records, sorted.
     fn modules(&self) -> Result<Vec<ModuleId>, StoreError>;
+
+    /// Subscribes `listener` to this store's change feed, if it has one,
+    /// and says whether it does. A store with a feed calls
+    /// [`ChangeListener::changed`] for every module it learns has changed —
+    /// at least for each commit through any handle on the same data in this
+    /// process, after the commit is visible — and
+    /// [`ChangeListener::missed`] when it may have missed changes.
+    ///
+    /// The default has no feed (`false`): caches then learn of changes by
+    /// polling [`revision`](Store::revision) within their staleness bound,
+    /// as they always do as a backstop.
+    fn watch(&self, listener: Weak<dyn ChangeListener>) -> bool {
+        let _ = listener;
+        false
+    }
 }
 
 /// Implements [`Store`] for a pointer type by forwarding every method to
@@ -278,6 +300,9 @@ macro_rules! forward_store {
             }
             fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
                 (**self).modules()
+            }
+            fn watch(&self, listener: Weak<dyn ChangeListener>) -> bool {
+                (**self).watch(listener)
             }
         }
     )+};

@@ -389,3 +389,31 @@ impl ModuleOptions for OneSide {
         e.finish()
     }
 }
+
+/// A [`MemoryStore`] without a change feed: a facade on it learns of
+/// another writer only when its staleness bound runs out, or when told
+/// with `invalidate`. Clones share the data.
+#[derive(Debug, Clone, Default)]
+pub struct NoFeed(pub MemoryStore);
+
+impl Store for NoFeed {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        self.0.load(module)
+    }
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        self.0.revision(module)
+    }
+    fn commit_guarded(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+        preconditions: &[Precondition],
+    ) -> Result<Revision, StoreError> {
+        self.0
+            .commit_guarded(module, expected, changes, preconditions)
+    }
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        self.0.modules()
+    }
+}

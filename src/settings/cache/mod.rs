@@ -18,6 +18,7 @@
 //! calls the store: data flows one way, from the store through the facade
 //! into the cache.
 
+mod invalidate;
 mod monotonic;
 mod refresh;
 
@@ -28,6 +29,7 @@ use std::time::Duration;
 
 use arc_swap::{ArcSwap, Guard};
 
+pub(crate) use self::invalidate::Invalidator;
 pub(crate) use self::monotonic::Monotonic;
 use self::refresh::Failure;
 pub(crate) use self::refresh::{Begin, Fetched, Policy, Refresh};

@@ -10,6 +10,7 @@ mod seen;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Weak;
 use std::time::Duration;
 
 use self::atomic::ReplaceError;
@@ -17,7 +18,10 @@ use self::error::FileError;
 use self::lock::{LockMode, ModuleLock};
 use self::seen::SeenFiles;
 use super::revision::next_revision;
-use super::{check_preconditions, Change, Precondition, Revision, Snapshot, Store, StoreError};
+use super::{
+    check_preconditions, Change, ChangeFeed, ChangeListener, Precondition, Revision, Snapshot,
+    Store, StoreError,
+};
 use crate::ids::ModuleId;
 
 const EXTENSION: &str = ".json";
@@ -104,6 +108,8 @@ pub struct FileStore {
     lock_timeout: Duration,
     /// What was last read of each module file; shared by clones.
     seen: SeenFiles,
+    /// Shared by every store on this directory in this process.
+    feed: ChangeFeed,
 }
 
 impl FileStore {
@@ -123,6 +129,7 @@ impl FileStore {
         let dir = dir.to_path_buf();
         atomic::create_dir_durably(&dir, sync_dir)?;
         Ok(FileStore {
+            feed: ChangeFeed::for_path(&dir),
             dir,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             seen: SeenFiles::default(),
@@ -165,7 +172,15 @@ impl Store for FileStore {
         changes: &[Change],
         preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
-        self.commit_with(module, expected, changes, preconditions, &atomic::sync_dir)
+        let result = self.commit_with(module, expected, changes, preconditions, &atomic::sync_dir);
+        // Told once the locks are released: a listener may read at once.
+        self.feed.committed(module, expected, &result);
+        result
+    }
+
+    fn watch(&self, listener: Weak<dyn ChangeListener>) -> bool {
+        self.feed.subscribe(listener);
+        true
     }
 
     fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {

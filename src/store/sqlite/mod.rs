@@ -16,7 +16,7 @@ mod writer_turns;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, Transaction};
@@ -26,7 +26,10 @@ use self::error::{sql, SqliteError, BACKEND};
 use self::identity::FileIdentity;
 use self::writer_turns::WriterTurns;
 use super::revision::next_revision;
-use super::{check_preconditions, Change, Precondition, Revision, Snapshot, Store, StoreError};
+use super::{
+    check_preconditions, Change, ChangeFeed, ChangeListener, Precondition, Revision, Snapshot,
+    Store, StoreError,
+};
 // Bitrix keeps a module's default access level as this option of the
 // module; `OptionName` reserves the name, so no ordinary option collides.
 use crate::ids::{ModuleId, GROUP_DEFAULT_RIGHT};
@@ -163,6 +166,8 @@ pub struct SqliteStore {
     /// The queue of this process's writers on the same file.
     writers: Arc<WriterTurns>,
     busy_timeout: Duration,
+    /// Shared by every store on this file in this process.
+    feed: ChangeFeed,
 }
 
 impl SqliteStore {
@@ -273,11 +278,15 @@ impl SqliteStore {
         durability::configure(&conn, journal).map_err(mapped)?;
         let deadline = deadline_after(timeout);
         schema::ensure(&conn, || begin::immediate(&conn, timeout, deadline)).map_err(mapped)?;
+        let feed = file
+            .as_ref()
+            .map_or_else(ChangeFeed::new, |(path, _)| ChangeFeed::for_path(path));
         Ok(SqliteStore {
             conn: Mutex::new(conn),
             file,
             writers,
             busy_timeout: timeout,
+            feed,
         })
     }
 
@@ -385,6 +394,33 @@ impl Store for SqliteStore {
         changes: &[Change],
         preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
+        let result = self.commit_in_turn(module, expected, changes, preconditions);
+        // Told once the turn and the connection are released: a listener
+        // may read at once.
+        self.feed.committed(module, expected, &result);
+        result
+    }
+
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        self.list_modules()
+    }
+
+    fn watch(&self, listener: Weak<dyn ChangeListener>) -> bool {
+        self.feed.subscribe(listener);
+        true
+    }
+}
+
+impl SqliteStore {
+    /// [`Store::commit_guarded`], in this process's turn and in one
+    /// `BEGIN IMMEDIATE` transaction.
+    fn commit_in_turn(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+        preconditions: &[Precondition],
+    ) -> Result<Revision, StoreError> {
         let deadline = deadline_after(self.busy_timeout);
         // This process's writers on the file take turns, first come, first
         // served, so none waits out its timeout while another commits.
@@ -421,7 +457,8 @@ impl Store for SqliteStore {
         Ok(next)
     }
 
-    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+    /// [`Store::modules`].
+    fn list_modules(&self) -> Result<Vec<ModuleId>, StoreError> {
         let mut conn = self.lock();
         let tx = conn
             .transaction()

@@ -1,0 +1,82 @@
+//! Pushed invalidation: the facade's side of a store's change feed, and
+//! [`Settings::invalidate`] for callers who learn of changes themselves.
+
+use std::sync::{Arc, Weak};
+
+use super::super::error::SettingsError;
+use super::super::registry::Registry;
+use super::super::Settings;
+use crate::ids::ModuleId;
+use crate::store::{ChangeListener, Store};
+
+/// What a store's change feed calls: ends the freshness of the named
+/// module's cache (of every cache, when changes were missed). Holds the
+/// registry weakly, so a feed that outlives the facade calls nothing.
+pub(crate) struct Invalidator {
+    registry: Weak<Registry>,
+}
+
+impl Invalidator {
+    /// Subscribes a listener for `registry`'s caches to `store`'s feed,
+    /// if it has one; the listener lives as long as the returned `Arc`.
+    pub(crate) fn watch(store: &dyn Store, registry: &Arc<Registry>) -> Arc<dyn ChangeListener> {
+        let listener: Arc<dyn ChangeListener> = Arc::new(Invalidator {
+            registry: Arc::downgrade(registry),
+        });
+        store.watch(Arc::downgrade(&listener));
+        listener
+    }
+}
+
+impl ChangeListener for Invalidator {
+    fn changed(&self, module: &ModuleId) {
+        if let Some(registry) = self.registry.upgrade() {
+            if let Some(entry) = registry.find(*module) {
+                entry.cache.invalidate();
+            }
+        }
+    }
+
+    fn missed(&self) {
+        if let Some(registry) = self.registry.upgrade() {
+            for entry in registry.entries() {
+                entry.cache.invalidate();
+            }
+        }
+    }
+}
+
+impl<S: Store> Settings<S> {
+    /// Ends the freshness of `module`'s cached snapshot now: the next read
+    /// asks the store, whatever the staleness bound. For callers that
+    /// learn of a change the store's own feed cannot see (a message from
+    /// another service, a script that wrote the database).
+    ///
+    /// Cheap, and safe at any time from any thread: a refresh under way
+    /// when it comes does not mark the snapshot fresh.
+    ///
+    /// ```
+    /// use module_settings::settings::Settings;
+    /// use module_settings::ModuleId;
+    /// # fn main() -> Result<(), module_settings::settings::SettingsError> {
+    /// let settings = Settings::in_memory();
+    /// settings.invalidate(ModuleId::from_static("video"))?;
+    /// assert!(settings.invalidate(ModuleId::from_static("nope")).is_err());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError::UnknownModule`] if the module is not registered.
+    pub fn invalidate(&self, module: ModuleId) -> Result<(), SettingsError> {
+        self.entry(module)?.cache.invalidate();
+        Ok(())
+    }
+
+    /// [`invalidate`](Self::invalidate)s every registered module.
+    pub fn invalidate_all(&self) {
+        for entry in self.registry.entries() {
+            entry.cache.invalidate();
+        }
+    }
+}

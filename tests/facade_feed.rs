@@ -1,0 +1,141 @@
+//! Pushed invalidation: two facades on one store see each other's writes
+//! at once through the store's change feed, whatever their staleness
+//! bound; `invalidate` does the same for changes no feed reports; and
+//! invalidations racing refreshes never leave a stale snapshot fresh.
+
+mod facade_common;
+
+use std::num::NonZeroU16;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use facade_common::*;
+use module_settings::modules::VideoPort;
+use module_settings::settings::Settings;
+use module_settings::{AccessLevel, Change, MemoryStore, OptionName, Scope, Store};
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn facade<S: Store>(store: S) -> Settings<S> {
+    Settings::builder(store).staleness(HOUR).build().unwrap()
+}
+
+fn port(settings: &Settings<impl Store>) -> Option<u16> {
+    settings
+        .options::<VideoPort>(Scope::Common)
+        .unwrap()
+        .server_port
+        .map(NonZeroU16::get)
+}
+
+/// `a` and `b` are two handles on one store's data; with an hour's bound,
+/// only the feed can make `b` see `a`'s writes at once.
+fn writes_are_seen_at_once<S: Store>(a: S, b: S) {
+    let (a, b) = (facade(a), facade(b));
+    // `b` caches both modules first, so that only a pushed change can move it.
+    assert_eq!(port(&b), None);
+    assert!(!b.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+
+    let mut form = a.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().server_port = NonZeroU16::new(8443);
+    a.save(&admin(), form).unwrap();
+    grant(&a, VIDEO, 5, AccessLevel::W);
+
+    assert_eq!(port(&b), Some(8443));
+    assert!(b.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+
+    // A revocation through `b` stops `a`'s checks at once too.
+    let mut tab = b.access_tab(VIDEO).unwrap();
+    tab.remove_grant(Scope::Common, g(5));
+    b.apply_access_tab(&admin(), tab).unwrap();
+    assert!(!a.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+}
+
+#[test]
+fn memory_writes_are_seen_at_once() {
+    let store = MemoryStore::new();
+    writes_are_seen_at_once(store.clone(), store);
+}
+
+#[cfg(feature = "json")]
+#[test]
+fn file_writes_are_seen_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    writes_are_seen_at_once(
+        module_settings::FileStore::open(dir.path()).unwrap(),
+        module_settings::FileStore::open(dir.path()).unwrap(),
+    );
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn sqlite_writes_are_seen_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bitrix.sqlite");
+    writes_are_seen_at_once(
+        module_settings::SqliteStore::open(&path).unwrap(),
+        module_settings::SqliteStore::open(&path).unwrap(),
+    );
+}
+
+fn set_port(store: &dyn Store, value: &str) {
+    let current = store.revision(&VIDEOPORT).unwrap();
+    store
+        .commit(
+            &VIDEOPORT,
+            current,
+            &[Change::SetOption {
+                scope: Scope::Common,
+                name: OptionName::from_static("ServerPort"),
+                value: value.into(),
+            }],
+        )
+        .unwrap();
+}
+
+#[test]
+fn invalidate_makes_the_next_read_ask_the_store() {
+    let store = NoFeed::default();
+    let settings = facade(store.clone());
+    assert_eq!(port(&settings), None);
+    set_port(&store, "8001");
+    assert_eq!(
+        port(&settings),
+        None,
+        "no feed, an hour's bound: not seen yet"
+    );
+    settings.invalidate(VIDEOPORT).unwrap();
+    assert_eq!(port(&settings), Some(8001));
+    set_port(&store, "8002");
+    settings.invalidate_all();
+    assert_eq!(port(&settings), Some(8002));
+}
+
+/// Readers read while another thread commits behind the facade's back and
+/// invalidates after each commit, as a feed does: reads never go back, and
+/// once the last invalidation is in, the next read sees the last commit.
+#[test]
+fn invalidations_racing_refreshes_lose_no_change() {
+    let store = NoFeed::default();
+    let settings = facade(store.clone());
+    let done = AtomicBool::new(false);
+    thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                let mut last = 0;
+                while !done.load(Ordering::SeqCst) {
+                    let now = port(&settings).unwrap_or(0);
+                    assert!(now >= last, "a read went back: {now} after {last}");
+                    last = now;
+                }
+            });
+        }
+        for value in 1..=500u16 {
+            set_port(&store, &value.to_string());
+            settings.invalidate(VIDEOPORT).unwrap();
+        }
+        done.store(true, Ordering::SeqCst);
+    });
+    assert_eq!(port(&settings), Some(500));
+}

@@ -242,9 +242,98 @@ fn bench_scaling(c: &mut Criterion) {
             };
             b.iter_custom(|iters| per_thread_call(threads, iters, &op))
         });
+        group.bench_function(format!("with_options common/{threads} threads"), |b| {
+            let op = |_: usize| {
+                black_box(
+                    settings
+                        .with_options(black_box(Scope::Common), |video: &VideoPort| {
+                            video.server_port
+                        })
+                        .expect("decodes"),
+                );
+            };
+            b.iter_custom(|iters| per_thread_call(threads, iters, &op))
+        });
     }
     group.finish();
 }
 
-criterion_group!(benches, bench_facade, bench_scaling);
+/// A facade with `modules` rights modules registered; the first and the
+/// last get the 1,000-grant table.
+fn facade_of(modules: usize) -> (Settings<MemoryStore>, ModuleId, ModuleId) {
+    let mut builder = Settings::builder(MemoryStore::new()).staleness(Duration::from_secs(3600));
+    for i in 0..modules {
+        builder = builder.register_rights(extra_module(i), ModuleLevels::VIDEO);
+    }
+    let settings = builder.build().expect("registrations agree");
+    let admin = Actor::new([GroupId::ADMINISTRATORS]);
+    let (first, last) = (extra_module(0), extra_module(modules - 1));
+    for module in [first, last] {
+        let mut tab = settings.access_tab(module).expect("registered");
+        tab.set_default(Scope::Common, AccessLevel::R)
+            .expect("accepted");
+        for k in 0..1000u32 {
+            let level = [AccessLevel::D, AccessLevel::R, AccessLevel::W][k as usize % 3];
+            tab.set_grant(Scope::Common, gid(3 + k * 3 / 2), level)
+                .expect("accepted");
+        }
+        settings.apply_access_tab(&admin, tab).expect("admin");
+    }
+    (settings, first, last)
+}
+
+/// What the facade adds to the compiled index: `can` through the facade
+/// against `can` on the same compiled rights, with 50 and 1,000 modules
+/// registered, on the first and the last of them (the lookup must not
+/// depend on the position).
+fn bench_facade_vs_compiled(c: &mut Criterion) {
+    let users = users();
+    let mut group = c.benchmark_group("facade vs compiled");
+    group
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500));
+    for modules in [50usize, 1000] {
+        let (settings, first, last) = facade_of(modules);
+        for (position, module) in [("first", first), ("last", last)] {
+            group.bench_function(format!("facade can/{modules} modules, {position}"), |b| {
+                let mut i = 0usize;
+                b.iter(|| {
+                    i = i.wrapping_add(1);
+                    settings.can(
+                        black_box(module),
+                        black_box(&users[i % USERS]),
+                        Scope::Common,
+                        AccessLevel::W,
+                    )
+                })
+            });
+        }
+        if modules == 50 {
+            let records = settings.store().load(&first).expect("loads").records;
+            let mut rights = ModuleRights::new(first, ModuleLevels::VIDEO);
+            for (scope, level) in records.defaults() {
+                rights.set_default(scope, level).expect("accepted");
+            }
+            for (scope, group, level) in records.grants() {
+                rights.grant(scope, group, level).expect("accepted");
+            }
+            let compiled = rights.compile(ResolveOptions::new());
+            group.bench_function("compiled can/8 groups, 1000 grants", |b| {
+                let mut i = 0usize;
+                b.iter(|| {
+                    i = i.wrapping_add(1);
+                    compiled.can(black_box(&users[i % USERS]), Scope::Common, AccessLevel::W)
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_facade,
+    bench_facade_vs_compiled,
+    bench_scaling
+);
 criterion_main!(benches);

@@ -50,6 +50,10 @@ fn cache_hits_do_not_allocate() {
             for scope in [Scope::Common, Scope::Site(S1), s9] {
                 let video = settings.options::<VideoPort>(black_box(scope)).unwrap();
                 black_box(video.server_port);
+                let port = settings
+                    .with_options(black_box(scope), |video: &VideoPort| video.server_port)
+                    .unwrap();
+                black_box(port);
                 let decision = settings.check(VIDEO, black_box(&user), scope).unwrap();
                 black_box(decision.level());
                 black_box(settings.can(VIDEO, &user, scope, AccessLevel::R));

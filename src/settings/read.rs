@@ -135,6 +135,40 @@ impl<S: Store> Settings<S> {
         typed_value(&entry.cache.read(), scope)
     }
 
+    /// Calls `read` with the decoded, validated options of `T`'s module as
+    /// seen from `scope` — the same value [`options`](Self::options)
+    /// returns — and returns what it returns.
+    ///
+    /// Unlike `options`, this hands out no `Arc`, so it writes no counter
+    /// that other threads' reads also write: reads from many cores at once
+    /// do not slow each other down. Keep `read` short; the snapshot it
+    /// sees stays alive (though not current) while it runs.
+    ///
+    /// ```
+    /// use module_settings::modules::VideoPort;
+    /// use module_settings::settings::Settings;
+    /// use module_settings::Scope;
+    /// # fn main() -> Result<(), module_settings::settings::SettingsError> {
+    /// let settings = Settings::in_memory();
+    /// let ready = settings.with_options(Scope::Common, |video: &VideoPort| video.is_ready())?;
+    /// assert!(!ready);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As for [`options`](Self::options).
+    pub fn with_options<T: ModuleOptions, R>(
+        &self,
+        scope: Scope,
+        read: impl FnOnce(&T) -> R,
+    ) -> Result<R, SettingsError> {
+        let entry = self.registry.typed::<T>()?;
+        self.fresh(entry)?;
+        let state = entry.cache.read();
+        typed_ref(&state, scope).map(read)
+    }
+
     /// The level `groups` hold in `module` for `query` (a [`Scope`], a
     /// site, or a Bitrix-exact list of scopes), and why — Bitrix's
     /// `GetUserRight` (rules 9–16).
@@ -270,19 +304,41 @@ pub(crate) fn typed_value<T: ModuleOptions>(
     state: &ModuleState,
     scope: Scope,
 ) -> Result<Arc<T>, SettingsError> {
+    erased::<T>(state, scope).and_then(|value| {
+        Arc::clone(value)
+            .downcast::<T>()
+            .map_err(|_| not_options(T::MODULE))
+    })
+}
+
+/// `T`'s decoded options in `state` as seen from `scope`, borrowed.
+#[inline]
+fn typed_ref<T: ModuleOptions>(state: &ModuleState, scope: Scope) -> Result<&T, SettingsError> {
+    erased::<T>(state, scope).and_then(|value| {
+        value
+            .downcast_ref::<T>()
+            .ok_or_else(|| not_options(T::MODULE))
+    })
+}
+
+/// The decoded options of `state`'s module (whose type is `T`'s) as seen
+/// from `scope`, type-erased.
+#[inline]
+fn erased<T: ModuleOptions>(
+    state: &ModuleState,
+    scope: Scope,
+) -> Result<&crate::settings::registry::AnyOptions, SettingsError> {
     let Some(options) = &state.options else {
         return Err(not_options(T::MODULE));
     };
-    match options.get(scope) {
-        Ok(value) => Arc::clone(value)
-            .downcast::<T>()
-            .map_err(|_| not_options(T::MODULE)),
-        Err(errors) => Err(SettingsError::StoredOptions {
+    options
+        .get(scope)
+        .as_ref()
+        .map_err(|errors| SettingsError::StoredOptions {
             module: T::MODULE,
             scope,
             errors: errors.clone(),
-        }),
-    }
+        })
 }
 
 #[cold]

@@ -168,7 +168,10 @@ mod tests {
     #[test]
     fn site_ids_are_checked_and_stored_in_lower_case() {
         for ok in ["s1", "S1", "my-Site_2", "x".repeat(32).as_str()] {
-            assert_eq!(ok.parse::<SiteId>().unwrap().as_str(), ok.to_ascii_lowercase());
+            assert_eq!(
+                ok.parse::<SiteId>().unwrap().as_str(),
+                ok.to_ascii_lowercase()
+            );
         }
         assert_eq!(SiteId::from_static("S1"), SiteId::from_static("s1"));
         rejects::<SiteId>("", IdProblem::Empty);

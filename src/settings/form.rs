@@ -22,7 +22,7 @@ use crate::store::{Change, Revision, Store};
 /// The form remembers the snapshot it came from (its revision and raw
 /// records), so saving writes only the fields that were changed, and a
 /// save after someone else's write merges when the two touch different
-/// options (see the [module docs](super#conflicts-rule-21)).
+/// options (see the [module docs](super#conflicts)).
 ///
 /// `Debug` shows the module, scope and revision, never the values.
 ///

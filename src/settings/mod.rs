@@ -71,23 +71,35 @@
 //!
 //! # The staleness bound
 //!
-//! Each registered module has a cache cell holding an immutable snapshot of
-//! one revision: the raw records, the compiled rights, and the decoded
-//! options per scope. A read uses the snapshot as long as it was confirmed
-//! current less than the bound ago ([`SettingsBuilder::staleness`], 1 s by
-//! default). After that, the next read asks the store for the module's
-//! revision (a cheap call); if it moved, that read loads the records and
-//! swaps in a new snapshot.
+//! Each registered module has a cache holding an immutable snapshot of one
+//! revision: the raw records, the compiled rights, and the decoded options
+//! per scope. A read uses the snapshot until it is no longer fresh, then
+//! asks the store for the module's revision (a cheap call); if it moved,
+//! that read loads the records and swaps in a new snapshot. A snapshot
+//! stops being fresh in two ways, and either leads to the same refresh:
+//!
+//! - **The deadline**: the bound ([`SettingsBuilder::staleness`], 1 s by
+//!   default) after the store last confirmed it. Exact: the test reads a
+//!   coarse monotonic clock, and a precise one only in the last
+//!   milliseconds before the deadline.
+//! - **A pushed invalidation**: the store's change feed (the memory, file
+//!   and SQLite stores tell every facade on the same data in this process
+//!   of each commit at once), or [`Settings::invalidate`] /
+//!   [`Settings::invalidate_all`] from a caller that learned of a change
+//!   itself. Polling within the bound stays the backstop, so a feed that
+//!   falls silent never makes data older than the bound.
 //!
 //! What a reader sees:
 //!
 //! - **Writes through this facade** are visible to every thread as soon as
 //!   the write returns: the writer swaps the snapshot itself.
-//! - **Writes by others** (another facade, another process) are seen within
-//!   the bound. While one thread refreshes a module, other readers are
-//!   served the snapshot they had, so a read may be up to the bound plus
-//!   one refresh (a revision call and a load) old. With
-//!   `Duration::ZERO` every read asks the store.
+//! - **Writes through another facade on the same store in this process**
+//!   are seen as soon as they return, through the store's change feed.
+//! - **Writes by others** (another process) are seen within the bound.
+//!   While one thread refreshes a module, other readers are served the
+//!   snapshot they had, so a read may be up to the bound plus one refresh
+//!   (a revision call and a load) old. With `Duration::ZERO` every read
+//!   asks the store.
 //! - A snapshot is always one revision, whole: a reader never sees half of
 //!   a write.
 //! - Revisions only go up — unless the store is restored from a backup or
@@ -98,20 +110,22 @@
 //!   this facade's own writes never replaces the write's later state.)
 //! - `SqliteStore`: rows another program writes to Bitrix's tables move the
 //!   module's revision too (the store installs triggers), so they are seen
-//!   within the bound like any other write. A store that cannot notice
+//!   within the bound like any other write; `FileStore` sees a module file
+//!   changed by hand within the bound too. A store that cannot notice
 //!   outside writes needs [`Settings::reload`] or [`Settings::reload_all`]
-//!   after them.
+//!   (or `invalidate`) after them.
 //!
 //! Writes do not trust the bound: the actor's right is checked against the
 //! guarding module's current revision, so a revoked right stops writes at
-//! once — and checked again before every retry of a write that met someone
-//! else's commit (see [Conflicts](#conflicts-rule-21)). The Access tab and
-//! Bitrix24 guard themselves, so their check and their commit are on one
-//! module's revision: a revocation committed in between makes the commit
-//! fail and the retry is refused. A settings form is guarded by another
-//! module (`videoport` by `video`); stores have no transaction across
-//! modules, so a revocation landing in the moment between that check and
-//! the commit is not seen by that commit.
+//! once. **Check and commit are one step**: the commit carries the guard's
+//! revision as the check saw it (a [`Precondition`](crate::store::Precondition)),
+//! and the store compares it inside the transaction or lock that writes
+//! the batch. If the guard moved in between — a right revoked, even one
+//! whose revocation returned a moment before the commit — the commit is
+//! refused, the right is checked again on the guard's fresh rights, and
+//! the write is denied if it is gone (or retried if it still holds). The
+//! same check runs before every retry of a write that met someone else's
+//! commit (see [Conflicts](#conflicts)).
 //!
 //! # Store failures
 //!
@@ -155,7 +169,7 @@
 //! being served the last snapshot: an old setting is not a security
 //! decision, and a page that shows it beats one that hangs.
 //!
-//! # Conflicts (rule 21)
+//! # Conflicts
 //!
 //! Every write is based on a snapshot (the form or tab remembers it) and
 //! commits against its revision. If the module moved on meanwhile, the
@@ -170,8 +184,10 @@
 //!   scope reads from (the scope itself, and the common scope under a
 //!   site); for the Access tab, defaults and grants.
 //!
-//! If they are disjoint (or theirs already hold exactly what ours want),
-//! the write is re-planned on the current records — only what still
+//! A record both sides changed collides even when both wrote the same
+//! value: a caller that read a value, changed it and wrote it back must
+//! hear that someone else changed it meanwhile. If they are disjoint, the
+//! write is re-planned on the current records — only what still
 //! differs is written — and committed against the current revision, up to
 //! [`SettingsBuilder::max_retries`] times (then it gives up with
 //! [`SettingsError::RetriesExhausted`], which is not a collision).

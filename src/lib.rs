@@ -179,6 +179,7 @@ pub mod options;
 pub mod secret;
 pub mod settings;
 pub mod store;
+mod sync;
 mod text;
 
 pub use access::{AccessError, AccessLevel, AccessLevels, LevelInfo, ModuleLevels};

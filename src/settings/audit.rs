@@ -157,10 +157,7 @@ impl MemoryAuditSink {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<AuditRecord>> {
-        // A push cannot leave the list half-changed.
-        self.records
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::sync::lock(&self.records)
     }
 }
 

@@ -330,13 +330,7 @@ impl Hub {
     }
 }
 
-// Sending and pushing cannot leave a list half-changed, so a lock
-// poisoned by a panicking thread still guards a usable list.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+use crate::sync::lock;
 
 impl fmt::Debug for Hub {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -85,10 +85,7 @@ impl ChangeFeed {
         let Ok(key) = std::fs::canonicalize(path) else {
             return ChangeFeed::new();
         };
-        let mut feeds = FEEDS
-            .get_or_init(Mutex::default)
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut feeds = crate::sync::lock(FEEDS.get_or_init(Mutex::default));
         // Forget feeds nobody holds any more, so the map stays small in a
         // process that opens many short-lived stores.
         feeds.retain(|_, feed| Arc::strong_count(&feed.listeners) > 1);
@@ -143,11 +140,7 @@ impl ChangeFeed {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Weak<dyn ChangeListener>>> {
-        // A panic while the list was locked cannot leave it half-changed
-        // (each change is one `push` or `retain`): recovering is safe.
-        self.listeners
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::sync::lock(&self.listeners)
     }
 }
 

@@ -42,16 +42,14 @@ impl MemoryStore {
         MemoryStore::default()
     }
 
-    // A panic while the lock was held cannot have left half a batch behind:
-    // a commit builds the new records aside and swaps them in with one
-    // assignment. So a poisoned lock still guards consistent data, and
-    // recovering it is safe.
+    // A commit builds the new records aside and swaps them in with one
+    // assignment, so a panic cannot leave half a batch behind.
     fn read(&self) -> RwLockReadGuard<'_, BTreeMap<ModuleId, Snapshot>> {
-        self.modules.read().unwrap_or_else(|e| e.into_inner())
+        crate::sync::read(&self.modules)
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, BTreeMap<ModuleId, Snapshot>> {
-        self.modules.write().unwrap_or_else(|e| e.into_inner())
+        crate::sync::write(&self.modules)
     }
 }
 

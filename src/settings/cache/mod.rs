@@ -108,13 +108,6 @@ enum Install {
     Written { epoch: u64 },
 }
 
-// A panic while a lock is held cannot leave a half-made state: states are
-// built aside and swapped in with one store. So a poisoned lock still
-// guards consistent data, and recovering it is safe.
-fn recover<T>(result: Result<T, std::sync::PoisonError<T>>) -> T {
-    result.unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// The next cache id; 0 is never handed out (it marks an unstamped state).
 static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -131,7 +124,7 @@ impl ModuleCache {
     }
 
     fn status(&self) -> MutexGuard<'_, Status> {
-        recover(self.status.lock())
+        crate::sync::lock(&self.status)
     }
 
     /// Whether `state` was installed by this cache — the only states a

@@ -15,7 +15,7 @@
 use std::sync::{Arc, MutexGuard, TryLockError};
 use std::time::Duration;
 
-use super::{recover, Install, ModuleCache, Monotonic};
+use super::{Install, ModuleCache, Monotonic};
 use crate::settings::error::SettingsError;
 use crate::settings::state::ModuleState;
 use crate::store::StoreError;
@@ -117,7 +117,7 @@ impl ModuleCache {
                 if mode == Refresh::IfStale && self.status().serveable {
                     return Begin::Done(Ok(()));
                 }
-                recover(self.refreshing.lock())
+                crate::sync::lock(&self.refreshing)
             }
         };
         if mode == Refresh::IfStale {

@@ -56,7 +56,7 @@ use std::fs::{File, Metadata};
 use std::hash::BuildHasher;
 use std::io::{self, Read};
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use super::atomic::ReplaceError;
@@ -366,11 +366,7 @@ fn report(before: Option<&Seen>, stored: Revision, content: Option<u64>) -> Opti
     }
 }
 
-// The memory is replaced whole, never left half-written, so a lock
-// poisoned by a panic elsewhere still guards consistent data.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use crate::sync::lock;
 
 #[cfg(test)]
 mod tests {

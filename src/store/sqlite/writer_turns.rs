@@ -47,7 +47,7 @@ static QUEUES: Mutex<BTreeMap<FileIdentity, Weak<WriterTurns>>> = Mutex::new(BTr
 impl WriterTurns {
     /// The queue every store on the file `identity` shares.
     pub(super) fn for_file(identity: FileIdentity) -> Arc<WriterTurns> {
-        let mut queues = QUEUES.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut queues = crate::sync::lock(&QUEUES);
         queues.retain(|_, queue| queue.strong_count() > 0);
         if let Some(queue) = queues.get(&identity).and_then(Weak::upgrade) {
             return queue;
@@ -92,7 +92,7 @@ impl WriterTurns {
     /// The queue, even after a panic elsewhere: its state is a flag and a
     /// list of numbers, never left half-changed.
     fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::sync::lock(&self.queue)
     }
 }
 

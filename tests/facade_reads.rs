@@ -60,3 +60,28 @@ fn with_options_fails_like_options_on_bad_stored_values() {
     );
     assert_eq!(owned.to_string(), read.to_string());
 }
+
+/// Checks take the user's groups as a slice or as the `Actor` a write
+/// takes, with the same answers.
+#[test]
+fn checks_take_an_actor_as_writes_do() {
+    use module_settings::AccessLevel;
+    let settings = Settings::in_memory();
+    grant(&settings, VIDEO, 5, AccessLevel::W);
+    let editor = member(5);
+    for scope in [Scope::Common, Scope::Site(S1)] {
+        assert_eq!(
+            settings.check(VIDEO, &editor, scope).unwrap(),
+            settings.check(VIDEO, editor.groups(), scope).unwrap()
+        );
+        assert!(settings.can(VIDEO, &editor, scope, AccessLevel::W));
+        assert!(settings
+            .require(VIDEO, &editor, scope, AccessLevel::W)
+            .is_ok());
+        assert_eq!(
+            settings.roles(VIDEO, &editor, scope).unwrap(),
+            settings.roles(VIDEO, editor.groups(), scope).unwrap()
+        );
+    }
+    assert!(!settings.can(VIDEO, &member(6), Scope::Common, AccessLevel::W));
+}

@@ -85,6 +85,13 @@ impl Actor {
 
 /// `user 42 (Anna)`, `user 42`, `Anna`, or `groups [2, 5]` when neither is
 /// given.
+/// An actor's groups, so that checks take an `Actor` as writes do.
+impl AsRef<[GroupId]> for Actor {
+    fn as_ref(&self) -> &[GroupId] {
+        self.groups()
+    }
+}
+
 impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.user_id(), self.name()) {

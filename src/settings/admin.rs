@@ -334,9 +334,10 @@ impl<S: Store> Settings<S> {
     pub fn roles<'q>(
         &self,
         module: ModuleId,
-        groups: &[GroupId],
+        groups: &(impl AsRef<[GroupId]> + ?Sized),
         query: impl Into<ScopeQuery<'q>>,
     ) -> Result<AccessLevels, SettingsError> {
+        let groups = groups.as_ref();
         let entry = self.registry.rights(module)?;
         // A plain `check` first: it refreshes the snapshot and fails
         // closed exactly as every other check does.

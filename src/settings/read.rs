@@ -173,6 +173,9 @@ impl<S: Store> Settings<S> {
     /// site, or a Bitrix-exact list of scopes), and why — Bitrix's
     /// `GetUserRight` (rules 9–16).
     ///
+    /// `groups` is the user's groups: a slice of [`GroupId`]s, or the same
+    /// [`Actor`](super::Actor) a write takes.
+    ///
     /// On a cache hit this takes no lock a writer holds during a commit
     /// and allocates nothing.
     ///
@@ -188,9 +191,10 @@ impl<S: Store> Settings<S> {
     pub fn check<'q>(
         &self,
         module: ModuleId,
-        groups: &[GroupId],
+        groups: &(impl AsRef<[GroupId]> + ?Sized),
         query: impl Into<ScopeQuery<'q>>,
     ) -> Result<Decision, SettingsError> {
+        let groups = groups.as_ref();
         let entry = self.registry.rights(module)?;
         self.fresh_rights(entry)?;
         let state = entry.cache.read();
@@ -212,10 +216,11 @@ impl<S: Store> Settings<S> {
     pub fn can<'q>(
         &self,
         module: ModuleId,
-        groups: &[GroupId],
+        groups: &(impl AsRef<[GroupId]> + ?Sized),
         query: impl Into<ScopeQuery<'q>>,
         needed: AccessLevel,
     ) -> bool {
+        let groups = groups.as_ref();
         let Ok(entry) = self.registry.rights(module) else {
             return false;
         };
@@ -243,11 +248,11 @@ impl<S: Store> Settings<S> {
     pub fn require<'q>(
         &self,
         module: ModuleId,
-        groups: &[GroupId],
+        groups: &(impl AsRef<[GroupId]> + ?Sized),
         query: impl Into<ScopeQuery<'q>>,
         needed: AccessLevel,
     ) -> Result<Decision, SettingsError> {
-        self.check(module, groups, query).require(needed)
+        self.check(module, groups.as_ref(), query).require(needed)
     }
 
     /// The revision of `module`'s snapshot (within the staleness bound).

@@ -15,6 +15,9 @@
 //! - [Identifiers](#identifiers)
 //! - [Cargo features](#cargo-features)
 //!
+//! What the crate promises — identifiers, levels, resolution, options,
+//! concurrency, security — is stated once, in [`semantics`].
+//!
 //! The layers, top to bottom: the [`settings`] facade (cache, actor checks,
 //! events, audit) over the pure [`options`] and [`access`] layers, over a
 //! [`Store`] ([`MemoryStore`], `FileStore`, `SqliteStore`).
@@ -177,6 +180,7 @@ mod label;
 pub mod modules;
 pub mod options;
 pub mod secret;
+pub mod semantics;
 pub mod settings;
 pub mod store;
 mod sync;

@@ -555,6 +555,139 @@ mod tests {
     }
 
     #[test]
+    fn every_key_is_written_once_in_its_one_spelling() {
+        let head = r#""format":1,"module":"video","revision":2"#;
+        for (body, record, value) in [
+            // A site id in another case is the same site: one of the two
+            // entries would silently win.
+            (
+                r#""options":{"S1":{"a":"x"}}"#,
+                "video.json at /options",
+                "\"S1\"",
+            ),
+            (
+                r#""defaults":{"s1":"R","S1":"W"}"#,
+                "video.json at /defaults",
+                "\"S1\"",
+            ),
+            (
+                r#""grants":{"COMMON":{"5":"W"}}"#,
+                "video.json at /grants",
+                "\"COMMON\"",
+            ),
+            (
+                r#""grants":{"common":{"+5":"W"}}"#,
+                "video.json at /grants/common",
+                "\"+5\"",
+            ),
+            (
+                r#""options":{"common":{},"common":{}}"#,
+                "video.json at /options",
+                "\"common\"",
+            ),
+            (
+                r#""defaults":{"s1":"R","s1":"W"}"#,
+                "video.json at /defaults",
+                "\"s1\"",
+            ),
+            (
+                r#""grants":{"s1":{"5":"W","5":"D"}}"#,
+                "video.json at /grants/s1",
+                "\"5\"",
+            ),
+        ] {
+            corrupt(&format!("{{{head},{body}}}"), record, value);
+        }
+        // The module is named as the store writes it, in lower case.
+        corrupt(
+            r#"{"format":1,"module":"Video","revision":2}"#,
+            "video.json at /module",
+            "\"Video\"",
+        );
+    }
+
+    #[test]
+    fn every_entry_has_its_one_kind_of_value() {
+        for (body, record, value) in [
+            (r#""format":null"#, "video.json at /format", "a JSON null"),
+            (r#""format":"1""#, "video.json at /format", "a JSON string"),
+            (r#""format":1.0"#, "video.json at /format", "\"1.0\""),
+            (r#""module":5"#, "video.json at /module", "a JSON number"),
+            (
+                r#""revision":"2""#,
+                "video.json at /revision",
+                "a JSON string",
+            ),
+            (r#""revision":2.5"#, "video.json at /revision", "\"2.5\""),
+            (
+                r#""options":true"#,
+                "video.json at /options",
+                "a JSON boolean",
+            ),
+            (
+                r#""options":{"common":"x"}"#,
+                "video.json at /options/common",
+                "a JSON string",
+            ),
+            (
+                r#""options":{"common":{"a":{"b":"secret"}}}"#,
+                "video.json at /options/common/a",
+                "a JSON object",
+            ),
+            (
+                r#""options":{"common":{"a":["secret"]}}"#,
+                "video.json at /options/common/a",
+                "a JSON array",
+            ),
+            (
+                r#""options":{"common":{"a":null}}"#,
+                "video.json at /options/common/a",
+                "a JSON null",
+            ),
+            (
+                r#""defaults":{"common":5}"#,
+                "video.json at /defaults/common",
+                "a JSON number",
+            ),
+            (
+                r#""grants":{"common":{"5":{}}}"#,
+                "video.json at /grants/common/5",
+                "a JSON object",
+            ),
+        ] {
+            corrupt(&with_head(body), record, value);
+        }
+    }
+
+    /// A file holding `body` and those of format 1, module video and
+    /// revision 2 that `body` does not replace: each key once.
+    fn with_head(body: &str) -> String {
+        let replaced = &body[..body.find(':').unwrap()];
+        let mut entries: Vec<String> = [
+            ("\"format\"", "1"),
+            ("\"module\"", "\"video\""),
+            ("\"revision\"", "2"),
+        ]
+        .into_iter()
+        .filter(|(key, _)| *key != replaced)
+        .map(|(key, value)| format!("{key}:{value}"))
+        .collect();
+        entries.push(body.to_owned());
+        format!("{{{}}}", entries.join(","))
+    }
+
+    #[test]
+    fn broken_json_anywhere_is_reported_before_a_refused_entry() {
+        // The first entry is refused, but the text is not JSON at all: that
+        // is what is reported, for the whole file.
+        corrupt(
+            r#"{"format":2,"module":"video","revision":2,"options":{"common":{"a":"x",}}}"#,
+            "video.json",
+            "text that is not a module file (trailing comma at line 1 column 72)",
+        );
+    }
+
+    #[test]
     fn a_bad_option_value_is_described_not_shown() {
         let text = r#"{"format":1,"module":"video","revision":2,"options":{"common":{"SecretCode":12345678}}}"#;
         let reason = corrupt(

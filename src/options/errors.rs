@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use serde::{Serialize, Serializer};
+
 use super::kind::OptionKind;
 use super::spec::OptionSpec;
 use crate::ids::{ModuleId, OptionName};
@@ -12,7 +14,26 @@ use crate::secret::MASK;
 /// Why one option value was refused, phrased as what is allowed instead.
 ///
 /// The Display text completes the sentence `"…" is not allowed; …`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// Serialized (see [`FieldError`] for where) as the variant's name in
+/// snake_case under `problem`, and its fields, if it has any, as an object
+/// under `details`; a URL parser's reason is its text:
+///
+/// ```
+/// use module_settings::options::FieldProblem;
+/// let problem = FieldProblem::NotInRange { min: 1, max: 65535, optional: true };
+/// assert_eq!(
+///     serde_json::to_value(&problem).unwrap(),
+///     serde_json::json!({
+///         "problem": "not_in_range",
+///         "details": { "min": 1, "max": 65535, "optional": true }
+///     })
+/// );
+/// let problem = FieldProblem::Required;
+/// assert_eq!(serde_json::to_value(&problem).unwrap(), serde_json::json!({ "problem": "required" }));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(tag = "problem", content = "details", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FieldProblem {
     /// A boolean that is not `Y`, `N` or empty (rule 18).
@@ -35,6 +56,7 @@ pub enum FieldProblem {
     )]
     NotAHost {
         /// What the URL parser found wrong.
+        #[serde(serialize_with = "as_text")]
         reason: url::ParseError,
     },
     /// A domain name longer than DNS allows (253 characters, not counting
@@ -58,6 +80,7 @@ pub enum FieldProblem {
     #[error("{reason}; expected an absolute URL such as https://example.com/")]
     NotAUrl {
         /// What the URL parser found wrong.
+        #[serde(serialize_with = "as_text")]
         reason: url::ParseError,
     },
     /// An origin URL whose scheme is not `https`.
@@ -145,6 +168,10 @@ pub enum FieldProblem {
     },
 }
 
+fn as_text<S: Serializer>(value: &impl fmt::Display, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
+}
+
 fn unset_hint(optional: bool) -> &'static str {
     if optional {
         ", or empty for unset"
@@ -186,6 +213,37 @@ const SHOWN_CHARS: usize = 64;
 /// let err = FieldError::new(videoport, &VideoPort::SECRET_CODE, "hunter2", FieldProblem::Required);
 /// assert_eq!(err.value(), Some("******"));
 /// ```
+///
+/// # Serialized
+///
+/// One object, for a JSON API to hand on as it is: `module`, `option`, the
+/// `value` as shown above (masked for secrets, escaped and cut; `null` when
+/// withheld), the problem's snake_case name under `problem` and its fields
+/// under `details` (see [`FieldProblem`]; no `details` when it has none),
+/// the problem in words under `allowed` (its Display: what is allowed
+/// instead), and the whole Display text under `message`. Only what the
+/// error holds is written, so a secret's value never is.
+///
+/// ```
+/// use module_settings::modules::VideoPort;
+/// use module_settings::options::{FieldError, FieldProblem};
+/// use module_settings::ModuleId;
+///
+/// let problem = FieldProblem::TooLong { max: 8 };
+/// let err = FieldError::new(ModuleId::from_static("videoport"), &VideoPort::SECRET_CODE, "hunter2hunter2", problem);
+/// assert_eq!(
+///     serde_json::to_value(&err).unwrap(),
+///     serde_json::json!({
+///         "module": "videoport",
+///         "option": "SecretCode",
+///         "value": "******",
+///         "problem": "too_long",
+///         "details": { "max": 8 },
+///         "allowed": "expected at most 8 characters",
+///         "message": "videoport option SecretCode: \"******\" is not allowed; expected at most 8 characters"
+///     })
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     module: ModuleId,
@@ -215,6 +273,31 @@ impl fmt::Display for FieldError {
 }
 
 impl std::error::Error for FieldError {}
+
+impl Serialize for FieldError {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The serialized form, in this order.
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            module: &'a ModuleId,
+            option: &'a OptionName,
+            value: Option<&'a str>,
+            #[serde(flatten)]
+            problem: &'a FieldProblem,
+            allowed: String,
+            message: String,
+        }
+        Shown {
+            module: &self.module,
+            option: &self.option,
+            value: self.value(),
+            problem: &self.problem,
+            allowed: self.problem.to_string(),
+            message: self.to_string(),
+        }
+        .serialize(s)
+    }
+}
 
 impl FieldError {
     /// An error about `value` of the option `spec` describes. How much of
@@ -287,7 +370,8 @@ impl FieldError {
 ///   schema order, then what the module's rules add.
 ///
 /// Display: one line per field error (see [`FieldError`]), separated by
-/// `\n`, no trailing newline.
+/// `\n`, no trailing newline. Serialized: `{"errors": [...]}`, one object
+/// per field error in the same order (see [`FieldError`] for its keys).
 ///
 /// ```
 /// use module_settings::modules::VideoPort;
@@ -304,8 +388,11 @@ impl FieldError {
 ///     "videoport option ServerPort: \"70000\" is not allowed; expected a whole number from 1 to 65535, or empty for unset\n\
 ///      videoport option window_chat: \"yes\" is not allowed; expected \"Y\" (yes) or \"N\" (no); an empty value reads as \"N\""
 /// );
+/// let json = serde_json::to_value(&errors).unwrap();
+/// assert_eq!(json["errors"][0]["option"], "ServerPort");
+/// assert_eq!(json["errors"][1]["problem"], "not_a_bool");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct ValidationErrors {
     errors: Vec<FieldError>,
 }
@@ -502,5 +589,152 @@ mod tests {
             optional: false,
         };
         assert_eq!(range.to_string(), "expected a whole number from 1 to 10");
+    }
+
+    #[test]
+    fn serialized_errors_hold_name_problem_words_and_the_shown_value() {
+        let errors = ValidationErrors::from(err("Title", "a\nb", false));
+        let json = serde_json::to_value(&errors).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"errors": [{
+                "module": "m",
+                "option": "Title",
+                "value": "a\\nb",
+                "problem": "required",
+                "allowed": "expected a value; this option cannot be empty",
+                "message": "m option Title: \"a\\nb\" is not allowed; \
+                            expected a value; this option cannot be empty",
+            }]})
+        );
+        let withheld = FieldError::unlisted(
+            ModuleId::from_static("m"),
+            OptionName::from_static("secretcode"),
+            FieldProblem::UnknownOption {
+                known: "SecretCode".into(),
+            },
+        );
+        let json = serde_json::to_value(&withheld).unwrap();
+        assert_eq!(json["value"], serde_json::Value::Null);
+        assert_eq!(json["problem"], "unknown_option");
+        assert_eq!(json["details"], serde_json::json!({"known": "SecretCode"}));
+    }
+
+    #[test]
+    fn a_secret_never_reaches_the_serialized_form() {
+        let mut all = ValidationErrors::new();
+        all.push(err("SecretCode", "hunter2", true));
+        let spec = OptionSpec::new("Portal", OptionKind::HttpsOrigin, Label::new("п", "p"));
+        all.push(FieldError::new(
+            ModuleId::from_static("m"),
+            &spec,
+            "https://admin:hunter2@example.com",
+            FieldProblem::HasCredentials,
+        ));
+        let json = serde_json::to_string(&all).unwrap();
+        assert!(!json.contains("hunter2"), "{json}");
+        assert!(json.contains(MASK), "{json}");
+    }
+
+    #[test]
+    fn every_problem_has_a_snake_case_name_and_its_details() {
+        let other = OptionName::from_static("ServerHost");
+        let url_error = url::ParseError::RelativeUrlWithoutBase;
+        let cases = [
+            (FieldProblem::NotABool, "not_a_bool", None),
+            (
+                FieldProblem::NotInRange {
+                    min: 1,
+                    max: 9,
+                    optional: true,
+                },
+                "not_in_range",
+                Some(serde_json::json!({"min": 1, "max": 9, "optional": true})),
+            ),
+            (
+                FieldProblem::NotAHost { reason: url_error },
+                "not_a_host",
+                Some(serde_json::json!({"reason": "relative URL without a base"})),
+            ),
+            (
+                FieldProblem::DomainTooLong { max: 253 },
+                "domain_too_long",
+                Some(serde_json::json!({"max": 253})),
+            ),
+            (FieldProblem::BadDomainLabel, "bad_domain_label", None),
+            (
+                FieldProblem::NotAUrl { reason: url_error },
+                "not_a_url",
+                Some(serde_json::json!({"reason": "relative URL without a base"})),
+            ),
+            (FieldProblem::NotHttps, "not_https", None),
+            (FieldProblem::ZeroPort, "zero_port", None),
+            (FieldProblem::HasCredentials, "has_credentials", None),
+            (FieldProblem::HasPath, "has_path", None),
+            (FieldProblem::HasQuery, "has_query", None),
+            (FieldProblem::HasFragment, "has_fragment", None),
+            (
+                FieldProblem::TooLong { max: 5 },
+                "too_long",
+                Some(serde_json::json!({"max": 5})),
+            ),
+            (
+                FieldProblem::NotAChoice {
+                    allowed: &["a", "b"],
+                },
+                "not_a_choice",
+                Some(serde_json::json!({"allowed": ["a", "b"]})),
+            ),
+            (FieldProblem::Required, "required", None),
+            (
+                FieldProblem::RequiredBecause {
+                    other: other.clone(),
+                },
+                "required_because",
+                Some(serde_json::json!({"other": "ServerHost"})),
+            ),
+            (
+                FieldProblem::EmptyBecause { other },
+                "empty_because",
+                Some(serde_json::json!({"other": "ServerHost"})),
+            ),
+            (
+                FieldProblem::UnknownOption {
+                    known: "a, b".into(),
+                },
+                "unknown_option",
+                Some(serde_json::json!({"known": "a, b"})),
+            ),
+            (FieldProblem::DuplicateOption, "duplicate_option", None),
+            (
+                FieldProblem::KindMismatch {
+                    declared: "bool",
+                    read_as: "text",
+                },
+                "kind_mismatch",
+                Some(serde_json::json!({"declared": "bool", "read_as": "text"})),
+            ),
+            (
+                FieldProblem::Custom {
+                    expected: "an even number".into(),
+                },
+                "custom",
+                Some(serde_json::json!({"expected": "an even number"})),
+            ),
+        ];
+        for (problem, name, details) in cases {
+            let words = problem.to_string();
+            let json = serde_json::to_value(&problem).unwrap();
+            assert_eq!(json["problem"], name, "{problem:?}");
+            assert_eq!(json.get("details").cloned(), details, "{problem:?}");
+            let error = FieldError::unlisted(
+                ModuleId::from_static("m"),
+                OptionName::from_static("x"),
+                problem,
+            );
+            let json = serde_json::to_value(&error).unwrap();
+            assert_eq!(json["problem"], name);
+            assert_eq!(json["allowed"], words);
+        }
     }
 }

@@ -13,13 +13,15 @@
 //! }
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
+use serde::de::MapAccess;
 use serde::Serialize;
+use serde_json::Value;
 
 use super::error::FileError;
-use super::json_tree::Node;
+use super::strict::{self, Checked, Entries, Key, Part, Read, Refusal};
 use crate::access::AccessLevel;
 use crate::ids::{GroupId, ModuleId, OptionName, Scope};
 use crate::store::{Change, ModuleRecords, Revision, Snapshot, StoreError};
@@ -72,283 +74,138 @@ pub(super) fn encode(module: &ModuleId, snapshot: &Snapshot) -> Result<Vec<u8>, 
 
 /// Reads a module file back, checking every entry.
 pub(super) fn decode(module: &ModuleId, file: &Path, bytes: &[u8]) -> Result<Snapshot, StoreError> {
-    Reader { module, file }.document(bytes)
+    let Checked(read) = serde_json::from_slice::<Checked<Layout>>(bytes).map_err(|err| {
+        // serde_json's syntax messages give a position, never file content.
+        StoreError::corrupt_described(
+            Some(*module),
+            file.display().to_string(),
+            format!("text that is not a module file ({err})"),
+            format!("the file holds one JSON object with {TOP_KEYS}"),
+        )
+    })?;
+    read.and_then(|layout| layout.into_snapshot(module))
+        .map_err(|refusal| refusal.into_error(module, file))
 }
 
-/// Where errors are reported from: the module and its file.
-struct Reader<'a> {
-    module: &'a ModuleId,
-    file: &'a Path,
+/// The file as read: [`Document`]'s entries, each at most once.
+#[derive(Default)]
+struct Layout {
+    format: Option<u64>,
+    module: Option<String>,
+    revision: Option<u64>,
+    options: Option<Entries<Scope, Entries<OptionName, String>>>,
+    defaults: Option<Entries<Scope, AccessLevel>>,
+    grants: Option<Entries<Scope, Entries<GroupId, AccessLevel>>>,
 }
 
-impl Reader<'_> {
-    fn document(&self, bytes: &[u8]) -> Result<Snapshot, StoreError> {
-        let root: Node = serde_json::from_slice(bytes).map_err(|err| self.not_json(&err))?;
-        let entries = self.object(&root, "", "the file holds one JSON object")?;
-        let mut seen = Seen::default();
-        let (mut format, mut module, mut revision) = (None, None, None);
+impl Part for Layout {
+    fn from_json(value: Value) -> Read<Self> {
+        let holds = format!("the file holds one JSON object with {TOP_KEYS}");
+        Err(Refusal::kind_of(&value, holds))
+    }
+
+    fn from_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Read<Self>, A::Error> {
+        let rule = &format!("a module file holds only {TOP_KEYS}, each once");
+        let mut layout = Layout::default();
+        while let Some(key) = map.next_key::<String>()? {
+            let read = match key.as_str() {
+                "format" => strict::entry(&mut map, &key, &mut layout.format, rule)?,
+                "module" => strict::entry(&mut map, &key, &mut layout.module, rule)?,
+                "revision" => strict::entry(&mut map, &key, &mut layout.revision, rule)?,
+                "options" => strict::entry(&mut map, &key, &mut layout.options, rule)?,
+                "defaults" => strict::entry(&mut map, &key, &mut layout.defaults, rule)?,
+                "grants" => strict::entry(&mut map, &key, &mut layout.grants, rule)?,
+                _ => return strict::refuse(map, Refusal::text(&key, rule), true),
+            };
+            if let Err(refusal) = read {
+                return strict::refuse(map, refusal, false);
+            }
+        }
+        Ok(Ok(layout))
+    }
+}
+
+impl Layout {
+    fn into_snapshot(self, module: &ModuleId) -> Read<Snapshot> {
+        let required =
+            |key: &str| Refusal::described("no entry", format!("the entry \"{key}\" is required"));
+        let format = self.format.ok_or_else(|| required("format"))?;
+        let named = self.module.ok_or_else(|| required("module"))?;
+        let revision = Revision::new(self.revision.ok_or_else(|| required("revision"))?);
+        if format != FORMAT {
+            let rule = format!("this version of module-settings reads format {FORMAT} only");
+            return Err(Refusal::text(&format.to_string(), rule).inside("format"));
+        }
+        if named != module.as_str() {
+            let rule = format!("the file of module {module} must name that module");
+            return Err(Refusal::text(&named, rule).inside("module"));
+        }
         let mut records = ModuleRecords::new();
-        for (key, value) in entries {
-            seen.check(self, "", key)?;
-            let path = format!("/{key}");
-            match key.as_str() {
-                "format" => format = Some(self.format(value, &path)?),
-                "module" => module = Some(self.module_name(value, &path)?),
-                "revision" => revision = Some(self.revision(value, &path)?),
-                "options" => self.options(value, &path, &mut records)?,
-                "defaults" => self.defaults(value, &path, &mut records)?,
-                "grants" => self.grants(value, &path, &mut records)?,
-                _ => {
-                    return Err(self.corrupt_text(
-                        "",
-                        key,
-                        format!("a module file holds only {TOP_KEYS}"),
-                    ))
-                }
+        for (scope, options) in self.options.unwrap_or_default().0 {
+            for (name, value) in options.0 {
+                records.apply(&Change::SetOption { scope, name, value });
             }
         }
-        for (found, name) in [
-            (format.is_some(), "format"),
-            (module.is_some(), "module"),
-            (revision.is_some(), "revision"),
-        ] {
-            if !found {
-                return Err(self.corrupt_described(
-                    "",
-                    "no entry",
-                    format!("the entry \"{name}\" is required"),
-                ));
-            }
-        }
-        Ok(Snapshot::new(revision.unwrap_or_default(), records))
-    }
-
-    fn format(&self, node: &Node, path: &str) -> Result<(), StoreError> {
-        match node {
-            Node::Number(n) if n.as_u64() == Some(FORMAT) => Ok(()),
-            Node::Number(n) => Err(self.corrupt_text(
-                path,
-                &n.to_string(),
-                format!("this version of module-settings reads format {FORMAT} only"),
-            )),
-            other => Err(self.wrong_kind(path, other, "a JSON number")),
-        }
-    }
-
-    fn module_name(&self, node: &Node, path: &str) -> Result<(), StoreError> {
-        let text = self.string(node, path)?;
-        if text == self.module.as_str() {
-            Ok(())
-        } else {
-            Err(self.corrupt_text(
-                path,
-                text,
-                format!("the file of module {} must name that module", self.module),
-            ))
-        }
-    }
-
-    fn revision(&self, node: &Node, path: &str) -> Result<Revision, StoreError> {
-        match node {
-            Node::Number(n) => n.as_u64().map(Revision::new).ok_or_else(|| {
-                self.corrupt_text(path, &n.to_string(), "a revision is a whole number from 0")
-            }),
-            other => Err(self.wrong_kind(path, other, "a JSON number")),
-        }
-    }
-
-    fn options(
-        &self,
-        node: &Node,
-        path: &str,
-        records: &mut ModuleRecords,
-    ) -> Result<(), StoreError> {
-        self.per_scope(node, path, |scope, node, path| {
-            let mut seen = Seen::default();
-            for (key, value) in
-                self.object(node, path, "option values of one scope are a JSON object")?
-            {
-                seen.check(self, path, key)?;
-                let name = OptionName::new(key).map_err(|err| {
-                    StoreError::corrupt_id(Some(*self.module), self.record(path), &err)
-                })?;
-                self.canonical(path, key, &name, "an option name is written as declared")?;
-                let Node::String(value) = value else {
-                    // Describe, never show: the value may be a secret.
-                    return Err(self.wrong_kind(&format!("{path}/{key}"), value, "a JSON string"));
-                };
-                records.apply(&Change::SetOption {
-                    scope,
-                    name,
-                    value: value.clone(),
-                });
-            }
-            Ok(())
-        })
-    }
-
-    fn defaults(
-        &self,
-        node: &Node,
-        path: &str,
-        records: &mut ModuleRecords,
-    ) -> Result<(), StoreError> {
-        self.per_scope(node, path, |scope, node, path| {
-            let level = self.level(node, path)?;
+        for (scope, level) in self.defaults.unwrap_or_default().0 {
             records.apply(&Change::SetDefault { scope, level });
-            Ok(())
-        })
-    }
-
-    fn grants(
-        &self,
-        node: &Node,
-        path: &str,
-        records: &mut ModuleRecords,
-    ) -> Result<(), StoreError> {
-        self.per_scope(node, path, |scope, node, path| {
-            let mut seen = Seen::default();
-            for (key, value) in self.object(node, path, "grants of one scope are a JSON object")? {
-                seen.check(self, path, key)?;
-                let group: GroupId = key.parse().map_err(|err| {
-                    StoreError::corrupt_id(Some(*self.module), self.record(path), &err)
-                })?;
-                self.canonical(path, key, &group, "a group id is written in plain decimal")?;
-                let level = self.level(value, &format!("{path}/{key}"))?;
+        }
+        for (scope, grants) in self.grants.unwrap_or_default().0 {
+            for (group, level) in grants.0 {
                 records.apply(&Change::SetGrant {
                     scope,
                     group,
                     level,
                 });
             }
-            Ok(())
-        })
-    }
-
-    /// Walks an object keyed by scope (`common` or a site id).
-    fn per_scope(
-        &self,
-        node: &Node,
-        path: &str,
-        mut each: impl FnMut(Scope, &Node, &str) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        let mut seen = Seen::default();
-        for (key, value) in self.object(node, path, "this entry is a JSON object keyed by scope")? {
-            seen.check(self, path, key)?;
-            let scope: Scope = key.parse().map_err(|err| {
-                StoreError::corrupt_id(Some(*self.module), self.record(path), &err)
-            })?;
-            self.canonical(
-                path,
-                key,
-                &scope,
-                "a scope is written as `common` or a site id",
-            )?;
-            each(scope, value, &format!("{path}/{key}"))?;
         }
-        Ok(())
-    }
-
-    /// Refuses a key that parsed but is not spelled the way [`encode`]
-    /// writes `parsed`. Two spellings of one id (`"5"` and `"05"`) would
-    /// otherwise pass the raw-key duplicate check and the later entry would
-    /// silently win: one group's level must never depend on key order.
-    fn canonical(
-        &self,
-        path: &str,
-        key: &str,
-        parsed: &impl std::fmt::Display,
-        rule: &str,
-    ) -> Result<(), StoreError> {
-        let written = parsed.to_string();
-        if written == key {
-            return Ok(());
-        }
-        Err(self.corrupt_text(
-            path,
-            key,
-            format!("{rule} (here \"{written}\"), so that each has exactly one entry"),
-        ))
-    }
-
-    fn level(&self, node: &Node, path: &str) -> Result<AccessLevel, StoreError> {
-        let text = self.string(node, path)?;
-        text.parse().map_err(|_| {
-            self.corrupt_text(
-                path,
-                text,
-                "an access level is one of the letters D, M, R, W",
-            )
-        })
-    }
-
-    fn string<'n>(&self, node: &'n Node, path: &str) -> Result<&'n str, StoreError> {
-        match node {
-            Node::String(s) => Ok(s),
-            other => Err(self.wrong_kind(path, other, "a JSON string")),
-        }
-    }
-
-    fn object<'n>(
-        &self,
-        node: &'n Node,
-        path: &str,
-        expected: &str,
-    ) -> Result<&'n [(String, Node)], StoreError> {
-        match node {
-            Node::Object(entries) => Ok(entries),
-            other => Err(self.corrupt_described(path, other.kind(), expected)),
-        }
-    }
-
-    /// `"{file}"` for the root, `"{file} at {path}"` inside it.
-    fn record(&self, path: &str) -> String {
-        if path.is_empty() {
-            self.file.display().to_string()
-        } else {
-            format!("{} at {path}", self.file.display())
-        }
-    }
-
-    fn corrupt_text(&self, path: &str, value: &str, reason: impl Into<String>) -> StoreError {
-        StoreError::corrupt(Some(*self.module), self.record(path), value, reason)
-    }
-
-    fn corrupt_described(
-        &self,
-        path: &str,
-        found: impl Into<String>,
-        reason: impl Into<String>,
-    ) -> StoreError {
-        StoreError::corrupt_described(Some(*self.module), self.record(path), found, reason)
-    }
-
-    fn wrong_kind(&self, path: &str, node: &Node, expected: &str) -> StoreError {
-        self.corrupt_described(path, node.kind(), format!("this entry is {expected}"))
-    }
-
-    fn not_json(&self, err: &serde_json::Error) -> StoreError {
-        // serde_json's syntax messages give a position, never file content.
-        self.corrupt_described(
-            "",
-            format!("text that is not a module file ({err})"),
-            format!("the file holds one JSON object with {TOP_KEYS}"),
-        )
+        Ok(Snapshot::new(revision, records))
     }
 }
 
-/// The keys already seen in one object, to report a key written twice.
-#[derive(Default)]
-struct Seen<'a>(BTreeSet<&'a str>);
-
-impl<'a> Seen<'a> {
-    fn check(&mut self, reader: &Reader<'_>, path: &str, key: &'a str) -> Result<(), StoreError> {
-        if self.0.insert(key) {
-            Ok(())
-        } else {
-            Err(reader.corrupt_text(path, key, "each key may appear once in an object"))
+/// The format and the revision.
+impl Part for u64 {
+    fn from_json(value: Value) -> Read<Self> {
+        match value {
+            Value::Number(n) => n.as_u64().ok_or_else(|| {
+                Refusal::text(&n.to_string(), "this entry is a whole number from 0")
+            }),
+            other => Err(Refusal::kind_of(&other, "this entry is a JSON number")),
         }
     }
+}
+
+/// A module name or an option value. An option value that is not a string
+/// is described, never shown: it may be a secret.
+impl Part for String {
+    fn from_json(value: Value) -> Read<Self> {
+        match value {
+            Value::String(text) => Ok(text),
+            other => Err(Refusal::kind_of(&other, "this entry is a JSON string")),
+        }
+    }
+}
+
+impl Part for AccessLevel {
+    fn from_json(value: Value) -> Read<Self> {
+        let text = String::from_json(value)?;
+        text.parse()
+            .map_err(|_| Refusal::text(&text, "an access level is one of the letters D, M, R, W"))
+    }
+}
+
+impl Key for Scope {
+    const NOUN: &'static str = "scope";
+    const SPELLING: &'static str = "a scope is written as `common` or a site id in lower case";
+}
+
+impl Key for OptionName {
+    const NOUN: &'static str = "option name";
+    const SPELLING: &'static str = "an option name is written as declared";
+}
+
+impl Key for GroupId {
+    const NOUN: &'static str = "group id";
+    const SPELLING: &'static str = "a group id is written in plain decimal";
 }
 
 #[cfg(test)]
@@ -551,6 +408,139 @@ mod tests {
             &format!(r#"{{{head},"grants":{{"s1":{{"0012":"W"}}}}}}"#),
             "video.json at /grants/s1",
             "\"0012\"",
+        );
+    }
+
+    #[test]
+    fn every_key_is_written_once_in_its_one_spelling() {
+        let head = r#""format":1,"module":"video","revision":2"#;
+        for (body, record, value) in [
+            // A site id in another case is the same site: one of the two
+            // entries would silently win.
+            (
+                r#""options":{"S1":{"a":"x"}}"#,
+                "video.json at /options",
+                "\"S1\"",
+            ),
+            (
+                r#""defaults":{"s1":"R","S1":"W"}"#,
+                "video.json at /defaults",
+                "\"S1\"",
+            ),
+            (
+                r#""grants":{"COMMON":{"5":"W"}}"#,
+                "video.json at /grants",
+                "\"COMMON\"",
+            ),
+            (
+                r#""grants":{"common":{"+5":"W"}}"#,
+                "video.json at /grants/common",
+                "\"+5\"",
+            ),
+            (
+                r#""options":{"common":{},"common":{}}"#,
+                "video.json at /options",
+                "\"common\"",
+            ),
+            (
+                r#""defaults":{"s1":"R","s1":"W"}"#,
+                "video.json at /defaults",
+                "\"s1\"",
+            ),
+            (
+                r#""grants":{"s1":{"5":"W","5":"D"}}"#,
+                "video.json at /grants/s1",
+                "\"5\"",
+            ),
+        ] {
+            corrupt(&format!("{{{head},{body}}}"), record, value);
+        }
+        // The module is named as the store writes it, in lower case.
+        corrupt(
+            r#"{"format":1,"module":"Video","revision":2}"#,
+            "video.json at /module",
+            "\"Video\"",
+        );
+    }
+
+    #[test]
+    fn every_entry_has_its_one_kind_of_value() {
+        for (body, record, value) in [
+            (r#""format":null"#, "video.json at /format", "a JSON null"),
+            (r#""format":"1""#, "video.json at /format", "a JSON string"),
+            (r#""format":1.0"#, "video.json at /format", "\"1.0\""),
+            (r#""module":5"#, "video.json at /module", "a JSON number"),
+            (
+                r#""revision":"2""#,
+                "video.json at /revision",
+                "a JSON string",
+            ),
+            (r#""revision":2.5"#, "video.json at /revision", "\"2.5\""),
+            (
+                r#""options":true"#,
+                "video.json at /options",
+                "a JSON boolean",
+            ),
+            (
+                r#""options":{"common":"x"}"#,
+                "video.json at /options/common",
+                "a JSON string",
+            ),
+            (
+                r#""options":{"common":{"a":{"b":"secret"}}}"#,
+                "video.json at /options/common/a",
+                "a JSON object",
+            ),
+            (
+                r#""options":{"common":{"a":["secret"]}}"#,
+                "video.json at /options/common/a",
+                "a JSON array",
+            ),
+            (
+                r#""options":{"common":{"a":null}}"#,
+                "video.json at /options/common/a",
+                "a JSON null",
+            ),
+            (
+                r#""defaults":{"common":5}"#,
+                "video.json at /defaults/common",
+                "a JSON number",
+            ),
+            (
+                r#""grants":{"common":{"5":{}}}"#,
+                "video.json at /grants/common/5",
+                "a JSON object",
+            ),
+        ] {
+            corrupt(&with_head(body), record, value);
+        }
+    }
+
+    /// A file holding `body` and those of format 1, module video and
+    /// revision 2 that `body` does not replace: each key once.
+    fn with_head(body: &str) -> String {
+        let replaced = &body[..body.find(':').unwrap()];
+        let mut entries: Vec<String> = [
+            ("\"format\"", "1"),
+            ("\"module\"", "\"video\""),
+            ("\"revision\"", "2"),
+        ]
+        .into_iter()
+        .filter(|(key, _)| *key != replaced)
+        .map(|(key, value)| format!("{key}:{value}"))
+        .collect();
+        entries.push(body.to_owned());
+        format!("{{{}}}", entries.join(","))
+    }
+
+    #[test]
+    fn broken_json_anywhere_is_reported_before_a_refused_entry() {
+        // The first entry is refused, but the file is cut short: that is
+        // what is reported, for the whole file.
+        corrupt(
+            r#"{"format":2,"module":"video","revision":2,"options":{"common":{"a":"x"}"#,
+            "video.json",
+            "text that is not a module file (EOF while parsing an object at line 1 column 71)",
         );
     }
 

@@ -4,9 +4,9 @@
 mod atomic;
 mod document;
 mod error;
-mod json_tree;
 mod lock;
 mod seen;
+mod strict;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -141,10 +141,7 @@ impl<S: Store> Settings<S> {
         let state = self.snapshot(entry)?;
         let common = scope_raw(&state.records, Scope::Common);
         let site = scope_raw(&state.records, scope);
-        let merged = match scope {
-            Scope::Common => ScopeLayers::common(codec.defaults(), &common).effective(),
-            Scope::Site(_) => ScopeLayers::site(codec.defaults(), &common, &site).effective(),
-        };
+        let merged = ScopeLayers::of(scope, codec.defaults(), &common, &site).effective();
         let schema = codec.schema();
         let values =
             schema

@@ -76,13 +76,9 @@ impl Intent {
                 let empty = RawOptions::new();
                 let defaults = codec.map_or(&empty, OptionsCodec::defaults);
                 let common = scope_raw(records, Scope::Common);
-                let mut patch = match scope {
-                    Scope::Common => ScopeLayers::common(defaults, &common).save_patch(desired),
-                    Scope::Site(_) => {
-                        let site = scope_raw(records, *scope);
-                        ScopeLayers::site(defaults, &common, &site).save_patch(desired)
-                    }
-                };
+                let own = scope_raw(records, *scope);
+                let mut patch =
+                    ScopeLayers::of(*scope, defaults, &common, &own).save_patch(desired);
                 // A secret is written whatever the scope stores or inherits:
                 // "nothing to write" would confirm a writer's guess of it.
                 if let Some(codec) = codec {

@@ -489,6 +489,7 @@ fn schema_serializes_for_a_web_front_end() {
             },
             "view": "R",
             "edit": "W",
+            "operation_only": false,
         })
     );
     assert_eq!(options[2]["kind"]["type"], "secret");

@@ -218,7 +218,11 @@ impl<S: Store> Settings<S> {
     /// [`SettingsError::UnknownModule`], [`SettingsError::Denied`],
     /// [`SettingsError::Invalid`], [`SettingsError::Outdated`] when
     /// `based_on` is too old to merge, [`SettingsError::Conflict`],
-    /// [`SettingsError::Store`].
+    /// [`SettingsError::Store`]; [`SettingsError::OperationOnly`] when
+    /// `submitted` holds an
+    /// [operation-only](crate::options::OptionSpec::operation_only)
+    /// option, which only [`operate`](Self::operate) writes — even with
+    /// the value stored now.
     pub fn save_raw(
         &self,
         actor: &Actor,

@@ -56,11 +56,16 @@ impl Intent {
         }
     }
 
-    /// Whether the write sets or removes any option.
-    pub(crate) fn touches_options(&self) -> bool {
+    /// Whether the write sets or removes option `name`, in any scope.
+    pub(crate) fn writes_option(&self, name: &OptionName) -> bool {
         match self {
-            Intent::Options { .. } => true,
-            Intent::Records(changes) => changes.iter().any(|c| !key_of(c).is_right()),
+            Intent::Options { desired, .. } => desired.contains_key(name),
+            Intent::Records(changes) => changes.iter().any(|change| match change {
+                Change::SetOption { name: n, .. } | Change::RemoveOption { name: n, .. } => {
+                    n == name
+                }
+                _ => false,
+            }),
         }
     }
 

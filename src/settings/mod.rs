@@ -15,10 +15,13 @@
 //! - **Writes** name an [`Actor`] and need **W** on the module that guards
 //!   what they change (rule 24): [`Settings::edit`] + [`Settings::save`] for
 //!   a settings form, [`Settings::reset_option`], [`Settings::access_tab`] +
-//!   [`Settings::apply_access_tab`] for the Access tab,
-//!   [`Settings::connect_b24`] / [`Settings::disconnect_b24`] — the only
-//!   way to write the Bitrix24 connection, which needs W in the common
-//!   scope ([`SettingsError::OperationOnly`] for a form or a reset of it).
+//!   [`Settings::apply_access_tab`] for the Access tab, and
+//!   [`Settings::operate`] for a module's operations — the only write of
+//!   its [operation-only](crate::options::OptionSpec::operation_only)
+//!   options ([`SettingsError::OperationOnly`] for a form or a reset of
+//!   one), such as the Bitrix24 connection, which
+//!   [`Settings::connect_b24`] / [`Settings::disconnect_b24`] write in the
+//!   common scope.
 //!   A denied write changes nothing and says which level was needed and
 //!   which held.
 //! - A write of a **secret** reveals nothing about the stored or inherited
@@ -228,6 +231,7 @@ mod form;
 mod health;
 mod merge;
 mod module_index;
+mod operate;
 mod read;
 mod registry;
 mod state;

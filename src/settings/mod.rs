@@ -324,8 +324,10 @@ impl<S: Store> Settings<S> {
     /// A write made through the store directly **bypasses everything the
     /// facade guarantees**: no actor's right is checked (rule 24), no
     /// value is validated (rules 6 and 19), no [`SettingsEvent`] is
-    /// emitted and no [`AuditRecord`] is written, and the Bitrix24
-    /// connection can be set without `connect_b24`. This facade sees such
+    /// emitted and no [`AuditRecord`] is written, and
+    /// [operation-only](crate::options::OptionSpec::operation_only)
+    /// options (the Bitrix24 connection) can be set without their
+    /// operations. This facade sees such
     /// a write only within the staleness bound, like any other writer's.
     /// Never hand the store to code acting for a user.
     pub fn store(&self) -> &S {

@@ -590,11 +590,11 @@ fn bad_input_exits_2_and_writes_nothing() {
         (
             // The connection is written only by connect-b24 / disconnect-b24.
             &["set", "b24connector", "connect_mode", "", "--as", "1"],
-            "written only by connect_b24 and disconnect_b24",
+            "error: option connect_mode of module b24connector is written only by an operation",
         ),
         (
             &["reset", "b24connector", "portal_url", "--as", "1"],
-            "written only by connect_b24 and disconnect_b24",
+            "error: option portal_url of module b24connector is written only by an operation",
         ),
         (&["connect-b24", "http://a.bitrix24.ru", "--mode", "new", "--as", "1"], "the scheme is not https"),
         (&["connect-b24", "https://a.bitrix24.ru", "--mode", "old", "--as", "1"], "expected new"),

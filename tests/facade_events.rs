@@ -175,7 +175,13 @@ fn bitrix24_connects_and_disconnects_with_the_facade_clock() {
         )
         .unwrap();
     let event = one(&events);
-    assert_eq!(event.kind(), WriteKind::ConnectB24);
+    assert_eq!(
+        event.kind(),
+        WriteKind::Operation {
+            name: "connect_b24",
+            scope: Scope::Common
+        }
+    );
     assert_eq!(
         audit.texts(),
         [
@@ -192,7 +198,13 @@ fn bitrix24_connects_and_disconnects_with_the_facade_clock() {
         Some(UNIX_EPOCH + Duration::from_secs(NOW))
     );
     settings.disconnect_b24(&admin()).unwrap();
-    assert_eq!(one(&events).kind(), WriteKind::DisconnectB24);
+    assert_eq!(
+        one(&events).kind(),
+        WriteKind::Operation {
+            name: "disconnect_b24",
+            scope: Scope::Common
+        }
+    );
     assert_eq!(audit.records().len(), 6);
 }
 

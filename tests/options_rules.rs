@@ -489,6 +489,7 @@ fn schema_serializes_for_a_web_front_end() {
             },
             "view": "R",
             "edit": "W",
+            "operation_only": false,
         })
     );
     assert_eq!(options[2]["kind"]["type"], "secret");
@@ -510,6 +511,11 @@ fn schema_serializes_for_a_web_front_end() {
         b24["options"][1]["kind"],
         serde_json::json!({"type": "choice", "allowed": ["new", "existing"], "optional": true})
     );
+    // The connection is written by connect and disconnect only: an admin
+    // page shows it read-only.
+    for option in b24["options"].as_array().unwrap() {
+        assert_eq!(option["operation_only"], true, "{option}");
+    }
 }
 
 #[test]

@@ -76,8 +76,14 @@ pub enum Connection {
 /// one out. [`connect`](Self::connect) and [`disconnect`](Self::disconnect)
 /// are explicit: connecting while connected is an error (disconnect first,
 /// so switching portals is never silent), and so is disconnecting while not
-/// connected. A failed transition changes nothing. Both need W on
-/// `b24connector` (rule 24), which the facade checks.
+/// connected. A failed transition changes nothing.
+///
+/// The three options are [operation-only](OptionSpec::operation_only): a
+/// settings form cannot write them. The facade's
+/// [`connect_b24`](crate::settings::Settings::connect_b24) and
+/// [`disconnect_b24`](crate::settings::Settings::disconnect_b24) run these
+/// transitions in the common scope, with W on `b24connector` and the time
+/// from the facade's clock.
 ///
 /// ```
 /// use module_settings::modules::{B24Connector, ConnectMode, ConnectionError};
@@ -115,7 +121,8 @@ impl B24Connector {
     .with_help(Label::new(
         "Адрес подключённого портала; пусто, если портал не подключён.",
         "The connected portal's address; empty when no portal is connected.",
-    ));
+    ))
+    .operation_only();
 
     /// `connect_mode`: `new` or `existing`.
     pub const CONNECT_MODE: OptionSpec = OptionSpec::new(
@@ -129,7 +136,8 @@ impl B24Connector {
     .with_help(Label::new(
         "new — создан новый портал, existing — подключён существующий.",
         "new: a new portal was created; existing: an existing portal was connected.",
-    ));
+    ))
+    .operation_only();
 
     /// `connected_at`: seconds since the Unix epoch.
     pub const CONNECTED_AT: OptionSpec = OptionSpec::new(
@@ -144,7 +152,8 @@ impl B24Connector {
     .with_help(Label::new(
         "Секунды с 1 января 1970 года (UTC).",
         "Seconds since 1 January 1970 (UTC).",
-    ));
+    ))
+    .operation_only();
 
     /// The connection state.
     pub fn connection(&self) -> &Connection {

@@ -25,8 +25,10 @@ use crate::secret::MASK;
 /// It is `Copy` and `'static`, so a facade can keep schemas of many modules
 /// in one list and check or show raw records of any of them.
 ///
-/// Serialized as `{"module", "guard", "title", "options", "access_levels"}`.
-/// It holds no values, so no secret can reach it.
+/// Serialized as `{"module", "guard", "title", "options", "access_levels"}`;
+/// each option says, among the rest, whether only an operation of the
+/// module writes it ([`OptionSpec::operation_only`]: an admin page shows
+/// it read-only). It holds no values, so no secret can reach it.
 ///
 /// Two schemas are equal when they describe the same module, options and
 /// levels and either both or neither have rules of their own: rules are

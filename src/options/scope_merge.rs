@@ -26,7 +26,7 @@ use super::errors::ValidationErrors;
 use super::schema::ModuleSchema;
 use super::traits::ModuleOptions;
 use super::{OptionsPatch, RawOptions};
-use crate::ids::OptionName;
+use crate::ids::{OptionName, Scope};
 
 /// Where an effective value came from. More layers may come (a value set
 /// for one user group, say), so match with a wildcard arm.
@@ -110,6 +110,37 @@ impl<'a> ScopeLayers<'a> {
             defaults,
             common,
             site: Some(site),
+        }
+    }
+
+    /// The layers `scope` reads: [`common`](Self::common) for the common
+    /// scope, [`site`](Self::site) for a site. `site` holds the records
+    /// stored in that site; for the common scope it is not read.
+    ///
+    /// ```
+    /// use module_settings::options::{RawOptions, ScopeLayers, Source};
+    /// use module_settings::{OptionName, Scope, SiteId};
+    ///
+    /// let host = OptionName::from_static("ServerHost");
+    /// let defaults = RawOptions::from([(host.clone(), String::new())]);
+    /// let common = RawOptions::from([(host.clone(), "video.example.com".to_owned())]);
+    /// let site = RawOptions::from([(host, "s1.example.com".to_owned())]);
+    ///
+    /// let s1 = Scope::Site(SiteId::from_static("s1"));
+    /// let merged = ScopeLayers::of(s1, &defaults, &common, &site).effective();
+    /// assert_eq!(merged.source("ServerHost"), Some(Source::Site));
+    /// let merged = ScopeLayers::of(Scope::Common, &defaults, &common, &site).effective();
+    /// assert_eq!(merged.value("ServerHost"), Some("video.example.com"));
+    /// ```
+    pub fn of(
+        scope: Scope,
+        defaults: &'a RawOptions,
+        common: &'a RawOptions,
+        site: &'a RawOptions,
+    ) -> Self {
+        match scope {
+            Scope::Common => ScopeLayers::common(defaults, common),
+            Scope::Site(_) => ScopeLayers::site(defaults, common, site),
         }
     }
 

@@ -1,5 +1,6 @@
 //! [`OptionSpec`]: everything known about one option before any value is
-//! read — name, kind, default, labels, and who may see and change it.
+//! read — name, kind, default, labels, who may see and change it, and
+//! whether only an operation of its module may write it.
 
 use serde::Serialize;
 
@@ -12,11 +13,13 @@ use crate::label::Label;
 ///
 /// Defaults: no help text, the default value `""` (unset, or `false` for a
 /// checkbox), viewing needs [`AccessLevel::R`] and editing
-/// [`AccessLevel::W`]. A secret is never shown, so viewing whether it is set
-/// needs W too, and it cannot have a default.
+/// [`AccessLevel::W`], and any write with W may change it. A secret is
+/// never shown, so viewing whether it is set needs W too, and it cannot
+/// have a default.
 ///
 /// Serialized for admin pages as `{"name", "kind", "default", "label",
-/// "help", "view", "edit"}`; the default is the stored (encoded) text.
+/// "help", "view", "edit", "operation_only"}`; the default is the stored
+/// (encoded) text. An admin page shows an `operation_only` field read-only.
 ///
 /// ```
 /// use module_settings::options::{OptionKind, OptionSpec};
@@ -43,6 +46,7 @@ pub struct OptionSpec {
     help: Option<Label>,
     view: AccessLevel,
     edit: AccessLevel,
+    operation_only: bool,
 }
 
 impl OptionSpec {
@@ -64,6 +68,7 @@ impl OptionSpec {
                 AccessLevel::R
             },
             edit: AccessLevel::W,
+            operation_only: false,
         }
     }
 
@@ -100,6 +105,18 @@ impl OptionSpec {
         self
     }
 
+    /// Only an operation of the module may write this option: a state its
+    /// module changes by its own rules (a connection made, a job run) rather
+    /// than a value typed into a form. A settings form, a raw save, setting
+    /// it or resetting it to the inherited value is refused; only
+    /// [`Settings::operate`](crate::settings::Settings::operate) writes it
+    /// — still with W on the guarding module, through the same checks,
+    /// conflict handling, events and audit as any other write.
+    pub const fn operation_only(mut self) -> Self {
+        self.operation_only = true;
+        self
+    }
+
     /// The stored name.
     pub const fn name(&self) -> &OptionName {
         &self.name
@@ -133,6 +150,12 @@ impl OptionSpec {
     /// The level needed to change the value.
     pub const fn edit(&self) -> AccessLevel {
         self.edit
+    }
+
+    /// Whether only an operation of the module may write the option (see
+    /// [`operation_only`](Self::operation_only)).
+    pub const fn is_operation_only(&self) -> bool {
+        self.operation_only
     }
 }
 
@@ -174,7 +197,10 @@ mod tests {
                 "help": null,
                 "view": "R",
                 "edit": "W",
+                "operation_only": false,
             })
         );
+        let json = serde_json::to_value(spec.operation_only()).unwrap();
+        assert_eq!(json["operation_only"], true);
     }
 }

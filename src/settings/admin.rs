@@ -141,10 +141,7 @@ impl<S: Store> Settings<S> {
         let state = self.snapshot(entry)?;
         let common = scope_raw(&state.records, Scope::Common);
         let site = scope_raw(&state.records, scope);
-        let merged = match scope {
-            Scope::Common => ScopeLayers::common(codec.defaults(), &common).effective(),
-            Scope::Site(_) => ScopeLayers::site(codec.defaults(), &common, &site).effective(),
-        };
+        let merged = ScopeLayers::of(scope, codec.defaults(), &common, &site).effective();
         let schema = codec.schema();
         let values =
             schema
@@ -221,7 +218,11 @@ impl<S: Store> Settings<S> {
     /// [`SettingsError::UnknownModule`], [`SettingsError::Denied`],
     /// [`SettingsError::Invalid`], [`SettingsError::Outdated`] when
     /// `based_on` is too old to merge, [`SettingsError::Conflict`],
-    /// [`SettingsError::Store`].
+    /// [`SettingsError::Store`]; [`SettingsError::OperationOnly`] when
+    /// `submitted` holds an
+    /// [operation-only](crate::options::OptionSpec::operation_only)
+    /// option, which only [`operate`](Self::operate) writes — even with
+    /// the value stored now.
     pub fn save_raw(
         &self,
         actor: &Actor,

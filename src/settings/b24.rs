@@ -1,44 +1,21 @@
-//! Bitrix24: connecting and disconnecting a portal, through the pure
-//! transitions of [`B24Connector`] and the facade's clock.
+//! Bitrix24: connecting and disconnecting a portal — operations on
+//! [`B24Connector`] in the common scope, through the pure transitions of
+//! the module and the facade's clock.
 
 use super::actor::Actor;
-use super::cache::Refresh;
+use super::clock::seconds_since_epoch;
 use super::error::SettingsError;
-use super::events::WriteKind;
-use super::form::OptionsForm;
-use super::merge::Intent;
 use super::Settings;
-use crate::ids::{ModuleId, Scope};
-use crate::modules::{B24Connector, ConnectMode, Portal};
-use crate::options::ModuleOptions;
+use crate::ids::Scope;
+use crate::modules::{B24Connector, ConnectMode, ConnectionError, Portal};
 use crate::store::{Revision, Store};
-
-/// Refuses a write of `module`'s options by any write but `kind`'s own
-/// operation, where the module has one: the Bitrix24 connection is
-/// written only by [`Settings::connect_b24`] and
-/// [`Settings::disconnect_b24`], which check W in the common scope,
-/// validate the portal and take the time from the facade's clock. A
-/// settings form or a reset would skip all three — and could put a
-/// connection in one site's scope.
-pub(crate) fn only_by_its_operation(
-    module: ModuleId,
-    kind: WriteKind,
-    intent: &Intent,
-) -> Result<(), SettingsError> {
-    let operation = matches!(kind, WriteKind::ConnectB24 | WriteKind::DisconnectB24);
-    if module == B24Connector::MODULE && !operation && intent.touches_options() {
-        return Err(SettingsError::OperationOnly {
-            module,
-            operations: "connect_b24 and disconnect_b24",
-        });
-    }
-    Ok(())
-}
 
 impl<S: Store> Settings<S> {
     /// Connects the Bitrix24 portal at `url` (an https origin), recording
-    /// `mode` and the time from the facade's clock. Needs **W** on
-    /// `b24connector` (rule 24), checked before anything else.
+    /// `mode` and the time from the facade's clock: the operation
+    /// `connect_b24` of [`operate`](Self::operate), in the common scope.
+    /// Needs **W** on `b24connector` in the common scope, checked before
+    /// anything else.
     ///
     /// ```
     /// use module_settings::modules::{B24Connector, ConnectMode};
@@ -67,33 +44,37 @@ impl<S: Store> Settings<S> {
         url: &str,
         mode: ConnectMode,
     ) -> Result<Revision, SettingsError> {
-        let auth = self.authorize(actor, B24Connector::GUARD, [Scope::Common])?;
-        let portal = Portal::parse(url)?;
-        let mut form = self.current_b24()?;
-        form.value_mut()
-            .connect(portal, mode, self.clocks.unix_seconds())?;
-        self.commit_form(auth, WriteKind::ConnectB24, form)
+        self.operate(
+            actor,
+            Scope::Common,
+            "connect_b24",
+            |b24: &B24Connector, now| {
+                let portal = Portal::parse(url)?;
+                let mut next = b24.clone();
+                next.connect(portal, mode, seconds_since_epoch(now))?;
+                Ok::<_, ConnectionError>(next)
+            },
+        )
     }
 
-    /// Disconnects the connected Bitrix24 portal. Needs **W** on
-    /// `b24connector` (rule 24).
+    /// Disconnects the connected Bitrix24 portal: the operation
+    /// `disconnect_b24` of [`operate`](Self::operate), in the common
+    /// scope. Needs **W** on `b24connector` in the common scope.
     ///
     /// # Errors
     ///
     /// [`SettingsError::Denied`]; [`SettingsError::B24`] when no portal is
     /// connected; [`SettingsError::Conflict`], [`SettingsError::Store`].
     pub fn disconnect_b24(&self, actor: &Actor) -> Result<Revision, SettingsError> {
-        let auth = self.authorize(actor, B24Connector::GUARD, [Scope::Common])?;
-        let mut form = self.current_b24()?;
-        form.value_mut().disconnect()?;
-        self.commit_form(auth, WriteKind::DisconnectB24, form)
-    }
-
-    /// The connection state at the store's current revision: a transition
-    /// is judged on what is stored now, not on a cached copy.
-    fn current_b24(&self) -> Result<OptionsForm<B24Connector>, SettingsError> {
-        let entry = self.registry.typed::<B24Connector>()?;
-        self.refresh(entry, Refresh::Check)?;
-        self.edit::<B24Connector>(Scope::Common)
+        self.operate(
+            actor,
+            Scope::Common,
+            "disconnect_b24",
+            |b24: &B24Connector, _| {
+                let mut next = b24.clone();
+                next.disconnect()?;
+                Ok::<_, ConnectionError>(next)
+            },
+        )
     }
 }

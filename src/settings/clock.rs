@@ -1,6 +1,6 @@
 //! The facade's two clocks: a monotonic one for the staleness bound, and a
-//! wall clock (injectable, for tests) for events, audit records and the
-//! Bitrix24 connection time. The layers below read no clock at all.
+//! wall clock (injectable, for tests) for events, audit records and
+//! operations (the Bitrix24 connection time). The layers below read no clock at all.
 
 use std::fmt;
 use std::sync::Arc;
@@ -31,27 +31,25 @@ impl Clocks {
     pub(crate) fn now(&self) -> SystemTime {
         (self.wall)()
     }
+}
 
-    /// Whole seconds since the Unix epoch; a clock set before 1970 reads
-    /// as 0 rather than failing a write.
-    pub(crate) fn unix_seconds(&self) -> u64 {
-        self.now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| since.as_secs())
-    }
+/// Whole seconds since the Unix epoch; a clock set before 1970 reads as 0
+/// rather than failing a write.
+pub(crate) fn seconds_since_epoch(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
 }
 
 /// Seconds since the Unix epoch (0 before it), for serde output: how
 /// events and audit records show their time.
 pub(crate) mod unix_seconds {
-    use std::time::{SystemTime, UNIX_EPOCH};
+    use std::time::SystemTime;
 
     pub(crate) fn serialize<S: serde::Serializer>(
         at: &SystemTime,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        let seconds = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        s.serialize_u64(seconds)
+        s.serialize_u64(super::seconds_since_epoch(*at))
     }
 }
 
@@ -76,9 +74,9 @@ mod tests {
     fn injected_wall_clock_is_used_and_pre_epoch_reads_as_zero() {
         let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let clocks = Clocks::new(Arc::new(move || at));
-        assert_eq!(clocks.unix_seconds(), 1_700_000_000);
+        assert_eq!(seconds_since_epoch(clocks.now()), 1_700_000_000);
         let before = Clocks::new(Arc::new(|| UNIX_EPOCH - Duration::from_secs(5)));
-        assert_eq!(before.unix_seconds(), 0);
+        assert_eq!(seconds_since_epoch(before.now()), 0);
         let first = clocks.mono.now();
         assert!(clocks.mono.now() >= first);
     }

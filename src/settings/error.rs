@@ -255,22 +255,27 @@ pub enum SettingsError {
         /// The revision the module is at.
         current: Revision,
     },
-    /// These options are written only by their module's own operations —
-    /// the Bitrix24 connection by
+    /// The write would set or remove options that only an operation of
+    /// their module may write — options declared
+    /// [`OptionSpec::operation_only`](crate::options::OptionSpec::operation_only),
+    /// such as the Bitrix24 connection, which
     /// [`connect_b24`](super::Settings::connect_b24) and
-    /// [`disconnect_b24`](super::Settings::disconnect_b24), in the common
-    /// scope — never by [`save`](super::Settings::save) or
-    /// [`reset_option`](super::Settings::reset_option). Nothing was
-    /// written.
+    /// [`disconnect_b24`](super::Settings::disconnect_b24) write. A
+    /// settings form, a raw save, setting an option or resetting it may
+    /// not; [`operate`](super::Settings::operate) may. Nothing was written.
     #[error(
-        "the options of module {module} are written only by {operations}, not by saving a \
-         settings form or resetting an option"
+        "{} {} of module {module} {} written only by an operation of the module, not by saving \
+         a settings form, setting or resetting an option",
+        if options.len() == 1 { "option" } else { "options" },
+        List(options),
+        if options.len() == 1 { "is" } else { "are" }
     )]
     OperationOnly {
         /// The module.
         module: ModuleId,
-        /// The operations that write them.
-        operations: &'static str,
+        /// The operation-only options the write would have changed, in
+        /// page order.
+        options: Vec<OptionName>,
     },
     /// The form or Access tab was taken from another [`Settings`]
     /// instance (another facade, another store): a write can only be
@@ -312,6 +317,12 @@ pub enum SettingsError {
     /// A Bitrix24 connect or disconnect was refused.
     #[error(transparent)]
     B24(#[from] ConnectionError),
+    /// An operation run by [`operate`](super::Settings::operate) refused
+    /// the change, with its own error: nothing was written. The error is
+    /// the operation's, boxed; match this variant and downcast it to get
+    /// it back.
+    #[error(transparent)]
+    Operation(#[from] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl SettingsError {
@@ -384,16 +395,16 @@ impl fmt::Display for ConflictText<'_> {
             self.module,
             self.expected,
             self.current,
-            KeyList(self.ours),
-            KeyList(self.theirs)
+            List(self.ours),
+            List(self.theirs)
         )
     }
 }
 
 /// `a, b, c`, or `nothing`.
-struct KeyList<'a>(&'a [RecordKey]);
+struct List<'a, T>(&'a [T]);
 
-impl fmt::Display for KeyList<'_> {
+impl<T: fmt::Display> fmt::Display for List<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0.is_empty() {
             return f.write_str("nothing");
@@ -508,6 +519,6 @@ mod tests {
         };
         assert_eq!(default.to_string(), "default level in s1");
         assert!(default.is_right());
-        assert_eq!(KeyList(&[]).to_string(), "nothing");
+        assert_eq!(List::<RecordKey>(&[]).to_string(), "nothing");
     }
 }

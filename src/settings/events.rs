@@ -204,10 +204,17 @@ pub enum WriteKind {
     },
     /// [`Settings::apply_access_tab`](super::Settings::apply_access_tab).
     AccessTab,
-    /// [`Settings::connect_b24`](super::Settings::connect_b24).
-    ConnectB24,
-    /// [`Settings::disconnect_b24`](super::Settings::disconnect_b24).
-    DisconnectB24,
+    /// An operation of the module, run by
+    /// [`Settings::operate`](super::Settings::operate) — the one write that
+    /// may change [operation-only](crate::options::OptionSpec::operation_only)
+    /// options. The Bitrix24 connection's operations are named
+    /// `connect_b24` and `disconnect_b24`, in the common scope.
+    Operation {
+        /// The operation's name, as its caller gave it.
+        name: &'static str,
+        /// The scope the operation wrote.
+        scope: Scope,
+    },
 }
 
 /// What one committed write changed: exactly one event per commit, none

@@ -51,6 +51,11 @@ pub struct OptionsForm<T> {
 }
 
 impl<T: ModuleOptions> OptionsForm<T> {
+    /// `value` to be saved in `scope`, edited from `base`.
+    pub(crate) fn new(base: Arc<ModuleState>, scope: Scope, value: T) -> Self {
+        OptionsForm { scope, base, value }
+    }
+
     /// The module the options are stored under.
     pub fn module(&self) -> ModuleId {
         T::MODULE
@@ -106,11 +111,7 @@ impl<S: Store> Settings<S> {
         let entry = self.registry.typed::<T>()?;
         let base = self.snapshot(entry)?;
         let value = typed_value::<T>(&base, scope)?;
-        Ok(OptionsForm {
-            scope,
-            base,
-            value: T::clone(&value),
-        })
+        Ok(OptionsForm::new(base, scope, T::clone(&value)))
     }
 
     /// Saves a form: checks that `actor` holds W on the guarding module in
@@ -127,10 +128,12 @@ impl<S: Store> Settings<S> {
     /// [`SettingsError::Denied`], [`SettingsError::Invalid`],
     /// [`SettingsError::Conflict`], [`SettingsError::Store`];
     /// [`SettingsError::ForeignSnapshot`] for a form taken from another
-    /// `Settings` instance; [`SettingsError::OperationOnly`] for
-    /// [`B24Connector`](crate::modules::B24Connector), whose connection is
-    /// written only by [`connect_b24`](Self::connect_b24) and
-    /// [`disconnect_b24`](Self::disconnect_b24).
+    /// `Settings` instance; [`SettingsError::OperationOnly`] when the form
+    /// changes an
+    /// [operation-only](crate::options::OptionSpec::operation_only) option
+    /// (such as the Bitrix24 connection, written by
+    /// [`connect_b24`](Self::connect_b24)), which only
+    /// [`operate`](Self::operate) writes.
     pub fn save<T: ModuleOptions>(
         &self,
         actor: &Actor,
@@ -195,7 +198,8 @@ impl<S: Store> Settings<S> {
     /// scope's options invalid;
     /// [`SettingsError::Outdated`] when `based_on` is too old to merge;
     /// [`SettingsError::Conflict`], [`SettingsError::Store`];
-    /// [`SettingsError::OperationOnly`] for `b24connector`'s options.
+    /// [`SettingsError::OperationOnly`] for an
+    /// [operation-only](crate::options::OptionSpec::operation_only) option.
     pub fn reset_option(
         &self,
         actor: &Actor,

@@ -56,11 +56,16 @@ impl Intent {
         }
     }
 
-    /// Whether the write sets or removes any option.
-    pub(crate) fn touches_options(&self) -> bool {
+    /// Whether the write sets or removes option `name`, in any scope.
+    pub(crate) fn writes_option(&self, name: &OptionName) -> bool {
         match self {
-            Intent::Options { .. } => true,
-            Intent::Records(changes) => changes.iter().any(|c| !key_of(c).is_right()),
+            Intent::Options { desired, .. } => desired.contains_key(name),
+            Intent::Records(changes) => changes.iter().any(|change| match change {
+                Change::SetOption { name: n, .. } | Change::RemoveOption { name: n, .. } => {
+                    n == name
+                }
+                _ => false,
+            }),
         }
     }
 
@@ -76,13 +81,9 @@ impl Intent {
                 let empty = RawOptions::new();
                 let defaults = codec.map_or(&empty, OptionsCodec::defaults);
                 let common = scope_raw(records, Scope::Common);
-                let mut patch = match scope {
-                    Scope::Common => ScopeLayers::common(defaults, &common).save_patch(desired),
-                    Scope::Site(_) => {
-                        let site = scope_raw(records, *scope);
-                        ScopeLayers::site(defaults, &common, &site).save_patch(desired)
-                    }
-                };
+                let own = scope_raw(records, *scope);
+                let mut patch =
+                    ScopeLayers::of(*scope, defaults, &common, &own).save_patch(desired);
                 // A secret is written whatever the scope stores or inherits:
                 // "nothing to write" would confirm a writer's guess of it.
                 if let Some(codec) = codec {

@@ -15,10 +15,13 @@
 //! - **Writes** name an [`Actor`] and need **W** on the module that guards
 //!   what they change (rule 24): [`Settings::edit`] + [`Settings::save`] for
 //!   a settings form, [`Settings::reset_option`], [`Settings::access_tab`] +
-//!   [`Settings::apply_access_tab`] for the Access tab,
-//!   [`Settings::connect_b24`] / [`Settings::disconnect_b24`] — the only
-//!   way to write the Bitrix24 connection, which needs W in the common
-//!   scope ([`SettingsError::OperationOnly`] for a form or a reset of it).
+//!   [`Settings::apply_access_tab`] for the Access tab, and
+//!   [`Settings::operate`] for a module's operations — the only write of
+//!   its [operation-only](crate::options::OptionSpec::operation_only)
+//!   options ([`SettingsError::OperationOnly`] for a form or a reset of
+//!   one), such as the Bitrix24 connection, which
+//!   [`Settings::connect_b24`] / [`Settings::disconnect_b24`] write in the
+//!   common scope.
 //!   A denied write changes nothing and says which level was needed and
 //!   which held.
 //! - A write of a **secret** reveals nothing about the stored or inherited
@@ -244,6 +247,7 @@ mod form;
 mod health;
 mod merge;
 mod module_index;
+mod operate;
 mod read;
 mod registry;
 mod state;
@@ -336,8 +340,10 @@ impl<S: Store> Settings<S> {
     /// A write made through the store directly **bypasses everything the
     /// facade guarantees**: no actor's right is checked (rule 24), no
     /// value is validated (rules 6 and 19), no [`SettingsEvent`] is
-    /// emitted and no [`AuditRecord`] is written, and the Bitrix24
-    /// connection can be set without `connect_b24`. This facade sees such
+    /// emitted and no [`AuditRecord`] is written, and
+    /// [operation-only](crate::options::OptionSpec::operation_only)
+    /// options (the Bitrix24 connection) can be set without their
+    /// operations. This facade sees such
     /// a write only within the staleness bound, like any other writer's.
     /// Never hand the store to code acting for a user.
     pub fn store(&self) -> &S {

@@ -170,17 +170,10 @@ pub(crate) fn scope_raw(records: &ModuleRecords, scope: Scope) -> RawOptions {
 /// The effective records of `scope`: site over common over defaults.
 pub(crate) fn effective(codec: &OptionsCodec, records: &ModuleRecords, scope: Scope) -> RawOptions {
     let common = scope_raw(records, Scope::Common);
-    match scope {
-        Scope::Common => ScopeLayers::common(codec.defaults(), &common)
-            .effective()
-            .into_raw(),
-        Scope::Site(_) => {
-            let site = scope_raw(records, scope);
-            ScopeLayers::site(codec.defaults(), &common, &site)
-                .effective()
-                .into_raw()
-        }
-    }
+    let own = scope_raw(records, scope);
+    ScopeLayers::of(scope, codec.defaults(), &common, &own)
+        .effective()
+        .into_raw()
 }
 
 fn decode_all(codec: &OptionsCodec, records: &ModuleRecords) -> OptionsState {

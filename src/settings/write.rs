@@ -1,5 +1,5 @@
 //! The one write path: every write — a settings form, a reset, the Access
-//! tab, Bitrix24 — is authorized by [`Settings::authorize`] and then goes
+//! tab, an operation — is authorized by [`Settings::authorize`] and then goes
 //! through [`Settings::commit_write`]: plan, check the result, commit
 //! against the base revision, rebase on conflict, swap the snapshot, emit
 //! the event and the audit records.
@@ -70,7 +70,8 @@ impl<S: Store> Settings<S> {
     /// Checks `auth` again before a retry commits: the actor's right may
     /// have been revoked since the last check. `written` is the written
     /// module's state just refreshed from the store: when the write guards
-    /// itself (the Access tab, Bitrix24) it is the guard's state too;
+    /// itself (the Access tab, a module guarded by its own rights, such as
+    /// Bitrix24) it is the guard's state too;
     /// otherwise the guard is asked for its current revision again.
     fn reauthorize(
         &self,
@@ -133,7 +134,7 @@ impl<S: Store> Settings<S> {
         write: Write<'_>,
     ) -> Result<Revision, SettingsError> {
         let module = write.entry.id();
-        super::b24::only_by_its_operation(module, write.kind, &write.intent)?;
+        super::operate::only_by_an_operation(&write)?;
         if !write.entry.cache.produced(&write.base) {
             // Planning on records this facade did not load would commit
             // changes judged against another store and cache a state

@@ -1,0 +1,157 @@
+//! Operations: the one write that may change a module's
+//! [operation-only](crate::options::OptionSpec::operation_only) options,
+//! and the refusal of every other write that tries.
+
+use std::time::SystemTime;
+
+use super::actor::Actor;
+use super::cache::Refresh;
+use super::error::SettingsError;
+use super::events::WriteKind;
+use super::form::OptionsForm;
+use super::read::typed_value;
+use super::write::Write;
+use super::Settings;
+use crate::ids::{OptionName, Scope};
+use crate::options::ModuleOptions;
+use crate::store::{Revision, Store};
+
+impl<S: Store> Settings<S> {
+    /// Runs `operation` on `T`'s options in `scope`: `op` gets the value
+    /// as stored now (as seen from `scope`, inherited values included) and
+    /// the facade's wall-clock time, and returns the value to store. The
+    /// one write that may change
+    /// [operation-only](crate::options::OptionSpec::operation_only)
+    /// options; it may change the others too.
+    ///
+    /// Like [`save`](Self::save), it needs **W** on `T::GUARD` in `scope`,
+    /// checked before `op` runs; the new value is validated whole, only
+    /// the options that changed are written (the smallest patch to
+    /// `scope`), others' changes since the read merge unless they touch
+    /// the same options, and a committed write emits one event —
+    /// [`WriteKind::Operation`] with
+    /// `operation` as its name — and its audit records. `op` is judged on
+    /// the store's current revision, not on a cached copy, and runs once.
+    /// A value equal to the current one writes nothing: the answer is the
+    /// current revision, and no event is emitted.
+    ///
+    /// The scope is the operation's to choose: a module whose state lives
+    /// in the common scope only offers wrappers that pass
+    /// [`Scope::Common`], as [`connect_b24`](Self::connect_b24) does.
+    ///
+    /// `op`'s error becomes the call's: anything that converts into a
+    /// [`SettingsError`], such as a boxed error of the module's own
+    /// (reported as [`SettingsError::Operation`]).
+    ///
+    /// ```
+    /// use std::time::{SystemTime, UNIX_EPOCH};
+    /// use module_settings::options::{
+    ///     Decoder, Encoder, ModuleOptions, OptionKind, OptionSpec, RawOptions, ValidationErrors,
+    /// };
+    /// use module_settings::settings::{Actor, Settings, SettingsError};
+    /// use module_settings::{GroupId, Label, MemoryStore, ModuleId, ModuleLevels, Scope, SiteId};
+    ///
+    /// /// When the sitemap was last built: only building it sets the time.
+    /// const BUILT_AT: OptionSpec = OptionSpec::new(
+    ///     "built_at",
+    ///     OptionKind::Integer { min: 0, max: i64::MAX, optional: true },
+    ///     Label::new("Карта сайта построена", "Sitemap built at"),
+    /// )
+    /// .operation_only();
+    ///
+    /// #[derive(Debug, Default)]
+    /// struct Sitemap {
+    ///     built_at: Option<u64>,
+    /// }
+    ///
+    /// impl ModuleOptions for Sitemap {
+    ///     const MODULE: ModuleId = ModuleId::from_static("sitemap");
+    ///     const TITLE: Label = Label::new("Карта сайта", "Sitemap");
+    ///     const LEVELS: ModuleLevels = ModuleLevels::VIDEO;
+    ///     const OPTIONS: &'static [OptionSpec] = &[BUILT_AT];
+    ///     fn decode(raw: &RawOptions) -> Result<Self, ValidationErrors> {
+    ///         let mut d = Decoder::new(Self::MODULE, raw);
+    ///         let built_at = d.optional_integer(&BUILT_AT);
+    ///         d.finish(Sitemap { built_at })
+    ///     }
+    ///     fn encode(&self) -> RawOptions {
+    ///         let mut e = Encoder::new();
+    ///         e.optional_integer(&BUILT_AT, self.built_at);
+    ///         e.finish()
+    ///     }
+    /// }
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let settings = Settings::builder(MemoryStore::new()).register::<Sitemap>().build()?;
+    /// let admin = Actor::new([GroupId::ADMINISTRATORS]);
+    /// let s1 = Scope::Site(SiteId::from_static("s1"));
+    /// let revision = settings.operate(&admin, s1, "build_sitemap", |_: &Sitemap, now: SystemTime| {
+    ///     let seconds = now.duration_since(UNIX_EPOCH)?.as_secs();
+    ///     Ok::<_, Box<dyn std::error::Error + Send + Sync>>(Sitemap { built_at: Some(seconds) })
+    /// })?;
+    /// assert!(settings.options::<Sitemap>(s1)?.built_at.is_some());
+    ///
+    /// // A settings form cannot set it.
+    /// let err = settings.set_option(&admin, Sitemap::MODULE, s1, "built_at", "0", revision);
+    /// assert!(matches!(err, Err(SettingsError::OperationOnly { .. })));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError::Denied`] without W (nothing else is looked at);
+    /// [`SettingsError::UnknownModule`] if `T` is not registered;
+    /// [`SettingsError::StoredOptions`] if the stored options of `scope`
+    /// do not decode; `op`'s own error; [`SettingsError::Invalid`] if the
+    /// value `op` returns is not valid; [`SettingsError::Conflict`],
+    /// [`SettingsError::Store`].
+    pub fn operate<T, E>(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        operation: &'static str,
+        op: impl FnOnce(&T, SystemTime) -> Result<T, E>,
+    ) -> Result<Revision, SettingsError>
+    where
+        T: ModuleOptions,
+        E: Into<SettingsError>,
+    {
+        let auth = self.authorize(actor, T::GUARD, [scope])?;
+        let entry = self.registry.typed::<T>()?;
+        self.refresh(entry, Refresh::Check)?;
+        let base = entry.cache.current();
+        let value = op(&*typed_value::<T>(&base, scope)?, self.clocks.now()).map_err(Into::into)?;
+        let kind = WriteKind::Operation {
+            name: operation,
+            scope,
+        };
+        self.commit_form(auth, kind, OptionsForm::new(base, scope, value))
+    }
+}
+
+/// Refuses `write` when it would set or remove an operation-only option of
+/// its module and is not an operation: a settings form, a raw save or a
+/// reset would skip what the module's operations guarantee (their own
+/// rules, the time from the facade's clock, the scope they write).
+pub(crate) fn only_by_an_operation(write: &Write<'_>) -> Result<(), SettingsError> {
+    if matches!(write.kind, WriteKind::Operation { .. }) {
+        return Ok(());
+    }
+    let Some(codec) = write.entry.spec.options.as_ref() else {
+        return Ok(()); // a rights-only module has no options at all
+    };
+    let options: Vec<OptionName> = codec
+        .schema()
+        .options()
+        .iter()
+        .filter(|spec| spec.is_operation_only() && write.intent.writes_option(spec.name()))
+        .map(|spec| spec.name().clone())
+        .collect();
+    if options.is_empty() {
+        return Ok(());
+    }
+    Err(SettingsError::OperationOnly {
+        module: write.entry.id(),
+        options,
+    })
+}

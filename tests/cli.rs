@@ -596,6 +596,10 @@ fn bad_input_exits_2_and_writes_nothing() {
             &["reset", "b24connector", "portal_url", "--as", "1"],
             "error: option portal_url of module b24connector is written only by an operation",
         ),
+        (
+            &["set", "b24connector", "portal_url", "https://a.bitrix24.ru", "--as", "1"],
+            "; use connect-b24 or disconnect-b24",
+        ),
         (&["connect-b24", "http://a.bitrix24.ru", "--mode", "new", "--as", "1"], "the scheme is not https"),
         (&["connect-b24", "https://a.bitrix24.ru", "--mode", "old", "--as", "1"], "expected new"),
         (&["show", "videoport", "--as", "1"], "show does not take --as"),

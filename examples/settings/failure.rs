@@ -95,9 +95,17 @@ pub fn exit_code(err: &SettingsError) -> u8 {
 
 impl From<SettingsError> for Failure {
     fn from(err: SettingsError) -> Self {
+        let mut message = err.to_string();
+        // The library names the options; this command line knows which of
+        // its commands are the module's operations.
+        if let SettingsError::OperationOnly { module, .. } = &err {
+            if module.as_str() == "b24connector" {
+                message.push_str("; use connect-b24 or disconnect-b24");
+            }
+        }
         Failure {
             code: exit_code(&err),
-            message: err.to_string(),
+            message,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! [`Secret`]: a value that must never be shown, logged or serialized by
-//! accident (rule 23), and the opt-in serde helpers for callers who mean it.
+//! accident, and the opt-in serde helpers for callers who mean it.
 //!
 //! # Examples
 //!

@@ -1,4 +1,4 @@
-//! [`ModuleLevels`]: the levels a module accepts, with their labels (rule 6).
+//! [`ModuleLevels`]: the levels a module accepts, with their labels.
 
 use serde::Serialize;
 

@@ -1,13 +1,13 @@
 //! [`DecisionResultExt`]: access checks on a decision that may have failed
-//! to load, failing closed (rule 15).
+//! to load, failing closed.
 
 use super::decision::Decision;
 use super::error::AccessError;
 use super::level::AccessLevel;
 
 /// Access checks on `Result<Decision, E>`, the shape every loading path
-/// returns (a store read, a cache refresh). An `Err` never grants anything
-/// (rule 15): [`can`](Self::can) is `false`, and [`require`](Self::require)
+/// returns (a store read, a cache refresh). An `Err` never grants anything:
+/// [`can`](Self::can) is `false`, and [`require`](Self::require)
 /// passes the error on.
 ///
 /// ```

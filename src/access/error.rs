@@ -14,7 +14,7 @@ pub enum AccessError {
         /// 16 characters of it (a cut ends in `…`).
         value: String,
     },
-    /// A level the module does not list (rule 6).
+    /// A level the module does not list.
     #[error("module {module} does not accept access level {level}: allowed are {allowed}")]
     LevelNotAccepted {
         /// The module.
@@ -24,7 +24,7 @@ pub enum AccessError {
         /// What the module accepts.
         allowed: AccessLevels,
     },
-    /// A check found less than the level it needs (rules 15 and 24).
+    /// A check found less than the level it needs.
     #[error("access denied to module {module}: needs {needed}, holds {held}")]
     Denied {
         /// The module checked.

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use super::error::AccessError;
 
 /// How much a user may do with a module: Bitrix's access letters, ordered by
-/// privilege, **D < M < R < W** (rule 5).
+/// privilege, **D < M < R < W**.
 ///
 /// The order is also the letters' alphabetical order, which is how Bitrix
 /// compares them. Display and serde use the letter; parsing takes exactly

@@ -14,7 +14,7 @@
 //!
 //! # Resolution rules
 //!
-//! For a user's groups and a [`ScopeQuery`] (ARCHITECTURE rules 3, 9–16):
+//! For a user's groups and a [`ScopeQuery`]:
 //!
 //! 1. group 2, [`GroupId::EVERYONE`](crate::GroupId::EVERYONE), counts as
 //!    one of the user's groups whether the list names it or not (every

@@ -1,4 +1,4 @@
-//! [`ResolveOptions`]: the switches of `GetUserRight` (rule 12).
+//! [`ResolveOptions`]: the switches of `GetUserRight`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -6,8 +6,8 @@ use std::sync::Arc;
 use crate::ids::GroupId;
 
 /// How access is resolved: the administrator bypass, which groups are
-/// administrators, whether the module's default level applies (ARCHITECTURE
-/// rule 12), and whether every user counts as a member of group 2 (rule 3).
+/// administrators, whether the module's default level applies, and whether
+/// every user counts as a member of group 2.
 ///
 /// The defaults match Bitrix: bypass **on**, administrators = group 1,
 /// defaults **on**, group 2 ([`GroupId::EVERYONE`]) **implicit**.
@@ -104,7 +104,7 @@ impl ResolveOptions {
     /// ([`GroupId::EVERYONE`]) whatever groups a check is given (on), or only
     /// when the list names it (off).
     ///
-    /// On is rule 3: in Bitrix every user is in group 2, and a caller that
+    /// On is Bitrix's rule: every user is in group 2, and a caller that
     /// forgets it in a user's group list must not get another answer —
     /// with "everyone: D" and default R, `[5]` and `[2, 5]` both resolve to
     /// D. Turn it off only when the lists always come complete and group 2

@@ -1,10 +1,9 @@
-//! [`ScopeQuery`]: which grants and which default a check looks at
-//! (rule 11).
+//! [`ScopeQuery`]: which grants and which default a check looks at.
 
 use crate::ids::{Scope, SiteId};
 
 /// Where an access check is asked: which scopes' grants count, and whose
-/// default applies when none of the user's groups has a grant (rule 11).
+/// default applies when none of the user's groups has a grant.
 ///
 /// | query | grants that count | default |
 /// |---|---|---|

@@ -1,4 +1,4 @@
-//! [`ModuleRights`]: the data of one module's Access tab (rules 7–8).
+//! [`ModuleRights`]: the data of one module's Access tab.
 
 use std::collections::BTreeMap;
 
@@ -27,8 +27,7 @@ pub struct Grant {
 }
 
 /// The Access tab of one module: a default level, optional per-site
-/// defaults, and explicit grants keyed by (scope, group) (ARCHITECTURE rules
-/// 7–8).
+/// defaults, and explicit grants keyed by (scope, group).
 ///
 /// - An unset common default means **D**.
 /// - "Setting a group to default" on the Access tab is
@@ -37,7 +36,7 @@ pub struct Grant {
 ///   one it does not accept is refused with
 ///   [`AccessError::LevelNotAccepted`].
 /// - Storage keeps the common default as the module's own option
-///   `GROUP_DEFAULT_RIGHT` (rule 8); this type only holds it.
+///   `GROUP_DEFAULT_RIGHT`; this type only holds it.
 ///
 /// Everything is kept in sorted maps, so iteration and serialized output
 /// are deterministic. To answer access checks quickly, compile the rights
@@ -70,7 +69,7 @@ pub struct ModuleRights {
     grants: BTreeMap<(Scope, GroupId), AccessLevel>,
 }
 
-/// `level`, if `module`, which accepts `levels`, accepts it (rule 6): the
+/// `level`, if `module`, which accepts `levels`, accepts it: the
 /// one check behind every level written to rights, here and on the
 /// facade's Access tab.
 pub(crate) fn accepted_level(

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::error::{IdError, IdKind, IdProblem};
 
-/// A user group's id: a non-zero `u32` (rule 3).
+/// A user group's id: a non-zero `u32`.
 ///
 /// ```
 /// use module_settings::GroupId;

@@ -3,7 +3,7 @@
 //!
 //! Every constructor, `FromStr`, `TryFrom` and `Deserialize` goes through one
 //! check per type, and a rejected value gives an [`IdError`] that names the
-//! value and the rule (ARCHITECTURE rules 1–4).
+//! value and the rule.
 //!
 //! # Examples
 //!

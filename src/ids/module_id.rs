@@ -5,7 +5,7 @@ use super::inline::{check_ascii, CharClass, InlineAscii};
 
 const MAX_LEN: usize = 50;
 
-/// A module's id, such as `video`, `videoport` or `b24connector` (rule 1).
+/// A module's id, such as `video`, `videoport` or `b24connector`.
 ///
 /// 1–50 ASCII letters, digits, `.` and `_`, compared and stored in lower case,
 /// so `"Video"` and `"video"` name one module. The id is `Copy` and never
@@ -31,7 +31,8 @@ impl ModuleId {
     ///
     /// # Panics
     ///
-    /// If `id` breaks rule 1 (in a `const` item that is a compile error).
+    /// If `id` is not a valid module id: 1–50 ASCII letters, digits, `.` or
+    /// `_` (in a `const` item that is a compile error).
     /// For input from outside use [`ModuleId::new`] or `parse`.
     pub const fn from_static(id: &'static str) -> Self {
         match check_ascii(id.as_bytes(), MAX_LEN, CharClass::Module) {

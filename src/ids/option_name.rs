@@ -10,7 +10,7 @@ const MAX_CHARS: usize = 100;
 /// belongs to the Access tab, so no ordinary option may take it.
 pub const GROUP_DEFAULT_RIGHT: &str = "GROUP_DEFAULT_RIGHT";
 
-/// The name an option is stored under, such as `ServerHost` (rule 2).
+/// The name an option is stored under, such as `ServerHost`.
 ///
 /// 1–100 characters with no control characters; case preserved, because
 /// Bitrix's own names are mixed case. [`GROUP_DEFAULT_RIGHT`] is reserved
@@ -91,7 +91,9 @@ impl OptionName {
     ///
     /// # Panics
     ///
-    /// If `name` breaks rule 2 (in a `const` item that is a compile error).
+    /// If `name` is not a valid option name: 1–100 characters without
+    /// control characters, not `GROUP_DEFAULT_RIGHT` (in a `const` item that
+    /// is a compile error).
     pub const fn from_static(name: &'static str) -> Self {
         match check(name) {
             Ok(()) => OptionName(Cow::Borrowed(name)),

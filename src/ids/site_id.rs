@@ -37,7 +37,8 @@ impl SiteId {
     ///
     /// # Panics
     ///
-    /// If `id` breaks rule 3 (in a `const` item that is a compile error).
+    /// If `id` is not a valid site id: 1–32 ASCII letters, digits, `_` or
+    /// `-`, not `common` (in a `const` item that is a compile error).
     pub const fn from_static(id: &'static str) -> Self {
         match check_ascii(id.as_bytes(), MAX_LEN, CharClass::Site) {
             Ok(()) if !is_reserved(id.as_bytes()) => {

@@ -1,4 +1,4 @@
-//! The two seed modules (ARCHITECTURE section 3), written as ordinary users
+//! The two seed modules, written as ordinary users
 //! of the public [`ModuleOptions`](crate::options::ModuleOptions) trait:
 //!
 //! - [`VideoPort`] — the video server connection and conference windows,

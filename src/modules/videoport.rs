@@ -18,7 +18,7 @@ use crate::options::{
 use crate::secret::Secret;
 
 /// The connection to the company's VideoPort video server and what a
-/// conference shows (ARCHITECTURE section 3).
+/// conference shows.
 ///
 /// | field | option | kind | default |
 /// |---|---|---|---|

@@ -1,4 +1,4 @@
-//! One decoder and one encoder per option kind (rule 18), as plain functions
+//! One decoder and one encoder per option kind, as plain functions
 //! over the stored text.
 //!
 //! Every decoder is total: any string gives a value or a [`FieldProblem`],

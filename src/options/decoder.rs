@@ -12,7 +12,7 @@ use crate::ids::ModuleId;
 use crate::secret::Secret;
 
 /// Reads typed fields from the raw records of one module, collecting every
-/// problem instead of stopping at the first (rule 19).
+/// problem instead of stopping at the first.
 ///
 /// Each read returns a usable value even when the text is bad (the kind's
 /// empty value), so decoding goes on; [`finish`](Self::finish) then returns

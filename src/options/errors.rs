@@ -1,6 +1,6 @@
 //! What can be wrong with an option value: [`FieldProblem`], one
 //! [`FieldError`] per bad option, and [`ValidationErrors`] that carries them
-//! all (rule 19).
+//! all.
 
 use std::fmt;
 
@@ -36,7 +36,7 @@ use crate::secret::MASK;
 #[serde(tag = "problem", content = "details", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FieldProblem {
-    /// A boolean that is not `Y`, `N` or empty (rule 18).
+    /// A boolean that is not `Y`, `N` or empty.
     #[error("expected \"Y\" (yes) or \"N\" (no); an empty value reads as \"N\"")]
     NotABool,
     /// Not a whole number, or one outside the range.
@@ -358,7 +358,7 @@ impl FieldError {
     }
 }
 
-/// Every problem found in one go (rule 19): at most one [`FieldError`] per
+/// Every problem found in one go: at most one [`FieldError`] per
 /// option, in the order found — not sorted:
 /// - [`ModuleSchema::check`](super::ModuleSchema::check): schema (page)
 ///   order;

@@ -1,5 +1,4 @@
-//! Typed module options: schema, codec, validation and scope merging
-//! (ARCHITECTURE rules 17–20).
+//! Typed module options: schema, codec, validation and scope merging.
 //!
 //! This layer is pure — no I/O, no clocks, no globals — and knows nothing of
 //! storage. It works on the raw records of one scope ([`RawOptions`], option
@@ -12,9 +11,9 @@
 //!   the type.
 //! - Stored text goes through the [`codec`]: booleans `Y`/`N`, numbers with
 //!   ranges, hosts, URLs, text, secrets. Every decoder is total.
-//! - Decoding reports every bad field at once as [`ValidationErrors`]
-//!   (rule 19); secrets are masked in every error.
-//! - [`ScopeLayers`] merges defaults, common and site records (rule 17) and
+//! - Decoding reports every bad field at once as [`ValidationErrors`];
+//!   secrets are masked in every error.
+//! - [`ScopeLayers`] merges defaults, common and site records and
 //!   plans minimal saves.
 //!
 //! # Public types

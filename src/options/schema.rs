@@ -164,7 +164,7 @@ impl ModuleSchema {
     }
 
     /// Every option's default as raw records: the bottom layer of scope
-    /// merging (rule 17).
+    /// merging.
     pub fn defaults(&self) -> RawOptions {
         self.options
             .iter()
@@ -173,7 +173,7 @@ impl ModuleSchema {
     }
 
     /// Decodes every option of the schema from `raw` (a missing option takes
-    /// its default), collecting every problem (rule 19). Names the schema
+    /// its default), collecting every problem. Names the schema
     /// does not list are ignored: stores keep other records beside options.
     pub fn decode_all(
         &self,

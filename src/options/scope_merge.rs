@@ -1,9 +1,9 @@
-//! Scope merging (rule 17): the effective value of every option in a scope,
+//! Scope merging: the effective value of every option in a scope,
 //! where each value came from, and the minimal patch that saves a value.
 //!
 //! Everything here is a pure function of the raw records passed in: reads
 //! never write, and writes come out as an [`OptionsPatch`] for the caller to
-//! commit in one batch (rule 20).
+//! commit in one batch.
 //!
 //! # What a scope stores
 //!
@@ -265,7 +265,7 @@ impl Merged {
     }
 }
 
-/// "Reset to inherited": a patch deleting one option in one scope (rule 17).
+/// "Reset to inherited": a patch deleting one option in one scope.
 pub fn reset_patch(name: OptionName) -> OptionsPatch {
     OptionsPatch::from([(name, None)])
 }
@@ -288,7 +288,7 @@ pub fn apply_patch(stored: &mut RawOptions, patch: &OptionsPatch) {
 
 /// Plans saving a typed value in a scope: validates it whole first, then
 /// returns the minimal patch. Either every changed field is in the patch or
-/// there is no patch at all (rule 20); the caller commits it in one batch.
+/// there is no patch at all; the caller commits it in one batch.
 pub fn plan_save<T: ModuleOptions>(
     layers: &ScopeLayers<'_>,
     value: &T,
@@ -298,8 +298,8 @@ pub fn plan_save<T: ModuleOptions>(
 }
 
 /// Plans saving a submitted form (raw text per option, possibly only some
-/// options) and returns the minimal patch — or every error and no patch
-/// (rule 20). Two checks, in order:
+/// options) and returns the minimal patch — or every error and no patch.
+/// Two checks, in order:
 ///
 /// 1. every submitted field against the schema, unknown names included
 ///    ([`ModuleSchema::check_submitted`]);

@@ -54,7 +54,9 @@ impl OptionSpec {
     ///
     /// # Panics
     ///
-    /// If `name` breaks rule 2 (in a `const` item that is a compile error).
+    /// If `name` is not a valid option name: 1–100 characters without
+    /// control characters, not `GROUP_DEFAULT_RIGHT` (in a `const` item that
+    /// is a compile error).
     pub const fn new(name: &'static str, kind: OptionKind, label: Label) -> Self {
         OptionSpec {
             name: OptionName::from_static(name),
@@ -72,7 +74,7 @@ impl OptionSpec {
         }
     }
 
-    /// The stored text used when no scope has a value (rule 17).
+    /// The stored text used when no scope has a value.
     ///
     /// # Panics
     ///

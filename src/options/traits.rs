@@ -19,7 +19,7 @@ use crate::label::Label;
 ///
 /// # Contract
 ///
-/// - `decode` is total and reports **every** bad field (rule 19), at most one
+/// - `decode` is total and reports **every** bad field, at most one
 ///   error per option; an option missing from `raw` takes its default, and
 ///   names not in [`OPTIONS`](Self::OPTIONS) are ignored.
 /// - `encode` writes every option in `OPTIONS`, unset ones as `""`, so that

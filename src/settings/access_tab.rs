@@ -77,7 +77,7 @@ pub struct GrantRow {
     pub accepted: bool,
 }
 
-/// One module's Access tab (rules 7–8): the level list with labels, the
+/// One module's Access tab: the level list with labels, the
 /// default row, per-site defaults, and one row per (scope, group) grant —
 /// as rendered from one snapshot, then edited.
 ///
@@ -344,7 +344,7 @@ impl<S: Store> Settings<S> {
     /// Applies an edited Access tab: `actor` needs **W** on the module in
     /// every scope the edits touch (the common scope when there are none);
     /// then only the changed rows are committed, merged with others'
-    /// changes to other rows (rule 21). Returns the new revision, or the
+    /// changes to other rows. Returns the new revision, or the
     /// current one when nothing was edited (no event then).
     ///
     /// # Errors

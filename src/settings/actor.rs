@@ -12,7 +12,7 @@ use crate::ids::GroupId;
 /// records.
 ///
 /// The groups are kept sorted and without duplicates (order and repeats
-/// never change an access decision, rule 16). Cloning is cheap: the data
+/// never change an access decision). Cloning is cheap: the data
 /// is shared.
 ///
 /// ```

@@ -46,7 +46,7 @@ pub struct EffectiveOption {
     pub label: Label,
     /// The effective value, secret-free.
     pub value: ShownValue,
-    /// Where the value came from (rule 17).
+    /// Where the value came from.
     pub source: Source,
 }
 
@@ -103,7 +103,7 @@ impl<S: Store> Settings<S> {
 
     /// Every option of options module `module` as seen from `scope`, in
     /// page order: the effective value (the site's, else the common one,
-    /// else the default — rule 17) with its [`Source`]. Secrets show only
+    /// else the default) with its [`Source`]. Secrets show only
     /// whether they are set. Reads never write.
     ///
     /// ```
@@ -168,10 +168,10 @@ impl<S: Store> Settings<S> {
     /// settings form as a web page posts it, option name → text — with
     /// the checks and the write path of [`save`](Self::save):
     ///
-    /// 1. `actor` needs **W** on the module's guard in `scope` (rule 24);
+    /// 1. `actor` needs **W** on the module's guard in `scope`;
     /// 2. every submitted field is checked against its option's kind, and
     ///    names the module does not have are refused; every problem is
-    ///    reported at once (rule 19), secrets masked;
+    ///    reported at once, secrets masked;
     /// 3. values are stored in their canonical form (a host lower-cased,
     ///    an https origin without its trailing `/`), and a value equal to
     ///    the one the scope inherits removes the scope's own copy, as a
@@ -186,7 +186,7 @@ impl<S: Store> Settings<S> {
     ///    field at a time);
     /// 5. the write is based on `based_on` (the revision the caller's page
     ///    showed): others' changes to other options since then merge, the
-    ///    same option changed by both is a conflict (rule 21), whatever
+    ///    same option changed by both is a conflict, whatever
     ///    value the others wrote.
     ///
     /// Returns the new revision, or the current one when nothing changed
@@ -306,7 +306,7 @@ impl<S: Store> Settings<S> {
     }
 
     /// The set of levels `groups` hold in rights module `module` for
-    /// `query` — Bitrix's `GetUserRoles` (rule 13): each group's grant, or
+    /// `query` — Bitrix's `GetUserRoles`: each group's grant, or
     /// the default for a group without one; an administrator group adds W.
     ///
     /// ```

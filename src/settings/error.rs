@@ -159,7 +159,7 @@ pub enum SettingsError {
         /// Each contradiction; never empty.
         problems: Vec<RegistrationProblem>,
     },
-    /// The actor lacks the level the write needs (rule 24); nothing was
+    /// The actor lacks the level the write needs; nothing was
     /// written.
     #[error("access denied to module {module}: needs {needed}, holds {held}")]
     Denied {
@@ -171,7 +171,7 @@ pub enum SettingsError {
         held: AccessLevel,
     },
     /// Values submitted for saving break the module's rules: every bad
-    /// field at once (rule 19); nothing was written.
+    /// field at once; nothing was written.
     #[error("{0}")]
     Invalid(ValidationErrors),
     /// Options stored in the module fail to decode. Reads of that scope
@@ -200,7 +200,7 @@ pub enum SettingsError {
         source: StoredRightsError,
     },
     /// Someone else's changes since the write's base revision collide
-    /// with the write (rule 21): they changed the same records, or records
+    /// with the write: they changed the same records, or records
     /// the write depends on, or together with it they would break the
     /// module's rules. Nothing was written.
     ///
@@ -290,7 +290,7 @@ pub enum SettingsError {
         /// The module written.
         module: ModuleId,
     },
-    /// The module's rights cannot be trusted to answer a check (rule 15):
+    /// The module's rights cannot be trusted to answer a check:
     /// they are served from an old snapshot because the store failed
     /// ([`serve_stale`](super::SettingsBuilder::serve_stale)), or a refresh
     /// has been waiting for the store while the snapshot grew older than

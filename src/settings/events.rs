@@ -18,7 +18,7 @@ use crate::store::{Revision, RightKey};
 /// stored value before and after (`None` = not stored in that scope).
 ///
 /// A secret option never carries its values: it is a
-/// [`Secret`](Self::Secret) entry that only says it changed (rule 23).
+/// [`Secret`](Self::Secret) entry that only says it changed.
 ///
 /// Display (the part of an audit text after `{module}[/{site}]: `):
 ///

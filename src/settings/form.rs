@@ -185,7 +185,7 @@ impl<S: Store> Settings<S> {
         self.commit_write(auth, write)
     }
 
-    /// "Reset to inherited" (rule 17): deletes option `name` of `module`
+    /// "Reset to inherited": deletes option `name` of `module`
     /// in `scope` only, so the scope inherits it again. `based_on` is the
     /// revision the caller's page showed ([`OptionsForm::revision`]);
     /// others' changes since then merge as for a form.

@@ -1,5 +1,5 @@
 //! What a write wants ([`Intent`]), the store changes that realise it on
-//! given records, and the conflict rules of rule 21: which records others
+//! given records, and the conflict rules: which records others
 //! changed since the write's base ("theirs"), and whether they collide
 //! with the write ("ours").
 //!

@@ -4,7 +4,7 @@
 //!
 //! The layers below stay pure; this is the one place that caches, checks
 //! the acting user's right, emits events, writes audit records and reads a
-//! clock (ARCHITECTURE section 5).
+//! clock.
 //!
 //! - **Reads**: [`Settings::options`] gives a module's decoded, validated
 //!   options for a scope as an `Arc<T>`; [`Settings::check`] (with
@@ -13,7 +13,7 @@
 //!   cache hit neither takes a lock a writer holds during a commit, and
 //!   neither allocates.
 //! - **Writes** name an [`Actor`] and need **W** on the module that guards
-//!   what they change (rule 24): [`Settings::edit`] + [`Settings::save`] for
+//!   what they change: [`Settings::edit`] + [`Settings::save`] for
 //!   a settings form, [`Settings::reset_option`], [`Settings::access_tab`] +
 //!   [`Settings::apply_access_tab`] for the Access tab, and
 //!   [`Settings::operate`] for a module's operations — the only write of
@@ -146,7 +146,7 @@
 //! error without a store call of their own. Writes and
 //! [`reload`](Settings::reload) always ask the store.
 //!
-//! Access checks always fail closed (rule 15): a check whose refresh
+//! Access checks always fail closed: a check whose refresh
 //! failed returns the error — with `serve_stale` on too, where it is
 //! [`SettingsError::RightsUnavailable`] for as long as the rights are
 //! served from the old snapshot — and [`can`](Settings::can) and
@@ -338,8 +338,8 @@ impl<S: Store> Settings<S> {
     /// # Warning: nothing is checked through it
     ///
     /// A write made through the store directly **bypasses everything the
-    /// facade guarantees**: no actor's right is checked (rule 24), no
-    /// value is validated (rules 6 and 19), no [`SettingsEvent`] is
+    /// facade guarantees**: no actor's right is checked, no
+    /// value is validated, no [`SettingsEvent`] is
     /// emitted and no [`AuditRecord`] is written, and
     /// [operation-only](crate::options::OptionSpec::operation_only)
     /// options (the Bitrix24 connection) can be set without their

@@ -62,7 +62,7 @@ impl<S: Store> Settings<S> {
         }
     }
 
-    /// Makes sure `entry`'s rights may answer a check (rule 15): within
+    /// Makes sure `entry`'s rights may answer a check: within
     /// the bound like any read, not served past a failed refresh, and —
     /// when another thread's refresh is still waiting for the store — not
     /// older than the hard limit. The fast path is the same as
@@ -104,7 +104,7 @@ impl<S: Store> Settings<S> {
     }
 
     /// The decoded, validated options of `T`'s module as seen from `scope`
-    /// (rule 17: a site's values over the common values over the
+    /// (a site's values over the common values over the
     /// defaults). A site that stores no values of its own gets the very
     /// same `Arc` as the common scope.
     ///
@@ -171,7 +171,7 @@ impl<S: Store> Settings<S> {
 
     /// The level `groups` hold in `module` for `query` (a [`Scope`], a
     /// site, or a Bitrix-exact list of scopes), and why — Bitrix's
-    /// `GetUserRight` (rules 9–16).
+    /// `GetUserRight`.
     ///
     /// `groups` is the user's groups: a slice of [`GroupId`]s, or the same
     /// [`Actor`](super::Actor) a write takes.
@@ -211,7 +211,7 @@ impl<S: Store> Settings<S> {
     }
 
     /// Whether `groups` hold at least `needed` in `module`; `false` on any
-    /// error (fail closed, rule 15). The same answer as
+    /// error (fail closed). The same answer as
     /// `check(…).can(needed)`, without working out the reason.
     pub fn can<'q>(
         &self,

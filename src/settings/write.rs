@@ -46,8 +46,8 @@ pub(crate) struct Write<'a> {
 }
 
 impl<S: Store> Settings<S> {
-    /// Checks that `actor` holds **W** on `guard` in every one of `scopes`
-    /// (rule 24), against the guard's current revision — not the cached
+    /// Checks that `actor` holds **W** on `guard` in every one of `scopes`,
+    /// against the guard's current revision — not the cached
     /// one, so a revoked right stops writes at once.
     pub(crate) fn authorize(
         &self,
@@ -99,8 +99,8 @@ impl<S: Store> Settings<S> {
     fn w_in(&self, auth: &Authorized, guard: &ModuleState) -> Result<(), SettingsError> {
         let compiled = match &guard.rights {
             Some(Ok(compiled)) => compiled,
-            // Unusable stored rights deny every check (rule 15) — except
-            // the administrator bypass, which reads no rows (rule 27). So
+            // Unusable stored rights deny every check — except
+            // the administrator bypass, which reads no rows. So
             // the Access tab stays repairable and options stay writable.
             Some(Err(unusable)) => {
                 let groups = auth.actor.groups();
@@ -125,7 +125,7 @@ impl<S: Store> Settings<S> {
     }
 
     /// Commits `write`, re-planning it on newer revisions while others'
-    /// changes do not collide with it (rule 21). Returns the new revision,
+    /// changes do not collide with it. Returns the new revision,
     /// or, when there is nothing to write, the revision of the module's
     /// current snapshot.
     pub(crate) fn commit_write(

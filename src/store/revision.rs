@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// The version of one module's stored records: the number of non-empty
-/// batches committed to it (rule 21).
+/// batches committed to it.
 ///
 /// A module that was never written is at [`Revision::ZERO`]; every successful
 /// non-empty [`commit`](crate::Store::commit) moves it up by exactly one. A

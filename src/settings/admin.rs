@@ -11,15 +11,6 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::actor::Actor;
-use super::cache::Refresh;
-use super::error::SettingsError;
-use super::events::WriteKind;
-use super::merge::Intent;
-use super::registry::{Entry, OptionsCodec};
-use super::state::{scope_raw, ModuleState};
-use super::write::Write;
-use super::Settings;
 use crate::access::{AccessLevels, ModuleLevels, ScopeQuery};
 use crate::ids::{GroupId, ModuleId, OptionName, Scope};
 use crate::label::Label;
@@ -27,6 +18,15 @@ use crate::options::{
     codec, FieldError, ModuleSchema, OptionKind, RawOptions, ScopeLayers, ShownValue, Source,
     ValidationErrors, Value,
 };
+use crate::settings::actor::Actor;
+use crate::settings::cache::state::{scope_raw, ModuleState};
+use crate::settings::cache::Refresh;
+use crate::settings::error::SettingsError;
+use crate::settings::notify::events::WriteKind;
+use crate::settings::registry::{Entry, OptionsCodec};
+use crate::settings::write::merge::Intent;
+use crate::settings::write::Write;
+use crate::settings::Settings;
 use crate::store::{Revision, Store};
 
 /// One option of a module as seen from one scope, the way an admin page

@@ -4,17 +4,17 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::audit::AuditSink;
-use super::cache::{Invalidator, ModuleCache, Policy};
-use super::clock::{system_clock, Clocks, WallClock};
-use super::error::SettingsError;
-use super::events::Hub;
-use super::registry::{Entry, Registry, Specs};
-use super::Settings;
 use crate::access::{ModuleLevels, ResolveOptions};
 use crate::ids::ModuleId;
 use crate::modules::{B24Connector, VideoPort};
 use crate::options::ModuleOptions;
+use crate::settings::cache::{Invalidator, ModuleCache, Policy};
+use crate::settings::clock::{system_clock, Clocks, WallClock};
+use crate::settings::error::SettingsError;
+use crate::settings::notify::audit::AuditSink;
+use crate::settings::notify::events::Hub;
+use crate::settings::registry::{Entry, Registry, Specs};
+use crate::settings::Settings;
 use crate::store::Store;
 
 /// The default staleness bound: one second.
@@ -116,7 +116,7 @@ impl<S: Store> SettingsBuilder<S> {
 
     /// Whether reads keep serving the last good snapshot when the store
     /// fails (off by default: the read returns the error). Access checks
-    /// fail closed either way; see the [module docs](super#store-failures).
+    /// fail closed either way; see the [module docs](crate::settings#store-failures).
     #[must_use]
     pub fn serve_stale(mut self, on: bool) -> Self {
         self.serve_stale = on;

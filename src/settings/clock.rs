@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::cache::Monotonic;
+use crate::settings::cache::Monotonic;
 
 /// A wall clock: `SystemTime::now` unless the builder was given another.
 pub type WallClock = Arc<dyn Fn() -> SystemTime + Send + Sync>;

@@ -5,11 +5,11 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::stored_rights::StoredRightsError;
 use crate::access::{AccessError, AccessLevel};
 use crate::ids::{GroupId, ModuleId, OptionName, Scope};
 use crate::modules::ConnectionError;
 use crate::options::ValidationErrors;
+use crate::settings::cache::stored_rights::StoredRightsError;
 use crate::store::{Revision, RightKey, StoreError};
 
 /// The key of one stored record of a module: an option in a scope, the
@@ -87,7 +87,7 @@ impl fmt::Display for RecordKey {
 }
 
 /// One contradiction among the registrations given to the
-/// [`SettingsBuilder`](super::SettingsBuilder), reported in
+/// [`SettingsBuilder`](crate::settings::SettingsBuilder), reported in
 /// [`SettingsError::Registration`].
 ///
 /// Display: `module video cannot be registered: it is already registered
@@ -126,7 +126,7 @@ impl fmt::Display for ProblemList<'_> {
     }
 }
 
-/// Why a call on [`Settings`](super::Settings) failed.
+/// Why a call on [`Settings`](crate::settings::Settings) failed.
 ///
 /// Display texts say what happened and what to do; none of them ever holds
 /// a secret (option values in [`Invalid`](Self::Invalid) are masked by the
@@ -176,7 +176,7 @@ pub enum SettingsError {
     Invalid(ValidationErrors),
     /// Options stored in the module fail to decode. Reads of that scope
     /// return this error until an administrator repairs the records (for
-    /// example with [`reset_option`](super::Settings::reset_option)).
+    /// example with [`reset_option`](crate::settings::Settings::reset_option)).
     #[error("the options stored for module {module} in {scope} are invalid: {errors}")]
     StoredOptions {
         /// The options module.
@@ -222,7 +222,7 @@ pub enum SettingsError {
     },
     /// Others kept committing to the module while the write was re-planned
     /// on each new revision, and it gave up after
-    /// [`max_retries`](super::SettingsBuilder::max_retries) retries. None
+    /// [`max_retries`](crate::settings::SettingsBuilder::max_retries) retries. None
     /// of their changes collided with it; nothing was written.
     #[error(
         "module {module} kept changing while this write was retried {retries} times (it was \
@@ -259,10 +259,10 @@ pub enum SettingsError {
     /// their module may write — options declared
     /// [`OptionSpec::operation_only`](crate::options::OptionSpec::operation_only),
     /// such as the Bitrix24 connection, which
-    /// [`connect_b24`](super::Settings::connect_b24) and
-    /// [`disconnect_b24`](super::Settings::disconnect_b24) write. A
+    /// [`connect_b24`](crate::settings::Settings::connect_b24) and
+    /// [`disconnect_b24`](crate::settings::Settings::disconnect_b24) write. A
     /// settings form, a raw save, setting an option or resetting it may
-    /// not; [`operate`](super::Settings::operate) may. Nothing was written.
+    /// not; [`operate`](crate::settings::Settings::operate) may. Nothing was written.
     #[error(
         "{} {} of module {module} {} written only by an operation of the module, not by saving \
          a settings form, setting or resetting an option",
@@ -281,7 +281,7 @@ pub enum SettingsError {
     /// instance (another facade, another store): a write can only be
     /// based on what this facade loaded. Nothing was written.
     ///
-    /// [`Settings`]: super::Settings
+    /// [`Settings`]: crate::settings::Settings
     #[error(
         "the edit of module {module} was taken from another settings instance; take the form \
          or access tab from the instance that saves it"
@@ -292,7 +292,7 @@ pub enum SettingsError {
     },
     /// The module's rights cannot be trusted to answer a check:
     /// they are served from an old snapshot because the store failed
-    /// ([`serve_stale`](super::SettingsBuilder::serve_stale)), or a refresh
+    /// ([`serve_stale`](crate::settings::SettingsBuilder::serve_stale)), or a refresh
     /// has been waiting for the store while the snapshot grew older than
     /// the hard limit (twice the staleness bound, at least 100 ms). Reads
     /// of options go on; access checks fail closed until the store answers
@@ -317,7 +317,7 @@ pub enum SettingsError {
     /// A Bitrix24 connect or disconnect was refused.
     #[error(transparent)]
     B24(#[from] ConnectionError),
-    /// An operation run by [`operate`](super::Settings::operate) refused
+    /// An operation run by [`operate`](crate::settings::Settings::operate) refused
     /// the change, with its own error: nothing was written. The error is
     /// the operation's, boxed; match this variant and downcast it to get
     /// it back.

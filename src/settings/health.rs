@@ -5,14 +5,14 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::error::SettingsError;
-use super::Settings;
 use crate::ids::ModuleId;
+use crate::settings::error::SettingsError;
+use crate::settings::Settings;
 use crate::store::{Revision, Store};
 
 /// The state of one module's cache, from [`Settings::health`].
 ///
-/// With [`serve_stale`](super::SettingsBuilder::serve_stale) on, this is
+/// With [`serve_stale`](crate::settings::SettingsBuilder::serve_stale) on, this is
 /// how a caller learns that reads are being served from an old snapshot:
 /// [`last_error`](Self::last_error) is set and [`age`](Self::age) grows
 /// past the staleness bound.
@@ -51,7 +51,7 @@ impl ModuleHealth {
 
     /// Whether reads are being served the snapshot although the last
     /// refresh failed — only with
-    /// [`serve_stale`](super::SettingsBuilder::serve_stale) on. Without
+    /// [`serve_stale`](crate::settings::SettingsBuilder::serve_stale) on. Without
     /// it a failed refresh makes reads return the error, so nothing is
     /// served stale even while [`last_error`](Self::last_error) is set.
     pub fn is_stale(&self) -> bool {

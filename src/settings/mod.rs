@@ -233,25 +233,16 @@
 //! `()` is "not stored in that scope" (no grant: the group falls back to
 //! the default). See [`AuditRecord`] for the exact rules.
 
-mod access_tab;
 mod actor;
 mod admin;
-mod audit;
-mod b24;
 mod builder;
 mod cache;
 mod clock;
 mod error;
-mod events;
-mod form;
 mod health;
-mod merge;
-mod module_index;
-mod operate;
+mod notify;
 mod read;
 mod registry;
-mod state;
-mod stored_rights;
 mod write;
 
 use std::fmt;
@@ -259,21 +250,21 @@ use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use access_tab::{AccessTab, DefaultRow, GrantRow};
 pub use actor::Actor;
 pub use admin::EffectiveOption;
-pub use audit::{AuditRecord, AuditSink, MemoryAuditSink};
 pub use builder::{SettingsBuilder, DEFAULT_MAX_RETRIES, DEFAULT_STALENESS};
+pub use cache::stored_rights::StoredRightsError;
 pub use error::{RecordKey, RegistrationProblem, SettingsError};
-pub use events::{RecordDiff, SettingsEvent, WriteKind};
-pub use form::OptionsForm;
 pub use health::ModuleHealth;
-pub use stored_rights::StoredRightsError;
+pub use notify::audit::{AuditRecord, AuditSink, MemoryAuditSink};
+pub use notify::events::{RecordDiff, SettingsEvent, WriteKind};
+pub use write::access_tab::{AccessTab, DefaultRow, GrantRow};
+pub use write::form::OptionsForm;
 
-use self::audit::AuditSink as Sink;
 use self::cache::Policy;
 use self::clock::Clocks;
-use self::events::Hub;
+use self::notify::audit::AuditSink as Sink;
+use self::notify::events::Hub;
 use self::registry::Registry;
 use crate::access::ResolveOptions;
 use crate::ids::ModuleId;

@@ -3,14 +3,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::cache::{Begin, Fetched, Refresh};
-use super::error::SettingsError;
-use super::registry::{Entry, ModuleSpec};
-use super::state::ModuleState;
-use super::Settings;
 use crate::access::{AccessLevel, Decision, DecisionResultExt, ScopeQuery};
 use crate::ids::{GroupId, ModuleId, Scope};
 use crate::options::ModuleOptions;
+use crate::settings::cache::state::ModuleState;
+use crate::settings::cache::{Begin, Fetched, Refresh};
+use crate::settings::error::SettingsError;
+use crate::settings::registry::{Entry, ModuleSpec};
+use crate::settings::Settings;
 use crate::store::{Revision, Store, StoreError};
 
 impl<S: Store> Settings<S> {
@@ -174,7 +174,7 @@ impl<S: Store> Settings<S> {
     /// `GetUserRight`.
     ///
     /// `groups` is the user's groups: a slice of [`GroupId`]s, or the same
-    /// [`Actor`](super::Actor) a write takes.
+    /// [`Actor`](crate::settings::Actor) a write takes.
     ///
     /// On a cache hit this takes no lock a writer holds during a commit
     /// and allocates nothing.

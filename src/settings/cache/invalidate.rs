@@ -3,10 +3,10 @@
 
 use std::sync::{Arc, Weak};
 
-use super::super::error::SettingsError;
-use super::super::registry::Registry;
-use super::super::Settings;
 use crate::ids::ModuleId;
+use crate::settings::error::SettingsError;
+use crate::settings::registry::Registry;
+use crate::settings::Settings;
 use crate::store::{ChangeListener, Store};
 
 /// What a store's change feed calls: ends the freshness of the named

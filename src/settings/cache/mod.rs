@@ -21,6 +21,8 @@
 mod invalidate;
 mod monotonic;
 mod refresh;
+pub(crate) mod state;
+pub(crate) mod stored_rights;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,8 +35,8 @@ pub(crate) use self::invalidate::Invalidator;
 pub(crate) use self::monotonic::Monotonic;
 use self::refresh::Failure;
 pub(crate) use self::refresh::{Begin, Fetched, Policy, Refresh};
-use super::state::ModuleState;
 use crate::ids::ModuleId;
+use crate::settings::cache::state::ModuleState;
 use crate::store::Revision;
 
 /// How many earlier states a cache remembers, so that a write naming an

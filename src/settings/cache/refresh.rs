@@ -15,9 +15,9 @@
 use std::sync::{Arc, MutexGuard, TryLockError};
 use std::time::Duration;
 
-use super::{Install, ModuleCache, Monotonic};
+use crate::settings::cache::state::ModuleState;
+use crate::settings::cache::{Install, ModuleCache, Monotonic};
 use crate::settings::error::SettingsError;
-use crate::settings::state::ModuleState;
 use crate::store::StoreError;
 
 /// The facade's refresh settings.

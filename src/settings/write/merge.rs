@@ -24,12 +24,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::error::RecordKey;
-use super::events::RecordDiff;
-use super::registry::OptionsCodec;
-use super::state::scope_raw;
 use crate::ids::{OptionName, Scope};
 use crate::options::{RawOptions, ScopeLayers};
+use crate::settings::cache::state::scope_raw;
+use crate::settings::error::RecordKey;
+use crate::settings::notify::events::RecordDiff;
+use crate::settings::registry::OptionsCodec;
 use crate::store::{Change, ModuleRecords, RightKey};
 
 /// What a write wants, independent of the records it will meet.

@@ -4,11 +4,11 @@
 
 use std::fmt;
 
-use super::registry::{AnyOptions, ModuleSpec, OptionsCodec};
-use super::stored_rights::{StoredRightsError, UnusableRights};
 use crate::access::{AccessLevel, CompiledRights, ModuleLevels, ModuleRights, ResolveOptions};
 use crate::ids::{ModuleId, Scope, SiteId};
 use crate::options::{RawOptions, ScopeLayers, ValidationErrors};
+use crate::settings::cache::stored_rights::{StoredRightsError, UnusableRights};
+use crate::settings::registry::{AnyOptions, ModuleSpec, OptionsCodec};
 use crate::store::{ModuleRecords, Revision, RightKey};
 
 /// A module at one revision: records plus derived data. Never changed
@@ -24,7 +24,7 @@ pub(crate) struct ModuleState {
     /// only a base its own cell produced: records from another facade's
     /// store must never become this cell's cached state.
     ///
-    /// [`ModuleCache`]: super::cache::ModuleCache
+    /// [`ModuleCache`]: crate::settings::cache::ModuleCache
     pub(crate) origin: u64,
     /// The lineage within the cell: it grows each time the store is found
     /// to have gone back (a restored backup), after which revision numbers

@@ -4,16 +4,16 @@
 
 use std::time::SystemTime;
 
-use super::actor::Actor;
-use super::cache::Refresh;
-use super::error::SettingsError;
-use super::events::WriteKind;
-use super::form::OptionsForm;
-use super::read::typed_value;
-use super::write::Write;
-use super::Settings;
 use crate::ids::{OptionName, Scope};
 use crate::options::ModuleOptions;
+use crate::settings::actor::Actor;
+use crate::settings::cache::Refresh;
+use crate::settings::error::SettingsError;
+use crate::settings::notify::events::WriteKind;
+use crate::settings::read::typed_value;
+use crate::settings::write::form::OptionsForm;
+use crate::settings::write::Write;
+use crate::settings::Settings;
 use crate::store::{Revision, Store};
 
 impl<S: Store> Settings<S> {

@@ -2,16 +2,18 @@
 //! [`ModuleOptions`] type, erased), as rights modules (a level list), or
 //! both, each with its cache cell.
 
+pub(crate) mod module_index;
+
 use std::any::{Any, TypeId};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use super::cache::ModuleCache;
-use super::error::{RegistrationProblem, SettingsError};
-use super::module_index::ModuleIndex;
 use crate::access::ModuleLevels;
 use crate::ids::ModuleId;
 use crate::options::{ModuleOptions, ModuleSchema, RawOptions, ValidationErrors};
+use crate::settings::cache::ModuleCache;
+use crate::settings::error::{RegistrationProblem, SettingsError};
+use crate::settings::registry::module_index::ModuleIndex;
 
 /// A decoded options value of some registered type.
 pub(crate) type AnyOptions = Arc<dyn Any + Send + Sync>;

@@ -4,16 +4,16 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::actor::Actor;
-use super::error::SettingsError;
-use super::events::WriteKind;
-use super::merge::Intent;
-use super::read::typed_value;
-use super::state::{effective, ModuleState};
-use super::write::{Authorized, Write};
-use super::Settings;
 use crate::ids::{ModuleId, Scope};
 use crate::options::{ModuleOptions, RawOptions};
+use crate::settings::actor::Actor;
+use crate::settings::cache::state::{effective, ModuleState};
+use crate::settings::error::SettingsError;
+use crate::settings::notify::events::WriteKind;
+use crate::settings::read::typed_value;
+use crate::settings::write::merge::Intent;
+use crate::settings::write::{Authorized, Write};
+use crate::settings::Settings;
 use crate::store::{Change, Revision, Store};
 
 /// A module's options in one scope, taken from a snapshot to be edited and
@@ -22,7 +22,7 @@ use crate::store::{Change, Revision, Store};
 /// The form remembers the snapshot it came from (its revision and raw
 /// records), so saving writes only the fields that were changed, and a
 /// save after someone else's write merges when the two touch different
-/// options (see the [module docs](super#conflicts)).
+/// options (see the [module docs](crate::settings#conflicts)).
 ///
 /// `Debug` shows the module, scope and revision, never the values.
 ///

@@ -7,16 +7,16 @@ use std::sync::Arc;
 use serde::ser::SerializeStruct;
 use serde::Serialize;
 
-use super::actor::Actor;
-use super::error::SettingsError;
-use super::events::WriteKind;
-use super::merge::{diff, Intent};
-use super::state::ModuleState;
-use super::write::Write;
-use super::Settings;
 use crate::access::{accepted_level, AccessError, AccessLevel, LevelInfo, ModuleLevels};
 use crate::ids::{GroupId, ModuleId, Scope};
 use crate::label::Label;
+use crate::settings::actor::Actor;
+use crate::settings::cache::state::ModuleState;
+use crate::settings::error::SettingsError;
+use crate::settings::notify::events::WriteKind;
+use crate::settings::write::merge::{diff, Intent};
+use crate::settings::write::Write;
+use crate::settings::Settings;
 use crate::store::{Change, ModuleRecords, Revision, Store, UnreadableRight};
 
 /// A default-level row of the Access tab: the common "Default" row, or a

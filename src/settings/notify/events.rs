@@ -9,9 +9,9 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use super::actor::Actor;
 use crate::access::AccessLevel;
 use crate::ids::{GroupId, ModuleId, OptionName, Scope};
+use crate::settings::actor::Actor;
 use crate::store::{Revision, RightKey};
 
 /// One changed record: an option, a default level or a grant, with the
@@ -192,20 +192,20 @@ impl fmt::Display for RecordDiff {
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum WriteKind {
-    /// [`Settings::save`](super::Settings::save) in one scope.
+    /// [`Settings::save`](crate::settings::Settings::save) in one scope.
     SaveOptions {
         /// The scope saved.
         scope: Scope,
     },
-    /// [`Settings::reset_option`](super::Settings::reset_option).
+    /// [`Settings::reset_option`](crate::settings::Settings::reset_option).
     ResetOption {
         /// The scope the option was reset in.
         scope: Scope,
     },
-    /// [`Settings::apply_access_tab`](super::Settings::apply_access_tab).
+    /// [`Settings::apply_access_tab`](crate::settings::Settings::apply_access_tab).
     AccessTab,
     /// An operation of the module, run by
-    /// [`Settings::operate`](super::Settings::operate) — the one write that
+    /// [`Settings::operate`](crate::settings::Settings::operate) — the one write that
     /// may change [operation-only](crate::options::OptionSpec::operation_only)
     /// options. The Bitrix24 connection's operations are named
     /// `connect_b24` and `disconnect_b24`, in the common scope.
@@ -231,7 +231,7 @@ pub struct SettingsEvent {
     previous: Revision,
     revision: Revision,
     actor: Actor,
-    #[serde(with = "super::clock::unix_seconds")]
+    #[serde(with = "crate::settings::clock::unix_seconds")]
     at: SystemTime,
     changes: Vec<RecordDiff>,
 }

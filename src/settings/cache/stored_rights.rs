@@ -5,12 +5,12 @@
 
 use std::fmt;
 
-use super::error::SettingsError;
 use crate::access::{
     AccessLevel, AccessLevels, CompiledRights, Decision, ModuleLevels, ModuleRights, Reason,
     ResolveOptions, ScopeQuery,
 };
 use crate::ids::{GroupId, ModuleId};
+use crate::settings::error::SettingsError;
 use crate::store::{RightKey, UnreadableRight};
 
 /// Why a module's stored rights cannot be used, naming the record: the

@@ -2,12 +2,12 @@
 //! [`B24Connector`] in the common scope, through the pure transitions of
 //! the module and the facade's clock.
 
-use super::actor::Actor;
-use super::clock::seconds_since_epoch;
-use super::error::SettingsError;
-use super::Settings;
 use crate::ids::Scope;
 use crate::modules::{B24Connector, ConnectMode, ConnectionError, Portal};
+use crate::settings::actor::Actor;
+use crate::settings::clock::seconds_since_epoch;
+use crate::settings::error::SettingsError;
+use crate::settings::Settings;
 use crate::store::{Revision, Store};
 
 impl<S: Store> Settings<S> {

@@ -4,20 +4,26 @@
 //! against the base revision, rebase on conflict, swap the snapshot, emit
 //! the event and the audit records.
 
+pub(crate) mod access_tab;
+pub(crate) mod b24;
+pub(crate) mod form;
+pub(crate) mod merge;
+pub(crate) mod operate;
+
 use std::sync::Arc;
 
-use super::actor::Actor;
-use super::audit::AuditRecord;
-use super::cache::Refresh;
-use super::error::{RecordKey, SettingsError};
-use super::events::{SettingsEvent, WriteKind};
-use super::merge::{diff_of, Intent};
-use super::registry::Entry;
-use super::state::ModuleState;
-use super::Settings;
 use crate::access::{AccessLevel, CompiledRights};
 use crate::ids::{ModuleId, Scope};
 use crate::options::ValidationErrors;
+use crate::settings::actor::Actor;
+use crate::settings::cache::state::ModuleState;
+use crate::settings::cache::Refresh;
+use crate::settings::error::{RecordKey, SettingsError};
+use crate::settings::notify::audit::AuditRecord;
+use crate::settings::notify::events::{SettingsEvent, WriteKind};
+use crate::settings::registry::Entry;
+use crate::settings::write::merge::{diff_of, Intent};
+use crate::settings::Settings;
 use crate::store::{Change, ModuleRecords, Precondition, Revision, Store, StoreError};
 
 /// Proof that an actor holds W on a guarding module, for the scopes of one
@@ -134,7 +140,7 @@ impl<S: Store> Settings<S> {
         write: Write<'_>,
     ) -> Result<Revision, SettingsError> {
         let module = write.entry.id();
-        super::operate::only_by_an_operation(&write)?;
+        crate::settings::write::operate::only_by_an_operation(&write)?;
         if !write.entry.cache.produced(&write.base) {
             // Planning on records this facade did not load would commit
             // changes judged against another store and cache a state

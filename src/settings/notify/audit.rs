@@ -8,9 +8,9 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use super::actor::Actor;
-use super::events::RecordDiff;
 use crate::ids::{ModuleId, Scope};
+use crate::settings::actor::Actor;
+use crate::settings::notify::events::RecordDiff;
 use crate::store::Revision;
 
 /// One changed record of a committed write: a right (default level or
@@ -33,7 +33,7 @@ use crate::store::Revision;
 ///
 /// Serialized (for log pipelines) as `{"module", "revision", "actor",
 /// "at", "change", "text"}`, with `at` in whole seconds since the Unix
-/// epoch, as [`SettingsEvent`](super::SettingsEvent) does.
+/// epoch, as [`SettingsEvent`](crate::settings::SettingsEvent) does.
 ///
 /// ```
 /// use module_settings::settings::{Actor, AuditSink, MemoryAuditSink, Settings};
@@ -56,7 +56,7 @@ pub struct AuditRecord {
     module: ModuleId,
     revision: Revision,
     actor: Actor,
-    #[serde(with = "super::clock::unix_seconds")]
+    #[serde(with = "crate::settings::clock::unix_seconds")]
     at: SystemTime,
     change: RecordDiff,
     text: String,
@@ -128,7 +128,7 @@ impl fmt::Display for AuditRecord {
 /// settings are already written when it is called, so there is nothing to
 /// undo. A sink that panics is caught, that one record is lost, and the
 /// write still succeeds. Object-safe; give it to
-/// [`SettingsBuilder::audit`](super::SettingsBuilder::audit) as an `Arc`.
+/// [`SettingsBuilder::audit`](crate::settings::SettingsBuilder::audit) as an `Arc`.
 pub trait AuditSink: Send + Sync {
     /// Takes one record.
     fn record(&self, record: AuditRecord);

@@ -1,5 +1,5 @@
 //! [`Decision`] and [`Reason`]: an access level with the reason it was
-//! given (rule 14).
+//! given.
 
 use std::fmt;
 
@@ -9,7 +9,7 @@ use super::error::AccessError;
 use super::level::AccessLevel;
 use crate::ids::{GroupId, ModuleId, Scope};
 
-/// Why a user got the level they got (rule 14).
+/// Why a user got the level they got.
 ///
 /// Exactly one reason applies to a decision, checked in this order:
 /// an administrator group (when the bypass is on), else the highest grant
@@ -79,7 +79,7 @@ impl fmt::Display for Reason {
 }
 
 /// The answer to "what may this user do with this module": the module, the
-/// level, and the [`Reason`] (rule 14).
+/// level, and the [`Reason`].
 ///
 /// Only the resolver makes decisions, so a decision's level is always the
 /// level [`resolve`](crate::CompiledRights::resolve) gives for the same

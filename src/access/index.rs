@@ -54,8 +54,9 @@ pub(crate) struct Index {
     pub(crate) common: GroupTable,
     pub(crate) common_default: Option<AccessLevel>,
     /// Sorted by site id, each site once; only sites with a default or a
-    /// grant of their own.
-    pub(crate) sites: Box<[SiteIndex]>,
+    /// grant of their own. Shared by the indexes derived from this one
+    /// until a change touches a site.
+    pub(crate) sites: Arc<[SiteIndex]>,
     pub(crate) grant_count: usize,
 }
 
@@ -169,7 +170,7 @@ impl CompiledRights {
             options,
             common: GroupTable::default(),
             common_default: rights.default_level(Scope::Common),
-            sites: Box::default(),
+            sites: Arc::from(Vec::new()),
             grant_count: rights.grant_count(),
         };
         let mut common = Vec::new();

@@ -3,6 +3,7 @@
 //! changes.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::{site_cell, Index, SiteIndex};
 use crate::access::accepted_level;
@@ -79,7 +80,7 @@ impl Index {
             None => self.common_default,
         };
         let sites = if edits.grants.is_empty() && edits.defaults.is_empty() {
-            self.sites.clone()
+            Arc::clone(&self.sites)
         } else {
             self.sites_with(edits)
         };
@@ -95,7 +96,7 @@ impl Index {
     }
 
     /// The site list after `edits` (their common part already taken out).
-    fn sites_with(&self, edits: Edits) -> Box<[SiteIndex]> {
+    fn sites_with(&self, edits: Edits) -> Arc<[SiteIndex]> {
         let mut sites: BTreeMap<SiteId, SiteIndex> =
             self.sites.iter().map(|s| (s.site, s.clone())).collect();
         for (scope, level) in edits.defaults {

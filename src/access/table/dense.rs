@@ -67,7 +67,9 @@ impl DenseTable {
         if edits.is_empty() {
             return Some(self.clone());
         }
-        let mut cells = self.cells.to_vec();
+        // One copy, written in place: a fresh `Arc` is never shared.
+        let mut copy: Arc<[u8]> = Arc::from(&self.cells[..]);
+        let cells = Arc::get_mut(&mut copy)?;
         let last = cells.len() - 1; // the 0 past the end stays 0
         for &(group, value) in edits {
             match group.get().checked_sub(self.base).map(|i| i as usize) {
@@ -78,7 +80,7 @@ impl DenseTable {
         }
         Some(DenseTable {
             base: self.base,
-            cells: cells.into(),
+            cells: copy,
         })
     }
 

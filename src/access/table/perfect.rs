@@ -79,8 +79,8 @@ struct Hashes {
 
 impl Hashes {
     #[inline(always)]
-    fn hash(self, group: GroupId) -> u64 {
-        u64::from(group.get()).wrapping_mul(self.seed)
+    fn hash(self, key: u32) -> u64 {
+        u64::from(key).wrapping_mul(self.seed)
     }
 
     #[inline(always)]
@@ -93,6 +93,36 @@ impl Hashes {
         let piloted = (hash ^ u64::from(pilot)).wrapping_mul(SLOT_MIX);
         (piloted >> 32) as usize & self.slot_mask
     }
+}
+
+/// Finds a pilot that puts every one of `keys` (a bucket's, values
+/// non-zero) in a free slot (value 0) of `slots`, no two in one; writes
+/// them there and returns the pilot, mixed. `None`, with `slots` as they
+/// were, when no pilot does.
+fn place(
+    slots: &mut [Slot],
+    hashes: Hashes,
+    keys: &[(GroupId, u8)],
+    taken: &mut Vec<usize>,
+) -> Option<u32> {
+    (0..=u16::MAX).map(mix).find(|&pilot| {
+        taken.clear();
+        for &(group, value) in keys {
+            let at = hashes.slot(hashes.hash(group.get()), pilot);
+            if slots[at].value != 0 {
+                for &t in taken.iter() {
+                    slots[t] = Slot::default();
+                }
+                return false;
+            }
+            slots[at] = Slot {
+                key: group.get(),
+                value,
+            };
+            taken.push(at);
+        }
+        true
+    })
 }
 
 /// A pilot number's bits spread over a word.
@@ -138,7 +168,7 @@ impl PerfectTable {
         // `members[starts[b]..starts[b + 1]]`.
         let mut starts = vec![0usize; buckets + 1];
         for &(group, _) in entries {
-            starts[hashes.bucket(hashes.hash(group)) + 1] += 1;
+            starts[hashes.bucket(hashes.hash(group.get())) + 1] += 1;
         }
         for b in 0..buckets {
             starts[b + 1] += starts[b];
@@ -146,7 +176,7 @@ impl PerfectTable {
         let mut fill = starts.clone();
         let mut members = vec![0usize; entries.len()];
         for (i, &(group, _)) in entries.iter().enumerate() {
-            let b = hashes.bucket(hashes.hash(group));
+            let b = hashes.bucket(hashes.hash(group.get()));
             members[fill[b]] = i;
             fill[b] += 1;
         }
@@ -158,29 +188,16 @@ impl PerfectTable {
 
         let mut slots = vec![Slot::default(); 1usize << slot_bits];
         let mut pilots = vec![0u32; buckets];
-        let mut taken: Vec<usize> = Vec::with_capacity(KEYS_PER_BUCKET * 4);
+        let mut keys = Vec::with_capacity(KEYS_PER_BUCKET * 4);
+        let mut taken = Vec::with_capacity(KEYS_PER_BUCKET * 4);
         for b in order {
-            let keys = &members[starts[b]..starts[b + 1]];
-            let pilot = (0..=u16::MAX).map(mix).find(|&pilot| {
-                taken.clear();
-                for &i in keys {
-                    let (group, value) = entries[i];
-                    let at = hashes.slot(hashes.hash(group), pilot);
-                    if slots[at].key != 0 {
-                        for &t in &taken {
-                            slots[t] = Slot::default();
-                        }
-                        return false;
-                    }
-                    slots[at] = Slot {
-                        key: group.get(),
-                        value,
-                    };
-                    taken.push(at);
-                }
-                true
-            })?;
-            pilots[b] = pilot;
+            keys.clear();
+            keys.extend(
+                members[starts[b]..starts[b + 1]]
+                    .iter()
+                    .map(|&i| entries[i]),
+            );
+            pilots[b] = place(&mut slots, hashes, &keys, &mut taken)?;
         }
         Some(PerfectTable {
             seed,
@@ -199,15 +216,6 @@ impl PerfectTable {
         }
     }
 
-    /// Where `group` is, if anywhere: always a slot index.
-    #[inline(always)]
-    fn slot_of(&self, group: GroupId) -> usize {
-        let hashes = self.hashes();
-        let hash = hashes.hash(group);
-        let pilot = self.pilots.get(hashes.bucket(hash)).copied().unwrap_or(0);
-        hashes.slot(hash, pilot)
-    }
-
     /// The value stored for `group`, or 0.
     #[inline(always)]
     pub(crate) fn get(&self, group: GroupId) -> u8 {
@@ -220,7 +228,7 @@ impl PerfectTable {
             return 0;
         }
         let hashes = self.hashes();
-        let hash = hashes.hash(group);
+        let hash = hashes.hash(group.get());
         let pilot = pilots[hashes.bucket(hash)];
         let slot = slots[hashes.slot(hash, pilot)];
         // A select rather than a branch: whether a user's group is in the
@@ -229,25 +237,47 @@ impl PerfectTable {
     }
 
     /// A copy with `edits` (sorted, each group once; value 0 removes)
-    /// written, keeping the seed and pilots; `None` when a group to be
-    /// given a value finds its slot held by another group.
+    /// written, keeping the seed. A group new to the table takes its slot
+    /// if that is free; else its bucket is placed anew with it (a new pilot
+    /// for that bucket alone). `None` when even that fails: build anew.
     pub(crate) fn patched(&self, edits: &[(GroupId, u8)]) -> Option<Self> {
-        let mut slots = self.slots.to_vec();
+        // One copy, written in place: a fresh `Arc` is never shared.
+        let mut slots: Arc<[Slot]> = Arc::from(&self.slots[..]);
+        let cells = Arc::get_mut(&mut slots)?;
+        let hashes = self.hashes();
+        let mut pilots: Option<Vec<u32>> = None;
+        let mut taken = Vec::new();
         for &(group, value) in edits {
-            let slot = slots.get_mut(self.slot_of(group))?;
             let key = group.get();
+            let hash = hashes.hash(key);
+            let bucket = hashes.bucket(hash);
+            let pilot = *pilots.as_deref().unwrap_or(&self.pilots).get(bucket)?;
+            let slot = cells.get_mut(hashes.slot(hash, pilot))?;
             if slot.key == key || (value != 0 && slot.value == 0) {
                 // Its own slot, or one free for it: lookups of `group`
                 // land here.
                 *slot = Slot { key, value };
             } else if value != 0 {
-                return None;
+                // Another group's: the bucket's keys, this one among them,
+                // go where a new pilot puts them.
+                let mut keys = vec![(group, value)];
+                for slot in cells.iter_mut() {
+                    if slot.key != 0 && hashes.bucket(hashes.hash(slot.key)) == bucket {
+                        if let (Some(group), true) = (GroupId::new(slot.key), slot.value != 0) {
+                            keys.push((group, slot.value));
+                        }
+                        *slot = Slot::default();
+                    }
+                }
+                let pilot = place(cells, hashes, &keys, &mut taken)?;
+                let pilots = pilots.get_or_insert_with(|| self.pilots.to_vec());
+                *pilots.get_mut(bucket)? = pilot;
             }
         }
         Some(PerfectTable {
-            slots: slots.into(),
-            pilots: Arc::clone(&self.pilots),
             seed: self.seed,
+            pilots: pilots.map_or_else(|| Arc::clone(&self.pilots), Arc::from),
+            slots,
         })
     }
 
@@ -259,11 +289,18 @@ impl PerfectTable {
         })
     }
 
-    /// Whether both tables hash alike (one was patched from the other in
-    /// place).
+    /// How many buckets `other` placed otherwise than `self` does: 0 for a
+    /// table patched in place, 1 for a bucket placed anew, `None` for a
+    /// table built anew with another seed or size.
     #[cfg(test)]
-    pub(crate) fn same_hash(&self, other: &PerfectTable) -> bool {
-        self.seed == other.seed && Arc::ptr_eq(&self.pilots, &other.pilots)
+    pub(crate) fn buckets_moved(&self, other: &PerfectTable) -> Option<usize> {
+        let same = self.seed == other.seed
+            && self.pilots.len() == other.pilots.len()
+            && self.slots.len() == other.slots.len();
+        same.then(|| {
+            let pairs = self.pilots.iter().zip(other.pilots.iter());
+            pairs.filter(|(a, b)| a != b).count()
+        })
     }
 
     /// Whether both tables share their slots.

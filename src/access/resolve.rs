@@ -261,6 +261,9 @@ fn top_rank<L: Lookup>(index: &Index, groups: &[GroupId], lookup: &L) -> u8 {
         0
     };
     for &group in groups {
+        // Which group wins is as random as the user: a select, never a
+        // branch (the compiler would otherwise merge the table's own select
+        // into one). A word rather than a byte spares re-extensions.
         let ranked = u32::from(lookup.ranked(group));
         best = select_unpredictable(ranked > best, ranked, best);
     }

@@ -1,24 +1,36 @@
-//! Access resolution on the compiled index against a hand-written baseline
-//! (ARCHITECTURE §6: within 2× of a lookup table at 8 groups, 1,000 grants).
+//! Access resolution on the compiled index against hand-written baselines
+//! (within 2× of a lookup table at 8 groups, 1,000 grants), and what one
+//! change to the rights costs.
 //!
-//! Sizes: users in 1, 8 and 32 groups; one module with 10 or 1,000 grants,
-//! and 100 modules × 1,000 grants (100,000), where every iteration asks the
-//! next module so the tables do not all sit in the cache. Each iteration
-//! also asks for the next of 64 users, so no branch pattern is learnt.
+//! `access resolution`: users in 1, 8 and 32 groups; one module with 10 or
+//! 1,000 grants, and 100 modules × 1,000 grants (100,000), where every
+//! iteration asks the next module so the tables do not all sit in the
+//! cache. Each iteration also asks for the next of 64 users. The baseline
+//! is the least a real check can do: a `Vec<u8>` per module indexed by
+//! group id (`rank + 1`, 0 = no grant), max over the user's groups, falling
+//! back to the default.
 //!
-//! The baseline is the least a real check can do: a `Vec<u8>` per module
-//! indexed by group id (`rank + 1`, 0 = no grant), max over the user's
-//! groups, falling back to the default.
+//! `id layouts`: the same question at 8 groups and 1,000 grants with group
+//! ids small, in a high run, in two ranges far apart, and anywhere in
+//! `u32`; against an array indexed by `id - lowest` where ids are close
+//! together, and a `HashMap` with a fast hasher everywhere (see
+//! [`bench_layouts`]).
+//!
+//! `one change, 100000 grants`: a compile from scratch against
+//! `CompiledRights::with_changes` with one changed grant (see
+//! [`bench_changes`]).
 //!
 //! Run: `cargo bench --bench resolve`.
 
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use module_settings::{
-    AccessLevel, CompiledRights, GroupId, ModuleId, ModuleLevels, ModuleRights, ResolveOptions,
-    Scope, SiteId,
+    AccessLevel, Change, CompiledRights, GroupId, ModuleId, ModuleLevels, ModuleRights,
+    ResolveOptions, Scope, SiteId,
 };
 
 const USERS: usize = 64;
@@ -86,10 +98,7 @@ fn baseline_resolve(table: &[u8], default: AccessLevel, groups: &[GroupId]) -> A
     for g in groups {
         best = best.max(table.get(g.get() as usize).copied().unwrap_or(0));
     }
-    match best {
-        0 => default,
-        code => AccessLevel::from_rank(code - 1).unwrap_or(AccessLevel::D),
-    }
+    level_or(best, default)
 }
 
 /// `USERS` users of `n` groups each, drawn from the same id range as the
@@ -184,39 +193,294 @@ fn bench_resolve(c: &mut Criterion) {
         })
     });
 
-    // Group ids far apart: the hashed table layout.
-    let mut rng = Rng(42);
-    let mut sparse =
-        ModuleRights::new(ModuleId::from_static("sparse"), ModuleLevels::B24_CONNECTOR);
-    let ids: Vec<u32> = (0..1000).map(|_| 1 + rng.below(u32::MAX - 1)).collect();
-    for (k, &id) in ids.iter().enumerate() {
-        sparse
-            .grant(Scope::Common, gid(id), AccessLevel::ALL[k % 4])
-            .expect("accepted");
-    }
-    let sparse = sparse.compile(ResolveOptions::new());
-    let sparse_users: Vec<Vec<GroupId>> = (0..USERS)
-        .map(|u| {
-            (0..8)
-                .map(|k| {
-                    if k % 2 == 0 {
-                        gid(ids[(u * 8 + k) % ids.len()])
-                    } else {
-                        gid(1 + rng.below(u32::MAX - 1))
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    group.bench_function("compiled sparse ids/8 groups, 1000 grants", |b| {
-        let mut i = 0usize;
-        b.iter(|| {
-            i = i.wrapping_add(1);
-            sparse.resolve(black_box(&sparse_users[i % USERS]), Scope::Common)
-        })
-    });
     group.finish();
 }
 
-criterion_group!(benches, bench_resolve);
+/// Draws a group id of some layout.
+type Ids = fn(&mut Rng) -> u32;
+
+/// How group ids are laid out: a name and a generator of ids.
+struct Layout {
+    name: &'static str,
+    id: Ids,
+    /// Whether a hand-written array indexed by `id - lowest` stays small.
+    dense: bool,
+}
+
+const LAYOUTS: [Layout; 4] = [
+    Layout {
+        name: "small ids",
+        id: |rng| 2 + rng.below(1500),
+        dense: true,
+    },
+    Layout {
+        name: "clustered high ids",
+        id: |rng| 1_000_000 + rng.below(1500),
+        dense: true,
+    },
+    Layout {
+        name: "two ranges",
+        // Internal groups numbered from 2, extranet groups from 10^9.
+        id: |rng| match rng.below(2) {
+            0 => 2 + rng.below(750),
+            _ => 1_000_000_000 + rng.below(750),
+        },
+        dense: false,
+    },
+    Layout {
+        name: "ids over u32",
+        id: |rng| 1 + rng.below(u32::MAX - 1),
+        dense: false,
+    },
+];
+
+/// A fast multiplicative hasher (rustc's Fx), so the hash-map baseline
+/// costs what a hand-written one would.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap = HashMap<u32, u8, BuildHasherDefault<FxHasher>>;
+
+/// Users per layout: too many for a branch predictor to learn their
+/// groups, as 64 users asked in turn can be learnt.
+const LAYOUT_USERS: usize = 4096;
+
+/// The next user, in an order that repeats only after 2^64 calls.
+#[inline]
+fn next_user(state: &mut u64) -> usize {
+    *state = state
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1);
+    (*state >> 52) as usize % LAYOUT_USERS
+}
+
+/// Every layout at the target size, 8 groups per user and 1,000 common
+/// grants, against two hand-written baselines: an array indexed by
+/// `id - lowest granted id` (only where ids are close together, as a
+/// hand-written table could not be otherwise) and a `HashMap` with a fast
+/// hasher (any layout). Users list group 2 and seven ids of the same
+/// layout, half of them granted; each iteration asks a user drawn at random
+/// from 4,096, so neither side profits from a learnt branch pattern.
+///
+/// Site s1 has 100 grants of its own (to granted groups of the layout), so
+/// the `compiled site s1` rows read a site table over the common one.
+fn bench_layouts(c: &mut Criterion) {
+    let mut group = c.benchmark_group("id layouts");
+    group
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500));
+    for layout in &LAYOUTS {
+        let mut rng = Rng(0x5EED ^ layout.name.len() as u64);
+        let mut rights =
+            ModuleRights::new(ModuleId::from_static("layout"), ModuleLevels::B24_CONNECTOR);
+        rights
+            .set_default(Scope::Common, AccessLevel::R)
+            .expect("accepted");
+        let mut granted = Vec::new();
+        while granted.len() < 1000 {
+            let id = (layout.id)(&mut rng);
+            if rights.grant_of(Scope::Common, gid(id)).is_none() {
+                let level = AccessLevel::ALL[rng.below(4) as usize];
+                rights
+                    .grant(Scope::Common, gid(id), level)
+                    .expect("accepted");
+                granted.push(id);
+            }
+        }
+        for &id in granted.iter().step_by(10) {
+            let level = AccessLevel::ALL[rng.below(4) as usize];
+            rights
+                .grant(Scope::Site(SITE), gid(id), level)
+                .expect("accepted");
+        }
+        let compiled = rights.compile(ResolveOptions::new());
+        let map: FxMap = rights
+            .grants_in(Scope::Common)
+            .map(|g| (g.group.get(), g.level.rank() + 1))
+            .collect();
+        let lowest = granted.iter().copied().min().expect("granted");
+        let users: Vec<Vec<GroupId>> = (0..LAYOUT_USERS)
+            .map(|_| {
+                let mut groups = vec![GroupId::EVERYONE];
+                while groups.len() < 8 {
+                    let id = match rng.below(2) {
+                        0 => granted[rng.below(granted.len() as u32) as usize],
+                        _ => (layout.id)(&mut rng),
+                    };
+                    groups.push(gid(id));
+                }
+                groups
+            })
+            .collect();
+
+        group.bench_function(BenchmarkId::new("compiled", layout.name), |b| {
+            let mut state = 1u64;
+            b.iter(|| {
+                let user = &users[next_user(&mut state)];
+                compiled.resolve(black_box(user), Scope::Common)
+            })
+        });
+        group.bench_function(BenchmarkId::new("compiled site s1", layout.name), |b| {
+            let mut state = 1u64;
+            b.iter(|| {
+                let user = &users[next_user(&mut state)];
+                compiled.resolve(black_box(user), SITE)
+            })
+        });
+        if layout.dense {
+            let span = granted.iter().max().expect("granted") - lowest + 1;
+            let mut table = vec![0u8; span as usize];
+            for (&id, &code) in &map {
+                table[(id - lowest) as usize] = code;
+            }
+            group.bench_function(BenchmarkId::new("baseline table", layout.name), |b| {
+                let mut state = 1u64;
+                b.iter(|| {
+                    let groups = black_box(&users[next_user(&mut state)]);
+                    let mut best = 0u8;
+                    for g in groups {
+                        let slot = g.get().wrapping_sub(lowest) as usize;
+                        best = best.max(table.get(slot).copied().unwrap_or(0));
+                    }
+                    level_or(best, AccessLevel::R)
+                })
+            });
+        }
+        group.bench_function(BenchmarkId::new("baseline hashmap", layout.name), |b| {
+            let mut state = 1u64;
+            b.iter(|| {
+                let groups = black_box(&users[next_user(&mut state)]);
+                let mut best = 0u8;
+                for g in groups {
+                    best = best.max(map.get(&g.get()).copied().unwrap_or(0));
+                }
+                level_or(best, AccessLevel::R)
+            })
+        });
+    }
+    group.finish();
+}
+
+/// One change to a module of 100,000 grants (90 % common, 10 % on site
+/// s1): compiled from scratch, against `CompiledRights::with_changes` with
+/// one grant — a group that has one in the common scope, a group new to
+/// the common scope, a group far from all others (the common table is laid
+/// out anew), and a grant on site s1 (only the site's table changes). The
+/// new-group rows cycle through 64 ids, so they average what lands in
+/// place and what does not.
+fn bench_changes(c: &mut Criterion) {
+    let mut group = c.benchmark_group("one change, 100000 grants");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_millis(500));
+    let layouts: [(&str, Ids); 2] = [
+        ("small ids", |rng| 2 + rng.below(150_000)),
+        ("ids over u32", |rng| 1 + rng.below(u32::MAX - 1)),
+    ];
+    for (name, id) in layouts {
+        let mut rng = Rng(0x00C4_A76E ^ name.len() as u64);
+        let mut rights =
+            ModuleRights::new(ModuleId::from_static("big"), ModuleLevels::B24_CONNECTOR);
+        let mut common = Vec::new();
+        while rights.grant_count() < 100_000 {
+            let group = gid(id(&mut rng));
+            let scope = if rng.below(10) == 0 {
+                Scope::Site(SITE)
+            } else {
+                Scope::Common
+            };
+            let level = AccessLevel::ALL[rng.below(4) as usize];
+            if rights
+                .grant(scope, group, level)
+                .expect("accepted")
+                .is_none()
+                && scope == Scope::Common
+            {
+                common.push(group);
+            }
+        }
+        let new_groups: Vec<GroupId> = std::iter::from_fn(|| Some(gid(id(&mut rng))))
+            .filter(|&g| rights.grant_of(Scope::Common, g).is_none())
+            .take(64)
+            .collect();
+        let options = ResolveOptions::new();
+        let compiled = rights.compile(options.clone());
+        let set = |group: GroupId, scope: Scope, i: usize| Change::SetGrant {
+            scope,
+            group,
+            level: AccessLevel::ALL[i % 4],
+        };
+
+        group.bench_function(BenchmarkId::new("compile", name), |b| {
+            b.iter(|| black_box(&rights).compile(options.clone()))
+        });
+        group.bench_function(BenchmarkId::new("one grant changed", name), |b| {
+            let mut i = 0usize;
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                let change = set(common[i % common.len()], Scope::Common, i);
+                compiled.with_changes([&change]).expect("accepted")
+            })
+        });
+        group.bench_function(BenchmarkId::new("one group added", name), |b| {
+            let mut i = 0usize;
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                let change = set(new_groups[i % new_groups.len()], Scope::Common, i);
+                compiled.with_changes([&change]).expect("accepted")
+            })
+        });
+        group.bench_function(BenchmarkId::new("one group added far away", name), |b| {
+            let mut i = 0usize;
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                let far = gid(u32::MAX - (i % 64) as u32);
+                compiled
+                    .with_changes([&set(far, Scope::Common, i)])
+                    .expect("accepted")
+            })
+        });
+        group.bench_function(BenchmarkId::new("one site grant", name), |b| {
+            let mut i = 0usize;
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                let change = set(common[i % common.len()], Scope::Site(SITE), i);
+                compiled.with_changes([&change]).expect("accepted")
+            })
+        });
+    }
+    group.finish();
+}
+
+/// The level of a baseline's best code (`rank + 1`), or `default` for 0.
+#[inline]
+fn level_or(code: u8, default: AccessLevel) -> AccessLevel {
+    match code {
+        0 => default,
+        code => AccessLevel::from_rank(code - 1).unwrap_or(AccessLevel::D),
+    }
+}
+
+criterion_group!(benches, bench_resolve, bench_layouts, bench_changes);
 criterion_main!(benches);

@@ -54,12 +54,52 @@ fn tied_rights() -> impl Strategy<Value = ModuleRights> {
     rights_from(few.boxed(), two.boxed())
 }
 
+/// Rights over many ids of one layout — small, a high run beside the
+/// administrators group, two ranges far apart, or anywhere in `u32` — so
+/// that every table layout of the compiled index is built; and a user of
+/// the same layout, half in granted groups.
+fn rights_and_user_of_one_layout() -> impl Strategy<Value = (ModuleRights, Vec<GroupId>)> {
+    let layouts: [fn() -> BoxedStrategy<u32>; 4] = [
+        || (1u32..=1500).boxed(),
+        || prop_oneof![1 => Just(1u32), 20 => 1_000_000u32..1_001_500].boxed(),
+        || prop_oneof![1u32..=750, 1_000_000_000u32..1_000_000_750].boxed(),
+        || (1u32..=u32::MAX).boxed(),
+    ];
+    (0..layouts.len()).prop_flat_map(move |layout| {
+        let ids = layouts[layout]().prop_map(|id| GroupId::new(id).expect("non-zero"));
+        let rights = rights_with(ids.clone().boxed(), level().boxed(), 0..300);
+        (rights, prop::collection::vec(ids, 0..5)).prop_flat_map(|(rights, others)| {
+            let granted: Vec<GroupId> = rights.grants().map(|g| g.group).collect();
+            let picks = if granted.is_empty() {
+                Just(Vec::new()).boxed()
+            } else {
+                prop::collection::vec(prop::sample::select(granted), 0..5).boxed()
+            };
+            (
+                Just(rights),
+                picks.prop_map(move |mut user| {
+                    user.extend(others.iter().copied());
+                    user
+                }),
+            )
+        })
+    })
+}
+
 fn rights_from(
     group: BoxedStrategy<GroupId>,
     level: BoxedStrategy<AccessLevel>,
 ) -> impl Strategy<Value = ModuleRights> {
+    rights_with(group, level, 0..30)
+}
+
+fn rights_with(
+    group: BoxedStrategy<GroupId>,
+    level: BoxedStrategy<AccessLevel>,
+    grants: std::ops::Range<usize>,
+) -> impl Strategy<Value = ModuleRights> {
     (
-        prop::collection::vec((scope(site_in_rights()), group, level.clone()), 0..30),
+        prop::collection::vec((scope(site_in_rights()), group, level.clone()), grants),
         prop::collection::vec((scope(site_in_rights()), level), 0..4),
     )
         .prop_map(|(grants, defaults)| {
@@ -297,6 +337,26 @@ proptest! {
             prop_assert_eq!(compiled.can(&user, query.as_query(), needed), level >= needed);
             prop_assert_eq!(compiled.require(&user, query.as_query(), needed).is_ok(), level >= needed);
         }
+    }
+
+    /// The same at every id layout, with enough grants for each of the
+    /// index's table layouts.
+    #[test]
+    fn compiled_index_matches_the_naive_reference_at_any_id_layout(
+        (rights, user) in rights_and_user_of_one_layout(),
+        options in options(),
+        query in query(),
+    ) {
+        let compiled = rights.compile(options.clone());
+        let decision = compiled.explain(&user, query.as_query());
+        let (level, reason) = naive_decide(&rights, &options, &user, &query);
+        prop_assert_eq!(decision.level(), level);
+        prop_assert_eq!(decision.reason(), reason);
+        prop_assert_eq!(compiled.resolve(&user, query.as_query()), level);
+        prop_assert_eq!(
+            compiled.roles(&user, query.as_query()),
+            naive_roles(&rights, &options, &user, &query)
+        );
     }
 
     /// The same, where equal grants are the rule rather than the exception.

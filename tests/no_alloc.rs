@@ -1,6 +1,6 @@
 //! The hot path allocates nothing: resolve, explain, can, require (when
 //! granted) and roles on a compiled index, for users in 1, 8 and 32 groups,
-//! with dense and sparse group ids, common, site and exact scopes, with
+//! with group ids in every table layout, common, site and exact scopes, with
 //! group 2 implicit (it holds a grant here, so its lookup finds something)
 //! and not.
 //!
@@ -80,8 +80,10 @@ fn checks_on_compiled_rights_do_not_allocate() {
         ResolveOptions::new().admin_groups((1..=20).map(|i| g(i * 7))),
         ResolveOptions::new().implicit_everyone(false),
     ];
-    // Dense ids (Bitrix-like) and ids far apart (the hashed layout).
-    for (first, stride) in [(3, 1), (1_000_003, 4_099)] {
+    // Dense ids (Bitrix-like), ids far apart (the hashed layout), and a
+    // high run (beside the administrators group: a run and a lone id;
+    // beside the administrator groups 7–140: two runs).
+    for (first, stride) in [(3, 1), (1_000_003, 4_099), (1_000_000, 1)] {
         for options in &option_sets {
             let compiled = compiled(first, stride, options.clone());
             for n in [1, 8, 32] {

@@ -1,19 +1,18 @@
-//! [`Cell`]: the value the compiled index keeps per (table, group).
+//! [`GroupCell`]: the byte the compiled index keeps per (table, group).
 //!
 //! ```text
-//!  bits 15..8     7      6   5 4 3     2 1 0
-//!       rank      admin  -   merged    own
+//!  bits 7..4   3   2..0
+//!       rank   -   own
 //! ```
 //! - `own`: the grant made in the table's own scope, as a [`code`];
-//! - `merged`: the highest grant the table's query sees — for the common
-//!   table the same as `own`, for a site table max(common, site);
-//! - `admin`: the group is an administrator group and the bypass is on;
 //! - `rank`: what the scan compares, precomputed — [`RANK_ADMIN`] for an
 //!   administrator group (its own grant must not rank one administrator
-//!   above another), else `merged`.
+//!   above another), else `own`.
 //!
-//! Everything in one `u16` means a check reads one cell per group, and the
-//! hot loop needs one shift to get what it compares.
+//! One byte per group means a check reads one cell per group and table,
+//! and the hot loop needs one shift to get what it compares. Only the
+//! common table flags administrator groups; a site's table holds its own
+//! grants and nothing else.
 
 use super::level::AccessLevel;
 
@@ -35,51 +34,60 @@ pub(crate) const fn level_of(code: u8) -> AccessLevel {
 /// The rank of every administrator group: above every level code.
 pub(crate) const RANK_ADMIN: u8 = 8;
 
-const CODE_MASK: u16 = 0b111;
-const MERGED_SHIFT: u32 = 3;
-const ADMIN: u16 = 0b1000_0000;
-const RANK_SHIFT: u32 = 8;
+/// What each rank grants: `None` for 0 (no grant), the level of a code,
+/// W for [`RANK_ADMIN`]. A table rather than a `match`, so the hot path
+/// takes no jump on a rank, which is as random as the user.
+const LEVEL_OF_RANK: [Option<AccessLevel>; 16] = {
+    let mut table = [None; 16];
+    let mut code = 1;
+    while code < RANK_ADMIN {
+        if let Some(level) = AccessLevel::from_rank(code - 1) {
+            table[code as usize] = Some(level);
+        }
+        code += 1;
+    }
+    table[RANK_ADMIN as usize] = Some(AccessLevel::W);
+    table
+};
+
+/// The level a [`GroupCell::rank`] grants, `None` for rank 0 (no grant).
+#[inline]
+pub(crate) const fn level_of_rank(rank: u8) -> Option<AccessLevel> {
+    LEVEL_OF_RANK[(rank & 0xF) as usize]
+}
+
+const OWN_MASK: u8 = 0b111;
+const RANK_SHIFT: u32 = 4;
 
 /// One group's cell in a table; 0 means the table knows nothing of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Cell(pub(crate) u16);
+pub(crate) struct GroupCell(pub(crate) u8);
 
-impl Cell {
-    /// A cell from the codes of the table's own grant and the merged
-    /// grant, and the administrator flag.
-    pub(crate) const fn new(own: u8, merged: u8, admin: bool) -> Self {
-        let own = own as u16 & CODE_MASK;
-        let merged = merged as u16 & CODE_MASK;
-        let (flag, rank) = if admin {
-            (ADMIN, RANK_ADMIN as u16)
-        } else {
-            (0, merged)
-        };
-        Cell(own | (merged << MERGED_SHIFT) | flag | (rank << RANK_SHIFT))
+impl GroupCell {
+    /// A cell from the code of the table's own grant (0 = none) and the
+    /// administrator flag.
+    pub(crate) const fn new(own: u8, admin: bool) -> Self {
+        let own = own & OWN_MASK;
+        let rank = if admin { RANK_ADMIN } else { own };
+        GroupCell(own | (rank << RANK_SHIFT))
     }
 
     /// The code of the grant made in the table's own scope (0 = none).
     #[inline]
     pub(crate) const fn own(self) -> u8 {
-        (self.0 & CODE_MASK) as u8
-    }
-
-    /// The code of the highest grant the table's query sees (0 = none).
-    #[inline]
-    pub(crate) const fn merged(self) -> u8 {
-        ((self.0 >> MERGED_SHIFT) & CODE_MASK) as u8
+        self.0 & OWN_MASK
     }
 
     /// Whether the group is an administrator group (bypass on).
     #[inline]
     pub(crate) const fn admin(self) -> bool {
-        self.0 & ADMIN != 0
+        self.rank() == RANK_ADMIN
     }
 
-    /// What the scan compares: [`RANK_ADMIN`] or the merged code.
+    /// What the scan compares: [`RANK_ADMIN`] or the own code.
     #[inline]
     pub(crate) const fn rank(self) -> u8 {
-        (self.0 >> RANK_SHIFT) as u8
+        self.0 >> RANK_SHIFT
     }
 }
 
@@ -98,28 +106,37 @@ mod tests {
 
     #[test]
     fn fields_do_not_overlap() {
-        for own in 0..8 {
-            for merged in 0..8 {
-                for admin in [false, true] {
-                    let cell = Cell::new(own, merged, admin);
-                    assert_eq!(
-                        (cell.own(), cell.merged(), cell.admin()),
-                        (own, merged, admin)
-                    );
-                }
+        for own in 0..=code(AccessLevel::W) {
+            for admin in [false, true] {
+                let cell = GroupCell::new(own, admin);
+                assert_eq!((cell.own(), cell.admin()), (own, admin));
             }
         }
-        assert_eq!(Cell(0), Cell::new(0, 0, false));
+        assert_eq!(GroupCell(0), GroupCell::new(0, false));
+        assert_ne!(GroupCell::new(0, true).0, 0, "an administrator is an entry");
+    }
+
+    #[test]
+    fn ranks_grant_their_levels() {
+        assert_eq!(level_of_rank(0), None);
+        for level in AccessLevel::ALL {
+            assert_eq!(
+                level_of_rank(GroupCell::new(code(level), false).rank()),
+                Some(level)
+            );
+            assert_eq!(
+                level_of_rank(GroupCell::new(code(level), true).rank()),
+                Some(AccessLevel::W)
+            );
+        }
     }
 
     #[test]
     fn every_administrator_ranks_the_same_and_above_every_grant() {
-        for own in 0..8 {
-            for merged in 0..=code(AccessLevel::W) {
-                assert_eq!(Cell::new(own, merged, false).rank(), merged);
-                assert_eq!(Cell::new(own, merged, true).rank(), RANK_ADMIN);
-                assert!(RANK_ADMIN > merged);
-            }
+        for own in 0..=code(AccessLevel::W) {
+            assert_eq!(GroupCell::new(own, false).rank(), own);
+            assert_eq!(GroupCell::new(own, true).rank(), RANK_ADMIN);
+            assert!(RANK_ADMIN > own);
         }
     }
 }

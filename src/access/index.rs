@@ -1,21 +1,26 @@
 //! [`CompiledRights`]: a module's rights laid out for fast, allocation-free
 //! access checks.
 //!
-//! Layout, all built once by [`CompiledRights::new`]:
-//! - the common grants: one [`GroupTable`] of [`Cell`]s;
-//! - per site with grants of its own: one table of cells whose `own` part
-//!   is the site's grant and whose `merged` part is the max of the common
-//!   and the site grant — so the usual "site s" query is one lookup per
-//!   group, and the Bitrix-exact query can still see the site's own grants;
-//! - in every table, the administrator groups flagged (when the bypass is
-//!   on), so the administrator check costs no extra lookup;
+//! Layout, built by [`CompiledRights::new`]:
+//! - the common grants: one [`GroupTable`] of [`GroupCell`]s, with the
+//!   administrator groups flagged in it (when the bypass is on), so the
+//!   administrator check costs no extra lookup;
+//! - per site with grants of its own: a table of those grants alone, an
+//!   overlay on the common table — a site query reads both, one lookup
+//!   each per group, and the common grants are never copied per site;
 //! - the defaults, and the [`ResolveOptions`] the index was built with.
+//!
+//! Every table sits behind an `Arc`, so [`CompiledRights::with_changes`]
+//! derives a new index that shares every table a batch leaves alone.
+
+mod changes;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use super::cell::{code, Cell};
+use super::catalog::ModuleLevels;
+use super::cell::{code, GroupCell};
 use super::decision::Decision;
 use super::error::AccessError;
 use super::level::{AccessLevel, AccessLevels};
@@ -25,54 +30,108 @@ use super::resolve;
 use super::rights::ModuleRights;
 use super::table::GroupTable;
 use crate::ids::{GroupId, ModuleId, Scope, SiteId};
+use crate::store::Change;
 
 /// What the index knows about one site.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct SiteIndex {
     pub(crate) site: SiteId,
     pub(crate) default: Option<AccessLevel>,
-    /// [`Cell`]s (own = the site grant, merged = max of common and site),
-    /// over every group with a common or site grant and every
-    /// administrator group; `None` when the site has no grants of its own
-    /// (the common table then answers for it).
-    pub(crate) grants: Option<GroupTable>,
+    /// The site's own grants ([`GroupCell`]s without administrator flags);
+    /// empty when it has none (the common table then answers for it).
+    pub(crate) grants: GroupTable,
 }
 
 /// The shared, immutable data behind [`CompiledRights`].
 #[derive(Debug)]
 pub(crate) struct Index {
     pub(crate) module: ModuleId,
+    /// The levels the module accepts, checked on every change.
+    pub(crate) levels: ModuleLevels,
     pub(crate) options: ResolveOptions,
-    /// [`Cell`]s (own = merged = the common grant) over every group with a
-    /// common grant and every administrator group.
+    /// [`GroupCell`]s over every group with a common grant and every
+    /// administrator group.
     pub(crate) common: GroupTable,
     pub(crate) common_default: Option<AccessLevel>,
-    /// Sorted by site id; few, so found by a linear scan.
-    pub(crate) sites: Box<[SiteIndex]>,
+    /// Sorted by site id, each site once; only sites with a default or a
+    /// grant of their own. Shared by the indexes derived from this one
+    /// until a change touches a site.
+    pub(crate) sites: Arc<[SiteIndex]>,
     pub(crate) grant_count: usize,
+}
+
+/// A site table's cell for a grant `(group, code)`: its own grant, never
+/// an administrator flag.
+fn site_cell((group, own): (GroupId, u8)) -> (GroupId, u8) {
+    (group, GroupCell::new(own, false).0)
 }
 
 impl Index {
     #[inline]
     pub(crate) fn site(&self, site: SiteId) -> Option<&SiteIndex> {
-        self.sites.iter().find(|s| s.site == site)
+        let at = self.sites.binary_search_by(|s| s.site.cmp(&site)).ok()?;
+        self.sites.get(at)
+    }
+
+    /// The code of `group`'s own grant in exactly `scope` (0 = none).
+    pub(crate) fn own(&self, scope: Scope, group: GroupId) -> u8 {
+        let table = match scope {
+            Scope::Common => &self.common,
+            Scope::Site(site) => match self.site(site) {
+                Some(site) => &site.grants,
+                None => return 0,
+            },
+        };
+        GroupCell(table.get(group)).own()
+    }
+
+    /// Whether `group` is an administrator group and the bypass is on.
+    fn is_admin(&self, group: GroupId) -> bool {
+        self.options.has_admin_bypass()
+            && self
+                .options
+                .administrator_groups()
+                .binary_search(&group)
+                .is_ok()
+    }
+
+    /// The common table over `grants` (group, code) and the administrator
+    /// groups.
+    fn common_table(&self, grants: &[(GroupId, u8)]) -> GroupTable {
+        let admins = self.options.administrator_groups();
+        let admins = admins.iter().filter(|_| self.options.has_admin_bypass());
+        let entries = admins
+            .map(|&group| (group, 0))
+            .chain(grants.iter().copied());
+        // A later pair wins, so a grant replaces the administrator's
+        // placeholder; the cell is then made from both.
+        GroupTable::build(entries.map(|(group, own)| (group, self.common_cell(group, own))))
+    }
+
+    /// The common table's cell for `group` with own code `own`.
+    fn common_cell(&self, group: GroupId, own: u8) -> u8 {
+        GroupCell::new(own, self.is_admin(group)).0
     }
 }
 
 /// A module's rights compiled for access checks: the hot path.
 ///
-/// Build it from [`ModuleRights`] and [`ResolveOptions`] whenever the
-/// rights change ([`ModuleRights::compile`]); then every
+/// Build it from [`ModuleRights`] and [`ResolveOptions`]
+/// ([`ModuleRights::compile`]), and derive the next one from it when the
+/// rights change ([`with_changes`](Self::with_changes)); then every
 /// [`resolve`](Self::resolve), [`explain`](Self::explain),
 /// [`can`](Self::can) and [`require`](Self::require) takes time
 /// proportional to the number of the user's groups — independent of how
-/// many grants exist — and allocates nothing. It is immutable, `Send +
+/// many grants exist and of how the group ids are spread over the `u32`
+/// range — and allocates nothing. A site's own grants are kept apart from
+/// the common ones and read over them, so a hundred sites with a few grants
+/// each cost a few kilobytes, not a hundred copies. It is immutable, `Send +
 /// Sync`, and a clone shares the data (an `Arc` inside).
 ///
-/// The semantics are Bitrix's `GetUserRight` (rules 3 and 9–16). The
-/// user's groups always include group 2, [`GroupId::EVERYONE`], whether
-/// the list names it or not (rule 3; [`ResolveOptions::implicit_everyone`]
-/// turns this off); then:
+/// The semantics are Bitrix's `GetUserRight`. The user's groups always
+/// include group 2, [`GroupId::EVERYONE`], whether the list names it or not
+/// (every Bitrix user is in it; [`ResolveOptions::implicit_everyone`] turns
+/// this off); then:
 /// 1. with the bypass on, a user in an administrator group gets **W**;
 /// 2. else, if any of the user's groups has a grant that the
 ///    [`ScopeQuery`] counts, the **highest** such grant — the default is
@@ -93,7 +152,7 @@ impl Index {
 /// let compiled = rights.compile(ResolveOptions::new());
 ///
 /// let user = [GroupId::EVERYONE, GroupId::from_const(5)];
-/// assert_eq!(compiled.resolve(&user, Scope::Common), AccessLevel::D); // rule 10
+/// assert_eq!(compiled.resolve(&user, Scope::Common), AccessLevel::D); // the grant, not the default
 /// assert_eq!(compiled.resolve(&[GroupId::EVERYONE], Scope::Common), AccessLevel::R);
 /// let editor = [GroupId::from_const(6)];
 /// assert_eq!(compiled.resolve(&editor, Scope::Common), AccessLevel::R);
@@ -109,63 +168,41 @@ pub struct CompiledRights {
 impl CompiledRights {
     /// Compiles `rights` for checks made with `options`.
     pub fn new(rights: &ModuleRights, options: ResolveOptions) -> Self {
-        let mut common: BTreeMap<GroupId, u8> = BTreeMap::new();
-        let mut own: BTreeMap<SiteId, BTreeMap<GroupId, u8>> = BTreeMap::new();
-        for grant in rights.grants() {
-            let level = code(grant.level);
-            match grant.scope {
-                Scope::Common => {
-                    common.insert(grant.group, level);
-                }
-                Scope::Site(site) => {
-                    own.entry(site).or_default().insert(grant.group, level);
-                }
-            }
-        }
-        let admins: &[GroupId] = if options.has_admin_bypass() {
-            options.administrator_groups()
-        } else {
-            &[]
+        let mut index = Index {
+            module: rights.module(),
+            levels: rights.levels(),
+            options,
+            common: GroupTable::default(),
+            common_default: rights.default_level(Scope::Common),
+            sites: Arc::from(Vec::new()),
+            grant_count: rights.grant_count(),
         };
-
-        let mut common_default = None;
-        let mut sites: BTreeMap<SiteId, SiteIndex> = BTreeMap::new();
-        for (scope, level) in rights.defaults() {
-            match scope {
-                Scope::Common => common_default = Some(level),
-                Scope::Site(site) => {
-                    sites.insert(
-                        site,
-                        SiteIndex {
-                            site,
-                            default: Some(level),
-                            grants: None,
-                        },
-                    );
-                }
+        let mut common = Vec::new();
+        // Every site with a grant or a default of its own, with its grants.
+        let mut sites: BTreeMap<SiteId, Vec<(GroupId, u8)>> = BTreeMap::new();
+        for grant in rights.grants() {
+            let pair = (grant.group, code(grant.level));
+            match grant.scope {
+                Scope::Common => common.push(pair),
+                Scope::Site(site) => sites.entry(site).or_default().push(pair),
             }
         }
-        for (site, site_grants) in &own {
-            let table = build_table(site_grants, &common, admins);
-            sites
-                .entry(*site)
-                .or_insert(SiteIndex {
-                    site: *site,
-                    default: None,
-                    grants: None,
-                })
-                .grants = Some(table);
+        for (scope, _) in rights.defaults() {
+            if let Scope::Site(site) = scope {
+                sites.entry(site).or_default();
+            }
         }
-
+        index.sites = sites
+            .into_iter()
+            .map(|(site, grants)| SiteIndex {
+                site,
+                default: rights.default_level(Scope::Site(site)),
+                grants: GroupTable::build(grants.into_iter().map(site_cell)),
+            })
+            .collect();
+        index.common = index.common_table(&common);
         CompiledRights {
-            inner: Arc::new(Index {
-                module: rights.module(),
-                common: build_table(&common, &BTreeMap::new(), admins),
-                options,
-                common_default,
-                sites: sites.into_values().collect(),
-                grant_count: rights.grant_count(),
-            }),
+            inner: Arc::new(index),
         }
     }
 
@@ -192,7 +229,7 @@ impl CompiledRights {
         resolve::level(&self.inner, groups, query.into())
     }
 
-    /// The user's level and the reason for it (rule 14). Its level is
+    /// The user's level and the reason for it. Its level is
     /// always what [`resolve`](Self::resolve) returns; see [`Reason`] for
     /// how ties are named.
     ///
@@ -224,7 +261,7 @@ impl CompiledRights {
         self.explain(groups, query).require(needed)
     }
 
-    /// The set of the user's roles: Bitrix's `GetUserRoles` (rule 13).
+    /// The set of the user's roles: Bitrix's `GetUserRoles`.
     ///
     /// - With the bypass on, being in an administrator group adds **W**.
     /// - Every one of the user's groups adds its grant in the query's
@@ -244,38 +281,53 @@ impl CompiledRights {
         resolve::roles(&self.inner, groups, query.into())
     }
 
+    /// The rights after `changes`, derived from these ones instead of
+    /// compiled again: only the tables of the scopes whose grants the batch
+    /// changes are rebuilt (often just copied with a few cells written), and
+    /// every other table is shared with `self`. The answers are exactly
+    /// those of compiling the changed rights from scratch.
+    ///
+    /// `changes` are applied in order, as a store applies a batch: a later
+    /// change to the same grant or default wins, and removing what is not
+    /// there does nothing. Option changes do not concern rights and are
+    /// skipped. A level the module does not accept is refused with
+    /// [`AccessError::LevelNotAccepted`] — as
+    /// [`ModuleRights::grant`] and [`ModuleRights::set_default`] refuse it —
+    /// and nothing is derived.
+    ///
+    /// ```
+    /// use module_settings::{AccessLevel, Change, GroupId, ModuleId, ModuleLevels, ModuleRights, ResolveOptions, Scope};
+    /// # fn main() -> Result<(), module_settings::AccessError> {
+    /// let g5 = GroupId::from_const(5);
+    /// let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
+    /// rights.grant(Scope::Common, g5, AccessLevel::R)?;
+    /// let compiled = rights.compile(ResolveOptions::new());
+    ///
+    /// let changed = compiled.with_changes(&[
+    ///     Change::SetGrant { scope: Scope::Common, group: g5, level: AccessLevel::W },
+    ///     Change::SetDefault { scope: Scope::Common, level: AccessLevel::R },
+    /// ])?;
+    /// assert_eq!(changed.resolve(&[g5], Scope::Common), AccessLevel::W);
+    /// assert_eq!(changed.resolve(&[GroupId::from_const(6)], Scope::Common), AccessLevel::R);
+    /// assert_eq!(compiled.resolve(&[g5], Scope::Common), AccessLevel::R, "the old one is unchanged");
+    /// // The video module has no level M.
+    /// let refused = compiled.with_changes(&[Change::SetDefault { scope: Scope::Common, level: AccessLevel::M }]);
+    /// assert!(refused.is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn with_changes<'c>(
+        &self,
+        changes: impl IntoIterator<Item = &'c Change>,
+    ) -> Result<CompiledRights, AccessError> {
+        Ok(CompiledRights {
+            inner: Arc::new(self.inner.with_changes(changes)?),
+        })
+    }
+
     #[cfg(test)]
     pub(crate) fn index(&self) -> &Index {
         &self.inner
     }
-}
-
-/// A table of [`Cell`]s: `own` from `own`, `merged` = max(own, base), and
-/// the administrator flag, over the groups of all three.
-fn build_table(
-    own: &BTreeMap<GroupId, u8>,
-    base: &BTreeMap<GroupId, u8>,
-    admins: &[GroupId],
-) -> GroupTable {
-    let mut groups: Vec<GroupId> = own
-        .keys()
-        .chain(base.keys())
-        .chain(admins)
-        .copied()
-        .collect();
-    groups.sort_unstable();
-    groups.dedup();
-    let cells: Vec<(GroupId, u16)> = groups
-        .into_iter()
-        .map(|group| {
-            let mine = own.get(&group).copied().unwrap_or(0);
-            let shared = base.get(&group).copied().unwrap_or(0);
-            let admin = admins.binary_search(&group).is_ok();
-            let cell = Cell::new(mine, mine.max(shared), admin);
-            (group, cell.0)
-        })
-        .collect();
-    GroupTable::build(&cells)
 }
 
 /// A summary: the module, the options and the size, not the tables.
@@ -297,7 +349,7 @@ mod tests {
     use crate::access::catalog::ModuleLevels;
 
     #[test]
-    fn site_tables_merge_common_grants_in() {
+    fn sites_are_overlays_of_their_own_grants() {
         let s1 = SiteId::from_static("s1");
         let s2 = SiteId::from_static("s2");
         let g = GroupId::from_const;
@@ -314,29 +366,21 @@ mod tests {
         let index = compiled.index();
         assert_eq!(index.sites.len(), 2);
         let site1 = index.site(s1).unwrap();
-        let table = site1.grants.as_ref().unwrap();
-        let cell = |id| Cell(table.get(g(id)));
-        assert_eq!((cell(3).own(), cell(3).merged()), (0, code(AccessLevel::W)));
-        assert_eq!(
-            (cell(4).own(), cell(4).merged()),
-            (code(AccessLevel::R), code(AccessLevel::R))
-        );
-        assert_eq!(
-            (cell(5).own(), cell(5).merged()),
-            (code(AccessLevel::D), code(AccessLevel::D))
-        );
-        assert_eq!(cell(6).0, 0);
-        // The administrators group is flagged in every table, grant or not.
-        assert_eq!(cell(1), Cell::new(0, 0, true));
-        assert_eq!(Cell(index.common.get(g(1))), Cell::new(0, 0, true));
-        assert_eq!(
-            Cell(index.common.get(g(4))),
-            Cell::new(code(AccessLevel::M), code(AccessLevel::M), false)
-        );
+        let cell = |id| GroupCell(site1.grants.get(g(id)));
+        // The site's own grants only: no common grant, no administrator.
+        assert_eq!(cell(3), GroupCell(0));
+        assert_eq!(cell(4), GroupCell::new(code(AccessLevel::R), false));
+        assert_eq!(cell(5), GroupCell::new(code(AccessLevel::D), false));
+        assert_eq!(cell(1), GroupCell(0));
+        // The administrators group is flagged in the common table, grant or not.
+        let common = |id| GroupCell(index.common.get(g(id)));
+        assert_eq!(common(1), GroupCell::new(0, true));
+        assert_eq!(common(4), GroupCell::new(code(AccessLevel::M), false));
+        assert_eq!(common(5), GroupCell(0));
         let bypass_off = rights.compile(ResolveOptions::new().admin_bypass(false));
         assert_eq!(bypass_off.index().common.get(g(1)), 0);
         let site2 = index.site(s2).unwrap();
-        assert!(site2.grants.is_none());
+        assert!(site2.grants.is_empty());
         assert_eq!(site2.default, Some(AccessLevel::M));
         assert!(index.site(SiteId::from_static("s3")).is_none());
         assert_eq!(compiled.grant_count(), 4);
@@ -346,5 +390,19 @@ mod tests {
              admin_bypass: true, admin_groups: [GroupId(1)], use_default: true, \
              implicit_everyone: true }, grants: 4, sites: 2 }"
         );
+    }
+
+    #[test]
+    fn an_administrator_with_a_grant_keeps_both() {
+        let g = GroupId::from_const;
+        let mut rights = ModuleRights::new(
+            ModuleId::from_static("b24connector"),
+            ModuleLevels::B24_CONNECTOR,
+        );
+        rights.grant(Scope::Common, g(1), AccessLevel::M).unwrap();
+        let compiled = rights.compile(ResolveOptions::new().admin_groups([g(1), g(9)]));
+        let common = |id| GroupCell(compiled.index().common.get(g(id)));
+        assert_eq!(common(1), GroupCell::new(code(AccessLevel::M), true));
+        assert_eq!(common(9), GroupCell::new(0, true));
     }
 }

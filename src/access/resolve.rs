@@ -1,24 +1,29 @@
-//! The resolution rules (ARCHITECTURE rules 9–16), written once.
+//! The resolution rules, written once.
 //!
 //! Everything that answers an access question — `resolve`, `explain`,
 //! `can`, `require`, `roles`, on compiled or plain rights — ends up here,
 //! reading the compiled [`Index`]. The query decides how one group's cell
-//! is read ([`Lookup`]); the rules around it are the same for all.
+//! is read ([`Lookup`]): the common table alone, or a site's own table over
+//! the common one, or exactly the listed scopes; the rules around it are
+//! the same for all. Each table's layout is decided once per check, so the
+//! scan is compiled once per layout with the lookup inlined.
 //!
-//! The scan over the user's groups is branch-free: the winner is the
-//! maximum of the key `rank << 32 | !group`, where [`Cell::rank`] puts any
-//! administrator above any grant and a higher grant above a lower one; so
-//! among equals the lowest group id wins — whatever the order of the groups
-//! and however often one repeats (rule 16). Users' group lists look random
+//! The scan over the user's groups takes no branch on the data: `resolve`
+//! keeps the highest cell (a cell's rank is its high half, see
+//! [`GroupCell`]); `explain` the maximum of the key `rank << 32 | !group`,
+//! so among equal ranks the lowest group id wins — whatever the order of
+//! the groups and however often one repeats. Users' group lists look random
 //! to a branch predictor, so this matters as much as the table lookups.
 
-use super::cell::{level_of, Cell, RANK_ADMIN};
+use std::hint::select_unpredictable;
+
+use super::cell::{level_of, level_of_rank, GroupCell, RANK_ADMIN};
 use super::decision::Reason;
 use super::index::Index;
 use super::level::{AccessLevel, AccessLevels};
 use super::query::ScopeQuery;
-use super::table::{Cells, Dense, GroupTable};
-use crate::ids::{GroupId, Scope};
+use super::table::{Cells, Dense, GroupTable, Layout};
+use crate::ids::{GroupId, Scope, SiteId};
 
 /// A level with its reason, before the module is attached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,43 +35,72 @@ pub(crate) struct Outcome {
 /// How one kind of query reads a group. Each kind is its own type so the
 /// scan is compiled once per kind with the lookup inlined.
 trait Lookup {
-    /// What the scan compares for the group: [`RANK_ADMIN`] for an
-    /// administrator group (bypass on), else the code of its highest grant
-    /// the query sees (0 = none). The hot path.
-    fn rank(&self, group: GroupId) -> u8;
+    /// A byte whose [`GroupCell::rank`] is what the scan compares for the
+    /// group: [`RANK_ADMIN`] for an administrator group (bypass on), else
+    /// the code of its highest grant the query sees (0 = none). A table's
+    /// cell as it is, so the hot path does no arithmetic on it.
+    fn ranked(&self, group: GroupId) -> u8;
 
     /// The code of the group's highest grant the query sees (0 = none) and
     /// whether it is an administrator group: both, for `roles`.
     fn grant_and_admin(&self, group: GroupId) -> (u8, bool);
 
-    /// Where the grant that [`rank`](Self::rank) reported was made; called
+    /// Where the grant that [`ranked`](Self::ranked) reported was made; called
     /// once, for the winning group, only when a reason is wanted.
     fn scope_of(&self, group: GroupId) -> Scope;
 }
 
-/// One table answers: the common table (its scope is common) or a site's
-/// merged table (a grant is the site's when the site's own grant is the
-/// merged one — so equal common and site grants name the site).
-struct TableLookup<C> {
+/// The common table alone answers: the common query, and a site without
+/// grants of its own.
+struct CommonLookup<C> {
     cells: C,
-    scope: Scope,
 }
 
-impl<C: Cells> Lookup for TableLookup<C> {
+impl<C: Cells> Lookup for CommonLookup<C> {
     #[inline(always)]
-    fn rank(&self, group: GroupId) -> u8 {
-        Cell(self.cells.get(group)).rank()
+    fn ranked(&self, group: GroupId) -> u8 {
+        self.cells.get(group)
     }
 
     fn grant_and_admin(&self, group: GroupId) -> (u8, bool) {
-        let cell = Cell(self.cells.get(group));
-        (cell.merged(), cell.admin())
+        let cell = GroupCell(self.cells.get(group));
+        (cell.own(), cell.admin())
+    }
+
+    fn scope_of(&self, _: GroupId) -> Scope {
+        Scope::Common
+    }
+}
+
+/// A site with grants of its own: its table read over the common one, the
+/// higher grant winning. A grant is the site's when it is at least the
+/// common one — so equal common and site grants name the site.
+struct SiteLookup<C, O> {
+    common: C,
+    own: O,
+    site: SiteId,
+}
+
+impl<C: Cells, O: Cells> Lookup for SiteLookup<C, O> {
+    #[inline(always)]
+    fn ranked(&self, group: GroupId) -> u8 {
+        // The rank is the high half of a cell, so the higher cell has the
+        // higher rank. Site cells are never administrators: their rank is
+        // their grant.
+        self.common.get(group).max(self.own.get(group))
+    }
+
+    fn grant_and_admin(&self, group: GroupId) -> (u8, bool) {
+        let common = GroupCell(self.common.get(group));
+        let own = GroupCell(self.own.get(group)).own();
+        (common.own().max(own), common.admin())
     }
 
     fn scope_of(&self, group: GroupId) -> Scope {
-        let cell = Cell(self.cells.get(group));
-        if cell.own() == cell.merged() {
-            self.scope
+        let common = GroupCell(self.common.get(group)).own();
+        let own = GroupCell(self.own.get(group)).own();
+        if own != 0 && own >= common {
+            Scope::Site(self.site)
         } else {
             Scope::Common
         }
@@ -79,36 +113,20 @@ struct ExactLookup<'a> {
     scopes: &'a [Scope],
 }
 
-impl ExactLookup<'_> {
-    /// The code of `group`'s own grant in `scope` (0 = none).
-    fn own(&self, group: GroupId, scope: Scope) -> u8 {
-        match scope {
-            Scope::Common => Cell(self.index.common.get(group)).own(),
-            Scope::Site(site) => self
-                .index
-                .site(site)
-                .and_then(|s| s.grants.as_ref())
-                .map_or(0, |table| Cell(table.get(group)).own()),
-        }
-    }
-}
-
 impl Lookup for ExactLookup<'_> {
-    fn rank(&self, group: GroupId) -> u8 {
-        match self.grant_and_admin(group) {
-            (_, true) => RANK_ADMIN,
-            (top, false) => top,
-        }
+    fn ranked(&self, group: GroupId) -> u8 {
+        let (top, admin) = self.grant_and_admin(group);
+        GroupCell::new(top, admin).0
     }
 
     fn grant_and_admin(&self, group: GroupId) -> (u8, bool) {
         // Administrator groups are flagged in the common table whatever
         // the query.
-        let admin = Cell(self.index.common.get(group)).admin();
+        let admin = GroupCell(self.index.common.get(group)).admin();
         let top = self
             .scopes
             .iter()
-            .map(|&scope| self.own(group, scope))
+            .map(|&scope| self.index.own(scope, group))
             .max()
             .unwrap_or(0);
         (top, admin)
@@ -120,7 +138,7 @@ impl Lookup for ExactLookup<'_> {
         let (top, _) = self.grant_and_admin(group);
         let mut found = Scope::Common;
         for &scope in self.scopes {
-            if self.own(group, scope) == top && top != 0 {
+            if self.index.own(scope, group) == top && top != 0 {
                 if let Scope::Site(_) = scope {
                     return scope;
                 }
@@ -131,54 +149,97 @@ impl Lookup for ExactLookup<'_> {
     }
 }
 
-/// Runs `job` with the lookup that `query` calls for.
+/// Runs `job` with the lookup that `query` calls for, each table's layout
+/// decided here, once per check.
 #[inline(always)]
 fn with_lookup<J: Job>(index: &Index, query: ScopeQuery<'_>, job: J) -> J::Output {
+    let scan = Scan { index, query, job };
     match query {
-        ScopeQuery::Common => with_table(index, query, &index.common, Scope::Common, job),
-        ScopeQuery::Site(site) => match index.site(site).and_then(|s| s.grants.as_ref()) {
-            Some(table) => with_table(index, query, table, Scope::Site(site), job),
+        ScopeQuery::Common => with_cells(&index.common, scan),
+        ScopeQuery::Site(site) => match index.site(site) {
+            Some(s) if !s.grants.is_empty() => with_cells(
+                &index.common,
+                OverCommon {
+                    scan,
+                    own: &s.grants,
+                    site,
+                },
+            ),
             // A site without grants of its own sees the common ones.
-            None => with_table(index, query, &index.common, Scope::Common, job),
+            _ => with_cells(&index.common, scan),
         },
-        ScopeQuery::Exact(scopes) => job.run(index, query, ExactLookup { index, scopes }),
+        ScopeQuery::Exact(scopes) => scan.job.run(index, query, ExactLookup { index, scopes }),
     }
 }
 
-/// Runs `job` over one table, with its layout decided here, once.
+/// Something to do with a table's cells, whatever their layout.
+trait WithCells {
+    type Output;
+    fn with<C: Cells>(self, cells: C) -> Self::Output;
+}
+
+/// Calls `then` with `table`'s cells in their layout.
 #[inline(always)]
-fn with_table<J: Job>(
-    index: &Index,
-    query: ScopeQuery<'_>,
-    table: &GroupTable,
-    scope: Scope,
+fn with_cells<W: WithCells>(table: &GroupTable, then: W) -> W::Output {
+    match table.layout() {
+        Layout::Empty => then.with(Dense::EMPTY),
+        Layout::Dense(dense) => then.with(dense.cells()),
+        Layout::Lone(lone) => then.with(lone.cells()),
+        Layout::Split(split) => then.with(split.cells()),
+        Layout::Perfect(perfect) => then.with(perfect),
+        Layout::Probed(probed) => then.with(probed),
+    }
+}
+
+/// A job and the question it answers, waiting for its tables.
+struct Scan<'a, J> {
+    index: &'a Index,
+    query: ScopeQuery<'a>,
     job: J,
-) -> J::Output {
-    match table {
-        GroupTable::Empty => job.run(
-            index,
-            query,
-            TableLookup {
-                cells: Dense(&[]),
-                scope,
-            },
-        ),
-        GroupTable::Dense(bytes) => job.run(
-            index,
-            query,
-            TableLookup {
-                cells: Dense(bytes),
-                scope,
-            },
-        ),
-        GroupTable::Hashed(hashed) => job.run(
-            index,
-            query,
-            TableLookup {
-                cells: hashed,
-                scope,
-            },
-        ),
+}
+
+/// The common table read alone.
+impl<J: Job> WithCells for Scan<'_, J> {
+    type Output = J::Output;
+
+    #[inline(always)]
+    fn with<C: Cells>(self, cells: C) -> J::Output {
+        self.job.run(self.index, self.query, CommonLookup { cells })
+    }
+}
+
+/// The common table's cells in hand; the site's table still to dispatch.
+struct OverCommon<'a, J> {
+    scan: Scan<'a, J>,
+    own: &'a GroupTable,
+    site: SiteId,
+}
+
+impl<J: Job> WithCells for OverCommon<'_, J> {
+    type Output = J::Output;
+
+    #[inline(always)]
+    fn with<C: Cells>(self, common: C) -> J::Output {
+        let OverCommon { scan, own, site } = self;
+        with_cells(own, SiteScan { scan, common, site })
+    }
+}
+
+/// Both tables' cells in hand.
+struct SiteScan<'a, J, C> {
+    scan: Scan<'a, J>,
+    common: C,
+    site: SiteId,
+}
+
+impl<J: Job, C: Cells> WithCells for SiteScan<'_, J, C> {
+    type Output = J::Output;
+
+    #[inline(always)]
+    fn with<O: Cells>(self, own: O) -> J::Output {
+        let SiteScan { scan, common, site } = self;
+        let lookup = SiteLookup { common, own, site };
+        scan.job.run(scan.index, scan.query, lookup)
     }
 }
 
@@ -188,50 +249,48 @@ trait Job {
     fn run<L: Lookup>(self, index: &Index, query: ScopeQuery<'_>, lookup: L) -> Self::Output;
 }
 
-/// What rules 9 and 12 decide, before it is spelled out.
-#[derive(Clone, Copy)]
-enum Verdict {
-    Administrator(GroupId),
-    Grant(u8, GroupId),
-    Default,
-    DefaultsOff,
-}
-
-/// What the scan maximises for one group: its rank above, `!id` below, so
-/// the highest rank wins and among equals the lowest id.
+/// The highest rank among the user's groups: all `resolve` needs.
 #[inline(always)]
-fn key<L: Lookup>(lookup: &L, group: GroupId) -> u64 {
-    (u64::from(lookup.rank(group)) << 32) | u64::from(!group.get())
-}
-
-/// Rules 3, 9, 10, 12 and 16: group 2 counted whether listed or not, then
-/// the bypass, else the highest grant (never mixed with the default), else
-/// the default or D.
-#[inline(always)]
-fn verdict<L: Lookup>(index: &Index, groups: &[GroupId], lookup: &L) -> Verdict {
-    // Group 2 is one more group in the max: listing it again changes
-    // nothing, so the caller's list needs no copy and no check.
+fn top_rank<L: Lookup>(index: &Index, groups: &[GroupId], lookup: &L) -> u8 {
+    // Group 2 counts whether listed or not: one more group in the maximum,
+    // where listing it again changes nothing, so the caller's list needs
+    // no copy and no check.
     let mut best = if index.options.has_implicit_everyone() {
-        key(lookup, GroupId::EVERYONE)
+        u32::from(lookup.ranked(GroupId::EVERYONE))
     } else {
         0
     };
     for &group in groups {
-        best = best.max(key(lookup, group));
+        // Which group wins is as random as the user: a select, never a
+        // branch (the compiler would otherwise merge the table's own select
+        // into one). A word rather than a byte spares re-extensions.
+        let ranked = u32::from(lookup.ranked(group));
+        best = select_unpredictable(ranked > best, ranked, best);
     }
-    let rank = (best >> 32) as u8;
-    // The low half is `!id` of a non-zero id, so the id is never 0 here;
-    // the administrators group is only a type-level fallback.
-    let group = GroupId::new(!(best as u32)).unwrap_or(GroupId::ADMINISTRATORS);
-    if rank >= RANK_ADMIN {
-        Verdict::Administrator(group)
-    } else if rank != 0 {
-        Verdict::Grant(rank, group)
-    } else if index.options.uses_default() {
-        Verdict::Default
+    GroupCell(best as u8).rank()
+}
+
+/// The highest rank among the user's groups and the lowest group id that
+/// holds it. The scan maximises `rank << 32 | !id`, so among equal ranks
+/// the lowest id wins — whatever the order of the groups and however often
+/// one repeats. `None` when there is no group at all.
+#[inline(always)]
+fn winner<L: Lookup>(index: &Index, groups: &[GroupId], lookup: &L) -> Option<(u8, GroupId)> {
+    let key = |group: GroupId| {
+        (u64::from(GroupCell(lookup.ranked(group)).rank()) << 32) | u64::from(!group.get())
+    };
+    // Group 2 as in `top_rank`.
+    let mut best = if index.options.has_implicit_everyone() {
+        key(GroupId::EVERYONE)
     } else {
-        Verdict::DefaultsOff
+        0
+    };
+    for &group in groups {
+        best = best.max(key(group));
     }
+    // The low half is `!id` of a non-zero id, or 0 for no group at all.
+    let group = GroupId::new(!(best as u32))?;
+    Some(((best >> 32) as u8, group))
 }
 
 /// `GetUserRight`: the level alone, the hot path.
@@ -247,16 +306,16 @@ impl Job for Level<'_> {
 
     #[inline(always)]
     fn run<L: Lookup>(self, index: &Index, query: ScopeQuery<'_>, lookup: L) -> AccessLevel {
-        match verdict(index, self.0, &lookup) {
-            Verdict::Administrator(_) => AccessLevel::W,
-            Verdict::Grant(code, _) => level_of(code),
-            Verdict::Default => default_of(index, query).level,
-            Verdict::DefaultsOff => AccessLevel::D,
+        // The bypass or a grant: a table lookup, not a jump on the rank.
+        match level_of_rank(top_rank(index, self.0, &lookup)) {
+            Some(level) => level,
+            None if index.options.uses_default() => default_of(index, query).level,
+            None => AccessLevel::D,
         }
     }
 }
 
-/// `GetUserRight` with its reason (rule 14).
+/// `GetUserRight` with its reason.
 pub(crate) fn decide(index: &Index, groups: &[GroupId], query: ScopeQuery<'_>) -> Outcome {
     with_lookup(index, query, Decide(groups))
 }
@@ -267,20 +326,25 @@ impl Job for Decide<'_> {
     type Output = Outcome;
 
     fn run<L: Lookup>(self, index: &Index, query: ScopeQuery<'_>, lookup: L) -> Outcome {
-        match verdict(index, self.0, &lookup) {
-            Verdict::Administrator(group) => Outcome {
-                level: AccessLevel::W,
+        let (rank, group) = match winner(index, self.0, &lookup) {
+            Some(found) => found,
+            // No group at all: no rank, and no group to name.
+            None => (0, GroupId::EVERYONE),
+        };
+        match level_of_rank(rank) {
+            Some(level) if rank >= RANK_ADMIN => Outcome {
+                level,
                 reason: Reason::Administrator { group },
             },
-            Verdict::Grant(code, group) => Outcome {
-                level: level_of(code),
+            Some(level) => Outcome {
+                level,
                 reason: Reason::Grant {
                     group,
                     scope: lookup.scope_of(group),
                 },
             },
-            Verdict::Default => default_of(index, query),
-            Verdict::DefaultsOff => Outcome {
+            None if index.options.uses_default() => default_of(index, query),
+            None => Outcome {
                 level: AccessLevel::D,
                 reason: Reason::DefaultsOff,
             },
@@ -288,7 +352,7 @@ impl Job for Decide<'_> {
     }
 }
 
-/// `GetUserRoles` (rule 13); see [`CompiledRights::roles`] for the
+/// `GetUserRoles`; see [`CompiledRights::roles`] for the
 /// definition.
 ///
 /// [`CompiledRights::roles`]: super::CompiledRights::roles
@@ -303,7 +367,7 @@ impl Job for Roles<'_> {
 
     fn run<L: Lookup>(self, index: &Index, query: ScopeQuery<'_>, lookup: L) -> AccessLevels {
         let mut roles = AccessLevels::empty();
-        // Group 2 contributes like any listed group (rule 3).
+        // Group 2 contributes like any listed group.
         let everyone = index
             .options
             .has_implicit_everyone()
@@ -327,7 +391,8 @@ impl Job for Roles<'_> {
     }
 }
 
-/// The default level under `query` and where it came from (rules 7, 9, 11).
+/// The default level under `query` and where it came from: the query's
+/// site default (see [`ScopeQuery`]), else the common one, else D.
 fn default_of(index: &Index, query: ScopeQuery<'_>) -> Outcome {
     let site_default = match query {
         ScopeQuery::Common => None,

@@ -22,14 +22,13 @@
 //! Without a collision the write is re-planned on the current records:
 //! only what still differs is written.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use crate::ids::{OptionName, Scope};
 use crate::options::{RawOptions, ScopeLayers};
 use crate::settings::cache::state::scope_raw;
 use crate::settings::error::RecordKey;
 use crate::settings::notify::events::RecordDiff;
 use crate::settings::registry::OptionsCodec;
+pub(crate) use crate::settings::write::diff::diff;
 use crate::store::{Change, ModuleRecords, RightKey};
 
 /// What a write wants, independent of the records it will meet.
@@ -181,57 +180,6 @@ pub(crate) fn key_of(change: &Change) -> RecordKey {
             }
         }
     }
-}
-
-/// Every record as key → the change that stores it (the one way records
-/// become changes: [`ModuleRecords::to_changes`]). A rights record whose
-/// stored rows cannot be read has no such change: it maps to its removal,
-/// so that removing it, overwriting it, or another writer breaking it all
-/// count as differences.
-fn record_map(records: &ModuleRecords) -> BTreeMap<RecordKey, Change> {
-    let mut map: BTreeMap<RecordKey, Change> = records
-        .to_changes()
-        .into_iter()
-        .map(|change| (key_of(&change), change))
-        .collect();
-    for row in records.unreadable() {
-        let key = RecordKey::from(row.key);
-        let removal = removal_of(&key);
-        map.insert(key, removal);
-    }
-    map
-}
-
-/// The change that deletes the record `key`.
-fn removal_of(key: &RecordKey) -> Change {
-    match key {
-        RecordKey::Option { scope, name } => Change::RemoveOption {
-            scope: *scope,
-            name: name.clone(),
-        },
-        RecordKey::Default { scope } => Change::RemoveDefault { scope: *scope },
-        RecordKey::Grant { scope, group } => Change::RemoveGrant {
-            scope: *scope,
-            group: *group,
-        },
-    }
-}
-
-/// The changes that turn `before` into `after`: one per record added,
-/// changed or removed, in key order (options, then defaults, then grants;
-/// each by scope, then name or group). The one comparison of two sets of
-/// records: conflicts, re-planning and the Access tab all use it.
-pub(crate) fn diff(before: &ModuleRecords, after: &ModuleRecords) -> Vec<Change> {
-    let before = record_map(before);
-    let mut after = record_map(after);
-    let keys: BTreeSet<RecordKey> = before.keys().chain(after.keys()).cloned().collect();
-    keys.into_iter()
-        .filter_map(|key| match (before.get(&key), after.remove(&key)) {
-            (old, Some(new)) if old != Some(&new) => Some(new),
-            (Some(_), None) => Some(removal_of(&key)),
-            _ => None,
-        })
-        .collect()
 }
 
 /// The keys, among those `relevant` accepts, whose records differ between

@@ -6,6 +6,7 @@
 
 pub(crate) mod access_tab;
 pub(crate) mod b24;
+pub(crate) mod diff;
 pub(crate) mod form;
 pub(crate) mod merge;
 pub(crate) mod operate;
@@ -178,8 +179,13 @@ impl<S: Store> Settings<S> {
             }
             let mut records = attempt.records.clone();
             records.apply_all(&changes);
-            let mut next =
-                ModuleState::build(&write.entry.spec, &self.resolve, attempt.revision, records);
+            let mut next = ModuleState::after(
+                &attempt,
+                &write.entry.spec,
+                &self.resolve,
+                records,
+                &changes,
+            );
             if let Err(errors) = newly_broken(&attempt, &next) {
                 return Err(if Arc::ptr_eq(&attempt, &write.base) {
                     SettingsError::Invalid(errors)

@@ -221,6 +221,30 @@ impl ModuleRecords {
         }
     }
 
+    /// Whether applying `change` would leave these records as they are: it
+    /// sets what is already set, or removes what is absent (a record whose
+    /// stored rows cannot be read is never left as it is: any change to it
+    /// replaces them).
+    pub(crate) fn holds(&self, change: &Change) -> bool {
+        if right_key(change).is_some_and(|key| self.unreadable.contains_key(&key)) {
+            return false;
+        }
+        match change {
+            Change::SetOption { scope, name, value } => {
+                self.option(*scope, name.as_str()) == Some(value.as_str())
+            }
+            Change::RemoveOption { scope, name } => self.option(*scope, name.as_str()).is_none(),
+            Change::SetDefault { scope, level } => self.defaults.get(scope) == Some(level),
+            Change::RemoveDefault { scope } => !self.defaults.contains_key(scope),
+            Change::SetGrant {
+                scope,
+                group,
+                level,
+            } => self.grants.get(&(*scope, *group)) == Some(level),
+            Change::RemoveGrant { scope, group } => !self.grants.contains_key(&(*scope, *group)),
+        }
+    }
+
     /// Applies changes in order.
     pub fn apply_all<'a>(&mut self, changes: impl IntoIterator<Item = &'a Change>) {
         for change in changes {

@@ -98,6 +98,16 @@ impl Intent {
                     .collect()
             }
             Intent::Records(changes) => {
+                // Each key at most once, so every change can be judged on
+                // its own: what is left to write is what would change
+                // something (without copying a large module's records).
+                if one_change_per_record(changes) {
+                    return changes
+                        .iter()
+                        .filter(|change| !records.holds(change))
+                        .cloned()
+                        .collect();
+                }
                 // What the changes mean is `ModuleRecords::apply`'s to say;
                 // what is left to write is what that changes.
                 let mut after = records.clone();
@@ -152,6 +162,13 @@ impl Intent {
             Intent::Records(changes) => changes.iter().any(|c| theirs.contains(&key_of(c))),
         }
     }
+}
+
+/// Whether no two of `changes` touch the same record.
+fn one_change_per_record(changes: &[Change]) -> bool {
+    let mut keys: Vec<RecordKey> = changes.iter().map(key_of).collect();
+    keys.sort();
+    keys.windows(2).all(|pair| pair[0] != pair[1])
 }
 
 fn option_change(scope: Scope, name: OptionName, value: Option<String>) -> Change {

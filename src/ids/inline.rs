@@ -100,12 +100,34 @@ impl<const N: usize> InlineAscii<N> {
         }
     }
 
-    /// The text's bytes, without the check `as_str` makes.
+    /// The text as little-endian 8-byte words (the last one zero-padded),
+    /// read straight from the zero-padded buffer: for hashing and comparing
+    /// without a call to `memcpy` or `memcmp`.
     #[inline]
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        // `len` never exceeds `N`; the empty slice is the harmless answer
-        // if that invariant were ever broken.
-        self.bytes.get(..self.len as usize).unwrap_or_default()
+    pub(crate) fn words(&self) -> impl Iterator<Item = u64> + '_ {
+        let len = usize::from(self.len).min(N);
+        (0..len.div_ceil(8)).map(move |i| {
+            let start = i * 8;
+            match self.bytes.get(start..start + 8) {
+                Some(word) => {
+                    let mut buf = [0u8; 8];
+                    buf.copy_from_slice(word);
+                    u64::from_le_bytes(buf)
+                }
+                // The last word of a full buffer whose size is not a
+                // multiple of 8: the bytes past the end are zero padding.
+                None => self.bytes[start..]
+                    .iter()
+                    .rev()
+                    .fold(0u64, |word, byte| (word << 8) | u64::from(*byte)),
+            }
+        })
+    }
+
+    /// The text's length in bytes.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        usize::from(self.len)
     }
 
     pub(crate) fn as_str(&self) -> &str {

@@ -48,10 +48,11 @@ impl ModuleId {
 
     /// A number that tells most module ids apart with one comparison
     /// (equal keys still need `==`); for lookups in small tables.
-    /// The id's bytes (ASCII, lower case).
+    /// The id as 8-byte words and its length: what the facade's module
+    /// index hashes and compares.
     #[inline]
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        self.0.as_bytes()
+    pub(crate) fn words(&self) -> (usize, impl Iterator<Item = u64> + '_) {
+        (self.0.len(), self.0.words())
     }
 }
 

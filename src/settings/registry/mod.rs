@@ -187,7 +187,7 @@ impl Registry {
     #[inline]
     pub(crate) fn find(&self, module: ModuleId) -> Option<&Entry> {
         let position = self.index.find(&module, |position| {
-            self.entries.get(position).map(|e| e.spec.id)
+            self.entries.get(position).map(|e| &e.spec.id)
         })?;
         self.entries.get(position)
     }

@@ -15,9 +15,9 @@ use module_settings::settings::{Actor, MemoryAuditSink, Settings};
 use module_settings::{AccessLevel, GroupId, MemoryStore, ModuleId, Scope, Secret, SiteId};
 
 const VIDEO: ModuleId = ModuleId::from_static("video");
-const EDITORS: GroupId = GroupId::from_const(5);
-const GUESTS: GroupId = GroupId::from_const(6);
-const S1_MODERATORS: GroupId = GroupId::from_const(7);
+const EDITORS: GroupId = GroupId::from_static(5);
+const GUESTS: GroupId = GroupId::from_static(6);
+const S1_MODERATORS: GroupId = GroupId::from_static(7);
 const S1: SiteId = SiteId::from_static("s1");
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -52,7 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tab.set_grant(Scope::Common, GUESTS, AccessLevel::D)?;
     tab.set_grant(Scope::Site(S1), S1_MODERATORS, AccessLevel::W)?;
     // The video module has no level M: the tab refuses it.
-    if let Err(err) = tab.set_grant(Scope::Common, GroupId::from_const(8), AccessLevel::M) {
+    if let Err(err) = tab.set_grant(Scope::Common, GroupId::from_static(8), AccessLevel::M) {
         println!("refused on the Access tab: {err}");
     }
     settings.apply_access_tab(&admin, tab)?;

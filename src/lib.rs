@@ -67,10 +67,10 @@
 //! # fn main() -> Result<(), module_settings::AccessError> {
 //! let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
 //! rights.set_default(Scope::Common, AccessLevel::R)?;
-//! rights.grant(Scope::Common, GroupId::from_const(6), AccessLevel::D)?;
+//! rights.grant(Scope::Common, GroupId::from_static(6), AccessLevel::D)?;
 //! let rights = rights.compile(ResolveOptions::new());
 //! // The default is not applied per group: one group with a grant decides.
-//! let user = [GroupId::EVERYONE, GroupId::from_const(6)];
+//! let user = [GroupId::EVERYONE, GroupId::from_static(6)];
 //! assert_eq!(rights.explain(&user, Scope::Common).to_string(), "D: grant of group 6 in the common scope");
 //! # Ok(()) }
 //! ```
@@ -94,7 +94,7 @@
 //! let video = ModuleId::from_static("video");
 //!
 //! let mut tab = settings.access_tab(video)?;
-//! tab.set_grant(Scope::Common, GroupId::from_const(5), AccessLevel::W)?;
+//! tab.set_grant(Scope::Common, GroupId::from_static(5), AccessLevel::W)?;
 //! settings.apply_access_tab(&Actor::new([GroupId::ADMINISTRATORS]), tab)?;
 //!
 //! let tab = settings.access_tab(video)?;

@@ -209,7 +209,7 @@ proptest! {
 
 #[test]
 fn untouched_scopes_keep_their_answers_and_an_empty_batch_changes_nothing() {
-    let g = GroupId::from_const;
+    let g = GroupId::from_static;
     let mut rights = empty_rights();
     rights.grant(Scope::Common, g(5), AccessLevel::R).unwrap();
     rights

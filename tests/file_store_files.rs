@@ -25,7 +25,7 @@ fn assert_corrupt(text: &str, found: &str) {
         }
         other => panic!(
             "{text}: expected Corrupt, got {:?}",
-            other.map(|s| s.records.grant(Scope::Common, GroupId::from_const(5)))
+            other.map(|s| s.records.grant(Scope::Common, GroupId::from_static(5)))
         ),
     }
 }
@@ -54,7 +54,7 @@ fn two_spellings_of_one_group_are_corrupt_not_last_wins() {
     ));
     let records = store.load(&VIDEO).unwrap().records;
     assert_eq!(
-        records.grant(Scope::Common, GroupId::from_const(5)),
+        records.grant(Scope::Common, GroupId::from_static(5)),
         Some(AccessLevel::W)
     );
 }

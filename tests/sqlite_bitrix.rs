@@ -626,11 +626,11 @@ struct UnreadableCase {
 
 const G7_COMMON: RightKey = RightKey::Grant {
     scope: Scope::Common,
-    group: GroupId::from_const(7),
+    group: GroupId::from_static(7),
 };
 const G5_COMMON: RightKey = RightKey::Grant {
     scope: Scope::Common,
-    group: GroupId::from_const(5),
+    group: GroupId::from_static(5),
 };
 const DEFAULT_COMMON: RightKey = RightKey::Default {
     scope: Scope::Common,

@@ -306,7 +306,7 @@ mod tests {
         );
     }
 
-    const G5: GroupId = GroupId::from_const(5);
+    const G5: GroupId = GroupId::from_static(5);
     const S1: Scope = Scope::Site(SiteId::from_static("s1"));
 
     #[test]

@@ -136,11 +136,11 @@ mod tests {
             current: Revision::new(4),
             ours: vec![RecordKey::Grant {
                 scope: Scope::Common,
-                group: GroupId::from_const(5),
+                group: GroupId::from_static(5),
             }],
             theirs: vec![RecordKey::Grant {
                 scope: Scope::Common,
-                group: GroupId::from_const(5),
+                group: GroupId::from_static(5),
             }],
         };
         let outdated = SettingsError::Outdated {

@@ -321,7 +321,7 @@ mod tests {
         let catalog = Settings::in_memory();
         let grant = |level| Command::Grant {
             module: VIDEOPORT,
-            group: GroupId::from_const(5),
+            group: GroupId::from_static(5),
             level,
             scope: module_settings::Scope::Common,
             actor: vec![GroupId::ADMINISTRATORS],

@@ -89,10 +89,10 @@ impl fmt::Display for Reason {
 /// use module_settings::{AccessLevel, GroupId, ModuleId, ModuleLevels, ModuleRights, ResolveOptions, Scope};
 /// # fn main() -> Result<(), module_settings::AccessError> {
 /// let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
-/// rights.grant(Scope::Common, GroupId::from_const(5), AccessLevel::R)?;
+/// rights.grant(Scope::Common, GroupId::from_static(5), AccessLevel::R)?;
 /// let compiled = rights.compile(ResolveOptions::new());
 ///
-/// let decision = compiled.explain(&[GroupId::EVERYONE, GroupId::from_const(5)], Scope::Common);
+/// let decision = compiled.explain(&[GroupId::EVERYONE, GroupId::from_static(5)], Scope::Common);
 /// assert_eq!(decision.to_string(), "R: grant of group 5 in the common scope");
 /// assert!(decision.can(AccessLevel::R));
 /// let err = decision.require(AccessLevel::W).unwrap_err();
@@ -172,7 +172,7 @@ mod tests {
 
     #[test]
     fn every_reason_reads_well() {
-        let g5 = GroupId::from_const(5);
+        let g5 = GroupId::from_static(5);
         let s1 = Scope::Site(SiteId::from_static("s1"));
         shows(
             AccessLevel::W,
@@ -248,7 +248,7 @@ mod tests {
             VIDEO,
             AccessLevel::R,
             Reason::Grant {
-                group: GroupId::from_const(5),
+                group: GroupId::from_static(5),
                 scope: Scope::Common,
             },
         );

@@ -147,14 +147,14 @@ impl Index {
 /// let s1 = SiteId::from_static("s1");
 /// let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
 /// rights.set_default(Scope::Common, AccessLevel::R)?;
-/// rights.grant(Scope::Common, GroupId::from_const(5), AccessLevel::D)?;
-/// rights.grant(Scope::Site(s1), GroupId::from_const(6), AccessLevel::W)?;
+/// rights.grant(Scope::Common, GroupId::from_static(5), AccessLevel::D)?;
+/// rights.grant(Scope::Site(s1), GroupId::from_static(6), AccessLevel::W)?;
 /// let compiled = rights.compile(ResolveOptions::new());
 ///
-/// let user = [GroupId::EVERYONE, GroupId::from_const(5)];
+/// let user = [GroupId::EVERYONE, GroupId::from_static(5)];
 /// assert_eq!(compiled.resolve(&user, Scope::Common), AccessLevel::D); // the grant, not the default
 /// assert_eq!(compiled.resolve(&[GroupId::EVERYONE], Scope::Common), AccessLevel::R);
-/// let editor = [GroupId::from_const(6)];
+/// let editor = [GroupId::from_static(6)];
 /// assert_eq!(compiled.resolve(&editor, Scope::Common), AccessLevel::R);
 /// assert_eq!(compiled.explain(&editor, s1).to_string(), "W: grant of group 6 in site s1");
 /// assert!(compiled.can(&[GroupId::ADMINISTRATORS], Scope::Common, AccessLevel::W));
@@ -298,7 +298,7 @@ impl CompiledRights {
     /// ```
     /// use module_settings::{AccessLevel, Change, GroupId, ModuleId, ModuleLevels, ModuleRights, ResolveOptions, Scope};
     /// # fn main() -> Result<(), module_settings::AccessError> {
-    /// let g5 = GroupId::from_const(5);
+    /// let g5 = GroupId::from_static(5);
     /// let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
     /// rights.grant(Scope::Common, g5, AccessLevel::R)?;
     /// let compiled = rights.compile(ResolveOptions::new());
@@ -308,7 +308,7 @@ impl CompiledRights {
     ///     Change::SetDefault { scope: Scope::Common, level: AccessLevel::R },
     /// ])?;
     /// assert_eq!(changed.resolve(&[g5], Scope::Common), AccessLevel::W);
-    /// assert_eq!(changed.resolve(&[GroupId::from_const(6)], Scope::Common), AccessLevel::R);
+    /// assert_eq!(changed.resolve(&[GroupId::from_static(6)], Scope::Common), AccessLevel::R);
     /// assert_eq!(compiled.resolve(&[g5], Scope::Common), AccessLevel::R, "the old one is unchanged");
     /// // The video module has no level M.
     /// let refused = compiled.with_changes(&[Change::SetDefault { scope: Scope::Common, level: AccessLevel::M }]);
@@ -352,7 +352,7 @@ mod tests {
     fn sites_are_overlays_of_their_own_grants() {
         let s1 = SiteId::from_static("s1");
         let s2 = SiteId::from_static("s2");
-        let g = GroupId::from_const;
+        let g = GroupId::from_static;
         let mut rights = ModuleRights::new(
             ModuleId::from_static("b24connector"),
             ModuleLevels::B24_CONNECTOR,
@@ -394,7 +394,7 @@ mod tests {
 
     #[test]
     fn an_administrator_with_a_grant_keeps_both() {
-        let g = GroupId::from_const;
+        let g = GroupId::from_static;
         let mut rights = ModuleRights::new(
             ModuleId::from_static("b24connector"),
             ModuleLevels::B24_CONNECTOR,

@@ -39,7 +39,7 @@
 //! };
 //! # fn main() -> Result<(), module_settings::AccessError> {
 //! let s1 = SiteId::from_static("s1");
-//! let editors = GroupId::from_const(5);
+//! let editors = GroupId::from_static(5);
 //!
 //! let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
 //! rights.set_default(Scope::Common, AccessLevel::R)?;

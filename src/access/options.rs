@@ -17,10 +17,10 @@ use crate::ids::GroupId;
 /// ```
 /// use module_settings::{GroupId, ResolveOptions};
 /// let options = ResolveOptions::new()
-///     .admin_groups([GroupId::ADMINISTRATORS, GroupId::from_const(9)])
+///     .admin_groups([GroupId::ADMINISTRATORS, GroupId::from_static(9)])
 ///     .use_default(false);
 /// assert!(options.has_admin_bypass());
-/// assert!(options.is_admin_group(GroupId::from_const(9)));
+/// assert!(options.is_admin_group(GroupId::from_static(9)));
 /// assert!(!options.uses_default());
 /// assert!(options.has_implicit_everyone());
 /// // Bitrix's "controller-limited admin": administrators get no bypass.

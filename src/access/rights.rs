@@ -52,10 +52,10 @@ pub struct Grant {
 /// # fn main() -> Result<(), module_settings::AccessError> {
 /// let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
 /// rights.set_default(Scope::Common, AccessLevel::R)?;
-/// rights.grant(Scope::Common, GroupId::from_const(5), AccessLevel::W)?;
-/// rights.grant(Scope::Site(SiteId::from_static("s1")), GroupId::from_const(6), AccessLevel::R)?;
+/// rights.grant(Scope::Common, GroupId::from_static(5), AccessLevel::W)?;
+/// rights.grant(Scope::Site(SiteId::from_static("s1")), GroupId::from_static(6), AccessLevel::R)?;
 /// // The video module has no level M.
-/// assert!(rights.grant(Scope::Common, GroupId::from_const(7), AccessLevel::M).is_err());
+/// assert!(rights.grant(Scope::Common, GroupId::from_static(7), AccessLevel::M).is_err());
 /// assert_eq!(rights.grants().count(), 2);
 /// assert_eq!(rights.default_level(Scope::Common), Some(AccessLevel::R));
 /// # Ok(()) }
@@ -178,7 +178,7 @@ impl ModuleRights {
     /// The grants of one scope, ordered by group id: one column of the
     /// Access tab.
     pub fn grants_in(&self, scope: Scope) -> impl Iterator<Item = Grant> + '_ {
-        let first = (scope, GroupId::from_const(1));
+        let first = (scope, GroupId::from_static(1));
         self.grants
             .range(first..)
             .take_while(move |((s, _), _)| *s == scope)
@@ -272,8 +272,8 @@ mod tests {
         ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO)
     }
 
-    const G5: GroupId = GroupId::from_const(5);
-    const G6: GroupId = GroupId::from_const(6);
+    const G5: GroupId = GroupId::from_static(5);
+    const G6: GroupId = GroupId::from_static(6);
     const S1: Scope = Scope::Site(SiteId::from_static("s1"));
 
     #[test]

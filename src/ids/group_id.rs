@@ -10,7 +10,7 @@ use super::error::{IdError, IdKind, IdProblem};
 ///
 /// ```
 /// use module_settings::GroupId;
-/// const EDITORS: GroupId = GroupId::from_const(5);
+/// const EDITORS: GroupId = GroupId::from_static(5);
 /// assert_eq!("5".parse::<GroupId>().unwrap(), EDITORS);
 /// assert!(GroupId::new(0).is_none());
 /// assert_eq!(GroupId::ADMINISTRATORS.get(), 1);
@@ -20,9 +20,9 @@ pub struct GroupId(NonZeroU32);
 
 impl GroupId {
     /// Bitrix's administrators group, id 1.
-    pub const ADMINISTRATORS: GroupId = GroupId::from_const(1);
+    pub const ADMINISTRATORS: GroupId = GroupId::from_static(1);
     /// Bitrix's "everyone" group, id 2: every user, even anonymous, is in it.
-    pub const EVERYONE: GroupId = GroupId::from_const(2);
+    pub const EVERYONE: GroupId = GroupId::from_static(2);
 
     /// The group with this id, or `None` for 0.
     pub const fn new(id: u32) -> Option<Self> {
@@ -32,12 +32,14 @@ impl GroupId {
         }
     }
 
-    /// A known-good id written in the source.
+    /// A known-good id written in the source — named like
+    /// [`ModuleId::from_static`](crate::ModuleId::from_static) and the
+    /// other ids' constructors of the same kind.
     ///
     /// # Panics
     ///
     /// If `id` is 0 (in a `const` item that is a compile error).
-    pub const fn from_const(id: u32) -> Self {
+    pub const fn from_static(id: u32) -> Self {
         match GroupId::new(id) {
             Some(group) => group,
             None => panic!("0 is not a group id"),

@@ -135,7 +135,7 @@ mod tests {
 
     #[test]
     fn groups_are_sorted_and_deduplicated() {
-        let g = GroupId::from_const;
+        let g = GroupId::from_static;
         let actor = Actor::new([g(5), g(2), g(5)]);
         assert_eq!(actor.groups(), [g(2), g(5)]);
         assert_eq!(actor.to_string(), "groups [2, 5]");

@@ -317,11 +317,11 @@ impl<S: Store> Settings<S> {
     /// let video = ModuleId::from_static("video");
     /// let mut tab = settings.access_tab(video)?;
     /// tab.set_default(Scope::Common, AccessLevel::R)?;
-    /// tab.set_grant(Scope::Common, GroupId::from_const(5), AccessLevel::W)?;
+    /// tab.set_grant(Scope::Common, GroupId::from_static(5), AccessLevel::W)?;
     /// settings.apply_access_tab(&Actor::new([GroupId::ADMINISTRATORS]), tab)?;
     ///
     /// // Group 2 has no grant (the default R), group 5 has W.
-    /// let roles = settings.roles(video, &[GroupId::EVERYONE, GroupId::from_const(5)], Scope::Common)?;
+    /// let roles = settings.roles(video, &[GroupId::EVERYONE, GroupId::from_static(5)], Scope::Common)?;
     /// assert_eq!(roles, AccessLevels::R | AccessLevels::W);
     /// # Ok(()) }
     /// ```

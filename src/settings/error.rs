@@ -22,7 +22,7 @@ use crate::store::{Revision, RightKey, StoreError};
 /// ```
 /// use module_settings::settings::RecordKey;
 /// use module_settings::{GroupId, Scope};
-/// let key = RecordKey::Grant { scope: Scope::Common, group: GroupId::from_const(5) };
+/// let key = RecordKey::Grant { scope: Scope::Common, group: GroupId::from_static(5) };
 /// assert_eq!(key.to_string(), "grant of group 5 in common");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -433,12 +433,12 @@ mod tests {
             current: Revision::new(5),
             ours: vec![RecordKey::Grant {
                 scope: s1,
-                group: GroupId::from_const(5),
+                group: GroupId::from_static(5),
             }],
             theirs: vec![
                 RecordKey::Grant {
                     scope: s1,
-                    group: GroupId::from_const(5),
+                    group: GroupId::from_static(5),
                 },
                 RecordKey::Default {
                     scope: Scope::Common,
@@ -458,7 +458,7 @@ mod tests {
     fn conflicts_claim_shared_records_only_when_there_are_some() {
         let key = |group| RecordKey::Grant {
             scope: Scope::Common,
-            group: GroupId::from_const(group),
+            group: GroupId::from_static(group),
         };
         let err = SettingsError::Conflict {
             module: ModuleId::from_static("video"),

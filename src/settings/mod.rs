@@ -43,7 +43,7 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let settings = Settings::in_memory();
 //! let admin = Actor::new([GroupId::ADMINISTRATORS]).with_name("admin");
-//! let editors = GroupId::from_const(5);
+//! let editors = GroupId::from_static(5);
 //! let video = ModuleId::from_static("video");
 //!
 //! // The Access tab of the video module: default R, editors W.

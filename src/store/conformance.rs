@@ -253,8 +253,8 @@ const VIDEOPORT: ModuleId = ModuleId::from_static("videoport");
 const S1: Scope = Scope::Site(SiteId::from_static("s1"));
 const S2: Scope = Scope::Site(SiteId::from_static("s2"));
 const SCOPES: [Scope; 3] = [Scope::Common, S1, S2];
-const G5: GroupId = GroupId::from_const(5);
-const G6: GroupId = GroupId::from_const(6);
+const G5: GroupId = GroupId::from_static(5);
+const G6: GroupId = GroupId::from_static(6);
 /// A module the suite never writes.
 const UNTOUCHED: ModuleId = ModuleId::from_static("untouched");
 
@@ -412,7 +412,7 @@ pub fn round_trip(store: &dyn Store) {
             group: G6,
         },
         grant(S1, G5, AccessLevel::D),
-        grant(S2, GroupId::from_const(7), AccessLevel::R),
+        grant(S2, GroupId::from_static(7), AccessLevel::R),
     ];
     let rev2 = ok(store.commit(&VIDEO, rev1, &second), "second commit");
     let expected = model(&expected, &second);
@@ -837,7 +837,7 @@ pub fn failed_batch_changes_nothing(store: &dyn Store, breaker: Option<&dyn Fn(&
             group: G5,
         },
         grant(Scope::Common, G6, AccessLevel::W),
-        grant(S1, GroupId::from_const(99), AccessLevel::W),
+        grant(S1, GroupId::from_static(99), AccessLevel::W),
     ];
     assert!(
         store
@@ -969,7 +969,7 @@ pub fn unicode_long_names_and_large_values(store: &dyn Store) {
         set(S1, "large", &large),
         set(S1, "zero", "before\u{0}after"),
         set(long_site, "site", "long site id"),
-        grant(long_site, GroupId::from_const(u32::MAX), AccessLevel::M),
+        grant(long_site, GroupId::from_static(u32::MAX), AccessLevel::M),
         Change::SetDefault {
             scope: long_site,
             level: AccessLevel::W,

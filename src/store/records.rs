@@ -117,8 +117,8 @@ impl ModuleRecords {
 
     /// The grants of exactly `scope`, sorted by group.
     pub fn grants_in(&self, scope: Scope) -> impl Iterator<Item = (GroupId, AccessLevel)> + '_ {
-        let lowest = GroupId::from_const(1);
-        let highest = GroupId::from_const(u32::MAX);
+        let lowest = GroupId::from_static(1);
+        let highest = GroupId::from_static(u32::MAX);
         self.grants
             .range((scope, lowest)..=(scope, highest))
             .map(|((_, group), level)| (*group, *level))
@@ -151,7 +151,7 @@ impl ModuleRecords {
     ///
     /// ```
     /// use module_settings::{AccessLevel, Change, GroupId, ModuleRecords, RightKey, Scope, UnreadableRight};
-    /// let seven = GroupId::from_const(7);
+    /// let seven = GroupId::from_static(7);
     /// let key = RightKey::Grant { scope: Scope::Common, group: seven };
     /// let mut records = ModuleRecords::new();
     /// records.add_unreadable(UnreadableRight::new(key, "b_module_group.G_ACCESS (ID 50)", Some(50), Some("X"), "not a level"));
@@ -321,7 +321,7 @@ mod tests {
 
     const S1: Scope = Scope::Site(SiteId::from_static("s1"));
     const NAME: OptionName = OptionName::from_static("ServerHost");
-    const G5: GroupId = GroupId::from_const(5);
+    const G5: GroupId = GroupId::from_static(5);
 
     fn set_option(scope: Scope, value: &str) -> Change {
         Change::SetOption {

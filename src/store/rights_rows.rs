@@ -157,7 +157,7 @@ mod tests {
     use super::*;
     use crate::ids::{GroupId, Scope};
 
-    const G5: GroupId = GroupId::from_const(5);
+    const G5: GroupId = GroupId::from_static(5);
     const KEY: RightKey = RightKey::Grant {
         scope: Scope::Common,
         group: G5,

@@ -18,7 +18,7 @@ use crate::ids::{GroupId, Scope};
 ///
 /// ```
 /// use module_settings::{GroupId, RightKey, Scope};
-/// let key = RightKey::Grant { scope: Scope::Common, group: GroupId::from_const(7) };
+/// let key = RightKey::Grant { scope: Scope::Common, group: GroupId::from_static(7) };
 /// assert_eq!(key.to_string(), "grant of group 7 in common");
 /// assert_eq!(key.scope(), Scope::Common);
 /// ```
@@ -88,7 +88,7 @@ pub(crate) const RAW_CHARS: usize = 64;
 ///
 /// ```
 /// use module_settings::{GroupId, RightKey, Scope, UnreadableRight};
-/// let key = RightKey::Grant { scope: Scope::Common, group: GroupId::from_const(7) };
+/// let key = RightKey::Grant { scope: Scope::Common, group: GroupId::from_static(7) };
 /// let row = UnreadableRight::new(
 ///     key,
 ///     "b_module_group.G_ACCESS (ID 50)",

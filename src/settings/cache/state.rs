@@ -338,7 +338,7 @@ mod tests {
         let mut records = ModuleRecords::new();
         records.apply(&Change::SetGrant {
             scope: Scope::Common,
-            group: GroupId::from_const(5),
+            group: GroupId::from_static(5),
             level: AccessLevel::M,
         });
         let state = ModuleState::build(&spec, &ResolveOptions::new(), Revision::new(1), records);
@@ -368,13 +368,13 @@ mod tests {
         let mut records = ModuleRecords::new();
         records.apply(&Change::SetGrant {
             scope: Scope::Common,
-            group: GroupId::from_const(5),
+            group: GroupId::from_static(5),
             level: AccessLevel::M,
         });
         for (group, id) in [(7, 50), (8, 51)] {
             let key = RightKey::Grant {
                 scope: Scope::Common,
-                group: GroupId::from_const(group),
+                group: GroupId::from_static(group),
             };
             records.add_unreadable(UnreadableRight::new(key, "row", Some(id), Some("X"), "no"));
         }

@@ -27,7 +27,7 @@ use crate::store::{RightKey, UnreadableRight};
 /// use module_settings::settings::StoredRightsError;
 /// use module_settings::{AccessLevel, GroupId, ModuleLevels, RightKey, Scope};
 /// let err = StoredRightsError::NotAccepted {
-///     key: RightKey::Grant { scope: Scope::Common, group: GroupId::from_const(7) },
+///     key: RightKey::Grant { scope: Scope::Common, group: GroupId::from_static(7) },
 ///     level: AccessLevel::M,
 ///     allowed: ModuleLevels::VIDEO.accepted(),
 /// };

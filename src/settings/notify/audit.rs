@@ -46,7 +46,7 @@ use crate::store::Revision;
 ///     .build()?;
 /// let admin = Actor::new([GroupId::ADMINISTRATORS]);
 /// let mut tab = settings.access_tab(ModuleId::from_static("video"))?;
-/// tab.set_grant(Scope::Common, GroupId::from_const(5), AccessLevel::W)?;
+/// tab.set_grant(Scope::Common, GroupId::from_static(5), AccessLevel::W)?;
 /// settings.apply_access_tab(&admin, tab)?;
 /// assert_eq!(audit.records()[0].text(), "video: group 5 () => (W)");
 /// # Ok(()) }
@@ -190,7 +190,7 @@ mod tests {
     #[test]
     fn texts_keep_the_bitrix_core() {
         let s1 = Scope::Site(SiteId::from_static("s1"));
-        let g5 = GroupId::from_const(5);
+        let g5 = GroupId::from_static(5);
         text(
             "video",
             RecordDiff::Grant {

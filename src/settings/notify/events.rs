@@ -35,7 +35,7 @@ use crate::store::{Revision, RightKey};
 /// use module_settings::{AccessLevel, GroupId, Scope};
 /// let diff = RecordDiff::Grant {
 ///     scope: Scope::Common,
-///     group: GroupId::from_const(5),
+///     group: GroupId::from_static(5),
 ///     old: None,
 ///     new: Some(AccessLevel::W),
 /// };
@@ -365,7 +365,7 @@ mod tests {
             vec![
                 RecordDiff::Grant {
                     scope: Scope::Site(SiteId::from_static("s1")),
-                    group: GroupId::from_const(5),
+                    group: GroupId::from_static(5),
                     old: Some(AccessLevel::R),
                     new: None,
                 },
@@ -407,7 +407,7 @@ mod tests {
         let grant = RecordDiff::Repaired {
             key: RightKey::Grant {
                 scope: s1,
-                group: GroupId::from_const(5),
+                group: GroupId::from_static(5),
             },
             old: vec![Some("R".into()), Some("w\n".into())],
             new: Some(AccessLevel::W),

@@ -115,15 +115,15 @@ pub struct GrantRow {
 ///
 /// let mut tab = settings.access_tab(video)?;
 /// tab.set_default(Scope::Common, AccessLevel::R)?;
-/// tab.set_grant(Scope::Site(SiteId::from_static("s1")), GroupId::from_const(5), AccessLevel::W)?;
-/// assert!(tab.set_grant(Scope::Common, GroupId::from_const(6), AccessLevel::M).is_err()); // no M in video
+/// tab.set_grant(Scope::Site(SiteId::from_static("s1")), GroupId::from_static(5), AccessLevel::W)?;
+/// assert!(tab.set_grant(Scope::Common, GroupId::from_static(6), AccessLevel::M).is_err()); // no M in video
 /// assert_eq!(tab.changes().len(), 2);
 /// settings.apply_access_tab(&admin, tab)?;
 ///
 /// let tab = settings.access_tab(video)?;
 /// assert_eq!(tab.revision().get(), 1);
 /// assert_eq!(tab.default_row().label.unwrap().en, "view all module data");
-/// assert_eq!(tab.grant_rows()[0].group, GroupId::from_const(5));
+/// assert_eq!(tab.grant_rows()[0].group, GroupId::from_static(5));
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

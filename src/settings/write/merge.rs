@@ -294,8 +294,8 @@ mod tests {
     use crate::modules::VideoPort;
 
     const S1: Scope = Scope::Site(SiteId::from_static("s1"));
-    const G5: GroupId = GroupId::from_const(5);
-    const G6: GroupId = GroupId::from_const(6);
+    const G5: GroupId = GroupId::from_static(5);
+    const G6: GroupId = GroupId::from_static(6);
 
     fn set(scope: Scope, name: &'static str, value: &str) -> Change {
         Change::SetOption {

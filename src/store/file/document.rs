@@ -256,12 +256,12 @@ mod tests {
             },
             Change::SetGrant {
                 scope: s1,
-                group: GroupId::from_const(10),
+                group: GroupId::from_static(10),
                 level: AccessLevel::W,
             },
             Change::SetGrant {
                 scope: s1,
-                group: GroupId::from_const(9),
+                group: GroupId::from_static(9),
                 level: AccessLevel::D,
             },
         ]);

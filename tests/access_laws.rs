@@ -373,11 +373,12 @@ proptest! {
         // the tied groups, listed or implied.
         let admins = admins.into_iter().map(|id| GroupId::new(id).expect("non-zero"));
         let options = ResolveOptions::new().admin_groups(admins).implicit_everyone(everyone);
-        let decision = rights.explain(&user, query.as_query(), options.clone());
+        let compiled = rights.compile(options.clone());
+        let decision = compiled.explain(&user, query.as_query());
         let (level, reason) = naive_decide(&rights, &options, &user, &query);
         prop_assert_eq!(decision.level(), level);
         prop_assert_eq!(decision.reason(), reason);
-        let roles = rights.roles(&user, query.as_query(), options.clone());
+        let roles = compiled.roles(&user, query.as_query());
         prop_assert_eq!(roles, naive_roles(&rights, &options, &user, &query));
     }
 
@@ -443,14 +444,14 @@ proptest! {
         let group = if (scope, group) == (held_scope, held) { next(group) } else { group };
         rights.remove_grant(scope, group);
 
-        let before = rights.explain(&user, query.as_query(), options.clone());
+        let before = rights.compile(options.clone()).explain(&user, query.as_query());
         prop_assert!(
             matches!(before.reason(), Reason::Grant { .. } | Reason::Administrator { .. }),
             "a grant applies by construction: {}", before
         );
         let mut more = rights.clone();
         more.grant(scope, group, level).expect("all levels accepted");
-        let after = more.resolve(&user, query.as_query(), options);
+        let after = more.compile(options).resolve(&user, query.as_query());
         prop_assert!(after >= before.level(), "{} -> {}", before, after);
     }
 

@@ -6,12 +6,10 @@ use serde::ser::{SerializeMap, SerializeStruct};
 use serde::Serialize;
 
 use super::catalog::ModuleLevels;
-use super::decision::Decision;
 use super::error::AccessError;
 use super::index::CompiledRights;
-use super::level::{AccessLevel, AccessLevels};
+use super::level::AccessLevel;
 use super::options::ResolveOptions;
-use super::query::ScopeQuery;
 use crate::ids::{GroupId, ModuleId, Scope};
 
 /// One explicit grant of the Access tab: group `group` holds `level` in
@@ -200,39 +198,6 @@ impl ModuleRights {
     pub fn compile(&self, options: ResolveOptions) -> CompiledRights {
         CompiledRights::new(self, options)
     }
-
-    /// The user's level, compiling the rights first. For repeated checks
-    /// [`compile`](Self::compile) once instead; the answer is the same.
-    pub fn resolve<'q>(
-        &self,
-        groups: &[GroupId],
-        query: impl Into<ScopeQuery<'q>>,
-        options: ResolveOptions,
-    ) -> AccessLevel {
-        self.compile(options).resolve(groups, query)
-    }
-
-    /// The user's level and why, compiling the rights first (see
-    /// [`CompiledRights::explain`]).
-    pub fn explain<'q>(
-        &self,
-        groups: &[GroupId],
-        query: impl Into<ScopeQuery<'q>>,
-        options: ResolveOptions,
-    ) -> Decision {
-        self.compile(options).explain(groups, query)
-    }
-
-    /// The set of the user's roles, compiling the rights first (see
-    /// [`CompiledRights::roles`]).
-    pub fn roles<'q>(
-        &self,
-        groups: &[GroupId],
-        query: impl Into<ScopeQuery<'q>>,
-        options: ResolveOptions,
-    ) -> AccessLevels {
-        self.compile(options).roles(groups, query)
-    }
 }
 
 /// `{"module": "video", "defaults": {"common": "R", "s1": "W"},
@@ -266,6 +231,7 @@ impl Serialize for ModuleRights {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::access::AccessLevels;
     use crate::ids::SiteId;
 
     fn video() -> ModuleRights {

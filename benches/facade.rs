@@ -24,8 +24,8 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use module_settings::modules::VideoPort;
 use module_settings::settings::{Actor, Settings};
 use module_settings::{
-    AccessLevel, Change, CompiledRights, GroupId, MemoryStore, ModuleId, ModuleLevels,
-    ModuleRights, ResolveOptions, Scope, SiteId, Store,
+    access::CompiledRights, access::ModuleLevels, access::ModuleRights, access::ResolveOptions,
+    store::Change, AccessLevel, GroupId, MemoryStore, ModuleId, Scope, SiteId, Store,
 };
 
 const VIDEO: ModuleId = ModuleId::from_static("video");
@@ -349,7 +349,7 @@ fn bench_one_grant_write(c: &mut Criterion) {
         .collect();
     settings
         .store()
-        .commit(&big, module_settings::Revision::ZERO, &grants)
+        .commit(&big, module_settings::store::Revision::ZERO, &grants)
         .expect("commits");
     let admin = Actor::new([GroupId::ADMINISTRATORS]);
     let mut group = c.benchmark_group("facade write");

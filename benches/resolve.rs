@@ -29,8 +29,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use module_settings::{
-    AccessLevel, Change, CompiledRights, GroupId, ModuleId, ModuleLevels, ModuleRights,
-    ResolveOptions, Scope, SiteId,
+    access::CompiledRights, access::ModuleLevels, access::ModuleRights, access::ResolveOptions,
+    store::Change, AccessLevel, GroupId, ModuleId, Scope, SiteId,
 };
 
 const USERS: usize = 64;

@@ -10,8 +10,8 @@
 use std::hint::black_box;
 
 use module_settings::{
-    AccessLevel, Change, CompiledRights, GroupId, ModuleId, ModuleLevels, ModuleRights,
-    ResolveOptions, Scope, SiteId,
+    access::CompiledRights, access::ModuleLevels, access::ModuleRights, access::ResolveOptions,
+    store::Change, AccessLevel, GroupId, ModuleId, Scope, SiteId,
 };
 
 /// The id of the `i`-th group of a layout.

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use module_settings::{
-    AccessLevel, Change, FileStore, GroupId, MemoryStore, ModuleId, OptionName, Revision, Scope,
-    SiteId, SqliteStore, Store,
+    store::Change, store::Revision, AccessLevel, FileStore, GroupId, MemoryStore, ModuleId,
+    OptionName, Scope, SiteId, SqliteStore, Store,
 };
 
 const VIDEOPORT: ModuleId = ModuleId::from_static("videoport");

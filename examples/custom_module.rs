@@ -8,7 +8,9 @@ use module_settings::options::{
     Decoder, Encoder, FieldProblem, ModuleOptions, ModuleSchema, OptionKind, OptionSpec,
     RawOptions, ValidationErrors,
 };
-use module_settings::{AccessLevel, Label, LevelInfo, ModuleId, ModuleLevels, OptionName};
+use module_settings::{
+    access::LevelInfo, access::ModuleLevels, AccessLevel, Label, ModuleId, OptionName,
+};
 
 const MAX_MESSAGE_LEN: OptionSpec = OptionSpec::new(
     "max_message_len",

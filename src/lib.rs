@@ -63,8 +63,8 @@
 //! fails closed when rights cannot be loaded. See [`access`] for the rules.
 //!
 //! ```
-//! use module_settings::{AccessLevel, GroupId, ModuleId, ModuleLevels, ModuleRights, ResolveOptions, Scope};
-//! # fn main() -> Result<(), module_settings::AccessError> {
+//! use module_settings::{AccessLevel, GroupId, ModuleId, access::ModuleLevels, access::ModuleRights, access::ResolveOptions, Scope};
+//! # fn main() -> Result<(), module_settings::access::AccessError> {
 //! let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
 //! rights.set_default(Scope::Common, AccessLevel::R)?;
 //! rights.grant(Scope::Common, GroupId::from_static(6), AccessLevel::D)?;
@@ -124,7 +124,7 @@
 //! ```
 //! use std::sync::atomic::{AtomicU64, Ordering};
 //! use module_settings::store::Precondition;
-//! use module_settings::{Change, MemoryStore, ModuleId, Revision, Snapshot, Store, StoreError};
+//! use module_settings::{store::Change, MemoryStore, ModuleId, store::Revision, store::Snapshot, Store, StoreError};
 //!
 //! /// Counts loads, forwards everything.
 //! #[derive(Debug, Default)]
@@ -172,6 +172,14 @@
 //! | `json`    | `FileStore` (serde_json) |
 //! | `sqlite`  | `SqliteStore` (rusqlite, bundled SQLite) |
 //! | `testing` | `store::conformance`, not semver-stable |
+//!
+//! [`ModuleLevels`]: access::ModuleLevels
+//! [`ModuleRights`]: access::ModuleRights
+//! [`CompiledRights`]: access::CompiledRights
+//! [`CompiledRights::explain`]: access::CompiledRights::explain
+//! [`SettingsEvent`]: settings::SettingsEvent
+//! [`AuditRecord`]: settings::AuditRecord
+//! [`IdError`]: ids::IdError
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod access;
@@ -186,30 +194,22 @@ pub mod store;
 mod sync;
 mod text;
 
-pub use access::{AccessError, AccessLevel, AccessLevels, LevelInfo, ModuleLevels};
-pub use access::{
-    CompiledRights, Decision, DecisionResultExt, Grant, ModuleRights, Reason, ResolveOptions,
-    ScopeQuery,
-};
-pub use ids::{GroupId, IdError, ModuleId, OptionName, Scope, SiteId};
+// The names a newcomer needs in the first hour; everything else lives in
+// its module (one path per name).
+pub use access::AccessLevel;
+pub use ids::{GroupId, ModuleId, OptionName, Scope, SiteId};
 pub use label::Label;
 pub use modules::{B24Connector, VideoPort};
-pub use options::{ModuleOptions, ModuleSchema, OptionSpec, RawOptions, ValidationErrors};
+pub use options::ModuleOptions;
 pub use secret::Secret;
-pub use settings::{
-    AccessTab, Actor, AuditRecord, AuditSink, MemoryAuditSink, OptionsForm, RecordDiff, Settings,
-    SettingsError, SettingsEvent,
-};
+pub use settings::{Actor, Settings, SettingsError};
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use store::FileStore;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::SqliteStore;
-pub use store::{
-    Change, MemoryStore, ModuleRecords, Revision, RightKey, Snapshot, Store, StoreError,
-    UnreadableRight,
-};
+pub use store::{MemoryStore, Store, StoreError};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

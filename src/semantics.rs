@@ -22,7 +22,7 @@
 //! [`AccessLevel`](crate::AccessLevel) orders Bitrix's letters by
 //! privilege, **D < M < R < W** (also their alphabetical order). A module
 //! declares the levels it accepts, each with a Russian and an English
-//! label ([`ModuleLevels`](crate::ModuleLevels)); granting a level the
+//! label ([`ModuleLevels`](crate::access::ModuleLevels)); granting a level the
 //! module does not list is an error (Bitrix stores any text).
 //!
 //! # The rights model: a module's Access tab

@@ -6,8 +6,9 @@
 use proptest::prelude::*;
 
 use module_settings::{
-    AccessError, AccessLevel, Change, CompiledRights, GroupId, ModuleId, ModuleLevels,
-    ModuleRights, OptionName, ResolveOptions, Scope, ScopeQuery, SiteId,
+    access::AccessError, access::CompiledRights, access::ModuleLevels, access::ModuleRights,
+    access::ResolveOptions, access::ScopeQuery, store::Change, AccessLevel, GroupId, ModuleId,
+    OptionName, Scope, SiteId,
 };
 
 const SITES: [SiteId; 3] = [

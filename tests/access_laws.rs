@@ -5,8 +5,8 @@
 use proptest::prelude::*;
 
 use module_settings::{
-    AccessLevel, AccessLevels, GroupId, ModuleId, ModuleLevels, ModuleRights, Reason,
-    ResolveOptions, Scope, ScopeQuery, SiteId,
+    access::AccessLevels, access::ModuleLevels, access::ModuleRights, access::Reason,
+    access::ResolveOptions, access::ScopeQuery, AccessLevel, GroupId, ModuleId, Scope, SiteId,
 };
 
 // ---------------------------------------------------------------------------

@@ -7,8 +7,8 @@
 use std::hint::black_box;
 
 use module_settings::{
-    AccessLevel, CompiledRights, GroupId, ModuleId, ModuleLevels, ModuleRights, ResolveOptions,
-    Scope, SiteId,
+    access::CompiledRights, access::ModuleLevels, access::ModuleRights, access::ResolveOptions,
+    AccessLevel, GroupId, ModuleId, Scope, SiteId,
 };
 
 /// 1,000 common grants to the groups `ids` yields, and one grant on each of

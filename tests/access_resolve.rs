@@ -2,9 +2,10 @@
 //! through the public API only.
 
 use module_settings::{
-    AccessError, AccessLevel, AccessLevels, CompiledRights, Decision, DecisionResultExt, Grant,
-    GroupId, ModuleId, ModuleLevels, ModuleRights, Reason, ResolveOptions, Scope, ScopeQuery,
-    SiteId,
+    access::AccessError, access::AccessLevels, access::CompiledRights, access::Decision,
+    access::DecisionResultExt, access::Grant, access::ModuleLevels, access::ModuleRights,
+    access::Reason, access::ResolveOptions, access::ScopeQuery, AccessLevel, GroupId, ModuleId,
+    Scope, SiteId,
 };
 
 use AccessLevel::{D, M, R, W};

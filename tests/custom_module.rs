@@ -6,7 +6,9 @@ use module_settings::options::{
     apply_patch, plan_save, Decoder, Encoder, FieldProblem, ModuleOptions, ModuleSchema,
     OptionKind, OptionSpec, RawOptions, ScopeLayers, ShownValue, Source,
 };
-use module_settings::{AccessLevel, Label, LevelInfo, ModuleId, ModuleLevels, OptionName};
+use module_settings::{
+    access::LevelInfo, access::ModuleLevels, AccessLevel, Label, ModuleId, OptionName,
+};
 
 const MAX_MESSAGE_LEN: OptionSpec = OptionSpec::new(
     "max_message_len",
@@ -60,7 +62,7 @@ impl ModuleOptions for Chat {
     ]);
     const OPTIONS: &'static [OptionSpec] = &[MAX_MESSAGE_LEN, ALLOW_FILES, WELCOME_TEXT];
 
-    fn decode(raw: &RawOptions) -> Result<Self, module_settings::ValidationErrors> {
+    fn decode(raw: &RawOptions) -> Result<Self, module_settings::options::ValidationErrors> {
         let mut d = Decoder::new(Self::MODULE, raw);
         let max_message_len = d.integer(&MAX_MESSAGE_LEN);
         let allow_files = d.bool(&ALLOW_FILES);

@@ -14,7 +14,9 @@ use module_settings::options::{RawOptions, ShownValue, Source};
 use module_settings::settings::{
     EffectiveOption, MemoryAuditSink, RecordDiff, Settings, SettingsError, SettingsEvent,
 };
-use module_settings::{AccessLevel, AccessLevels, Change, MemoryStore, Revision, Scope, Store};
+use module_settings::{
+    access::AccessLevels, store::Change, store::Revision, AccessLevel, MemoryStore, Scope, Store,
+};
 
 const SECRET: &str = "Tr0ub4dor&3-guest-key";
 const S1_SCOPE: Scope = Scope::Site(S1);

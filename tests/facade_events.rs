@@ -15,7 +15,7 @@ use module_settings::modules::{ConnectMode, VideoPort, Windows};
 use module_settings::settings::{
     AuditRecord, AuditSink, MemoryAuditSink, RecordDiff, Settings, SettingsEvent, WriteKind,
 };
-use module_settings::{AccessLevel, MemoryStore, Revision, Scope, Secret, Store};
+use module_settings::{store::Revision, AccessLevel, MemoryStore, Scope, Secret, Store};
 
 const NOW: u64 = 1_700_000_000;
 
@@ -343,12 +343,12 @@ fn an_untouched_form_over_bitrix_spellings_writes_nothing() {
         &VIDEOPORT,
         Revision::ZERO,
         &[
-            module_settings::Change::SetOption {
+            module_settings::store::Change::SetOption {
                 scope: Scope::Common,
                 name: name("ServerHost"),
                 value: "Video.Example.COM".into(),
             },
-            module_settings::Change::SetOption {
+            module_settings::store::Change::SetOption {
                 scope: Scope::Common,
                 name: name("window_main"),
                 value: String::new(),
@@ -371,7 +371,7 @@ fn an_untouched_form_over_bitrix_spellings_writes_nothing() {
 
 #[test]
 fn a_module_with_options_guarded_elsewhere_can_have_its_own_tab() {
-    use module_settings::ModuleLevels;
+    use module_settings::access::ModuleLevels;
     // `videoport` is guarded by `video`; registering `videoport` as a
     // rights module too gives it an Access tab of its own.
     let settings = Settings::builder(MemoryStore::new())

@@ -8,7 +8,8 @@ use module_settings::modules::VideoPort;
 use module_settings::settings::{Actor, Settings, SettingsError};
 use module_settings::store::Precondition;
 use module_settings::{
-    Change, GroupId, MemoryStore, ModuleId, Revision, Scope, Snapshot, Store, StoreError,
+    store::Change, store::Revision, store::Snapshot, GroupId, MemoryStore, ModuleId, Scope, Store,
+    StoreError,
 };
 
 /// Commits through to memory, then reports the flush as unconfirmed.

@@ -20,8 +20,8 @@ use module_settings::settings::{
     MemoryAuditSink, Settings, SettingsError, SettingsEvent, WriteKind,
 };
 use module_settings::{
-    AccessLevel, Change, Label, LevelInfo, MemoryStore, ModuleId, ModuleLevels, Revision, Scope,
-    Snapshot, Store,
+    access::LevelInfo, access::ModuleLevels, store::Change, store::Revision, store::Snapshot,
+    AccessLevel, Label, MemoryStore, ModuleId, Scope, Store,
 };
 
 const NOW: u64 = 1_700_000_000;

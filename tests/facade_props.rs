@@ -152,7 +152,7 @@ proptest! {
             tab
         };
         let (my_tab, their_tab) = (edit(&mine), edit(&theirs));
-        let rows = |tab: &module_settings::AccessTab| -> std::collections::BTreeMap<u32, AccessLevel> {
+        let rows = |tab: &module_settings::settings::AccessTab| -> std::collections::BTreeMap<u32, AccessLevel> {
             tab.grant_rows().iter().map(|r| (r.group.get(), r.level)).collect()
         };
         let (before, my_rows, their_rows) = (rows(&base), rows(&my_tab), rows(&their_tab));
@@ -219,9 +219,9 @@ proptest! {
     fn arbitrary_text_is_refused_not_panicked_on(name in ".*", url in ".*") {
         let settings = Settings::in_memory();
         let before = everything(settings.store());
-        match settings.reset_option(&admin(), VIDEOPORT, Scope::Common, &name, module_settings::Revision::ZERO) {
+        match settings.reset_option(&admin(), VIDEOPORT, Scope::Common, &name, module_settings::store::Revision::ZERO) {
             // A real option name: resetting nothing is a no-op.
-            Ok(revision) => prop_assert_eq!(revision, module_settings::Revision::ZERO),
+            Ok(revision) => prop_assert_eq!(revision, module_settings::store::Revision::ZERO),
             Err(err) => {
                 prop_assert!(matches!(err, SettingsError::UnknownOption { .. }), "{}", err);
             }

@@ -8,7 +8,7 @@ use std::num::NonZeroU16;
 use facade_common::*;
 use module_settings::modules::VideoPort;
 use module_settings::settings::{Settings, SettingsError};
-use module_settings::{Change, OptionName, Scope, Store};
+use module_settings::{store::Change, OptionName, Scope, Store};
 
 #[test]
 fn with_options_sees_what_options_returns_in_every_scope() {
@@ -41,7 +41,7 @@ fn with_options_fails_like_options_on_bad_stored_values() {
         .store()
         .commit(
             &VIDEOPORT,
-            module_settings::Revision::ZERO,
+            module_settings::store::Revision::ZERO,
             &[Change::SetOption {
                 scope: Scope::Common,
                 name: OptionName::from_static("ServerPort"),

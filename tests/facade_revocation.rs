@@ -13,7 +13,8 @@ use facade_common::*;
 use module_settings::settings::{Settings, SettingsError};
 use module_settings::store::Precondition;
 use module_settings::{
-    AccessLevel, Change, MemoryStore, ModuleId, Revision, Scope, Snapshot, Store, StoreError,
+    store::Change, store::Revision, store::Snapshot, AccessLevel, MemoryStore, ModuleId, Scope,
+    Store, StoreError,
 };
 
 /// A store whose commits to one module stop at the door: each one tells

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use facade_common::*;
 use module_settings::modules::{B24Connector, ConnectMode, VideoPort};
 use module_settings::settings::{Actor, MemoryAuditSink, Settings, SettingsError};
-use module_settings::{AccessLevel, Change, MemoryStore, ModuleId, Scope, Secret, Store};
+use module_settings::{store::Change, AccessLevel, MemoryStore, ModuleId, Scope, Secret, Store};
 
 const SECRET: &str = "Tr0ub4dor&3-guest-key";
 
@@ -235,7 +235,7 @@ fn the_secret_word_never_leaks() {
         .commit(
             &VIDEOPORT,
             revision,
-            &[module_settings::Change::SetOption {
+            &[module_settings::store::Change::SetOption {
                 scope: Scope::Site(S2),
                 name: name("SecretCode"),
                 value: format!("{SECRET}{}", "y".repeat(300)),

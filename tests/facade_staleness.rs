@@ -10,7 +10,9 @@ use std::time::Duration;
 use facade_common::*;
 use module_settings::modules::VideoPort;
 use module_settings::settings::{Settings, SettingsError};
-use module_settings::{AccessLevel, Change, GroupId, MemoryStore, Revision, Scope, Store};
+use module_settings::{
+    store::Change, store::Revision, AccessLevel, GroupId, MemoryStore, Scope, Store,
+};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -274,7 +276,10 @@ fn unregistered_modules_are_typed_errors() {
     assert!(settings.health(unknown).is_err());
     assert!(settings.reload(unknown).is_err());
     let statistic = Settings::builder(MemoryStore::new())
-        .register_rights(unknown, module_settings::ModuleLevels::B24_CONNECTOR)
+        .register_rights(
+            unknown,
+            module_settings::access::ModuleLevels::B24_CONNECTOR,
+        )
         .build()
         .unwrap();
     assert!(statistic.check(unknown, &[g(2)], Scope::Common).is_ok());
@@ -407,7 +412,7 @@ fn health_reports_stale_serving_only_when_it_happens() {
 /// bypass is off.
 #[test]
 fn repairing_bad_rights_follows_the_resolve_options() {
-    use module_settings::ResolveOptions;
+    use module_settings::access::ResolveOptions;
     let bad = || {
         let store = MemoryStore::new();
         let m = Change::SetGrant {

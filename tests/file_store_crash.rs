@@ -10,7 +10,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use module_settings::{Change, FileStore, ModuleId, OptionName, Revision, Scope, Store};
+use module_settings::{
+    store::Change, store::Revision, FileStore, ModuleId, OptionName, Scope, Store,
+};
 
 const CHILD_DIR: &str = "MODULE_SETTINGS_CRASH_CHILD_DIR";
 const CHILD_TEST: &str = "child_commits_until_killed";

@@ -85,8 +85,8 @@ fn an_io_failure_says_what_failed_and_keeps_the_cause_as_source() {
     let err = store
         .commit(
             &VIDEO,
-            module_settings::Revision::ZERO,
-            &[module_settings::Change::RemoveDefault {
+            module_settings::store::Revision::ZERO,
+            &[module_settings::store::Change::RemoveDefault {
                 scope: Scope::Common,
             }],
         )
@@ -124,8 +124,8 @@ fn module_files_are_private_to_their_owner() {
     store
         .commit(
             &videoport,
-            module_settings::Revision::ZERO,
-            &[module_settings::Change::SetOption {
+            module_settings::store::Revision::ZERO,
+            &[module_settings::store::Change::SetOption {
                 scope: Scope::Common,
                 name: module_settings::OptionName::from_static("SecretCode"),
                 value: "guest-key-42".into(),

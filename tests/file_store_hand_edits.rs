@@ -10,7 +10,8 @@ use std::io::Write;
 use std::path::Path;
 
 use module_settings::{
-    AccessLevel, Change, FileStore, GroupId, ModuleId, Revision, Scope, Store, StoreError,
+    store::Change, store::Revision, AccessLevel, FileStore, GroupId, ModuleId, Scope, Store,
+    StoreError,
 };
 
 const VIDEO: ModuleId = ModuleId::from_static("video");

@@ -10,8 +10,8 @@
 use std::hint::black_box;
 
 use module_settings::{
-    AccessLevel, CompiledRights, GroupId, ModuleId, ModuleLevels, ModuleRights, ResolveOptions,
-    Scope, ScopeQuery, SiteId,
+    access::CompiledRights, access::ModuleLevels, access::ModuleRights, access::ResolveOptions,
+    access::ScopeQuery, AccessLevel, GroupId, ModuleId, Scope, SiteId,
 };
 
 const S1: SiteId = SiteId::from_static("s1");

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use module_settings::{
-    AccessLevel, Change, GroupId, ModuleId, ModuleRecords, OptionName, Revision, RightKey, Scope,
-    SiteId, SqliteStore, Store, StoreError,
+    store::Change, store::ModuleRecords, store::Revision, store::RightKey, AccessLevel, GroupId,
+    ModuleId, OptionName, Scope, SiteId, SqliteStore, Store, StoreError,
 };
 use proptest::prelude::*;
 use rusqlite::Connection;

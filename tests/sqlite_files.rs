@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use module_settings::{
-    AccessLevel, Change, GroupId, ModuleId, ModuleRecords, Revision, Scope, SqliteStore, Store,
-    StoreError,
+    store::Change, store::ModuleRecords, store::Revision, AccessLevel, GroupId, ModuleId, Scope,
+    SqliteStore, Store, StoreError,
 };
 
 const VIDEO: ModuleId = ModuleId::from_static("video");

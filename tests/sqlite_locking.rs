@@ -8,7 +8,8 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use module_settings::{
-    AccessLevel, Change, GroupId, ModuleId, Revision, Scope, SqliteStore, Store, StoreError,
+    store::Change, store::Revision, AccessLevel, GroupId, ModuleId, Scope, SqliteStore, Store,
+    StoreError,
 };
 use rusqlite::Connection;
 

@@ -16,7 +16,8 @@ use module_settings::settings::{
     Actor, MemoryAuditSink, RecordDiff, Settings, SettingsError, SettingsEvent,
 };
 use module_settings::{
-    AccessLevel, GroupId, ModuleId, Reason, ResolveOptions, RightKey, Scope, SiteId, SqliteStore,
+    access::Reason, access::ResolveOptions, store::RightKey, AccessLevel, GroupId, ModuleId, Scope,
+    SiteId, SqliteStore,
 };
 use rusqlite::Connection;
 

@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 
 use module_settings::{
-    AccessLevel, Change, GroupId, MemoryStore, ModuleId, ModuleRecords, OptionName, Revision,
-    Scope, SiteId, Store, StoreError,
+    store::Change, store::ModuleRecords, store::Revision, AccessLevel, GroupId, MemoryStore,
+    ModuleId, OptionName, Scope, SiteId, Store, StoreError,
 };
 use proptest::prelude::*;
 

@@ -4,8 +4,8 @@
 use std::fmt;
 use std::process::ExitCode;
 
+use module_settings::access::AccessError;
 use module_settings::settings::SettingsError;
-use module_settings::AccessError;
 
 /// Anything not listed below: a store that failed, a database that needs
 /// repair.
@@ -123,7 +123,7 @@ mod tests {
     use module_settings::modules::ConnectionError;
     use module_settings::options::{FieldError, FieldProblem, ValidationErrors};
     use module_settings::settings::RecordKey;
-    use module_settings::{AccessLevel, ModuleId, Revision, Scope, StoreError};
+    use module_settings::{store::Revision, AccessLevel, ModuleId, Scope, StoreError};
     use module_settings::{GroupId, VideoPort};
 
     const VIDEO: ModuleId = ModuleId::from_static("video");
@@ -162,7 +162,7 @@ mod tests {
         let not_accepted = SettingsError::Access(AccessError::LevelNotAccepted {
             module: VIDEO,
             level: AccessLevel::M,
-            allowed: module_settings::ModuleLevels::VIDEO.accepted(),
+            allowed: module_settings::access::ModuleLevels::VIDEO.accepted(),
         });
         let unavailable = SettingsError::from(StoreError::Unavailable {
             backend: "sqlite",

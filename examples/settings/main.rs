@@ -29,7 +29,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use module_settings::settings::{Settings, SettingsBuilder};
-use module_settings::{MemoryStore, ResolveOptions, SqliteStore, Store};
+use module_settings::{access::ResolveOptions, MemoryStore, SqliteStore, Store};
 
 use crate::command::Command;
 use crate::failure::Failure;

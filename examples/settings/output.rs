@@ -9,7 +9,8 @@ use serde::Serialize;
 use module_settings::options::{ShownValue, Source};
 use module_settings::settings::{AccessTab, EffectiveOption, Settings};
 use module_settings::{
-    AccessLevel, Label, ModuleId, ModuleLevels, Revision, RightKey, Scope, Store,
+    access::ModuleLevels, store::Revision, store::RightKey, AccessLevel, Label, ModuleId, Scope,
+    Store,
 };
 
 use crate::failure::Failure;

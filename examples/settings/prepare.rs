@@ -6,7 +6,7 @@
 use module_settings::modules::Portal;
 use module_settings::options::RawOptions;
 use module_settings::settings::Settings;
-use module_settings::{AccessError, AccessLevel, ModuleId, OptionName, Store};
+use module_settings::{access::AccessError, AccessLevel, ModuleId, OptionName, Store};
 
 use crate::command::{Command, Text};
 use crate::failure::Failure;

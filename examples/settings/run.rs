@@ -5,7 +5,8 @@
 use module_settings::modules::B24Connector;
 use module_settings::settings::{AccessTab, Actor, Settings};
 use module_settings::{
-    GroupId, ModuleId, Revision, RightKey, Scope, ScopeQuery, Store, UnreadableRight,
+    access::ScopeQuery, store::Revision, store::RightKey, store::UnreadableRight, GroupId,
+    ModuleId, Scope, Store,
 };
 
 use crate::command::{Command, Query, Text};

@@ -28,7 +28,7 @@ impl LevelInfo {
 /// default resolves to.
 ///
 /// ```
-/// use module_settings::{AccessLevel, ModuleLevels};
+/// use module_settings::{AccessLevel, access::ModuleLevels};
 /// let video = ModuleLevels::VIDEO;
 /// assert!(video.accepts(AccessLevel::R) && !video.accepts(AccessLevel::M));
 /// assert_eq!(video.label(AccessLevel::W).unwrap().en, "write");

@@ -82,12 +82,12 @@ impl fmt::Display for Reason {
 /// level, and the [`Reason`].
 ///
 /// Only the resolver makes decisions, so a decision's level is always the
-/// level [`resolve`](crate::CompiledRights::resolve) gives for the same
+/// level [`resolve`](crate::access::CompiledRights::resolve) gives for the same
 /// question.
 ///
 /// ```
-/// use module_settings::{AccessLevel, GroupId, ModuleId, ModuleLevels, ModuleRights, ResolveOptions, Scope};
-/// # fn main() -> Result<(), module_settings::AccessError> {
+/// use module_settings::{AccessLevel, GroupId, ModuleId, access::ModuleLevels, access::ModuleRights, access::ResolveOptions, Scope};
+/// # fn main() -> Result<(), module_settings::access::AccessError> {
 /// let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
 /// rights.grant(Scope::Common, GroupId::from_static(5), AccessLevel::R)?;
 /// let compiled = rights.compile(ResolveOptions::new());

@@ -142,8 +142,8 @@ impl Index {
 /// The order of the groups and repeated groups never change the answer.
 ///
 /// ```
-/// use module_settings::{AccessLevel, GroupId, ModuleId, ModuleLevels, ModuleRights, ResolveOptions, Scope, SiteId};
-/// # fn main() -> Result<(), module_settings::AccessError> {
+/// use module_settings::{AccessLevel, GroupId, ModuleId, access::ModuleLevels, access::ModuleRights, access::ResolveOptions, Scope, SiteId};
+/// # fn main() -> Result<(), module_settings::access::AccessError> {
 /// let s1 = SiteId::from_static("s1");
 /// let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
 /// rights.set_default(Scope::Common, AccessLevel::R)?;
@@ -233,7 +233,7 @@ impl CompiledRights {
     /// always what [`resolve`](Self::resolve) returns; see [`Reason`] for
     /// how ties are named.
     ///
-    /// [`Reason`]: crate::Reason
+    /// [`Reason`]: crate::access::Reason
     pub fn explain<'q>(&self, groups: &[GroupId], query: impl Into<ScopeQuery<'q>>) -> Decision {
         let outcome = resolve::decide(&self.inner, groups, query.into());
         Decision::new(self.inner.module, outcome.level, outcome.reason)
@@ -296,8 +296,8 @@ impl CompiledRights {
     /// and nothing is derived.
     ///
     /// ```
-    /// use module_settings::{AccessLevel, Change, GroupId, ModuleId, ModuleLevels, ModuleRights, ResolveOptions, Scope};
-    /// # fn main() -> Result<(), module_settings::AccessError> {
+    /// use module_settings::{AccessLevel, store::Change, GroupId, ModuleId, access::ModuleLevels, access::ModuleRights, access::ResolveOptions, Scope};
+    /// # fn main() -> Result<(), module_settings::access::AccessError> {
     /// let g5 = GroupId::from_static(5);
     /// let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
     /// rights.grant(Scope::Common, g5, AccessLevel::R)?;

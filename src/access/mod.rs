@@ -35,9 +35,9 @@
 //!
 //! ```
 //! use module_settings::{
-//!     AccessLevel, GroupId, ModuleId, ModuleLevels, ModuleRights, Reason, ResolveOptions, Scope, SiteId,
+//!     AccessLevel, GroupId, ModuleId, access::ModuleLevels, access::ModuleRights, access::Reason, access::ResolveOptions, Scope, SiteId,
 //! };
-//! # fn main() -> Result<(), module_settings::AccessError> {
+//! # fn main() -> Result<(), module_settings::access::AccessError> {
 //! let s1 = SiteId::from_static("s1");
 //! let editors = GroupId::from_static(5);
 //!

@@ -15,7 +15,7 @@ use crate::ids::GroupId;
 /// copied).
 ///
 /// ```
-/// use module_settings::{GroupId, ResolveOptions};
+/// use module_settings::{GroupId, access::ResolveOptions};
 /// let options = ResolveOptions::new()
 ///     .admin_groups([GroupId::ADMINISTRATORS, GroupId::from_static(9)])
 ///     .use_default(false);

@@ -46,8 +46,8 @@ pub struct Grant {
 /// [`set_default`](Self::set_default), which do.
 ///
 /// ```
-/// use module_settings::{AccessLevel, GroupId, ModuleId, ModuleLevels, ModuleRights, Scope, SiteId};
-/// # fn main() -> Result<(), module_settings::AccessError> {
+/// use module_settings::{AccessLevel, GroupId, ModuleId, access::ModuleLevels, access::ModuleRights, Scope, SiteId};
+/// # fn main() -> Result<(), module_settings::access::AccessError> {
 /// let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
 /// rights.set_default(Scope::Common, AccessLevel::R)?;
 /// rights.grant(Scope::Common, GroupId::from_static(5), AccessLevel::W)?;

@@ -10,7 +10,7 @@
 //! ```
 //! use module_settings::{GroupId, ModuleId, OptionName, Scope, SiteId};
 //!
-//! # fn main() -> Result<(), module_settings::IdError> {
+//! # fn main() -> Result<(), module_settings::ids::IdError> {
 //! let video: ModuleId = "Video".parse()?;
 //! assert_eq!(video, ModuleId::from_static("video")); // stored in lower case
 //! let site = SiteId::try_from("s1")?;

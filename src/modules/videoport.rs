@@ -41,7 +41,7 @@ use crate::secret::Secret;
 /// let video = VideoPort::decode(&raw)?;
 /// assert!(video.is_ready());
 /// assert_eq!(video.server_url().unwrap().as_str(), "https://video.example.com:8000/");
-/// # Ok::<(), module_settings::ValidationErrors>(())
+/// # Ok::<(), module_settings::options::ValidationErrors>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VideoPort {

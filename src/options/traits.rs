@@ -38,7 +38,7 @@ use crate::label::Label;
 ///
 /// ```
 /// use module_settings::options::{Decoder, Encoder, ModuleOptions, OptionKind, OptionSpec, RawOptions, ValidationErrors};
-/// use module_settings::{AccessLevel, Label, LevelInfo, ModuleId, ModuleLevels};
+/// use module_settings::{AccessLevel, Label, access::LevelInfo, ModuleId, access::ModuleLevels};
 ///
 /// const MOTD: OptionSpec = OptionSpec::new(
 ///     "motd",

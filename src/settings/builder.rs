@@ -33,7 +33,7 @@ pub const DEFAULT_MAX_RETRIES: u32 = 5;
 ///
 /// ```
 /// use module_settings::settings::{MemoryAuditSink, Settings};
-/// use module_settings::{AccessLevel, LevelInfo, Label, MemoryStore, ModuleId, ModuleLevels};
+/// use module_settings::{AccessLevel, access::LevelInfo, Label, MemoryStore, ModuleId, access::ModuleLevels};
 /// use std::sync::Arc;
 /// use std::time::Duration;
 ///

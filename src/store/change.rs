@@ -16,8 +16,8 @@ use crate::ids::{GroupId, OptionName, Scope};
 /// tell which options hold secrets.
 ///
 /// ```
-/// use module_settings::{AccessLevel, Change, GroupId, OptionName, Scope};
-/// # fn main() -> Result<(), module_settings::IdError> {
+/// use module_settings::{AccessLevel, store::Change, GroupId, OptionName, Scope};
+/// # fn main() -> Result<(), module_settings::ids::IdError> {
 /// let batch = [
 ///     Change::SetOption {
 ///         scope: Scope::Common,

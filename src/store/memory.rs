@@ -19,7 +19,7 @@ const BACKEND: &str = "memory";
 /// another thread sees every commit.
 ///
 /// ```
-/// use module_settings::{Change, MemoryStore, ModuleId, Revision, Scope, Store};
+/// use module_settings::{store::Change, MemoryStore, ModuleId, store::Revision, Scope, Store};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = MemoryStore::new();
 /// let other = store.clone();

@@ -17,7 +17,7 @@
 //!
 //! ```
 //! use module_settings::{
-//!     AccessLevel, Change, GroupId, MemoryStore, ModuleId, OptionName, Revision, Scope, Store,
+//!     AccessLevel, store::Change, GroupId, MemoryStore, ModuleId, OptionName, store::Revision, Scope, Store,
 //!     StoreError,
 //! };
 //!
@@ -170,7 +170,7 @@ use crate::ids::ModuleId;
 /// A module's records as loaded, with the revision they belong to.
 ///
 /// ```
-/// use module_settings::{ModuleRecords, Revision, Snapshot};
+/// use module_settings::{store::ModuleRecords, store::Revision, store::Snapshot};
 /// let empty = Snapshot::new(Revision::ZERO, ModuleRecords::new());
 /// assert!(empty.records.is_empty());
 /// ```

@@ -18,7 +18,7 @@ use crate::ids::ModuleId;
 ///
 /// ```
 /// use module_settings::store::Precondition;
-/// use module_settings::{Change, MemoryStore, ModuleId, Revision, Scope, Store, StoreError};
+/// use module_settings::{store::Change, MemoryStore, ModuleId, store::Revision, Scope, Store, StoreError};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = MemoryStore::new();
@@ -65,7 +65,7 @@ impl Precondition {
 ///
 /// ```
 /// use module_settings::store::{check_preconditions, Precondition};
-/// use module_settings::{ModuleId, Revision, StoreError};
+/// use module_settings::{ModuleId, store::Revision, StoreError};
 ///
 /// let (video, videoport) = (ModuleId::from_static("video"), ModuleId::from_static("videoport"));
 /// let at = |_: &ModuleId| Ok::<_, StoreError>(Revision::new(4));

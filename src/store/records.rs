@@ -27,8 +27,8 @@ use crate::ids::{GroupId, OptionName, Scope};
 /// store cannot tell which options are secrets.
 ///
 /// ```
-/// use module_settings::{AccessLevel, Change, GroupId, ModuleRecords, OptionName, Scope, SiteId};
-/// # fn main() -> Result<(), module_settings::IdError> {
+/// use module_settings::{AccessLevel, store::Change, GroupId, store::ModuleRecords, OptionName, Scope, SiteId};
+/// # fn main() -> Result<(), module_settings::ids::IdError> {
 /// let s1 = Scope::Site(SiteId::new("s1")?);
 /// let mut records = ModuleRecords::new();
 /// records.apply(&Change::SetOption {
@@ -150,7 +150,7 @@ impl ModuleRecords {
     /// last, since [`apply`](Self::apply) on the key clears them.
     ///
     /// ```
-    /// use module_settings::{AccessLevel, Change, GroupId, ModuleRecords, RightKey, Scope, UnreadableRight};
+    /// use module_settings::{AccessLevel, store::Change, GroupId, store::ModuleRecords, store::RightKey, Scope, store::UnreadableRight};
     /// let seven = GroupId::from_static(7);
     /// let key = RightKey::Grant { scope: Scope::Common, group: seven };
     /// let mut records = ModuleRecords::new();

@@ -12,7 +12,7 @@ use std::fmt;
 /// module has moved on since.
 ///
 /// ```
-/// use module_settings::Revision;
+/// use module_settings::store::Revision;
 /// let first = Revision::ZERO.next().unwrap();
 /// assert_eq!(first, Revision::new(1));
 /// assert!(Revision::ZERO < first);
@@ -82,7 +82,7 @@ impl fmt::Display for Revision {
 ///
 /// ```
 /// use module_settings::store::next_revision;
-/// use module_settings::{Change, ModuleId, Revision, Scope};
+/// use module_settings::{store::Change, ModuleId, store::Revision, Scope};
 ///
 /// let video = ModuleId::from_static("video");
 /// let change = [Change::RemoveDefault { scope: Scope::Common }];
@@ -96,7 +96,7 @@ pub fn next_revision(
     module: &crate::ModuleId,
     expected: Revision,
     current: Revision,
-    changes: &[crate::Change],
+    changes: &[crate::store::Change],
 ) -> Result<Option<Revision>, crate::StoreError> {
     if current != expected {
         return Err(crate::StoreError::Conflict {

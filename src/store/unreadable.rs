@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::ids::{GroupId, Scope};
 
 /// One rights record of a module: the default level of a scope, or one
-/// group's grant in a scope. A [`Change`](crate::Change) on the same key
+/// group's grant in a scope. A [`Change`](crate::store::Change) on the same key
 /// overwrites or removes what is stored there.
 ///
 /// Display: `default level in common`, `grant of group 5 in s1`.
@@ -17,7 +17,7 @@ use crate::ids::{GroupId, Scope};
 /// `{"kind": "grant", "scope": "s1", "group": 5}`.
 ///
 /// ```
-/// use module_settings::{GroupId, RightKey, Scope};
+/// use module_settings::{GroupId, store::RightKey, Scope};
 /// let key = RightKey::Grant { scope: Scope::Common, group: GroupId::from_static(7) };
 /// assert_eq!(key.to_string(), "grant of group 7 in common");
 /// assert_eq!(key.scope(), Scope::Common);
@@ -77,7 +77,7 @@ pub(crate) const RAW_CHARS: usize = 64;
 /// not agree.
 ///
 /// A backend that finds such a row loads the module anyway and lists the
-/// row with [`ModuleRecords::add_unreadable`](crate::ModuleRecords::add_unreadable):
+/// row with [`ModuleRecords::add_unreadable`](crate::store::ModuleRecords::add_unreadable):
 /// the record then has no readable value (rights above the store fail
 /// closed), and any change to the same key overwrites or removes every row
 /// of it — which is how an administrator repairs it. Data that cannot be
@@ -87,7 +87,7 @@ pub(crate) const RAW_CHARS: usize = 64;
 /// Nothing here is a secret: rights rows hold access letters.
 ///
 /// ```
-/// use module_settings::{GroupId, RightKey, Scope, UnreadableRight};
+/// use module_settings::{GroupId, store::RightKey, Scope, store::UnreadableRight};
 /// let key = RightKey::Grant { scope: Scope::Common, group: GroupId::from_static(7) };
 /// let row = UnreadableRight::new(
 ///     key,

@@ -11,8 +11,9 @@ use module_settings::options::{
 use module_settings::settings::{Actor, Settings};
 use module_settings::store::Precondition;
 use module_settings::{
-    AccessLevel, Change, GroupId, Label, LevelInfo, MemoryStore, ModuleId, ModuleLevels,
-    OptionName, Revision, Scope, SiteId, Snapshot, Store, StoreError,
+    access::LevelInfo, access::ModuleLevels, store::Change, store::Revision, store::Snapshot,
+    AccessLevel, GroupId, Label, MemoryStore, ModuleId, OptionName, Scope, SiteId, Store,
+    StoreError,
 };
 
 pub const VIDEO: ModuleId = ModuleId::from_static("video");

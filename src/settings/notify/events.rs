@@ -85,7 +85,7 @@ pub enum RecordDiff {
         new: Option<AccessLevel>,
     },
     /// A default level or grant whose stored rows could not be read (see
-    /// [`UnreadableRight`](crate::UnreadableRight)), overwritten or
+    /// [`UnreadableRight`](crate::store::UnreadableRight)), overwritten or
     /// removed: a repair.
     Repaired {
         /// The record.

@@ -139,14 +139,14 @@ const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 /// `E` or `T` from other Bitrix modules, `w`, an empty or NULL
 /// `GROUP_DEFAULT_RIGHT`), or rows of one record that disagree — do not
 /// stop the load: the record has no level and its rows are listed in
-/// [`ModuleRecords::unreadable`](crate::ModuleRecords::unreadable) with
+/// [`ModuleRecords::unreadable`](crate::store::ModuleRecords::unreadable) with
 /// their row id (`b_module_group.ID`) and stored text. A commit that sets
 /// or removes the record updates or deletes **every** row of it (all
 /// spellings of the module id, `SITE_ID` NULL and empty alike for the
 /// common scope), which is how an administrator repairs it.
 ///
 /// ```
-/// use module_settings::{AccessLevel, Change, GroupId, ModuleId, Revision, Scope, SqliteStore, Store};
+/// use module_settings::{AccessLevel, store::Change, GroupId, ModuleId, store::Revision, Scope, SqliteStore, Store};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = SqliteStore::open_in_memory()?;
 /// let video = ModuleId::new("video")?;

@@ -386,4 +386,86 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    /// A state derived from a base and a batch answers as one built from
+    /// scratch: rights changes update the index in place, option changes
+    /// decode again, and a level the module does not list fails closed the
+    /// same way.
+    #[test]
+    fn a_state_after_changes_is_the_state_built_from_its_records() {
+        let spec = ModuleSpec {
+            id: ModuleId::from_static("videoport"),
+            levels: Some(ModuleLevels::VIDEO),
+            options: Some(OptionsCodec::of::<VideoPort>()),
+        };
+        let resolve = ResolveOptions::new();
+        let g = GroupId::from_static;
+        let grant = |scope, group: u32, level| Change::SetGrant {
+            scope,
+            group: g(group),
+            level,
+        };
+        let port = |value: &str| Change::SetOption {
+            scope: Scope::Common,
+            name: OptionName::from_static("ServerPort"),
+            value: value.into(),
+        };
+        let mut records = ModuleRecords::new();
+        records.apply_all(&[
+            grant(Scope::Common, 5, AccessLevel::R),
+            grant(Scope::Site(S1), 6, AccessLevel::W),
+            port("8000"),
+        ]);
+        let base = ModuleState::build(&spec, &resolve, Revision::new(1), records.clone());
+        let batches = [
+            vec![
+                grant(Scope::Common, 5, AccessLevel::W),
+                Change::RemoveGrant {
+                    scope: Scope::Site(S1),
+                    group: g(6),
+                },
+            ],
+            vec![
+                Change::SetDefault {
+                    scope: Scope::Common,
+                    level: AccessLevel::R,
+                },
+                port("9000"),
+            ],
+            vec![grant(Scope::Site(S2), 7, AccessLevel::M)],
+        ];
+        for batch in batches {
+            let mut after_records = records.clone();
+            after_records.apply_all(&batch);
+            let derived = ModuleState::after(&base, &spec, &resolve, after_records.clone(), &batch);
+            let built = ModuleState::build(&spec, &resolve, Revision::new(1), after_records);
+            match (&derived.rights, &built.rights) {
+                (Some(Ok(derived)), Some(Ok(built))) => {
+                    for user in [vec![g(2)], vec![g(2), g(5)], vec![g(6), g(7)], vec![g(1)]] {
+                        for scope in [Scope::Common, Scope::Site(S1), Scope::Site(S2)] {
+                            assert_eq!(derived.explain(&user, scope), built.explain(&user, scope));
+                        }
+                    }
+                }
+                (Some(Err(derived)), Some(Err(built))) => {
+                    let module = spec.id;
+                    assert_eq!(
+                        derived.error(module).to_string(),
+                        built.error(module).to_string()
+                    );
+                }
+                _ => panic!("the derived and the built state disagree on {batch:?}"),
+            }
+            let video = |state: &ModuleState| {
+                state.options.as_ref().map(|options| {
+                    options
+                        .get(Scope::Common)
+                        .as_ref()
+                        .ok()
+                        .map(|v| v.downcast_ref::<VideoPort>().cloned())
+                })
+            };
+            assert_eq!(video(&derived), video(&built), "{batch:?}");
+        }
+    }
 }

@@ -29,7 +29,7 @@ use std::net::Ipv6Addr;
 
 use url::{Host, Url};
 
-use super::errors::FieldProblem;
+use super::problem::FieldProblem;
 use crate::secret::Secret;
 
 /// The stored form of `true`.

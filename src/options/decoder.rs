@@ -3,8 +3,9 @@
 
 use url::{Host, Url};
 
-use super::errors::{FieldProblem, ValidationErrors};
+use super::errors::ValidationErrors;
 use super::kind::OptionKind;
+use super::problem::FieldProblem;
 use super::spec::OptionSpec;
 use super::value::Value;
 use super::RawOptions;

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::codec;
-use super::errors::FieldProblem;
+use super::problem::FieldProblem;
 use super::value::Value;
 
 /// What sort of value an option holds and its limits — what an admin page

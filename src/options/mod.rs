@@ -61,6 +61,7 @@ mod decoder;
 mod encoder;
 mod errors;
 mod kind;
+mod problem;
 mod raw;
 mod schema;
 mod scope_merge;
@@ -70,8 +71,9 @@ mod value;
 
 pub use decoder::Decoder;
 pub use encoder::Encoder;
-pub use errors::{FieldError, FieldProblem, ValidationErrors};
+pub use errors::{FieldError, ValidationErrors};
 pub use kind::OptionKind;
+pub use problem::FieldProblem;
 pub use raw::{OptionsPatch, RawOptions};
 pub use schema::{ModuleRules, ModuleSchema};
 pub use scope_merge::{

@@ -6,7 +6,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::errors::{FieldError, FieldProblem, ValidationErrors};
+use super::errors::{FieldError, ValidationErrors};
+use super::problem::FieldProblem;
 use super::spec::OptionSpec;
 use super::traits::ModuleOptions;
 use super::value::{ShownOption, Value};

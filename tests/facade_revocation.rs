@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::thread;
 
 use facade_common::*;
-use module_settings::settings::{Settings, SettingsError};
+use module_settings::settings::{Actor, Settings, SettingsError};
 use module_settings::store::Precondition;
 use module_settings::{
     store::Change, store::Revision, store::Snapshot, AccessLevel, MemoryStore, ModuleId, Scope,
@@ -78,6 +78,19 @@ impl<S: Store> Store for Doorman<S> {
     }
 }
 
+/// `writer` sets `videoport`'s port to 8001 on the current revision.
+fn save_port<S: Store>(settings: &Settings<S>, writer: &Actor) -> Result<Revision, SettingsError> {
+    let revision = settings.revision(VIDEOPORT)?;
+    settings.set_option(
+        writer,
+        VIDEOPORT,
+        Scope::Common,
+        "ServerPort",
+        "8001",
+        revision,
+    )
+}
+
 /// Group 5 holds W on `video`; the admin revokes it while group 5's save of
 /// `videoport` is between its check and its commit. The revocation returns
 /// first, so the save must be denied and write nothing.
@@ -89,17 +102,7 @@ fn a_revocation_that_returned_first_wins<S: Store>(inner: S) {
     let before = settings.store().load(&VIDEOPORT).unwrap();
 
     let result = thread::scope(|scope| {
-        let save = scope.spawn(|| {
-            let revision = settings.revision(VIDEOPORT)?;
-            settings.set_option(
-                &writer,
-                VIDEOPORT,
-                Scope::Common,
-                "ServerPort",
-                "8001",
-                revision,
-            )
-        });
+        let save = scope.spawn(|| save_port(&settings, &writer));
         // The save passed its W check and is at the store's door.
         door.arrived.recv().expect("the save reaches its commit");
         let mut tab = settings.access_tab(VIDEO).unwrap();
@@ -157,17 +160,7 @@ fn a_guard_moved_by_an_unrelated_grant_only_costs_a_retry() {
     let writer = member(5);
 
     let result = thread::scope(|scope| {
-        let save = scope.spawn(|| {
-            let revision = settings.revision(VIDEOPORT)?;
-            settings.set_option(
-                &writer,
-                VIDEOPORT,
-                Scope::Common,
-                "ServerPort",
-                "8001",
-                revision,
-            )
-        });
+        let save = scope.spawn(|| save_port(&settings, &writer));
         door.arrived.recv().expect("the save reaches its commit");
         grant(&settings, VIDEO, 6, AccessLevel::R);
         for _ in 0..4 {
@@ -207,17 +200,7 @@ fn sqlite_a_grant_deleted_while_the_save_waits_for_the_lock_stops_it() {
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
 
     let result = thread::scope(|scope| {
-        let save = scope.spawn(|| {
-            let revision = settings.revision(VIDEOPORT)?;
-            settings.set_option(
-                &writer,
-                VIDEOPORT,
-                Scope::Common,
-                "ServerPort",
-                "8001",
-                revision,
-            )
-        });
+        let save = scope.spawn(|| save_port(&settings, &writer));
         door.arrived.recv().expect("the save reaches its commit");
         for _ in 0..4 {
             let _ = door.enter.send(());

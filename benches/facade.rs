@@ -21,12 +21,11 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use module_settings::access::{CompiledRights, ModuleLevels, ModuleRights, ResolveOptions};
 use module_settings::modules::VideoPort;
 use module_settings::settings::{Actor, Settings};
-use module_settings::{
-    access::CompiledRights, access::ModuleLevels, access::ModuleRights, access::ResolveOptions,
-    store::Change, AccessLevel, GroupId, MemoryStore, ModuleId, Scope, SiteId, Store,
-};
+use module_settings::store::Change;
+use module_settings::{AccessLevel, GroupId, MemoryStore, ModuleId, Scope, SiteId, Store};
 
 const VIDEO: ModuleId = ModuleId::from_static("video");
 const S1: SiteId = SiteId::from_static("s1");

@@ -28,10 +28,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use module_settings::{
-    access::CompiledRights, access::ModuleLevels, access::ModuleRights, access::ResolveOptions,
-    store::Change, AccessLevel, GroupId, ModuleId, Scope, SiteId,
-};
+use module_settings::access::{CompiledRights, ModuleLevels, ModuleRights, ResolveOptions};
+use module_settings::store::Change;
+use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
 
 const USERS: usize = 64;
 const SITE: SiteId = SiteId::from_static("s1");

@@ -9,10 +9,9 @@
 
 use std::hint::black_box;
 
-use module_settings::{
-    access::CompiledRights, access::ModuleLevels, access::ModuleRights, access::ResolveOptions,
-    store::Change, AccessLevel, GroupId, ModuleId, Scope, SiteId,
-};
+use module_settings::access::{CompiledRights, ModuleLevels, ModuleRights, ResolveOptions};
+use module_settings::store::Change;
+use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
 
 /// The id of the `i`-th group of a layout.
 type Ids = fn(u32) -> u32;

@@ -9,9 +9,10 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use module_settings::store::{Change, Revision};
 use module_settings::{
-    store::Change, store::Revision, AccessLevel, FileStore, GroupId, MemoryStore, ModuleId,
-    OptionName, Scope, SiteId, SqliteStore, Store,
+    AccessLevel, FileStore, GroupId, MemoryStore, ModuleId, OptionName, Scope, SiteId, SqliteStore,
+    Store,
 };
 
 const VIDEOPORT: ModuleId = ModuleId::from_static("videoport");

@@ -4,13 +4,12 @@
 //!
 //! Run with `cargo run --example custom_module`.
 
+use module_settings::access::{LevelInfo, ModuleLevels};
 use module_settings::options::{
     Decoder, Encoder, FieldProblem, ModuleOptions, ModuleSchema, OptionKind, OptionSpec,
     RawOptions, ValidationErrors,
 };
-use module_settings::{
-    access::LevelInfo, access::ModuleLevels, AccessLevel, Label, ModuleId, OptionName,
-};
+use module_settings::{AccessLevel, Label, ModuleId, OptionName};
 
 const MAX_MESSAGE_LEN: OptionSpec = OptionSpec::new(
     "max_message_len",

@@ -63,7 +63,8 @@
 //! fails closed when rights cannot be loaded. See [`access`] for the rules.
 //!
 //! ```
-//! use module_settings::{AccessLevel, GroupId, ModuleId, access::ModuleLevels, access::ModuleRights, access::ResolveOptions, Scope};
+//! use module_settings::access::{ModuleLevels, ModuleRights, ResolveOptions};
+//! use module_settings::{AccessLevel, GroupId, ModuleId, Scope};
 //! # fn main() -> Result<(), module_settings::access::AccessError> {
 //! let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
 //! rights.set_default(Scope::Common, AccessLevel::R)?;
@@ -124,7 +125,8 @@
 //! ```
 //! use std::sync::atomic::{AtomicU64, Ordering};
 //! use module_settings::store::Precondition;
-//! use module_settings::{store::Change, MemoryStore, ModuleId, store::Revision, store::Snapshot, Store, StoreError};
+//! use module_settings::store::{Change, Revision, Snapshot};
+//! use module_settings::{MemoryStore, ModuleId, Store, StoreError};
 //!
 //! /// Counts loads, forwards everything.
 //! #[derive(Debug, Default)]

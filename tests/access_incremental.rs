@@ -5,11 +5,11 @@
 
 use proptest::prelude::*;
 
-use module_settings::{
-    access::AccessError, access::CompiledRights, access::ModuleLevels, access::ModuleRights,
-    access::ResolveOptions, access::ScopeQuery, store::Change, AccessLevel, GroupId, ModuleId,
-    OptionName, Scope, SiteId,
+use module_settings::access::{
+    AccessError, CompiledRights, ModuleLevels, ModuleRights, ResolveOptions, ScopeQuery,
 };
+use module_settings::store::Change;
+use module_settings::{AccessLevel, GroupId, ModuleId, OptionName, Scope, SiteId};
 
 const SITES: [SiteId; 3] = [
     SiteId::from_static("s1"),

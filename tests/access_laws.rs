@@ -4,10 +4,10 @@
 
 use proptest::prelude::*;
 
-use module_settings::{
-    access::AccessLevels, access::ModuleLevels, access::ModuleRights, access::Reason,
-    access::ResolveOptions, access::ScopeQuery, AccessLevel, GroupId, ModuleId, Scope, SiteId,
+use module_settings::access::{
+    AccessLevels, ModuleLevels, ModuleRights, Reason, ResolveOptions, ScopeQuery,
 };
+use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
 
 // ---------------------------------------------------------------------------
 // Random inputs

@@ -6,10 +6,8 @@
 
 use std::hint::black_box;
 
-use module_settings::{
-    access::CompiledRights, access::ModuleLevels, access::ModuleRights, access::ResolveOptions,
-    AccessLevel, GroupId, ModuleId, Scope, SiteId,
-};
+use module_settings::access::{CompiledRights, ModuleLevels, ModuleRights, ResolveOptions};
+use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
 
 /// 1,000 common grants to the groups `ids` yields, and one grant on each of
 /// `sites` sites.

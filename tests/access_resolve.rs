@@ -1,12 +1,11 @@
 //! Table-driven checks of the resolution rules (ARCHITECTURE rules 7–16),
 //! through the public API only.
 
-use module_settings::{
-    access::AccessError, access::AccessLevels, access::CompiledRights, access::Decision,
-    access::DecisionResultExt, access::Grant, access::ModuleLevels, access::ModuleRights,
-    access::Reason, access::ResolveOptions, access::ScopeQuery, AccessLevel, GroupId, ModuleId,
-    Scope, SiteId,
+use module_settings::access::{
+    AccessError, AccessLevels, CompiledRights, Decision, DecisionResultExt, Grant, ModuleLevels,
+    ModuleRights, Reason, ResolveOptions, ScopeQuery,
 };
+use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
 
 use AccessLevel::{D, M, R, W};
 

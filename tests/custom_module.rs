@@ -2,13 +2,12 @@
 //! decodes, validates, encodes, saves through scopes and exports its schema
 //! like the crate's own modules.
 
+use module_settings::access::{LevelInfo, ModuleLevels};
 use module_settings::options::{
     apply_patch, plan_save, Decoder, Encoder, FieldProblem, ModuleOptions, ModuleSchema,
     OptionKind, OptionSpec, RawOptions, ScopeLayers, ShownValue, Source,
 };
-use module_settings::{
-    access::LevelInfo, access::ModuleLevels, AccessLevel, Label, ModuleId, OptionName,
-};
+use module_settings::{AccessLevel, Label, ModuleId, OptionName};
 
 const MAX_MESSAGE_LEN: OptionSpec = OptionSpec::new(
     "max_message_len",

@@ -9,14 +9,14 @@ use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
 use facade_common::*;
+use module_settings::access::AccessLevels;
 use module_settings::modules::VideoPort;
 use module_settings::options::{RawOptions, ShownValue, Source};
 use module_settings::settings::{
     EffectiveOption, MemoryAuditSink, RecordDiff, Settings, SettingsError, SettingsEvent,
 };
-use module_settings::{
-    access::AccessLevels, store::Change, store::Revision, AccessLevel, MemoryStore, Scope, Store,
-};
+use module_settings::store::{Change, Revision};
+use module_settings::{AccessLevel, MemoryStore, Scope, Store};
 
 const SECRET: &str = "Tr0ub4dor&3-guest-key";
 const S1_SCOPE: Scope = Scope::Site(S1);

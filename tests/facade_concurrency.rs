@@ -19,7 +19,8 @@ use std::time::Duration;
 use facade_common::*;
 use module_settings::modules::VideoPort;
 use module_settings::settings::{Settings, SettingsError};
-use module_settings::{store::Revision, AccessLevel, GroupId, MemoryStore, Scope, Store};
+use module_settings::store::Revision;
+use module_settings::{AccessLevel, GroupId, MemoryStore, Scope, Store};
 
 const RUN: Duration = Duration::from_secs(2);
 const READERS: usize = 8;

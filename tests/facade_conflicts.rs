@@ -11,7 +11,8 @@ use facade_common::*;
 use module_settings::modules::{VideoPort, Windows};
 use module_settings::options::ModuleOptions;
 use module_settings::settings::{RecordKey, Settings, SettingsError};
-use module_settings::{store::Change, store::Revision, AccessLevel, MemoryStore, Scope, Store};
+use module_settings::store::{Change, Revision};
+use module_settings::{AccessLevel, MemoryStore, Scope, Store};
 
 fn host(text: &str) -> Option<url::Host> {
     Some(url::Host::parse(text).unwrap())

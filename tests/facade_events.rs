@@ -15,7 +15,8 @@ use module_settings::modules::{ConnectMode, VideoPort, Windows};
 use module_settings::settings::{
     AuditRecord, AuditSink, MemoryAuditSink, RecordDiff, Settings, SettingsEvent, WriteKind,
 };
-use module_settings::{store::Revision, AccessLevel, MemoryStore, Scope, Secret, Store};
+use module_settings::store::Revision;
+use module_settings::{AccessLevel, MemoryStore, Scope, Secret, Store};
 
 const NOW: u64 = 1_700_000_000;
 

@@ -13,7 +13,8 @@ use std::time::Duration;
 use facade_common::*;
 use module_settings::modules::VideoPort;
 use module_settings::settings::Settings;
-use module_settings::{store::Change, AccessLevel, MemoryStore, OptionName, Scope, Store};
+use module_settings::store::Change;
+use module_settings::{AccessLevel, MemoryStore, OptionName, Scope, Store};
 
 const HOUR: Duration = Duration::from_secs(3600);
 

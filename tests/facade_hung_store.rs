@@ -12,7 +12,8 @@ use std::time::Duration;
 use facade_common::*;
 use module_settings::modules::{B24Connector, VideoPort};
 use module_settings::settings::{Settings, SettingsError};
-use module_settings::{store::Change, AccessLevel, Scope, Store};
+use module_settings::store::Change;
+use module_settings::{AccessLevel, Scope, Store};
 
 /// Far above anything these calls cost: only a call that waits for the
 /// hung store takes this long.

@@ -7,10 +7,8 @@ use std::io;
 use module_settings::modules::VideoPort;
 use module_settings::settings::{Actor, Settings, SettingsError};
 use module_settings::store::Precondition;
-use module_settings::{
-    store::Change, store::Revision, store::Snapshot, GroupId, MemoryStore, ModuleId, Scope, Store,
-    StoreError,
-};
+use module_settings::store::{Change, Revision, Snapshot};
+use module_settings::{GroupId, MemoryStore, ModuleId, Scope, Store, StoreError};
 
 /// Commits through to memory, then reports the flush as unconfirmed.
 #[derive(Debug, Default)]

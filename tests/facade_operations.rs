@@ -13,16 +13,15 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use facade_common::*;
+use module_settings::access::{LevelInfo, ModuleLevels};
 use module_settings::options::{
     Decoder, Encoder, ModuleOptions, OptionKind, OptionSpec, RawOptions, ValidationErrors,
 };
 use module_settings::settings::{
     MemoryAuditSink, Settings, SettingsError, SettingsEvent, WriteKind,
 };
-use module_settings::{
-    access::LevelInfo, access::ModuleLevels, store::Change, store::Revision, store::Snapshot,
-    AccessLevel, Label, MemoryStore, ModuleId, Scope, Store,
-};
+use module_settings::store::{Change, Revision, Snapshot};
+use module_settings::{AccessLevel, Label, MemoryStore, ModuleId, Scope, Store};
 
 const NOW: u64 = 1_700_000_000;
 const MAILER: ModuleId = ModuleId::from_static("mailer");

@@ -8,7 +8,8 @@ use std::num::NonZeroU16;
 use facade_common::*;
 use module_settings::modules::VideoPort;
 use module_settings::settings::{Settings, SettingsError};
-use module_settings::{store::Change, OptionName, Scope, Store};
+use module_settings::store::Change;
+use module_settings::{OptionName, Scope, Store};
 
 #[test]
 fn with_options_sees_what_options_returns_in_every_scope() {

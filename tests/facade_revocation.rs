@@ -12,10 +12,8 @@ use std::thread;
 use facade_common::*;
 use module_settings::settings::{Actor, Settings, SettingsError};
 use module_settings::store::Precondition;
-use module_settings::{
-    store::Change, store::Revision, store::Snapshot, AccessLevel, MemoryStore, ModuleId, Scope,
-    Store, StoreError,
-};
+use module_settings::store::{Change, Revision, Snapshot};
+use module_settings::{AccessLevel, MemoryStore, ModuleId, Scope, Store, StoreError};
 
 /// A store whose commits to one module stop at the door: each one tells
 /// the test it arrived (the facade has authorised it by then) and waits

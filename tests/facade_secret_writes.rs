@@ -10,7 +10,8 @@ use std::sync::Arc;
 use facade_common::*;
 use module_settings::options::{RawOptions, ShownValue, Source};
 use module_settings::settings::{Actor, MemoryAuditSink, Settings, SettingsError};
-use module_settings::{store::Revision, AccessLevel, MemoryStore, Scope, Store};
+use module_settings::store::Revision;
+use module_settings::{AccessLevel, MemoryStore, Scope, Store};
 
 const RIGHT: &str = "the-right-key";
 const WRONG: &str = "a-wrong-guess";

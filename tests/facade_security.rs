@@ -10,7 +10,8 @@ use std::sync::Arc;
 use facade_common::*;
 use module_settings::modules::{B24Connector, ConnectMode, VideoPort};
 use module_settings::settings::{Actor, MemoryAuditSink, Settings, SettingsError};
-use module_settings::{store::Change, AccessLevel, MemoryStore, ModuleId, Scope, Secret, Store};
+use module_settings::store::Change;
+use module_settings::{AccessLevel, MemoryStore, ModuleId, Scope, Secret, Store};
 
 const SECRET: &str = "Tr0ub4dor&3-guest-key";
 

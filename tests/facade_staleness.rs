@@ -10,9 +10,8 @@ use std::time::Duration;
 use facade_common::*;
 use module_settings::modules::VideoPort;
 use module_settings::settings::{Settings, SettingsError};
-use module_settings::{
-    store::Change, store::Revision, AccessLevel, GroupId, MemoryStore, Scope, Store,
-};
+use module_settings::store::{Change, Revision};
+use module_settings::{AccessLevel, GroupId, MemoryStore, Scope, Store};
 
 const HOUR: Duration = Duration::from_secs(3600);
 

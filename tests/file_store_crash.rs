@@ -10,9 +10,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use module_settings::{
-    store::Change, store::Revision, FileStore, ModuleId, OptionName, Scope, Store,
-};
+use module_settings::store::{Change, Revision};
+use module_settings::{FileStore, ModuleId, OptionName, Scope, Store};
 
 const CHILD_DIR: &str = "MODULE_SETTINGS_CRASH_CHILD_DIR";
 const CHILD_TEST: &str = "child_commits_until_killed";

@@ -9,10 +9,8 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use module_settings::{
-    store::Change, store::Revision, AccessLevel, FileStore, GroupId, ModuleId, Scope, Store,
-    StoreError,
-};
+use module_settings::store::{Change, Revision};
+use module_settings::{AccessLevel, FileStore, GroupId, ModuleId, Scope, Store, StoreError};
 
 const VIDEO: ModuleId = ModuleId::from_static("video");
 

@@ -9,10 +9,10 @@
 
 use std::hint::black_box;
 
-use module_settings::{
-    access::CompiledRights, access::ModuleLevels, access::ModuleRights, access::ResolveOptions,
-    access::ScopeQuery, AccessLevel, GroupId, ModuleId, Scope, SiteId,
+use module_settings::access::{
+    CompiledRights, ModuleLevels, ModuleRights, ResolveOptions, ScopeQuery,
 };
+use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
 
 const S1: SiteId = SiteId::from_static("s1");
 const S2: SiteId = SiteId::from_static("s2");

@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use module_settings::store::{Change, ModuleRecords, Revision, RightKey};
 use module_settings::{
-    store::Change, store::ModuleRecords, store::Revision, store::RightKey, AccessLevel, GroupId,
-    ModuleId, OptionName, Scope, SiteId, SqliteStore, Store, StoreError,
+    AccessLevel, GroupId, ModuleId, OptionName, Scope, SiteId, SqliteStore, Store, StoreError,
 };
 use proptest::prelude::*;
 use rusqlite::Connection;

@@ -6,10 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use module_settings::{
-    store::Change, store::ModuleRecords, store::Revision, AccessLevel, GroupId, ModuleId, Scope,
-    SqliteStore, Store, StoreError,
-};
+use module_settings::store::{Change, ModuleRecords, Revision};
+use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SqliteStore, Store, StoreError};
 
 const VIDEO: ModuleId = ModuleId::from_static("video");
 

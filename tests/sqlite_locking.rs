@@ -7,10 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use module_settings::{
-    store::Change, store::Revision, AccessLevel, GroupId, ModuleId, Scope, SqliteStore, Store,
-    StoreError,
-};
+use module_settings::store::{Change, Revision};
+use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SqliteStore, Store, StoreError};
 use rusqlite::Connection;
 
 const VIDEO: ModuleId = ModuleId::from_static("video");

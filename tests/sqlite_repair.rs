@@ -11,14 +11,13 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
+use module_settings::access::{Reason, ResolveOptions};
 use module_settings::modules::VideoPort;
 use module_settings::settings::{
     Actor, MemoryAuditSink, RecordDiff, Settings, SettingsError, SettingsEvent,
 };
-use module_settings::{
-    access::Reason, access::ResolveOptions, store::RightKey, AccessLevel, GroupId, ModuleId, Scope,
-    SiteId, SqliteStore,
-};
+use module_settings::store::RightKey;
+use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId, SqliteStore};
 use rusqlite::Connection;
 
 const BITRIX_TABLES: &str = include_str!("data/bitrix_tables.sql");

@@ -7,9 +7,9 @@
 
 use std::collections::BTreeMap;
 
+use module_settings::store::{Change, ModuleRecords, Revision};
 use module_settings::{
-    store::Change, store::ModuleRecords, store::Revision, AccessLevel, GroupId, MemoryStore,
-    ModuleId, OptionName, Scope, SiteId, Store, StoreError,
+    AccessLevel, GroupId, MemoryStore, ModuleId, OptionName, Scope, SiteId, Store, StoreError,
 };
 use proptest::prelude::*;
 

@@ -123,7 +123,8 @@ mod tests {
     use module_settings::modules::ConnectionError;
     use module_settings::options::{FieldError, FieldProblem, ValidationErrors};
     use module_settings::settings::RecordKey;
-    use module_settings::{store::Revision, AccessLevel, ModuleId, Scope, StoreError};
+    use module_settings::store::Revision;
+    use module_settings::{AccessLevel, ModuleId, Scope, StoreError};
     use module_settings::{GroupId, VideoPort};
 
     const VIDEO: ModuleId = ModuleId::from_static("video");

@@ -28,8 +28,9 @@ mod words;
 use std::io::Write;
 use std::process::ExitCode;
 
+use module_settings::access::ResolveOptions;
 use module_settings::settings::{Settings, SettingsBuilder};
-use module_settings::{access::ResolveOptions, MemoryStore, SqliteStore, Store};
+use module_settings::{MemoryStore, SqliteStore, Store};
 
 use crate::command::Command;
 use crate::failure::Failure;

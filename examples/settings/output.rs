@@ -6,12 +6,11 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use module_settings::access::ModuleLevels;
 use module_settings::options::{ShownValue, Source};
 use module_settings::settings::{AccessTab, EffectiveOption, Settings};
-use module_settings::{
-    access::ModuleLevels, store::Revision, store::RightKey, AccessLevel, Label, ModuleId, Scope,
-    Store,
-};
+use module_settings::store::{Revision, RightKey};
+use module_settings::{AccessLevel, Label, ModuleId, Scope, Store};
 
 use crate::failure::Failure;
 

@@ -3,10 +3,11 @@
 //! works on, levels the module accepts, option names and values, the
 //! portal address. Bad input then never creates or touches a database.
 
+use module_settings::access::AccessError;
 use module_settings::modules::Portal;
 use module_settings::options::RawOptions;
 use module_settings::settings::Settings;
-use module_settings::{access::AccessError, AccessLevel, ModuleId, OptionName, Store};
+use module_settings::{AccessLevel, ModuleId, OptionName, Store};
 
 use crate::command::{Command, Text};
 use crate::failure::Failure;

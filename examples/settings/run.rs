@@ -2,12 +2,11 @@
 //! print. Every write goes through the facade: W on the guarding module,
 //! the revision it was based on, one event, nothing written on failure.
 
+use module_settings::access::ScopeQuery;
 use module_settings::modules::B24Connector;
 use module_settings::settings::{AccessTab, Actor, Settings};
-use module_settings::{
-    access::ScopeQuery, store::Revision, store::RightKey, store::UnreadableRight, GroupId,
-    ModuleId, Scope, Store,
-};
+use module_settings::store::{Revision, RightKey, UnreadableRight};
+use module_settings::{GroupId, ModuleId, Scope, Store};
 
 use crate::command::{Command, Query, Text};
 use crate::failure::Failure;

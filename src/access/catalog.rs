@@ -28,7 +28,8 @@ impl LevelInfo {
 /// default resolves to.
 ///
 /// ```
-/// use module_settings::{AccessLevel, access::ModuleLevels};
+/// use module_settings::access::ModuleLevels;
+/// use module_settings::AccessLevel;
 /// let video = ModuleLevels::VIDEO;
 /// assert!(video.accepts(AccessLevel::R) && !video.accepts(AccessLevel::M));
 /// assert_eq!(video.label(AccessLevel::W).unwrap().en, "write");

@@ -11,7 +11,8 @@ use super::level::AccessLevel;
 /// passes the error on.
 ///
 /// ```
-/// use module_settings::{access::AccessError, AccessLevel, access::Decision, access::DecisionResultExt};
+/// use module_settings::access::{AccessError, Decision, DecisionResultExt};
+/// use module_settings::AccessLevel;
 ///
 /// // Whatever went wrong while loading the rights, the check says no.
 /// let failed: Result<Decision, std::io::Error> = Err(std::io::ErrorKind::NotFound.into());

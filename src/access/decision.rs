@@ -86,7 +86,8 @@ impl fmt::Display for Reason {
 /// question.
 ///
 /// ```
-/// use module_settings::{AccessLevel, GroupId, ModuleId, access::ModuleLevels, access::ModuleRights, access::ResolveOptions, Scope};
+/// use module_settings::access::{ModuleLevels, ModuleRights, ResolveOptions};
+/// use module_settings::{AccessLevel, GroupId, ModuleId, Scope};
 /// # fn main() -> Result<(), module_settings::access::AccessError> {
 /// let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
 /// rights.grant(Scope::Common, GroupId::from_static(5), AccessLevel::R)?;

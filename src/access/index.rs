@@ -142,7 +142,8 @@ impl Index {
 /// The order of the groups and repeated groups never change the answer.
 ///
 /// ```
-/// use module_settings::{AccessLevel, GroupId, ModuleId, access::ModuleLevels, access::ModuleRights, access::ResolveOptions, Scope, SiteId};
+/// use module_settings::access::{ModuleLevels, ModuleRights, ResolveOptions};
+/// use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
 /// # fn main() -> Result<(), module_settings::access::AccessError> {
 /// let s1 = SiteId::from_static("s1");
 /// let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
@@ -296,7 +297,9 @@ impl CompiledRights {
     /// and nothing is derived.
     ///
     /// ```
-    /// use module_settings::{AccessLevel, store::Change, GroupId, ModuleId, access::ModuleLevels, access::ModuleRights, access::ResolveOptions, Scope};
+    /// use module_settings::access::{ModuleLevels, ModuleRights, ResolveOptions};
+    /// use module_settings::store::Change;
+    /// use module_settings::{AccessLevel, GroupId, ModuleId, Scope};
     /// # fn main() -> Result<(), module_settings::access::AccessError> {
     /// let g5 = GroupId::from_static(5);
     /// let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);

@@ -149,7 +149,8 @@ bitflags::bitflags! {
     /// Human-readable serde writes `"D | R | W"`.
     ///
     /// ```
-    /// use module_settings::{AccessLevel, access::AccessLevels};
+    /// use module_settings::access::AccessLevels;
+    /// use module_settings::AccessLevel;
     /// let video = AccessLevels::D | AccessLevels::R | AccessLevels::W;
     /// assert!(video.has(AccessLevel::R) && !video.has(AccessLevel::M));
     /// assert_eq!(video.levels().collect::<Vec<_>>(), [AccessLevel::D, AccessLevel::R, AccessLevel::W]);

@@ -34,9 +34,8 @@
 //! Rights → compiled → explained:
 //!
 //! ```
-//! use module_settings::{
-//!     AccessLevel, GroupId, ModuleId, access::ModuleLevels, access::ModuleRights, access::Reason, access::ResolveOptions, Scope, SiteId,
-//! };
+//! use module_settings::access::{ModuleLevels, ModuleRights, Reason, ResolveOptions};
+//! use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
 //! # fn main() -> Result<(), module_settings::access::AccessError> {
 //! let s1 = SiteId::from_static("s1");
 //! let editors = GroupId::from_static(5);

@@ -15,7 +15,8 @@ use crate::ids::GroupId;
 /// copied).
 ///
 /// ```
-/// use module_settings::{GroupId, access::ResolveOptions};
+/// use module_settings::access::ResolveOptions;
+/// use module_settings::GroupId;
 /// let options = ResolveOptions::new()
 ///     .admin_groups([GroupId::ADMINISTRATORS, GroupId::from_static(9)])
 ///     .use_default(false);

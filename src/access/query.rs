@@ -20,7 +20,8 @@ use crate::ids::{Scope, SiteId};
 /// can be written `compiled.resolve(&groups, Scope::Common)`.
 ///
 /// ```
-/// use module_settings::{Scope, access::ScopeQuery, SiteId};
+/// use module_settings::access::ScopeQuery;
+/// use module_settings::{Scope, SiteId};
 /// let s1 = SiteId::from_static("s1");
 /// assert_eq!(ScopeQuery::from(Scope::Site(s1)), ScopeQuery::Site(s1));
 /// let bitrix_exact = [Scope::Site(s1)];

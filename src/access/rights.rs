@@ -46,7 +46,8 @@ pub struct Grant {
 /// [`set_default`](Self::set_default), which do.
 ///
 /// ```
-/// use module_settings::{AccessLevel, GroupId, ModuleId, access::ModuleLevels, access::ModuleRights, Scope, SiteId};
+/// use module_settings::access::{ModuleLevels, ModuleRights};
+/// use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
 /// # fn main() -> Result<(), module_settings::access::AccessError> {
 /// let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
 /// rights.set_default(Scope::Common, AccessLevel::R)?;

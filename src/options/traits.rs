@@ -38,7 +38,8 @@ use crate::label::Label;
 ///
 /// ```
 /// use module_settings::options::{Decoder, Encoder, ModuleOptions, OptionKind, OptionSpec, RawOptions, ValidationErrors};
-/// use module_settings::{AccessLevel, Label, access::LevelInfo, ModuleId, access::ModuleLevels};
+/// use module_settings::access::{LevelInfo, ModuleLevels};
+/// use module_settings::{AccessLevel, Label, ModuleId};
 ///
 /// const MOTD: OptionSpec = OptionSpec::new(
 ///     "motd",

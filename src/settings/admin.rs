@@ -311,7 +311,8 @@ impl<S: Store> Settings<S> {
     ///
     /// ```
     /// use module_settings::settings::{Actor, Settings};
-    /// use module_settings::{AccessLevel, access::AccessLevels, GroupId, ModuleId, Scope};
+    /// use module_settings::access::AccessLevels;
+    /// use module_settings::{AccessLevel, GroupId, ModuleId, Scope};
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let settings = Settings::in_memory();
     /// let video = ModuleId::from_static("video");

@@ -33,7 +33,8 @@ pub const DEFAULT_MAX_RETRIES: u32 = 5;
 ///
 /// ```
 /// use module_settings::settings::{MemoryAuditSink, Settings};
-/// use module_settings::{AccessLevel, access::LevelInfo, Label, MemoryStore, ModuleId, access::ModuleLevels};
+/// use module_settings::access::{LevelInfo, ModuleLevels};
+/// use module_settings::{AccessLevel, Label, MemoryStore, ModuleId};
 /// use std::sync::Arc;
 /// use std::time::Duration;
 ///

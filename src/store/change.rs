@@ -16,7 +16,8 @@ use crate::ids::{GroupId, OptionName, Scope};
 /// tell which options hold secrets.
 ///
 /// ```
-/// use module_settings::{AccessLevel, store::Change, GroupId, OptionName, Scope};
+/// use module_settings::store::Change;
+/// use module_settings::{AccessLevel, GroupId, OptionName, Scope};
 /// # fn main() -> Result<(), module_settings::ids::IdError> {
 /// let batch = [
 ///     Change::SetOption {

@@ -25,7 +25,8 @@ use crate::ids::{IdError, ModuleId};
 /// one failure can be handed to every caller that waited for it.
 ///
 /// ```
-/// use module_settings::{ModuleId, store::Revision, StoreError};
+/// use module_settings::store::Revision;
+/// use module_settings::{ModuleId, StoreError};
 /// let err = StoreError::Conflict {
 ///     module: ModuleId::from_static("video"),
 ///     expected: Revision::new(3),
@@ -106,7 +107,8 @@ pub enum StoreError {
     /// storage needs attention.
     ///
     /// ```
-    /// use module_settings::{ModuleId, store::Revision, StoreError};
+    /// use module_settings::store::Revision;
+    /// use module_settings::{ModuleId, StoreError};
     /// let io = std::io::Error::other("input/output error");
     /// let err = StoreError::NotDurable {
     ///     module: ModuleId::from_static("video"),

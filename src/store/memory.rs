@@ -19,7 +19,8 @@ const BACKEND: &str = "memory";
 /// another thread sees every commit.
 ///
 /// ```
-/// use module_settings::{store::Change, MemoryStore, ModuleId, store::Revision, Scope, Store};
+/// use module_settings::store::{Change, Revision};
+/// use module_settings::{MemoryStore, ModuleId, Scope, Store};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = MemoryStore::new();
 /// let other = store.clone();

@@ -16,10 +16,8 @@
 //! Commit a batch, load it back, and see a stale write refused:
 //!
 //! ```
-//! use module_settings::{
-//!     AccessLevel, store::Change, GroupId, MemoryStore, ModuleId, OptionName, store::Revision, Scope, Store,
-//!     StoreError,
-//! };
+//! use module_settings::store::{Change, Revision};
+//! use module_settings::{AccessLevel, GroupId, MemoryStore, ModuleId, OptionName, Scope, Store, StoreError};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let store = MemoryStore::new();
@@ -170,7 +168,7 @@ use crate::ids::ModuleId;
 /// A module's records as loaded, with the revision they belong to.
 ///
 /// ```
-/// use module_settings::{store::ModuleRecords, store::Revision, store::Snapshot};
+/// use module_settings::store::{ModuleRecords, Revision, Snapshot};
 /// let empty = Snapshot::new(Revision::ZERO, ModuleRecords::new());
 /// assert!(empty.records.is_empty());
 /// ```

@@ -18,7 +18,8 @@ use crate::ids::ModuleId;
 ///
 /// ```
 /// use module_settings::store::Precondition;
-/// use module_settings::{store::Change, MemoryStore, ModuleId, store::Revision, Scope, Store, StoreError};
+/// use module_settings::store::{Change, Revision};
+/// use module_settings::{MemoryStore, ModuleId, Scope, Store, StoreError};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = MemoryStore::new();
@@ -65,7 +66,8 @@ impl Precondition {
 ///
 /// ```
 /// use module_settings::store::{check_preconditions, Precondition};
-/// use module_settings::{ModuleId, store::Revision, StoreError};
+/// use module_settings::store::Revision;
+/// use module_settings::{ModuleId, StoreError};
 ///
 /// let (video, videoport) = (ModuleId::from_static("video"), ModuleId::from_static("videoport"));
 /// let at = |_: &ModuleId| Ok::<_, StoreError>(Revision::new(4));

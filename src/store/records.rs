@@ -27,7 +27,8 @@ use crate::ids::{GroupId, OptionName, Scope};
 /// store cannot tell which options are secrets.
 ///
 /// ```
-/// use module_settings::{AccessLevel, store::Change, GroupId, store::ModuleRecords, OptionName, Scope, SiteId};
+/// use module_settings::store::{Change, ModuleRecords};
+/// use module_settings::{AccessLevel, GroupId, OptionName, Scope, SiteId};
 /// # fn main() -> Result<(), module_settings::ids::IdError> {
 /// let s1 = Scope::Site(SiteId::new("s1")?);
 /// let mut records = ModuleRecords::new();
@@ -150,7 +151,8 @@ impl ModuleRecords {
     /// last, since [`apply`](Self::apply) on the key clears them.
     ///
     /// ```
-    /// use module_settings::{AccessLevel, store::Change, GroupId, store::ModuleRecords, store::RightKey, Scope, store::UnreadableRight};
+    /// use module_settings::store::{Change, ModuleRecords, RightKey, UnreadableRight};
+    /// use module_settings::{AccessLevel, GroupId, Scope};
     /// let seven = GroupId::from_static(7);
     /// let key = RightKey::Grant { scope: Scope::Common, group: seven };
     /// let mut records = ModuleRecords::new();

@@ -82,7 +82,8 @@ impl fmt::Display for Revision {
 ///
 /// ```
 /// use module_settings::store::next_revision;
-/// use module_settings::{store::Change, ModuleId, store::Revision, Scope};
+/// use module_settings::store::{Change, Revision};
+/// use module_settings::{ModuleId, Scope};
 ///
 /// let video = ModuleId::from_static("video");
 /// let change = [Change::RemoveDefault { scope: Scope::Common }];

@@ -17,7 +17,8 @@ use crate::ids::{GroupId, Scope};
 /// `{"kind": "grant", "scope": "s1", "group": 5}`.
 ///
 /// ```
-/// use module_settings::{GroupId, store::RightKey, Scope};
+/// use module_settings::store::RightKey;
+/// use module_settings::{GroupId, Scope};
 /// let key = RightKey::Grant { scope: Scope::Common, group: GroupId::from_static(7) };
 /// assert_eq!(key.to_string(), "grant of group 7 in common");
 /// assert_eq!(key.scope(), Scope::Common);
@@ -87,7 +88,8 @@ pub(crate) const RAW_CHARS: usize = 64;
 /// Nothing here is a secret: rights rows hold access letters.
 ///
 /// ```
-/// use module_settings::{GroupId, store::RightKey, Scope, store::UnreadableRight};
+/// use module_settings::store::{RightKey, UnreadableRight};
+/// use module_settings::{GroupId, Scope};
 /// let key = RightKey::Grant { scope: Scope::Common, group: GroupId::from_static(7) };
 /// let row = UnreadableRight::new(
 ///     key,

@@ -4,14 +4,15 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
+use module_settings::access::{LevelInfo, ModuleLevels};
 use module_settings::options::{
     Decoder, Encoder, FieldProblem, ModuleOptions, OptionKind, OptionSpec, RawOptions,
     ValidationErrors,
 };
 use module_settings::settings::{Actor, Settings};
 use module_settings::store::Precondition;
+use module_settings::store::{Change, Revision, Snapshot};
 use module_settings::{
-    access::LevelInfo, access::ModuleLevels, store::Change, store::Revision, store::Snapshot,
     AccessLevel, GroupId, Label, MemoryStore, ModuleId, OptionName, Scope, SiteId, Store,
     StoreError,
 };

@@ -25,7 +25,9 @@ use crate::store::{RightKey, UnreadableRight};
 ///
 /// ```
 /// use module_settings::settings::StoredRightsError;
-/// use module_settings::{AccessLevel, GroupId, access::ModuleLevels, store::RightKey, Scope};
+/// use module_settings::access::ModuleLevels;
+/// use module_settings::store::RightKey;
+/// use module_settings::{AccessLevel, GroupId, Scope};
 /// let err = StoredRightsError::NotAccepted {
 ///     key: RightKey::Grant { scope: Scope::Common, group: GroupId::from_static(7) },
 ///     level: AccessLevel::M,

@@ -49,7 +49,8 @@ impl<S: Store> Settings<S> {
     ///     Decoder, Encoder, ModuleOptions, OptionKind, OptionSpec, RawOptions, ValidationErrors,
     /// };
     /// use module_settings::settings::{Actor, Settings, SettingsError};
-    /// use module_settings::{GroupId, Label, MemoryStore, ModuleId, access::ModuleLevels, Scope, SiteId};
+    /// use module_settings::access::ModuleLevels;
+    /// use module_settings::{GroupId, Label, MemoryStore, ModuleId, Scope, SiteId};
     ///
     /// /// When the sitemap was last built: only building it sets the time.
     /// const BUILT_AT: OptionSpec = OptionSpec::new(

@@ -84,7 +84,8 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// neither accepts a commit based on contents that are gone.
 ///
 /// ```
-/// use module_settings::{AccessLevel, store::Change, FileStore, GroupId, ModuleId, store::Revision, Scope, Store};
+/// use module_settings::store::{Change, Revision};
+/// use module_settings::{AccessLevel, FileStore, GroupId, ModuleId, Scope, Store};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let dir = tempfile::tempdir()?;
 /// let store = FileStore::open(dir.path())?;

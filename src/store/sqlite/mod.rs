@@ -146,7 +146,8 @@ const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 /// common scope), which is how an administrator repairs it.
 ///
 /// ```
-/// use module_settings::{AccessLevel, store::Change, GroupId, ModuleId, store::Revision, Scope, SqliteStore, Store};
+/// use module_settings::store::{Change, Revision};
+/// use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SqliteStore, Store};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = SqliteStore::open_in_memory()?;
 /// let video = ModuleId::new("video")?;

@@ -64,6 +64,7 @@ mod check;
 mod decision;
 mod error;
 mod index;
+mod layout;
 mod level;
 mod options;
 mod query;

@@ -19,7 +19,7 @@ use std::hint::select_unpredictable;
 
 use super::cell::{level_of, level_of_rank, GroupCell, RANK_ADMIN};
 use super::decision::Reason;
-use super::index::Index;
+use super::layout::Index;
 use super::level::{AccessLevel, AccessLevels};
 use super::query::ScopeQuery;
 use super::table::{Cells, Dense, GroupTable, Layout};

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{site_cell, Index, SiteIndex};
 use crate::access::accepted_level;
 use crate::access::cell::code;
 use crate::access::error::AccessError;
+use crate::access::layout::{site_cell, Index, SiteIndex};
 use crate::access::level::AccessLevel;
 use crate::access::table::GroupTable;
 use crate::ids::{GroupId, Scope, SiteId};

@@ -73,8 +73,9 @@ fn a_commit_to_a_deleted_database_file_is_refused_not_lost() {
     );
 }
 
-#[test]
-fn a_commit_after_a_backup_was_renamed_over_the_file_is_refused() {
+/// A database with one commit (group 5: R), a backup of it taken then, and
+/// the store still open on the live file.
+fn backed_up() -> (tempfile::TempDir, PathBuf, SqliteStore, Revision, PathBuf) {
     let (dir, path) = new_database();
     let store = SqliteStore::open(&path).unwrap();
     let first = store
@@ -85,6 +86,12 @@ fn a_commit_after_a_backup_was_renamed_over_the_file_is_refused() {
         .unwrap()
         .execute("VACUUM INTO ?1", [backup.to_str().unwrap()])
         .unwrap();
+    (dir, path, store, first, backup)
+}
+
+#[test]
+fn a_commit_after_a_backup_was_renamed_over_the_file_is_refused() {
+    let (_dir, path, store, first, backup) = backed_up();
     let second = store
         .commit(&VIDEO, first, &[grant(6, AccessLevel::W)])
         .unwrap();
@@ -111,16 +118,7 @@ fn a_commit_after_a_backup_was_renamed_over_the_file_is_refused() {
 
 #[test]
 fn a_store_closed_after_its_file_was_replaced_leaves_nothing_to_replay_over_it() {
-    let (dir, path) = new_database();
-    let store = SqliteStore::open(&path).unwrap();
-    let first = store
-        .commit(&VIDEO, Revision::ZERO, &[grant(5, AccessLevel::R)])
-        .unwrap();
-    let backup = dir.path().join("backup.sqlite");
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute("VACUUM INTO ?1", [backup.to_str().unwrap()])
-        .unwrap();
+    let (_dir, path, store, first, backup) = backed_up();
     store
         .commit(&VIDEO, first, &[grant(6, AccessLevel::W)])
         .unwrap();

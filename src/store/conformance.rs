@@ -201,39 +201,22 @@ macro_rules! store_conformance_tests {
                 );
             }
 
-            #[test]
-            fn racing_writers_lose_no_update() {
-                let fixture = $crate::store::conformance::Fixture::from(($fixture)());
-                $crate::store::conformance::racing_writers_lose_no_update(
-                    fixture.store(),
-                    fixture.second(),
-                );
-            }
-
-            #[test]
-            fn preconditions_see_other_handles() {
-                let fixture = $crate::store::conformance::Fixture::from(($fixture)());
-                $crate::store::conformance::preconditions_see_other_handles(
-                    fixture.store(),
-                    fixture.second(),
-                );
-            }
-
-            #[test]
-            fn change_feed_reports_commits() {
-                let fixture = $crate::store::conformance::Fixture::from(($fixture)());
-                $crate::store::conformance::change_feed_reports_commits(
-                    fixture.store(),
-                    fixture.second(),
-                );
-            }
-
-            #[test]
-            fn handles_share_state() {
-                let fixture = $crate::store::conformance::Fixture::from(($fixture)());
-                $crate::store::conformance::handles_share_state(fixture.store(), fixture.second());
-            }
+            $crate::store_conformance_tests!(@pairs $fixture;
+                racing_writers_lose_no_update,
+                preconditions_see_other_handles,
+                change_feed_reports_commits,
+                handles_share_state,
+            );
         }
+    };
+    (@pairs $fixture:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $check() {
+                let fixture = $crate::store::conformance::Fixture::from(($fixture)());
+                $crate::store::conformance::$check(fixture.store(), fixture.second());
+            }
+        )*
     };
     (@checks $fixture:expr; $($check:ident),* $(,)?) => {
         $(

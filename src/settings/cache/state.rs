@@ -264,6 +264,23 @@ mod tests {
     const S1: SiteId = SiteId::from_static("s1");
     const S2: SiteId = SiteId::from_static("s2");
 
+    /// The `video` rights module, with records granting group 5 a level
+    /// (M) the module does not list.
+    fn video_with_a_grant_of_m() -> (ModuleSpec, ModuleRecords) {
+        let spec = ModuleSpec {
+            id: ModuleId::from_static("video"),
+            levels: Some(ModuleLevels::VIDEO),
+            options: None,
+        };
+        let mut records = ModuleRecords::new();
+        records.apply(&Change::SetGrant {
+            scope: Scope::Common,
+            group: GroupId::from_static(5),
+            level: AccessLevel::M,
+        });
+        (spec, records)
+    }
+
     fn videoport() -> ModuleSpec {
         ModuleSpec {
             id: ModuleId::from_static("videoport"),
@@ -330,17 +347,7 @@ mod tests {
 
     #[test]
     fn rights_with_levels_the_module_lacks_fail_closed() {
-        let spec = ModuleSpec {
-            id: ModuleId::from_static("video"),
-            levels: Some(ModuleLevels::VIDEO),
-            options: None,
-        };
-        let mut records = ModuleRecords::new();
-        records.apply(&Change::SetGrant {
-            scope: Scope::Common,
-            group: GroupId::from_static(5),
-            level: AccessLevel::M,
-        });
+        let (spec, records) = video_with_a_grant_of_m();
         let state = ModuleState::build(&spec, &ResolveOptions::new(), Revision::new(1), records);
         let unusable = state.rights.as_ref().unwrap().as_ref().err().unwrap();
         let err = unusable.error(state.module);
@@ -360,17 +367,7 @@ mod tests {
     #[test]
     fn unreadable_rows_come_first_and_are_counted() {
         use crate::store::UnreadableRight;
-        let spec = ModuleSpec {
-            id: ModuleId::from_static("video"),
-            levels: Some(ModuleLevels::VIDEO),
-            options: None,
-        };
-        let mut records = ModuleRecords::new();
-        records.apply(&Change::SetGrant {
-            scope: Scope::Common,
-            group: GroupId::from_static(5),
-            level: AccessLevel::M,
-        });
+        let (spec, mut records) = video_with_a_grant_of_m();
         for (group, id) in [(7, 50), (8, 51)] {
             let key = RightKey::Grant {
                 scope: Scope::Common,

@@ -131,6 +131,7 @@ mod change;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod conformance;
+mod diff;
 mod error;
 mod feed;
 #[cfg(feature = "json")]

@@ -157,26 +157,24 @@ struct DrivenFeed {
 }
 
 impl DrivenFeed {
-    fn up(&self) -> Result<(), StoreError> {
-        if self.failing.load(Ordering::SeqCst) {
-            return Err(StoreError::Unavailable {
+    /// The error of a store that is down, while `failing` is set.
+    fn failure(&self) -> Option<StoreError> {
+        self.failing
+            .load(Ordering::SeqCst)
+            .then(|| StoreError::Unavailable {
                 backend: "test",
                 reason: "down".into(),
-            });
-        }
-        Ok(())
+            })
     }
 }
 
 impl Store for DrivenFeed {
     fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
-        self.up()?;
-        self.data.load(module)
+        self.failure().map_or_else(|| self.data.load(module), Err)
     }
     fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
         self.revision_calls.fetch_add(1, Ordering::SeqCst);
-        self.up()?;
-        self.data.revision(module)
+        self.failure().map_or_else(|| self.data.revision(module), Err)
     }
     fn commit_guarded(
         &self,

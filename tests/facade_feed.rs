@@ -170,11 +170,17 @@ impl DrivenFeed {
 
 impl Store for DrivenFeed {
     fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
-        self.failure().map_or_else(|| self.data.load(module), Err)
+        match self.failure() {
+            Some(err) => Err(err),
+            None => self.data.load(module),
+        }
     }
     fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
         self.revision_calls.fetch_add(1, Ordering::SeqCst);
-        self.failure().map_or_else(|| self.data.revision(module), Err)
+        match self.failure() {
+            Some(err) => Err(err),
+            None => self.data.revision(module),
+        }
     }
     fn commit_guarded(
         &self,

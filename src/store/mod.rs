@@ -127,6 +127,11 @@
 //! wrapped in `Arc<dyn Store>` (feature `testing`, see
 //! `module_settings::store::conformance`): one `#[test]` per check.
 
+// What Bitrix's rows mean, shared by the SQL backends.
+#[cfg(feature = "sqlite")]
+mod bitrix_rows;
+#[cfg(feature = "sqlite")]
+mod bitrix_write;
 mod change;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

@@ -27,16 +27,17 @@ pub(crate) enum Cell<'a> {
     /// A signed whole number.
     Int(i64),
     /// An unsigned whole number (MySQL's `UNSIGNED` columns).
-    #[allow(dead_code)]
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     UInt(u64),
     /// A floating-point number.
     Real(f64),
     /// Text (or bytes from a text column), not yet checked to be UTF-8.
     Text(&'a [u8]),
     /// Bytes from a binary column.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     Blob(&'a [u8]),
     /// A value of another kind (a date, a time), described.
-    #[allow(dead_code)]
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     Other(&'static str),
 }
 

@@ -10,6 +10,7 @@
 //! | [`MemoryStore`] | — | this process's memory |
 //! | `FileStore` | `json` | one pretty-printed JSON file per module |
 //! | `SqliteStore` | `sqlite` | Bitrix's `b_option`, `b_option_site` and `b_module_group` tables |
+//! | `MysqlStore` | `mysql` | the same tables on a MySQL or MariaDB server, typically a live Bitrix site's |
 //!
 //! # Examples
 //!
@@ -128,9 +129,9 @@
 //! `module_settings::store::conformance`): one `#[test]` per check.
 
 // What Bitrix's rows mean, shared by the SQL backends.
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
 mod bitrix_rows;
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
 mod bitrix_write;
 mod change;
 #[cfg(feature = "testing")]
@@ -141,11 +142,13 @@ mod feed;
 #[cfg(feature = "json")]
 mod file;
 mod memory;
+#[cfg(feature = "mysql")]
+mod mysql;
 mod precondition;
 mod records;
 mod revision;
 // Shared by the SQL backends, which read rights row by row.
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
 mod rights_rows;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -160,6 +163,9 @@ pub use feed::{ChangeFeed, ChangeListener};
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use file::FileStore;
 pub use memory::MemoryStore;
+#[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+pub use mysql::MysqlStore;
 pub use precondition::{check_preconditions, Precondition};
 pub use records::ModuleRecords;
 pub use revision::{next_revision, Revision};

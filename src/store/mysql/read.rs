@@ -104,8 +104,10 @@ pub(super) fn stored_revision(
 pub(super) fn modules(conn: &mut Conn) -> Result<Vec<ModuleId>, MysqlError> {
     let mut found = BTreeSet::new();
     for (table, query) in statements::MODULE_LISTS {
+        // The binary protocol (a prepared statement) hands numbers over as
+        // numbers; the text protocol would turn them into text.
         let rows: Vec<Row> = conn
-            .query(query)
+            .exec(query, ())
             .map_err(MysqlError::sql("list the modules", None))?;
         let record = format!("{table}.MODULE_ID");
         for row in rows {
@@ -119,7 +121,7 @@ pub(super) fn modules(conn: &mut Conn) -> Result<Vec<ModuleId>, MysqlError> {
 /// sorted by id. A module not listed is at revision zero.
 pub(super) fn revisions(conn: &mut Conn) -> Result<Vec<(ModuleId, Revision)>, MysqlError> {
     let rows: Vec<Row> = conn
-        .query(statements::ALL_REVISIONS)
+        .exec(statements::ALL_REVISIONS, ())
         .map_err(MysqlError::sql("read every module's revision", None))?;
     let id_record = format!("{REVISION_TABLE}.MODULE_ID");
     let revision_record = format!("{REVISION_TABLE}.REVISION");

@@ -105,3 +105,92 @@ impl Drop for TestDatabase {
         let _ = plain(&self.server).query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.name));
     }
 }
+
+/// A user of the test server made for one test, with the privileges it
+/// is given, dropped at the end.
+pub struct TestUser {
+    server: String,
+    name: String,
+    password: String,
+}
+
+impl TestUser {
+    /// Creates a user allowed to log in from 127.0.0.1 with `password`,
+    /// holding `privileges` (`SELECT, INSERT`) on `database` only.
+    pub fn new(database: &TestDatabase, password: &str, privileges: &str) -> Self {
+        static COUNT: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "mst_{}_{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut admin = plain(database.server());
+        admin
+            .query_drop(format!(
+                "CREATE USER '{name}'@'127.0.0.1' IDENTIFIED BY '{password}'"
+            ))
+            .expect("create the test user");
+        admin
+            .query_drop(format!(
+                "GRANT {privileges} ON `{}`.* TO '{name}'@'127.0.0.1'",
+                database.name()
+            ))
+            .expect("grant the test user its privileges");
+        TestUser {
+            server: database.server().to_owned(),
+            name,
+            password: password.to_owned(),
+        }
+    }
+
+    /// Grants `privileges` on everything (`SUPER`).
+    pub fn grant_globally(&self, privileges: &str) {
+        plain(&self.server)
+            .query_drop(format!(
+                "GRANT {privileges} ON *.* TO '{}'@'127.0.0.1'",
+                self.name
+            ))
+            .expect("grant the test user a global privilege");
+    }
+
+    /// The user's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The URL of `database` as this user.
+    pub fn url(&self, database: &TestDatabase) -> String {
+        let rest = self
+            .server
+            .split_once('@')
+            .map_or(self.server.as_str(), |(_, rest)| rest);
+        format!(
+            "mysql://{}:{}@{rest}{}",
+            self.name,
+            self.password,
+            database.name()
+        )
+    }
+
+    /// Closes every connection the user has open, as a server restart or
+    /// an administrator's KILL would.
+    pub fn kill_connections(&self) -> usize {
+        let mut admin = plain(&self.server);
+        let ids: Vec<u64> = admin
+            .exec(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ?",
+                (self.name.as_str(),),
+            )
+            .unwrap();
+        for id in &ids {
+            let _ = admin.query_drop(format!("KILL {id}"));
+        }
+        ids.len()
+    }
+}
+
+impl Drop for TestUser {
+    fn drop(&mut self) {
+        let _ = plain(&self.server).query_drop(format!("DROP USER '{}'@'127.0.0.1'", self.name));
+    }
+}

@@ -27,11 +27,13 @@ pub(super) mod code {
     /// `ER_LOCK_DEADLOCK`: the transaction was chosen as a deadlock victim
     /// and rolled back.
     pub(crate) const DEADLOCK: u16 = 1213;
-    /// `ER_SPECIFIC_ACCESS_DENIED_ERROR`: a statement needs SUPER (or
-    /// another global privilege).
-    pub(crate) const NEEDS_SUPER: u16 = 1227;
+    /// `ER_SPECIFIC_ACCESS_DENIED_ERROR`: a statement needs a privilege the
+    /// user lacks (SUPER, TRIGGER, …), named in the message.
+    pub(crate) const PRIVILEGE_NEEDED: u16 = 1227;
     /// `ER_TRG_ALREADY_EXISTS`: another connection created the trigger first.
     pub(crate) const TRIGGER_EXISTS: u16 = 1359;
+    /// `ER_TRG_DOES_NOT_EXIST`: no trigger of that name.
+    pub(crate) const NO_SUCH_TRIGGER: u16 = 1360;
     /// `ER_BINLOG_CREATE_ROUTINE_NEED_SUPER`: creating a trigger on a
     /// server with binary logging needs SUPER or
     /// `log_bin_trust_function_creators`.
@@ -97,12 +99,12 @@ pub(super) enum MysqlError {
         /// The server's error.
         source: Box<mysql::Error>,
     },
-    /// The user lacks the TRIGGER privilege the store needs to see and
-    /// create its revision triggers.
+    /// The user lacks the TRIGGER privilege the store needs to create its
+    /// revision triggers.
     #[error(
         "user {user} lacks the TRIGGER privilege on table {table}, which the store needs to \
-         check and create the triggers that move revisions; grant it (GRANT TRIGGER ON \
-         {database}.{table} TO the user) or have a user who holds it open the store"
+         create the triggers that move revisions; grant it (GRANT TRIGGER ON \
+         {database}.{table} TO the user) or have a user who holds it open the store once"
     )]
     TriggerPrivilege {
         /// The user name.
@@ -120,7 +122,8 @@ pub(super) enum MysqlError {
         "the MySQL server writes a binary log, so creating the revision trigger {trigger} \
          needs the SUPER privilege or the server setting log_bin_trust_function_creators=1; \
          set it (SET GLOBAL log_bin_trust_function_creators = 1, and in the server's \
-         configuration) or have a user with SUPER open the store once"
+         configuration) or have a user with SUPER open the store once (creating them also \
+         needs the TRIGGER privilege on the table)"
     )]
     BinlogTriggers {
         /// The trigger.

@@ -83,13 +83,13 @@ const MAX_LOCK_WAIT: Duration = Duration::from_secs(1_073_741_824);
 /// store creates them again the next time it connects.
 ///
 /// **Privileges**: the user needs SELECT, INSERT, UPDATE and DELETE on the
-/// four tables, CREATE while tables are missing, and TRIGGER on the three
-/// Bitrix tables (the server shows a user only the triggers of tables it
-/// holds TRIGGER on, so the store needs it to see that its triggers are
-/// there). On a server that writes a binary log, *creating* the triggers
-/// also needs SUPER or the setting `log_bin_trust_function_creators=1`;
-/// once they exist, neither is needed. A missing privilege is an error that
-/// names it.
+/// four tables, and CREATE while tables are missing. Creating the triggers
+/// needs the TRIGGER privilege on the three Bitrix tables and, on a server
+/// that writes a binary log, SUPER or the setting
+/// `log_bin_trust_function_creators=1`. Once they exist, neither is needed:
+/// an administrator can open the store once, and the application run as a
+/// user without them (the store then confirms each trigger by name). A
+/// missing privilege is an error that names it.
 ///
 /// **Concurrency**: a commit is one InnoDB transaction. It locks the
 /// module's revision row and checks the expected revision and the

@@ -213,12 +213,14 @@ fn exact_collation(conn: &mut Conn) -> Result<String, MysqlError> {
 /// Creates the revision triggers that are missing.
 ///
 /// `information_schema` shows a user only the triggers of tables on which
-/// it holds the TRIGGER privilege: without it, the triggers look missing,
-/// and creating them is refused for the same missing privilege, which is
-/// what the error then names — the store never runs unsure that revisions
-/// move.
+/// it holds the TRIGGER privilege. A trigger it does not list is asked for
+/// by name (`SHOW CREATE TRIGGER`): the server says "does not exist" for a
+/// missing one, and "access denied" for one that exists but that this user
+/// may not read — which is there, and is left alone. So a user without the
+/// TRIGGER privilege can use a database whose triggers someone else
+/// created, and only creating them needs it.
 fn ensure_triggers(conn: &mut Conn, user: &str, database: &str) -> Result<(), MysqlError> {
-    let present: Vec<String> = conn
+    let listed: Vec<String> = conn
         .exec(
             "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS \
              WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME LIKE :pattern",
@@ -226,33 +228,62 @@ fn ensure_triggers(conn: &mut Conn, user: &str, database: &str) -> Result<(), My
         )
         .map_err(MysqlError::sql("look up the revision triggers", None))?;
     for trigger in triggers::all() {
-        if present
+        if listed
             .iter()
-            .any(|p| p.eq_ignore_ascii_case(&trigger.name))
+            .any(|name| name.eq_ignore_ascii_case(&trigger.name))
+            || exists_unlisted(conn, &trigger.name)?
         {
             continue;
         }
-        match conn.query_drop(&trigger.create) {
-            Ok(()) => {}
-            Err(err) => match server_code(&err) {
-                Some(code::TRIGGER_EXISTS) => {}
-                Some(code::BINLOG_NEEDS_SUPER | code::NEEDS_SUPER) => {
-                    return Err(MysqlError::BinlogTriggers {
-                        trigger: trigger.name,
-                        source: Box::new(err),
-                    })
-                }
-                Some(code::TABLE_DENIED) => {
-                    return Err(MysqlError::TriggerPrivilege {
-                        user: user.to_owned(),
-                        database: database.to_owned(),
-                        table: trigger.table,
-                        source: Box::new(err),
-                    })
-                }
-                _ => return Err(MysqlError::sql("create a revision trigger", None)(err)),
-            },
-        }
+        create(conn, trigger, user, database)?;
     }
     Ok(())
+}
+
+/// Whether a trigger `information_schema` did not list exists all the same.
+fn exists_unlisted(conn: &mut Conn, name: &str) -> Result<bool, MysqlError> {
+    match conn.query_drop(format!("SHOW CREATE TRIGGER {name}")) {
+        Ok(()) => Ok(true),
+        Err(err) => match server_code(&err) {
+            Some(code::NO_SUCH_TRIGGER) => Ok(false),
+            Some(code::PRIVILEGE_NEEDED | code::TABLE_DENIED) => Ok(true),
+            _ => Err(MysqlError::sql("look up a revision trigger", None)(err)),
+        },
+    }
+}
+
+fn create(
+    conn: &mut Conn,
+    trigger: triggers::Trigger,
+    user: &str,
+    database: &str,
+) -> Result<(), MysqlError> {
+    let Err(err) = conn.query_drop(&trigger.create) else {
+        return Ok(());
+    };
+    let needs_super = match &err {
+        mysql::Error::MySqlError(server) => match server.code {
+            code::BINLOG_NEEDS_SUPER => true,
+            // "you need (at least one of) the SUPER privilege(s)", or the
+            // TRIGGER one.
+            code::PRIVILEGE_NEEDED => server.message.contains("SUPER"),
+            _ => false,
+        },
+        _ => false,
+    };
+    match server_code(&err) {
+        // Another connection created it first.
+        Some(code::TRIGGER_EXISTS) => Ok(()),
+        _ if needs_super => Err(MysqlError::BinlogTriggers {
+            trigger: trigger.name,
+            source: Box::new(err),
+        }),
+        Some(code::TABLE_DENIED | code::PRIVILEGE_NEEDED) => Err(MysqlError::TriggerPrivilege {
+            user: user.to_owned(),
+            database: database.to_owned(),
+            table: trigger.table,
+            source: Box::new(err),
+        }),
+        _ => Err(MysqlError::sql("create a revision trigger", None)(err)),
+    }
 }

@@ -4,9 +4,10 @@
 mod mysql_common;
 
 use std::thread;
+use std::time::{Duration, Instant};
 
 use module_settings::store::{Change, Revision};
-use module_settings::{ModuleId, MysqlStore, OptionName, Scope, Store};
+use module_settings::{ModuleId, MysqlStore, OptionName, Scope, Store, StoreError};
 use mysql::prelude::Queryable;
 use mysql_common::TestDatabase;
 
@@ -118,8 +119,8 @@ fn a_plain_sql_writer_beside_the_store_loses_nothing() {
             loop {
                 let result = conn.query_drop(
                     "START TRANSACTION; \
-                     UPDATE b_option SET VALUE = VALUE + 1 WHERE MODULE_ID = 'video' AND NAME = 'php'; \
                      UPDATE b_option SET VALUE = VALUE + 1 WHERE MODULE_ID = 'video' AND NAME = 'both'; \
+                     UPDATE b_option SET VALUE = VALUE + 1 WHERE MODULE_ID = 'video' AND NAME = 'php'; \
                      COMMIT",
                 );
                 match result {
@@ -173,4 +174,102 @@ fn stores_connecting_to_a_new_database_at_once_all_succeed() {
         )
         .unwrap();
     assert_eq!(triggers, Some(9));
+}
+
+/// Waits until a transaction other than `holder`'s waits for a lock.
+fn wait_for_a_lock_wait(database: &TestDatabase, holder: u32) {
+    let mut conn = database.conn();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let waiting: Option<i64> = conn
+            .exec_first(
+                "SELECT COUNT(*) FROM information_schema.INNODB_TRX \
+                 WHERE trx_state = 'LOCK WAIT' AND trx_mysql_thread_id <> ?",
+                (holder,),
+            )
+            .unwrap();
+        if waiting.unwrap_or(0) > 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the commit never waited for the lock"
+        );
+        // InnoDB refreshes what INNODB_TRX shows only when it was not read
+        // for 0.1 s: polling faster would see the same snapshot forever.
+        thread::sleep(Duration::from_millis(150));
+    }
+}
+
+/// A deadlock in which InnoDB rolls the store's commit back (it has
+/// written less than the other transaction): the store tries again, and
+/// the second try sees what the other transaction committed — a conflict,
+/// not a deadlock error and not an overwrite.
+#[test]
+fn a_commit_rolled_back_to_break_a_deadlock_is_tried_again() {
+    let database = TestDatabase::new();
+    let store = database.store();
+    let names = ["both", "php"].map(|name| OptionName::new(name).unwrap());
+    let setup = names.clone().map(|name| Change::SetOption {
+        scope: Scope::Common,
+        name,
+        value: "0".into(),
+    });
+    let revision = store.commit(&SHARED, Revision::ZERO, &setup).unwrap();
+
+    // The other program: a heavy transaction (many rows written), then the
+    // row the store's batch needs, locked without writing it.
+    let mut other = database.conn();
+    other.query_drop("START TRANSACTION").unwrap();
+    for i in 0..50 {
+        other
+            .query_drop(format!(
+                "INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('heavy', 'n{i}', 'x')"
+            ))
+            .unwrap();
+    }
+    other
+        .query_drop(
+            "SELECT VALUE FROM b_option WHERE MODULE_ID = 'video' AND NAME = 'both' FOR UPDATE",
+        )
+        .unwrap();
+    let holder = other.connection_id();
+
+    let result = thread::scope(|scope| {
+        let commit = scope.spawn(|| {
+            let batch = [Change::SetOption {
+                scope: Scope::Common,
+                name: names[0].clone(),
+                value: "from the store".into(),
+            }];
+            store.commit(&SHARED, revision, &batch)
+        });
+        // The store holds the module's revision row and waits for `both`.
+        wait_for_a_lock_wait(&database, holder);
+        // Writing a row of the module needs the revision row (the trigger):
+        // a deadlock, which InnoDB breaks by rolling the lighter store back.
+        other
+            .query_drop(
+                "UPDATE b_option SET VALUE = '1' WHERE MODULE_ID = 'video' AND NAME = 'php'",
+            )
+            .expect("the heavier transaction is not the one rolled back");
+        other.query_drop("COMMIT").unwrap();
+        commit.join().unwrap()
+    });
+    match result {
+        Err(StoreError::Conflict {
+            expected, current, ..
+        }) => {
+            assert_eq!(expected, revision);
+            assert_eq!(
+                current,
+                Revision::new(revision.get() + 1),
+                "the other program's row"
+            );
+        }
+        other => panic!("expected a conflict after the retry, got {other:?}"),
+    }
+    let loaded = store.load(&SHARED).unwrap();
+    assert_eq!(loaded.records.option(Scope::Common, "both"), Some("0"));
+    assert_eq!(loaded.records.option(Scope::Common, "php"), Some("1"));
 }

@@ -56,8 +56,9 @@
 //!   a non-empty batch moves the module's revision up by exactly one, even
 //!   if the batch only removed things that were absent. Revisions of
 //!   different modules are independent. A backend whose data other
-//!   programs can also write (the SQLite store's tables) moves the revision
-//!   for their writes too, so that `revision` and `Conflict` see them.
+//!   programs can also write (the SQLite and MySQL stores' tables) moves
+//!   the revision for their writes too, so that `revision` and `Conflict`
+//!   see them.
 //! - **Optimistic concurrency.** [`commit`](Store::commit) names the
 //!   revision the batch was based on. If the module is at another revision,
 //!   the call fails with [`StoreError::Conflict`] carrying the current

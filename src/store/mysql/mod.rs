@@ -109,6 +109,12 @@ const MAX_LOCK_WAIT: Duration = Duration::from_secs(1_073_741_824);
 /// moment of a commit, the error says the batch may or may not have
 /// landed.
 ///
+/// **Durability** is the server's: with InnoDB's defaults
+/// (`innodb_flush_log_at_trx_commit=1`, and `sync_binlog=1` where there is
+/// a binary log) a commit that returned survives a crash of the server's
+/// machine; a server set to flush less often may lose the last second of
+/// commits in a power cut, as it does for Bitrix's own writes.
+///
 /// **Async runtimes**: the client is synchronous and owns its sockets; a
 /// store can be created, called and dropped from inside a Tokio runtime
 /// (it blocks the calling thread while it waits for the server, as any

@@ -242,7 +242,8 @@ fn a_commit_rolled_back_to_break_a_deadlock_is_tried_again() {
                 name: names[0].clone(),
                 value: "from the store".into(),
             }];
-            store.commit(&SHARED, revision, &batch)
+            // Boxed: the error is large to carry across the join.
+            store.commit(&SHARED, revision, &batch).map_err(Box::new)
         });
         // The store holds the module's revision row and waits for `both`.
         wait_for_a_lock_wait(&database, holder);
@@ -256,7 +257,7 @@ fn a_commit_rolled_back_to_break_a_deadlock_is_tried_again() {
         other.query_drop("COMMIT").unwrap();
         commit.join().unwrap()
     });
-    match result {
+    match result.map_err(|err| *err) {
         Err(StoreError::Conflict {
             expected, current, ..
         }) => {

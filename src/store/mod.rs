@@ -10,6 +10,7 @@
 //! | [`MemoryStore`] | — | this process's memory |
 //! | `FileStore` | `json` | one pretty-printed JSON file per module |
 //! | `SqliteStore` | `sqlite` | Bitrix's `b_option`, `b_option_site` and `b_module_group` tables |
+//! | `MysqlStore` | `mysql` | the same tables on a MySQL or MariaDB server, typically a live Bitrix site's |
 //!
 //! # Examples
 //!
@@ -55,8 +56,9 @@
 //!   a non-empty batch moves the module's revision up by exactly one, even
 //!   if the batch only removed things that were absent. Revisions of
 //!   different modules are independent. A backend whose data other
-//!   programs can also write (the SQLite store's tables) moves the revision
-//!   for their writes too, so that `revision` and `Conflict` see them.
+//!   programs can also write (the SQLite and MySQL stores' tables) moves
+//!   the revision for their writes too, so that `revision` and `Conflict`
+//!   see them.
 //! - **Optimistic concurrency.** [`commit`](Store::commit) names the
 //!   revision the batch was based on. If the module is at another revision,
 //!   the call fails with [`StoreError::Conflict`] carrying the current
@@ -127,6 +129,11 @@
 //! wrapped in `Arc<dyn Store>` (feature `testing`, see
 //! `module_settings::store::conformance`): one `#[test]` per check.
 
+// What Bitrix's rows mean, shared by the SQL backends.
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
+mod bitrix_rows;
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
+mod bitrix_write;
 mod change;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
@@ -137,11 +144,13 @@ mod feed;
 #[cfg(feature = "json")]
 mod file;
 mod memory;
+#[cfg(feature = "mysql")]
+mod mysql;
 mod precondition;
 mod records;
 mod revision;
 // Shared by the SQL backends, which read rights row by row.
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
 mod rights_rows;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -156,6 +165,9 @@ pub use feed::{ChangeFeed, ChangeListener};
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use file::FileStore;
 pub use memory::MemoryStore;
+#[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+pub use mysql::MysqlStore;
 pub use precondition::{check_preconditions, Precondition};
 pub use records::ModuleRecords;
 pub use revision::{next_revision, Revision};

@@ -161,6 +161,15 @@ impl ChangeFeed {
         }
     }
 
+    /// Whether any listener is still alive (the dead ones are forgotten):
+    /// a store's thread that feeds only listeners ends when none is left.
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))] // only server stores poll
+    pub(crate) fn has_listeners(&self) -> bool {
+        let mut listeners = self.lock();
+        listeners.retain(|listener| listener.strong_count() > 0);
+        !listeners.is_empty()
+    }
+
     /// The listeners still alive, with the dead ones forgotten. Called
     /// outside the lock, so a listener may subscribe another.
     fn live(&self) -> Vec<Arc<dyn ChangeListener>> {
@@ -206,9 +215,14 @@ mod tests {
         feed.subscribe(Arc::downgrade(&kept));
         feed.subscribe(Arc::downgrade(&dropped));
         drop(dropped);
+        assert!(feed.has_listeners());
+        assert_eq!(feed.lock().len(), 1);
         feed.changed(&ModuleId::from_static("video"));
         assert_eq!(feed.lock().len(), 1);
         assert_eq!(format!("{feed:?}"), "ChangeFeed { listeners: 1 }");
+        drop(kept);
+        assert!(!feed.has_listeners());
+        assert!(!ChangeFeed::new().has_listeners());
     }
 
     #[test]

@@ -104,7 +104,9 @@
 //!   returns `true` tells its listeners of every commit made through any
 //!   handle on the same data in this process, once the commit is visible
 //!   (and of others' changes it learns of). The memory, file and SQLite
-//!   stores have one; polling stays the backstop either way.
+//!   stores have one, and so does the MySQL store, which also finds every
+//!   other program's writes by reading every revision once per tick;
+//!   polling stays the backstop either way.
 //!
 //! # Writing a backend
 //!

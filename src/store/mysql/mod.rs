@@ -4,6 +4,7 @@
 mod cause;
 mod commit;
 mod error;
+mod poll;
 mod pool;
 mod read;
 mod schema;
@@ -14,16 +15,18 @@ mod url;
 mod write;
 
 use std::fmt;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use mysql::prelude::Queryable;
 use mysql::IsolationLevel;
 
 use self::error::MysqlError;
+use self::poll::Poller;
 use self::pool::Connections;
 use self::statements::Statements;
 use self::url::ServerUrl;
-use super::{Change, Precondition, Revision, Snapshot, Store, StoreError};
+use super::{Change, ChangeListener, Precondition, Revision, Snapshot, Store, StoreError};
 use crate::ids::ModuleId;
 
 /// How long a statement waits for another connection's row or table lock
@@ -121,11 +124,54 @@ const MAX_LOCK_WAIT: Duration = Duration::from_secs(1_073_741_824);
 /// synchronous store does: call it from `spawn_blocking` where that
 /// matters).
 ///
-/// **Change feed**: none ([`watch`](Store::watch) returns `false`): MySQL
-/// has no notifications. Polling is cheap instead:
-/// [`revision`](Store::revision) is one indexed single-row read, and
-/// [`revisions`](MysqlStore::revisions) reads every module's revision in
-/// one query, whatever the number of modules.
+/// **Change feed**: [`watch`](Store::watch) subscribes a listener (a
+/// [`Settings`](crate::settings::Settings) facade does so when it is
+/// built) and returns `true`. Stores on one database in this process (the
+/// same host, port, user and database in their URLs) share one feed and
+/// one poll thread: a commit through any of them is reported to all their
+/// listeners at once, when it has committed. Everyone else's writes —
+/// other app servers, Bitrix's PHP, an SQL console — are found by polling,
+/// since MySQL cannot push a notice: the first watch starts a thread with
+/// a connection of its own that, every tick
+/// ([`with_poll_interval`](MysqlStore::with_poll_interval), 100 ms by
+/// default), reads every module's revision in one query whatever the
+/// number of modules, reports each module whose revision moved since the
+/// tick before (up or down, appeared or gone; a commit already reported
+/// is not reported again), and then tells the listeners that every change
+/// committed before the query started has been reported
+/// ([`ChangeListener::caught_up`]). While it keeps doing so, a facade asks
+/// no module for its revision: its reads cost the server nothing but the
+/// one query per tick, and another program's write is seen within about a
+/// tick.
+///
+/// The thread's first poll has nothing to compare with. It tells the
+/// listeners that changes may have been missed
+/// ([`ChangeListener::missed`]) before it says it has caught up: a
+/// listener may have loaded a module between subscribing and that first
+/// query, and a change in between would otherwise be taken for the
+/// starting point and never reported. A facade has usually loaded nothing
+/// yet, so this costs little. A listener that subscribes while the thread
+/// runs needs no such word: every change after it subscribed is reported
+/// to it, since each poll compares with what the poll before it saw.
+///
+/// A poll that fails (the server is down, the connection was killed) tells
+/// the listeners nothing: their deadlines run out, and a facade polls
+/// module by module within its staleness bound, as without a feed. The
+/// thread opens a new connection and tries again, waiting the tick,
+/// doubled after each failure, up to 2 s. Nothing is lost meanwhile:
+/// revisions are state, not events, so the first poll that succeeds
+/// compares them with those seen before the failure and reports every
+/// module that moved in between.
+///
+/// The thread never blocks a read or a commit (it has its own connection)
+/// and never keeps a store alive: it ends when the last store on the
+/// database is dropped (at once, or when a query under way returns) or
+/// when no listener is left, and the next watch starts a new one.
+/// Dropping a store is safe inside a Tokio runtime.
+///
+/// Polling by hand is cheap too: [`revision`](Store::revision) is one
+/// indexed single-row read, and [`revisions`](MysqlStore::revisions) is
+/// the poll thread's query.
 ///
 /// **Module and site ids** are matched without regard to case, as Bitrix's
 /// collation matches them: rows another program wrote under `Video`
@@ -169,6 +215,9 @@ pub struct MysqlStore {
     statements: Statements,
     /// READ COMMITTED, or REPEATABLE READ on a server that logs statements.
     writer_isolation: IsolationLevel,
+    /// The change feed and its poll thread, shared with the other stores
+    /// on the database in this process.
+    poller: Arc<Poller>,
 }
 
 impl MysqlStore {
@@ -200,6 +249,7 @@ impl MysqlStore {
             IsolationLevel::ReadCommitted
         };
         Ok(MysqlStore {
+            poller: Poller::for_database(&url),
             connections: Connections::new(url, lock_wait, conn),
             statements: Statements::new(matching),
             writer_isolation,
@@ -232,6 +282,46 @@ impl MysqlStore {
             .map_err(|err| err.into_store_error(timeout))?;
         *self.connections.writer() = None;
         Ok(self)
+    }
+
+    /// Sets the change feed's tick: how often the poll thread reads every
+    /// module's revision (100 ms by default, at least 1 ms). The stores on
+    /// one database in this process share the thread, so the tick is the
+    /// one set last on any of them; a thread already running takes it
+    /// after its current wait.
+    ///
+    /// Each tick is one query on the server per watching store — so per
+    /// app server — reading one row per module ever written: ten small
+    /// queries a second by default. A shorter tick shows other programs'
+    /// writes sooner and costs the server more queries; a longer one costs
+    /// less and shows them later. Keep the tick, plus the time the query
+    /// takes, shorter than the staleness bound of the facades on the store
+    /// (1 s by default): each poll keeps a facade's snapshots fresh for
+    /// the bound from when its query started, so a tick that comes before
+    /// that runs out is what keeps the facade from asking every module it
+    /// reads for its revision. With a longer tick the facade still reads
+    /// correctly, polling module by module between ticks as without a
+    /// feed.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use module_settings::settings::Settings;
+    /// use module_settings::MysqlStore;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = MysqlStore::connect("mysql://bitrix:secret@127.0.0.1:3306/sitemanager")?
+    ///     .with_poll_interval(Duration::from_millis(250));
+    /// // The facade watches the store: within about 250 ms it sees what
+    /// // other programs write, and polls no module while the feed keeps
+    /// // up with its one-second bound.
+    /// let settings = Settings::builder(store)
+    ///     .staleness(Duration::from_secs(1))
+    ///     .build()?;
+    /// # let _ = settings;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_poll_interval(self, interval: Duration) -> Self {
+        self.poller.set_interval(interval);
+        self
     }
 
     /// Every module's revision, read in one query whatever the number of
@@ -268,6 +358,7 @@ impl fmt::Debug for MysqlStore {
         f.debug_struct("MysqlStore")
             .field("url", &self.connections.url)
             .field("lock_wait_timeout", &self.connections.lock_wait)
+            .field("poll_interval", &self.poller.interval())
             .finish_non_exhaustive()
     }
 }
@@ -294,15 +385,27 @@ impl Store for MysqlStore {
             changes,
             preconditions,
         };
-        commit::run(
+        let result = commit::run(
             &self.connections,
             &self.statements,
             self.writer_isolation,
             &request,
-        )
+        );
+        // Told once the transaction has ended and the writer's connection
+        // is released: a listener may read at once.
+        self.poller.committed(module, expected, &result);
+        result
     }
 
     fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
         self.read(read::modules)
+    }
+
+    fn watch(&self, listener: Weak<dyn ChangeListener>) -> bool {
+        let url = self.connections.url.clone();
+        let lock_wait = self.connections.lock_wait;
+        self.poller
+            .watch(listener, move || session::open(&url, lock_wait));
+        true
     }
 }

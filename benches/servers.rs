@@ -30,26 +30,28 @@ const WRITES: u16 = 200;
 /// feed, not polling.
 const BOUND: Duration = Duration::from_secs(1);
 
+/// A database of this run's own: its URL, and how to drop it.
+type Database = (String, Box<dyn FnOnce()>);
+
 /// One database engine under test.
 struct Engine {
     name: &'static str,
-    /// A database of this run's own: its URL, and how to drop it.
-    database: fn() -> (String, Box<dyn FnOnce()>),
+    database: fn() -> Database,
     open: fn(&str) -> Box<dyn Store>,
     /// How the change feed reaches the other process, for the report.
     feed: &'static str,
 }
 
 fn engines() -> Vec<Engine> {
-    let mut engines = Vec::new();
-    #[cfg(feature = "mysql")]
-    engines.push(Engine {
-        name: "mysql",
-        database: mysql::database,
-        open: |url| Box::new(module_settings::MysqlStore::connect(url).unwrap()),
-        feed: "one query per tick reads every module's revision",
-    });
-    engines
+    vec![
+        #[cfg(feature = "mysql")]
+        Engine {
+            name: "mysql",
+            database: mysql::database,
+            open: |url| Box::new(module_settings::MysqlStore::connect(url).unwrap()),
+            feed: "one query per tick reads every module's revision",
+        },
+    ]
 }
 
 #[cfg(feature = "mysql")]
@@ -58,7 +60,7 @@ mod mysql {
 
     const URL_VAR: &str = "MODULE_SETTINGS_MYSQL_URL";
 
-    pub fn database() -> (String, Box<dyn FnOnce()>) {
+    pub fn database() -> super::Database {
         let server = std::env::var(URL_VAR).unwrap_or_else(|_| {
             panic!("{URL_VAR} is not set: run `.ci/servers/mysql.sh start && . .ci/servers/mysql.env` first")
         });

@@ -8,62 +8,14 @@ use std::hint::black_box;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{big_database, big_module, filled_module, form, MODULES, VIDEOPORT};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use module_settings::store::{Change, Revision};
 use module_settings::{
-    AccessLevel, FileStore, GroupId, MemoryStore, ModuleId, OptionName, Scope, SiteId, SqliteStore,
-    Store,
+    AccessLevel, FileStore, GroupId, MemoryStore, ModuleId, Scope, SqliteStore, Store,
 };
-
-const VIDEOPORT: ModuleId = ModuleId::from_static("videoport");
-
-/// VideoPort's settings tab: the ten fields of the form.
-fn form(round: u64) -> Vec<Change> {
-    let flag = |on: bool| if on { "Y" } else { "N" }.to_owned();
-    let odd = round % 2 == 1;
-    [
-        ("ServerHost", format!("vcs{round}.example.com")),
-        ("ServerPort", (8000 + round % 1000).to_string()),
-        ("SecretCode", format!("guest-key-{round}")),
-        ("window_main", flag(true)),
-        ("window_chat", flag(odd)),
-        ("window_members", flag(!odd)),
-        ("window_settings", flag(true)),
-        ("window_info", flag(odd)),
-        ("window_self_camera", flag(false)),
-        ("window_show_invite", flag(true)),
-    ]
-    .into_iter()
-    .map(|(name, value)| Change::SetOption {
-        scope: Scope::Common,
-        name: OptionName::new(name).unwrap(),
-        value,
-    })
-    .collect()
-}
-
-/// A module as an admin page loads it: the form, a site override, a
-/// default and twenty grants.
-fn filled_module() -> Vec<Change> {
-    let mut batch = form(0);
-    batch.push(Change::SetOption {
-        scope: Scope::Site(SiteId::from_static("s1")),
-        name: OptionName::from_static("ServerHost"),
-        value: "vcs-s1.example.com".into(),
-    });
-    batch.push(Change::SetDefault {
-        scope: Scope::Common,
-        level: AccessLevel::R,
-    });
-    for group in 1..=20 {
-        batch.push(Change::SetGrant {
-            scope: Scope::Common,
-            group: GroupId::new(group).unwrap(),
-            level: AccessLevel::ALL[group as usize % 4],
-        });
-    }
-    batch
-}
 
 fn backends(dir: &std::path::Path) -> Vec<(&'static str, Box<dyn Store>)> {
     vec![
@@ -166,61 +118,10 @@ fn file_within_3_s_of_a_change(
     });
 }
 
-/// The form and 1,000 grants.
-fn big_module() -> Vec<Change> {
-    let mut batch = filled_module();
-    for g in 21..=GRANTS {
-        batch.push(Change::SetGrant {
-            scope: Scope::Common,
-            group: GroupId::new(g).unwrap(),
-            level: AccessLevel::ALL[g as usize % 4],
-        });
-    }
-    batch
-}
-
-const MODULES: usize = 100;
-const OPTIONS: usize = 50;
-const GRANTS: u32 = 1_000;
-
-/// Builds the big database once: 100 modules, each with 50 options and
-/// 1,000 grants (spread over the common scope and two sites).
-fn big_database(path: &std::path::Path) {
-    let store = SqliteStore::open(path).unwrap();
-    let sites = [
-        Scope::Common,
-        Scope::Site(SiteId::from_static("s1")),
-        Scope::Site(SiteId::from_static("s2")),
-    ];
-    for m in 0..MODULES {
-        let module = ModuleId::new(&format!("module_{m:03}")).unwrap();
-        let mut batch = Vec::new();
-        for o in 0..OPTIONS {
-            batch.push(Change::SetOption {
-                scope: sites[o % 3],
-                name: OptionName::new(&format!("option_{o:02}")).unwrap(),
-                value: format!("value {o} of module {m}"),
-            });
-        }
-        batch.push(Change::SetDefault {
-            scope: Scope::Common,
-            level: AccessLevel::R,
-        });
-        for g in 1..=GRANTS {
-            batch.push(Change::SetGrant {
-                scope: sites[g as usize % 3],
-                group: GroupId::new(g).unwrap(),
-                level: AccessLevel::ALL[g as usize % 4],
-            });
-        }
-        store.commit(&module, Revision::ZERO, &batch).unwrap();
-    }
-}
-
 fn sqlite_cold_load(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.sqlite");
-    big_database(&path);
+    big_database(&SqliteStore::open(&path).unwrap());
     let mut group = c.benchmark_group("sqlite");
     group.sample_size(10);
     group.bench_function("cold_load_100_modules_x_50_options_x_1000_grants", |b| {

@@ -40,6 +40,9 @@ fn binary() -> &'static Path {
         if cfg!(feature = "testing") {
             features.push("testing");
         }
+        if cfg!(feature = "mysql") {
+            features.push("mysql");
+        }
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let mut build = Command::new(cargo);
         build
@@ -177,7 +180,7 @@ fn help_lists_every_command_and_the_exit_statuses() {
     for args in [&["--help"][..], &["-h"], &["help"], &["grant", "--help"]] {
         let output = Command::new(binary()).args(args).output().unwrap();
         let text = Run::from(output).ok();
-        assert!(text.contains("usage: settings --db PATH COMMAND"), "{text}");
+        assert!(text.contains("usage: settings --db DB COMMAND"), "{text}");
         for command in [
             "modules",
             "show",
@@ -1082,5 +1085,75 @@ fn site_ids_match_without_regard_to_case() {
             .collect::<Vec<_>>()
             .join(" ");
         assert_eq!(port, "ServerPort 7443 site Server port", "--site {site}");
+    }
+}
+
+/// The same command line on Bitrix's tables on a MariaDB server: `--db`
+/// takes a `mysql://` URL, every command works, and a server error is one
+/// line that never shows the password.
+#[cfg(feature = "mysql")]
+mod mysql_common;
+
+#[cfg(feature = "mysql")]
+mod on_mysql {
+    use super::*;
+
+    use super::mysql_common::TestDatabase;
+
+    fn run(database: &TestDatabase, args: &[&str]) -> Run {
+        let output = Command::new(binary())
+            .arg("--db")
+            .arg(database.url())
+            .args(args)
+            .output()
+            .unwrap();
+        Run::from(output)
+    }
+
+    #[test]
+    fn every_kind_of_command_works_on_a_server() {
+        let database = TestDatabase::new();
+        let granted = run(&database, &["grant", "video", "5", "W", "--as", "1"]).ok();
+        assert_eq!(granted, "video: group 5 granted W in common (revision 1)\n");
+        run(&database, &["default", "video", "R", "--as", "1"]).ok();
+        let checked = run(&database, &["check", "video", "--groups", "5"]).ok();
+        assert_eq!(checked, "W: grant of group 5 in the common scope\n");
+        let reader = run(&database, &["check", "video", "--groups", "7"]).ok();
+        assert_eq!(reader, "R: default of the common scope\n");
+        run(
+            &database,
+            &["set", "videoport", "ServerPort", "8443", "--as", "5"],
+        )
+        .ok();
+        let shown = run(&database, &["show", "videoport", "--json"]).json();
+        assert_eq!(shown["options"][1]["value"], 8443, "{shown}");
+        // Denied: group 7 holds R only, and nothing is written.
+        let denied = run(
+            &database,
+            &["set", "videoport", "ServerPort", "1", "--as", "7"],
+        )
+        .fails(3);
+        assert!(denied.contains("needs W"), "{denied}");
+        let again = run(&database, &["show", "videoport", "--json"]).json();
+        assert_eq!(again["options"][1]["value"], 8443);
+        let rights = run(&database, &["rights", "video"]).ok();
+        assert!(rights.contains("group 5"), "{rights}");
+    }
+
+    #[test]
+    fn a_wrong_password_is_one_line_without_it() {
+        let database = TestDatabase::new();
+        let url = database.url().replacen("ci:ci@", "ci:not-the-Pa55word@", 1);
+        assert!(
+            url.contains("not-the-Pa55word"),
+            "the test URL has a password: {url}"
+        );
+        let output = Command::new(binary())
+            .args(["--db", &url, "show", "videoport"])
+            .output()
+            .unwrap();
+        let line = Run::from(output).fails(1);
+        assert!(!line.contains("not-the-Pa55word"), "{line}");
+        assert!(line.contains("mysql://ci:***@"), "{line}");
     }
 }

@@ -178,7 +178,7 @@ pub fn parse(raw: impl IntoIterator<Item = OsString>) -> Result<Invocation, Fail
     let command = build(spec.name, args, &words)?;
     if command.needs_db() && db.is_none() {
         return Err(Failure::usage(format!(
-            "{} needs --db PATH (the SQLite database file, created if missing)",
+            "{} needs --db DB (an SQLite file, created if missing, or a mysql:// or postgres:// URL)",
             spec.name
         )));
     }
@@ -412,7 +412,7 @@ mod tests {
         refused("--db x show video --json=yes", "--json takes no value");
         refused("--db x show video --site", "--site needs a value");
         refused("--db x show video --json --json", "--json is given twice");
-        refused("show video", "show needs --db PATH");
+        refused("show video", "show needs --db DB");
         refused(
             "--db x grant video 5 X --as 1",
             "invalid access level \"X\"",

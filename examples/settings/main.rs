@@ -1,4 +1,5 @@
-//! An admin command line over a SQLite settings database: list modules,
+//! An admin command line over a settings database — an SQLite file, or
+//! Bitrix's tables on a MySQL/MariaDB or PostgreSQL server: list modules,
 //! show and set options, edit the Access tab, check what a user may do,
 //! connect Bitrix24 — everything through the `Settings` facade.
 //!
@@ -8,6 +9,7 @@
 //! ```text
 //! cargo run --features sqlite --example settings -- --db demo.db grant video 5 W --as 1
 //! cargo run --features sqlite --example settings -- --db demo.db check video --groups 5
+//! cargo run --features sqlite,mysql --example settings -- --db mysql://user:pass@host:3306/bitrix modules
 //! ```
 //!
 //! The command line is checked whole — syntax, ids, levels, module names,
@@ -16,6 +18,7 @@
 
 mod args;
 mod command;
+mod database;
 mod failure;
 mod output;
 mod prepare;
@@ -30,7 +33,7 @@ use std::process::ExitCode;
 
 use module_settings::access::ResolveOptions;
 use module_settings::settings::{Settings, SettingsBuilder};
-use module_settings::{MemoryStore, SqliteStore, Store};
+use module_settings::{MemoryStore, Store};
 
 use crate::command::Command;
 use crate::failure::Failure;
@@ -60,12 +63,7 @@ fn execute(raw: impl IntoIterator<Item = std::ffi::OsString>) -> Result<String, 
     let Some(path) = invocation.db.filter(|_| command.needs_db()) else {
         return run::run(&catalog, command);
     };
-    let store = SqliteStore::open(&path).map_err(|err| {
-        Failure::other(format!(
-            "could not open the database {}: {err}",
-            path.display()
-        ))
-    })?;
+    let store = database::open(&path)?;
     let settings = builder(store, resolve).build()?;
     run::run(&settings, command)
 }

@@ -7,7 +7,7 @@ SQLite database with Bitrix's tables (b_option, b_option_site, b_module_group).
 The database file is created if it is missing; an existing Bitrix database is
 read and written in place.
 
-usage: settings --db PATH COMMAND [ARGUMENTS] [FLAGS]
+usage: settings --db DB COMMAND [ARGUMENTS] [FLAGS]
 
 commands:
   modules                        the registered modules, their access levels and labels
@@ -61,7 +61,8 @@ arguments:
           not the common ones).
 
 flags:
-  --db PATH          the SQLite database file (not needed by modules and schema)
+  --db DB            an SQLite file, or mysql://USER:PASS@HOST:PORT/DB or
+                     postgres://USER@HOST:PORT/DB (not needed by modules and schema)
   --as GROUPS        the acting user's groups: writes need W on the module
   --json             machine-readable output (show, rights, check, roles)
   --no-admin-bypass  check: administrators get only what their groups are granted

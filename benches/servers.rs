@@ -167,7 +167,14 @@ fn visibility(engine: &Engine, url: &str) {
         .unwrap();
     let admin = Actor::new([GroupId::ADMINISTRATORS]);
     let mut samples = Vec::with_capacity(usize::from(WRITES));
+    // Writes come at random moments, not in step with the other process's
+    // feed: a pause of 0–127 ms before each (xorshift, fixed seed).
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
     for i in 1..=WRITES {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        std::thread::sleep(Duration::from_millis(state % 128));
         let port = 10_000 + i;
         let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
         form.value_mut().server_port = NonZeroU16::new(port);

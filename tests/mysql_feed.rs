@@ -9,18 +9,15 @@ mod facade_common;
 mod mysql_common;
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use facade_common::{admin, g, grant, VIDEO, VIDEOPORT};
+use facade_common::{admin, g, grant, FeedOf, VIDEO, VIDEOPORT};
 use module_settings::access::{LevelInfo, ModuleLevels};
 use module_settings::settings::Settings;
-use module_settings::store::{Change, ChangeListener, Precondition, Revision, Snapshot};
-use module_settings::{
-    AccessLevel, Label, ModuleId, MysqlStore, OptionName, Scope, Store, StoreError,
-};
+use module_settings::store::{Change, ChangeListener, Revision};
+use module_settings::{AccessLevel, Label, ModuleId, MysqlStore, OptionName, Scope, Store};
 use mysql::prelude::Queryable;
 use mysql_common::{plain, TestDatabase, TestUser};
 
@@ -278,49 +275,7 @@ fn the_stores_own_commits_are_reported_once_not_again_by_the_polls_that_find_the
 
 /// A store that counts what a facade asks it, around a MySQL store, with
 /// or without passing the facade on to its change feed.
-#[derive(Debug, Clone)]
-struct Counting {
-    inner: Arc<MysqlStore>,
-    with_feed: bool,
-    revisions: Arc<AtomicUsize>,
-    loads: Arc<AtomicUsize>,
-}
-
-impl Counting {
-    fn calls(&self) -> (usize, usize) {
-        (
-            self.revisions.load(Ordering::SeqCst),
-            self.loads.load(Ordering::SeqCst),
-        )
-    }
-}
-
-impl Store for Counting {
-    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
-        self.loads.fetch_add(1, Ordering::SeqCst);
-        self.inner.load(module)
-    }
-    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
-        self.revisions.fetch_add(1, Ordering::SeqCst);
-        self.inner.revision(module)
-    }
-    fn commit_guarded(
-        &self,
-        module: &ModuleId,
-        expected: Revision,
-        changes: &[Change],
-        preconditions: &[Precondition],
-    ) -> Result<Revision, StoreError> {
-        self.inner
-            .commit_guarded(module, expected, changes, preconditions)
-    }
-    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
-        self.inner.modules()
-    }
-    fn watch(&self, listener: Weak<dyn ChangeListener>) -> bool {
-        self.with_feed && self.inner.watch(listener)
-    }
-}
+type Counting = facade_common::Counting<Arc<MysqlStore>>;
 
 const LEVELS: ModuleLevels = ModuleLevels::new(&[
     LevelInfo::new(AccessLevel::D, Label::new("закрыт", "closed")),
@@ -376,12 +331,14 @@ fn read_fifty_modules_for_two_seconds(store: &Counting) -> (usize, usize, usize)
 #[test]
 fn a_facade_over_a_watching_store_asks_no_module_while_the_feed_keeps_up() {
     let database = TestDatabase::new();
-    let counting = |with_feed| Counting {
-        // The default tick, 100 ms, against the facade's 300 ms bound.
-        inner: Arc::new(database.store()),
-        with_feed,
-        revisions: Arc::default(),
-        loads: Arc::default(),
+    // The default tick, 100 ms, against the facade's 300 ms bound.
+    let counting = |with_feed| {
+        let feed = if with_feed {
+            FeedOf::Inner
+        } else {
+            FeedOf::Nothing
+        };
+        Counting::new(Arc::new(database.store()), feed)
     };
 
     let (revisions, loads, polls) = read_fifty_modules_for_two_seconds(&counting(true));

@@ -419,3 +419,100 @@ impl Store for NoFeed {
         self.0.modules()
     }
 }
+
+/// Where a [`Counting`] store's change feed comes from.
+#[derive(Debug, Clone)]
+pub enum FeedOf {
+    /// The wrapped store's own feed (if it has one).
+    Inner,
+    /// None: the facade over it only polls.
+    Nothing,
+    /// A feed the test drives by hand.
+    Driven(module_settings::store::ChangeFeed),
+}
+
+/// A store around `S` that counts the `revision` and `load` calls a facade
+/// makes, can fail its reads on demand, and takes its change feed from
+/// where [`FeedOf`] says. Clones share the counters.
+#[derive(Debug, Clone)]
+pub struct Counting<S> {
+    pub inner: S,
+    pub feed: FeedOf,
+    revisions: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    loads: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    failing: std::sync::Arc<AtomicBool>,
+}
+
+impl<S: Store> Counting<S> {
+    pub fn new(inner: S, feed: FeedOf) -> Self {
+        Counting {
+            inner,
+            feed,
+            revisions: Default::default(),
+            loads: Default::default(),
+            failing: Default::default(),
+        }
+    }
+
+    /// (revision calls, load calls) so far.
+    pub fn calls(&self) -> (usize, usize) {
+        (
+            self.revisions.load(Ordering::SeqCst),
+            self.loads.load(Ordering::SeqCst),
+        )
+    }
+
+    /// Reads fail with `Unavailable` from now on (or succeed again).
+    pub fn set_failing(&self, on: bool) {
+        self.failing.store(on, Ordering::SeqCst);
+    }
+
+    fn failure(&self) -> Option<StoreError> {
+        self.failing
+            .load(Ordering::SeqCst)
+            .then(|| StoreError::Unavailable {
+                backend: "counting",
+                reason: "failing on purpose".into(),
+            })
+    }
+}
+
+impl<S: Store> Store for Counting<S> {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        match self.failure() {
+            Some(err) => Err(err),
+            None => self.inner.load(module),
+        }
+    }
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        self.revisions.fetch_add(1, Ordering::SeqCst);
+        match self.failure() {
+            Some(err) => Err(err),
+            None => self.inner.revision(module),
+        }
+    }
+    fn commit_guarded(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+        preconditions: &[Precondition],
+    ) -> Result<Revision, StoreError> {
+        self.inner
+            .commit_guarded(module, expected, changes, preconditions)
+    }
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        self.inner.modules()
+    }
+    fn watch(&self, listener: std::sync::Weak<dyn module_settings::store::ChangeListener>) -> bool {
+        match &self.feed {
+            FeedOf::Inner => self.inner.watch(listener),
+            FeedOf::Nothing => false,
+            FeedOf::Driven(feed) => {
+                feed.subscribe(listener);
+                true
+            }
+        }
+    }
+}

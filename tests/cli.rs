@@ -1112,7 +1112,9 @@ mod on_mysql {
 
     #[test]
     fn every_kind_of_command_works_on_a_server() {
-        let database = TestDatabase::new();
+        let Some(database) = TestDatabase::new() else {
+            return;
+        };
         let granted = run(&database, &["grant", "video", "5", "W", "--as", "1"]).ok();
         assert_eq!(granted, "video: group 5 granted W in common (revision 1)\n");
         run(&database, &["default", "video", "R", "--as", "1"]).ok();
@@ -1142,7 +1144,9 @@ mod on_mysql {
 
     #[test]
     fn a_wrong_password_is_one_line_without_it() {
-        let database = TestDatabase::new();
+        let Some(database) = TestDatabase::new() else {
+            return;
+        };
         let url = database.url().replacen("ci:ci@", "ci:not-the-Pa55word@", 1);
         assert!(
             url.contains("not-the-Pa55word"),

@@ -14,7 +14,9 @@ proptest! {
 
     #[test]
     fn mysql_store_matches_the_model(ops in ops()) {
-        let database = TestDatabase::new();
-        check(&database.store(), &ops)?;
+        // No server: skipped, as `TestDatabase::new` said.
+        if let Some(database) = TestDatabase::new() {
+            check(&database.store(), &ops)?;
+        }
     }
 }

@@ -12,12 +12,12 @@ use mysql_common::{plain, TestDatabase};
 
 /// Two `MysqlStore`s on one database: separate connections, so the race
 /// goes through InnoDB's row locks.
-fn mysql() -> Fixture<MysqlStore> {
-    let database = TestDatabase::new();
+fn mysql() -> Option<Fixture<MysqlStore>> {
+    let database = TestDatabase::new()?;
     let store = database.store();
     let second = database.store();
     let (corrupt_url, break_url) = (database.url(), database.url());
-    Fixture::new(store)
+    let fixture = Fixture::new(store)
         .with_second_handle(second)
         .with_corrupter(move |module: &ModuleId| {
             // A group id of 0: the row belongs to no record. (A bad access
@@ -42,12 +42,13 @@ fn mysql() -> Fixture<MysqlStore> {
                 ))
                 .unwrap();
         })
-        .keep_alive(database)
+        .keep_alive(database);
+    Some(fixture)
 }
 
 module_settings::store_conformance_tests!(mysql_store, mysql);
 module_settings::store_conformance_tests!(mysql_as_arc_dyn, || mysql()
-    .map(|store| Arc::new(store) as Arc<dyn Store>));
+    .map(|fixture| fixture.map(|store| Arc::new(store) as Arc<dyn Store>)));
 
 #[test]
 fn the_store_is_send_and_sync() {

@@ -15,9 +15,11 @@
 # drops a database of its own, so tests run in parallel on one server.
 set -euo pipefail
 
-PORT=33069
+# The tests' own throwaway servers (tests/servers) pick another port and
+# env file through these variables.
+PORT="${MODULE_SETTINGS_MYSQL_PORT:-33069}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
-ENV_FILE="$HERE/mysql.env"
+ENV_FILE="${MODULE_SETTINGS_MYSQL_ENV:-$HERE/mysql.env}"
 
 # The data directory of the running server, from the env file.
 server_root() {
@@ -39,15 +41,21 @@ start() {
     }
   done
   root="$(mktemp -d)"
-  chown mysql:mysql "$root"
-  mariadb-install-db --no-defaults --user=mysql --datadir="$root/data" \
-    --auth-root-authentication-method=socket --skip-test-db >"$root/install.log" 2>&1 || {
+  # As root the server runs as `mysql`; as anyone else, as that user.
+  local user
+  user="$(id -un)"
+  if [ "$(id -u)" = 0 ]; then
+    user=mysql
+    chown mysql:mysql "$root"
+  fi
+  mariadb-install-db --no-defaults --user="$user" --datadir="$root/data" \
+    --auth-root-authentication-method=socket --auth-root-socket-user="$(id -un)" --skip-test-db >"$root/install.log" 2>&1 || {
     cat "$root/install.log" >&2
     exit 1
   }
   # Durability settings are relaxed: the tests never crash the server, and
   # two cores are shared by everything.
-  nohup mysqld_safe --no-defaults --user=mysql --datadir="$root/data" \
+  nohup mysqld_safe --no-defaults --user="$user" --datadir="$root/data" \
     --socket="$root/sock" --port="$PORT" --bind-address=127.0.0.1 \
     --pid-file="$root/pid" --log-error="$root/err" --skip-name-resolve \
     --server-id=1 --log-bin="$root/data/binlog" --log-bin-trust-function-creators=0 \

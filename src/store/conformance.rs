@@ -154,11 +154,40 @@ impl<S: Store> From<S> for Fixture<S> {
     }
 }
 
+/// What a [`store_conformance_tests!`](crate::store_conformance_tests)
+/// fixture function may return: a store, a [`Fixture`], or
+/// `Option<Fixture>` — `None` skips the test, for a backend whose server
+/// is not there (the fixture function says so itself).
+pub trait IntoFixture<S> {
+    /// The fixture, or `None` to skip the test.
+    fn into_fixture(self) -> Option<Fixture<S>>;
+}
+
+impl<S: Store> IntoFixture<S> for S {
+    fn into_fixture(self) -> Option<Fixture<S>> {
+        Some(Fixture::new(self))
+    }
+}
+
+impl<S: Store> IntoFixture<S> for Fixture<S> {
+    fn into_fixture(self) -> Option<Fixture<S>> {
+        Some(self)
+    }
+}
+
+impl<S: Store> IntoFixture<S> for Option<Fixture<S>> {
+    fn into_fixture(self) -> Option<Fixture<S>> {
+        self
+    }
+}
+
 /// Expands to a module `$name` with one `#[test]` per conformance check.
 ///
-/// `$fixture` is called once per test and returns either a [`Store`] or a
-/// [`Fixture`](crate::store::conformance::Fixture). Names it uses must be
-/// in scope where the macro is invoked.
+/// `$fixture` is called once per test and returns a [`Store`], a
+/// [`Fixture`](crate::store::conformance::Fixture), or an
+/// `Option<Fixture>` whose `None` skips the test (see
+/// [`IntoFixture`](crate::store::conformance::IntoFixture)). Names it uses
+/// must be in scope where the macro is invoked.
 ///
 /// ```
 /// module_settings::store_conformance_tests!(memory, || module_settings::MemoryStore::new());
@@ -185,7 +214,11 @@ macro_rules! store_conformance_tests {
 
             #[test]
             fn failed_batch_changes_nothing() {
-                let fixture = $crate::store::conformance::Fixture::from(($fixture)());
+                let Some(fixture) =
+                    $crate::store::conformance::IntoFixture::into_fixture(($fixture)())
+                else {
+                    return;
+                };
                 $crate::store::conformance::failed_batch_changes_nothing(
                     fixture.store(),
                     fixture.commit_breaker(),
@@ -194,7 +227,11 @@ macro_rules! store_conformance_tests {
 
             #[test]
             fn corrupt_records_are_reported() {
-                let fixture = $crate::store::conformance::Fixture::from(($fixture)());
+                let Some(fixture) =
+                    $crate::store::conformance::IntoFixture::into_fixture(($fixture)())
+                else {
+                    return;
+                };
                 $crate::store::conformance::corrupt_records_are_reported(
                     fixture.store(),
                     fixture.corrupter(),
@@ -213,7 +250,11 @@ macro_rules! store_conformance_tests {
         $(
             #[test]
             fn $check() {
-                let fixture = $crate::store::conformance::Fixture::from(($fixture)());
+                let Some(fixture) =
+                    $crate::store::conformance::IntoFixture::into_fixture(($fixture)())
+                else {
+                    return;
+                };
                 $crate::store::conformance::$check(fixture.store(), fixture.second());
             }
         )*
@@ -222,7 +263,11 @@ macro_rules! store_conformance_tests {
         $(
             #[test]
             fn $check() {
-                let fixture = $crate::store::conformance::Fixture::from(($fixture)());
+                let Some(fixture) =
+                    $crate::store::conformance::IntoFixture::into_fixture(($fixture)())
+                else {
+                    return;
+                };
                 $crate::store::conformance::$check(fixture.store());
             }
         )*

@@ -2,11 +2,14 @@
 //! so tests run in parallel on one server.
 //!
 //! The server is the one `MODULE_SETTINGS_MYSQL_URL` names, without a
-//! database (`mysql://ci:ci@127.0.0.1:33069/`); `.ci/servers/mysql.sh
-//! start` starts one and writes that URL to `.ci/servers/mysql.env`.
-//! Without the variable every test fails, saying so: a server test that
-//! passes without a server would be a lie.
+//! database (`mysql://ci:ci@127.0.0.1:33069/`; `.ci/servers/mysql.sh
+//! start` starts one and writes that URL to `.ci/servers/mysql.env`), or a
+//! throwaway server this test process starts; without MariaDB's programs
+//! the tests skip, saying so, unless skips are refused (see `servers`).
 #![allow(dead_code)] // each test file uses a different part
+
+#[path = "../servers/mod.rs"]
+mod servers;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -14,24 +17,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use module_settings::MysqlStore;
 use mysql::prelude::Queryable;
 
-/// The variable that names the test server.
-pub const URL_VAR: &str = "MODULE_SETTINGS_MYSQL_URL";
-
-/// The server's URL, ending in `/`, to which a database name is added.
-pub fn server_url() -> String {
-    let url = std::env::var(URL_VAR).unwrap_or_else(|_| {
-        panic!(
-            "{URL_VAR} is not set, so the MySQL tests have no server: start one with \
-             `.ci/servers/mysql.sh start && . .ci/servers/mysql.env` (MariaDB, as root), or set \
-             {URL_VAR}=mysql://user:password@host:port/ for a server whose user may create and \
-             drop databases and create triggers"
-        )
-    });
-    if url.ends_with('/') {
+/// The server's URL, ending in `/`, to which a database name is added;
+/// `None`: skip the test (it has said why).
+pub fn server_url() -> Option<String> {
+    let url = servers::url(servers::Engine::Mysql)?;
+    Some(if url.ends_with('/') {
         url
     } else {
         format!("{url}/")
-    }
+    })
 }
 
 /// A plain connection to `url`, as another program (Bitrix's PHP, an SQL
@@ -49,10 +43,11 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// Creates an empty database with a name no other test uses.
-    pub fn new() -> Self {
+    /// Creates an empty database with a name no other test uses; `None`:
+    /// there is no server, and the test is to be skipped.
+    pub fn new() -> Option<Self> {
         static COUNT: AtomicU32 = AtomicU32::new(0);
-        let server = server_url();
+        let server = server_url()?;
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
@@ -64,7 +59,7 @@ impl TestDatabase {
         plain(&server)
             .query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
             .expect("create the test database");
-        TestDatabase { server, name }
+        Some(TestDatabase { server, name })
     }
 
     /// Its name.

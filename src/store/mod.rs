@@ -127,6 +127,9 @@
 //! wrapped in `Arc<dyn Store>` (feature `testing`, see
 //! `module_settings::store::conformance`): one `#[test]` per check.
 
+// Shared by the SQL backends: Bitrix's rows decoded into records.
+#[cfg(feature = "sqlite")]
+mod bitrix_rows;
 mod change;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

@@ -20,7 +20,7 @@
 //!
 //! The layers, top to bottom: the [`settings`] facade (cache, actor checks,
 //! events, audit) over the pure [`options`] and [`access`] layers, over a
-//! [`Store`] ([`MemoryStore`], `FileStore`, `SqliteStore`).
+//! [`Store`] ([`MemoryStore`], `FileStore`, `SqliteStore`, `PostgresStore`).
 //!
 //! # Reading settings
 //!
@@ -173,6 +173,7 @@
 //! |-----------|------|
 //! | `json`    | `FileStore` (serde_json) |
 //! | `sqlite`  | `SqliteStore` (rusqlite, bundled SQLite) |
+//! | `postgres` | `PostgresStore` (the sync `postgres` client, without TLS) |
 //! | `testing` | `store::conformance`, not semver-stable |
 //!
 //! [`ModuleLevels`]: access::ModuleLevels
@@ -208,6 +209,9 @@ pub use settings::{Actor, Settings, SettingsError};
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use store::FileStore;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use store::PostgresStore;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::SqliteStore;

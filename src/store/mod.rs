@@ -9,7 +9,8 @@
 //! |---------|---------|---------------|
 //! | [`MemoryStore`] | — | this process's memory |
 //! | `FileStore` | `json` | one pretty-printed JSON file per module |
-//! | `SqliteStore` | `sqlite` | Bitrix's `b_option`, `b_option_site` and `b_module_group` tables |
+//! | `SqliteStore` | `sqlite` | Bitrix's `b_option`, `b_option_site` and `b_module_group` tables in an SQLite file |
+//! | `PostgresStore` | `postgres` | the same tables on a PostgreSQL server, shared with Bitrix and other app servers, with a pushed change feed |
 //!
 //! # Examples
 //!
@@ -128,7 +129,7 @@
 //! `module_settings::store::conformance`): one `#[test]` per check.
 
 // Shared by the SQL backends: Bitrix's rows decoded into records.
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod bitrix_rows;
 mod change;
 #[cfg(feature = "testing")]
@@ -139,11 +140,13 @@ mod feed;
 #[cfg(feature = "json")]
 mod file;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod precondition;
 mod records;
 mod revision;
 // Shared by the SQL backends, which read rights row by row.
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod rights_rows;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -158,6 +161,9 @@ pub use feed::{ChangeFeed, ChangeListener};
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use file::FileStore;
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use postgres::PostgresStore;
 pub use precondition::{check_preconditions, Precondition};
 pub use records::ModuleRecords;
 pub use revision::{next_revision, Revision};

@@ -1,0 +1,130 @@
+//! A database of its own for each PostgreSQL test, on the server named by
+//! `MODULE_SETTINGS_POSTGRES_URL`, so that tests run in parallel: created
+//! with a random name, dropped (with any connection still on it) when the
+//! test ends.
+
+#![allow(dead_code)] // Each test file uses part of it.
+
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use module_settings::PostgresStore;
+
+/// The variable that names the test server.
+pub const URL_VARIABLE: &str = "MODULE_SETTINGS_POSTGRES_URL";
+
+/// The server's URL (any database on it; the tests make their own).
+///
+/// # Panics
+///
+/// When the variable is not set: a server test never passes without a
+/// server.
+pub fn server_url() -> String {
+    match std::env::var(URL_VARIABLE) {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "{URL_VARIABLE} is not set, so the PostgreSQL tests have no server: start one with \
+             `eval \"$(.ci/servers/postgres.sh start)\"` (it prints \
+             `export {URL_VARIABLE}=postgres://postgres@127.0.0.1:54329/postgres`), or point \
+             the variable at a PostgreSQL 13+ server whose user may create databases"
+        ),
+    }
+}
+
+/// A database that lives as long as the value.
+pub struct TestDb {
+    server: String,
+    name: String,
+    url: String,
+}
+
+impl TestDb {
+    /// A new, empty database.
+    pub fn new() -> TestDb {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let server = server_url();
+        let random = RandomState::new().hash_one(std::process::id());
+        let name = format!(
+            "module_settings_test_{}_{}_{:08x}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            random as u32
+        );
+        admin(&server)
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap_or_else(|err| panic!("could not create database {name}: {err}"));
+        let mut url = url::Url::parse(&server).expect("the server URL parses");
+        url.set_path(&name);
+        TestDb {
+            server,
+            name,
+            url: url.to_string(),
+        }
+    }
+
+    /// A new database holding Bitrix's tables and rows
+    /// (`tests/data/bitrix_tables_pgsql.sql`).
+    pub fn bitrix() -> TestDb {
+        let db = TestDb::new();
+        db.sql(include_str!("../data/bitrix_tables_pgsql.sql"));
+        db
+    }
+
+    /// The database's URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The URL with `?query` added.
+    pub fn url_with(&self, query: &str) -> String {
+        format!("{}?{query}", self.url)
+    }
+
+    /// A store on the database.
+    pub fn store(&self) -> PostgresStore {
+        PostgresStore::connect(&self.url).unwrap_or_else(|err| panic!("connect: {err}"))
+    }
+
+    /// A plain connection to the database, as another program has.
+    pub fn client(&self) -> postgres::Client {
+        postgres::Client::connect(&self.url, postgres::NoTls)
+            .unwrap_or_else(|err| panic!("connect to {}: {err}", self.name))
+    }
+
+    /// Runs `sql` on a plain connection.
+    pub fn sql(&self, sql: &str) {
+        self.client()
+            .batch_execute(sql)
+            .unwrap_or_else(|err| panic!("{sql}: {err}"));
+    }
+
+    /// Runs one statement on a plain connection and returns how many rows
+    /// it changed.
+    pub fn execute(&self, sql: &str) -> u64 {
+        self.client()
+            .execute(sql, &[])
+            .unwrap_or_else(|err| panic!("{sql}: {err}"))
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // FORCE ends the connections still open (a listener thread that has
+        // not noticed its store is gone).
+        let _ = admin(&self.server).batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+fn admin(server: &str) -> postgres::Client {
+    postgres::Client::connect(server, postgres::NoTls).unwrap_or_else(|err| {
+        panic!("could not connect to the test server at {URL_VARIABLE}: {err}")
+    })
+}

@@ -82,7 +82,7 @@ impl PgError {
         move |source| PgError::Sql {
             action,
             module,
-            cause: explain(&source, action),
+            cause: explain(&source),
             source,
         }
     }
@@ -243,9 +243,9 @@ fn explain_connect(err: &postgres::Error, endpoint: &Endpoint) -> String {
     }
 }
 
-/// Why a statement of `action` failed, in words, for the errors whose
-/// code says more than "it failed".
-fn explain(err: &postgres::Error, action: &str) -> String {
+/// Why a statement failed, in words, for the errors whose code says more
+/// than "it failed".
+fn explain(err: &postgres::Error) -> String {
     if lost(err) {
         return "the connection to the server was lost".to_owned();
     }
@@ -257,11 +257,11 @@ fn explain(err: &postgres::Error, action: &str) -> String {
     let table = db.and_then(|db| db.table()).unwrap_or("the table");
     let constraint = db.and_then(|db| db.constraint()).unwrap_or("a constraint");
     match code {
-        c if *c == SqlState::INSUFFICIENT_PRIVILEGE => format!(
-            "the user lacks a privilege to {action}: creating the tables and functions needs \
-             CREATE on the schema, creating the triggers TRIGGER on Bitrix's tables (or owning \
-             them), and reading and writing needs SELECT, INSERT, UPDATE and DELETE on them"
-        ),
+        c if *c == SqlState::INSUFFICIENT_PRIVILEGE => "permission denied: creating the tables \
+             and functions needs CREATE on the schema, creating the triggers TRIGGER on Bitrix's \
+             tables (or owning them), reading and writing SELECT, INSERT, UPDATE and DELETE on \
+             the four tables"
+            .to_owned(),
         c if *c == SqlState::STRING_DATA_RIGHT_TRUNCATION => "a value is longer than its column \
              allows (in Bitrix's own tables SITE_ID is char(2): a site id of more than two \
              characters does not fit)"

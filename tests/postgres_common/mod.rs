@@ -112,6 +112,44 @@ impl TestDb {
     }
 }
 
+/// Ends the server sessions on `db` whose application name is
+/// `application` (a store's connections are `module-settings`, its
+/// listener's `module-settings listener`), as a server restart or an idle
+/// timeout would, and waits until they are gone; returns how many there
+/// were.
+pub fn terminate(db: &TestDb, application: &str) -> usize {
+    let mut client = db.client();
+    let pids: Vec<i32> = client
+        .query(
+            "SELECT pid FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = $1",
+            &[&application],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    for pid in &pids {
+        client
+            .execute("SELECT pg_terminate_backend($1)", &[pid])
+            .unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        let left = client
+            .query(
+                "SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1)",
+                &[&pids],
+            )
+            .unwrap();
+        if left.is_empty() {
+            return pids.len();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    panic!("the sessions of {application} did not end");
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         // FORCE ends the connections still open (a listener thread that has

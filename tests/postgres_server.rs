@@ -1,0 +1,371 @@
+//! `PostgresStore` and the server around it: credentials that never show,
+//! servers that refuse, locks held too long, connections that die, and
+//! other programs writing the same rows at the same time.
+
+mod postgres_common;
+
+use std::error::Error as _;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use module_settings::store::{Change, Revision};
+use module_settings::{
+    AccessLevel, GroupId, ModuleId, OptionName, PostgresStore, Scope, Store, StoreError,
+};
+use postgres_common::TestDb;
+
+const VIDEO: ModuleId = ModuleId::from_static("video");
+
+fn option(name: &str, value: &str) -> Change {
+    Change::SetOption {
+        scope: Scope::Common,
+        name: OptionName::new(name).unwrap(),
+        value: value.into(),
+    }
+}
+
+/// Everything an error shows: its text, its `Debug`, and those of every
+/// source under it.
+fn everything_shown(err: &StoreError) -> String {
+    let mut shown = format!("{err}\n{err:?}");
+    let mut source = err.source();
+    while let Some(current) = source {
+        shown.push_str(&format!("\n{current}\n{current:?}"));
+        source = current.source();
+    }
+    shown
+}
+
+/// `url` with the user and password replaced.
+fn with_credentials(url: &str, user: &str, password: &str) -> String {
+    let mut url = url::Url::parse(url).unwrap();
+    url.set_username(user).unwrap();
+    url.set_password(Some(password)).unwrap();
+    url.to_string()
+}
+
+#[test]
+fn the_password_is_never_shown_by_a_store() {
+    let db = TestDb::new();
+    // The test server trusts its loopback users, so any password logs in.
+    let url = with_credentials(db.url(), "postgres", "hunter2-in-the-url");
+    let store = PostgresStore::connect(&url).unwrap();
+    let shown = format!("{store:?} {}", store.server());
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains(&format!("postgres@127.0.0.1:")), "{shown}");
+    assert!(shown.contains(db.name()), "{shown}");
+}
+
+#[test]
+fn a_wrong_password_is_one_clear_error_without_the_password() {
+    let db = TestDb::new();
+    // The one user the test server asks a password of (see
+    // .ci/servers/postgres.sh).
+    let user = "module_settings_password_test";
+    db.sql(&format!(
+        "DO $$ BEGIN CREATE ROLE {user} LOGIN PASSWORD 'the-right-one'; \
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;"
+    ));
+    let url = with_credentials(db.url(), user, "hunter2-wrong");
+    let err = PostgresStore::connect(&url).unwrap_err();
+    let shown = everything_shown(&err);
+    assert!(
+        matches!(
+            err,
+            StoreError::Backend {
+                backend: "postgres",
+                ..
+            }
+        ),
+        "{shown}"
+    );
+    assert!(
+        err.to_string().starts_with(&format!(
+            "postgres store: could not connect to {user}@127.0.0.1:"
+        )) && err.to_string().contains(&format!(
+            "the server refused user {user} with the password given"
+        )),
+        "{err}"
+    );
+    assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+#[test]
+fn a_refused_connection_is_unavailable_and_says_where() {
+    // Nothing listens on port 1.
+    let err = PostgresStore::connect("postgres://someone:hunter2@127.0.0.1:1/db").unwrap_err();
+    let shown = everything_shown(&err);
+    assert!(
+        matches!(
+            err,
+            StoreError::Unavailable {
+                backend: "postgres",
+                ..
+            }
+        ),
+        "{shown}"
+    );
+    assert!(
+        err.to_string()
+            .contains("could not connect to someone@127.0.0.1:1/db: the connection was refused"),
+        "{err}"
+    );
+    assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+#[test]
+fn a_database_that_does_not_exist_is_named() {
+    let db = TestDb::new();
+    let mut url = url::Url::parse(db.url()).unwrap();
+    url.set_path("module_settings_no_such_database");
+    url.set_password(Some("hunter2")).unwrap();
+    let err = PostgresStore::connect(url.as_str()).unwrap_err();
+    let shown = everything_shown(&err);
+    assert!(
+        err.to_string()
+            .contains("the server has no database module_settings_no_such_database"),
+        "{err}"
+    );
+    assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+#[test]
+fn a_bad_url_is_refused_without_showing_the_password() {
+    for url in [
+        "mysql://root:hunter2@127.0.0.1/db",
+        "postgres://root:hunter2@127.0.0.1/",
+        "postgres://root:hunter2@127.0.0.1:5432/db?sslmode=verify-full",
+        "postgres://root:hunter2@127.0.0.1:70000/db",
+    ] {
+        let err = PostgresStore::connect(url).unwrap_err();
+        let shown = everything_shown(&err);
+        assert!(
+            matches!(
+                err,
+                StoreError::Backend {
+                    backend: "postgres",
+                    ..
+                }
+            ),
+            "{url}: {shown}"
+        );
+        assert!(err.to_string().contains("the database URL"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{url}: {shown}");
+    }
+}
+
+#[test]
+fn a_lock_held_past_the_timeout_is_unavailable_not_a_hang() {
+    let db = TestDb::new();
+    let store = db
+        .store()
+        .with_lock_timeout(Duration::from_millis(100))
+        .unwrap();
+    let first = store
+        .commit(&VIDEO, Revision::ZERO, &[option("a", "1")])
+        .unwrap();
+    let mut holder = db.client();
+    let mut held = holder.transaction().unwrap();
+    held.batch_execute(
+        "SELECT 1 FROM module_settings_revision WHERE module_id = 'video' FOR UPDATE",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let err = store
+        .commit(&VIDEO, first, &[option("a", "2")])
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Unavailable {
+                backend: "postgres",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("lock timeout"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    held.rollback().unwrap();
+    assert_eq!(
+        store.commit(&VIDEO, first, &[option("a", "2")]).unwrap(),
+        Revision::new(2)
+    );
+}
+
+/// Ends the server sessions of the store connections on `db` (not the
+/// listeners'), as a server restart or an idle timeout would, and waits
+/// until they are gone; returns how many there were.
+fn terminate_store_connections(db: &TestDb) -> usize {
+    postgres_common::terminate(db, "module-settings")
+}
+
+#[test]
+fn every_call_works_again_after_the_connection_was_lost() {
+    let db = TestDb::new();
+    let store = db.store();
+    let mut revision = Revision::ZERO;
+    type Call = fn(&PostgresStore, Revision) -> Result<Revision, StoreError>;
+    let calls: [(&str, Call); 4] = [
+        ("load", |store, _| store.load(&VIDEO).map(|s| s.revision)),
+        ("revision", |store, _| store.revision(&VIDEO)),
+        ("modules", |store, at| store.modules().map(|_| at)),
+        ("commit", |store, at| {
+            store.commit(&VIDEO, at, &[option("a", &at.to_string())])
+        }),
+    ];
+    for (name, call) in calls {
+        assert_eq!(terminate_store_connections(&db), 1, "before {name}");
+        revision = call(&store, revision).unwrap_or_else(|err| panic!("{name}: {err}"));
+    }
+    assert_eq!(revision, Revision::new(1), "the commit landed once");
+    assert_eq!(
+        store
+            .load(&VIDEO)
+            .unwrap()
+            .records
+            .option(Scope::Common, "a"),
+        Some("0")
+    );
+}
+
+/// Bitrix's PHP writes a row and its trigger moves the revision last; a
+/// commit locks the revision first and writes the row after. When both
+/// meet, the server breaks the deadlock by failing one; the store runs its
+/// transaction again, sees the other program's write, and reports a
+/// conflict — not the deadlock.
+#[test]
+fn a_deadlock_with_another_program_is_run_again_and_ends_in_a_conflict() {
+    let db = TestDb::new();
+    // The store's session is the one to notice the deadlock (after 300 ms
+    // of waiting; the other program's after 60 s).
+    let store =
+        PostgresStore::connect(&db.url_with("options=-c%20deadlock_timeout%3D300ms")).unwrap();
+    let first = store
+        .commit(&VIDEO, Revision::ZERO, &[option("shared", "store")])
+        .unwrap();
+    let mut php = db.client();
+    php.batch_execute("SET deadlock_timeout = '60s'").unwrap();
+    let mut tx = php.transaction().unwrap();
+    // The other program holds the row (and not yet the revision).
+    tx.batch_execute(
+        "SELECT 1 FROM b_option WHERE module_id = 'video' AND name = 'shared' FOR UPDATE",
+    )
+    .unwrap();
+    let result = thread::scope(|scope| {
+        let commit = scope.spawn(|| {
+            store.commit(
+                &VIDEO,
+                first,
+                &[option("other", "1"), option("shared", "store again")],
+            )
+        });
+        wait_until_store_waits_for_a_lock(&db);
+        // Its update fires the trigger, which waits for the store's lock
+        // on the revision: a deadlock, which the store's session breaks.
+        tx.execute(
+            "UPDATE b_option SET value = 'php' WHERE module_id = 'video' AND name = 'shared'",
+            &[],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        commit.join().unwrap()
+    });
+    match result {
+        Err(StoreError::Conflict {
+            expected, current, ..
+        }) => assert_eq!((expected, current), (first, Revision::new(2))),
+        other => panic!("expected a conflict after the deadlock, got {other:?}"),
+    }
+    let records = store.load(&VIDEO).unwrap().records;
+    assert_eq!(records.option(Scope::Common, "shared"), Some("php"));
+    assert_eq!(records.option(Scope::Common, "other"), None);
+}
+
+/// Waits until a store connection on `db` waits for a lock.
+fn wait_until_store_waits_for_a_lock(db: &TestDb) {
+    let mut client = db.client();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let waiting = client
+            .query(
+                "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
+                 AND application_name = 'module-settings' AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .unwrap();
+        if !waiting.is_empty() {
+            return;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    panic!("the store's commit never waited for the other program's lock");
+}
+
+/// A store and another program (plain SQL, as Bitrix's PHP) write one
+/// module at once, the store retrying on conflict: no write of either is
+/// lost, and every one of them moved the revision.
+#[test]
+fn a_store_and_a_plain_sql_writer_race_without_losing_an_update() {
+    const ROUNDS: u32 = 40;
+    let db = TestDb::new();
+    let store = db.store();
+    store
+        .commit(
+            &VIDEO,
+            Revision::ZERO,
+            &[
+                option("store_count", "0"),
+                Change::SetGrant {
+                    scope: Scope::Common,
+                    group: GroupId::from_static(5),
+                    level: AccessLevel::R,
+                },
+            ],
+        )
+        .unwrap();
+    let php_count = thread::scope(|scope| {
+        let php = scope.spawn(|| {
+            let mut client = db.client();
+            for i in 0..ROUNDS {
+                let level = if i % 2 == 0 { "W" } else { "R" };
+                client
+                    .execute(
+                        "UPDATE b_module_group SET g_access = $1 \
+                         WHERE module_id = 'video' AND group_id = 5",
+                        &[&level],
+                    )
+                    .unwrap();
+            }
+            ROUNDS
+        });
+        for _ in 0..ROUNDS {
+            loop {
+                let snapshot = store.load(&VIDEO).unwrap();
+                let count: u32 = snapshot
+                    .records
+                    .option(Scope::Common, "store_count")
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                let batch = [option("store_count", &(count + 1).to_string())];
+                match store.commit(&VIDEO, snapshot.revision, &batch) {
+                    Ok(_) => break,
+                    Err(err) if err.is_conflict() => {}
+                    Err(err) => panic!("{err}"),
+                }
+            }
+        }
+        php.join().unwrap()
+    });
+    let snapshot = store.load(&VIDEO).unwrap();
+    assert_eq!(
+        snapshot.records.option(Scope::Common, "store_count"),
+        Some(ROUNDS.to_string().as_str())
+    );
+    // One for the setup, one per store commit, one per row PHP updated.
+    assert_eq!(
+        snapshot.revision,
+        Revision::new(1 + u64::from(ROUNDS) + u64::from(php_count))
+    );
+}

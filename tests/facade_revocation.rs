@@ -4,6 +4,8 @@
 //! whether the commit was slow or waited for another writer's lock.
 
 mod facade_common;
+#[cfg(feature = "postgres")]
+mod postgres_common;
 
 use std::sync::mpsc;
 use std::sync::Mutex;
@@ -214,6 +216,67 @@ fn sqlite_a_grant_deleted_while_the_save_waits_for_the_lock_stops_it() {
             .unwrap();
         assert_eq!(deleted, 1);
         other.execute_batch("COMMIT").unwrap();
+        save.join().expect("no panic")
+    });
+
+    match result {
+        Err(SettingsError::Denied { module, held, .. }) => {
+            assert_eq!((module, held), (VIDEO, AccessLevel::D));
+        }
+        other => panic!("the revoked writer's save must be denied, got {other:?}"),
+    }
+    let stored = settings.store().load(&VIDEOPORT).unwrap();
+    assert_eq!(stored.records.option(Scope::Common, "ServerPort"), None);
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_a_revocation_that_returned_first_wins() {
+    let db = postgres_common::TestDb::new();
+    a_revocation_that_returned_first_wins(db.store());
+}
+
+/// The PostgreSQL reproduction: another connection (Bitrix's PHP, another
+/// app server) holds the guard's revision row; the facade's save passes
+/// its W check and waits for that lock inside its commit; the other
+/// connection deletes the writer's grant row and commits. The save must
+/// then be denied, not land.
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_a_grant_deleted_while_the_save_waits_for_the_lock_stops_it() {
+    use std::time::Duration;
+
+    let db = postgres_common::TestDb::new();
+    let (store, door) = doorman(db.store(), VIDEOPORT);
+    let settings = Settings::new(store);
+    grant(&settings, VIDEO, 5, AccessLevel::W);
+    let writer = member(5);
+
+    let mut other = db.client();
+    let mut revoke = other.transaction().unwrap();
+    revoke
+        .batch_execute(
+            "SELECT 1 FROM module_settings_revision WHERE module_id = 'video' FOR UPDATE",
+        )
+        .unwrap();
+
+    let result = thread::scope(|scope| {
+        let save = scope.spawn(|| save_port(&settings, &writer));
+        door.arrived.recv().expect("the save reaches its commit");
+        for _ in 0..4 {
+            let _ = door.enter.send(());
+        }
+        // Give the save time to reach the lock; it waits there (the lock
+        // timeout is 5 s) until this connection commits.
+        thread::sleep(Duration::from_millis(100));
+        let deleted = revoke
+            .execute(
+                "DELETE FROM b_module_group WHERE module_id = 'video' AND group_id = 5",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(deleted, 1);
+        revoke.commit().unwrap();
         save.join().expect("no panic")
     });
 

@@ -13,6 +13,9 @@ use module_settings::{
 };
 use proptest::prelude::*;
 
+#[cfg(feature = "postgres")]
+mod postgres_common;
+
 const MODULES: [ModuleId; 2] = [
     ModuleId::from_static("video"),
     ModuleId::from_static("videoport"),
@@ -287,5 +290,32 @@ proptest! {
     fn file_store_matches_the_model(ops in ops()) {
         let dir = tempfile::tempdir().unwrap();
         check(&module_settings::FileStore::open(dir.path()).unwrap(), &ops)?;
+    }
+}
+
+/// One database for every case (a database per case would cost more than
+/// the case); each case starts from empty tables. `TRUNCATE` fires no row
+/// trigger, so the revisions start at zero too.
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_store_matches_the_model() {
+    use proptest::test_runner::{Config, TestRunner};
+
+    let db = postgres_common::TestDb::new();
+    let store = db.store();
+    let cleaner = std::sync::Mutex::new(db.client());
+    let mut runner = TestRunner::new(Config::with_cases(128));
+    let result = runner.run(&ops(), |ops| {
+        cleaner
+            .lock()
+            .unwrap()
+            .batch_execute(
+                "TRUNCATE b_option, b_option_site, b_module_group, module_settings_revision",
+            )
+            .map_err(|err| TestCaseError::fail(err.to_string()))?;
+        check(&store, &ops)
+    });
+    if let Err(err) = result {
+        panic!("{err}");
     }
 }

@@ -108,11 +108,14 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// A commit is durable when the server says it is (its `synchronous_commit`
 /// and `fsync` settings decide).
 ///
-/// **The connection**: each store owns one connection, on a thread of its
-/// own: calls are handed to that thread and wait for its answer. So a
-/// store can be created, called and dropped on any thread, an async
-/// runtime's worker included (the sync client panics if it is started or
-/// dropped there itself); calls through one store take turns. A lost
+/// **The connections**: each store owns two connections, one for loads,
+/// revisions and listings and one for commits (so a read never queues
+/// behind a commit that waits for a lock), each on a thread of its own:
+/// calls are handed to that thread and wait for its answer. So a store can
+/// be created, called and dropped on any thread, an async runtime's
+/// worker included (the sync client panics if it is started or dropped
+/// there itself); reads through one store take turns, and so do commits.
+/// The listener, once started, has a third. A lost
 /// connection is made again by the next call; a load, revision or listing
 /// that met a connection lost while idle is run again once, and so is a
 /// commit whose transaction the loss rolled back. If the connection is
@@ -158,7 +161,11 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// # Ok(()) }
 /// ```
 pub struct PostgresStore {
-    worker: Worker,
+    /// Loads, revisions and listings, on a connection of their own: they
+    /// never queue behind a commit that waits for a lock.
+    reader: Worker,
+    /// Commits, one at a time.
+    writer: Worker,
     /// The connection target, for the listener's own connection.
     target: Target,
     /// What this process's stores on the database share.
@@ -185,16 +192,23 @@ impl PostgresStore {
     /// reached (refused, timed out) or keeps a lock past the timeout.
     pub fn connect(url: &str) -> Result<Self, StoreError> {
         let target = Target::parse(url).map_err(PgError::from)?;
-        let worker = Worker::start(Session::new(target.clone(), DEFAULT_LOCK_TIMEOUT))?;
-        let shared = worker.run(|session| {
+        let writer = Worker::start(Session::new(target.clone(), DEFAULT_LOCK_TIMEOUT))?;
+        let shared = writer.run(|session| {
             let schema = schema::ensure(session)?;
             let key = format!("{}/{schema}", session.target().endpoint().database());
             let shared = Shared::for_database(&key);
             session.attach(Arc::clone(&shared));
             Ok::<_, PgError>(shared)
         })??;
+        let reader = Worker::start(Session::new(target.clone(), DEFAULT_LOCK_TIMEOUT))?;
+        let attached = Arc::clone(&shared);
+        reader.run(move |session| {
+            session.attach(attached);
+            session.connect()
+        })??;
         Ok(PostgresStore {
-            worker,
+            reader,
+            writer,
             target,
             shared,
             listener: Mutex::new(None),
@@ -212,8 +226,9 @@ impl PostgresStore {
     /// [`StoreError::Backend`] or [`StoreError::Unavailable`] if the
     /// server cannot be told.
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Result<Self, StoreError> {
-        self.worker
-            .run(move |session| session.set_lock_timeout(timeout))??;
+        for worker in [&self.reader, &self.writer] {
+            worker.run(move |session| session.set_lock_timeout(timeout))??;
+        }
         self.lock_timeout = timeout;
         Ok(self)
     }
@@ -228,14 +243,14 @@ impl PostgresStore {
         self.target.endpoint()
     }
 
-    /// Runs `read` on the connection's thread; if it met a connection that
-    /// was lost while idle, runs it once more on a new one.
+    /// Runs `read` on the reading connection's thread; if it met a
+    /// connection that was lost while idle, runs it once more on a new one.
     fn read<R, F>(&self, read: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: Fn(&mut Session) -> Result<R, StoreError> + Send + 'static,
     {
-        self.worker.run(move |session| {
+        self.reader.run(move |session| {
             let first = read(session);
             if first.is_ok() || !session.is_lost() {
                 return first;
@@ -286,7 +301,7 @@ impl Store for PostgresStore {
     ) -> Result<Revision, StoreError> {
         let (id, batch, guards) = (*module, changes.to_vec(), preconditions.to_vec());
         let result = self
-            .worker
+            .writer
             .run(move |session| commit::commit(session, &id, expected, &batch, &guards))
             .map_err(StoreError::from)
             .and_then(|result| result);

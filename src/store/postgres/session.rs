@@ -53,7 +53,7 @@ impl Session {
     /// new connection.
     fn client(&mut self) -> Result<&mut Client, PgError> {
         if self.client.is_none() {
-            let (client, pid) = self.connect()?;
+            let (client, pid) = self.open()?;
             if let Some(shared) = &self.shared {
                 shared.add_backend(pid);
             }
@@ -63,7 +63,13 @@ impl Session {
         self.client.as_mut().ok_or(PgError::WorkerGone)
     }
 
-    fn connect(&self) -> Result<(Client, i32), PgError> {
+    /// Connects now, if not connected: to report a server that cannot be
+    /// reached when the store is made rather than at its first call.
+    pub(super) fn connect(&mut self) -> Result<(), PgError> {
+        self.client().map(drop)
+    }
+
+    fn open(&self) -> Result<(Client, i32), PgError> {
         let endpoint = self.target.endpoint();
         let mut client = self
             .target

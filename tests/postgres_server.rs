@@ -5,6 +5,10 @@
 mod postgres_common;
 
 use std::error::Error as _;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -401,4 +405,142 @@ fn a_store_and_a_plain_sql_writer_race_without_losing_an_update() {
         snapshot.revision,
         Revision::new(1 + u64::from(ROUNDS) + u64::from(php_count))
     );
+}
+
+/// How a [`CommitCutter`] cuts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Cut {
+    /// Hands the `COMMIT` to the server, then cuts: it commits.
+    Forward,
+    /// Cuts without handing it over: the server rolls back.
+    Drop,
+}
+
+/// A TCP proxy between a store and the server that, once armed, cuts the
+/// store's connection when it sends `COMMIT`: the store cannot know from
+/// its connection whether the commit landed.
+struct CommitCutter {
+    port: u16,
+    armed: Arc<Mutex<Option<Cut>>>,
+    cuts: Arc<AtomicUsize>,
+}
+
+impl CommitCutter {
+    fn start(db: &TestDb) -> CommitCutter {
+        let url = url::Url::parse(db.url()).unwrap();
+        let server = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let armed = Arc::new(Mutex::new(None));
+        let cuts = Arc::new(AtomicUsize::new(0));
+        let (thread_armed, thread_cuts) = (Arc::clone(&armed), Arc::clone(&cuts));
+        thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(server) = TcpStream::connect(&server) else {
+                    return;
+                };
+                let (armed, cuts) = (Arc::clone(&thread_armed), Arc::clone(&thread_cuts));
+                thread::spawn(move || pipe(client, server, &armed, &cuts));
+            }
+        });
+        CommitCutter { port, armed, cuts }
+    }
+
+    /// The URL of `db` through the proxy.
+    fn url(&self, db: &TestDb) -> String {
+        let mut url = url::Url::parse(db.url()).unwrap();
+        url.set_port(Some(self.port)).unwrap();
+        url.to_string()
+    }
+
+    /// Cuts at the next `COMMIT`, once.
+    fn arm(&self, cut: Cut) {
+        *self.armed.lock().unwrap() = Some(cut);
+    }
+
+    fn cuts(&self) -> usize {
+        self.cuts.load(Ordering::SeqCst)
+    }
+}
+
+/// Copies one connection both ways, reading the store's side message by
+/// message (PostgreSQL's protocol: a start-up message, then a type byte
+/// and a length before each message).
+fn pipe(
+    mut client: TcpStream,
+    mut server: TcpStream,
+    armed: &Mutex<Option<Cut>>,
+    cuts: &AtomicUsize,
+) {
+    // Small messages go at once, as between the store and the server.
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
+    let (mut from_server, mut to_client) =
+        (server.try_clone().unwrap(), client.try_clone().unwrap());
+    thread::spawn(move || {
+        let _ = std::io::copy(&mut from_server, &mut to_client);
+        let _ = to_client.shutdown(Shutdown::Both);
+    });
+    let mut length = [0; 4];
+    if client.read_exact(&mut length).is_err() {
+        return;
+    }
+    let mut startup = vec![0; usize::try_from(i32::from_be_bytes(length)).unwrap() - 4];
+    client.read_exact(&mut startup).unwrap();
+    server.write_all(&length).unwrap();
+    server.write_all(&startup).unwrap();
+    loop {
+        let mut head = [0; 5];
+        if client.read_exact(&mut head).is_err() {
+            return;
+        }
+        let size = i32::from_be_bytes([head[1], head[2], head[3], head[4]]);
+        let mut body = vec![0; usize::try_from(size).unwrap() - 4];
+        if client.read_exact(&mut body).is_err() {
+            return;
+        }
+        let message = [&head[..], &body].concat();
+        if head[0] == b'Q' && body.starts_with(b"COMMIT") {
+            if let Some(cut) = armed.lock().unwrap().take() {
+                // The store's side goes first, so no answer reaches it.
+                let _ = client.shutdown(Shutdown::Both);
+                if cut == Cut::Forward {
+                    server.write_all(&message).unwrap();
+                }
+                cuts.fetch_add(1, Ordering::SeqCst);
+                // Let the server act before it sees the connection end.
+                thread::sleep(Duration::from_millis(200));
+                let _ = server.shutdown(Shutdown::Both);
+                return;
+            }
+        }
+        if server.write_all(&message).is_err() {
+            return;
+        }
+    }
+}
+
+#[test]
+fn a_connection_lost_with_the_commit_on_its_way_is_settled_by_asking_the_server() {
+    for cut in [Cut::Forward, Cut::Drop] {
+        let db = TestDb::new();
+        let proxy = CommitCutter::start(&db);
+        let store = PostgresStore::connect(&proxy.url(&db)).unwrap();
+        let first = store
+            .commit(&VIDEO, Revision::ZERO, &[option("a", "1")])
+            .unwrap();
+        proxy.arm(cut);
+        // Committed: the store learns so and reports success. Rolled back:
+        // it runs the transaction again. Either way the batch lands once
+        // (running a committed batch again would be a conflict).
+        let next = store
+            .commit(&VIDEO, first, &[option("a", "2")])
+            .unwrap_or_else(|err| panic!("{cut:?}: {err}"));
+        assert_eq!(proxy.cuts(), 1, "{cut:?}: the proxy cut the commit");
+        assert_eq!(next, Revision::new(2), "{cut:?}");
+        let snapshot = store.load(&VIDEO).unwrap();
+        assert_eq!(snapshot.revision, Revision::new(2), "{cut:?}");
+        assert_eq!(snapshot.records.option(Scope::Common, "a"), Some("2"));
+    }
 }

@@ -15,7 +15,11 @@
 //! first and its trigger reaches the revision row last) and serialization
 //! failures are run again, up to [`ATTEMPTS`] times, after a short random
 //! pause; a connection lost before `COMMIT` was sent is made again once
-//! and the transaction run again (the server rolled it back).
+//! and the transaction run again (the server rolled it back). A connection
+//! lost while `COMMIT` was on its way is made again and the server asked
+//! (`txid_status`) what became of the transaction: committed is success,
+//! aborted is run again; only if the server cannot say is the outcome
+//! reported unknown.
 
 use std::hash::{BuildHasher, RandomState};
 use std::time::{Duration, Instant};
@@ -37,11 +41,18 @@ const ENSURE_ROWS: &str = "\
     INSERT INTO module_settings_revision (module_id, revision) \
     SELECT unnest($1::text[]), 0 ON CONFLICT (module_id) DO NOTHING";
 
-const LOCK_FOR_UPDATE: &str =
-    "SELECT revision FROM module_settings_revision WHERE module_id = $1 FOR UPDATE";
+/// Locks the written module's revision row, and names the transaction (so
+/// that if the connection is lost with the `COMMIT` on its way, the server
+/// can be asked what became of it).
+const LOCK_FOR_UPDATE: &str = "SELECT revision, txid_current() FROM module_settings_revision \
+     WHERE module_id = $1 FOR UPDATE";
 
 const LOCK_FOR_SHARE: &str =
     "SELECT revision FROM module_settings_revision WHERE module_id = $1 FOR SHARE";
+
+/// `committed`, `aborted`, `in progress`, or NULL for a transaction too old
+/// to be known.
+const TRANSACTION_STATUS: &str = "SELECT txid_status($1)";
 
 /// Why one run of the transaction did not succeed.
 /// (Boxed: errors are large, and this one travels up every statement.)
@@ -85,23 +96,26 @@ pub(super) fn commit(
     let mut reconnected = false;
     let mut attempt = 1;
     loop {
-        let mut commit_sent = false;
-        let err = match run(
-            session,
-            module,
-            expected,
-            changes,
-            preconditions,
-            &mut commit_sent,
-        ) {
+        let mut sent = None;
+        let err = match run(session, module, expected, changes, preconditions, &mut sent) {
             Ok(revision) => return Ok(revision),
             Err(Failed::Refused(err)) => return Err(*err),
             Err(Failed::Server(err)) => *err,
         };
         if err.is_connection_lost() {
             session.disconnect();
-            if commit_sent {
-                return Err(unknown_outcome(module, session));
+            if let Some(sent) = sent {
+                // COMMIT was on its way when the connection went: ask the
+                // server what became of the transaction.
+                match outcome(session, sent.transaction) {
+                    Some(Outcome::Committed) => return Ok(sent.next),
+                    Some(Outcome::Aborted) if !reconnected => {
+                        reconnected = true;
+                        continue;
+                    }
+                    Some(Outcome::Aborted) => return Err(err.into_store_error()),
+                    None => return Err(unknown_outcome(module, session)),
+                }
             }
             if !reconnected {
                 // The server rolled the transaction back with the
@@ -123,20 +137,35 @@ pub(super) fn commit(
     }
 }
 
-/// One run of the transaction. Any error leaves it rolled back.
+/// A `COMMIT` sent: the server's id of the transaction, and the revision
+/// it moves the module to.
+#[derive(Clone, Copy)]
+struct Sent {
+    transaction: i64,
+    next: Revision,
+}
+
+/// What became of a transaction whose `COMMIT` was on its way.
+enum Outcome {
+    Committed,
+    Aborted,
+}
+
+/// One run of the transaction. Any error leaves it rolled back, unless
+/// `sent` says that `COMMIT` was sent.
 fn run(
     session: &mut Session,
     module: &ModuleId,
     expected: Revision,
     changes: &[Change],
     preconditions: &[Precondition],
-    commit_sent: &mut bool,
+    sent: &mut Option<Sent>,
 ) -> Result<Revision, Failed> {
     session.batch("BEGIN", "start a write transaction", Some(*module))?;
     let result = locked(session, module, expected, changes, preconditions);
     let done = match result {
-        Ok(Some(next)) => {
-            *commit_sent = true;
+        Ok(Some((next, transaction))) => {
+            *sent = Some(Sent { transaction, next });
             session
                 .batch("COMMIT", "commit", Some(*module))
                 .map(|()| next)
@@ -152,21 +181,22 @@ fn run(
         }
         Err(err) => Err(err),
     };
-    if done.is_err() && !*commit_sent {
+    if done.is_err() && sent.is_none() {
         let _ = session.batch("ROLLBACK", "roll the transaction back", Some(*module));
     }
     done
 }
 
-/// Inside the transaction: locks, checks, writes. `Ok(None)` for an empty
-/// batch that passed its checks (nothing to commit).
+/// Inside the transaction: locks, checks, writes; returns the revision the
+/// batch moves the module to and the transaction's id. `Ok(None)` for an
+/// empty batch that passed its checks (nothing to commit).
 fn locked(
     session: &mut Session,
     module: &ModuleId,
     expected: Revision,
     changes: &[Change],
     preconditions: &[Precondition],
-) -> Result<Option<Revision>, Failed> {
+) -> Result<Option<(Revision, i64)>, Failed> {
     let mut ids: Vec<&str> = preconditions
         .iter()
         .map(|p| p.module.as_str())
@@ -181,6 +211,7 @@ fn locked(
         Some(*module),
     )?;
     let mut revisions = Vec::with_capacity(ids.len());
+    let mut transaction = None;
     for id in &ids {
         let (sql, action) = if *id == module.as_str() {
             (LOCK_FOR_UPDATE, "lock the revision")
@@ -189,7 +220,14 @@ fn locked(
         };
         let rows = session.query(sql, &[id], action, Some(*module))?;
         let revision = match rows.first() {
-            Some(row) => revision_in(row, module)?,
+            Some(row) => {
+                if *id == module.as_str() {
+                    transaction = Some(row.try_get::<_, i64>(1).map_err(|err| {
+                        PgError::sql("read the transaction's id", Some(*module))(err)
+                    })?);
+                }
+                revision_in(row, module)?
+            }
             None => Revision::ZERO,
         };
         revisions.push((*id, revision));
@@ -214,11 +252,41 @@ fn locked(
     // The triggers moved the revision once per row written; a commit
     // counts one, so the revision is set, not incremented.
     write::set_revision(session, module, next)?;
-    Ok(Some(next))
+    // The row was locked above (the rows were made first), so the id is
+    // there; without it a lost COMMIT's outcome would just be unknown.
+    Ok(Some((next, transaction.unwrap_or(0))))
 }
 
-/// The connection was lost while `COMMIT` was on its way: whether it
-/// landed cannot be known.
+/// What became of transaction `transaction`, asked on a new connection
+/// after the old one was lost with its `COMMIT` on the way: `None` when
+/// the server cannot say (the connection cannot be made again, or the
+/// transaction is too old to be known).
+fn outcome(session: &mut Session, transaction: i64) -> Option<Outcome> {
+    // The server may still be finishing it when the loss is noticed.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let rows = session
+            .query(
+                TRANSACTION_STATUS,
+                &[&transaction],
+                "ask what became of a commit",
+                None,
+            )
+            .ok()?;
+        let status: Option<String> = rows.first()?.try_get(0).ok()?;
+        match status.as_deref() {
+            Some("committed") => return Some(Outcome::Committed),
+            Some("aborted") => return Some(Outcome::Aborted),
+            Some(_) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// The connection was lost while `COMMIT` was on its way, and the server
+/// could not be asked whether it landed.
 fn unknown_outcome(module: &ModuleId, session: &Session) -> StoreError {
     StoreError::Unavailable {
         backend: BACKEND,

@@ -115,14 +115,16 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// be created, called and dropped on any thread, an async runtime's
 /// worker included (the sync client panics if it is started or dropped
 /// there itself); reads through one store take turns, and so do commits.
-/// The listener, once started, has a third. A lost
-/// connection is made again by the next call; a load, revision or listing
-/// that met a connection lost while idle is run again once, and so is a
-/// commit whose transaction the loss rolled back. If the connection is
-/// lost while `COMMIT` is on its way, the commit fails with
-/// [`StoreError::Unavailable`] saying that its outcome is unknown (loading
-/// the module tells; committing the same batch again is safe, as it
-/// conflicts if the first landed).
+/// The listener, once started, has a third. A lost connection is made
+/// again by the next call; a load, revision or listing that met a
+/// connection lost while idle is run again once, and so is a commit whose
+/// transaction the loss rolled back. If the connection is lost while
+/// `COMMIT` is on its way, the store asks the server, on a new connection,
+/// what became of the transaction: committed is success, rolled back is
+/// run again. Only if the server cannot say within two seconds does the
+/// commit fail with [`StoreError::Unavailable`] saying that its outcome is
+/// unknown (loading the module tells; committing the same batch on the
+/// same revision again is safe, as it conflicts if the first landed).
 ///
 /// **Module and site ids** are matched in lower case (ASCII letters only),
 /// whatever the case in the tables: rows another program wrote under

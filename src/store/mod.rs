@@ -56,8 +56,9 @@
 //!   a non-empty batch moves the module's revision up by exactly one, even
 //!   if the batch only removed things that were absent. Revisions of
 //!   different modules are independent. A backend whose data other
-//!   programs can also write (the SQLite store's tables) moves the revision
-//!   for their writes too, so that `revision` and `Conflict` see them.
+//!   programs can also write (the SQLite and PostgreSQL stores' tables)
+//!   moves the revision for their writes too, so that `revision` and
+//!   `Conflict` see them.
 //! - **Optimistic concurrency.** [`commit`](Store::commit) names the
 //!   revision the batch was based on. If the module is at another revision,
 //!   the call fails with [`StoreError::Conflict`] carrying the current
@@ -76,19 +77,24 @@
 //!   the module's records and revision are as before the call — with one
 //!   exception, [`StoreError::NotDurable`], which says the batch *did* land
 //!   (at the revision it names) but could not be confirmed on disk;
-//!   callers must not retry it blindly. Changes in a
-//!   batch apply in order ([`ModuleRecords::apply`] defines their meaning);
+//!   callers must not retry it blindly; and, for a server backend, a
+//!   connection lost with the commit on its way whose outcome the server
+//!   cannot tell, reported as [`StoreError::Unavailable`] saying so.
+//!   Changes in a batch apply in order ([`ModuleRecords::apply`] defines their meaning);
 //!   removing an absent record is a no-op.
 //! - **Empty batches** check the revision (a stale one is still a conflict),
 //!   change nothing, and return the current revision.
 //! - **Durability.** When `commit` returns `Ok`, the batch survives a crash
-//!   of the process (and, for the file and SQLite stores, of the machine).
+//!   of the process (and, for the file and SQLite stores, of the machine;
+//!   for a database server, as far as the server's own settings make its
+//!   commits durable).
 //!   A backend that applied a batch but cannot confirm it is durable
 //!   returns [`StoreError::NotDurable`], never `Ok` and never an error
 //!   that claims nothing changed.
 //! - **Sharing.** A store is `Send + Sync` and every method takes `&self`.
-//!   Clones of a store, and several stores opened on the same file or
-//!   directory, share one state: what one commits, the others load.
+//!   Clones of a store, and several stores opened on the same file,
+//!   directory or database, share one state: what one commits, the others
+//!   load.
 //! - **Failing closed.** Stored data that cannot be read as valid records is
 //!   reported as [`StoreError::Corrupt`], never skipped or replaced by a
 //!   default — except a rights row that belongs to a known record (a scope's
@@ -102,8 +108,9 @@
 //! - **Change feed (optional).** A store whose [`watch`](Store::watch)
 //!   returns `true` tells its listeners of every commit made through any
 //!   handle on the same data in this process, once the commit is visible
-//!   (and of others' changes it learns of). The memory, file and SQLite
-//!   stores have one; polling stays the backstop either way.
+//!   (and of others' changes it learns of). The memory, file, SQLite and
+//!   PostgreSQL stores have one (PostgreSQL's also hears other processes'
+//!   writes from the server); polling stays the backstop either way.
 //!
 //! # Writing a backend
 //!

@@ -1007,3 +1007,41 @@ fn a_user_who_may_not_create_triggers_is_told_which_privilege_is_missing() {
     assert!(rows(&db, "SELECT to_regclass('module_settings_revision')::text")[0][0].is_none());
     assert!(triggers_of(&db).is_empty());
 }
+
+#[test]
+fn a_store_on_another_schema_uses_its_tables_and_other_sessions_move_its_revisions() {
+    let db = TestDb::new();
+    // A site whose tables live in schema bx, and a table of the same name
+    // in public that must stay untouched.
+    db.sql(&format!(
+        "CREATE SCHEMA bx; SET search_path = bx; {}
+         CREATE TABLE public.b_option (module_id varchar(50), name varchar(100), value text, site_id char(2));",
+        include_str!("data/bitrix_tables_pgsql.sql")
+    ));
+    let store = PostgresStore::connect(&db.url_with("options=-c%20search_path%3Dbx")).unwrap();
+    assert_eq!(
+        store.load(&VIDEO).unwrap().records.grant(S1, group(5)),
+        Some(AccessLevel::W)
+    );
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT to_regclass('bx.module_settings_revision')::text, \
+             to_regclass('public.module_settings_revision')::text"
+        ),
+        [vec![Some("bx.module_settings_revision".to_owned()), None]]
+    );
+    // A session whose search path does not name bx (Bitrix's PHP on
+    // another setting, an administrator) writes bx's rows: the triggers
+    // still find bx's revision table.
+    db.execute("UPDATE bx.b_module_group SET g_access = 'R' WHERE id = 4");
+    assert_eq!(store.revision(&VIDEO).unwrap(), Revision::new(1));
+    assert_eq!(
+        store.load(&VIDEO).unwrap().records.grant(S1, group(5)),
+        Some(AccessLevel::R)
+    );
+    store
+        .commit(&VIDEO, Revision::new(1), &[grant(S1, 5, AccessLevel::W)])
+        .unwrap();
+    assert!(rows(&db, "SELECT 1 FROM public.b_option").is_empty());
+}

@@ -254,7 +254,13 @@ impl PostgresStore {
     {
         self.reader.run(move |session| {
             let first = read(session);
-            if first.is_ok() || !session.is_lost() {
+            if first.is_ok() {
+                return first;
+            }
+            if !session.is_lost() {
+                // A table changed under a prepared statement is one cause
+                // of failure; preparing again costs little.
+                session.forget_statements();
                 return first;
             }
             session.disconnect();

@@ -1,7 +1,8 @@
-//! [`Session`]: the store's one connection, made when needed and made
-//! again after it was lost, with its prepared statements.
+//! [`Session`]: one of the store's connections (it has one for reads and
+//! one for commits), made when needed and made again after it was lost,
+//! with its prepared statements.
 //!
-//! A session lives on the store's connection thread only (see `worker`):
+//! A session lives on its connection's thread only (see `worker`):
 //! the sync client runs a small async runtime of its own inside, which
 //! must neither start nor stop on an async runtime's thread.
 
@@ -17,7 +18,7 @@ use super::shared::Shared;
 use super::url::Target;
 use crate::ids::ModuleId;
 
-/// The store's connection, its prepared statements, and what is set on it.
+/// A connection, its prepared statements, and what is set on it.
 pub(super) struct Session {
     target: Target,
     client: Option<Client>,

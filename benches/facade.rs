@@ -236,7 +236,8 @@ fn bench_scaling(c: &mut Criterion) {
                 black_box(
                     settings
                         .options::<VideoPort>(black_box(Scope::Common))
-                        .expect("decodes"),
+                        .expect("decodes")
+                        .server_port,
                 );
             };
             b.iter_custom(|iters| per_thread_call(threads, iters, &op))

@@ -8,15 +8,18 @@ mod facade_common;
 mod postgres_common;
 
 use std::num::NonZeroU16;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use facade_common::*;
 use module_settings::modules::VideoPort;
 use module_settings::settings::Settings;
-use module_settings::store::Change;
-use module_settings::{AccessLevel, MemoryStore, OptionName, Scope, Store};
+use module_settings::store::{
+    Change, ChangeFeed, ChangeListener, Precondition, Revision, Snapshot,
+};
+use module_settings::{AccessLevel, MemoryStore, ModuleId, OptionName, Scope, Store, StoreError};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -174,4 +177,147 @@ fn invalidations_racing_refreshes_lose_no_change() {
         done.store(true, Ordering::SeqCst);
     });
     assert_eq!(port(&settings), Some(500));
+}
+
+/// A store whose change feed the test drives by hand, as a complete feed
+/// (a server's notifications, or a poll of every revision) would: it
+/// counts the revision calls the facade makes.
+#[derive(Debug, Clone, Default)]
+struct DrivenFeed {
+    data: NoFeed,
+    feed: ChangeFeed,
+    revision_calls: Arc<AtomicUsize>,
+    /// While set, reads fail as a store that is down does.
+    failing: Arc<AtomicBool>,
+}
+
+impl DrivenFeed {
+    /// The error of a store that is down, while `failing` is set.
+    fn failure(&self) -> Option<StoreError> {
+        self.failing
+            .load(Ordering::SeqCst)
+            .then(|| StoreError::Unavailable {
+                backend: "test",
+                reason: "down".into(),
+            })
+    }
+}
+
+impl Store for DrivenFeed {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        match self.failure() {
+            Some(err) => Err(err),
+            None => self.data.load(module),
+        }
+    }
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        self.revision_calls.fetch_add(1, Ordering::SeqCst);
+        match self.failure() {
+            Some(err) => Err(err),
+            None => self.data.revision(module),
+        }
+    }
+    fn commit_guarded(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+        preconditions: &[Precondition],
+    ) -> Result<Revision, StoreError> {
+        self.data
+            .commit_guarded(module, expected, changes, preconditions)
+    }
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        self.data.modules()
+    }
+    fn watch(&self, listener: Weak<dyn ChangeListener>) -> bool {
+        self.feed.subscribe(listener);
+        true
+    }
+}
+
+const BOUND: Duration = Duration::from_millis(100);
+
+fn bounded(store: &DrivenFeed) -> Settings<DrivenFeed> {
+    Settings::builder(store.clone())
+        .staleness(BOUND)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_caught_up_feed_keeps_snapshots_fresh_without_revision_calls() {
+    let store = DrivenFeed::default();
+    let settings = bounded(&store);
+    assert_eq!(port(&settings), None);
+    assert!(!settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+    let calls = || store.revision_calls.load(Ordering::SeqCst);
+    let before = calls();
+    // Four bounds long, the feed keeps catching up: no module is asked.
+    let start = Instant::now();
+    while start.elapsed() < BOUND * 4 {
+        store.feed.caught_up(Instant::now());
+        assert_eq!(port(&settings), None);
+        assert!(!settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+        thread::sleep(BOUND / 10);
+    }
+    assert_eq!(calls(), before, "a caught-up feed needs no revision calls");
+    // The feed falls silent: within the bound, polling is back.
+    thread::sleep(BOUND + BOUND / 2);
+    assert_eq!(port(&settings), None);
+    assert!(
+        calls() > before,
+        "the deadline polls again once the feed is silent"
+    );
+}
+
+#[test]
+fn catching_up_never_revives_a_changed_module_nor_outlasts_its_bound() {
+    let store = DrivenFeed::default();
+    let settings = bounded(&store);
+    assert_eq!(port(&settings), None);
+    // A change the feed reports, then catches up past: the read sees it.
+    set_port(&store, "8001");
+    store.feed.changed(&VIDEOPORT);
+    store.feed.caught_up(Instant::now());
+    assert_eq!(port(&settings), Some(8001));
+    // Missed changes: every module is read again, however caught up.
+    set_port(&store, "8002");
+    store.feed.missed();
+    store.feed.caught_up(Instant::now());
+    assert_eq!(port(&settings), Some(8002));
+    // Caught up only to a time longer ago than the bound: the snapshot is
+    // not fresh on its account, so the next read asks the store.
+    thread::sleep(BOUND + BOUND / 2);
+    let before = store.revision_calls.load(Ordering::SeqCst);
+    store.feed.caught_up(Instant::now() - BOUND * 2);
+    assert_eq!(port(&settings), Some(8002));
+    assert!(store.revision_calls.load(Ordering::SeqCst) > before);
+}
+
+#[test]
+fn catching_up_does_not_mend_a_failed_refresh() {
+    let store = DrivenFeed::default();
+    let settings = Settings::builder(store.clone())
+        .staleness(BOUND)
+        .serve_stale(true)
+        .build()
+        .unwrap();
+    grant(&settings, VIDEO, 5, AccessLevel::W);
+    assert!(settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+    store.failing.store(true, Ordering::SeqCst);
+    thread::sleep(BOUND + BOUND / 2);
+    assert!(
+        !settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W),
+        "checks fail closed past a failed refresh"
+    );
+    store.feed.caught_up(Instant::now());
+    assert!(
+        !settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W),
+        "a feed's word does not mend a store that failed"
+    );
+    // The store is back: past the bound, the next check asks it again.
+    store.failing.store(false, Ordering::SeqCst);
+    thread::sleep(BOUND + BOUND / 2);
+    assert!(settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
 }

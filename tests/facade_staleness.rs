@@ -290,7 +290,8 @@ fn site_reads_share_the_common_value_until_the_site_overrides() {
     set_port(&settings, Scope::Common, 8000);
     let common = settings.options::<VideoPort>(Scope::Common).unwrap();
     let s1 = settings.options::<VideoPort>(Scope::Site(S1)).unwrap();
-    assert!(Arc::ptr_eq(&common, &s1));
+    assert!(std::ptr::eq(&*common, &*s1));
+    assert!(Arc::ptr_eq(&common.to_arc(), &s1.to_arc()));
     set_port(&settings, Scope::Site(S1), 9000);
     assert_eq!(port(&settings, Scope::Site(S1)), Some(9000));
     assert_eq!(port(&settings, Scope::Site(S2)), Some(8000));

@@ -101,33 +101,52 @@ impl<const N: usize> InlineAscii<N> {
     }
 
     /// The text as little-endian 8-byte words (the last one zero-padded),
-    /// read straight from the zero-padded buffer: for hashing and comparing
-    /// without a call to `memcpy` or `memcmp`.
+    /// read straight from the zero-padded buffer: for comparing without a
+    /// call to `memcmp`.
     #[inline]
     pub(crate) fn words(&self) -> impl Iterator<Item = u64> + '_ {
         let len = usize::from(self.len).min(N);
-        (0..len.div_ceil(8)).map(move |i| {
-            let start = i * 8;
-            match self.bytes.get(start..start + 8) {
-                Some(word) => {
-                    let mut buf = [0u8; 8];
-                    buf.copy_from_slice(word);
-                    u64::from_le_bytes(buf)
-                }
-                // The last word of a full buffer whose size is not a
-                // multiple of 8: the bytes past the end are zero padding.
-                None => self.bytes[start..]
-                    .iter()
-                    .rev()
-                    .fold(0u64, |word, byte| (word << 8) | u64::from(*byte)),
-            }
+        (0..len.div_ceil(8)).map(move |i| match self.bytes.get(i * 8..i * 8 + 8) {
+            // One 8-byte load for every word but the last of a full buffer.
+            Some(word) => u64::from_le_bytes(word.try_into().unwrap_or_default()),
+            None => self.word(i * 8),
         })
     }
 
-    /// The text's length in bytes.
+    /// Whether two texts are the same, a word at a time: the derived `==`
+    /// compares the whole buffer through a `memcmp` call.
     #[inline]
-    pub(crate) fn len(&self) -> usize {
-        usize::from(self.len)
+    pub(crate) fn same_text(&self, other: &Self) -> bool {
+        if self.len != other.len {
+            return false;
+        }
+        let mut words = self.words().zip(other.words());
+        words.all(|(a, b)| a == b)
+    }
+
+    /// The 8 bytes from `start` as a little-endian word, zero past the end
+    /// of the buffer (the bytes past the text are zero already).
+    #[inline]
+    fn word(&self, start: usize) -> u64 {
+        let mut word = 0u64;
+        let mut i = 0;
+        while i < 8 && start + i < N {
+            word |= (self.bytes[start + i] as u64) << (8 * i);
+            i += 1;
+        }
+        word
+    }
+
+    /// A hash of the whole text: a multiply-rotate step per word.
+    #[inline]
+    pub(crate) fn hash32(&self) -> u32 {
+        /// The golden-ratio multiplier: spreads consecutive words over the
+        /// high bits.
+        const MIX: u64 = 0x9E37_79B9_7F4A_7C15;
+        let hash = self.words().fold(u64::from(self.len), |hash, word| {
+            (hash.rotate_left(29) ^ word).wrapping_mul(MIX)
+        });
+        (hash >> 32) as u32
     }
 
     pub(crate) fn as_str(&self) -> &str {

@@ -46,14 +46,61 @@ impl ModuleId {
         self.0.as_str()
     }
 
-    /// A number that tells most module ids apart with one comparison
-    /// (equal keys still need `==`); for lookups in small tables.
-    /// The id as 8-byte words and its length: what the facade's module
-    /// index hashes and compares.
+    /// A hash of the whole id (ids often share long prefixes, such as
+    /// `crm_1`, `crm_2`, …, so every byte counts): what the facade's module
+    /// index finds entries by.
     #[inline]
-    pub(crate) fn words(&self) -> (usize, impl Iterator<Item = u64> + '_) {
-        (self.0.len(), self.0.words())
+    pub(crate) fn hash32(&self) -> u32 {
+        self.0.hash32()
+    }
+
+    /// Whether two ids with equal [`hash32`](Self::hash32)es are the same,
+    /// comparing their text a word at a time: `==` compares the whole
+    /// 51-byte buffer through a `memcmp` call, a good part of a facade
+    /// check's time.
+    #[inline]
+    pub(crate) fn same_text(&self, other: &Self) -> bool {
+        self.0.same_text(&other.0)
     }
 }
 
 super::string_id_impls!(ModuleId);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_the_same_only_byte_for_byte_and_hash_every_byte() {
+        let id = |text: &str| ModuleId::new(text).unwrap();
+        let same = |a: ModuleId, b: ModuleId| {
+            assert_eq!(a.same_text(&b), a == b, "{a} {b}");
+            a.same_text(&b)
+        };
+        assert!(same(id("video"), id("VIDEO")));
+        assert_eq!(id("video").hash32(), id("VIDEO").hash32());
+        let longer = id("a_module_longer_than_eight");
+        assert!(same(longer, id("a_module_longer_than_eight")));
+        assert!(!same(longer, id("a_module_longer_than_eighT1")));
+        assert!(!same(longer, id("a_module_longer_than_fight")));
+        assert!(!same(id("video"), id("videoport")));
+        // The last byte of the longest id, past the last full word.
+        let longest = "m".repeat(49);
+        let (a, b) = (id(&format!("{longest}a")), id(&format!("{longest}b")));
+        assert!(same(a, id(&format!("{longest}A"))));
+        assert!(!same(a, b));
+        assert_ne!(a.hash32(), b.hash32());
+    }
+
+    #[test]
+    fn order_and_equality_agree_with_the_text() {
+        let ids =
+            ["a", "ab", "b", "video", "video_1", "videoport"].map(|t| ModuleId::new(t).unwrap());
+        for x in &ids {
+            for y in &ids {
+                assert_eq!(x == y, x.as_str() == y.as_str(), "{x} {y}");
+                assert_eq!(x.cmp(y), x.as_str().cmp(y.as_str()), "{x} {y}");
+            }
+        }
+    }
+}

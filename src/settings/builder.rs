@@ -165,15 +165,17 @@ impl<S: Store> SettingsBuilder<S> {
             })
             .collect();
         let registry = Arc::new(Registry::new(entries));
-        let feed = Invalidator::watch(&self.store, &registry);
+        let policy = Policy::new(self.staleness, self.serve_stale);
+        let clocks = Clocks::new(self.clock);
+        let feed = Invalidator::watch(&self.store, &registry, &clocks.mono, &policy);
         Ok(Settings {
             store: self.store,
             registry,
             _feed: feed,
             resolve: self.resolve,
-            policy: Policy::new(self.staleness, self.serve_stale),
+            policy,
             max_retries: self.max_retries,
-            clocks: Clocks::new(self.clock),
+            clocks,
             hub: Hub::default(),
             audit: self.audit,
         })

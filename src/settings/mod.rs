@@ -7,7 +7,8 @@
 //! clock.
 //!
 //! - **Reads**: [`Settings::options`] gives a module's decoded, validated
-//!   options for a scope as an `Arc<T>`; [`Settings::check`] (with
+//!   options for a scope as an [`OptionsRef<T>`] (a look into the cached
+//!   snapshot that dereferences to `T`); [`Settings::check`] (with
 //!   [`can`](Settings::can) and [`require`](Settings::require)) answers
 //!   "what may these groups do in this module", with the reason. On a
 //!   cache hit neither takes a lock a writer holds during a commit, and
@@ -241,6 +242,7 @@ mod clock;
 mod error;
 mod health;
 mod notify;
+mod options_ref;
 mod read;
 mod registry;
 mod write;
@@ -258,6 +260,7 @@ pub use error::{RecordKey, RegistrationProblem, SettingsError};
 pub use health::ModuleHealth;
 pub use notify::audit::{AuditRecord, AuditSink, MemoryAuditSink};
 pub use notify::events::{RecordDiff, SettingsEvent, WriteKind};
+pub use options_ref::OptionsRef;
 pub use write::access_tab::{AccessTab, DefaultRow, GrantRow};
 pub use write::form::OptionsForm;
 

@@ -9,6 +9,7 @@ use crate::options::ModuleOptions;
 use crate::settings::cache::state::ModuleState;
 use crate::settings::cache::{Begin, Fetched, Refresh};
 use crate::settings::error::SettingsError;
+use crate::settings::options_ref::OptionsRef;
 use crate::settings::registry::{Entry, ModuleSpec};
 use crate::settings::Settings;
 use crate::store::{Revision, Store, StoreError};
@@ -105,11 +106,13 @@ impl<S: Store> Settings<S> {
 
     /// The decoded, validated options of `T`'s module as seen from `scope`
     /// (a site's values over the common values over the
-    /// defaults). A site that stores no values of its own gets the very
-    /// same `Arc` as the common scope.
+    /// defaults). A site that stores no values of its own sees the very
+    /// same value as the common scope.
     ///
-    /// On a cache hit this takes no lock a writer holds during a commit
-    /// and allocates nothing.
+    /// On a cache hit this takes no lock a writer holds during a commit,
+    /// allocates nothing, and writes no counter other threads' reads also
+    /// write: the [`OptionsRef`] is a look into the cached snapshot, which
+    /// it keeps alive; take [`OptionsRef::to_arc`] to keep the value.
     ///
     /// # Errors
     ///
@@ -121,28 +124,33 @@ impl<S: Store> Settings<S> {
     /// use module_settings::modules::VideoPort;
     /// use module_settings::settings::Settings;
     /// use module_settings::{Scope, SiteId};
-    /// use std::sync::Arc;
     /// # fn main() -> Result<(), module_settings::settings::SettingsError> {
     /// let settings = Settings::in_memory();
     /// let common = settings.options::<VideoPort>(Scope::Common)?;
     /// let site = settings.options::<VideoPort>(Scope::Site(SiteId::from_static("s1")))?;
-    /// assert!(Arc::ptr_eq(&common, &site));
+    /// assert!(std::ptr::eq(&*common, &*site));
+    /// assert_eq!(common.server_port, None);
     /// # Ok(()) }
     /// ```
-    pub fn options<T: ModuleOptions>(&self, scope: Scope) -> Result<Arc<T>, SettingsError> {
+    #[inline]
+    pub fn options<T: ModuleOptions>(&self, scope: Scope) -> Result<OptionsRef<T>, SettingsError> {
         let entry = self.registry.typed::<T>()?;
         self.fresh(entry)?;
-        typed_value(&entry.cache.read(), scope)
+        let state = entry.cache.read();
+        let slot = match &state.options {
+            Some(options) => options.slot(scope),
+            None => None,
+        };
+        OptionsRef::new(state, slot, scope)
     }
 
     /// Calls `read` with the decoded, validated options of `T`'s module as
     /// seen from `scope` — the same value [`options`](Self::options)
     /// returns — and returns what it returns.
     ///
-    /// Unlike `options`, this hands out no `Arc`, so it writes no counter
-    /// that other threads' reads also write: reads from many cores at once
-    /// do not slow each other down. Keep `read` short; the snapshot it
-    /// sees stays alive (though not current) while it runs.
+    /// Like `options`, this writes no counter that other threads' reads
+    /// also write. Keep `read` short; the snapshot it sees stays alive
+    /// (though not current) while it runs.
     ///
     /// ```
     /// use module_settings::modules::VideoPort;

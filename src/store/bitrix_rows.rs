@@ -1,74 +1,58 @@
-//! [`BitrixRows`]: Bitrix's rows (`b_option`, `b_option_site`,
-//! `b_module_group`) decoded into one module's records, by the rules every
-//! SQL backend shares. Each backend reads its columns in its own types,
-//! wraps them as [`Cell`]s, and hands them over row by row.
+//! Reading Bitrix's rows back into records, the same way on every SQL
+//! engine: a backend runs its own queries and hands each row's columns
+//! over as [`Cell`]s; the rules of what a row means, and of what makes it
+//! corrupt, live here once.
 //!
-//! Decoding is strict: a row that cannot be one of our records is
+//! Strict: every row that cannot be one of our records is reported as
 //! [`StoreError::Corrupt`] — except a rights row whose record is known (its
 //! scope, and its group for a grant) but whose level cannot be read: that
-//! record loads as unreadable ([`RightsRows`]), so an administrator can see
-//! and repair it.
+//! record is loaded as unreadable ([`RightsRows`]), so an administrator can
+//! see and repair it.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 
-use super::rights_rows::RightsRows;
-use super::{Change, ModuleRecords, RightKey, StoreError};
-use crate::ids::{GroupId, IdError, ModuleId, OptionName, Scope, SiteId, GROUP_DEFAULT_RIGHT};
+// Bitrix keeps a module's default access level as this option of the
+// module; `OptionName` reserves the name, so no ordinary option collides.
+use crate::ids::GROUP_DEFAULT_RIGHT;
+use crate::ids::{GroupId, IdError, IdKind, ModuleId, OptionName, Scope, SiteId};
+use crate::store::error::quoted;
+use crate::store::rights_rows::RightsRows;
+use crate::store::{Change, ModuleRecords, Revision, RightKey, StoreError};
 
-/// One column value of a row, in a backend's own type.
-pub(crate) trait Cell {
-    /// The value as text: `Ok(None)` for NULL; `Err` with a description of
-    /// what was found (never the content, which may be a secret) when the
-    /// value is not text and has no text form.
-    fn text(&self) -> Result<Option<Cow<'_, str>>, String>;
-
-    /// The value as stored text to show an administrator, whatever its
-    /// type (bytes that are not UTF-8 with replacement characters); `None`
-    /// for NULL.
-    fn raw(&self) -> Option<Cow<'_, str>>;
+/// One column value of a row, as an SQL engine hands it over.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Cell<'a> {
+    /// SQL NULL.
+    Null,
+    /// A signed whole number.
+    Int(i64),
+    /// An unsigned whole number (MySQL's `UNSIGNED` columns).
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    UInt(u64),
+    /// A floating-point number.
+    #[cfg_attr(not(any(feature = "sqlite", feature = "mysql")), allow(dead_code))]
+    Real(f64),
+    /// Text (or bytes from a text column), not yet checked to be UTF-8.
+    Text(&'a [u8]),
+    /// Bytes from a binary column.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    Blob(&'a [u8]),
+    /// A value of another kind (a date, a time), described.
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    Other(&'static str),
 }
 
-/// A text column read as text (or NULL), as a server engine hands it over.
-impl Cell for Option<&str> {
-    fn text(&self) -> Result<Option<Cow<'_, str>>, String> {
-        Ok(self.map(Cow::Borrowed))
-    }
-
-    fn raw(&self) -> Option<Cow<'_, str>> {
-        self.map(Cow::Borrowed)
-    }
-}
-
-/// `b_module_group.ID` as found.
-pub(crate) enum RowId {
-    /// A number: the row's id.
-    Number(i64),
-    /// Anything else, described (a row id is shown, never used).
-    Other(String),
-}
-
-/// `b_module_group.GROUP_ID` as found.
-pub(crate) enum GroupCell<'a> {
-    /// A number.
-    Number(i64),
-    /// Text, which must be the digits of a group id.
-    Text(Cow<'a, str>),
-    /// Anything else, described.
-    Other(String),
-}
-
-/// The records being read, and the module they belong to.
-pub(crate) struct BitrixRows<'m> {
-    module: &'m ModuleId,
+/// A module's rows being read, and the module they belong to.
+pub(crate) struct BitrixRows<'a> {
+    module: &'a ModuleId,
     records: ModuleRecords,
     /// Default levels and grants, decided once every row is read.
     rights: RightsRows,
 }
 
-impl<'m> BitrixRows<'m> {
-    /// No rows read yet of `module`.
-    pub(crate) fn new(module: &'m ModuleId) -> Self {
+impl<'a> BitrixRows<'a> {
+    /// Starts reading `module`'s rows.
+    pub(crate) fn new(module: &'a ModuleId) -> Self {
         BitrixRows {
             module,
             records: ModuleRecords::new(),
@@ -76,9 +60,9 @@ impl<'m> BitrixRows<'m> {
         }
     }
 
-    /// The records of every row read: options, then the rights, decided
-    /// now that all rows of each record are in.
-    pub(crate) fn into_records(self) -> ModuleRecords {
+    /// The records read: options as they are, rights decided now that
+    /// every row of each record is in.
+    pub(crate) fn finish(self) -> ModuleRecords {
         let BitrixRows {
             mut records,
             rights,
@@ -88,23 +72,23 @@ impl<'m> BitrixRows<'m> {
         records
     }
 
-    /// One row of `b_option`: a common option value, or the common default
-    /// level when the name is `GROUP_DEFAULT_RIGHT`.
+    /// One row of `b_option`: `NAME`, `VALUE`, `SITE_ID`.
     pub(crate) fn common_option(
         &mut self,
-        name: &dyn Cell,
-        value: &dyn Cell,
-        site: &dyn Cell,
+        name: Cell<'_>,
+        value: Cell<'_>,
+        site: Cell<'_>,
     ) -> Result<(), StoreError> {
         let name = self.text("b_option.NAME", name)?;
         // Site values live in b_option_site. A site id here would be the
         // old layout; reading it as common would hand one site's value to
         // every site, so it is reported instead.
-        let site = self.text_or_null(&format!("b_option.SITE_ID of option {name}"), site)?;
+        let record = format!("b_option.SITE_ID of option {}", name.escape_debug());
+        let site = self.text_or_null(&record, site)?;
         if let Some(site) = site.filter(|s| !s.is_empty()) {
             return Err(StoreError::corrupt(
                 Some(*self.module),
-                format!("b_option.SITE_ID of option {}", name.escape_debug()),
+                record,
                 &site,
                 "b_option holds common values only (SITE_ID empty or NULL); site values \
                  belong in b_option_site",
@@ -113,13 +97,12 @@ impl<'m> BitrixRows<'m> {
         self.option_or_default("b_option", Scope::Common, &name, value)
     }
 
-    /// One row of `b_option_site`: a site's option value, or the site's
-    /// default level when the name is `GROUP_DEFAULT_RIGHT`.
+    /// One row of `b_option_site`: `NAME`, `SITE_ID`, `VALUE`.
     pub(crate) fn site_option(
         &mut self,
-        name: &dyn Cell,
-        site: &dyn Cell,
-        value: &dyn Cell,
+        name: Cell<'_>,
+        site: Cell<'_>,
+        value: Cell<'_>,
     ) -> Result<(), StoreError> {
         let name = self.text("b_option_site.NAME", name)?;
         let record = format!("b_option_site.SITE_ID of option {}", name.escape_debug());
@@ -129,43 +112,40 @@ impl<'m> BitrixRows<'m> {
         self.option_or_default("b_option_site", Scope::Site(site), &name, value)
     }
 
-    /// One row of `b_module_group`: a group's grant in a scope (`SITE_ID`
-    /// NULL or empty for the common one).
+    /// One row of `b_module_group`: `ID`, `GROUP_ID`, `G_ACCESS`, `SITE_ID`.
     pub(crate) fn grant(
         &mut self,
-        id: RowId,
-        group: GroupCell<'_>,
-        access: &dyn Cell,
-        site: &dyn Cell,
+        id: Cell<'_>,
+        group: Cell<'_>,
+        access: Cell<'_>,
+        site: Cell<'_>,
     ) -> Result<(), StoreError> {
-        let (id, row_id) = match id {
-            RowId::Number(id) => (id.to_string(), Some(id)),
-            RowId::Other(found) => (found, None),
+        let (id, row_id) = match Owned::of(id) {
+            Owned::Integer(id) => (id.to_string(), i64::try_from(id).ok()),
+            other => (other.describe(), None),
         };
         let group_record = format!("b_module_group.GROUP_ID (ID {id})");
-        let group = match group {
-            GroupCell::Number(n) => {
-                u32::try_from(n)
-                    .ok()
-                    .and_then(GroupId::new)
-                    .ok_or_else(|| {
-                        StoreError::corrupt(
-                            Some(*self.module),
-                            &*group_record,
-                            &n.to_string(),
-                            crate::ids::IdKind::Group.rule(),
-                        )
-                    })?
-            }
-            GroupCell::Text(text) => text
+        let group = match Owned::of(group) {
+            Owned::Integer(n) => u32::try_from(n)
+                .ok()
+                .and_then(GroupId::new)
+                .ok_or_else(|| {
+                    StoreError::corrupt(
+                        Some(*self.module),
+                        &*group_record,
+                        &n.to_string(),
+                        IdKind::Group.rule(),
+                    )
+                })?,
+            Owned::Text(text) => text
                 .parse()
                 .map_err(|err| StoreError::corrupt_id(Some(*self.module), &*group_record, &err))?,
-            GroupCell::Other(found) => {
+            other => {
                 return Err(StoreError::corrupt_described(
                     Some(*self.module),
                     group_record,
-                    found,
-                    crate::ids::IdKind::Group.rule(),
+                    other.describe(),
+                    IdKind::Group.rule(),
                 ))
             }
         };
@@ -180,11 +160,12 @@ impl<'m> BitrixRows<'m> {
         };
         // The row's place is known; whether its level can be trusted
         // depends on the other rows of the same record.
+        let access = raw_text(access);
         self.rights.push(
             RightKey::Grant { scope, group },
             format!("b_module_group.G_ACCESS (ID {id})"),
             row_id,
-            access.raw().as_deref(),
+            access.as_deref(),
         );
         Ok(())
     }
@@ -196,25 +177,24 @@ impl<'m> BitrixRows<'m> {
         table: &str,
         scope: Scope,
         name: &str,
-        value: &dyn Cell,
+        value: Cell<'_>,
     ) -> Result<(), StoreError> {
         let record = format!(
             "{table}.VALUE of option {} in scope {scope}",
             name.escape_debug()
         );
         if name == GROUP_DEFAULT_RIGHT {
+            let raw = raw_text(value);
             let key = RightKey::Default { scope };
-            self.rights.push(key, record, None, value.raw().as_deref());
+            self.rights.push(key, record, None, raw.as_deref());
             return Ok(());
         }
         let name = OptionName::new(name).map_err(|err| {
             StoreError::corrupt_id(Some(*self.module), format!("{table}.NAME"), &err)
         })?;
         // Bitrix leaves VALUE NULL at times; it reads as the empty string.
-        let value = self
-            .text_or_null(&record, value)?
-            .unwrap_or_default()
-            .into_owned();
+        let text = self.text_or_null(&record, value)?.unwrap_or_default();
+        let value = text.into_owned();
         // Duplicates that agree pass and duplicates that disagree are
         // reported. The value itself never appears in the error (it may be
         // a secret).
@@ -233,27 +213,65 @@ impl<'m> BitrixRows<'m> {
         Ok(())
     }
 
-    /// A column that must hold text (not NULL).
-    fn text<'c>(&self, record: &str, cell: &'c dyn Cell) -> Result<Cow<'c, str>, StoreError> {
-        match cell.text() {
-            Ok(Some(text)) => Ok(text),
-            Ok(None) => Err(self.not_text(record, "NULL".to_owned())),
-            Err(found) => Err(self.not_text(record, found)),
-        }
+    fn text<'v>(&self, record: &str, value: Cell<'v>) -> Result<Cow<'v, str>, StoreError> {
+        text(value).map_err(|found| {
+            StoreError::corrupt_described(
+                Some(*self.module),
+                record,
+                found,
+                "this column holds text",
+            )
+        })
     }
 
-    /// A column that holds text or NULL.
-    fn text_or_null<'c>(
+    fn text_or_null<'v>(
         &self,
         record: &str,
-        cell: &'c dyn Cell,
-    ) -> Result<Option<Cow<'c, str>>, StoreError> {
-        cell.text().map_err(|found| self.not_text(record, found))
+        value: Cell<'v>,
+    ) -> Result<Option<Cow<'v, str>>, StoreError> {
+        match value {
+            Cell::Null => Ok(None),
+            other => self.text(record, other).map(Some),
+        }
     }
+}
 
-    fn not_text(&self, record: &str, found: String) -> StoreError {
-        StoreError::corrupt_described(Some(*self.module), record, found, "this column holds text")
+/// A stored revision of `module`, read from `record` (the revision
+/// table's column): a whole number from 0.
+pub(crate) fn revision(
+    module: &ModuleId,
+    record: &str,
+    value: Cell<'_>,
+) -> Result<Revision, StoreError> {
+    match Owned::of(value) {
+        Owned::Integer(n) => {
+            if let Ok(n) = u64::try_from(n) {
+                return Ok(Revision::new(n));
+            }
+            Err(StoreError::corrupt(
+                Some(*module),
+                record,
+                &n.to_string(),
+                "a revision is a whole number from 0",
+            ))
+        }
+        other => Err(StoreError::corrupt_described(
+            Some(*module),
+            record,
+            other.describe(),
+            "a revision is a whole number from 0",
+        )),
     }
+}
+
+/// A module id found in column `record` of a listing, lower-cased (module
+/// ids match without regard to case, and rows under `Video` belong to
+/// `video`).
+pub(crate) fn listed_module(record: &str, value: Cell<'_>) -> Result<ModuleId, StoreError> {
+    let text = text(value).map_err(|found| {
+        StoreError::corrupt_described(None, record, found, "a module id is text")
+    })?;
+    ModuleId::new(&text).map_err(|err| StoreError::corrupt_id(None, record, &err))
 }
 
 /// A stored site id as the stores match it: checked as stored, then
@@ -261,7 +279,7 @@ impl<'m> BitrixRows<'m> {
 /// Bitrix's MySQL collation matches them) and rows under `S1` belong to
 /// site `s1`. Two rows whose ids differ only in case are then two rows for
 /// one record: one if they agree, corrupt if they do not.
-pub(crate) fn site_id(stored: &str) -> Result<SiteId, IdError> {
+fn site_id(stored: &str) -> Result<SiteId, IdError> {
     let checked = SiteId::new(stored)?;
     if !stored.bytes().any(|b| b.is_ascii_uppercase()) {
         return Ok(checked);
@@ -270,37 +288,71 @@ pub(crate) fn site_id(stored: &str) -> Result<SiteId, IdError> {
     Ok(SiteId::new(&stored.to_ascii_lowercase()).unwrap_or(checked))
 }
 
-/// The module ids found in a listing of the tables, lower-cased, sorted,
-/// without repeats.
-#[derive(Default)]
-pub(crate) struct ModuleList {
-    found: BTreeSet<ModuleId>,
-}
-
-impl ModuleList {
-    /// A `MODULE_ID` read from `table`: any spelling of a valid module id
-    /// (`Video` is module `video`); anything else is corrupt.
-    pub(crate) fn push(&mut self, table: &str, module_id: &dyn Cell) -> Result<(), StoreError> {
-        let record = format!("{table}.MODULE_ID");
-        let text = match module_id.text() {
-            Ok(Some(text)) => text,
-            Ok(None) => return Err(not_a_module_id(record, "NULL".to_owned())),
-            Err(found) => return Err(not_a_module_id(record, found)),
-        };
-        let module =
-            ModuleId::new(&text).map_err(|err| StoreError::corrupt_id(None, record, &err))?;
-        self.found.insert(module);
-        Ok(())
-    }
-
-    /// The modules, sorted.
-    pub(crate) fn into_sorted(self) -> Vec<ModuleId> {
-        self.found.into_iter().collect()
+/// A column value as text: text as is, numbers in decimal (an engine may
+/// hand back a number for a numeric-looking value), UTF-8 bytes as text.
+/// Else a description of what was found, never the content.
+fn text(value: Cell<'_>) -> Result<Cow<'_, str>, String> {
+    match value {
+        Cell::Text(bytes) | Cell::Blob(bytes) => std::str::from_utf8(bytes)
+            .map(Cow::Borrowed)
+            .map_err(|_| format!("{} bytes that are not UTF-8", bytes.len())),
+        Cell::Int(n) => Ok(Cow::Owned(n.to_string())),
+        Cell::UInt(n) => Ok(Cow::Owned(n.to_string())),
+        Cell::Real(x) => Ok(Cow::Owned(x.to_string())),
+        Cell::Null => Err("NULL".to_owned()),
+        Cell::Other(what) => Err(what.to_owned()),
     }
 }
 
-fn not_a_module_id(record: String, found: String) -> StoreError {
-    StoreError::corrupt_described(None, record, found, "a module id is text")
+/// A rights column as stored text: `None` for NULL; numbers in decimal,
+/// bytes that are not UTF-8 with replacement characters (it is shown to an
+/// administrator to repair, never parsed as anything but a level).
+fn raw_text(value: Cell<'_>) -> Option<Cow<'_, str>> {
+    match value {
+        Cell::Null => None,
+        Cell::Text(bytes) | Cell::Blob(bytes) => Some(String::from_utf8_lossy(bytes)),
+        Cell::Int(n) => Some(Cow::Owned(n.to_string())),
+        Cell::UInt(n) => Some(Cow::Owned(n.to_string())),
+        Cell::Real(x) => Some(Cow::Owned(x.to_string())),
+        Cell::Other(what) => Some(Cow::Borrowed(what)),
+    }
+}
+
+/// A column value detached from its row, for matching on its type.
+enum Owned {
+    Null,
+    Integer(i128),
+    Real(f64),
+    Text(String),
+    Blob(usize),
+    Other(&'static str),
+}
+
+impl Owned {
+    fn of(value: Cell<'_>) -> Owned {
+        match value {
+            Cell::Null => Owned::Null,
+            Cell::Int(n) => Owned::Integer(n.into()),
+            Cell::UInt(n) => Owned::Integer(n.into()),
+            Cell::Real(x) => Owned::Real(x),
+            Cell::Text(bytes) => Owned::Text(String::from_utf8_lossy(bytes).into_owned()),
+            Cell::Blob(bytes) => Owned::Blob(bytes.len()),
+            Cell::Other(what) => Owned::Other(what),
+        }
+    }
+
+    /// What the value is, for an error: numbers and text are shown (they are
+    /// ids, levels and revisions, never option values).
+    fn describe(&self) -> String {
+        match self {
+            Owned::Null => "NULL".to_owned(),
+            Owned::Integer(n) => format!("\"{n}\""),
+            Owned::Real(x) => format!("\"{x}\""),
+            Owned::Text(text) => quoted(text),
+            Owned::Blob(len) => format!("a BLOB of {len} bytes"),
+            Owned::Other(what) => (*what).to_owned(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -309,41 +361,45 @@ mod tests {
     use crate::access::AccessLevel;
 
     const VIDEO: ModuleId = ModuleId::from_static("video");
-    const S1: Scope = Scope::Site(SiteId::from_static("s1"));
-
-    fn text(value: &str) -> Option<&str> {
-        Some(value)
-    }
 
     #[test]
     fn options_defaults_and_grants_become_records() {
+        let s1 = Scope::Site(SiteId::from_static("s1"));
         let mut rows = BitrixRows::new(&VIDEO);
-        rows.common_option(&text("ServerHost"), &text("a.example"), &None)
-            .unwrap();
-        rows.common_option(&text("GROUP_DEFAULT_RIGHT"), &text("R"), &text(""))
-            .unwrap();
-        rows.site_option(&text("ServerHost"), &text("S1"), &None)
-            .unwrap();
-        rows.grant(
-            RowId::Number(7),
-            GroupCell::Text("5".into()),
-            &text("W"),
-            &text("s1"),
+        rows.common_option(
+            Cell::Text(b"ServerHost"),
+            Cell::Text(b"a.example"),
+            Cell::Null,
         )
         .unwrap();
-        let records = rows.into_records();
+        rows.common_option(
+            Cell::Text(b"GROUP_DEFAULT_RIGHT"),
+            Cell::Text(b"R"),
+            Cell::Text(b""),
+        )
+        .unwrap();
+        rows.site_option(Cell::Text(b"ServerHost"), Cell::Text(b"s1"), Cell::Null)
+            .unwrap();
+        rows.grant(
+            Cell::Int(7),
+            Cell::Text(b"5"),
+            Cell::Text(b"W"),
+            Cell::Text(b"s1"),
+        )
+        .unwrap();
+        let records = rows.finish();
         assert_eq!(
             records.option(Scope::Common, "ServerHost"),
             Some("a.example")
         );
         assert_eq!(
-            records.option(S1, "ServerHost"),
+            records.option(s1, "ServerHost"),
             Some(""),
             "NULL reads as empty"
         );
         assert_eq!(records.default_level(Scope::Common), Some(AccessLevel::R));
         assert_eq!(
-            records.grant(S1, GroupId::from_static(5)),
+            records.grant(s1, GroupId::from_static(5)),
             Some(AccessLevel::W)
         );
     }
@@ -351,25 +407,16 @@ mod tests {
     #[test]
     fn rows_that_belong_to_no_record_are_corrupt() {
         let group_zero = BitrixRows::new(&VIDEO)
-            .grant(
-                RowId::Number(3),
-                GroupCell::Text("0".into()),
-                &text("R"),
-                &None,
-            )
+            .grant(Cell::Int(3), Cell::Text(b"0"), Cell::Text(b"R"), Cell::Null)
             .unwrap_err();
-        assert!(
-            group_zero
-                .to_string()
-                .contains("b_module_group.GROUP_ID (ID 3)"),
-            "{group_zero}"
-        );
+        let text = group_zero.to_string();
+        assert!(text.contains("b_module_group.GROUP_ID (ID 3)"), "{text}");
         let bad_site = BitrixRows::new(&VIDEO)
-            .site_option(&text("a"), &text("s 1"), &text("x"))
+            .site_option(Cell::Text(b"a"), Cell::Text(b"s 1"), Cell::Text(b"x"))
             .unwrap_err();
         assert!(bad_site.is_corrupt(), "{bad_site}");
         let old_layout = BitrixRows::new(&VIDEO)
-            .common_option(&text("a"), &text("x"), &text("s1"))
+            .common_option(Cell::Text(b"a"), Cell::Text(b"x"), Cell::Text(b"s1"))
             .unwrap_err();
         assert!(
             old_layout.to_string().contains("b_option_site"),
@@ -378,15 +425,73 @@ mod tests {
     }
 
     #[test]
-    fn modules_are_listed_lower_case_once_each() {
-        let mut list = ModuleList::default();
-        for id in ["Video", "video", "main"] {
-            list.push("b_option", &text(id)).unwrap();
-        }
-        assert_eq!(list.into_sorted(), [ModuleId::from_static("main"), VIDEO]);
-        let err = ModuleList::default()
-            .push("b_option", &text("no spaces"))
+    fn an_upper_case_site_id_reads_as_the_site_in_lower_case() {
+        let mut rows = BitrixRows::new(&VIDEO);
+        rows.site_option(Cell::Text(b"a"), Cell::Text(b"S"), Cell::Text(b"1"))
+            .unwrap();
+        let records = rows.finish();
+        let site = Scope::Site(SiteId::from_static("s"));
+        assert_eq!(records.option(site, "a"), Some("1"));
+    }
+
+    #[test]
+    fn an_unsigned_group_id_above_i64_is_corrupt_not_wrapped() {
+        let mut rows = BitrixRows::new(&VIDEO);
+        let err = rows
+            .grant(
+                Cell::Int(1),
+                Cell::UInt(u64::MAX),
+                Cell::Text(b"R"),
+                Cell::Null,
+            )
             .unwrap_err();
+        assert!(err.is_corrupt(), "{err}");
+        assert!(err.to_string().contains(&u64::MAX.to_string()), "{err}");
+    }
+
+    #[test]
+    fn an_unsigned_group_id_in_range_is_a_grant() {
+        let mut rows = BitrixRows::new(&VIDEO);
+        rows.grant(
+            Cell::UInt(7),
+            Cell::UInt(u64::from(u32::MAX)),
+            Cell::Text(b"W"),
+            Cell::Null,
+        )
+        .unwrap();
+        let records = rows.finish();
+        assert_eq!(
+            records.grant(Scope::Common, GroupId::from_static(u32::MAX)),
+            Some(AccessLevel::W)
+        );
+    }
+
+    #[test]
+    fn a_revision_is_a_whole_number_from_zero() {
+        assert_eq!(
+            revision(&VIDEO, "r", Cell::UInt(u64::MAX)).unwrap(),
+            Revision::new(u64::MAX)
+        );
+        assert!(revision(&VIDEO, "r", Cell::Int(-1))
+            .unwrap_err()
+            .is_corrupt());
+        let text = revision(&VIDEO, "r", Cell::Text(b"x"))
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("found \"x\""), "{text}");
+    }
+
+    #[test]
+    fn a_listed_module_id_is_lower_case_and_a_bad_one_names_its_column() {
+        let listed = listed_module("b_option.MODULE_ID", Cell::Text(b"Video")).unwrap();
+        assert_eq!(listed, VIDEO);
+        let err = listed_module("b_option.MODULE_ID", Cell::Text(b"no spaces")).unwrap_err();
         assert!(err.to_string().contains("b_option.MODULE_ID"), "{err}");
+    }
+
+    #[test]
+    fn a_date_is_described_not_read_as_text() {
+        let err = listed_module("b_option.MODULE_ID", Cell::Other("a date")).unwrap_err();
+        assert!(err.to_string().contains("found a date"), "{err}");
     }
 }

@@ -8,7 +8,10 @@
 //! module before trusting a cached copy"; it costs an atomic store or two.
 //! When a feed may have missed changes (a server connection was lost and
 //! made again), it says so with [`ChangeListener::missed`], and the
-//! listener treats every module as changed.
+//! listener treats every module as changed. A feed that sees every write
+//! (a server's notifications, or one query reading every revision) also
+//! says when it has caught up ([`ChangeListener::caught_up`]): until then
+//! nothing it did not report has changed, so caches need not ask.
 //!
 //! A feed only speeds things up: polling within the staleness bound stays
 //! the backstop, so a feed that falls silent never makes data older than
@@ -18,6 +21,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Instant;
 
 use super::{Revision, StoreError};
 use crate::ids::ModuleId;
@@ -33,6 +37,23 @@ pub trait ChangeListener: Send + Sync {
 
     /// Changes may have been missed: treat every module as changed.
     fn missed(&self);
+
+    /// Every change to the store's data committed before `as_of` — by
+    /// anyone, this process or another program — has been reported
+    /// (through [`changed`](Self::changed) or [`missed`](Self::missed)):
+    /// what a listener cached and was not told of is still current as of
+    /// `as_of`. The facade's cache then counts its snapshots as confirmed
+    /// at `as_of`, so while a feed keeps catching up, no module needs a
+    /// revision call of its own.
+    ///
+    /// Only a **complete** feed may call this: one that sees every write,
+    /// such as a database server's notifications while the connection
+    /// that receives them is up, or one query that reads every module's
+    /// revision. A feed that hears only this process's commits must not.
+    /// The default does nothing.
+    fn caught_up(&self, as_of: Instant) {
+        let _ = as_of;
+    }
 }
 
 /// The listeners of one feed, and the calls that reach them. Cloning gives
@@ -128,6 +149,15 @@ impl ChangeFeed {
     pub fn missed(&self) {
         for listener in self.live() {
             listener.missed();
+        }
+    }
+
+    /// Tells every listener that every change committed before `as_of`
+    /// has been reported; see [`ChangeListener::caught_up`], and call it
+    /// only from a complete feed.
+    pub fn caught_up(&self, as_of: Instant) {
+        for listener in self.live() {
+            listener.caught_up(as_of);
         }
     }
 

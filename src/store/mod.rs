@@ -10,6 +10,7 @@
 //! | [`MemoryStore`] | — | this process's memory |
 //! | `FileStore` | `json` | one pretty-printed JSON file per module |
 //! | `SqliteStore` | `sqlite` | Bitrix's `b_option`, `b_option_site` and `b_module_group` tables in an SQLite file |
+//! | `MysqlStore` | `mysql` | the same tables on a MySQL or MariaDB server, typically a live Bitrix site's |
 //! | `PostgresStore` | `postgres` | the same tables on a PostgreSQL server, shared with Bitrix and other app servers, with a pushed change feed |
 //!
 //! # Examples
@@ -56,9 +57,9 @@
 //!   a non-empty batch moves the module's revision up by exactly one, even
 //!   if the batch only removed things that were absent. Revisions of
 //!   different modules are independent. A backend whose data other
-//!   programs can also write (the SQLite and PostgreSQL stores' tables)
-//!   moves the revision for their writes too, so that `revision` and
-//!   `Conflict` see them.
+//!   programs can also write (the SQLite, MySQL and PostgreSQL stores'
+//!   tables) moves the revision for their writes too, so that `revision`
+//!   and `Conflict` see them.
 //! - **Optimistic concurrency.** [`commit`](Store::commit) names the
 //!   revision the batch was based on. If the module is at another revision,
 //!   the call fails with [`StoreError::Conflict`] carrying the current
@@ -135,25 +136,31 @@
 //! wrapped in `Arc<dyn Store>` (feature `testing`, see
 //! `module_settings::store::conformance`): one `#[test]` per check.
 
-// Shared by the SQL backends: Bitrix's rows decoded into records.
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+// What Bitrix's rows mean, and what a change does to them, shared by the
+// SQL backends.
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
 mod bitrix_rows;
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
+mod bitrix_write;
 mod change;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod conformance;
+mod diff;
 mod error;
 mod feed;
 #[cfg(feature = "json")]
 mod file;
 mod memory;
+#[cfg(feature = "mysql")]
+mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod precondition;
 mod records;
 mod revision;
 // Shared by the SQL backends, which read rights row by row.
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
 mod rights_rows;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -168,6 +175,9 @@ pub use feed::{ChangeFeed, ChangeListener};
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use file::FileStore;
 pub use memory::MemoryStore;
+#[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+pub use mysql::MysqlStore;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::PostgresStore;

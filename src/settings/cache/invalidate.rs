@@ -2,26 +2,40 @@
 //! [`Settings::invalidate`] for callers who learn of changes themselves.
 
 use std::sync::{Arc, Weak};
+use std::time::Instant;
 
 use crate::ids::ModuleId;
+use crate::settings::cache::{Monotonic, Policy};
 use crate::settings::error::SettingsError;
 use crate::settings::registry::Registry;
 use crate::settings::Settings;
 use crate::store::{ChangeListener, Store};
 
 /// What a store's change feed calls: ends the freshness of the named
-/// module's cache (of every cache, when changes were missed). Holds the
+/// module's cache (of every cache, when changes were missed), and moves
+/// every cache's deadline on when a complete feed has caught up. Holds the
 /// registry weakly, so a feed that outlives the facade calls nothing.
 pub(crate) struct Invalidator {
     registry: Weak<Registry>,
+    clock: Monotonic,
+    bound_nanos: u64,
 }
 
 impl Invalidator {
     /// Subscribes a listener for `registry`'s caches to `store`'s feed,
     /// if it has one; the listener lives as long as the returned `Arc`.
-    pub(crate) fn watch(store: &dyn Store, registry: &Arc<Registry>) -> Arc<dyn ChangeListener> {
+    /// A caught-up feed keeps snapshots fresh for `policy`'s bound after
+    /// the time it caught up to, read on `clock`.
+    pub(crate) fn watch(
+        store: &dyn Store,
+        registry: &Arc<Registry>,
+        clock: &Monotonic,
+        policy: &Policy,
+    ) -> Arc<dyn ChangeListener> {
         let listener: Arc<dyn ChangeListener> = Arc::new(Invalidator {
             registry: Arc::downgrade(registry),
+            clock: clock.clone(),
+            bound_nanos: policy.bound_nanos,
         });
         store.watch(Arc::downgrade(&listener));
         listener
@@ -42,6 +56,20 @@ impl ChangeListener for Invalidator {
             for entry in registry.entries() {
                 entry.cache.invalidate();
             }
+        }
+    }
+
+    fn caught_up(&self, as_of: Instant) {
+        let Some(registry) = self.registry.upgrade() else {
+            return;
+        };
+        // `as_of` on the cache's clock: both are the monotonic clock, read
+        // through different APIs, so go by how long ago it was.
+        let ago = u64::try_from(as_of.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let confirmed = self.clock.now().saturating_sub(ago);
+        let deadline = confirmed.saturating_add(self.bound_nanos);
+        for entry in registry.entries() {
+            entry.cache.extend(confirmed, deadline);
         }
     }
 }

@@ -193,6 +193,31 @@ impl ModuleCache {
         }
     }
 
+    /// Counts the snapshot as confirmed current at monotonic time
+    /// `confirmed`, fresh until `deadline` — unless it was never loaded,
+    /// was invalidated, or is served past a failed refresh: what a
+    /// complete change feed that has caught up does. Never shortens a
+    /// deadline.
+    pub(crate) fn extend(&self, confirmed: u64, deadline: u64) {
+        let extended = self
+            .freshness
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |word| {
+                let new = deadline.min(u64::MAX >> 1) << 1;
+                // 0: never loaded, or invalidated; the STALE bit: the store
+                // failed, which a feed's word does not mend.
+                (word != 0 && word & STALE == 0 && new > word).then_some(new)
+            })
+            .is_ok();
+        if extended {
+            let mut status = self.status();
+            status.last_good = Some(
+                status
+                    .last_good
+                    .map_or(confirmed, |good| good.max(confirmed)),
+            );
+        }
+    }
+
     /// The error of the last failed refresh, if any.
     pub(crate) fn last_error(&self) -> Option<String> {
         self.status()

@@ -52,12 +52,26 @@ impl OptionsState {
     /// The decoded value seen from `scope`.
     #[inline]
     pub(crate) fn get(&self, scope: Scope) -> &Result<AnyOptions, ValidationErrors> {
-        if let Scope::Site(site) = scope {
-            if let Some((_, value)) = self.sites.iter().find(|(s, _)| *s == site) {
-                return value;
-            }
+        self.at(self.slot(scope))
+    }
+
+    /// Where the value seen from `scope` is kept: the site's own value
+    /// (its position), or the common one (`None`).
+    #[inline]
+    pub(crate) fn slot(&self, scope: Scope) -> Option<usize> {
+        match scope {
+            Scope::Site(site) => self.sites.iter().position(|(s, _)| *s == site),
+            Scope::Common => None,
         }
-        &self.common
+    }
+
+    /// The value kept at `slot`, as [`slot`](Self::slot) named it.
+    #[inline]
+    pub(crate) fn at(&self, slot: Option<usize>) -> &Result<AnyOptions, ValidationErrors> {
+        match slot.and_then(|position| self.sites.get(position)) {
+            Some((_, value)) => value,
+            None => &self.common,
+        }
     }
 
     /// Every scope with its own decoded value: common first.

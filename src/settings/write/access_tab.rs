@@ -14,7 +14,7 @@ use crate::settings::actor::Actor;
 use crate::settings::cache::state::ModuleState;
 use crate::settings::error::SettingsError;
 use crate::settings::notify::events::WriteKind;
-use crate::settings::write::merge::{diff, Intent};
+use crate::settings::write::merge::Intent;
 use crate::settings::write::Write;
 use crate::settings::Settings;
 use crate::store::{Change, ModuleRecords, Revision, Store, UnreadableRight};
@@ -285,7 +285,7 @@ impl AccessTab {
     /// What applying the tab would change, relative to the rendered
     /// revision: defaults first, then grants.
     pub fn changes(&self) -> Vec<Change> {
-        diff(&self.base.records, &self.edited)
+        self.base.records.changes_to(&self.edited)
     }
 
     /// Whether anything was edited.

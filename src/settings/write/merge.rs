@@ -28,7 +28,6 @@ use crate::settings::cache::state::scope_raw;
 use crate::settings::error::RecordKey;
 use crate::settings::notify::events::RecordDiff;
 use crate::settings::registry::OptionsCodec;
-pub(crate) use crate::settings::write::diff::diff;
 use crate::store::{Change, ModuleRecords, RightKey};
 
 /// What a write wants, independent of the records it will meet.
@@ -112,7 +111,7 @@ impl Intent {
                 // what is left to write is what that changes.
                 let mut after = records.clone();
                 after.apply_all(changes);
-                diff(records, &after)
+                records.changes_to(&after)
             }
         }
     }
@@ -206,7 +205,7 @@ fn changed_keys(
     current: &ModuleRecords,
     relevant: impl Fn(&RecordKey) -> bool,
 ) -> Vec<RecordKey> {
-    diff(base, current)
+    base.changes_to(current)
         .iter()
         .map(key_of)
         .filter(|key| relevant(key))
@@ -433,8 +432,8 @@ mod tests {
             group: G5,
         };
         // Removing it or overwriting it is a change to write…
-        assert_eq!(diff(&broken, &ModuleRecords::new()), [removal()]);
-        assert_eq!(diff(&broken, &records(&[set()])), [set()]);
+        assert_eq!(broken.changes_to(&ModuleRecords::new()), [removal()]);
+        assert_eq!(broken.changes_to(&records(&[set()])), [set()]);
         for change in [removal(), set()] {
             let intent = Intent::Records(vec![change.clone()]);
             assert_eq!(intent.plan(None, &broken), [change]);
@@ -445,7 +444,7 @@ mod tests {
         assert_eq!(theirs, [g5()]);
         assert!(intent.collides(&theirs));
         // …and one left alone is no change.
-        assert!(diff(&broken, &broken).is_empty());
+        assert!(broken.changes_to(&broken).is_empty());
         let base = with_unreadable(&[], G6);
         let current = with_unreadable(&[set()], G6);
         assert_eq!(intent.theirs(&base, &current), [g5()]);
@@ -539,7 +538,7 @@ mod tests {
                 level: AccessLevel::R,
             },
         ]);
-        let changes = diff(&before, &after);
+        let changes = before.changes_to(&after);
         let keys: Vec<String> = changes.iter().map(|c| key_of(c).to_string()).collect();
         assert_eq!(
             keys,
@@ -553,6 +552,6 @@ mod tests {
         let mut patched = before.clone();
         patched.apply_all(&changes);
         assert!(patched == after);
-        assert!(diff(&after, &after).is_empty());
+        assert!(after.changes_to(&after).is_empty());
     }
 }

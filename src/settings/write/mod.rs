@@ -6,7 +6,6 @@
 
 pub(crate) mod access_tab;
 pub(crate) mod b24;
-pub(crate) mod diff;
 pub(crate) mod form;
 pub(crate) mod merge;
 pub(crate) mod operate;

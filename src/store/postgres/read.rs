@@ -9,13 +9,15 @@
 //! `'s '` reads as `s`. The rows are then decoded by the rules every SQL
 //! backend shares ([`BitrixRows`]).
 
+use std::collections::BTreeSet;
+
 use postgres::Row;
 
 use super::error::PgError;
 use super::schema::REVISION_TABLE;
 use super::session::Session;
 use crate::ids::ModuleId;
-use crate::store::bitrix_rows::{BitrixRows, GroupCell, ModuleList, RowId};
+use crate::store::bitrix_rows::{self, BitrixRows, Cell};
 use crate::store::{Revision, Snapshot, StoreError};
 
 /// How a row of a load says where it came from (its first column).
@@ -58,31 +60,26 @@ pub(super) fn snapshot(session: &mut Session, module: &ModuleId) -> Result<Snaps
     let mut records = BitrixRows::new(module);
     let mut revision = Revision::ZERO;
     for row in &rows {
-        let text = |i| cell(row, i, module);
+        let text = |i| text_cell(row, i, module);
         match row.try_get::<_, i32>(0).unwrap_or(-1) {
-            OPTION => records.common_option(&text(1)?, &text(2)?, &text(3)?)?,
-            SITE_OPTION => records.site_option(&text(1)?, &text(3)?, &text(2)?)?,
-            GRANT => {
-                let id = match text(4)? {
-                    Some(id) => id
-                        .parse()
-                        .map_or_else(|_| RowId::Other(quoted(id)), RowId::Number),
-                    None => RowId::Other("NULL".to_owned()),
-                };
-                // A number as SQLite hands one over, or the text to parse.
-                let group = match text(5)? {
-                    Some(group) => group
-                        .parse()
-                        .map_or_else(|_| GroupCell::Text(group.into()), GroupCell::Number),
-                    None => GroupCell::Other("NULL".to_owned()),
-                };
-                records.grant(id, group, &text(2)?, &text(3)?)?;
+            OPTION => records.common_option(text(1)?, text(2)?, text(3)?)?,
+            SITE_OPTION => records.site_option(text(1)?, text(3)?, text(2)?)?,
+            // The id and the group read as text; numbers go over as
+            // numbers, as an engine with typed columns hands them.
+            GRANT => records.grant(
+                number_or_text(text(4)?),
+                number_or_text(text(5)?),
+                text(2)?,
+                text(3)?,
+            )?,
+            REVISION => {
+                let record = format!("{REVISION_TABLE}.REVISION");
+                revision = bitrix_rows::revision(module, &record, number_or_text(text(2)?))?;
             }
-            REVISION => revision = stored_revision(module, text(2)?)?,
             _ => {}
         }
     }
-    Ok(Snapshot::new(revision, records.into_records()))
+    Ok(Snapshot::new(revision, records.finish()))
 }
 
 /// The module's revision from our own table; a module never written is at
@@ -105,49 +102,47 @@ pub(super) fn revision_in(row: &Row, module: &ModuleId) -> Result<Revision, Stor
     let number: i64 = row
         .try_get(0)
         .map_err(|err| PgError::sql("read the revision", Some(*module))(err).into_store_error())?;
-    u64::try_from(number)
-        .map(Revision::new)
-        .map_err(|_| corrupt_revision(module, &number.to_string()))
-}
-
-/// Column `i` of a load's row, as text or NULL.
-fn cell<'r>(row: &'r Row, i: usize, module: &ModuleId) -> Result<Option<&'r str>, StoreError> {
-    row.try_get(i)
-        .map_err(|err| PgError::sql("read the rows", Some(*module))(err).into_store_error())
-}
-
-fn stored_revision(module: &ModuleId, text: Option<&str>) -> Result<Revision, StoreError> {
-    let text = text.unwrap_or("NULL");
-    text.parse::<u64>()
-        .map(Revision::new)
-        .map_err(|_| corrupt_revision(module, text))
-}
-
-fn corrupt_revision(module: &ModuleId, found: &str) -> StoreError {
-    StoreError::corrupt(
-        Some(*module),
-        format!("{REVISION_TABLE}.REVISION"),
-        found,
-        "a revision is a whole number from 0",
+    bitrix_rows::revision(
+        module,
+        &format!("{REVISION_TABLE}.REVISION"),
+        Cell::Int(number),
     )
+}
+
+/// Column `i` of a load's row, which is text or NULL.
+fn text_cell<'r>(row: &'r Row, i: usize, module: &ModuleId) -> Result<Cell<'r>, StoreError> {
+    let text: Option<&str> = row
+        .try_get(i)
+        .map_err(|err| PgError::sql("read the rows", Some(*module))(err).into_store_error())?;
+    Ok(text.map_or(Cell::Null, |text| Cell::Text(text.as_bytes())))
+}
+
+/// A number read as text goes over as the number; any other text as text.
+fn number_or_text(cell: Cell<'_>) -> Cell<'_> {
+    match cell {
+        Cell::Text(text) => std::str::from_utf8(text)
+            .ok()
+            .and_then(|text| text.parse().ok())
+            .map_or(cell, Cell::Int),
+        other => other,
+    }
 }
 
 /// Every module id found in the tables, lower-cased, sorted, without
 /// repeats.
 pub(super) fn modules(session: &mut Session) -> Result<Vec<ModuleId>, StoreError> {
     let rows = session.query(MODULES, &[], "list modules", None)?;
-    let mut found = ModuleList::default();
+    let mut found = BTreeSet::new();
     for row in &rows {
         let (table, id): (&str, Option<&str>) = row
             .try_get(0)
             .and_then(|table| Ok((table, row.try_get(1)?)))
             .map_err(|err| PgError::sql("list modules", None)(err).into_store_error())?;
-        found.push(table, &id)?;
+        let id = id.map_or(Cell::Null, |id| Cell::Text(id.as_bytes()));
+        found.insert(bitrix_rows::listed_module(
+            &format!("{table}.MODULE_ID"),
+            id,
+        )?);
     }
-    Ok(found.into_sorted())
-}
-
-/// `text` in quotes, escaped and cut, as errors show stored text.
-fn quoted(text: &str) -> String {
-    crate::store::error::quoted(text)
+    Ok(found.into_iter().collect())
 }

@@ -16,8 +16,8 @@
 
 use super::error::PgError;
 use super::session::Session;
-use crate::access::AccessLevel;
-use crate::ids::{GroupId, ModuleId, OptionName, Scope, GROUP_DEFAULT_RIGHT};
+use crate::ids::{GroupId, ModuleId, OptionName, Scope};
+use crate::store::bitrix_write::RowWrite;
 use crate::store::{Change, Revision, StoreError};
 
 // `$1` is the module id, `$2` the option name or group id, `$3` the value
@@ -81,36 +81,17 @@ pub(super) fn apply(
     module: &ModuleId,
     change: &Change,
 ) -> Result<(), PgError> {
-    let mut letter = [0; 4];
-    match change {
-        Change::SetOption { scope, name, value } => {
-            set_value(session, module, *scope, name.as_str(), value)
+    match RowWrite::of(change) {
+        RowWrite::SetValue { scope, name, value } => {
+            set_value(session, module, scope, name, &value)
         }
-        Change::RemoveOption { scope, name } => {
-            remove_value(session, module, *scope, name.as_str())
-        }
-        Change::SetDefault { scope, level } => set_value(
-            session,
-            module,
-            *scope,
-            GROUP_DEFAULT_RIGHT,
-            level_text(*level, &mut letter),
-        ),
-        Change::RemoveDefault { scope } => {
-            remove_value(session, module, *scope, GROUP_DEFAULT_RIGHT)
-        }
-        Change::SetGrant {
+        RowWrite::RemoveValue { scope, name } => remove_value(session, module, scope, name),
+        RowWrite::SetGrant {
             scope,
             group,
             level,
-        } => set_grant(
-            session,
-            module,
-            *scope,
-            *group,
-            level_text(*level, &mut letter),
-        ),
-        Change::RemoveGrant { scope, group } => remove_grant(session, module, *scope, *group),
+        } => set_grant(session, module, scope, group, level.as_str()),
+        RowWrite::RemoveGrant { scope, group } => remove_grant(session, module, scope, group),
     }
 }
 
@@ -140,11 +121,6 @@ pub(super) fn unstorable(changes: &[Change]) -> Option<(Scope, &OptionName)> {
         Change::SetOption { scope, name, value } if value.contains('\0') => Some((*scope, name)),
         _ => None,
     })
-}
-
-/// The level as Bitrix stores it: its one letter.
-fn level_text(level: AccessLevel, buf: &mut [u8; 4]) -> &str {
-    level.letter().encode_utf8(buf)
 }
 
 fn set_value(

@@ -30,9 +30,7 @@ use super::{
     check_preconditions, Change, ChangeFeed, ChangeListener, Precondition, Revision, Snapshot,
     Store, StoreError,
 };
-// Bitrix keeps a module's default access level as this option of the
-// module; `OptionName` reserves the name, so no ordinary option collides.
-use crate::ids::{ModuleId, GROUP_DEFAULT_RIGHT};
+use crate::ids::ModuleId;
 
 /// How long a call waits for another connection's write lock by default.
 const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -478,7 +476,7 @@ mod tests {
     fn the_default_level_option_is_reserved_for_it() {
         // If OptionName ever accepted this name, an ordinary option could
         // overwrite the Access tab's default level in Bitrix's tables.
-        let err = crate::OptionName::new(GROUP_DEFAULT_RIGHT).unwrap_err();
+        let err = crate::OptionName::new(crate::ids::GROUP_DEFAULT_RIGHT).unwrap_err();
         assert_eq!(err.problem(), crate::ids::IdProblem::Reserved);
     }
 

@@ -3,9 +3,9 @@
 
 use rusqlite::{params, Connection};
 
-use super::GROUP_DEFAULT_RIGHT;
 use crate::access::AccessLevel;
 use crate::ids::{GroupId, ModuleId, Scope, SiteId};
+use crate::store::bitrix_write::RowWrite;
 use crate::store::{Change, Revision};
 
 /// Applies one change. Module ids are written in lower case and matched
@@ -16,25 +16,15 @@ use crate::store::{Change, Revision};
 /// also repairs rows that disagree); a new row takes the id as given.
 pub(super) fn apply(conn: &Connection, module: &ModuleId, change: &Change) -> rusqlite::Result<()> {
     let module = module.as_str();
-    match change {
-        Change::SetOption { scope, name, value } => {
-            set_value(conn, module, *scope, name.as_str(), value)
-        }
-        Change::RemoveOption { scope, name } => remove_value(conn, module, *scope, name.as_str()),
-        Change::SetDefault { scope, level } => set_value(
-            conn,
-            module,
-            *scope,
-            GROUP_DEFAULT_RIGHT,
-            level_text(*level, &mut [0; 4]),
-        ),
-        Change::RemoveDefault { scope } => remove_value(conn, module, *scope, GROUP_DEFAULT_RIGHT),
-        Change::SetGrant {
+    match RowWrite::of(change) {
+        RowWrite::SetValue { scope, name, value } => set_value(conn, module, scope, name, &value),
+        RowWrite::RemoveValue { scope, name } => remove_value(conn, module, scope, name),
+        RowWrite::SetGrant {
             scope,
             group,
             level,
-        } => set_grant(conn, module, *scope, *group, *level),
-        Change::RemoveGrant { scope, group } => remove_grant(conn, module, *scope, *group),
+        } => set_grant(conn, module, scope, group, level),
+        RowWrite::RemoveGrant { scope, group } => remove_grant(conn, module, scope, group),
     }
 }
 
@@ -55,12 +45,6 @@ pub(super) fn set_revision(
     )?
     .execute(params![module.as_str(), number])?;
     Ok(())
-}
-
-/// The level as Bitrix stores it: its one letter, as
-/// [`AccessLevel::letter`] spells it (one definition of the letters).
-fn level_text(level: AccessLevel, buf: &mut [u8; 4]) -> &str {
-    level.letter().encode_utf8(buf)
 }
 
 // Update first, insert only if nothing matched: this needs no unique index
@@ -135,8 +119,7 @@ fn set_grant(
     group: GroupId,
     level: AccessLevel,
 ) -> rusqlite::Result<()> {
-    let mut buf = [0; 4];
-    let (group, level) = (group.get(), level_text(level, &mut buf));
+    let (group, level) = (group.get(), level.as_str());
     let updated = match scope.site() {
         None => conn
             .prepare_cached(
@@ -188,6 +171,7 @@ fn remove_grant(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::GROUP_DEFAULT_RIGHT;
 
     #[test]
     fn every_level_is_stored_as_its_letter() {

@@ -1,6 +1,7 @@
-//! [`diff`]: the changes that turn one set of records into another — the
-//! one comparison of two sets of records (conflicts, re-planning and the
-//! Access tab all use it).
+//! [`ModuleRecords::changes_to`]: the changes that turn one set of records
+//! into another — the one comparison of two sets of records (the facade's
+//! conflicts, re-planning and Access tab all use it), the inverse of
+//! [`ModuleRecords::apply`].
 //!
 //! Records are kept in sorted maps, so two sets are compared by walking
 //! both in key order at once: linear in the number of records, with no
@@ -10,9 +11,9 @@
 use std::cmp::Ordering;
 use std::iter::Peekable;
 
+use super::{Change, ModuleRecords, RightKey};
 use crate::access::AccessLevel;
 use crate::ids::{GroupId, OptionName, Scope};
-use crate::store::{Change, ModuleRecords, RightKey};
 
 /// What a record holds, as far as a comparison cares.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -24,12 +25,45 @@ enum Held<'a> {
     Unreadable,
 }
 
-/// The changes that turn `before` into `after`: one per record added,
-/// changed or removed, in key order (options, then defaults, then grants;
-/// each by scope, then name or group). A record whose stored rows cannot
-/// be read compares as "unreadable": it differs from any value, and
-/// making a record unreadable is its removal.
-pub(crate) fn diff(before: &ModuleRecords, after: &ModuleRecords) -> Vec<Change> {
+impl ModuleRecords {
+    /// The changes that turn these records into `after`: one per record
+    /// added, changed or removed, in key order (options, then defaults,
+    /// then grants; each by scope, then name or group). Applied to these
+    /// records they give `after`. A record whose stored rows cannot be
+    /// read compares as "unreadable": it differs from any value, and
+    /// making a record unreadable is its removal.
+    ///
+    /// Linear in the number of records: both sets are walked in key order
+    /// at once.
+    ///
+    /// ```
+    /// use module_settings::store::{Change, ModuleRecords};
+    /// use module_settings::{AccessLevel, GroupId, Scope};
+    ///
+    /// let g5 = GroupId::from_static(5);
+    /// let mut before = ModuleRecords::new();
+    /// before.apply(&Change::SetGrant { scope: Scope::Common, group: g5, level: AccessLevel::R });
+    /// let mut after = ModuleRecords::new();
+    /// after.apply(&Change::SetDefault { scope: Scope::Common, level: AccessLevel::R });
+    ///
+    /// let changes = before.changes_to(&after);
+    /// assert_eq!(
+    ///     changes,
+    ///     [
+    ///         Change::SetDefault { scope: Scope::Common, level: AccessLevel::R },
+    ///         Change::RemoveGrant { scope: Scope::Common, group: g5 },
+    ///     ]
+    /// );
+    /// let mut patched = before.clone();
+    /// patched.apply_all(&changes);
+    /// assert_eq!(patched, after);
+    /// ```
+    pub fn changes_to(&self, after: &ModuleRecords) -> Vec<Change> {
+        diff(self, after)
+    }
+}
+
+fn diff(before: &ModuleRecords, after: &ModuleRecords) -> Vec<Change> {
     let mut changes = Vec::new();
     merge(
         options(before),
@@ -229,6 +263,22 @@ mod tests {
         records
     }
 
+    /// Where a change's record sorts: options, then defaults, then
+    /// grants; each by scope, then name or group.
+    fn order(change: &Change) -> (u8, Scope, Option<OptionName>, Option<GroupId>) {
+        match change {
+            Change::SetOption { scope, name, .. } | Change::RemoveOption { scope, name } => {
+                (0, *scope, Some(name.clone()), None)
+            }
+            Change::SetDefault { scope, .. } | Change::RemoveDefault { scope } => {
+                (1, *scope, None, None)
+            }
+            Change::SetGrant { scope, group, .. } | Change::RemoveGrant { scope, group } => {
+                (2, *scope, None, Some(*group))
+            }
+        }
+    }
+
     #[test]
     fn a_diff_turns_one_set_of_records_into_the_other() {
         for a in 0..60 {
@@ -241,10 +291,7 @@ mod tests {
                 if a == b {
                     assert!(changes.is_empty());
                 }
-                let mut keys: Vec<_> = changes
-                    .iter()
-                    .map(crate::settings::write::merge::key_of)
-                    .collect();
+                let mut keys: Vec<_> = changes.iter().map(order).collect();
                 let sorted = keys.clone();
                 keys.sort();
                 keys.dedup();

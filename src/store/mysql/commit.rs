@@ -1,0 +1,248 @@
+//! A commit: one InnoDB transaction that locks the module's revision row,
+//! checks the expected revision and the preconditions under that lock,
+//! writes the batch and sets the revision.
+//!
+//! **Locks.** The committed module's revision row is locked for update and
+//! every guard's (a precondition's module) for share, all in module-id
+//! order, so two commits that lock the same rows take them in the same
+//! order and cannot deadlock on them. The guard's shared lock waits for any
+//! transaction that is changing the guard's rows — another program's
+//! revocation moves the guard's revision through the triggers, holding its
+//! row until it commits — and reads the revision that transaction left, so
+//! a revocation that committed first always stops the commit; and none can
+//! commit while this one holds the lock.
+//!
+//! **Isolation.** READ COMMITTED, so that reads take no gap locks and two
+//! commits to neighbouring modules do not block each other's inserts; the
+//! revisions are read with locking reads, which see the latest committed
+//! row in any isolation. (A server that writes its binary log in statement
+//! format refuses writes in READ COMMITTED: there the commit runs in
+//! REPEATABLE READ.)
+//!
+//! **Deadlocks and lock waits.** InnoDB breaks a deadlock (with Bitrix's
+//! PHP writing the same rows, say) by rolling one transaction back; the
+//! commit is then tried again from the start, nothing of it having landed,
+//! until the lock-wait timeout has passed. A lock held longer than that
+//! timeout ends the commit with [`StoreError::Unavailable`].
+
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, RandomState};
+use std::time::{Duration, Instant};
+
+use mysql::prelude::Queryable;
+use mysql::{params, Conn, IsolationLevel, Transaction, TxOpts};
+
+use super::error::{code, MysqlError, BACKEND};
+use super::pool::Connections;
+use super::read;
+use super::statements::{self, Statements};
+use super::write;
+use crate::ids::ModuleId;
+use crate::store::{
+    check_preconditions, next_revision, Change, Precondition, Revision, StoreError,
+};
+
+/// The longest pause before a commit that lost a deadlock is tried again.
+const LONGEST_PAUSE: Duration = Duration::from_millis(20);
+
+/// One commit's request.
+pub(super) struct Request<'a> {
+    pub(super) module: &'a ModuleId,
+    pub(super) expected: Revision,
+    pub(super) changes: &'a [Change],
+    pub(super) preconditions: &'a [Precondition],
+}
+
+/// Runs the commit on the writer's connection, trying again after a
+/// deadlock until the lock-wait timeout has passed.
+pub(super) fn run(
+    connections: &Connections,
+    statements: &Statements,
+    isolation: IsolationLevel,
+    request: &Request<'_>,
+) -> Result<Revision, StoreError> {
+    let deadline = Instant::now() + connections.lock_wait;
+    let mut pause = Duration::from_millis(1);
+    let mut slot = connections.writer();
+    loop {
+        let conn = match slot.as_mut() {
+            Some(conn) => conn,
+            None => slot.insert(
+                connections
+                    .open()
+                    .map_err(|err| err.into_store_error(connections.lock_wait))?,
+            ),
+        };
+        match attempt(conn, statements, isolation, request) {
+            Ok(revision) => return Ok(revision),
+            Err(Failure::AtCommit(err)) => {
+                if err.broke_connection() {
+                    *slot = None;
+                    return Err(lost_at_commit(err, request.module));
+                }
+                return Err(err.into_store_error(connections.lock_wait));
+            }
+            Err(Failure::Before(err)) => {
+                if err.broke_connection() {
+                    // The connection broke (the server restarted, or closed
+                    // an idle connection) before the commit was asked for:
+                    // the server rolled back whatever the transaction did,
+                    // so a fresh connection tries again.
+                    *slot = None;
+                    if Instant::now() >= deadline {
+                        return Err(err.into_store_error(connections.lock_wait));
+                    }
+                    continue;
+                }
+                if err.server_code() == Some(code::DEADLOCK) && Instant::now() < deadline {
+                    std::thread::sleep(jittered(pause));
+                    pause = (pause * 2).min(LONGEST_PAUSE);
+                    continue;
+                }
+                return Err(err.into_store_error(connections.lock_wait));
+            }
+        }
+    }
+}
+
+/// Why an attempt failed: before the commit was asked for (nothing
+/// landed), or at the commit itself.
+enum Failure {
+    Before(MysqlError),
+    AtCommit(MysqlError),
+}
+
+fn attempt(
+    conn: &mut Conn,
+    statements: &Statements,
+    isolation: IsolationLevel,
+    request: &Request<'_>,
+) -> Result<Revision, Failure> {
+    let module = request.module;
+    let sql = |action| MysqlError::sql(action, Some(*module));
+    let mut tx = conn
+        .start_transaction(TxOpts::default().set_isolation_level(Some(isolation)))
+        .map_err(|err| Failure::Before(sql("start a write transaction")(err)))?;
+    // `tx` rolls back when dropped uncommitted, on every error path.
+    let revision = locked(&mut tx, statements, request).map_err(Failure::Before)?;
+    if let Some(revision) = revision.written {
+        tx.commit()
+            .map_err(|err| Failure::AtCommit(sql("commit")(err)))?;
+        return Ok(revision);
+    }
+    Ok(revision.current)
+}
+
+/// What the transaction found and did.
+struct Outcome {
+    /// The module's revision before the commit.
+    current: Revision,
+    /// The new revision, if the batch was written.
+    written: Option<Revision>,
+}
+
+/// The commit inside its transaction, up to (not including) `COMMIT`.
+fn locked(
+    tx: &mut Transaction<'_>,
+    statements: &Statements,
+    request: &Request<'_>,
+) -> Result<Outcome, MysqlError> {
+    let Request {
+        module,
+        expected,
+        changes,
+        preconditions,
+    } = *request;
+    let sql = |action| MysqlError::sql(action, Some(*module));
+    // Every revision row the commit depends on, locked in module-id order.
+    let mut ids: Vec<ModuleId> = preconditions.iter().map(|p| p.module).collect();
+    ids.push(*module);
+    ids.sort_unstable();
+    ids.dedup();
+    let mut guards = BTreeMap::new();
+    let mut current = Revision::ZERO;
+    for id in ids {
+        if id == *module {
+            current = lock_own(tx, module)?;
+        } else {
+            let revision = read::stored_revision(
+                tx,
+                statements::READ_GUARD,
+                &id,
+                "read a guard module's revision",
+            )?;
+            guards.insert(id, revision);
+        }
+    }
+    let next = next_revision(BACKEND, module, expected, current, changes)?;
+    check_preconditions(preconditions, module, current, |guard| {
+        Ok(guards.get(guard).copied().unwrap_or(Revision::ZERO))
+    })?;
+    let Some(next) = next else {
+        // An empty batch: nothing to write (the transaction rolls back,
+        // and with it a revision row made only to be locked).
+        return Ok(Outcome {
+            current,
+            written: None,
+        });
+    };
+    for change in changes {
+        write::apply(tx, statements, module, change).map_err(sql("write a change"))?;
+    }
+    // The triggers moved the revision once per row written; a commit
+    // counts one, so the revision is set, not incremented.
+    write::set_revision(tx, module, next).map_err(sql("write the revision"))?;
+    Ok(Outcome {
+        current,
+        written: Some(next),
+    })
+}
+
+/// The module's revision row, locked for update; created (at zero) first
+/// when the module has none, so that there is a row to lock.
+///
+/// The row is looked up with `FOR UPDATE` before anything is inserted: an
+/// `INSERT IGNORE` that finds the row takes a *shared* lock on it, and two
+/// commits holding that shared lock and both asking for the exclusive one
+/// would deadlock every time they met.
+fn lock_own(tx: &mut Transaction<'_>, module: &ModuleId) -> Result<Revision, MysqlError> {
+    let action = "lock the module's revision";
+    let found: Option<mysql::Row> = tx
+        .exec_first(
+            statements::LOCK_OWN,
+            params! { "module" => module.as_str() },
+        )
+        .map_err(MysqlError::sql(action, Some(*module)))?;
+    if found.is_none() {
+        tx.exec_drop(
+            statements::CREATE_OWN,
+            params! { "module" => module.as_str() },
+        )
+        .map_err(MysqlError::sql(action, Some(*module)))?;
+    }
+    read::stored_revision(tx, statements::LOCK_OWN, module, action)
+}
+
+/// The connection broke at `COMMIT`: the server may have committed the
+/// batch or not, and the store cannot tell.
+fn lost_at_commit(err: MysqlError, module: &ModuleId) -> StoreError {
+    let what = format!(
+        "lost the connection to the server at the commit of module {module}; the batch may or \
+         may not have landed: load the module to see, and redo the change on what it shows"
+    );
+    match err {
+        MysqlError::Sql { source, .. } => StoreError::backend(BACKEND, what, *source),
+        other => StoreError::backend(BACKEND, what, other),
+    }
+}
+
+/// A random length between half of `pause` and all of it, so that two
+/// writers that deadlocked do not retry in step.
+fn jittered(pause: Duration) -> Duration {
+    let half = pause / 2;
+    let span = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX).max(1);
+    // A fresh `RandomState` has fresh random keys; hashing the time with
+    // them gives a number no other process can predict or share.
+    let random = RandomState::new().hash_one(Instant::now());
+    half + Duration::from_nanos(random % span)
+}

@@ -1,0 +1,149 @@
+//! Reading a module's rows back into records: the queries are MySQL's,
+//! what each row means (and what makes it corrupt) is shared by every SQL
+//! backend ([`BitrixRows`]).
+
+use std::collections::BTreeSet;
+
+use mysql::prelude::Queryable;
+use mysql::{params, AccessMode, Conn, IsolationLevel, Row, TxOpts, Value};
+
+use super::error::MysqlError;
+use super::schema::REVISION_TABLE;
+use super::statements::{self, Statements};
+use crate::ids::ModuleId;
+use crate::store::bitrix_rows::{self, BitrixRows, Cell};
+use crate::store::{Revision, Snapshot};
+
+/// Loads `module`'s records and revision in one read-only transaction on a
+/// consistent snapshot, so the rows and the revision belong together
+/// (another program's write moves both in one transaction, through the
+/// triggers).
+pub(super) fn snapshot(
+    conn: &mut Conn,
+    statements: &Statements,
+    module: &ModuleId,
+) -> Result<Snapshot, MysqlError> {
+    let sql = |action| MysqlError::sql(action, Some(*module));
+    let options = TxOpts::default()
+        .set_isolation_level(Some(IsolationLevel::RepeatableRead))
+        .set_with_consistent_snapshot(true)
+        .set_access_mode(Some(AccessMode::ReadOnly));
+    let mut tx = conn
+        .start_transaction(options)
+        .map_err(sql("start a read transaction"))?;
+    let mut rows = BitrixRows::new(module);
+    let read = sql("read the rows");
+    for row in tx
+        .exec_iter(
+            &statements.load_common,
+            params! { "module" => module.as_str() },
+        )
+        .map_err(&read)?
+    {
+        let row = row.map_err(&read)?;
+        rows.common_option(cell(&row, 0), cell(&row, 1), cell(&row, 2))?;
+    }
+    for row in tx
+        .exec_iter(
+            &statements.load_site,
+            params! { "module" => module.as_str() },
+        )
+        .map_err(&read)?
+    {
+        let row = row.map_err(&read)?;
+        rows.site_option(cell(&row, 0), cell(&row, 1), cell(&row, 2))?;
+    }
+    for row in tx
+        .exec_iter(
+            &statements.load_grants,
+            params! { "module" => module.as_str() },
+        )
+        .map_err(&read)?
+    {
+        let row = row.map_err(&read)?;
+        rows.grant(cell(&row, 0), cell(&row, 1), cell(&row, 2), cell(&row, 3))?;
+    }
+    let revision = revision(&mut tx, module)?;
+    tx.commit().map_err(sql("end a read transaction"))?;
+    Ok(Snapshot::new(revision, rows.finish()))
+}
+
+/// The module's revision from our own table; a module never written is at
+/// zero. `FOR UPDATE` or `LOCK IN SHARE MODE` are the caller's: this is a
+/// plain read.
+pub(super) fn revision(
+    conn: &mut impl Queryable,
+    module: &ModuleId,
+) -> Result<Revision, MysqlError> {
+    stored_revision(conn, statements::REVISION, module, "read the revision")
+}
+
+/// The revision `query` (one of the revision reads, taking `:module`)
+/// finds for `module`, or zero when there is no row.
+pub(super) fn stored_revision(
+    conn: &mut impl Queryable,
+    query: &str,
+    module: &ModuleId,
+    action: &'static str,
+) -> Result<Revision, MysqlError> {
+    let row: Option<Row> = conn
+        .exec_first(query, params! { "module" => module.as_str() })
+        .map_err(MysqlError::sql(action, Some(*module)))?;
+    match row {
+        None => Ok(Revision::ZERO),
+        Some(row) => Ok(bitrix_rows::revision(
+            module,
+            &format!("{REVISION_TABLE}.REVISION"),
+            cell(&row, 0),
+        )?),
+    }
+}
+
+/// Every module id found in the tables, lower-cased, sorted, without
+/// repeats.
+pub(super) fn modules(conn: &mut Conn) -> Result<Vec<ModuleId>, MysqlError> {
+    let mut found = BTreeSet::new();
+    for (table, query) in statements::MODULE_LISTS {
+        // The binary protocol (a prepared statement) hands numbers over as
+        // numbers; the text protocol would turn them into text.
+        let rows: Vec<Row> = conn
+            .exec(query, ())
+            .map_err(MysqlError::sql("list the modules", None))?;
+        let record = format!("{table}.MODULE_ID");
+        for row in rows {
+            found.insert(bitrix_rows::listed_module(&record, cell(&row, 0))?);
+        }
+    }
+    Ok(found.into_iter().collect())
+}
+
+/// Every module's revision, in one query: the modules with a revision row,
+/// sorted by id. A module not listed is at revision zero.
+pub(super) fn revisions(conn: &mut Conn) -> Result<Vec<(ModuleId, Revision)>, MysqlError> {
+    let rows: Vec<Row> = conn
+        .exec(statements::ALL_REVISIONS, ())
+        .map_err(MysqlError::sql("read every module's revision", None))?;
+    let id_record = format!("{REVISION_TABLE}.MODULE_ID");
+    let revision_record = format!("{REVISION_TABLE}.REVISION");
+    let mut revisions = Vec::with_capacity(rows.len());
+    for row in rows {
+        let module = bitrix_rows::listed_module(&id_record, cell(&row, 0))?;
+        let revision = bitrix_rows::revision(&module, &revision_record, cell(&row, 1))?;
+        revisions.push((module, revision));
+    }
+    Ok(revisions)
+}
+
+/// Column `index` of `row` in the shared decoder's terms.
+fn cell(row: &Row, index: usize) -> Cell<'_> {
+    match row.as_ref(index) {
+        None | Some(Value::NULL) => Cell::Null,
+        Some(Value::Bytes(bytes)) => Cell::Text(bytes),
+        Some(Value::Int(n)) => Cell::Int(*n),
+        Some(Value::UInt(n)) => Cell::UInt(*n),
+        Some(Value::Float(x)) => Cell::Real(f64::from(*x)),
+        Some(Value::Double(x)) => Cell::Real(*x),
+        Some(Value::Date(..)) => Cell::Other("a date"),
+        Some(Value::Time(..)) => Cell::Other("a time"),
+    }
+}

@@ -1,0 +1,196 @@
+//! A fresh database on the test server for each test, dropped at the end,
+//! so tests run in parallel on one server.
+//!
+//! The server is the one `MODULE_SETTINGS_MYSQL_URL` names, without a
+//! database (`mysql://ci:ci@127.0.0.1:33069/`); `.ci/servers/mysql.sh
+//! start` starts one and writes that URL to `.ci/servers/mysql.env`.
+//! Without the variable every test fails, saying so: a server test that
+//! passes without a server would be a lie.
+#![allow(dead_code)] // each test file uses a different part
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use module_settings::MysqlStore;
+use mysql::prelude::Queryable;
+
+/// The variable that names the test server.
+pub const URL_VAR: &str = "MODULE_SETTINGS_MYSQL_URL";
+
+/// The server's URL, ending in `/`, to which a database name is added.
+pub fn server_url() -> String {
+    let url = std::env::var(URL_VAR).unwrap_or_else(|_| {
+        panic!(
+            "{URL_VAR} is not set, so the MySQL tests have no server: start one with \
+             `.ci/servers/mysql.sh start && . .ci/servers/mysql.env` (MariaDB, as root), or set \
+             {URL_VAR}=mysql://user:password@host:port/ for a server whose user may create and \
+             drop databases and create triggers"
+        )
+    });
+    if url.ends_with('/') {
+        url
+    } else {
+        format!("{url}/")
+    }
+}
+
+/// A plain connection to `url`, as another program (Bitrix's PHP, an SQL
+/// console) would open it.
+pub fn plain(url: &str) -> mysql::Conn {
+    let opts = mysql::Opts::from_url(url).expect("a valid test URL");
+    let opts = mysql::OptsBuilder::from_opts(opts).prefer_socket(false);
+    mysql::Conn::new(opts).expect("the test server accepts the connection")
+}
+
+/// A database of a test's own.
+pub struct TestDatabase {
+    server: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// Creates an empty database with a name no other test uses.
+    pub fn new() -> Self {
+        static COUNT: AtomicU32 = AtomicU32::new(0);
+        let server = server_url();
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!(
+            "ms_test_{}_{}_{nanos}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        );
+        plain(&server)
+            .query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+            .expect("create the test database");
+        TestDatabase { server, name }
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The URL of the database.
+    pub fn url(&self) -> String {
+        format!("{}{}", self.server, self.name)
+    }
+
+    /// The URL of the server, without a database.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// A store on the database.
+    pub fn store(&self) -> MysqlStore {
+        MysqlStore::connect(&self.url()).unwrap_or_else(|err| panic!("connect: {err}"))
+    }
+
+    /// A plain connection to the database.
+    pub fn conn(&self) -> mysql::Conn {
+        plain(&self.url())
+    }
+
+    /// Runs `sql` (one or more statements) on a plain connection.
+    pub fn exec(&self, sql: &str) {
+        self.conn()
+            .query_drop(sql)
+            .unwrap_or_else(|err| panic!("{sql}: {err}"));
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let _ = plain(&self.server).query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.name));
+    }
+}
+
+/// A user of the test server made for one test, with the privileges it
+/// is given, dropped at the end.
+pub struct TestUser {
+    server: String,
+    name: String,
+    password: String,
+}
+
+impl TestUser {
+    /// Creates a user allowed to log in from 127.0.0.1 with `password`,
+    /// holding `privileges` (`SELECT, INSERT`) on `database` only.
+    pub fn new(database: &TestDatabase, password: &str, privileges: &str) -> Self {
+        static COUNT: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "mst_{}_{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut admin = plain(database.server());
+        admin
+            .query_drop(format!(
+                "CREATE USER '{name}'@'127.0.0.1' IDENTIFIED BY '{password}'"
+            ))
+            .expect("create the test user");
+        admin
+            .query_drop(format!(
+                "GRANT {privileges} ON `{}`.* TO '{name}'@'127.0.0.1'",
+                database.name()
+            ))
+            .expect("grant the test user its privileges");
+        TestUser {
+            server: database.server().to_owned(),
+            name,
+            password: password.to_owned(),
+        }
+    }
+
+    /// Grants `privileges` on everything (`SUPER`).
+    pub fn grant_globally(&self, privileges: &str) {
+        plain(&self.server)
+            .query_drop(format!(
+                "GRANT {privileges} ON *.* TO '{}'@'127.0.0.1'",
+                self.name
+            ))
+            .expect("grant the test user a global privilege");
+    }
+
+    /// The user's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The URL of `database` as this user.
+    pub fn url(&self, database: &TestDatabase) -> String {
+        let rest = self
+            .server
+            .split_once('@')
+            .map_or(self.server.as_str(), |(_, rest)| rest);
+        format!(
+            "mysql://{}:{}@{rest}{}",
+            self.name,
+            self.password,
+            database.name()
+        )
+    }
+
+    /// Closes every connection the user has open, as a server restart or
+    /// an administrator's KILL would.
+    pub fn kill_connections(&self) -> usize {
+        let mut admin = plain(&self.server);
+        let ids: Vec<u64> = admin
+            .exec(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ?",
+                (self.name.as_str(),),
+            )
+            .unwrap();
+        for id in &ids {
+            let _ = admin.query_drop(format!("KILL {id}"));
+        }
+        ids.len()
+    }
+}
+
+impl Drop for TestUser {
+    fn drop(&mut self) {
+        let _ = plain(&self.server).query_drop(format!("DROP USER '{}'@'127.0.0.1'", self.name));
+    }
+}

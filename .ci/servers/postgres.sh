@@ -6,8 +6,10 @@
 #   .ci/servers/postgres.sh stop    # stop it and remove its files (safe to repeat)
 #   .ci/servers/postgres.sh url     # print the URL of the running cluster
 #
-# `start` writes `MODULE_SETTINGS_POSTGRES_URL=...` to .ci/servers/postgres.env
-# (git-ignored), so a shell can `source` it; the tests read that variable.
+# `start` writes `export MODULE_SETTINGS_POSTGRES_URL=...` to
+# .ci/servers/postgres.env (git-ignored), so a shell (and .ci/test) can
+# source it; the tests read that variable. Starting a running cluster again
+# leaves it as it is.
 # Needs the Debian `postgresql` package (its binaries under
 # /usr/lib/postgresql/*/bin) and root, to run the server as `postgres`.
 set -euo pipefail
@@ -39,9 +41,13 @@ as_postgres() {
 }
 
 start() {
-  if [ -f "$root_file" ] && [ -d "$(cat "$root_file")/data" ]; then
-    echo "postgres.sh: already running under $(cat "$root_file"); run stop first" >&2
-    exit 1
+  if [ -f "$root_file" ] && [ -d "$(cat "$root_file")/data" ] &&
+    as_postgres "$(pg_bin)/pg_ctl" -D "$(cat "$root_file")/data" status >/dev/null 2>&1; then
+    # Running already (started by hand, or by .ci/test): use it as it is.
+    echo "postgres.sh: already running under $(cat "$root_file")" >&2
+    echo "export MODULE_SETTINGS_POSTGRES_URL=$url" > "$env_file"
+    echo "export MODULE_SETTINGS_POSTGRES_URL=$url"
+    return 0
   fi
   local bin root
   bin="$(pg_bin)"
@@ -65,7 +71,7 @@ start() {
     cat "$root/log" >&2
     exit 1
   }
-  echo "MODULE_SETTINGS_POSTGRES_URL=$url" > "$env_file"
+  echo "export MODULE_SETTINGS_POSTGRES_URL=$url" > "$env_file"
   echo "export MODULE_SETTINGS_POSTGRES_URL=$url"
 }
 

@@ -9,6 +9,8 @@ use std::time::Duration;
 use percent_encoding::percent_decode_str;
 use postgres::config::SslMode;
 
+use crate::store::server_url;
+
 /// How long a connection attempt may take unless the URL says otherwise.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -150,9 +152,7 @@ fn parameter(config: &mut postgres::Config, name: &str, value: &str) -> Result<(
 
 /// A percent-encoded part of the URL, decoded.
 fn decode<'a>(part: &'a str, what: &'static str) -> Result<Cow<'a, str>, UrlError> {
-    percent_decode_str(part)
-        .decode_utf8()
-        .map_err(|_| UrlError::NotUtf8 { part: what })
+    server_url::decoded(part).ok_or(UrlError::NotUtf8 { part: what })
 }
 
 /// Where a store connects, as it may be shown: user, host, port and
@@ -170,11 +170,7 @@ pub(super) struct Endpoint {
 impl Endpoint {
     /// `host:port`, or the socket directory with the port.
     pub(super) fn address(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        server_url::address(&self.host, self.port)
     }
 
     /// The user name.

@@ -162,6 +162,9 @@ mod revision;
 // Shared by the SQL backends, which read rights row by row.
 #[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
 mod rights_rows;
+// What the SQL stores' errors say alike.
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
+mod sql_error;
 // What the MySQL and PostgreSQL stores read alike in their URLs.
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 mod server_url;

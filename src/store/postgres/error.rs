@@ -11,6 +11,7 @@ use postgres::error::SqlState;
 
 use super::url::{Endpoint, UrlError};
 use crate::ids::ModuleId;
+use crate::store::sql_error::{for_module, MissingColumn};
 use crate::store::StoreError;
 
 /// The name the PostgreSQL store reports itself under.
@@ -44,18 +45,10 @@ pub(super) enum PgError {
         /// The client's error.
         source: postgres::Error,
     },
-    /// A table made by someone else lacks a column the layout needs; the
-    /// store never alters tables it did not create.
-    #[error(
-        "table {table} exists but has no column {column}; add it or point the store at a \
-         database with Bitrix's layout"
-    )]
-    MissingColumn {
-        /// The table.
-        table: &'static str,
-        /// The missing column (lower case, as Bitrix's unquoted DDL makes it).
-        column: &'static str,
-    },
+    /// A table made by someone else lacks a column the layout needs
+    /// (named in lower case, as Bitrix's unquoted DDL makes it).
+    #[error(transparent)]
+    MissingColumn(#[from] MissingColumn),
     /// The connection's search path names no schema that exists, so there
     /// is nowhere to create the tables.
     #[error(
@@ -66,11 +59,6 @@ pub(super) enum PgError {
     /// The connection's thread stopped (a panic inside the store).
     #[error("the store's connection thread stopped; open the store again")]
     WorkerGone,
-}
-
-/// `" (module video)"`, or nothing.
-fn for_module(module: Option<ModuleId>) -> String {
-    module.map_or_else(String::new, |module| format!(" (module {module})"))
 }
 
 impl PgError {
@@ -151,7 +139,7 @@ impl PgError {
                 }
             }
             PgError::Url(_)
-            | PgError::MissingColumn { .. }
+            | PgError::MissingColumn(_)
             | PgError::NoSchema
             | PgError::WorkerGone => StoreError::backend_failure(BACKEND, what),
         }
@@ -338,10 +326,10 @@ mod tests {
 
     #[test]
     fn errors_without_a_server_error_are_backend_failures_with_their_text() {
-        let err: StoreError = PgError::MissingColumn {
+        let err: StoreError = PgError::from(MissingColumn {
             table: "b_option",
             column: "value",
-        }
+        })
         .into();
         assert_eq!(
             err.to_string(),

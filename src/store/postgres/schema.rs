@@ -11,6 +11,7 @@
 use super::error::PgError;
 use super::session::Session;
 use super::triggers;
+use crate::store::sql_error::MissingColumn;
 
 /// The revision table of our own; Bitrix has no notion of revisions.
 pub(super) const REVISION_TABLE: &str = "module_settings_revision";
@@ -190,10 +191,11 @@ fn find_missing(session: &mut Session) -> Result<Missing, PgError> {
         }
         for column in table.columns {
             if !present.iter().flatten().any(|p| p == column) {
-                return Err(PgError::MissingColumn {
+                return Err(MissingColumn {
                     table: table.name,
                     column,
-                });
+                }
+                .into());
             }
         }
     }

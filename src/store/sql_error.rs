@@ -2,6 +2,11 @@
 //! was for, why it failed, and that a table made by someone else lacks a
 //! column Bitrix's layout has.
 
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+use std::io::ErrorKind;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+use std::time::Duration;
+
 use crate::ids::ModuleId;
 
 /// A Bitrix table made by someone else lacks a column the layout needs;
@@ -29,6 +34,23 @@ pub(crate) fn because(cause: Option<&str>) -> String {
     cause.map_or_else(String::new, |cause| format!(": {cause}"))
 }
 
+/// Why a connection to a database server failed, when the network said
+/// why (`kind`), in words that say what to check; `timeout` is how long the
+/// store waited for an answer.
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub(crate) fn network_problem(kind: ErrorKind, timeout: Duration) -> String {
+    match kind {
+        ErrorKind::ConnectionRefused => "the connection was refused; is the server running and \
+                                         listening on that host and port?"
+            .to_owned(),
+        ErrorKind::TimedOut => format!(
+            "no answer within {} s; check the host, the port and any firewall",
+            timeout.as_secs()
+        ),
+        _ => "the connection failed; check the host and port".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,6 +66,18 @@ mod tests {
             "table b_option exists but has no column VALUE; add it or point the store at a \
              database with Bitrix's layout"
         );
+    }
+
+    #[cfg(any(feature = "mysql", feature = "postgres"))]
+    #[test]
+    fn network_problems_say_what_to_check() {
+        let wait = Duration::from_secs(5);
+        let refused = network_problem(ErrorKind::ConnectionRefused, wait);
+        assert!(refused.contains("is the server running"), "{refused}");
+        let silent = network_problem(ErrorKind::TimedOut, wait);
+        assert!(silent.starts_with("no answer within 5 s"), "{silent}");
+        let other = network_problem(ErrorKind::ConnectionReset, wait);
+        assert!(other.contains("check the host and port"), "{other}");
     }
 
     #[test]

@@ -9,9 +9,9 @@ use std::io;
 
 use postgres::error::SqlState;
 
-use super::url::{Endpoint, UrlError};
+use super::url::{Endpoint, Target, UrlError};
 use crate::ids::ModuleId;
-use crate::store::sql_error::{for_module, MissingColumn};
+use crate::store::sql_error::{for_module, network_problem, MissingColumn};
 use crate::store::StoreError;
 
 /// The name the PostgreSQL store reports itself under.
@@ -75,11 +75,12 @@ impl PgError {
         }
     }
 
-    /// The connection was refused or made impossible by the server.
-    pub(super) fn connect(endpoint: &Endpoint, source: postgres::Error) -> PgError {
+    /// The connection to `target` was refused or made impossible by the
+    /// server.
+    pub(super) fn connect(target: &Target, source: postgres::Error) -> PgError {
         PgError::Connect {
-            cause: explain_connect(&source, endpoint),
-            endpoint: endpoint.clone(),
+            cause: explain_connect(&source, target),
+            endpoint: target.endpoint().clone(),
             source,
         }
     }
@@ -182,24 +183,17 @@ fn io_error(err: &postgres::Error) -> Option<&io::Error> {
     None
 }
 
-/// Why a connection to `endpoint` failed, with what to fix.
-fn explain_connect(err: &postgres::Error, endpoint: &Endpoint) -> String {
+/// Why a connection to `target` failed, with what to fix.
+fn explain_connect(err: &postgres::Error, target: &Target) -> String {
+    let endpoint = target.endpoint();
     if let Some(io) = io_error(err) {
         return match io.kind() {
-            io::ErrorKind::ConnectionRefused => format!(
-                "the connection was refused: is the server running and listening on {}?",
-                endpoint.address()
-            ),
-            io::ErrorKind::TimedOut => format!(
-                "no answer from {} in time: check the host, the port and the network",
-                endpoint.address()
-            ),
             io::ErrorKind::NotFound => format!(
                 "no server socket at {}: is the server running, and is this its socket \
                  directory?",
                 endpoint.address()
             ),
-            _ => format!("a network error on the way to {}", endpoint.address()),
+            kind => network_problem(kind, target.connect_timeout()),
         };
     }
     match err.code() {

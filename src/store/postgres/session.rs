@@ -71,12 +71,11 @@ impl Session {
     }
 
     fn open(&self) -> Result<(Client, i32), PgError> {
-        let endpoint = self.target.endpoint();
         let mut client = self
             .target
             .config()
             .connect(NoTls)
-            .map_err(|err| PgError::connect(endpoint, err))?;
+            .map_err(|err| PgError::connect(&self.target, err))?;
         client
             .batch_execute(&lock_timeout(self.lock_timeout))
             .map_err(PgError::sql("set the lock timeout", None))?;

@@ -91,6 +91,14 @@ impl Target {
         &self.config
     }
 
+    /// How long a connection attempt may take.
+    pub(super) fn connect_timeout(&self) -> Duration {
+        self.config
+            .get_connect_timeout()
+            .copied()
+            .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+    }
+
     /// What may be shown of the connection.
     pub(super) fn endpoint(&self) -> &Endpoint {
         &self.endpoint

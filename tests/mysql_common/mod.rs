@@ -8,8 +8,10 @@
 //! passes without a server would be a lie.
 #![allow(dead_code)] // each test file uses a different part
 
+#[path = "../server_common/mod.rs"]
+mod server_common;
+
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use module_settings::MysqlStore;
 use mysql::prelude::Queryable;
@@ -19,14 +21,15 @@ pub const URL_VAR: &str = "MODULE_SETTINGS_MYSQL_URL";
 
 /// The server's URL, ending in `/`, to which a database name is added.
 pub fn server_url() -> String {
-    let url = std::env::var(URL_VAR).unwrap_or_else(|_| {
-        panic!(
-            "{URL_VAR} is not set, so the MySQL tests have no server: start one with \
-             `.ci/servers/mysql.sh start && . .ci/servers/mysql.env` (MariaDB, as root), or set \
-             {URL_VAR}=mysql://user:password@host:port/ for a server whose user may create and \
-             drop databases and create triggers"
-        )
-    });
+    let url = server_common::url_from_env(
+        URL_VAR,
+        "MySQL",
+        "mysql",
+        &format!(
+            ", or set {URL_VAR}=mysql://user:password@host:port/ for a MySQL or MariaDB server \
+             whose user may create and drop databases and create triggers"
+        ),
+    );
     if url.ends_with('/') {
         url
     } else {
@@ -51,16 +54,8 @@ pub struct TestDatabase {
 impl TestDatabase {
     /// Creates an empty database with a name no other test uses.
     pub fn new() -> Self {
-        static COUNT: AtomicU32 = AtomicU32::new(0);
         let server = server_url();
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let name = format!(
-            "ms_test_{}_{}_{nanos}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        );
+        let name = server_common::unique_name("ms_test");
         plain(&server)
             .query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
             .expect("create the test database");

@@ -5,8 +5,8 @@
 
 #![allow(dead_code)] // Each test file uses part of it.
 
-use std::hash::{BuildHasher, RandomState};
-use std::sync::atomic::{AtomicU32, Ordering};
+#[path = "../server_common/mod.rs"]
+mod server_common;
 
 use module_settings::PostgresStore;
 
@@ -20,15 +20,15 @@ pub const URL_VARIABLE: &str = "MODULE_SETTINGS_POSTGRES_URL";
 /// When the variable is not set: a server test never passes without a
 /// server.
 pub fn server_url() -> String {
-    match std::env::var(URL_VARIABLE) {
-        Ok(url) if !url.is_empty() => url,
-        _ => panic!(
-            "{URL_VARIABLE} is not set, so the PostgreSQL tests have no server: start one with \
-             `eval \"$(.ci/servers/postgres.sh start)\"` (it prints \
-             `export {URL_VARIABLE}=postgres://postgres@127.0.0.1:54329/postgres`), or point \
-             the variable at a PostgreSQL 13+ server whose user may create databases"
+    server_common::url_from_env(
+        URL_VARIABLE,
+        "PostgreSQL",
+        "postgres",
+        &format!(
+            ", or set {URL_VARIABLE}=postgres://user@host:port/database for a PostgreSQL 13+ \
+             server whose user may create databases"
         ),
-    }
+    )
 }
 
 /// A database that lives as long as the value.
@@ -41,15 +41,8 @@ pub struct TestDb {
 impl TestDb {
     /// A new, empty database.
     pub fn new() -> TestDb {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
         let server = server_url();
-        let random = RandomState::new().hash_one(std::process::id());
-        let name = format!(
-            "module_settings_test_{}_{}_{:08x}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed),
-            random as u32
-        );
+        let name = server_common::unique_name("module_settings_test");
         admin(&server)
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .unwrap_or_else(|err| panic!("could not create database {name}: {err}"));

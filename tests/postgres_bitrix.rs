@@ -2,44 +2,15 @@
 //! install script lays it out, with rows as a Bitrix site holds them, and
 //! other programs writing beside the store with plain SQL.
 
+mod bitrix_common;
 mod postgres_common;
 
-use module_settings::store::{Change, ModuleRecords, Revision, RightKey};
+use bitrix_common::*;
+use module_settings::store::{Change, Revision, RightKey};
 use module_settings::{
     AccessLevel, GroupId, ModuleId, OptionName, PostgresStore, Scope, SiteId, Store, StoreError,
 };
 use postgres_common::TestDb;
-
-const VIDEO: ModuleId = ModuleId::from_static("video");
-const VIDEOPORT: ModuleId = ModuleId::from_static("videoport");
-const S1: Scope = Scope::Site(SiteId::from_static("s1"));
-const S2: Scope = Scope::Site(SiteId::from_static("s2"));
-
-fn group(id: u32) -> GroupId {
-    GroupId::new(id).unwrap()
-}
-
-fn records(changes: &[Change]) -> ModuleRecords {
-    let mut records = ModuleRecords::new();
-    records.apply_all(changes);
-    records
-}
-
-fn option(scope: Scope, name: &str, value: &str) -> Change {
-    Change::SetOption {
-        scope,
-        name: OptionName::new(name).unwrap(),
-        value: value.into(),
-    }
-}
-
-fn grant(scope: Scope, group_id: u32, level: AccessLevel) -> Change {
-    Change::SetGrant {
-        scope,
-        group: group(group_id),
-        level,
-    }
-}
 
 /// Rows of `sql` (which selects text columns), each as a vector of
 /// optional strings.
@@ -100,20 +71,7 @@ fn a_bitrix_database_loads_into_exactly_the_expected_records() {
     assert_eq!(schema_of(&db), before);
 
     let videoport = store.load(&VIDEOPORT).unwrap();
-    let expected = records(&[
-        option(Scope::Common, "ServerHost", "vcs.example.com"),
-        option(Scope::Common, "ServerPort", "8443"),
-        option(Scope::Common, "SecretCode", "guest-key-42"),
-        option(Scope::Common, "window_main", "Y"),
-        option(Scope::Common, "window_chat", "N"),
-        option(Scope::Common, "window_members", "Y"),
-        option(Scope::Common, "window_settings", "Y"),
-        option(Scope::Common, "window_info", "Y"),
-        option(Scope::Common, "window_self_camera", "N"),
-        option(Scope::Common, "window_show_invite", "Y"),
-        option(S1, "ServerHost", "vcs-s1.example.com"),
-    ]);
-    assert_eq!(videoport.records, expected);
+    assert_eq!(videoport.records, bitrix_videoport());
     assert_eq!(
         videoport.revision,
         Revision::ZERO,
@@ -121,29 +79,9 @@ fn a_bitrix_database_loads_into_exactly_the_expected_records() {
     );
 
     let video = store.load(&VIDEO).unwrap();
-    let expected = records(&[
-        Change::SetDefault {
-            scope: Scope::Common,
-            level: AccessLevel::R,
-        },
-        Change::SetDefault {
-            scope: S2,
-            level: AccessLevel::D,
-        },
-        grant(Scope::Common, 1, AccessLevel::W),
-        grant(Scope::Common, 5, AccessLevel::R),
-        grant(Scope::Common, 6, AccessLevel::D),
-        grant(S1, 5, AccessLevel::W),
-    ]);
-    assert_eq!(video.records, expected);
+    assert_eq!(video.records, bitrix_video());
 
-    let modules: Vec<String> = store
-        .modules()
-        .unwrap()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    assert_eq!(modules, ["main", "video", "videoport"]);
+    assert_eq!(module_names(&store), ["main", "video", "videoport"]);
 }
 
 #[test]

@@ -630,13 +630,6 @@ fn duplicate_common_scope_grants_are_read_and_rewritten_as_one_record() {
     }
 }
 
-/// One bad row in an otherwise valid database, and what the error must name.
-struct BadRow {
-    sql: &'static str,
-    record: &'static str,
-    value: &'static str,
-}
-
 #[test]
 fn bad_rows_are_reported_as_corrupt_naming_module_record_and_value() {
     #[rustfmt::skip]
@@ -658,25 +651,7 @@ fn bad_rows_are_reported_as_corrupt_naming_module_record_and_value() {
         conn.query_drop(case.sql).unwrap();
         // Seen by the store only once committed: check, then undo.
         conn.query_drop("COMMIT").unwrap();
-        match store.load(&VIDEO) {
-            Err(StoreError::Corrupt {
-                module,
-                record,
-                value,
-                reason,
-            }) => {
-                assert_eq!(module, Some(VIDEO), "{}", case.sql);
-                assert_eq!(
-                    (record.as_str(), value.as_str()),
-                    (case.record, case.value),
-                    "{}: {reason}",
-                    case.sql
-                );
-                assert!(!reason.is_empty());
-            }
-            other => panic!("{}: expected Corrupt, got {other:?}", case.sql),
-        }
-        assert!(store.load(&VIDEOPORT).is_ok(), "{}", case.sql);
+        assert_corrupt(&store, &case);
         conn.query_drop(
             "DELETE FROM b_module_group WHERE ID = 50; \
              DELETE FROM b_option WHERE MODULE_ID = 'video' AND NAME <> 'GROUP_DEFAULT_RIGHT'; \

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use bitrix_common::*;
 use module_settings::store::{Change, Revision, RightKey};
 use module_settings::{
-    AccessLevel, GroupId, ModuleId, OptionName, Scope, SiteId, SqliteStore, Store, StoreError,
+    AccessLevel, ModuleId, OptionName, Scope, SiteId, SqliteStore, Store, StoreError,
 };
 use proptest::prelude::*;
 use rusqlite::Connection;
@@ -503,13 +503,6 @@ fn a_new_database_gets_the_tables_and_a_unique_grant_per_scope() {
     }
 }
 
-/// One bad row in an otherwise valid database, and what the error must name.
-struct BadRow {
-    sql: &'static str,
-    record: &'static str,
-    value: &'static str,
-}
-
 /// Rows that cannot be placed under any record (or are not rights at
 /// all) fail the load. Rights rows whose record is known but whose level
 /// cannot be read load as unreadable instead (below).
@@ -532,51 +525,9 @@ fn bad_rows_are_reported_as_corrupt_naming_module_record_and_value() {
         let (_dir, path) = bitrix_database();
         let store = SqliteStore::open(&path).unwrap();
         plain(&path).execute_batch(case.sql).unwrap();
-        match store.load(&VIDEO) {
-            Err(StoreError::Corrupt {
-                module,
-                record,
-                value,
-                reason,
-            }) => {
-                assert_eq!(module, Some(VIDEO), "{}", case.sql);
-                assert_eq!(
-                    (record.as_str(), value.as_str()),
-                    (case.record, case.value),
-                    "{}: {reason}",
-                    case.sql
-                );
-                assert!(!reason.is_empty());
-            }
-            other => panic!("{}: expected Corrupt, got {other:?}", case.sql),
-        }
-        // Damage to one module does not hide the others.
-        assert!(store.load(&VIDEOPORT).is_ok(), "{}", case.sql);
+        assert_corrupt(&store, &case);
     }
 }
-
-/// One unreadable rights row: the SQL that makes it, the record it
-/// belongs to, and each row the load lists for that record (row id,
-/// location, stored text).
-struct UnreadableCase {
-    sql: &'static str,
-    key: RightKey,
-    rows: &'static [(Option<i64>, &'static str, Option<&'static str>)],
-}
-
-const G7_COMMON: RightKey = RightKey::Grant {
-    scope: Scope::Common,
-    group: GroupId::from_static(7),
-};
-const G5_COMMON: RightKey = RightKey::Grant {
-    scope: Scope::Common,
-    group: GroupId::from_static(5),
-};
-const DEFAULT_COMMON: RightKey = RightKey::Default {
-    scope: Scope::Common,
-};
-const G_ACCESS_50: &str = "b_module_group.G_ACCESS (ID 50)";
-const DEFAULT_ROW: &str = "b_option.VALUE of option GROUP_DEFAULT_RIGHT in scope common";
 
 #[rustfmt::skip]
 const UNREADABLE: &[UnreadableCase] = &[
@@ -605,35 +556,7 @@ fn unreadable_rights_rows_load_as_unreadable_records() {
             .load(&VIDEO)
             .unwrap_or_else(|err| panic!("{}: {err}", case.sql))
             .records;
-        let listed: Vec<_> = records
-            .unreadable()
-            .map(|row| (row.key, row.row_id, row.record.as_str(), row.raw.as_deref()))
-            .collect();
-        let expected: Vec<_> = case
-            .rows
-            .iter()
-            .map(|(id, record, raw)| (case.key, *id, *record, *raw))
-            .collect();
-        assert_eq!(listed, expected, "{}", case.sql);
-        assert!(records.unreadable().all(|row| !row.reason.is_empty()));
-        // The record has no level; the others are as Bitrix stored them.
-        match case.key {
-            RightKey::Grant { scope, group } => assert_eq!(records.grant(scope, group), None),
-            RightKey::Default { scope } => assert_eq!(records.default_level(scope), None),
-            _ => unreachable!("the cases hold defaults and grants"),
-        }
-        assert_eq!(
-            records.grant(S1, group(5)),
-            Some(AccessLevel::W),
-            "{}",
-            case.sql
-        );
-        assert_eq!(
-            records.default_level(S2),
-            Some(AccessLevel::D),
-            "{}",
-            case.sql
-        );
+        assert_unreadable(&records, case);
     }
 }
 
@@ -671,20 +594,7 @@ fn a_commit_to_an_unreadable_record_replaces_every_row_of_it() {
             let store = SqliteStore::open(&path).unwrap();
             plain(&path).execute_batch(case.sql).unwrap();
             let snapshot = store.load(&VIDEO).unwrap();
-            let change = match (case.key, remove) {
-                (RightKey::Grant { scope, group }, false) => Change::SetGrant {
-                    scope,
-                    group,
-                    level: AccessLevel::W,
-                },
-                (RightKey::Grant { scope, group }, true) => Change::RemoveGrant { scope, group },
-                (RightKey::Default { scope }, false) => Change::SetDefault {
-                    scope,
-                    level: AccessLevel::W,
-                },
-                (RightKey::Default { scope }, true) => Change::RemoveDefault { scope },
-                _ => unreachable!("the cases hold defaults and grants"),
-            };
+            let change = set_to_w_or_remove(case.key, remove);
             store
                 .commit(&VIDEO, snapshot.revision, std::slice::from_ref(&change))
                 .unwrap();

@@ -6,8 +6,10 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
-use module_settings::store::{Change, ModuleRecords};
-use module_settings::{AccessLevel, GroupId, ModuleId, OptionName, Scope, SiteId, Store};
+use module_settings::store::{Change, ModuleRecords, RightKey};
+use module_settings::{
+    AccessLevel, GroupId, ModuleId, OptionName, Scope, SiteId, Store, StoreError,
+};
 
 pub const VIDEO: ModuleId = ModuleId::from_static("video");
 pub const VIDEOPORT: ModuleId = ModuleId::from_static("videoport");
@@ -84,4 +86,114 @@ pub fn module_names(store: &dyn Store) -> Vec<String> {
         .iter()
         .map(ToString::to_string)
         .collect()
+}
+
+/// One bad row in an otherwise valid database, and what the error must
+/// name.
+pub struct BadRow {
+    pub sql: &'static str,
+    pub record: &'static str,
+    pub value: &'static str,
+}
+
+/// `video` fails to load with the `Corrupt` error `case` describes, naming
+/// the module; `videoport` still loads (damage to one module does not hide
+/// the others).
+#[track_caller]
+pub fn assert_corrupt(store: &dyn Store, case: &BadRow) {
+    match store.load(&VIDEO) {
+        Err(StoreError::Corrupt {
+            module,
+            record,
+            value,
+            reason,
+        }) => {
+            assert_eq!(module, Some(VIDEO), "{}", case.sql);
+            assert_eq!(
+                (record.as_str(), value.as_str()),
+                (case.record, case.value),
+                "{}: {reason}",
+                case.sql
+            );
+            assert!(!reason.is_empty());
+        }
+        other => panic!("{}: expected Corrupt, got {other:?}", case.sql),
+    }
+    assert!(store.load(&VIDEOPORT).is_ok(), "{}", case.sql);
+}
+
+/// One unreadable rights row: the SQL that makes it, the record it
+/// belongs to, and each row the load lists for that record (row id,
+/// location, stored text).
+pub struct UnreadableCase {
+    pub sql: &'static str,
+    pub key: RightKey,
+    pub rows: &'static [(Option<i64>, &'static str, Option<&'static str>)],
+}
+
+pub const G7_COMMON: RightKey = RightKey::Grant {
+    scope: Scope::Common,
+    group: GroupId::from_static(7),
+};
+pub const G5_COMMON: RightKey = RightKey::Grant {
+    scope: Scope::Common,
+    group: GroupId::from_static(5),
+};
+pub const DEFAULT_COMMON: RightKey = RightKey::Default {
+    scope: Scope::Common,
+};
+pub const G_ACCESS_50: &str = "b_module_group.G_ACCESS (ID 50)";
+pub const DEFAULT_ROW: &str = "b_option.VALUE of option GROUP_DEFAULT_RIGHT in scope common";
+
+/// `video`'s `records`, loaded after `case`'s SQL, list exactly its
+/// unreadable rows, each with a reason; the record has no level, and the
+/// others are as Bitrix stored them.
+#[track_caller]
+pub fn assert_unreadable(records: &ModuleRecords, case: &UnreadableCase) {
+    let listed: Vec<_> = records
+        .unreadable()
+        .map(|row| (row.key, row.row_id, row.record.as_str(), row.raw.as_deref()))
+        .collect();
+    let expected: Vec<_> = case
+        .rows
+        .iter()
+        .map(|(id, record, raw)| (case.key, *id, *record, *raw))
+        .collect();
+    assert_eq!(listed, expected, "{}", case.sql);
+    assert!(records.unreadable().all(|row| !row.reason.is_empty()));
+    match case.key {
+        RightKey::Grant { scope, group } => assert_eq!(records.grant(scope, group), None),
+        RightKey::Default { scope } => assert_eq!(records.default_level(scope), None),
+        _ => unreachable!("the cases hold defaults and grants"),
+    }
+    assert_eq!(
+        records.grant(S1, group(5)),
+        Some(AccessLevel::W),
+        "{}",
+        case.sql
+    );
+    assert_eq!(
+        records.default_level(S2),
+        Some(AccessLevel::D),
+        "{}",
+        case.sql
+    );
+}
+
+/// The change that sets `key` to W, or removes it.
+pub fn set_to_w_or_remove(key: RightKey, remove: bool) -> Change {
+    match (key, remove) {
+        (RightKey::Grant { scope, group }, false) => Change::SetGrant {
+            scope,
+            group,
+            level: AccessLevel::W,
+        },
+        (RightKey::Grant { scope, group }, true) => Change::RemoveGrant { scope, group },
+        (RightKey::Default { scope }, false) => Change::SetDefault {
+            scope,
+            level: AccessLevel::W,
+        },
+        (RightKey::Default { scope }, true) => Change::RemoveDefault { scope },
+        _ => unreachable!("the cases hold defaults and grants"),
+    }
 }

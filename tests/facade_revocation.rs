@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::thread;
 
 use facade_common::*;
-use module_settings::settings::{Actor, Settings, SettingsError};
+use module_settings::settings::Settings;
 use module_settings::store::Precondition;
 use module_settings::store::{Change, Revision, Snapshot};
 use module_settings::{AccessLevel, MemoryStore, ModuleId, Scope, Store, StoreError};
@@ -78,19 +78,6 @@ impl<S: Store> Store for Doorman<S> {
     }
 }
 
-/// `writer` sets `videoport`'s port to 8001 on the current revision.
-fn save_port<S: Store>(settings: &Settings<S>, writer: &Actor) -> Result<Revision, SettingsError> {
-    let revision = settings.revision(VIDEOPORT)?;
-    settings.set_option(
-        writer,
-        VIDEOPORT,
-        Scope::Common,
-        "ServerPort",
-        "8001",
-        revision,
-    )
-}
-
 /// Group 5 holds W on `video`; the admin revokes it while group 5's save of
 /// `videoport` is between its check and its commit. The revocation returns
 /// first, so the save must be denied and write nothing.
@@ -99,7 +86,6 @@ fn a_revocation_that_returned_first_wins<S: Store>(inner: S) {
     let settings = Settings::new(store);
     grant(&settings, VIDEO, 5, AccessLevel::W);
     let writer = member(5);
-    let before = settings.store().load(&VIDEOPORT).unwrap();
 
     let result = thread::scope(|scope| {
         let save = scope.spawn(|| save_port(&settings, &writer));
@@ -116,17 +102,7 @@ fn a_revocation_that_returned_first_wins<S: Store>(inner: S) {
         save.join().expect("no panic")
     });
 
-    match result {
-        Err(SettingsError::Denied { module, held, .. }) => {
-            assert_eq!((module, held), (VIDEO, AccessLevel::D));
-        }
-        other => panic!("the revoked writer's save must be denied, got {other:?}"),
-    }
-    assert_eq!(
-        settings.store().load(&VIDEOPORT).unwrap(),
-        before,
-        "nothing was written"
-    );
+    assert_denied_and_nothing_written(result, &settings);
 }
 
 #[test]
@@ -219,14 +195,7 @@ fn sqlite_a_grant_deleted_while_the_save_waits_for_the_lock_stops_it() {
         save.join().expect("no panic")
     });
 
-    match result {
-        Err(SettingsError::Denied { module, held, .. }) => {
-            assert_eq!((module, held), (VIDEO, AccessLevel::D));
-        }
-        other => panic!("the revoked writer's save must be denied, got {other:?}"),
-    }
-    let stored = settings.store().load(&VIDEOPORT).unwrap();
-    assert_eq!(stored.records.option(Scope::Common, "ServerPort"), None);
+    assert_denied_and_nothing_written(result, &settings);
 }
 
 #[cfg(feature = "postgres")]
@@ -280,12 +249,5 @@ fn postgres_a_grant_deleted_while_the_save_waits_for_the_lock_stops_it() {
         save.join().expect("no panic")
     });
 
-    match result {
-        Err(SettingsError::Denied { module, held, .. }) => {
-            assert_eq!((module, held), (VIDEO, AccessLevel::D));
-        }
-        other => panic!("the revoked writer's save must be denied, got {other:?}"),
-    }
-    let stored = settings.store().load(&VIDEOPORT).unwrap();
-    assert_eq!(stored.records.option(Scope::Common, "ServerPort"), None);
+    assert_denied_and_nothing_written(result, &settings);
 }

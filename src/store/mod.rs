@@ -149,8 +149,11 @@ pub mod conformance;
 mod diff;
 mod error;
 mod feed;
+// Random pauses for the SQL stores' retries.
 #[cfg(feature = "json")]
 mod file;
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
+mod jitter;
 mod memory;
 #[cfg(feature = "mysql")]
 mod mysql;

@@ -21,7 +21,6 @@
 //! aborted is run again; only if the server cannot say is the outcome
 //! reported unknown.
 
-use std::hash::{BuildHasher, RandomState};
 use std::time::{Duration, Instant};
 
 use super::error::{PgError, BACKEND};
@@ -29,6 +28,7 @@ use super::read::revision_in;
 use super::session::Session;
 use super::write;
 use crate::ids::ModuleId;
+use crate::store::jitter::jittered;
 use crate::store::{
     check_preconditions, next_revision, Change, Precondition, Revision, StoreError,
 };
@@ -302,8 +302,5 @@ fn unknown_outcome(module: &ModuleId, session: &Session) -> StoreError {
 /// A random pause before attempt `attempt`, longer each time, so that two
 /// writers that deadlocked do not meet again in step.
 fn pause(attempt: u32) -> Duration {
-    let longest = Duration::from_millis(5) * attempt.min(10);
-    let span = u64::try_from(longest.as_nanos()).unwrap_or(u64::MAX).max(1);
-    let random = RandomState::new().hash_one(Instant::now());
-    Duration::from_nanos(random % span)
+    jittered(Duration::from_millis(5) * attempt.min(10))
 }

@@ -17,7 +17,6 @@
 //! notification of such a commit (recognised by the server process that
 //! sent it) is not told a second time.
 
-use std::hash::{BuildHasher, RandomState};
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,6 +28,7 @@ use super::shared::Shared;
 use super::triggers::CHANNEL;
 use super::url::Target;
 use crate::ids::ModuleId;
+use crate::store::jitter::jittered;
 use crate::store::ChangeFeed;
 
 /// The first pause before connecting again.
@@ -176,29 +176,6 @@ impl Thread {
         // The triggers send valid ids only; anything else is not ours.
         if let Ok(module) = ModuleId::new(module) {
             self.feed.changed(&module);
-        }
-    }
-}
-
-/// A random length between half of `pause` and all of it, so that the
-/// listeners of many app servers do not all reconnect in step after a
-/// server restart.
-fn jittered(pause: Duration) -> Duration {
-    let half = pause / 2;
-    let span = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX).max(1);
-    let random = RandomState::new().hash_one(Instant::now());
-    half + Duration::from_nanos(random % span)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_pause_is_between_half_and_all_of_its_length() {
-        for pause in [FIRST_PAUSE, LONGEST_PAUSE] {
-            let jittered = jittered(pause);
-            assert!(jittered >= pause / 2 && jittered <= pause, "{jittered:?}");
         }
     }
 }

@@ -111,7 +111,8 @@
 //!   handle on the same data in this process, once the commit is visible
 //!   (and of others' changes it learns of). The memory, file, SQLite and
 //!   PostgreSQL stores have one (PostgreSQL's also hears other processes'
-//!   writes from the server); polling stays the backstop either way.
+//!   writes from the server, and says when it has caught up with them);
+//!   polling stays the backstop either way.
 //!
 //! # Writing a backend
 //!

@@ -16,6 +16,52 @@
 //! told to listeners at once by the stores themselves; the server's
 //! notification of such a commit (recognised by the server process that
 //! sent it) is not told a second time.
+//!
+//! **Catching up.** While its connection is up the listener hears every
+//! write by anyone, so it is a complete feed: every heartbeat (100 ms by
+//! default) it takes the time, `as_of`, makes one round trip on its
+//! connection (an empty query), delivers every notification that arrived
+//! before the answer, and tells its listeners
+//! [`caught_up`](crate::store::ChangeListener::caught_up) to `as_of` — or
+//! to the beginning of the oldest commit of this process still under way,
+//! whose notification it passes over ([`Shared::reported_until`]). Caches
+//! then need not ask the server for revisions while it keeps up. On any
+//! error nothing more is said until the connection is made again (with
+//! its `missed`): the caches' deadlines run out, and polling takes over.
+//!
+//! Why one round trip suffices, as PostgreSQL documents and implements
+//! the delivery of notifications:
+//! - A committing session queues its notifications before its commit and,
+//!   once committed, signals every listening session — before it tells its
+//!   own client that the commit is done (`src/backend/commands/async.c`,
+//!   header notes 4 and 5: `AtCommit_Notify` calls `SignalBackends` inside
+//!   the commit from PostgreSQL 15 on; in 13 and 14
+//!   `ProcessCompletedNotifies` does so before the session's
+//!   `ReadyForQuery`). Writers are serialised until after their commit, so
+//!   no committed notification waits in the queue behind an uncommitted
+//!   one.
+//! - A signalled session that is idle, waiting for a command, reads the
+//!   queue and sends the notifications to its client at once; one that is
+//!   busy does so when it next goes idle (the `NOTIFY` reference page: "if
+//!   a listening session receives a notification signal while it is
+//!   within a transaction, the notification event will not be delivered
+//!   to its connected client until just after the transaction is
+//!   completed"; `async.c` note 5). A signal that is pending when a
+//!   command has been read is handled before the command runs
+//!   (`ProcessClientReadInterrupt`, called by `secure_read`).
+//! - So every commit whose client was told it is done before `as_of` has
+//!   signalled this session before the empty query was sent, and its
+//!   notification is written to the connection ahead of the query's
+//!   answer; messages on one connection arrive in order.
+//!
+//! A commit done while the round trip is under way may be delivered after
+//! the answer (in PostgreSQL 13 and 14 even after `ReadyForQuery`, which
+//! the protocol's notes on asynchronous operations allow), but it was done
+//! after `as_of`, so the catch-up does not claim it. A commit that other
+//! sessions can already see in the instant before its session signals is
+//! still under way for its own client: a cache that serves the value
+//! before it for that instant serves what a read racing the commit may
+//! see.
 
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::sync::Arc;
@@ -37,17 +83,17 @@ const FIRST_PAUSE: Duration = Duration::from_millis(50);
 /// The longest pause before connecting again.
 const LONGEST_PAUSE: Duration = Duration::from_secs(5);
 
-/// How long the thread waits for a notification before it looks whether
-/// the store is gone.
+/// How long the thread waits for a notification at most before it looks
+/// whether the store is gone.
 const POLL: Duration = Duration::from_millis(100);
 
-/// After this long without a notification, the connection is checked with
-/// a round trip (a server that vanished without closing it would otherwise
-/// go unnoticed until the system's TCP keepalive).
-const QUIET: Duration = Duration::from_secs(10);
-
-/// How long that check may take.
+/// How long a heartbeat's round trip may take; past it the connection
+/// counts as lost (a server that vanished without closing it would
+/// otherwise go unnoticed until the system's TCP keepalive).
 const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How often the listener catches up unless the store says otherwise.
+pub(super) const DEFAULT_HEARTBEAT: Duration = Duration::from_millis(100);
 
 /// The listener thread of one store. Dropping it stops the thread (within
 /// [`POLL`], or at once while it waits to connect again); the thread is not
@@ -60,8 +106,13 @@ pub(super) struct Listener {
 }
 
 impl Listener {
-    /// Starts listening on `target` for the stores sharing `shared`.
-    pub(super) fn start(target: Target, shared: Arc<Shared>) -> std::io::Result<Listener> {
+    /// Starts listening on `target` for the stores sharing `shared`,
+    /// catching up every `heartbeat`.
+    pub(super) fn start(
+        target: Target,
+        shared: Arc<Shared>,
+        heartbeat: Duration,
+    ) -> std::io::Result<Listener> {
         let feed = ChangeFeed::new();
         let (stop, stopped) = mpsc::channel();
         let thread_feed = feed.clone();
@@ -73,6 +124,7 @@ impl Listener {
                     shared,
                     feed: thread_feed,
                     stopped,
+                    heartbeat,
                 }
                 .run();
             })?;
@@ -91,6 +143,7 @@ struct Thread {
     shared: Arc<Shared>,
     feed: ChangeFeed,
     stopped: mpsc::Receiver<()>,
+    heartbeat: Duration,
 }
 
 /// Why listening on a connection ended.
@@ -130,41 +183,62 @@ impl Thread {
         Some(client)
     }
 
-    /// Delivers notifications until the store is dropped or the
-    /// connection is lost.
+    /// Delivers notifications, and catches up every heartbeat, until the
+    /// store is dropped or the connection is lost.
     fn listen(&self, client: &mut Client) -> Ended {
-        let mut quiet_since = Instant::now();
+        let mut next_beat = Instant::now() + self.heartbeat;
         loop {
             match self.stopped.try_recv() {
                 Err(TryRecvError::Empty) => {}
                 Ok(()) | Err(TryRecvError::Disconnected) => return Ended::Stopped,
             }
-            {
-                let mut notifications = client.notifications();
-                let mut pending = notifications.timeout_iter(POLL);
-                loop {
-                    match pending.next() {
-                        Ok(Some(notification)) => {
-                            quiet_since = Instant::now();
-                            self.deliver(notification.process_id(), notification.payload());
-                        }
-                        // Nothing more for now, or the server is gone: see
-                        // below.
-                        Ok(None) => break,
-                        Err(_) => return Ended::Lost,
+            // What arrives until the next beat (a steady stream of
+            // notifications must not put it off).
+            loop {
+                let left = next_beat.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                match client.notifications().timeout_iter(left.min(POLL)).next() {
+                    Ok(Some(notification)) => {
+                        self.deliver(notification.process_id(), notification.payload());
                     }
+                    // Quiet for now: look whether the store is gone.
+                    Ok(None) => break,
+                    Err(_) => return Ended::Lost,
                 }
             }
             if client.is_closed() {
                 return Ended::Lost;
             }
-            if quiet_since.elapsed() >= QUIET {
-                if client.is_valid(CHECK_TIMEOUT).is_err() {
+            if Instant::now() >= next_beat {
+                if self.catch_up(client).is_err() {
                     return Ended::Lost;
                 }
-                quiet_since = Instant::now();
+                next_beat = Instant::now() + self.heartbeat;
             }
         }
+    }
+
+    /// One heartbeat: every notification of a commit done before now is
+    /// delivered, then the listeners are told they have caught up to now
+    /// (see the module's docs for why one round trip suffices).
+    fn catch_up(&self, client: &mut Client) -> Result<(), postgres::Error> {
+        // Taken before the round trip: a commit done after it may or may
+        // not be delivered yet, one done before it is.
+        let as_of = Instant::now();
+        // An empty query, answered like any command — once the session
+        // has sent what was queued for it — and with a timeout (which a
+        // plain `SELECT 1` through this client cannot have).
+        client.is_valid(CHECK_TIMEOUT)?;
+        let mut notifications = client.notifications();
+        let mut arrived = notifications.iter();
+        while let Some(notification) = arrived.next()? {
+            self.deliver(notification.process_id(), notification.payload());
+        }
+        // Not past a commit of this process whose report is on its way.
+        self.feed.caught_up(self.shared.reported_until(as_of));
+        Ok(())
     }
 
     /// One notification, from server process `sender`, naming `module`.

@@ -90,9 +90,17 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// connection of that thread (the first, and each one after a loss, made
 /// again after a pause from 50 ms growing to 5 s) the listeners are told
 /// [`missed`](ChangeListener::missed), since notifications sent meanwhile
-/// are lost. `LISTEN` needs a session of its own: through a connection
-/// pooler in transaction mode the feed stays silent, and caches fall back
-/// on polling.
+/// are lost. While its connection is up the thread hears every write, so
+/// every heartbeat (100 ms by default,
+/// [`with_heartbeat`](PostgresStore::with_heartbeat)) it makes one round
+/// trip on it and then tells the listeners
+/// [`caught_up`](ChangeListener::caught_up): every change done before the
+/// round trip began has been told, so a cache need not ask the server for
+/// revisions while the feed keeps up; when it stops (a lost connection),
+/// the cache's staleness bound runs out and polling takes over.
+/// `LISTEN` needs a session of its own: through a connection pooler in
+/// transaction mode the feed stays silent, and caches fall back on
+/// polling.
 ///
 /// **Concurrency**: a load is one statement (one snapshot of the rows and
 /// the revision). A commit is one transaction that locks the module's
@@ -175,6 +183,8 @@ pub struct PostgresStore {
     /// Started by the first `watch`.
     listener: Mutex<Option<Listener>>,
     lock_timeout: Duration,
+    /// How often the listener catches up.
+    heartbeat: Duration,
 }
 
 impl PostgresStore {
@@ -215,7 +225,30 @@ impl PostgresStore {
             shared,
             listener: Mutex::new(None),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            heartbeat: listener::DEFAULT_HEARTBEAT,
         })
+    }
+
+    /// Sets how often the change feed's listener, once
+    /// [`watch`](Store::watch) has started it, makes a round trip to the
+    /// server and tells its listeners it has caught up (100 ms by default;
+    /// at least a millisecond). A facade whose staleness bound is longer
+    /// than the heartbeat then asks no revisions while the feed keeps up;
+    /// each beat costs one empty query on the listener's connection.
+    /// A listener already started keeps its heartbeat.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use module_settings::PostgresStore;
+    /// # fn main() -> Result<(), module_settings::StoreError> {
+    /// let store = PostgresStore::connect("postgres://bitrix@db.internal/sitemanager")?
+    ///     .with_heartbeat(Duration::from_millis(50));
+    /// # drop(store); Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn with_heartbeat(mut self, heartbeat: Duration) -> Self {
+        self.heartbeat = heartbeat.max(Duration::from_millis(1));
+        self
     }
 
     /// Sets how long a statement waits for another connection's lock
@@ -285,6 +318,7 @@ impl fmt::Debug for PostgresStore {
         f.debug_struct("PostgresStore")
             .field("server", &self.endpoint().to_string())
             .field("lock_timeout", &self.lock_timeout)
+            .field("heartbeat", &self.heartbeat)
             .finish_non_exhaustive()
     }
 }
@@ -308,6 +342,9 @@ impl Store for PostgresStore {
         preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
         let (id, batch, guards) = (*module, changes.to_vec(), preconditions.to_vec());
+        // Under way until the feed has been told: till then no listener
+        // says it has caught up past the commit's beginning.
+        let under_way = self.shared.commit_begins();
         let result = self
             .writer
             .run(move |session| commit::commit(session, &id, expected, &batch, &guards))
@@ -316,6 +353,7 @@ impl Store for PostgresStore {
         // Told once the connection is free again: a listener may read at
         // once.
         self.shared.feed().committed(module, expected, &result);
+        drop(under_way);
         result
     }
 
@@ -329,7 +367,12 @@ impl Store for PostgresStore {
         if started.is_none() {
             // Without a thread the feed still tells this process's
             // commits; polling covers the rest.
-            *started = Listener::start(self.target.clone(), Arc::clone(&self.shared)).ok();
+            *started = Listener::start(
+                self.target.clone(),
+                Arc::clone(&self.shared),
+                self.heartbeat,
+            )
+            .ok();
         }
         if let Some(thread) = started.as_ref() {
             thread.feed().subscribe(listener);

@@ -20,7 +20,8 @@
 //!
 //! The layers, top to bottom: the [`settings`] facade (cache, actor checks,
 //! events, audit) over the pure [`options`] and [`access`] layers, over a
-//! [`Store`] ([`MemoryStore`], `FileStore`, `SqliteStore`, `MysqlStore`).
+//! [`Store`] ([`MemoryStore`], `FileStore`, `SqliteStore`, `MysqlStore`,
+//! `PostgresStore`).
 //!
 //! # Reading settings
 //!
@@ -174,6 +175,7 @@
 //! | `json`    | `FileStore` (serde_json) |
 //! | `sqlite`  | `SqliteStore` (rusqlite, bundled SQLite) |
 //! | `mysql`   | `MysqlStore` (the `mysql` client, pure Rust, no TLS) |
+//! | `postgres` | `PostgresStore` (the sync `postgres` client, without TLS) |
 //! | `testing` | `store::conformance`, not semver-stable |
 //!
 //! [`ModuleLevels`]: access::ModuleLevels
@@ -212,6 +214,9 @@ pub use store::FileStore;
 #[cfg(feature = "mysql")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
 pub use store::MysqlStore;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use store::PostgresStore;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::SqliteStore;

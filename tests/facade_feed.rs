@@ -4,6 +4,8 @@
 //! invalidations racing refreshes never leave a stale snapshot fresh.
 
 mod facade_common;
+#[cfg(feature = "postgres")]
+mod postgres_common;
 
 use std::num::NonZeroU16;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -78,6 +80,43 @@ fn sqlite_writes_are_seen_at_once() {
         module_settings::SqliteStore::open(&path).unwrap(),
         module_settings::SqliteStore::open(&path).unwrap(),
     );
+}
+
+/// Another program (Bitrix's PHP, an app server in another process)
+/// writes with plain SQL; with an hour's bound, only the server's NOTIFY
+/// — or the re-read after the listener connects, if the write came first —
+/// can make the facade see it, and it does within moments.
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_a_plain_sql_write_reaches_the_facade_through_the_server() {
+    let Some(db) = postgres_common::TestDb::new() else {
+        return;
+    };
+    let settings = facade(db.store());
+    assert_eq!(port(&settings), None);
+    db.execute(
+        "INSERT INTO b_option (module_id, name, value) VALUES ('videoport', 'ServerPort', '8443')",
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while port(&settings) != Some(8443) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the facade never saw the other program's write"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Two stores on one database, as two app servers have (in one process,
+/// their commits are told at once; across processes the server's NOTIFY
+/// tells them, see `postgres_listener`).
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_writes_are_seen_at_once() {
+    let Some(db) = postgres_common::TestDb::new() else {
+        return;
+    };
+    writes_are_seen_at_once(db.store(), db.store());
 }
 
 fn set_port(store: &dyn Store, value: &str) {

@@ -4,13 +4,15 @@
 //! whether the commit was slow or waited for another writer's lock.
 
 mod facade_common;
+#[cfg(feature = "postgres")]
+mod postgres_common;
 
 use std::sync::mpsc;
 use std::sync::Mutex;
 use std::thread;
 
 use facade_common::*;
-use module_settings::settings::{Actor, Settings, SettingsError};
+use module_settings::settings::Settings;
 use module_settings::store::Precondition;
 use module_settings::store::{Change, Revision, Snapshot};
 use module_settings::{AccessLevel, MemoryStore, ModuleId, Scope, Store, StoreError};
@@ -76,19 +78,6 @@ impl<S: Store> Store for Doorman<S> {
     }
 }
 
-/// `writer` sets `videoport`'s port to 8001 on the current revision.
-fn save_port<S: Store>(settings: &Settings<S>, writer: &Actor) -> Result<Revision, SettingsError> {
-    let revision = settings.revision(VIDEOPORT)?;
-    settings.set_option(
-        writer,
-        VIDEOPORT,
-        Scope::Common,
-        "ServerPort",
-        "8001",
-        revision,
-    )
-}
-
 /// Group 5 holds W on `video`; the admin revokes it while group 5's save of
 /// `videoport` is between its check and its commit. The revocation returns
 /// first, so the save must be denied and write nothing.
@@ -97,7 +86,6 @@ fn a_revocation_that_returned_first_wins<S: Store>(inner: S) {
     let settings = Settings::new(store);
     grant(&settings, VIDEO, 5, AccessLevel::W);
     let writer = member(5);
-    let before = settings.store().load(&VIDEOPORT).unwrap();
 
     let result = thread::scope(|scope| {
         let save = scope.spawn(|| save_port(&settings, &writer));
@@ -114,17 +102,7 @@ fn a_revocation_that_returned_first_wins<S: Store>(inner: S) {
         save.join().expect("no panic")
     });
 
-    match result {
-        Err(SettingsError::Denied { module, held, .. }) => {
-            assert_eq!((module, held), (VIDEO, AccessLevel::D));
-        }
-        other => panic!("the revoked writer's save must be denied, got {other:?}"),
-    }
-    assert_eq!(
-        settings.store().load(&VIDEOPORT).unwrap(),
-        before,
-        "nothing was written"
-    );
+    assert_denied_and_nothing_written(result, &settings);
 }
 
 #[test]
@@ -217,12 +195,63 @@ fn sqlite_a_grant_deleted_while_the_save_waits_for_the_lock_stops_it() {
         save.join().expect("no panic")
     });
 
-    match result {
-        Err(SettingsError::Denied { module, held, .. }) => {
-            assert_eq!((module, held), (VIDEO, AccessLevel::D));
+    assert_denied_and_nothing_written(result, &settings);
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_a_revocation_that_returned_first_wins() {
+    let Some(db) = postgres_common::TestDb::new() else {
+        return;
+    };
+    a_revocation_that_returned_first_wins(db.store());
+}
+
+/// The PostgreSQL reproduction: another connection (Bitrix's PHP, another
+/// app server) holds the guard's revision row; the facade's save passes
+/// its W check and waits for that lock inside its commit; the other
+/// connection deletes the writer's grant row and commits. The save must
+/// then be denied, not land.
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_a_grant_deleted_while_the_save_waits_for_the_lock_stops_it() {
+    use std::time::Duration;
+
+    let Some(db) = postgres_common::TestDb::new() else {
+        return;
+    };
+    let (store, door) = doorman(db.store(), VIDEOPORT);
+    let settings = Settings::new(store);
+    grant(&settings, VIDEO, 5, AccessLevel::W);
+    let writer = member(5);
+
+    let mut other = db.client();
+    let mut revoke = other.transaction().unwrap();
+    revoke
+        .batch_execute(
+            "SELECT 1 FROM module_settings_revision WHERE module_id = 'video' FOR UPDATE",
+        )
+        .unwrap();
+
+    let result = thread::scope(|scope| {
+        let save = scope.spawn(|| save_port(&settings, &writer));
+        door.arrived.recv().expect("the save reaches its commit");
+        for _ in 0..4 {
+            let _ = door.enter.send(());
         }
-        other => panic!("the revoked writer's save must be denied, got {other:?}"),
-    }
-    let stored = settings.store().load(&VIDEOPORT).unwrap();
-    assert_eq!(stored.records.option(Scope::Common, "ServerPort"), None);
+        // Give the save time to reach the lock; it waits there (the lock
+        // timeout is 5 s) until this connection commits.
+        thread::sleep(Duration::from_millis(100));
+        let deleted = revoke
+            .execute(
+                "DELETE FROM b_module_group WHERE module_id = 'video' AND group_id = 5",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(deleted, 1);
+        revoke.commit().unwrap();
+        save.join().expect("no panic")
+    });
+
+    assert_denied_and_nothing_written(result, &settings);
 }

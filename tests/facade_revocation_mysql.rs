@@ -10,24 +10,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use facade_common::*;
-use module_settings::settings::{Actor, Settings, SettingsError};
+use module_settings::settings::Settings;
 use module_settings::store::Revision;
 use module_settings::{AccessLevel, Scope, Store};
 use mysql::prelude::Queryable;
 use mysql_common::TestDatabase;
-
-/// `writer` sets `videoport`'s port to 8001 on the current revision.
-fn save_port<S: Store>(settings: &Settings<S>, writer: &Actor) -> Result<Revision, SettingsError> {
-    let revision = settings.revision(VIDEOPORT)?;
-    settings.set_option(
-        writer,
-        VIDEOPORT,
-        Scope::Common,
-        "ServerPort",
-        "8001",
-        revision,
-    )
-}
 
 /// Waits until a transaction other than `holder`'s waits for a lock, or
 /// `done` says the save is over (its result then tells what happened).
@@ -86,15 +73,7 @@ fn a_grant_deleted_while_the_save_waits_for_the_lock_stops_it() {
         save.join().expect("no panic")
     });
 
-    match result {
-        Err(SettingsError::Denied { module, held, .. }) => {
-            assert_eq!((module, held), (VIDEO, AccessLevel::D));
-        }
-        other => panic!("the revoked writer's save must be denied, got {other:?}"),
-    }
-    let stored = settings.store().load(&VIDEOPORT).unwrap();
-    assert_eq!(stored.records.option(Scope::Common, "ServerPort"), None);
-    assert_eq!(stored.revision, Revision::ZERO, "nothing was written");
+    assert_denied_and_nothing_written(result, &settings);
 }
 
 /// The same wait, but the other connection's change leaves group 5's W in

@@ -2,52 +2,22 @@
 //! Bitrix's own DDL, its case-insensitive collation, rows under `Video`,
 //! duplicate common-scope grants, extra columns, narrow columns.
 
+mod bitrix_common;
 mod mysql_common;
 
-use module_settings::store::{Change, ModuleRecords, Revision, RightKey};
-use module_settings::{
-    AccessLevel, GroupId, ModuleId, MysqlStore, OptionName, Scope, SiteId, Store, StoreError,
-};
+use bitrix_common::*;
+use module_settings::store::{Change, Revision, RightKey};
+use module_settings::{AccessLevel, MysqlStore, OptionName, Scope, SiteId, Store, StoreError};
 use mysql::prelude::Queryable;
 use mysql_common::TestDatabase;
 
 const BITRIX_TABLES: &str = include_str!("data/bitrix_tables_mysql.sql");
-const VIDEO: ModuleId = ModuleId::from_static("video");
-const VIDEOPORT: ModuleId = ModuleId::from_static("videoport");
-const S1: Scope = Scope::Site(SiteId::from_static("s1"));
-const S2: Scope = Scope::Site(SiteId::from_static("s2"));
-
-fn group(id: u32) -> GroupId {
-    GroupId::new(id).unwrap()
-}
 
 /// A database holding Bitrix's tables and rows.
 fn bitrix_database() -> Option<TestDatabase> {
     let database = TestDatabase::new()?;
     database.exec(BITRIX_TABLES);
     Some(database)
-}
-
-fn records(changes: &[Change]) -> ModuleRecords {
-    let mut records = ModuleRecords::new();
-    records.apply_all(changes);
-    records
-}
-
-fn option(scope: Scope, name: &str, value: &str) -> Change {
-    Change::SetOption {
-        scope,
-        name: OptionName::new(name).unwrap(),
-        value: value.into(),
-    }
-}
-
-fn grant(scope: Scope, group_id: u32, level: AccessLevel) -> Change {
-    Change::SetGrant {
-        scope,
-        group: group(group_id),
-        level,
-    }
 }
 
 /// `SHOW CREATE TABLE` of Bitrix's three tables.
@@ -113,45 +83,12 @@ fn a_bitrix_database_loads_into_exactly_the_expected_records() {
     assert_eq!(schema_of(&database), before);
 
     let videoport = store.load(&VIDEOPORT).unwrap();
-    let expected = records(&[
-        option(Scope::Common, "ServerHost", "vcs.example.com"),
-        option(Scope::Common, "ServerPort", "8443"),
-        option(Scope::Common, "SecretCode", "guest-key-42"),
-        option(Scope::Common, "window_main", "Y"),
-        option(Scope::Common, "window_chat", "N"),
-        option(Scope::Common, "window_members", "Y"),
-        option(Scope::Common, "window_settings", "Y"),
-        option(Scope::Common, "window_info", "Y"),
-        option(Scope::Common, "window_self_camera", "N"),
-        option(Scope::Common, "window_show_invite", "Y"),
-        option(S1, "ServerHost", "vcs-s1.example.com"),
-    ]);
-    assert_eq!(videoport.records, expected);
+    assert_eq!(videoport.records, bitrix_videoport());
     assert_eq!(videoport.revision, Revision::ZERO, "never written");
 
     let video = store.load(&VIDEO).unwrap();
-    let expected = records(&[
-        Change::SetDefault {
-            scope: Scope::Common,
-            level: AccessLevel::R,
-        },
-        Change::SetDefault {
-            scope: S2,
-            level: AccessLevel::D,
-        },
-        grant(Scope::Common, 1, AccessLevel::W),
-        grant(Scope::Common, 5, AccessLevel::R),
-        grant(Scope::Common, 6, AccessLevel::D),
-        grant(S1, 5, AccessLevel::W),
-    ]);
-    assert_eq!(video.records, expected);
-    let modules: Vec<String> = store
-        .modules()
-        .unwrap()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    assert_eq!(modules, ["main", "video", "videoport"]);
+    assert_eq!(video.records, bitrix_video());
+    assert_eq!(module_names(&store), ["main", "video", "videoport"]);
 }
 
 #[test]
@@ -717,13 +654,6 @@ fn duplicate_common_scope_grants_are_read_and_rewritten_as_one_record() {
     }
 }
 
-/// One bad row in an otherwise valid database, and what the error must name.
-struct BadRow {
-    sql: &'static str,
-    record: &'static str,
-    value: &'static str,
-}
-
 #[test]
 fn bad_rows_are_reported_as_corrupt_naming_module_record_and_value() {
     #[rustfmt::skip]
@@ -747,25 +677,7 @@ fn bad_rows_are_reported_as_corrupt_naming_module_record_and_value() {
         conn.query_drop(case.sql).unwrap();
         // Seen by the store only once committed: check, then undo.
         conn.query_drop("COMMIT").unwrap();
-        match store.load(&VIDEO) {
-            Err(StoreError::Corrupt {
-                module,
-                record,
-                value,
-                reason,
-            }) => {
-                assert_eq!(module, Some(VIDEO), "{}", case.sql);
-                assert_eq!(
-                    (record.as_str(), value.as_str()),
-                    (case.record, case.value),
-                    "{}: {reason}",
-                    case.sql
-                );
-                assert!(!reason.is_empty());
-            }
-            other => panic!("{}: expected Corrupt, got {other:?}", case.sql),
-        }
-        assert!(store.load(&VIDEOPORT).is_ok(), "{}", case.sql);
+        assert_corrupt(&store, &case);
         conn.query_drop(
             "DELETE FROM b_module_group WHERE ID = 50; \
              DELETE FROM b_option WHERE MODULE_ID = 'video' AND NAME <> 'GROUP_DEFAULT_RIGHT'; \

@@ -2,24 +2,19 @@
 
 #![cfg(feature = "sqlite")]
 
+mod bitrix_common;
+
 use std::path::{Path, PathBuf};
 
-use module_settings::store::{Change, ModuleRecords, Revision, RightKey};
+use bitrix_common::*;
+use module_settings::store::{Change, Revision, RightKey};
 use module_settings::{
-    AccessLevel, GroupId, ModuleId, OptionName, Scope, SiteId, SqliteStore, Store, StoreError,
+    AccessLevel, ModuleId, OptionName, Scope, SiteId, SqliteStore, Store, StoreError,
 };
 use proptest::prelude::*;
 use rusqlite::Connection;
 
 const BITRIX_TABLES: &str = include_str!("data/bitrix_tables.sql");
-const VIDEO: ModuleId = ModuleId::from_static("video");
-const VIDEOPORT: ModuleId = ModuleId::from_static("videoport");
-const S1: Scope = Scope::Site(SiteId::from_static("s1"));
-const S2: Scope = Scope::Site(SiteId::from_static("s2"));
-
-fn group(id: u32) -> GroupId {
-    GroupId::new(id).unwrap()
-}
 
 /// A temporary database file filled by `sql`.
 fn database(sql: &str) -> (tempfile::TempDir, PathBuf) {
@@ -35,28 +30,6 @@ fn bitrix_database() -> (tempfile::TempDir, PathBuf) {
 
 fn plain(path: &Path) -> Connection {
     Connection::open(path).unwrap()
-}
-
-fn records(changes: &[Change]) -> ModuleRecords {
-    let mut records = ModuleRecords::new();
-    records.apply_all(changes);
-    records
-}
-
-fn option(scope: Scope, name: &str, value: &str) -> Change {
-    Change::SetOption {
-        scope,
-        name: OptionName::new(name).unwrap(),
-        value: value.into(),
-    }
-}
-
-fn grant(scope: Scope, group_id: u32, level: AccessLevel) -> Change {
-    Change::SetGrant {
-        scope,
-        group: group(group_id),
-        level,
-    }
 }
 
 /// The schema objects of one `type` (`table`, `index`, `trigger`) that
@@ -115,20 +88,7 @@ fn a_bitrix_database_loads_into_exactly_the_expected_records() {
     assert_eq!(schema_of(&path), before);
 
     let videoport = store.load(&VIDEOPORT).unwrap();
-    let expected = records(&[
-        option(Scope::Common, "ServerHost", "vcs.example.com"),
-        option(Scope::Common, "ServerPort", "8443"),
-        option(Scope::Common, "SecretCode", "guest-key-42"),
-        option(Scope::Common, "window_main", "Y"),
-        option(Scope::Common, "window_chat", "N"),
-        option(Scope::Common, "window_members", "Y"),
-        option(Scope::Common, "window_settings", "Y"),
-        option(Scope::Common, "window_info", "Y"),
-        option(Scope::Common, "window_self_camera", "N"),
-        option(Scope::Common, "window_show_invite", "Y"),
-        option(S1, "ServerHost", "vcs-s1.example.com"),
-    ]);
-    assert_eq!(videoport.records, expected);
+    assert_eq!(videoport.records, bitrix_videoport());
     assert_eq!(
         videoport.revision,
         Revision::ZERO,
@@ -136,29 +96,9 @@ fn a_bitrix_database_loads_into_exactly_the_expected_records() {
     );
 
     let video = store.load(&VIDEO).unwrap();
-    let expected = records(&[
-        Change::SetDefault {
-            scope: Scope::Common,
-            level: AccessLevel::R,
-        },
-        Change::SetDefault {
-            scope: S2,
-            level: AccessLevel::D,
-        },
-        grant(Scope::Common, 1, AccessLevel::W),
-        grant(Scope::Common, 5, AccessLevel::R),
-        grant(Scope::Common, 6, AccessLevel::D),
-        grant(S1, 5, AccessLevel::W),
-    ]);
-    assert_eq!(video.records, expected);
+    assert_eq!(video.records, bitrix_video());
 
-    let modules: Vec<String> = store
-        .modules()
-        .unwrap()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    assert_eq!(modules, ["main", "video", "videoport"]);
+    assert_eq!(module_names(&store), ["main", "video", "videoport"]);
 }
 
 #[test]
@@ -563,13 +503,6 @@ fn a_new_database_gets_the_tables_and_a_unique_grant_per_scope() {
     }
 }
 
-/// One bad row in an otherwise valid database, and what the error must name.
-struct BadRow {
-    sql: &'static str,
-    record: &'static str,
-    value: &'static str,
-}
-
 /// Rows that cannot be placed under any record (or are not rights at
 /// all) fail the load. Rights rows whose record is known but whose level
 /// cannot be read load as unreadable instead (below).
@@ -592,51 +525,9 @@ fn bad_rows_are_reported_as_corrupt_naming_module_record_and_value() {
         let (_dir, path) = bitrix_database();
         let store = SqliteStore::open(&path).unwrap();
         plain(&path).execute_batch(case.sql).unwrap();
-        match store.load(&VIDEO) {
-            Err(StoreError::Corrupt {
-                module,
-                record,
-                value,
-                reason,
-            }) => {
-                assert_eq!(module, Some(VIDEO), "{}", case.sql);
-                assert_eq!(
-                    (record.as_str(), value.as_str()),
-                    (case.record, case.value),
-                    "{}: {reason}",
-                    case.sql
-                );
-                assert!(!reason.is_empty());
-            }
-            other => panic!("{}: expected Corrupt, got {other:?}", case.sql),
-        }
-        // Damage to one module does not hide the others.
-        assert!(store.load(&VIDEOPORT).is_ok(), "{}", case.sql);
+        assert_corrupt(&store, &case);
     }
 }
-
-/// One unreadable rights row: the SQL that makes it, the record it
-/// belongs to, and each row the load lists for that record (row id,
-/// location, stored text).
-struct UnreadableCase {
-    sql: &'static str,
-    key: RightKey,
-    rows: &'static [(Option<i64>, &'static str, Option<&'static str>)],
-}
-
-const G7_COMMON: RightKey = RightKey::Grant {
-    scope: Scope::Common,
-    group: GroupId::from_static(7),
-};
-const G5_COMMON: RightKey = RightKey::Grant {
-    scope: Scope::Common,
-    group: GroupId::from_static(5),
-};
-const DEFAULT_COMMON: RightKey = RightKey::Default {
-    scope: Scope::Common,
-};
-const G_ACCESS_50: &str = "b_module_group.G_ACCESS (ID 50)";
-const DEFAULT_ROW: &str = "b_option.VALUE of option GROUP_DEFAULT_RIGHT in scope common";
 
 #[rustfmt::skip]
 const UNREADABLE: &[UnreadableCase] = &[
@@ -665,35 +556,7 @@ fn unreadable_rights_rows_load_as_unreadable_records() {
             .load(&VIDEO)
             .unwrap_or_else(|err| panic!("{}: {err}", case.sql))
             .records;
-        let listed: Vec<_> = records
-            .unreadable()
-            .map(|row| (row.key, row.row_id, row.record.as_str(), row.raw.as_deref()))
-            .collect();
-        let expected: Vec<_> = case
-            .rows
-            .iter()
-            .map(|(id, record, raw)| (case.key, *id, *record, *raw))
-            .collect();
-        assert_eq!(listed, expected, "{}", case.sql);
-        assert!(records.unreadable().all(|row| !row.reason.is_empty()));
-        // The record has no level; the others are as Bitrix stored them.
-        match case.key {
-            RightKey::Grant { scope, group } => assert_eq!(records.grant(scope, group), None),
-            RightKey::Default { scope } => assert_eq!(records.default_level(scope), None),
-            _ => unreachable!("the cases hold defaults and grants"),
-        }
-        assert_eq!(
-            records.grant(S1, group(5)),
-            Some(AccessLevel::W),
-            "{}",
-            case.sql
-        );
-        assert_eq!(
-            records.default_level(S2),
-            Some(AccessLevel::D),
-            "{}",
-            case.sql
-        );
+        assert_unreadable(&records, case);
     }
 }
 
@@ -731,20 +594,7 @@ fn a_commit_to_an_unreadable_record_replaces_every_row_of_it() {
             let store = SqliteStore::open(&path).unwrap();
             plain(&path).execute_batch(case.sql).unwrap();
             let snapshot = store.load(&VIDEO).unwrap();
-            let change = match (case.key, remove) {
-                (RightKey::Grant { scope, group }, false) => Change::SetGrant {
-                    scope,
-                    group,
-                    level: AccessLevel::W,
-                },
-                (RightKey::Grant { scope, group }, true) => Change::RemoveGrant { scope, group },
-                (RightKey::Default { scope }, false) => Change::SetDefault {
-                    scope,
-                    level: AccessLevel::W,
-                },
-                (RightKey::Default { scope }, true) => Change::RemoveDefault { scope },
-                _ => unreachable!("the cases hold defaults and grants"),
-            };
+            let change = set_to_w_or_remove(case.key, remove);
             store
                 .commit(&VIDEO, snapshot.revision, std::slice::from_ref(&change))
                 .unwrap();

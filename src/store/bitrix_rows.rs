@@ -30,6 +30,7 @@ pub(crate) enum Cell<'a> {
     #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     UInt(u64),
     /// A floating-point number.
+    #[cfg_attr(not(any(feature = "sqlite", feature = "mysql")), allow(dead_code))]
     Real(f64),
     /// Text (or bytes from a text column), not yet checked to be UTF-8.
     Text(&'a [u8]),
@@ -362,6 +363,68 @@ mod tests {
     const VIDEO: ModuleId = ModuleId::from_static("video");
 
     #[test]
+    fn options_defaults_and_grants_become_records() {
+        let s1 = Scope::Site(SiteId::from_static("s1"));
+        let mut rows = BitrixRows::new(&VIDEO);
+        rows.common_option(
+            Cell::Text(b"ServerHost"),
+            Cell::Text(b"a.example"),
+            Cell::Null,
+        )
+        .unwrap();
+        rows.common_option(
+            Cell::Text(b"GROUP_DEFAULT_RIGHT"),
+            Cell::Text(b"R"),
+            Cell::Text(b""),
+        )
+        .unwrap();
+        rows.site_option(Cell::Text(b"ServerHost"), Cell::Text(b"s1"), Cell::Null)
+            .unwrap();
+        rows.grant(
+            Cell::Int(7),
+            Cell::Text(b"5"),
+            Cell::Text(b"W"),
+            Cell::Text(b"s1"),
+        )
+        .unwrap();
+        let records = rows.finish();
+        assert_eq!(
+            records.option(Scope::Common, "ServerHost"),
+            Some("a.example")
+        );
+        assert_eq!(
+            records.option(s1, "ServerHost"),
+            Some(""),
+            "NULL reads as empty"
+        );
+        assert_eq!(records.default_level(Scope::Common), Some(AccessLevel::R));
+        assert_eq!(
+            records.grant(s1, GroupId::from_static(5)),
+            Some(AccessLevel::W)
+        );
+    }
+
+    #[test]
+    fn rows_that_belong_to_no_record_are_corrupt() {
+        let group_zero = BitrixRows::new(&VIDEO)
+            .grant(Cell::Int(3), Cell::Text(b"0"), Cell::Text(b"R"), Cell::Null)
+            .unwrap_err();
+        let text = group_zero.to_string();
+        assert!(text.contains("b_module_group.GROUP_ID (ID 3)"), "{text}");
+        let bad_site = BitrixRows::new(&VIDEO)
+            .site_option(Cell::Text(b"a"), Cell::Text(b"s 1"), Cell::Text(b"x"))
+            .unwrap_err();
+        assert!(bad_site.is_corrupt(), "{bad_site}");
+        let old_layout = BitrixRows::new(&VIDEO)
+            .common_option(Cell::Text(b"a"), Cell::Text(b"x"), Cell::Text(b"s1"))
+            .unwrap_err();
+        assert!(
+            old_layout.to_string().contains("b_option_site"),
+            "{old_layout}"
+        );
+    }
+
+    #[test]
     fn an_upper_case_site_id_reads_as_the_site_in_lower_case() {
         let mut rows = BitrixRows::new(&VIDEO);
         rows.site_option(Cell::Text(b"a"), Cell::Text(b"S"), Cell::Text(b"1"))
@@ -416,6 +479,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(text.contains("found \"x\""), "{text}");
+    }
+
+    #[test]
+    fn a_listed_module_id_is_lower_case_and_a_bad_one_names_its_column() {
+        let listed = listed_module("b_option.MODULE_ID", Cell::Text(b"Video")).unwrap();
+        assert_eq!(listed, VIDEO);
+        let err = listed_module("b_option.MODULE_ID", Cell::Text(b"no spaces")).unwrap_err();
+        assert!(err.to_string().contains("b_option.MODULE_ID"), "{err}");
     }
 
     #[test]

@@ -55,7 +55,27 @@ pub struct Fixture<S> {
     second: Option<S>,
     corrupter: Option<Hook>,
     commit_breaker: Option<Hook>,
+    nul: Nul,
     _guard: Option<Box<dyn Any + Send + Sync>>,
+}
+
+/// Whether a backend's option values can hold the character U+0000.
+///
+/// ```
+/// use module_settings::store::conformance::{Fixture, Nul};
+/// let fixture = Fixture::new(module_settings::MemoryStore::new());
+/// assert_eq!(fixture.nul_in_values(), Nul::Stored);
+/// assert_eq!(fixture.refusing_nul_in_values().nul_in_values(), Nul::Refused);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Nul {
+    /// A value holding it round-trips like any other.
+    Stored,
+    /// The backend's text cannot hold it (PostgreSQL's `text`): a commit
+    /// of such a value fails with an error that is not a conflict, and
+    /// writes nothing.
+    Refused,
 }
 
 impl<S: Store> Fixture<S> {
@@ -67,8 +87,18 @@ impl<S: Store> Fixture<S> {
             second: None,
             corrupter: None,
             commit_breaker: None,
+            nul: Nul::Stored,
             _guard: None,
         }
+    }
+
+    /// Says that the backend cannot store U+0000 in an option value (see
+    /// [`Nul::Refused`]): the suite then checks that such a value is
+    /// refused, and round-trips everything else.
+    #[must_use]
+    pub fn refusing_nul_in_values(mut self) -> Self {
+        self.nul = Nul::Refused;
+        self
     }
 
     /// Another handle on the same data (a clone, the same file opened
@@ -117,6 +147,7 @@ impl<S: Store> Fixture<S> {
             second: self.second.map(&wrap),
             corrupter: self.corrupter,
             commit_breaker: self.commit_breaker,
+            nul: self.nul,
             _guard: self._guard,
         }
     }
@@ -138,6 +169,11 @@ impl<S: Store> Fixture<S> {
         self.corrupter
             .as_deref()
             .map(|hook| hook as &dyn Fn(&ModuleId))
+    }
+
+    /// Whether the backend's option values can hold U+0000.
+    pub fn nul_in_values(&self) -> Nul {
+        self.nul
     }
 
     /// The commit-breaking hook, if the backend has one.
@@ -208,9 +244,21 @@ macro_rules! store_conformance_tests {
                 stale_revision_conflicts,
                 preconditions_guard_the_commit,
                 removing_absent_is_a_noop,
-                unicode_long_names_and_large_values,
                 modules_lists_what_was_written,
             );
+
+            #[test]
+            fn unicode_long_names_and_large_values() {
+                let Some(fixture) =
+                    $crate::store::conformance::IntoFixture::into_fixture(($fixture)())
+                else {
+                    return;
+                };
+                $crate::store::conformance::unicode_long_names_and_large_values(
+                    fixture.store(),
+                    fixture.nul_in_values(),
+                );
+            }
 
             #[test]
             fn failed_batch_changes_nothing() {
@@ -965,8 +1013,9 @@ pub fn removing_absent_is_a_noop(store: &dyn Store) {
 
 /// Unicode and 100-character option names, odd characters, empty and
 /// 1 MiB values, long site ids and the largest group id survive a round
-/// trip.
-pub fn unicode_long_names_and_large_values(store: &dyn Store) {
+/// trip; so does a value holding U+0000, unless the backend says it refuses
+/// one (`nul`), and then such a value fails to commit and writes nothing.
+pub fn unicode_long_names_and_large_values(store: &dyn Store, nul: Nul) {
     let long_site = Scope::Site(match SiteId::new(&"s".repeat(32)) {
         Ok(site) => site,
         Err(err) => panic!("{err}"),
@@ -983,7 +1032,25 @@ pub fn unicode_long_names_and_large_values(store: &dyn Store) {
         large.len() > (1 << 20) - 8,
         "the large value is about 1 MiB"
     );
-    let batch = vec![
+    let zero = set(S1, "zero", "before\u{0}after");
+    if nul == Nul::Refused {
+        let err = match store.commit(&VIDEO, Revision::ZERO, std::slice::from_ref(&zero)) {
+            Ok(revision) => panic!("a value holding U+0000 was stored (revision {revision})"),
+            Err(err) => err,
+        };
+        assert!(
+            !err.is_conflict(),
+            "a refused value is not a conflict: {err}"
+        );
+        assert_state(
+            store,
+            &VIDEO,
+            Revision::ZERO,
+            &ModuleRecords::new(),
+            "after a refused value",
+        );
+    }
+    let mut batch = vec![
         set(Scope::Common, "Адрес сервера", "видео.пример.рф"),
         set(Scope::Common, "名前", "値"),
         set(Scope::Common, "emoji 🎥 name", "🎥"),
@@ -995,7 +1062,6 @@ pub fn unicode_long_names_and_large_values(store: &dyn Store) {
         set(Scope::Common, &"я".repeat(100), "a 100-character name"),
         set(Scope::Common, &"n".repeat(100), ""),
         set(S1, "large", &large),
-        set(S1, "zero", "before\u{0}after"),
         set(long_site, "site", "long site id"),
         grant(long_site, GroupId::from_static(u32::MAX), AccessLevel::M),
         Change::SetDefault {
@@ -1003,6 +1069,9 @@ pub fn unicode_long_names_and_large_values(store: &dyn Store) {
             level: AccessLevel::W,
         },
     ];
+    if nul == Nul::Stored {
+        batch.push(zero);
+    }
     let revision = ok(store.commit(&VIDEO, Revision::ZERO, &batch), "commit");
     let expected = model(&ModuleRecords::new(), &batch);
     assert_state(

@@ -9,8 +9,9 @@
 //! |---------|---------|---------------|
 //! | [`MemoryStore`] | — | this process's memory |
 //! | `FileStore` | `json` | one pretty-printed JSON file per module |
-//! | `SqliteStore` | `sqlite` | Bitrix's `b_option`, `b_option_site` and `b_module_group` tables |
+//! | `SqliteStore` | `sqlite` | Bitrix's `b_option`, `b_option_site` and `b_module_group` tables in an SQLite file |
 //! | `MysqlStore` | `mysql` | the same tables on a MySQL or MariaDB server, typically a live Bitrix site's |
+//! | `PostgresStore` | `postgres` | the same tables on a PostgreSQL server, shared with Bitrix and other app servers, with a pushed change feed |
 //!
 //! # Examples
 //!
@@ -56,9 +57,9 @@
 //!   a non-empty batch moves the module's revision up by exactly one, even
 //!   if the batch only removed things that were absent. Revisions of
 //!   different modules are independent. A backend whose data other
-//!   programs can also write (the SQLite and MySQL stores' tables) moves
-//!   the revision for their writes too, so that `revision` and `Conflict`
-//!   see them.
+//!   programs can also write (the SQLite, MySQL and PostgreSQL stores'
+//!   tables) moves the revision for their writes too, so that `revision`
+//!   and `Conflict` see them.
 //! - **Optimistic concurrency.** [`commit`](Store::commit) names the
 //!   revision the batch was based on. If the module is at another revision,
 //!   the call fails with [`StoreError::Conflict`] carrying the current
@@ -77,19 +78,24 @@
 //!   the module's records and revision are as before the call — with one
 //!   exception, [`StoreError::NotDurable`], which says the batch *did* land
 //!   (at the revision it names) but could not be confirmed on disk;
-//!   callers must not retry it blindly. Changes in a
-//!   batch apply in order ([`ModuleRecords::apply`] defines their meaning);
+//!   callers must not retry it blindly; and, for a server backend, a
+//!   connection lost with the commit on its way whose outcome the server
+//!   cannot tell, reported as [`StoreError::Unavailable`] saying so.
+//!   Changes in a batch apply in order ([`ModuleRecords::apply`] defines their meaning);
 //!   removing an absent record is a no-op.
 //! - **Empty batches** check the revision (a stale one is still a conflict),
 //!   change nothing, and return the current revision.
 //! - **Durability.** When `commit` returns `Ok`, the batch survives a crash
-//!   of the process (and, for the file and SQLite stores, of the machine).
+//!   of the process (and, for the file and SQLite stores, of the machine;
+//!   for a database server, as far as the server's own settings make its
+//!   commits durable).
 //!   A backend that applied a batch but cannot confirm it is durable
 //!   returns [`StoreError::NotDurable`], never `Ok` and never an error
 //!   that claims nothing changed.
 //! - **Sharing.** A store is `Send + Sync` and every method takes `&self`.
-//!   Clones of a store, and several stores opened on the same file or
-//!   directory, share one state: what one commits, the others load.
+//!   Clones of a store, and several stores opened on the same file,
+//!   directory or database, share one state: what one commits, the others
+//!   load.
 //! - **Failing closed.** Stored data that cannot be read as valid records is
 //!   reported as [`StoreError::Corrupt`], never skipped or replaced by a
 //!   default — except a rights row that belongs to a known record (a scope's
@@ -104,8 +110,9 @@
 //!   returns `true` tells its listeners of every commit made through any
 //!   handle on the same data in this process, once the commit is visible
 //!   (and of others' changes it learns of). The memory, file and SQLite
-//!   stores have one, and so does the MySQL store, which also finds every
-//!   other program's writes by reading every revision once per tick;
+//!   stores have one; the PostgreSQL store also hears other processes'
+//!   writes from the server, and the MySQL store finds them by reading
+//!   every revision once per tick — both say when they have caught up;
 //!   polling stays the backstop either way.
 //!
 //! # Writing a backend
@@ -131,10 +138,11 @@
 //! wrapped in `Arc<dyn Store>` (feature `testing`, see
 //! `module_settings::store::conformance`): one `#[test]` per check.
 
-// What Bitrix's rows mean, shared by the SQL backends.
-#[cfg(any(feature = "sqlite", feature = "mysql"))]
+// What Bitrix's rows mean, and what a change does to them, shared by the
+// SQL backends.
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
 mod bitrix_rows;
-#[cfg(any(feature = "sqlite", feature = "mysql"))]
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
 mod bitrix_write;
 mod change;
 #[cfg(feature = "testing")]
@@ -143,17 +151,28 @@ pub mod conformance;
 mod diff;
 mod error;
 mod feed;
+// Random pauses for the SQL stores' retries.
 #[cfg(feature = "json")]
 mod file;
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
+mod jitter;
 mod memory;
 #[cfg(feature = "mysql")]
 mod mysql;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod precondition;
 mod records;
 mod revision;
 // Shared by the SQL backends, which read rights row by row.
-#[cfg(any(feature = "sqlite", feature = "mysql"))]
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
 mod rights_rows;
+// What the SQL stores' errors say alike.
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
+mod sql_error;
+// What the MySQL and PostgreSQL stores read alike in their URLs.
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+mod server_url;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod unreadable;
@@ -170,6 +189,9 @@ pub use memory::MemoryStore;
 #[cfg(feature = "mysql")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
 pub use mysql::MysqlStore;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use postgres::PostgresStore;
 pub use precondition::{check_preconditions, Precondition};
 pub use records::ModuleRecords;
 pub use revision::{next_revision, Revision};

@@ -9,7 +9,7 @@ use module_settings::options::{
     Decoder, Encoder, FieldProblem, ModuleOptions, OptionKind, OptionSpec, RawOptions,
     ValidationErrors,
 };
-use module_settings::settings::{Actor, Settings};
+use module_settings::settings::{Actor, Settings, SettingsError};
 use module_settings::store::Precondition;
 use module_settings::store::{Change, Revision, Snapshot};
 use module_settings::{
@@ -46,6 +46,44 @@ pub fn grant<S: Store>(settings: &Settings<S>, module: ModuleId, group: u32, lev
     settings
         .apply_access_tab(&admin(), tab)
         .expect("admin may write");
+}
+
+/// `writer` sets `videoport`'s port to 8001 on the current revision: the
+/// save the revocation tests race against a revoking write.
+pub fn save_port<S: Store>(
+    settings: &Settings<S>,
+    writer: &Actor,
+) -> Result<Revision, SettingsError> {
+    let revision = settings.revision(VIDEOPORT)?;
+    settings.set_option(
+        writer,
+        VIDEOPORT,
+        Scope::Common,
+        "ServerPort",
+        "8001",
+        revision,
+    )
+}
+
+/// The revoked writer's save was denied (it held D on `video` by then),
+/// and nothing was ever written to `videoport`.
+#[track_caller]
+pub fn assert_denied_and_nothing_written<S: Store>(
+    result: Result<Revision, SettingsError>,
+    settings: &Settings<S>,
+) {
+    match result {
+        Err(SettingsError::Denied { module, held, .. }) => {
+            assert_eq!((module, held), (VIDEO, AccessLevel::D));
+        }
+        other => panic!("the revoked writer's save must be denied, got {other:?}"),
+    }
+    let stored = settings.store().load(&VIDEOPORT).unwrap();
+    assert_eq!(
+        (stored.revision, stored.records.is_empty()),
+        (Revision::ZERO, true),
+        "nothing was written"
+    );
 }
 
 /// Every module's snapshot, to prove a refused write changed nothing.

@@ -1,18 +1,15 @@
 //! A fresh database on the test server for each test, dropped at the end,
 //! so tests run in parallel on one server.
 //!
-//! The server is the one `MODULE_SETTINGS_MYSQL_URL` names, without a
-//! database (`mysql://ci:ci@127.0.0.1:33069/`; `.ci/servers/mysql.sh
-//! start` starts one and writes that URL to `.ci/servers/mysql.env`), or a
-//! throwaway server this test process starts; without MariaDB's programs
-//! the tests skip, saying so, unless skips are refused (see `servers`).
+//! The server (see `server_common`) is the one `MODULE_SETTINGS_MYSQL_URL`
+//! names, without a database (`mysql://ci:ci@127.0.0.1:33069/`), or a
+//! throwaway one; without MariaDB's programs the tests skip, saying so.
 #![allow(dead_code)] // each test file uses a different part
 
-#[path = "../servers/mod.rs"]
-mod servers;
+#[path = "../server_common/mod.rs"]
+mod server_common;
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use module_settings::MysqlStore;
 use mysql::prelude::Queryable;
@@ -20,7 +17,7 @@ use mysql::prelude::Queryable;
 /// The server's URL, ending in `/`, to which a database name is added;
 /// `None`: skip the test (it has said why).
 pub fn server_url() -> Option<String> {
-    let url = servers::url(servers::Engine::Mysql)?;
+    let url = server_common::url(server_common::Engine::Mysql)?;
     Some(if url.ends_with('/') {
         url
     } else {
@@ -46,16 +43,8 @@ impl TestDatabase {
     /// Creates an empty database with a name no other test uses; `None`:
     /// there is no server, and the test is to be skipped.
     pub fn new() -> Option<Self> {
-        static COUNT: AtomicU32 = AtomicU32::new(0);
         let server = server_url()?;
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let name = format!(
-            "ms_test_{}_{}_{nanos}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        );
+        let name = server_common::unique_name("ms_test");
         plain(&server)
             .query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
             .expect("create the test database");

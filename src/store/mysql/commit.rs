@@ -26,7 +26,6 @@
 //! timeout ends the commit with [`StoreError::Unavailable`].
 
 use std::collections::BTreeMap;
-use std::hash::{BuildHasher, RandomState};
 use std::time::{Duration, Instant};
 
 use mysql::prelude::Queryable;
@@ -38,6 +37,7 @@ use super::read;
 use super::statements::{self, Statements};
 use super::write;
 use crate::ids::ModuleId;
+use crate::store::jitter::jittered;
 use crate::store::{
     check_preconditions, next_revision, Change, Precondition, Revision, StoreError,
 };
@@ -234,15 +234,4 @@ fn lost_at_commit(err: MysqlError, module: &ModuleId) -> StoreError {
         MysqlError::Sql { source, .. } => StoreError::backend(BACKEND, what, *source),
         other => StoreError::backend(BACKEND, what, other),
     }
-}
-
-/// A random length between half of `pause` and all of it, so that two
-/// writers that deadlocked do not retry in step.
-fn jittered(pause: Duration) -> Duration {
-    let half = pause / 2;
-    let span = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX).max(1);
-    // A fresh `RandomState` has fresh random keys; hashing the time with
-    // them gives a number no other process can predict or share.
-    let random = RandomState::new().hash_one(Instant::now());
-    half + Duration::from_nanos(random % span)
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::cause;
 use super::url::UrlError;
 use crate::ids::ModuleId;
+use crate::store::sql_error::{because, for_module, MissingColumn};
 use crate::store::StoreError;
 
 /// The name the MySQL store reports itself under.
@@ -132,17 +133,9 @@ pub(super) enum MysqlError {
         source: Box<mysql::Error>,
     },
     /// A Bitrix table made by someone else lacks a column the layout
-    /// needs; the store never alters tables it did not create.
-    #[error(
-        "table {table} exists but has no column {column}; add it or point the store at a \
-         database with Bitrix's layout"
-    )]
-    MissingColumn {
-        /// The table.
-        table: &'static str,
-        /// The missing column.
-        column: &'static str,
-    },
+    /// needs.
+    #[error(transparent)]
+    MissingColumn(#[from] MissingColumn),
     /// A table is kept by an engine without transactions, where a batch
     /// could land half-way.
     #[error(
@@ -276,16 +269,6 @@ fn is_connection_error(err: &mysql::Error) -> bool {
     }
 }
 
-/// `" (module video)"`, or nothing.
-fn for_module(module: Option<ModuleId>) -> String {
-    module.map_or_else(String::new, |module| format!(" (module {module})"))
-}
-
-/// `": {cause}"`, or nothing.
-fn because(cause: Option<&str>) -> String {
-    cause.map_or_else(String::new, |cause| format!(": {cause}"))
-}
-
 impl From<StoreError> for MysqlError {
     fn from(err: StoreError) -> Self {
         MysqlError::Stored(Box::new(err))
@@ -309,7 +292,7 @@ impl From<MysqlError> for StoreError {
             }
             MysqlError::Stored(err) => *err,
             MysqlError::Url(_)
-            | MysqlError::MissingColumn { .. }
+            | MysqlError::MissingColumn(_)
             | MysqlError::NotTransactional { .. } => StoreError::backend_failure(BACKEND, what),
         }
     }

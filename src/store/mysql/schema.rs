@@ -9,6 +9,7 @@ use mysql::{params, Conn};
 use super::error::{code, server_code, MysqlError};
 use super::statements::Matching;
 use super::triggers;
+use crate::store::sql_error::MissingColumn;
 
 /// The revision table of our own; Bitrix has no notion of revisions.
 pub(super) const REVISION_TABLE: &str = "module_settings_revision";
@@ -133,10 +134,11 @@ pub(super) fn ensure(conn: &mut Conn, user: &str, database: &str) -> Result<Matc
                 c.table.eq_ignore_ascii_case(table.name) && c.name.eq_ignore_ascii_case(column)
             });
             if !present {
-                return Err(MysqlError::MissingColumn {
+                return Err(MissingColumn {
                     table: table.name,
                     column,
-                });
+                }
+                .into());
             }
         }
     }

@@ -10,6 +10,7 @@ use mysql::{Conn, DriverError, OptsBuilder};
 
 use super::error::{code, MysqlError};
 use super::url::ServerUrl;
+use crate::store::sql_error::network_problem;
 
 /// How long connecting may take before the server counts as unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -103,29 +104,18 @@ fn connect_error(url: &ServerUrl, err: mysql::Error) -> MysqlError {
         _ => {}
     }
     let problem = match &*source {
-        mysql::Error::DriverError(DriverError::CouldNotConnect(Some((_, _, kind)))) => match kind {
-            ErrorKind::ConnectionRefused => {
-                "the connection was refused; is the server running and listening on that \
-                     host and port?"
-                    .to_owned()
-            }
-            ErrorKind::TimedOut => timed_out(),
-            _ => "the connection failed; check the host and port".to_owned(),
-        },
-        mysql::Error::DriverError(DriverError::ConnectTimeout) => timed_out(),
+        mysql::Error::DriverError(DriverError::CouldNotConnect(Some((_, _, kind)))) => {
+            network_problem(*kind, CONNECT_TIMEOUT)
+        }
+        mysql::Error::DriverError(DriverError::ConnectTimeout) => {
+            network_problem(ErrorKind::TimedOut, CONNECT_TIMEOUT)
+        }
         mysql::Error::MySqlError(server) => format!("the server refused the connection ({server})"),
-        _ => "the connection failed; check the host and port".to_owned(),
+        _ => network_problem(ErrorKind::Other, CONNECT_TIMEOUT),
     };
     MysqlError::Connect {
         address,
         problem,
         source,
     }
-}
-
-fn timed_out() -> String {
-    format!(
-        "no answer within {} s; check the host, the port and any firewall",
-        CONNECT_TIMEOUT.as_secs()
-    )
 }

@@ -2,11 +2,11 @@
 //! connection settings that never show the password: it is kept as a
 //! [`Secret`], and the URL is shown with `******` in its place.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use percent_encoding::percent_decode_str;
-
 use crate::secret::{Secret, MASK};
+use crate::store::server_url;
 
 /// The port MySQL and MariaDB listen on unless told otherwise.
 const DEFAULT_PORT: u16 = 3306;
@@ -97,11 +97,7 @@ impl ServerUrl {
 
     /// `host:port`, for messages.
     pub(super) fn address(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        server_url::address(&self.host, self.port)
     }
 
     /// The user name, for messages (`(none)` when the URL names none).
@@ -111,10 +107,9 @@ impl ServerUrl {
 }
 
 fn decode(part: &str, what: &'static str) -> Result<String, UrlError> {
-    percent_decode_str(part)
-        .decode_utf8()
-        .map(|text| text.into_owned())
-        .map_err(|_| UrlError::NotUtf8(what))
+    server_url::decoded(part)
+        .map(Cow::into_owned)
+        .ok_or(UrlError::NotUtf8(what))
 }
 
 /// The URL with the password replaced by `******`.

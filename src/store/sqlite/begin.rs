@@ -14,12 +14,12 @@
 //! never meet `SQLITE_BUSY_SNAPSHOT`, which only a read transaction that
 //! tries to become a write transaction gets.
 
-use std::hash::{BuildHasher, RandomState};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::error::is_busy;
+use crate::store::jitter::jittered;
 
 /// The first pause after a busy attempt.
 const FIRST_PAUSE: Duration = Duration::from_micros(100);
@@ -61,31 +61,9 @@ fn retry(conn: &Connection, deadline: Instant) -> rusqlite::Result<Transaction<'
     }
 }
 
-/// A random length between half of `pause` and all of it, so that two
-/// waiting processes do not retry in step.
-fn jittered(pause: Duration) -> Duration {
-    let half = pause / 2;
-    let span = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX).max(1);
-    // A fresh `RandomState` has fresh random keys; hashing the time with
-    // them gives a number no other process can predict or share.
-    let random = RandomState::new().hash_one(Instant::now());
-    half + Duration::from_nanos(random % span)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_pause_is_between_half_and_all_of_its_length() {
-        for _ in 0..100 {
-            let pause = jittered(LONGEST_PAUSE);
-            assert!(
-                pause >= LONGEST_PAUSE / 2 && pause <= LONGEST_PAUSE,
-                "{pause:?}"
-            );
-        }
-    }
 
     #[test]
     fn a_lock_freed_before_the_deadline_is_taken_and_the_timeout_restored() {

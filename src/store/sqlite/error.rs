@@ -10,6 +10,7 @@ use super::cause;
 use super::database_path::PathError;
 use super::identity::Replacement;
 use crate::ids::ModuleId;
+use crate::store::sql_error::{because, for_module, MissingColumn};
 use crate::store::StoreError;
 
 /// The name the SQLite store reports itself under.
@@ -46,18 +47,9 @@ pub(super) enum SqliteError {
         /// The value SQLite reports.
         found: String,
     },
-    /// A Bitrix table made by someone else lacks a column the layout needs;
-    /// the store never alters tables it did not create.
-    #[error(
-        "table {table} exists but has no column {column}; add it or point the store at a \
-         database with Bitrix's layout"
-    )]
-    MissingColumn {
-        /// The table.
-        table: &'static str,
-        /// The missing column.
-        column: &'static str,
-    },
+    /// A Bitrix table made by someone else lacks a column the layout needs.
+    #[error(transparent)]
+    MissingColumn(#[from] MissingColumn),
     /// The path cannot hold the database.
     #[error("{0}")]
     Path(#[from] PathError),
@@ -136,16 +128,6 @@ pub(super) fn is_busy(err: &rusqlite::Error) -> bool {
     )
 }
 
-/// `" (module video)"`, or nothing.
-fn for_module(module: Option<ModuleId>) -> String {
-    module.map_or_else(String::new, |module| format!(" (module {module})"))
-}
-
-/// `": {cause}"`, or nothing.
-fn because(cause: Option<&str>) -> String {
-    cause.map_or_else(String::new, |cause| format!(": {cause}"))
-}
-
 /// The database stayed locked past the busy timeout while trying to
 /// `action` (for `module`, if any).
 pub(super) fn busy(
@@ -183,7 +165,7 @@ impl From<SqliteError> for StoreError {
         match err {
             SqliteError::Sql { source, .. } => StoreError::backend(BACKEND, what, *source),
             SqliteError::Io { source, .. } => StoreError::backend(BACKEND, what, source),
-            SqliteError::MissingColumn { .. }
+            SqliteError::MissingColumn(_)
             | SqliteError::NotDurable { .. }
             | SqliteError::Path(_)
             | SqliteError::FileReplaced { .. } => StoreError::backend_failure(BACKEND, what),

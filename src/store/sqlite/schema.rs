@@ -5,6 +5,7 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::error::SqliteError;
+use crate::store::sql_error::MissingColumn;
 
 /// The revision table of our own; Bitrix has no notion of revisions.
 pub(super) const REVISION_TABLE: &str = "module_settings_revision";
@@ -159,10 +160,11 @@ fn find_missing(conn: &Connection) -> Result<Missing, SqliteError> {
             .map_err(sql("read a table's columns"))?;
         for column in table.columns {
             if !present.iter().any(|p| p.eq_ignore_ascii_case(column)) {
-                return Err(SqliteError::MissingColumn {
+                return Err(MissingColumn {
                     table: table.name,
                     column,
-                });
+                }
+                .into());
             }
         }
     }

@@ -1,15 +1,19 @@
-//! The database servers the server tests run against.
+//! What the database servers' test helpers (`mysql_common`,
+//! `postgres_common`) share: which server a test uses, and database names
+//! no other test uses, in this run or a parallel one.
 //!
-//! 1. The server the environment names (`MODULE_SETTINGS_MYSQL_URL`,
-//!    `MODULE_SETTINGS_POSTGRES_URL`), as `.ci/test` sets them.
-//! 2. Otherwise, when the server's programs are installed, a throwaway
+//! The server:
+//! 1. the one the environment names (`MODULE_SETTINGS_MYSQL_URL`,
+//!    `MODULE_SETTINGS_POSTGRES_URL`), as `.ci/test` sets them;
+//! 2. otherwise, when the server's programs are installed, a throwaway
 //!    server this test process starts once (through `.ci/servers/*.sh`, on
 //!    a free loopback port, in a temporary directory) and a watchdog
-//!    process stops and removes when this process ends.
-//! 3. Otherwise the test is **skipped**, and says so on the terminal with
+//!    process stops and removes when this process ends;
+//! 3. otherwise the test is **skipped**, and says so on the terminal with
 //!    what to install — unless `MODULE_SETTINGS_REQUIRE_SERVERS` is set
-//!    (CI sets it), which turns the skip into a failure: a server test
-//!    that passes without a server would be a lie.
+//!    (`.ci/test` sets it), which turns the skip into a failure: a server
+//!    test that passes without a server would be a lie.
+
 #![allow(dead_code)] // each test file uses one engine
 
 use std::io::Write;
@@ -166,4 +170,21 @@ fn start(engine: Engine) -> Result<String, String> {
         .spawn()
         .map_err(|err| format!("could not start the server's watchdog: {err}"))?;
     Ok(url)
+}
+
+/// `{prefix}_{process}_{count}_{nanoseconds}`: unique within this process
+/// by its count, and across processes (and leftovers of earlier runs) by
+/// the process id and the clock.
+pub fn unique_name(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static COUNT: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    )
 }

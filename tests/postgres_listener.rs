@@ -1,0 +1,262 @@
+//! `PostgresStore`'s change feed from the server: what other programs and
+//! other processes write reaches a watching store through `NOTIFY`; a
+//! listener whose connection is killed connects again, says it may have
+//! missed changes, and delivers again; commits and reads never wait for it.
+
+mod postgres_common;
+
+use std::process::Command;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use module_settings::store::{Change, ChangeListener, Revision};
+use module_settings::{AccessLevel, GroupId, ModuleId, PostgresStore, Scope, Store};
+use postgres_common::TestDb;
+
+const VIDEO: ModuleId = ModuleId::from_static("video");
+const VIDEOPORT: ModuleId = ModuleId::from_static("videoport");
+
+/// How long a test waits for something the feed should say at once.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// The variable that tells the child process where to commit.
+const CHILD_URL: &str = "MODULE_SETTINGS_POSTGRES_CHILD_URL";
+
+/// What a watching listener heard.
+#[derive(Default)]
+struct Heard {
+    log: Mutex<Log>,
+    news: Condvar,
+}
+
+#[derive(Default, Clone, Debug)]
+struct Log {
+    changed: Vec<ModuleId>,
+    missed: usize,
+}
+
+impl ChangeListener for Heard {
+    fn changed(&self, module: &ModuleId) {
+        self.lock().changed.push(*module);
+        self.news.notify_all();
+    }
+
+    fn missed(&self) {
+        self.lock().missed += 1;
+        self.news.notify_all();
+    }
+}
+
+impl Heard {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Log> {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits until `done` holds of the log, and returns the log.
+    #[track_caller]
+    fn wait_for(&self, what: &str, done: impl Fn(&Log) -> bool) -> Log {
+        let deadline = Instant::now() + PATIENCE;
+        let mut log = self.lock();
+        while !done(&log) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "waited in vain for {what}: {log:?}");
+            log = self
+                .news
+                .wait_timeout(log, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        log.clone()
+    }
+
+    fn snapshot(&self) -> Log {
+        self.lock().clone()
+    }
+}
+
+/// `store` watched by a new listener, once its connection listens (it says
+/// so with its first `missed`).
+fn watched(store: &PostgresStore) -> Arc<Heard> {
+    let heard = Arc::new(Heard::default());
+    let listener: Arc<dyn ChangeListener> = heard.clone();
+    // The store holds the listener weakly; `heard` is the same allocation
+    // and keeps it alive.
+    assert!(
+        store.watch(Arc::downgrade(&listener)),
+        "the store has a feed"
+    );
+    heard.wait_for("the listener to connect", |log| log.missed >= 1);
+    heard
+}
+
+fn grant(group: u32) -> Change {
+    Change::SetGrant {
+        scope: Scope::Common,
+        group: GroupId::new(group).unwrap(),
+        level: AccessLevel::R,
+    }
+}
+
+#[test]
+fn a_plain_sql_write_reaches_a_watching_store_through_the_server() {
+    let Some(db) = TestDb::new() else {
+        return;
+    };
+    let store = db.store();
+    let heard = watched(&store);
+    let started = Instant::now();
+    // As Bitrix's PHP writes: another connection, another spelling.
+    db.execute(
+        "INSERT INTO b_module_group (module_id, group_id, g_access) VALUES ('Video', 5, 'W')",
+    );
+    let log = heard.wait_for("the write", |log| !log.changed.is_empty());
+    assert_eq!(log.changed, [VIDEO]);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    // Several rows in one transaction are one notification per module.
+    db.sql(
+        "BEGIN;
+         INSERT INTO b_option (module_id, name, value) VALUES ('videoport', 'a', '1'), ('videoport', 'b', '2');
+         INSERT INTO b_option (module_id, name, value) VALUES ('video', 'c', '3');
+         COMMIT;",
+    );
+    let log = heard.wait_for("the transaction", |log| log.changed.len() >= 3);
+    let mut told = log.changed[1..].to_vec();
+    told.sort();
+    assert_eq!(told, [VIDEO, VIDEOPORT]);
+}
+
+#[test]
+fn a_commit_in_another_process_reaches_a_watching_store() {
+    let Some(db) = TestDb::new() else {
+        return;
+    };
+    let store = db.store();
+    let heard = watched(&store);
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "child_process_commits",
+            "--exact",
+            "--ignored",
+            "--test-threads=1",
+        ])
+        .env(CHILD_URL, db.url())
+        .output()
+        .unwrap();
+    assert!(
+        child.status.success(),
+        "the child process failed: {}\n{}{}",
+        child.status,
+        String::from_utf8_lossy(&child.stdout),
+        String::from_utf8_lossy(&child.stderr)
+    );
+    let log = heard.wait_for("the other process's commit", |log| !log.changed.is_empty());
+    assert_eq!(log.changed, [VIDEO]);
+    assert_eq!(
+        store
+            .load(&VIDEO)
+            .unwrap()
+            .records
+            .grant(Scope::Common, GroupId::from_static(9)),
+        Some(AccessLevel::R)
+    );
+    // Once, though its rows and its revision each fired a trigger.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(heard.snapshot().changed, [VIDEO]);
+}
+
+/// Not a test of its own: the other process of
+/// `a_commit_in_another_process_reaches_a_watching_store`, which runs this
+/// test binary again for it.
+#[test]
+#[ignore = "the child process of a_commit_in_another_process_reaches_a_watching_store"]
+fn child_process_commits() {
+    let url = std::env::var(CHILD_URL).expect("started by its parent test");
+    let store = PostgresStore::connect(&url).unwrap();
+    let revision = store.revision(&VIDEO).unwrap();
+    store.commit(&VIDEO, revision, &[grant(9)]).unwrap();
+}
+
+#[test]
+fn a_commit_through_another_store_of_this_process_is_told_once_at_once() {
+    let Some(db) = TestDb::new() else {
+        return;
+    };
+    let (store, other) = (db.store(), db.store());
+    let heard = watched(&store);
+    other.commit(&VIDEO, Revision::ZERO, &[grant(5)]).unwrap();
+    // Told by the committing store before its commit returned ...
+    assert_eq!(heard.snapshot().changed, [VIDEO]);
+    // ... and not again when the server's notification arrives.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(heard.snapshot().changed, [VIDEO]);
+}
+
+#[test]
+fn a_killed_listener_connects_again_says_it_missed_and_delivers_again() {
+    let Some(db) = TestDb::new() else {
+        return;
+    };
+    let store = db.store();
+    let heard = watched(&store);
+    assert_eq!(
+        postgres_common::terminate(&db, "module-settings listener"),
+        1
+    );
+    // Commits and reads do not wait for the listener.
+    let started = Instant::now();
+    let revision = store.commit(&VIDEO, Revision::ZERO, &[grant(5)]).unwrap();
+    assert_eq!(store.load(&VIDEO).unwrap().revision, revision);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    // What was sent while it was away is lost: it says so once connected.
+    let log = heard.wait_for("the listener to connect again", |log| log.missed >= 2);
+    assert_eq!(log.missed, 2);
+    db.execute("DELETE FROM b_module_group WHERE module_id = 'video'");
+    let log = heard.wait_for("a write after the reconnection", |log| {
+        log.changed.iter().filter(|m| **m == VIDEO).count() >= 2
+    });
+    assert_eq!(
+        log.changed,
+        [VIDEO, VIDEO],
+        "the store's commit, then the write"
+    );
+}
+
+#[test]
+fn a_dropped_store_ends_its_listener_without_waiting_for_it() {
+    let Some(db) = TestDb::new() else {
+        return;
+    };
+    let store = db.store();
+    let _heard = watched(&store);
+    let started = Instant::now();
+    drop(store);
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut client = db.client();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let sessions = client
+            .query(
+                "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
+                 AND application_name LIKE 'module-settings%'",
+                &[],
+            )
+            .unwrap();
+        if sessions.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the store's sessions stayed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

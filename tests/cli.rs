@@ -43,6 +43,9 @@ fn binary() -> &'static Path {
         if cfg!(feature = "mysql") {
             features.push("mysql");
         }
+        if cfg!(feature = "postgres") {
+            features.push("postgres");
+        }
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let mut build = Command::new(cargo);
         build
@@ -1159,5 +1162,71 @@ mod on_mysql {
         let line = Run::from(output).fails(1);
         assert!(!line.contains("not-the-Pa55word"), "{line}");
         assert!(line.contains("mysql://ci:***@"), "{line}");
+    }
+}
+
+// Each engine's helpers bring their own copy of `server_common`, so that a
+// test binary of one engine needs nothing else; here both meet, and each
+// engine's server is still started once, from its own helpers' copy.
+#[cfg(feature = "postgres")]
+#[allow(clippy::duplicate_mod)]
+mod postgres_common;
+
+/// The same command line on Bitrix's tables on a PostgreSQL server.
+#[cfg(feature = "postgres")]
+mod on_postgres {
+    use super::*;
+
+    use super::postgres_common::TestDb;
+
+    fn run(db: &TestDb, args: &[&str]) -> Run {
+        let output = Command::new(binary())
+            .arg("--db")
+            .arg(db.url())
+            .args(args)
+            .output()
+            .unwrap();
+        Run::from(output)
+    }
+
+    #[test]
+    fn every_kind_of_command_works_on_a_server() {
+        let Some(db) = TestDb::new() else {
+            return;
+        };
+        let granted = run(&db, &["grant", "video", "5", "W", "--as", "1"]).ok();
+        assert_eq!(granted, "video: group 5 granted W in common (revision 1)\n");
+        run(&db, &["default", "video", "R", "--as", "1"]).ok();
+        let checked = run(&db, &["check", "video", "--groups", "5"]).ok();
+        assert_eq!(checked, "W: grant of group 5 in the common scope\n");
+        let reader = run(&db, &["check", "video", "--groups", "7"]).ok();
+        assert_eq!(reader, "R: default of the common scope\n");
+        run(
+            &db,
+            &["set", "videoport", "ServerPort", "8443", "--as", "5"],
+        )
+        .ok();
+        let shown = run(&db, &["show", "videoport", "--json"]).json();
+        assert_eq!(shown["options"][1]["value"], 8443, "{shown}");
+        let denied = run(&db, &["set", "videoport", "ServerPort", "1", "--as", "7"]).fails(3);
+        assert!(denied.contains("needs W"), "{denied}");
+        let rights = run(&db, &["rights", "video"]).ok();
+        assert!(rights.contains("group 5"), "{rights}");
+    }
+
+    #[test]
+    fn a_refused_connection_is_one_line_without_the_password() {
+        // Port 1: nothing listens there.
+        let url = "postgres://someone:not-the-Pa55word@127.0.0.1:1/bitrix";
+        let output = Command::new(binary())
+            .args(["--db", url, "show", "videoport"])
+            .output()
+            .unwrap();
+        let line = Run::from(output).fails(1);
+        assert!(!line.contains("not-the-Pa55word"), "{line}");
+        assert!(
+            line.contains("postgres://someone:***@127.0.0.1:1/bitrix"),
+            "{line}"
+        );
     }
 }

@@ -56,10 +56,19 @@ fn mysql(url: &str) -> Result<Box<dyn Store>, Failure> {
     Err(not_built(url, "MySQL", "mysql"))
 }
 
+#[cfg(feature = "postgres")]
+fn postgres(url: &str) -> Result<Box<dyn Store>, Failure> {
+    module_settings::PostgresStore::connect(url)
+        .map(|store| Box::new(store) as Box<dyn Store>)
+        .map_err(|err| Failure::other(format!("could not open the database {}: {err}", shown(url))))
+}
+
+#[cfg(not(feature = "postgres"))]
 fn postgres(url: &str) -> Result<Box<dyn Store>, Failure> {
     Err(not_built(url, "PostgreSQL", "postgres"))
 }
 
+#[cfg(not(all(feature = "mysql", feature = "postgres")))]
 fn not_built(url: &str, engine: &str, feature: &str) -> Failure {
     Failure::input(format!(
         "{} is a {engine} database, and this build has no {engine} support: \

@@ -10,6 +10,7 @@
 //! cargo run --features sqlite --example settings -- --db demo.db grant video 5 W --as 1
 //! cargo run --features sqlite --example settings -- --db demo.db check video --groups 5
 //! cargo run --features sqlite,mysql --example settings -- --db mysql://user:pass@host:3306/bitrix modules
+//! cargo run --features sqlite,postgres --example settings -- --db postgres://user@host/bitrix rights video
 //! ```
 //!
 //! The command line is checked whole — syntax, ids, levels, module names,

@@ -2,10 +2,13 @@
 //! modules × 50 options × 1,000 grants on each engine (criterion), and how
 //! soon a write through one process's facade is visible to another
 //! process's facade on the same server — p50 and p99 over 200 writes, with
-//! the store's change feed (printed after criterion's report).
+//! the store's change feed; on PostgreSQL also with the other process's
+//! listener connection killed (`pg_terminate_backend`) just before each
+//! write, and after those kills (printed after criterion's report).
 //!
 //! Needs the servers' URLs in the environment, as `.ci/test` sets them:
-//! `. .ci/servers/mysql.env` after `.ci/servers/mysql.sh start`.
+//! `. .ci/servers/mysql.env` after `.ci/servers/mysql.sh start`, and the
+//! same for `postgres`.
 //! Each run makes a database of its own on each server and drops it.
 
 mod common;
@@ -51,7 +54,61 @@ fn engines() -> Vec<Engine> {
             open: |url| Box::new(module_settings::MysqlStore::connect(url).unwrap()),
             feed: "one query per tick reads every module's revision",
         },
+        #[cfg(feature = "postgres")]
+        Engine {
+            name: "postgres",
+            database: postgres::database,
+            open: |url| Box::new(module_settings::PostgresStore::connect(url).unwrap()),
+            feed: "LISTEN/NOTIFY",
+        },
     ]
+}
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    const URL_VAR: &str = "MODULE_SETTINGS_POSTGRES_URL";
+
+    /// The application name of the child's connections: its listener's is
+    /// this with " listener" added.
+    pub const CHILD_APPLICATION: &str = "bench_child";
+
+    fn admin(server: &str) -> postgres::Client {
+        postgres::Client::connect(server, postgres::NoTls).unwrap()
+    }
+
+    pub fn database() -> super::Database {
+        let server = std::env::var(URL_VAR).unwrap_or_else(|_| {
+            panic!("{URL_VAR} is not set: run `.ci/servers/postgres.sh start && . .ci/servers/postgres.env` first")
+        });
+        let name = format!("ms_bench_{}", std::process::id());
+        let mut conn = admin(&server);
+        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .unwrap();
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let mut url = url::Url::parse(&server).unwrap();
+        url.set_path(&name);
+        (
+            url.to_string(),
+            Box::new(move || {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }),
+        )
+    }
+
+    /// Ends the child's listener connection (if it is up: it may still be
+    /// connecting again after the last kill); how many sessions it ended.
+    pub fn kill_listener(url: &str) -> usize {
+        let mut client = admin(url);
+        let rows = client
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND application_name = $1",
+                &[&format!("{CHILD_APPLICATION} listener")],
+            )
+            .unwrap();
+        rows.len()
+    }
 }
 
 #[cfg(feature = "mysql")]
@@ -154,8 +211,13 @@ fn quantile(samples: &[Duration], q: f64) -> f64 {
 /// Writes through this process's facade; the time until the child prints
 /// each value, from the moment the write returned.
 fn visibility(engine: &Engine, url: &str) {
+    let child_url = if engine.name == "postgres" {
+        format!("{url}?application_name=bench_child")
+    } else {
+        url.to_owned()
+    };
     let mut child: Child = Command::new(std::env::current_exe().unwrap())
-        .env(CHILD, format!("{}|{url}", engine.name))
+        .env(CHILD, format!("{}|{child_url}", engine.name))
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -166,41 +228,56 @@ fn visibility(engine: &Engine, url: &str) {
         .build()
         .unwrap();
     let admin = Actor::new([GroupId::ADMINISTRATORS]);
-    let mut samples = Vec::with_capacity(usize::from(WRITES));
-    // Writes come at random moments, not in step with the other process's
-    // feed: a pause of 0–127 ms before each (xorshift, fixed seed).
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    for i in 1..=WRITES {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        std::thread::sleep(Duration::from_millis(state % 128));
-        let port = 10_000 + i;
-        let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
-        form.value_mut().server_port = NonZeroU16::new(port);
-        settings.save(&admin, form).unwrap();
-        let written = Instant::now();
-        loop {
-            let line = seen.next().expect("the child runs").unwrap();
-            if line == port.to_string() {
-                break;
+    let mut next_port = 10_000u16;
+    let mut measure = |label: &str, writes: u16, before_each: &dyn Fn()| {
+        let mut samples = Vec::with_capacity(usize::from(writes));
+        // Writes come at random moments, not in step with the other
+        // process's feed: a pause of 0–127 ms before each (xorshift).
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..writes {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            std::thread::sleep(Duration::from_millis(state % 128));
+            before_each();
+            next_port += 1;
+            let port = next_port;
+            let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+            form.value_mut().server_port = NonZeroU16::new(port);
+            settings.save(&admin, form).unwrap();
+            let written = Instant::now();
+            loop {
+                let line = seen.next().expect("the child runs").unwrap();
+                if line == port.to_string() {
+                    break;
+                }
             }
+            samples.push(written.elapsed());
         }
-        samples.push(written.elapsed());
+        samples.sort();
+        println!(
+            "{}/visible_in_another_process, {label} ({}; bound {} ms): {} writes, p50 {:.2} ms, \
+             p99 {:.2} ms, max {:.2} ms",
+            engine.name,
+            engine.feed,
+            BOUND.as_millis(),
+            samples.len(),
+            quantile(&samples, 0.5),
+            quantile(&samples, 0.99),
+            quantile(&samples, 1.0),
+        );
+    };
+    measure("feed up", WRITES, &|| {});
+    #[cfg(feature = "postgres")]
+    if engine.name == "postgres" {
+        let kill = || {
+            postgres::kill_listener(url);
+        };
+        measure("listener killed just before each write", 50, &kill);
+        measure("after the kills", 50, &|| {});
     }
     let _ = child.kill();
     let _ = child.wait();
-    samples.sort();
-    println!(
-        "{}/visible_in_another_process ({}; bound {} ms): {} writes, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        engine.name,
-        engine.feed,
-        BOUND.as_millis(),
-        samples.len(),
-        quantile(&samples, 0.5),
-        quantile(&samples, 0.99),
-        quantile(&samples, 1.0),
-    );
 }
 
 fn main() {

@@ -287,6 +287,14 @@ mod tests {
     }
 
     #[test]
+    fn directories_are_shared_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<GroupDirectory>();
+        assert_send_sync::<Group>();
+        assert_send_sync::<GroupError>();
+    }
+
+    #[test]
     fn equality_compares_the_groups() {
         let a = GroupDirectory::new([Group::new(g(5), "Editors")]).unwrap();
         let b = GroupDirectory::new([Group::new(g(5), "Editors")]).unwrap();

@@ -13,11 +13,11 @@
 //!   "what may these groups do in this module", with the reason. On a
 //!   cache hit neither takes a lock a writer holds during a commit, and
 //!   neither allocates.
-//! - **Groups**: a [`GroupDirectory`](crate::groups::GroupDirectory) given to
-//!   [`SettingsBuilder::groups`], or replaced at runtime with
-//!   [`Settings::set_groups`], is folded into every module's compiled
-//!   rights: groups it switches off count for nothing in checks and in the
-//!   right of a write's actor, from the next check on, at no cost to it.
+//! - **Groups**: a [`GroupDirectory`] given to [`SettingsBuilder::groups`],
+//!   or replaced at runtime with [`Settings::set_groups`], is folded into
+//!   every module's compiled rights: groups it switches off count for
+//!   nothing in checks and in the right of a write's actor, from the next
+//!   check on, at no cost to it.
 //! - **Writes** name an [`Actor`] and need **W** on the module that guards
 //!   what they change: [`Settings::edit`] + [`Settings::save`] for
 //!   a settings form, [`Settings::reset_option`], [`Settings::access_tab`] +

@@ -20,6 +20,12 @@
 //! `CompiledRights::with_changes` with one changed grant (see
 //! [`bench_changes`]).
 //!
+//! `group directory`: the hidden cost of inactive groups on the hot path —
+//! `can` at 8 groups and 1,000 grants compiled without a directory and with
+//! one of 1,000 groups, 10 % of them inactive, on the same users; and what
+//! switching one group costs, folded in or compiled anew (see
+//! [`bench_directory`]).
+//!
 //! Run: `cargo bench --bench resolve`.
 
 use std::collections::HashMap;
@@ -29,6 +35,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use module_settings::access::{CompiledRights, ModuleLevels, ModuleRights, ResolveOptions};
+use module_settings::groups::{Group, GroupDirectory};
 use module_settings::store::Change;
 use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
 
@@ -472,6 +479,100 @@ fn bench_changes(c: &mut Criterion) {
     group.finish();
 }
 
+/// A directory of groups 1–1,000, every tenth inactive — and, when given,
+/// `also_off` too.
+fn directory(also_off: Option<u32>) -> GroupDirectory {
+    GroupDirectory::new((1..=1000u32).map(|id| {
+        let off = id % 10 == 0 || Some(id) == also_off;
+        Group::new(gid(id), format!("group {id}")).with_active(!off)
+    }))
+    .expect("ids are distinct")
+}
+
+/// `can` on 1,000 common grants over ids 2–1,501 (default R), for users of
+/// 8 groups — group 2 and seven ids of the same range, half of them
+/// granted, about a tenth of those inactive — drawn at random from 4,096:
+/// compiled without a directory, and with [`directory`]. The same users,
+/// the same rights; the difference is what inactive groups cost a check.
+///
+/// Then one group switched off in a directory already folded in:
+/// `CompiledRights::with_groups` against `ModuleRights::compile_with`.
+fn bench_directory(c: &mut Criterion) {
+    let mut group = c.benchmark_group("group directory");
+    group
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500));
+    let mut rng = Rng(0xD1EC_7041);
+    let mut rights =
+        ModuleRights::new(ModuleId::from_static("groups"), ModuleLevels::B24_CONNECTOR);
+    rights
+        .set_default(Scope::Common, AccessLevel::R)
+        .expect("accepted");
+    let mut granted = Vec::new();
+    while granted.len() < 1000 {
+        let id = 2 + rng.below(1500);
+        if rights.grant_of(Scope::Common, gid(id)).is_none() {
+            let level = AccessLevel::ALL[rng.below(4) as usize];
+            rights
+                .grant(Scope::Common, gid(id), level)
+                .expect("accepted");
+            granted.push(id);
+        }
+    }
+    let users: Vec<Vec<GroupId>> = (0..LAYOUT_USERS)
+        .map(|_| {
+            let mut groups = vec![GroupId::EVERYONE];
+            while groups.len() < 8 {
+                let id = match rng.below(2) {
+                    0 => granted[rng.below(granted.len() as u32) as usize],
+                    _ => 2 + rng.below(1500),
+                };
+                groups.push(gid(id));
+            }
+            groups
+        })
+        .collect();
+    let groups = directory(None);
+    let without = rights.compile(ResolveOptions::new());
+    let with = rights.compile_with(ResolveOptions::new(), &groups);
+
+    for (name, compiled) in [
+        ("no directory", &without),
+        ("1000 groups, 10% inactive", &with),
+    ] {
+        group.bench_function(BenchmarkId::new("can, 8 groups, 1000 grants", name), |b| {
+            let mut state = 1u64;
+            b.iter(|| {
+                let user = &users[next_user(&mut state)];
+                compiled.can(black_box(user), Scope::Common, AccessLevel::W)
+            })
+        });
+    }
+
+    // One more group switched off (a granted one, then another).
+    let switched: Vec<GroupDirectory> = granted
+        .iter()
+        .filter(|&&id| id <= 1000 && id % 10 != 0)
+        .take(8)
+        .map(|&id| directory(Some(id)))
+        .collect();
+    group.bench_function("one group switched off/with_groups", |b| {
+        let mut i = 0usize;
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            with.with_groups(&switched[i % switched.len()])
+        })
+    });
+    group.bench_function("one group switched off/compile_with", |b| {
+        let mut i = 0usize;
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            black_box(&rights).compile_with(ResolveOptions::new(), &switched[i % switched.len()])
+        })
+    });
+    group.finish();
+}
+
 /// The level of a baseline's best code (`rank + 1`), or `default` for 0.
 #[inline]
 fn level_or(code: u8, default: AccessLevel) -> AccessLevel {
@@ -481,5 +582,11 @@ fn level_or(code: u8, default: AccessLevel) -> AccessLevel {
     }
 }
 
-criterion_group!(benches, bench_resolve, bench_layouts, bench_changes);
+criterion_group!(
+    benches,
+    bench_resolve,
+    bench_layouts,
+    bench_changes,
+    bench_directory
+);
 criterion_main!(benches);

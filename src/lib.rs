@@ -188,6 +188,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod access;
+pub mod groups;
 pub mod ids;
 mod label;
 pub mod modules;

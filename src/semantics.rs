@@ -60,6 +60,15 @@
 //! scope's default, or no grant with defaults off; ties go to the lowest
 //! group id.
 //!
+//! **Inactive groups** ([`GroupDirectory`](crate::groups::GroupDirectory),
+//! Bitrix's `b_group`) contribute nothing: a check treats them as groups
+//! the user is not in — their grants count in no scope, they bring no
+//! default role, and an inactive administrator group gives no bypass. A
+//! user left with no group at all is a user without groups: the default
+//! applies. Groups 1 and 2 are always active, whatever their rows say, and
+//! a group the directory does not list counts as active (an unknown group
+//! is not a switched-off one).
+//!
 //! **Fail closed.** If rights cannot be loaded or read, a check returns an
 //! error, and `can`/`require` deny. A stored rights row that cannot be read
 //! (a letter the module does not list, a lower-case letter, a NULL or

@@ -2,12 +2,15 @@
 //! sequence of batches, the derived index answers every question exactly
 //! as the changed rights compiled anew do — level, reason, roles, grant
 //! count — whatever the id layout, and refuses what `ModuleRights` refuses.
+//! The same for `CompiledRights::with_groups` and batches interleaved
+//! with new group directories.
 
 use proptest::prelude::*;
 
 use module_settings::access::{
     AccessError, CompiledRights, ModuleLevels, ModuleRights, ResolveOptions, ScopeQuery,
 };
+use module_settings::groups::{Group, GroupDirectory};
 use module_settings::store::Change;
 use module_settings::{AccessLevel, GroupId, ModuleId, OptionName, Scope, SiteId};
 
@@ -72,6 +75,31 @@ fn options() -> impl Strategy<Value = ResolveOptions> {
                 None => options,
             }
         })
+}
+
+/// A directory over ids of every layout, each group active or not.
+fn directory() -> impl Strategy<Value = GroupDirectory> {
+    prop::collection::btree_map(group(), any::<bool>(), 0..12).prop_map(|rows| {
+        GroupDirectory::new(
+            rows.into_iter()
+                .map(|(id, active)| Group::new(id, format!("group {id}")).with_active(active)),
+        )
+        .expect("ids are distinct")
+    })
+}
+
+/// One step: a batch of changes, or a new group directory.
+#[derive(Debug, Clone)]
+enum Step {
+    Batch(Vec<Change>),
+    Groups(GroupDirectory),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        3 => prop::collection::vec(change(), 1..6).prop_map(Step::Batch),
+        1 => directory().prop_map(Step::Groups),
+    ]
 }
 
 /// What a store does with a batch, done to `ModuleRights`.
@@ -174,6 +202,56 @@ proptest! {
         }
     }
 
+    /// Batches and new directories in any order: the derived index always
+    /// answers as the rights compiled anew with the current directory —
+    /// the inactive groups' marks survive every batch, and a new directory
+    /// is folded in as if compiled with it from the start.
+    #[test]
+    fn changes_and_directories_answer_as_a_full_compile(
+        initial in prop::collection::vec(change(), 0..60),
+        first in directory(),
+        steps in prop::collection::vec(step(), 1..8),
+        options in options(),
+        mut users in prop::collection::vec(prop::collection::vec(group(), 0..6), 1..6),
+    ) {
+        let mut rights = empty_rights();
+        for change in &initial {
+            apply(&mut rights, change);
+        }
+        let mut groups = first;
+        let mut compiled = rights.compile_with(options.clone(), &groups);
+        // Users in the groups the steps touch or switch, so their cells
+        // are read.
+        let touched = steps.iter().flat_map(|step| match step {
+            Step::Batch(batch) => batch
+                .iter()
+                .filter_map(|change| match change {
+                    Change::SetGrant { group, .. } | Change::RemoveGrant { group, .. } => Some(*group),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+            Step::Groups(directory) => directory.iter().map(Group::id).collect(),
+        });
+        users.push(touched.collect());
+        users.push(groups.iter().map(Group::id).collect());
+        for step in &steps {
+            match step {
+                Step::Batch(batch) => {
+                    compiled = compiled.with_changes(batch).expect("all levels accepted");
+                    for change in batch {
+                        apply(&mut rights, change);
+                    }
+                }
+                Step::Groups(next) => {
+                    compiled = compiled.with_groups(next);
+                    groups = next.clone();
+                }
+            }
+            prop_assert_eq!(compiled.groups(), &groups);
+            same_answers(&compiled, &rights.compile_with(options.clone(), &groups), &users)?;
+        }
+    }
+
     /// A batch with a level the module does not accept derives nothing and
     /// says what `ModuleRights` says.
     #[test]
@@ -242,7 +320,7 @@ fn untouched_scopes_keep_their_answers_and_an_empty_batch_changes_nothing() {
         ])
         .unwrap();
     assert_eq!(changed.grant_count(), 2);
-    assert!(format!("{changed:?}").ends_with("grants: 2, sites: 0 }"));
+    assert!(format!("{changed:?}").ends_with("grants: 2, sites: 0, inactive_groups: 0 }"));
     assert_eq!(
         changed.explain(&[g(6)], SITES[0]).to_string(),
         "M: grant of group 6 in the common scope"

@@ -1,12 +1,14 @@
 //! Laws of access resolution over random rights, through the public API
 //! only. The strongest one compares the compiled index with a naive
-//! reference written here straight from ARCHITECTURE rules 9–16.
+//! reference written here straight from ARCHITECTURE rules 9–16; the last
+//! ones pin what a group directory does (rule 29).
 
 use proptest::prelude::*;
 
 use module_settings::access::{
-    AccessLevels, ModuleLevels, ModuleRights, Reason, ResolveOptions, ScopeQuery,
+    AccessLevels, CompiledRights, ModuleLevels, ModuleRights, Reason, ResolveOptions, ScopeQuery,
 };
+use module_settings::groups::{Group, GroupDirectory};
 use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
 
 // ---------------------------------------------------------------------------
@@ -520,5 +522,122 @@ proptest! {
         let common = compiled.explain(&user, Scope::Common);
         prop_assert!(matches!(common.reason(), Reason::Grant { .. }), "a grant applies by construction: {}", common);
         prop_assert!(compiled.resolve(&user, site) >= common.level());
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Group directories
+
+/// A directory of `rows` (id, active).
+fn directory_of(rows: impl IntoIterator<Item = (GroupId, bool)>) -> GroupDirectory {
+    GroupDirectory::new(
+        rows.into_iter()
+            .map(|(id, active)| Group::new(id, format!("group {id}")).with_active(active)),
+    )
+    .expect("ids are distinct")
+}
+
+/// Some of the ids `group` draws, each active or not — rows for groups 1
+/// and 2 among them now and then.
+fn directory() -> impl Strategy<Value = GroupDirectory> {
+    prop::collection::btree_map(group(), any::<bool>(), 0..8).prop_map(directory_of)
+}
+
+/// `user` without the groups `groups` marks inactive.
+fn active_only(groups: &GroupDirectory, user: &[GroupId]) -> Vec<GroupId> {
+    user.iter()
+        .copied()
+        .filter(|&g| groups.is_active(g))
+        .collect()
+}
+
+/// `a` for `a_user` answers every question as `b` does for `b_user`.
+fn same_answers(
+    (a, a_user): (&CompiledRights, &[GroupId]),
+    (b, b_user): (&CompiledRights, &[GroupId]),
+    query: &Query,
+) -> Result<(), TestCaseError> {
+    let query = query.as_query();
+    prop_assert_eq!(a.explain(a_user, query), b.explain(b_user, query));
+    prop_assert_eq!(a.resolve(a_user, query), b.resolve(b_user, query));
+    prop_assert_eq!(a.roles(a_user, query), b.roles(b_user, query));
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// A directory in which every listed group is active (groups 1 and 2
+    /// whatever their rows say) decides exactly as no directory.
+    #[test]
+    fn a_directory_of_active_groups_changes_nothing(
+        rights in rights(), options in options(), user in user(), query in query(),
+        listed in prop::collection::btree_set(group(), 0..8),
+        claims_1_and_2_are_off in any::<bool>(),
+    ) {
+        let mut rows: Vec<(GroupId, bool)> = listed.into_iter().map(|g| (g, true)).collect();
+        for row in &mut rows {
+            if claims_1_and_2_are_off && (row.0 == GroupId::ADMINISTRATORS || row.0 == GroupId::EVERYONE) {
+                row.1 = false;
+            }
+        }
+        let groups = directory_of(rows);
+        prop_assert!(groups.inactive_groups().is_empty());
+        let with = rights.compile_with(options.clone(), &groups);
+        let without = rights.compile(options);
+        same_answers((&with, &user), (&without, &user), &query)?;
+    }
+
+    /// An inactive group is a group the user is not in: for any rights,
+    /// options, directory, groups and query, the answers with the directory
+    /// — level, reason and roles — are the answers without it for the
+    /// user's groups minus the inactive ones.
+    ///
+    /// There is no exception for a user whose only groups are inactive: with
+    /// group 2 counted (it is always active) the user keeps it; without
+    /// it, the user is left with no group at all, and a user with no group
+    /// gets the default (resolve, explain) and holds the default (roles) —
+    /// the answer for an empty list. An inactive group never adds a default
+    /// role of its own.
+    #[test]
+    fn an_inactive_group_is_a_group_the_user_is_not_in(
+        rights in rights(), options in options(), user in user(), query in query(),
+        groups in directory(),
+    ) {
+        let with = rights.compile_with(options.clone(), &groups);
+        let without = rights.compile(options);
+        same_answers((&with, &user), (&without, &active_only(&groups, &user)), &query)?;
+    }
+
+    /// The same at every id layout, the inactive groups drawn from the
+    /// granted ones and the user's, so every table layout carries marks.
+    #[test]
+    fn an_inactive_group_is_a_group_the_user_is_not_in_at_any_id_layout(
+        (rights, user) in rights_and_user_of_one_layout(),
+        options in options(),
+        query in query(),
+        switched_off in prop::collection::vec(any::<bool>(), 1..16),
+    ) {
+        let mut known: Vec<GroupId> = rights.grants().map(|g| g.group).chain(user.iter().copied()).collect();
+        known.sort();
+        known.dedup();
+        let rows = known.iter().enumerate().map(|(i, &g)| (g, !switched_off[i % switched_off.len()]));
+        let groups = directory_of(rows);
+        let with = rights.compile_with(options.clone(), &groups);
+        let without = rights.compile(options);
+        same_answers((&with, &user), (&without, &active_only(&groups, &user)), &query)?;
+    }
+
+    /// Folding another directory into compiled rights answers as compiling
+    /// with it from scratch.
+    #[test]
+    fn a_new_directory_folded_in_is_a_compile_with_it(
+        rights in rights(), options in options(), user in user(), query in query(),
+        before in directory(), after in directory(),
+    ) {
+        let folded = rights.compile_with(options.clone(), &before).with_groups(&after);
+        let fresh = rights.compile_with(options, &after);
+        prop_assert_eq!(folded.groups(), &after);
+        same_answers((&folded, &user), (&fresh, &user), &query)?;
     }
 }

@@ -1,6 +1,8 @@
 //! Cache hits through the facade allocate nothing: typed reads in the
 //! common scope, in a site with values of its own and in a site without,
-//! and access checks (`check`, `can`, `require`) for a user in 8 groups.
+//! and access checks (`check`, `can`, `require`) for a user in 8 groups —
+//! two of them switched off in the facade's group directory, set again
+//! before the measurement.
 //!
 //! `allocation-counter` installs a counting global allocator in this test
 //! binary only; the crate itself stays free of `unsafe`.
@@ -12,6 +14,7 @@ use std::num::NonZeroU16;
 use std::time::Duration;
 
 use facade_common::*;
+use module_settings::groups::{Group, GroupDirectory};
 use module_settings::modules::{B24Connector, VideoPort};
 use module_settings::settings::Settings;
 use module_settings::{AccessLevel, GroupId, MemoryStore, Scope, SiteId};
@@ -19,8 +22,16 @@ use module_settings::{AccessLevel, GroupId, MemoryStore, Scope, SiteId};
 #[test]
 fn cache_hits_do_not_allocate() {
     // A long bound: every call below is a cache hit.
+    let off = |ids: &[u32]| {
+        GroupDirectory::new(
+            ids.iter()
+                .map(|&id| Group::new(g(id), "off").with_active(false)),
+        )
+        .unwrap()
+    };
     let settings = Settings::builder(MemoryStore::new())
         .staleness(Duration::from_secs(3600))
+        .groups(off(&[11, 300]))
         .build()
         .unwrap();
     let mut tab = settings.access_tab(VIDEO).unwrap();
@@ -44,6 +55,10 @@ fn cache_hits_do_not_allocate() {
         settings.check(VIDEO, &user, scope).unwrap();
     }
     settings.options::<B24Connector>(Scope::Common).unwrap();
+    // Folded into the loaded rights: still no store call or allocation on
+    // a check.
+    settings.set_groups(off(&[11, 77]));
+    assert!(!settings.can(VIDEO, &[g(77)], Scope::Common, AccessLevel::W));
 
     let info = allocation_counter::measure(|| {
         for _ in 0..200 {

@@ -2,7 +2,9 @@
 //! granted) and roles on a compiled index, for users in 1, 8 and 32 groups,
 //! with group ids in every table layout, common, site and exact scopes, with
 //! group 2 implicit (it holds a grant here, so its lookup finds something)
-//! and not.
+//! and not; without a group directory, with one that switches off every
+//! tenth group (users in some of them, an administrator group among them),
+//! and with that directory folded into rights compiled without it.
 //!
 //! `allocation-counter` installs a counting global allocator in this test
 //! binary only; the crate itself stays free of `unsafe`.
@@ -12,6 +14,7 @@ use std::hint::black_box;
 use module_settings::access::{
     CompiledRights, ModuleLevels, ModuleRights, ResolveOptions, ScopeQuery,
 };
+use module_settings::groups::{Group, GroupDirectory};
 use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
 
 const S1: SiteId = SiteId::from_static("s1");
@@ -21,9 +24,37 @@ fn g(id: u32) -> GroupId {
     GroupId::new(id).expect("non-zero")
 }
 
+/// Every tenth of the groups `first..first + 1500 * stride` switched off,
+/// and the administrator group 7.
+fn every_tenth_off(first: u32, stride: u32) -> GroupDirectory {
+    let off = (0..150u32)
+        .map(|i| g(first + i * 10 * stride))
+        .chain([g(7)]);
+    let mut off: Vec<GroupId> = off.collect();
+    off.sort();
+    off.dedup();
+    GroupDirectory::new(
+        off.into_iter()
+            .map(|id| Group::new(id, "off").with_active(false)),
+    )
+    .expect("ids are distinct")
+}
+
+/// The rights of [`rights`] compiled each way: without a directory, with
+/// one, and folded with it afterwards.
+fn compiled_each_way(first: u32, stride: u32, options: &ResolveOptions) -> [CompiledRights; 3] {
+    let rights = rights(first, stride);
+    let groups = every_tenth_off(first, stride);
+    [
+        rights.compile(options.clone()),
+        rights.compile_with(options.clone(), &groups),
+        rights.compile(options.clone()).with_groups(&groups),
+    ]
+}
+
 /// 1,000 grants over groups `first..first + 1000 * stride`, common and two
 /// sites, with defaults.
-fn compiled(first: u32, stride: u32, options: ResolveOptions) -> CompiledRights {
+fn rights(first: u32, stride: u32) -> ModuleRights {
     let levels = [
         AccessLevel::D,
         AccessLevel::M,
@@ -49,7 +80,7 @@ fn compiled(first: u32, stride: u32, options: ResolveOptions) -> CompiledRights 
             .grant(scope, g(first + i * stride), levels[(i % 4) as usize])
             .unwrap();
     }
-    rights.compile(options)
+    rights
 }
 
 /// A user in `n` groups: some granted, some not, one repeated.
@@ -85,31 +116,39 @@ fn checks_on_compiled_rights_do_not_allocate() {
     // beside the administrator groups 7–140: two runs).
     for (first, stride) in [(3, 1), (1_000_003, 4_099), (1_000_000, 1)] {
         for options in &option_sets {
-            let compiled = compiled(first, stride, options.clone());
-            for n in [1, 8, 32] {
-                let mut users = vec![user(n, first, stride)];
-                let mut admin = user(n, first, stride);
-                admin.push(GroupId::ADMINISTRATORS);
-                users.push(admin);
+            for compiled in compiled_each_way(first, stride, options) {
+                for n in [1, 8, 32] {
+                    let mut users = vec![user(n, first, stride)];
+                    let mut admin = user(n, first, stride);
+                    admin.push(GroupId::ADMINISTRATORS);
+                    users.push(admin);
+                    // Group 7: an administrator group in one option set,
+                    // switched off by the directory.
+                    let mut switched_off = user(n, first, stride);
+                    switched_off.push(g(7));
+                    users.push(switched_off);
 
-                let info = allocation_counter::measure(|| {
-                    for _ in 0..50 {
-                        for groups in &users {
-                            for query in queries {
-                                let level = compiled.resolve(black_box(groups), query);
-                                let decision = compiled.explain(black_box(groups), query);
-                                assert_eq!(decision.level(), level);
-                                black_box(compiled.can(groups, query, AccessLevel::R));
-                                black_box(compiled.roles(groups, query));
-                                black_box(compiled.require(groups, query, AccessLevel::W).is_ok());
+                    let info = allocation_counter::measure(|| {
+                        for _ in 0..50 {
+                            for groups in &users {
+                                for query in queries {
+                                    let level = compiled.resolve(black_box(groups), query);
+                                    let decision = compiled.explain(black_box(groups), query);
+                                    assert_eq!(decision.level(), level);
+                                    black_box(compiled.can(groups, query, AccessLevel::R));
+                                    black_box(compiled.roles(groups, query));
+                                    black_box(
+                                        compiled.require(groups, query, AccessLevel::W).is_ok(),
+                                    );
+                                }
                             }
                         }
-                    }
-                });
-                assert_eq!(
-                    info.count_total, 0,
-                    "{n} groups, ids from {first} by {stride}, {options:?}"
-                );
+                    });
+                    assert_eq!(
+                        info.count_total, 0,
+                        "{n} groups, ids from {first} by {stride}, {compiled:?}"
+                    );
+                }
             }
         }
     }

@@ -1,18 +1,27 @@
 //! [`GroupCell`]: the byte the compiled index keeps per (table, group).
 //!
 //! ```text
-//!  bits 7..4   3   2..0
-//!       rank   -   own
+//!  bits 7..4   3          2..0
+//!       rank   inactive   own
 //! ```
 //! - `own`: the grant made in the table's own scope, as a [`code`];
-//! - `rank`: what the scan compares, precomputed — [`RANK_ADMIN`] for an
-//!   administrator group (its own grant must not rank one administrator
-//!   above another), else `own`.
+//! - `inactive`: the group is switched off in the group directory;
+//! - `rank`: what the scan compares, precomputed — 0 for an inactive group
+//!   (it counts for nothing, not even as an administrator), else
+//!   [`RANK_ADMIN`] for an administrator group (its own grant must not
+//!   rank one administrator above another), else `own`.
 //!
 //! One byte per group means a check reads one cell per group and table,
-//! and the hot loop needs one shift to get what it compares. Only the
-//! common table flags administrator groups; a site's table holds its own
-//! grants and nothing else.
+//! and the hot loop needs one shift to get what it compares — an inactive
+//! group costs the hot loop nothing, its rank is simply 0. The inactive
+//! bit is what keeps the cell of an inactive group without a grant from
+//! being 0 ("the table knows nothing of it"), so that `roles` can skip the
+//! group rather than count it as a member without a grant.
+//!
+//! Only the common table flags administrator groups, and only it carries
+//! every inactive group; a site's table holds its own grants, those of
+//! inactive groups marked (rank 0) so that the higher of the two cells
+//! still ranks 0.
 
 use super::level::AccessLevel;
 
@@ -57,6 +66,7 @@ pub(crate) const fn level_of_rank(rank: u8) -> Option<AccessLevel> {
 }
 
 const OWN_MASK: u8 = 0b111;
+const INACTIVE: u8 = 0b1000;
 const RANK_SHIFT: u32 = 4;
 
 /// One group's cell in a table; 0 means the table knows nothing of it.
@@ -65,9 +75,20 @@ pub(crate) struct GroupCell(pub(crate) u8);
 
 impl GroupCell {
     /// A cell from the code of the table's own grant (0 = none) and the
-    /// administrator flag.
+    /// administrator flag, for an active group.
+    #[cfg(test)]
     pub(crate) const fn new(own: u8, admin: bool) -> Self {
+        GroupCell::with_activity(own, admin, true)
+    }
+
+    /// A cell from the code of the table's own grant (0 = none), the
+    /// administrator flag and whether the group is active. An inactive
+    /// group's cell is never 0, and ranks 0 whatever else it holds.
+    pub(crate) const fn with_activity(own: u8, admin: bool, active: bool) -> Self {
         let own = own & OWN_MASK;
+        if !active {
+            return GroupCell(own | INACTIVE);
+        }
         let rank = if admin { RANK_ADMIN } else { own };
         GroupCell(own | (rank << RANK_SHIFT))
     }
@@ -78,10 +99,18 @@ impl GroupCell {
         self.0 & OWN_MASK
     }
 
-    /// Whether the group is an administrator group (bypass on).
+    /// Whether the group is an administrator group (bypass on) and
+    /// active.
     #[inline]
     pub(crate) const fn admin(self) -> bool {
         self.rank() == RANK_ADMIN
+    }
+
+    /// Whether the group counts: not switched off in the group directory.
+    /// A group the table knows nothing of (cell 0) counts.
+    #[inline]
+    pub(crate) const fn active(self) -> bool {
+        self.0 & INACTIVE == 0
     }
 
     /// What the scan compares: [`RANK_ADMIN`] or the own code.
@@ -129,6 +158,30 @@ mod tests {
                 Some(AccessLevel::W)
             );
         }
+    }
+
+    #[test]
+    fn an_inactive_group_ranks_0_but_keeps_its_grant_and_is_an_entry() {
+        for own in 0..=code(AccessLevel::W) {
+            for admin in [false, true] {
+                let cell = GroupCell::with_activity(own, admin, false);
+                assert_eq!(cell.rank(), 0, "own {own}, admin {admin}");
+                assert_eq!(cell.own(), own);
+                assert!(!cell.admin(), "no bypass for an inactive group");
+                assert!(!cell.active());
+                assert_ne!(cell.0, 0, "an inactive group is an entry");
+                assert_eq!(
+                    GroupCell::with_activity(own, admin, true),
+                    GroupCell::new(own, admin)
+                );
+                assert!(GroupCell::new(own, admin).active());
+            }
+        }
+        assert!(GroupCell(0).active(), "unknown to the table: active");
+        // Any active cell with a rank is higher than every inactive cell,
+        // so the maximum over cells is the maximum over ranks.
+        let top_inactive = GroupCell::with_activity(code(AccessLevel::W), true, false).0;
+        assert!(GroupCell::new(code(AccessLevel::D), false).0 > top_inactive);
     }
 
     #[test]

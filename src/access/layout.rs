@@ -10,6 +10,7 @@ use super::cell::GroupCell;
 use super::level::AccessLevel;
 use super::options::ResolveOptions;
 use super::table::GroupTable;
+use crate::groups::GroupDirectory;
 use crate::ids::{GroupId, ModuleId, Scope, SiteId};
 
 /// What the index knows about one site.
@@ -17,8 +18,9 @@ use crate::ids::{GroupId, ModuleId, Scope, SiteId};
 pub(crate) struct SiteIndex {
     pub(crate) site: SiteId,
     pub(crate) default: Option<AccessLevel>,
-    /// The site's own grants ([`GroupCell`]s without administrator flags);
-    /// empty when it has none (the common table then answers for it).
+    /// The site's own grants ([`GroupCell`]s without administrator flags,
+    /// those of inactive groups marked); empty when it has none (the common
+    /// table then answers for it).
     pub(crate) grants: GroupTable,
 }
 
@@ -29,8 +31,10 @@ pub(crate) struct Index {
     /// The levels the module accepts, checked on every change.
     pub(crate) levels: ModuleLevels,
     pub(crate) options: ResolveOptions,
-    /// [`GroupCell`]s over every group with a common grant and every
-    /// administrator group.
+    /// The groups the cells were folded with: which are inactive.
+    pub(crate) groups: GroupDirectory,
+    /// [`GroupCell`]s over every group with a common grant, every
+    /// administrator group and every inactive group.
     pub(crate) common: GroupTable,
     pub(crate) common_default: Option<AccessLevel>,
     /// Sorted by site id, each site once; only sites with a default or a
@@ -38,12 +42,6 @@ pub(crate) struct Index {
     /// until a change touches a site.
     pub(crate) sites: Arc<[SiteIndex]>,
     pub(crate) grant_count: usize,
-}
-
-/// A site table's cell for a grant `(group, code)`: its own grant, never
-/// an administrator flag.
-pub(crate) fn site_cell((group, own): (GroupId, u8)) -> (GroupId, u8) {
-    (group, GroupCell::new(own, false).0)
 }
 
 impl Index {
@@ -65,6 +63,11 @@ impl Index {
         GroupCell(table.get(group)).own()
     }
 
+    /// Whether `group` counts: not switched off in the group directory.
+    fn is_active(&self, group: GroupId) -> bool {
+        self.groups.is_active(group)
+    }
+
     /// Whether `group` is an administrator group and the bypass is on.
     fn is_admin(&self, group: GroupId) -> bool {
         self.options.has_admin_bypass()
@@ -75,21 +78,36 @@ impl Index {
                 .is_ok()
     }
 
-    /// The common table over `grants` (group, code) and the administrator
-    /// groups.
+    /// The common table over `grants` (group, code), the administrator
+    /// groups and the inactive groups.
     pub(crate) fn common_table(&self, grants: &[(GroupId, u8)]) -> GroupTable {
         let admins = self.options.administrator_groups();
         let admins = admins.iter().filter(|_| self.options.has_admin_bypass());
+        let inactive = self.groups.inactive_groups().iter();
         let entries = admins
+            .chain(inactive)
             .map(|&group| (group, 0))
             .chain(grants.iter().copied());
-        // A later pair wins, so a grant replaces the administrator's
-        // placeholder; the cell is then made from both.
+        // A later pair wins, so a grant replaces the placeholder of an
+        // administrator or inactive group; the cell is then made from all
+        // three.
         GroupTable::build(entries.map(|(group, own)| (group, self.common_cell(group, own))))
     }
 
     /// The common table's cell for `group` with own code `own`.
     pub(crate) fn common_cell(&self, group: GroupId, own: u8) -> u8 {
-        GroupCell::new(own, self.is_admin(group)).0
+        GroupCell::with_activity(own, self.is_admin(group), self.is_active(group)).0
+    }
+
+    /// A site table's cell for a grant `(group, own)`: its own grant, never
+    /// an administrator flag, marked when the group is inactive; 0 (no
+    /// entry) for no grant — the common table marks inactive groups for
+    /// every scope.
+    pub(crate) fn site_cell(&self, (group, own): (GroupId, u8)) -> (GroupId, u8) {
+        let cell = match own {
+            0 => 0,
+            own => GroupCell::with_activity(own, false, self.is_active(group)).0,
+        };
+        (group, cell)
     }
 }

@@ -16,9 +16,15 @@
 //!
 //! For a user's groups and a [`ScopeQuery`]:
 //!
+//! 0. groups that the [`GroupDirectory`](crate::groups::GroupDirectory) the
+//!    rights were compiled with marks inactive
+//!    ([`ModuleRights::compile_with`]) count as if the user were not in
+//!    them: no grant, no bypass, no default role of their own — a user
+//!    left with no group at all is a user without groups;
 //! 1. group 2, [`GroupId::EVERYONE`](crate::GroupId::EVERYONE), counts as
 //!    one of the user's groups whether the list names it or not (every
-//!    user is in it; [`ResolveOptions::implicit_everyone`] turns this off);
+//!    user is in it, and it is always active;
+//!    [`ResolveOptions::implicit_everyone`] turns this off);
 //! 2. with the administrator bypass on (the default), a member of an
 //!    administrator group (group 1 by default) gets **W**;
 //! 3. else, if any of the groups has a grant the query counts, the

@@ -14,6 +14,10 @@
 //! so among equal ranks the lowest group id wins — whatever the order of
 //! the groups and however often one repeats. Users' group lists look random
 //! to a branch predictor, so this matters as much as the table lookups.
+//!
+//! Groups switched off in the group directory rank 0 in every table (their
+//! cells say so), so the scans skip them without a test of their own;
+//! `roles`, which counts groups without a grant, reads the mark.
 
 use std::hint::select_unpredictable;
 
@@ -41,13 +45,34 @@ trait Lookup {
     /// cell as it is, so the hot path does no arithmetic on it.
     fn ranked(&self, group: GroupId) -> u8;
 
-    /// The code of the group's highest grant the query sees (0 = none) and
-    /// whether it is an administrator group: both, for `roles`.
-    fn grant_and_admin(&self, group: GroupId) -> (u8, bool);
+    /// What the group brings to `roles`.
+    fn contribution(&self, group: GroupId) -> Contribution;
 
     /// Where the grant that [`ranked`](Self::ranked) reported was made; called
     /// once, for the winning group, only when a reason is wanted.
     fn scope_of(&self, group: GroupId) -> Scope;
+}
+
+/// What one group brings to `roles`: the code of its highest grant the
+/// query sees (0 = none), whether it is an administrator group (bypass on),
+/// and whether it counts at all.
+#[derive(Clone, Copy)]
+struct Contribution {
+    code: u8,
+    admin: bool,
+    active: bool,
+}
+
+impl Contribution {
+    /// From the group's common cell (administrator flag, activity) and the
+    /// code of its highest grant.
+    fn new(common: GroupCell, code: u8) -> Self {
+        Contribution {
+            code,
+            admin: common.admin(),
+            active: common.active(),
+        }
+    }
 }
 
 /// The common table alone answers: the common query, and a site without
@@ -62,9 +87,9 @@ impl<C: Cells> Lookup for CommonLookup<C> {
         self.cells.get(group)
     }
 
-    fn grant_and_admin(&self, group: GroupId) -> (u8, bool) {
+    fn contribution(&self, group: GroupId) -> Contribution {
         let cell = GroupCell(self.cells.get(group));
-        (cell.own(), cell.admin())
+        Contribution::new(cell, cell.own())
     }
 
     fn scope_of(&self, _: GroupId) -> Scope {
@@ -86,14 +111,14 @@ impl<C: Cells, O: Cells> Lookup for SiteLookup<C, O> {
     fn ranked(&self, group: GroupId) -> u8 {
         // The rank is the high half of a cell, so the higher cell has the
         // higher rank. Site cells are never administrators: their rank is
-        // their grant.
+        // their grant (0 for an inactive group's, as in the common table).
         self.common.get(group).max(self.own.get(group))
     }
 
-    fn grant_and_admin(&self, group: GroupId) -> (u8, bool) {
+    fn contribution(&self, group: GroupId) -> Contribution {
         let common = GroupCell(self.common.get(group));
         let own = GroupCell(self.own.get(group)).own();
-        (common.own().max(own), common.admin())
+        Contribution::new(common, common.own().max(own))
     }
 
     fn scope_of(&self, group: GroupId) -> Scope {
@@ -115,27 +140,31 @@ struct ExactLookup<'a> {
 
 impl Lookup for ExactLookup<'_> {
     fn ranked(&self, group: GroupId) -> u8 {
-        let (top, admin) = self.grant_and_admin(group);
-        GroupCell::new(top, admin).0
+        let Contribution {
+            code,
+            admin,
+            active,
+        } = self.contribution(group);
+        GroupCell::with_activity(code, admin, active).0
     }
 
-    fn grant_and_admin(&self, group: GroupId) -> (u8, bool) {
-        // Administrator groups are flagged in the common table whatever
-        // the query.
-        let admin = GroupCell(self.index.common.get(group)).admin();
+    fn contribution(&self, group: GroupId) -> Contribution {
+        // Administrator groups and inactive groups are marked in the common
+        // table whatever the query.
+        let common = GroupCell(self.index.common.get(group));
         let top = self
             .scopes
             .iter()
             .map(|&scope| self.index.own(scope, group))
             .max()
             .unwrap_or(0);
-        (top, admin)
+        Contribution::new(common, top)
     }
 
     fn scope_of(&self, group: GroupId) -> Scope {
         // Among the group's highest grants: a site before the common
         // scope, and the first listed site before later ones.
-        let (top, _) = self.grant_and_admin(group);
+        let top = self.contribution(group).code;
         let mut found = Scope::Common;
         for &scope in self.scopes {
             if self.index.own(scope, group) == top && top != 0 {
@@ -372,10 +401,19 @@ impl Job for Roles<'_> {
             .options
             .has_implicit_everyone()
             .then_some(&GroupId::EVERYONE);
-        // A user in no group at all holds the default, as `resolve` says.
-        let mut without_grant = self.0.is_empty() && everyone.is_none();
+        let mut without_grant = false;
+        let mut counted = false;
         for &group in self.0.iter().chain(everyone) {
-            let (code, admin) = lookup.grant_and_admin(group);
+            let Contribution {
+                code,
+                admin,
+                active,
+            } = lookup.contribution(group);
+            // Switched off: as if the user were not in it.
+            if !active {
+                continue;
+            }
+            counted = true;
             if admin {
                 roles = roles.with(AccessLevel::W);
             }
@@ -384,7 +422,9 @@ impl Job for Roles<'_> {
                 code => roles = roles.with(level_of(code)),
             }
         }
-        if without_grant && index.options.uses_default() {
+        // A user in no (active) group at all holds the default, as
+        // `resolve` says.
+        if (without_grant || !counted) && index.options.uses_default() {
             roles = roles.with(default_of(index, query).level);
         }
         roles

@@ -10,6 +10,7 @@ use super::error::AccessError;
 use super::index::CompiledRights;
 use super::level::AccessLevel;
 use super::options::ResolveOptions;
+use crate::groups::GroupDirectory;
 use crate::ids::{GroupId, ModuleId, Scope};
 
 /// One explicit grant of the Access tab: group `group` holds `level` in
@@ -194,10 +195,40 @@ impl ModuleRights {
     }
 
     /// Builds the read-only index that answers access checks in time
-    /// proportional to the user's groups. Build it once per change of the
-    /// rights and share it.
+    /// proportional to the user's groups, every group active. Build it
+    /// once per change of the rights and share it.
     pub fn compile(&self, options: ResolveOptions) -> CompiledRights {
         CompiledRights::new(self, options)
+    }
+
+    /// Like [`compile`](Self::compile), with the groups `groups` marks
+    /// inactive counting for nothing: their grants are ignored, they bring
+    /// no default role, and an inactive administrator group gives no
+    /// bypass. Groups 1 and 2, and groups the directory does not list,
+    /// always count. The checks cost what they cost without a directory.
+    ///
+    /// ```
+    /// use module_settings::access::{ModuleLevels, ModuleRights, ResolveOptions};
+    /// use module_settings::groups::{Group, GroupDirectory};
+    /// use module_settings::{AccessLevel, GroupId, ModuleId, Scope};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (editors, authors) = (GroupId::from_static(5), GroupId::from_static(6));
+    /// let mut rights = ModuleRights::new(ModuleId::from_static("video"), ModuleLevels::VIDEO);
+    /// rights.set_default(Scope::Common, AccessLevel::R)?;
+    /// rights.grant(Scope::Common, editors, AccessLevel::W)?;
+    /// rights.grant(Scope::Common, authors, AccessLevel::D)?;
+    /// let groups = GroupDirectory::new([
+    ///     Group::new(editors, "Editors"),
+    ///     Group::new(authors, "Authors").with_active(false),
+    /// ])?;
+    /// let compiled = rights.compile_with(ResolveOptions::new(), &groups);
+    /// // The authors' D no longer outranks the default: as if not a member.
+    /// assert_eq!(compiled.resolve(&[authors], Scope::Common), AccessLevel::R);
+    /// assert_eq!(compiled.resolve(&[editors, authors], Scope::Common), AccessLevel::W);
+    /// # Ok(()) }
+    /// ```
+    pub fn compile_with(&self, options: ResolveOptions, groups: &GroupDirectory) -> CompiledRights {
+        CompiledRights::build(self, options, groups)
     }
 }
 

@@ -486,6 +486,47 @@ mod tests {
     }
 
     #[test]
+    fn every_layout_keeps_cells_that_hold_only_an_inactive_mark() {
+        // 0x08: an inactive group without a grant; 0x0C: one with a grant.
+        // Both are entries like any other, in every layout and patch.
+        let marks = |ids: &mut dyn Iterator<Item = u32>| -> Vec<(u32, u8)> {
+            ids.enumerate()
+                .map(|(i, id)| (id, [0x08, 0x0C, 0x44][i % 3]))
+                .collect()
+        };
+        let dense = marks(&mut (1..=300));
+        let lone = marks(&mut (1_000_000..1_000_300).chain([1]));
+        let split = marks(&mut (1..150).chain(2_000_000_000..2_000_000_150));
+        let perfect = marks(&mut (1..=300u32).map(|i| i.wrapping_mul(2_654_435_761) | 1));
+        for (entries, layout) in [
+            (dense, "dense"),
+            (lone, "lone"),
+            (split, "split"),
+            (perfect, "perfect"),
+        ] {
+            let table = check(&entries, layout);
+            let mut model: BTreeMap<u32, u8> = entries.iter().copied().collect();
+            let (first, _) = entries[0];
+            let patched = patch(&table, &mut model, &[(first, 0x08)], layout);
+            patch(&patched, &mut model, &[(first, 0)], layout);
+        }
+        let probed: Vec<(GroupId, u8)> = (1..=300u32)
+            .map(|i| {
+                (
+                    g(i.wrapping_mul(2_654_435_761) | 1),
+                    [0x08, 0x0C][i as usize % 2],
+                )
+            })
+            .collect();
+        let sorted = normalized(probed);
+        let table = GroupTable {
+            layout: Layout::Probed(ProbedTable::build(&sorted)),
+            live: sorted.len(),
+        };
+        answers_as(&table, &sorted.iter().map(|&(g, v)| (g.get(), v)).collect());
+    }
+
+    #[test]
     fn normalized_keeps_the_last_pair_and_drops_zeros() {
         let pairs = vec![(g(5), 1), (g(3), 2), (g(5), 4), (g(9), 1), (g(9), 0)];
         assert_eq!(normalized(pairs), [(g(3), 2), (g(5), 4)]);

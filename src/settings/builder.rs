@@ -1,10 +1,11 @@
 //! [`SettingsBuilder`]: registers modules and sets the facade's policies.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::access::{ModuleLevels, ResolveOptions};
+use crate::groups::GroupDirectory;
 use crate::ids::ModuleId;
 use crate::modules::{B24Connector, VideoPort};
 use crate::options::ModuleOptions;
@@ -55,6 +56,7 @@ pub struct SettingsBuilder<S: Store> {
     store: S,
     specs: Specs,
     resolve: ResolveOptions,
+    groups: GroupDirectory,
     staleness: Duration,
     serve_stale: bool,
     max_retries: u32,
@@ -71,6 +73,7 @@ impl<S: Store> SettingsBuilder<S> {
             store,
             specs,
             resolve: ResolveOptions::new(),
+            groups: GroupDirectory::empty(),
             staleness: DEFAULT_STALENESS,
             serve_stale: false,
             max_retries: DEFAULT_MAX_RETRIES,
@@ -103,6 +106,18 @@ impl<S: Store> SettingsBuilder<S> {
     #[must_use]
     pub fn resolve_options(mut self, options: ResolveOptions) -> Self {
         self.resolve = options;
+        self
+    }
+
+    /// The site's user groups: every module's rights are compiled with this
+    /// directory, so groups it marks inactive count for nothing in checks
+    /// and in the right of a write's actor — no grant, no default role, no
+    /// administrator bypass (see [`groups`](crate::groups)). None by
+    /// default: every group counts. [`Settings::set_groups`] replaces it
+    /// later.
+    #[must_use]
+    pub fn groups(mut self, groups: GroupDirectory) -> Self {
+        self.groups = groups;
         self
     }
 
@@ -159,9 +174,10 @@ impl<S: Store> SettingsBuilder<S> {
             .specs
             .finish()?
             .into_iter()
-            .map(|spec| Entry {
-                cache: ModuleCache::new(spec.id),
-                spec,
+            .map(|spec| {
+                let cache = ModuleCache::new(spec.id);
+                cache.set_groups(&self.groups);
+                Entry { cache, spec }
             })
             .collect();
         let registry = Arc::new(Registry::new(entries));
@@ -173,6 +189,7 @@ impl<S: Store> SettingsBuilder<S> {
             registry,
             _feed: feed,
             resolve: self.resolve,
+            groups: Mutex::new(self.groups),
             policy,
             max_retries: self.max_retries,
             clocks,
@@ -187,6 +204,7 @@ impl<S: Store> fmt::Debug for SettingsBuilder<S> {
         f.debug_struct("SettingsBuilder")
             .field("store", &self.store)
             .field("resolve", &self.resolve)
+            .field("groups", &self.groups.len())
             .field("staleness", &self.staleness)
             .field("serve_stale", &self.serve_stale)
             .field("max_retries", &self.max_retries)

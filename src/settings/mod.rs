@@ -13,6 +13,11 @@
 //!   "what may these groups do in this module", with the reason. On a
 //!   cache hit neither takes a lock a writer holds during a commit, and
 //!   neither allocates.
+//! - **Groups**: a [`GroupDirectory`] given to [`SettingsBuilder::groups`],
+//!   or replaced at runtime with [`Settings::set_groups`], is folded into
+//!   every module's compiled rights: groups it switches off count for
+//!   nothing in checks and in the right of a write's actor, from the next
+//!   check on, at no cost to it.
 //! - **Writes** name an [`Actor`] and need **W** on the module that guards
 //!   what they change: [`Settings::edit`] + [`Settings::save`] for
 //!   a settings form, [`Settings::reset_option`], [`Settings::access_tab`] +
@@ -240,6 +245,7 @@ mod builder;
 mod cache;
 mod clock;
 mod error;
+mod groups;
 mod health;
 mod notify;
 mod options_ref;
@@ -249,7 +255,7 @@ mod write;
 
 use std::fmt;
 use std::sync::mpsc::Receiver;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use actor::Actor;
@@ -270,6 +276,7 @@ use self::notify::audit::AuditSink as Sink;
 use self::notify::events::Hub;
 use self::registry::Registry;
 use crate::access::ResolveOptions;
+use crate::groups::GroupDirectory;
 use crate::ids::ModuleId;
 use crate::store::{MemoryStore, Store};
 
@@ -299,6 +306,9 @@ pub struct Settings<S: Store> {
     /// Subscribed to the store's change feed (held weakly there).
     _feed: Arc<dyn crate::store::ChangeListener>,
     resolve: ResolveOptions,
+    /// The group directory the caches fold in, and the lock that keeps two
+    /// replacements from interleaving.
+    groups: Mutex<GroupDirectory>,
     policy: Policy,
     max_retries: u32,
     clocks: Clocks,

@@ -47,6 +47,7 @@ impl<S: Store> Settings<S> {
         Ok(Fetched::Loaded(Box::new(ModuleState::build(
             spec,
             &self.resolve,
+            &self.groups(),
             snapshot.revision,
             snapshot.records,
         ))))

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::access::accepted_level;
 use crate::access::cell::code;
 use crate::access::error::AccessError;
-use crate::access::layout::{site_cell, Index, SiteIndex};
+use crate::access::layout::{Index, SiteIndex};
 use crate::access::level::AccessLevel;
 use crate::access::table::GroupTable;
 use crate::ids::{GroupId, Scope, SiteId};
@@ -88,6 +88,7 @@ impl Index {
             module: self.module,
             levels: self.levels,
             options: self.options.clone(),
+            groups: self.groups.clone(),
             common,
             common_default,
             sites,
@@ -106,7 +107,10 @@ impl Index {
         }
         for (scope, groups) in edits.grants {
             if let Scope::Site(site) = scope {
-                let cells: Vec<(GroupId, u8)> = groups.into_iter().map(site_cell).collect();
+                let cells: Vec<(GroupId, u8)> = groups
+                    .into_iter()
+                    .map(|grant| self.site_cell(grant))
+                    .collect();
                 let site = entry(&mut sites, site);
                 site.grants = site.grants.patched(&cells);
             }

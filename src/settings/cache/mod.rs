@@ -35,6 +35,7 @@ pub(crate) use self::invalidate::Invalidator;
 pub(crate) use self::monotonic::Monotonic;
 use self::refresh::Failure;
 pub(crate) use self::refresh::{Begin, Fetched, Policy, Refresh};
+use crate::groups::GroupDirectory;
 use crate::ids::ModuleId;
 use crate::settings::cache::state::ModuleState;
 use crate::store::Revision;
@@ -86,6 +87,10 @@ struct Status {
     last_good: Option<u64>,
     /// The states replaced, newest last.
     history: VecDeque<Arc<ModuleState>>,
+    /// The group directory every installed state's rights are folded with.
+    /// A state built with another one (the directory changed while it was
+    /// loaded or written) is folded again as it is installed.
+    groups: GroupDirectory,
 }
 
 /// The state of a cache as `health` reports it.
@@ -242,6 +247,19 @@ impl ModuleCache {
         self.swap(new, Install::Written { epoch: basis.epoch });
     }
 
+    /// Folds `groups` into the current state's rights at once and into
+    /// every state installed from now on: the next check sees it. Asks
+    /// nothing of the store — the records and the revision stay, only the
+    /// rights are refolded ([`ModuleState::with_groups`]).
+    pub(crate) fn set_groups(&self, groups: &GroupDirectory) {
+        let mut status = self.status();
+        status.groups = groups.clone();
+        let held = self.snapshot.load_full();
+        if held.loaded && !held.folded_with(groups) {
+            self.snapshot.store(Arc::new(held.with_groups(groups)));
+        }
+    }
+
     /// Whether `state` belongs to the cache's current lineage: no restore
     /// of the store (a revision going down) happened since it was loaded.
     pub(crate) fn is_current_lineage(&self, state: &ModuleState) -> bool {
@@ -253,7 +271,15 @@ impl ModuleCache {
         let held = self.snapshot.load_full();
         let went_back = match how {
             Install::Loaded => false,
-            Install::Regressed { replaces } => Arc::ptr_eq(&held, &replaces),
+            // Still the revision the refresh started from, of the same
+            // lineage: nothing was written meanwhile (a new directory folded
+            // in replaces the state, not its records).
+            Install::Regressed { replaces } => {
+                Arc::ptr_eq(&held, &replaces)
+                    || (held.loaded
+                        && held.revision == replaces.revision
+                        && held.epoch == replaces.epoch)
+            }
             Install::Written { epoch } => {
                 if held.loaded && held.epoch != epoch {
                     self.invalidate();
@@ -267,6 +293,9 @@ impl ModuleCache {
         }
         new.origin = self.id;
         new.epoch = held.epoch.wrapping_add(u64::from(went_back));
+        if !new.folded_with(&status.groups) {
+            new.fold_groups(&status.groups);
+        }
         let new = Arc::new(new);
         self.snapshot.store(Arc::clone(&new));
         if went_back {

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::access::{AccessLevel, CompiledRights, ModuleLevels, ModuleRights, ResolveOptions};
+use crate::groups::GroupDirectory;
 use crate::ids::{ModuleId, Scope, SiteId};
 use crate::options::{RawOptions, ScopeLayers, ValidationErrors};
 use crate::settings::cache::stored_rights::{StoredRightsError, UnusableRights};
@@ -32,7 +33,9 @@ pub(crate) struct ModuleState {
     pub(crate) epoch: u64,
     /// For a rights module: the compiled rights, or why the stored rights
     /// cannot be used (then every check denies, but the
-    /// administrator bypass, which reads no rows).
+    /// administrator bypass, which reads no rows). Either is folded with a
+    /// group directory, which the cache keeps current (see
+    /// [`with_groups`](Self::with_groups)).
     pub(crate) rights: Option<Result<CompiledRights, UnusableRights>>,
     /// For an options module: the decoded value per scope.
     pub(crate) options: Option<OptionsState>,
@@ -102,16 +105,18 @@ impl ModuleState {
         }
     }
 
-    /// Builds the state of `spec`'s module from its records at `revision`.
+    /// Builds the state of `spec`'s module from its records at `revision`,
+    /// its rights folded with `groups`.
     pub(crate) fn build(
         spec: &ModuleSpec,
         resolve: &ResolveOptions,
+        groups: &GroupDirectory,
         revision: Revision,
         records: ModuleRecords,
     ) -> Self {
         let rights = spec
             .levels
-            .map(|levels| compile(spec.id, levels, &records, resolve));
+            .map(|levels| compile(spec.id, levels, &records, resolve, groups));
         let options = spec
             .options
             .as_ref()
@@ -135,23 +140,27 @@ impl ModuleState {
     /// reused — the decoded options when only rights change — and the
     /// compiled rights are updated in place
     /// ([`CompiledRights::with_changes`]: only the tables the changes touch
-    /// are rebuilt) instead of recompiled. The same state as
+    /// are rebuilt) instead of recompiled, and folded with `groups` should
+    /// the base's be another directory. The same state as
     /// [`build`](Self::build) from `records`, at the cost of the change
     /// rather than of the module.
     pub(crate) fn after(
         base: &ModuleState,
         spec: &ModuleSpec,
         resolve: &ResolveOptions,
+        groups: &GroupDirectory,
         records: ModuleRecords,
         changes: &[Change],
     ) -> Self {
         let rights = spec.levels.map(|levels| match &base.rights {
             // A level the module does not accept, or unreadable rows: the
             // full compile names the record that is wrong.
-            Some(Ok(compiled)) if !records.has_unreadable() => compiled
-                .with_changes(changes)
-                .or_else(|_| compile(spec.id, levels, &records, resolve)),
-            _ => compile(spec.id, levels, &records, resolve),
+            Some(Ok(compiled)) if !records.has_unreadable() => match compiled.with_changes(changes)
+            {
+                Ok(compiled) => fold(Ok(compiled), groups),
+                Err(_) => compile(spec.id, levels, &records, resolve, groups),
+            },
+            _ => compile(spec.id, levels, &records, resolve, groups),
         });
         let options_changed = changes.iter().any(|change| {
             matches!(
@@ -173,6 +182,58 @@ impl ModuleState {
             rights,
             options,
         }
+    }
+}
+
+impl ModuleState {
+    /// Whether the rights are folded with `groups` (a module without
+    /// rights always is).
+    pub(crate) fn folded_with(&self, groups: &GroupDirectory) -> bool {
+        match &self.rights {
+            Some(Ok(compiled)) => compiled.groups() == groups,
+            Some(Err(unusable)) => unusable.groups() == groups,
+            None => true,
+        }
+    }
+
+    /// Folds `groups` into the rights, unless they are folded with it.
+    pub(crate) fn fold_groups(&mut self, groups: &GroupDirectory) {
+        self.rights = self.rights.take().map(|rights| fold(rights, groups));
+    }
+
+    /// This state with its rights folded with `groups`: the same revision,
+    /// records, options, cell and lineage — what the cache installs when
+    /// the directory changes, without asking the store.
+    pub(crate) fn with_groups(&self, groups: &GroupDirectory) -> ModuleState {
+        ModuleState {
+            module: self.module,
+            revision: self.revision,
+            records: self.records.clone(),
+            loaded: self.loaded,
+            origin: self.origin,
+            epoch: self.epoch,
+            rights: self.rights.as_ref().map(|rights| match rights {
+                Ok(compiled) => fold(Ok(compiled.clone()), groups),
+                Err(unusable) => Err(unusable.with_groups(groups)),
+            }),
+            options: self.options.clone(),
+        }
+    }
+}
+
+/// `rights` folded with `groups`: the same rights when they already are
+/// (the directories are compared by content only when they are not the
+/// very same one), else with only the groups that changed rewritten
+/// ([`CompiledRights::with_groups`]).
+fn fold(
+    rights: Result<CompiledRights, UnusableRights>,
+    groups: &GroupDirectory,
+) -> Result<CompiledRights, UnusableRights> {
+    match rights {
+        Ok(compiled) if compiled.groups() == groups => Ok(compiled),
+        Ok(compiled) => Ok(compiled.with_groups(groups)),
+        Err(unusable) if unusable.groups() == groups => Err(unusable),
+        Err(unusable) => Err(unusable.with_groups(groups)),
     }
 }
 
@@ -214,10 +275,11 @@ fn compile(
     levels: ModuleLevels,
     records: &ModuleRecords,
     resolve: &ResolveOptions,
+    groups: &GroupDirectory,
 ) -> Result<CompiledRights, UnusableRights> {
     match rights_of(module, levels, records) {
-        Ok(rights) => Ok(rights.compile(resolve.clone())),
-        Err(error) => Err(UnusableRights::new(module, levels, resolve, error)),
+        Ok(rights) => Ok(rights.compile_with(resolve.clone(), groups)),
+        Err(error) => Err(UnusableRights::new(module, levels, resolve, groups, error)),
     }
 }
 
@@ -327,6 +389,7 @@ mod tests {
         let state = ModuleState::build(
             &videoport(),
             &ResolveOptions::new(),
+            &GroupDirectory::empty(),
             Revision::new(2),
             records,
         );
@@ -350,6 +413,7 @@ mod tests {
         let state = ModuleState::build(
             &videoport(),
             &ResolveOptions::new(),
+            &GroupDirectory::empty(),
             Revision::ZERO,
             records,
         );
@@ -362,7 +426,13 @@ mod tests {
     #[test]
     fn rights_with_levels_the_module_lacks_fail_closed() {
         let (spec, records) = video_with_a_grant_of_m();
-        let state = ModuleState::build(&spec, &ResolveOptions::new(), Revision::new(1), records);
+        let state = ModuleState::build(
+            &spec,
+            &ResolveOptions::new(),
+            &GroupDirectory::empty(),
+            Revision::new(1),
+            records,
+        );
         let unusable = state.rights.as_ref().unwrap().as_ref().err().unwrap();
         let err = unusable.error(state.module);
         assert!(
@@ -410,6 +480,7 @@ mod tests {
             options: Some(OptionsCodec::of::<VideoPort>()),
         };
         let resolve = ResolveOptions::new();
+        let none = GroupDirectory::empty();
         let g = GroupId::from_static;
         let grant = |scope, group: u32, level| Change::SetGrant {
             scope,
@@ -427,7 +498,7 @@ mod tests {
             grant(Scope::Site(S1), 6, AccessLevel::W),
             port("8000"),
         ]);
-        let base = ModuleState::build(&spec, &resolve, Revision::new(1), records.clone());
+        let base = ModuleState::build(&spec, &resolve, &none, Revision::new(1), records.clone());
         let batches = [
             vec![
                 grant(Scope::Common, 5, AccessLevel::W),
@@ -448,8 +519,9 @@ mod tests {
         for batch in batches {
             let mut after_records = records.clone();
             after_records.apply_all(&batch);
-            let derived = ModuleState::after(&base, &spec, &resolve, after_records.clone(), &batch);
-            let built = ModuleState::build(&spec, &resolve, Revision::new(1), after_records);
+            let derived =
+                ModuleState::after(&base, &spec, &resolve, &none, after_records.clone(), &batch);
+            let built = ModuleState::build(&spec, &resolve, &none, Revision::new(1), after_records);
             match (&derived.rights, &built.rights) {
                 (Some(Ok(derived)), Some(Ok(built))) => {
                     for user in [vec![g(2)], vec![g(2), g(5)], vec![g(6), g(7)], vec![g(1)]] {

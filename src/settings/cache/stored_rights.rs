@@ -9,6 +9,7 @@ use crate::access::{
     AccessLevel, AccessLevels, CompiledRights, Decision, ModuleLevels, ModuleRights, Reason,
     ResolveOptions, ScopeQuery,
 };
+use crate::groups::GroupDirectory;
 use crate::ids::{GroupId, ModuleId};
 use crate::settings::error::SettingsError;
 use crate::store::{RightKey, UnreadableRight};
@@ -83,7 +84,9 @@ impl fmt::Display for More {
 pub(crate) struct UnusableRights {
     error: StoredRightsError,
     /// The module's rights with no default and no grant, compiled as the
-    /// facade resolves: what an actor holds without reading any row.
+    /// facade resolves, with its group directory (an inactive
+    /// administrator group gives no bypass): what an actor holds without
+    /// reading any row.
     without_rows: CompiledRights,
 }
 
@@ -92,11 +95,25 @@ impl UnusableRights {
         module: ModuleId,
         levels: ModuleLevels,
         resolve: &ResolveOptions,
+        groups: &GroupDirectory,
         error: StoredRightsError,
     ) -> Self {
         UnusableRights {
             error,
-            without_rows: ModuleRights::new(module, levels).compile(resolve.clone()),
+            without_rows: ModuleRights::new(module, levels).compile_with(resolve.clone(), groups),
+        }
+    }
+
+    /// The group directory the bypass is folded with.
+    pub(crate) fn groups(&self) -> &GroupDirectory {
+        self.without_rows.groups()
+    }
+
+    /// The same error, the bypass folded with `groups`.
+    pub(crate) fn with_groups(&self, groups: &GroupDirectory) -> Self {
+        UnusableRights {
+            error: self.error.clone(),
+            without_rows: self.without_rows.with_groups(groups),
         }
     }
 
@@ -138,7 +155,13 @@ mod tests {
             row: Box::new(row),
             others: 2,
         };
-        UnusableRights::new(VIDEO, ModuleLevels::VIDEO, resolve, error)
+        UnusableRights::new(
+            VIDEO,
+            ModuleLevels::VIDEO,
+            resolve,
+            &GroupDirectory::empty(),
+            error,
+        )
     }
 
     #[test]

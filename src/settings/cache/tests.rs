@@ -266,3 +266,103 @@ fn invalidations_racing_refreshes_lose_no_notice() {
     drive(&cache, &clock, &policy, Refresh::IfStale, Ok(Some(last)));
     assert_eq!(cache.current().revision.get(), last);
 }
+
+mod groups {
+    use super::*;
+    use crate::access::{AccessLevel, ModuleLevels, ModuleRights, ResolveOptions};
+    use crate::groups::{Group, GroupDirectory};
+    use crate::ids::{GroupId, Scope};
+
+    const EDITORS: GroupId = GroupId::from_static(5);
+
+    fn editors_off() -> GroupDirectory {
+        GroupDirectory::new([Group::new(EDITORS, "Editors").with_active(false)]).unwrap()
+    }
+
+    /// A state at `revision` whose rights give the editors W, folded with
+    /// `groups`.
+    fn with_rights(revision: u64, groups: &GroupDirectory) -> Box<ModuleState> {
+        let mut state = state(revision);
+        let mut rights = ModuleRights::new(MODULE, ModuleLevels::VIDEO);
+        rights
+            .grant(Scope::Common, EDITORS, AccessLevel::W)
+            .unwrap();
+        state.rights = Some(Ok(rights.compile_with(ResolveOptions::new(), groups)));
+        state
+    }
+
+    fn editors_write(cache: &ModuleCache) -> bool {
+        match &cache.read().rights {
+            Some(Ok(compiled)) => compiled.can(&[EDITORS], Scope::Common, AccessLevel::W),
+            _ => unreachable!("compiled rights"),
+        }
+    }
+
+    #[test]
+    fn a_new_directory_is_folded_into_the_held_state_at_once() {
+        let cache = ModuleCache::new(MODULE);
+        cache.install(*with_rights(3, &GroupDirectory::empty()));
+        let before = cache.current();
+        assert!(editors_write(&cache));
+
+        cache.set_groups(&editors_off());
+        assert!(!editors_write(&cache), "switched off at once");
+        let after = cache.current();
+        assert!(!Arc::ptr_eq(&before, &after));
+        assert_eq!(after.revision, before.revision);
+        assert!(cache.produced(&after), "still this cache's state");
+        assert!(
+            cache.is_current_lineage(&before),
+            "forms taken before stay valid"
+        );
+        assert_eq!(
+            cache.at(Revision::new(3)).map(|s| s.revision),
+            Some(Revision::new(3))
+        );
+
+        // The same directory again: nothing to do.
+        cache.set_groups(&editors_off());
+        assert!(Arc::ptr_eq(&after, &cache.current()));
+        cache.set_groups(&GroupDirectory::empty());
+        assert!(editors_write(&cache), "back on");
+    }
+
+    #[test]
+    fn states_built_with_another_directory_are_folded_as_they_are_installed() {
+        let cache = ModuleCache::new(MODULE);
+        // Before the first load: nothing to fold yet.
+        cache.set_groups(&editors_off());
+        assert!(!cache.read().loaded);
+        // A load and a write that compiled with the directory they saw
+        // before it changed.
+        cache.install(*with_rights(1, &GroupDirectory::empty()));
+        assert!(!editors_write(&cache));
+        let base = cache.current();
+        cache.install_written(*with_rights(2, &GroupDirectory::empty()), &base);
+        assert_eq!(cache.current().revision, Revision::new(2));
+        assert!(!editors_write(&cache));
+    }
+
+    #[test]
+    fn a_store_that_went_back_is_seen_after_a_new_directory_too() {
+        let (cache, clock) = (ModuleCache::new(MODULE), Monotonic::new());
+        let policy = Policy::new(Duration::ZERO, false);
+        cache.install(*with_rights(5, &GroupDirectory::empty()));
+        let Begin::Go(ticket) = cache.begin(&clock, &policy, Refresh::IfStale) else {
+            panic!("a zero bound refreshes");
+        };
+        // The directory changes while the store is asked: the held state
+        // is replaced by its refolded copy.
+        cache.set_groups(&editors_off());
+        let loaded = Fetched::Loaded(with_rights(2, &GroupDirectory::empty()));
+        ticket.finish(Ok(loaded), &clock, &policy).unwrap();
+        let now = cache.current();
+        assert_eq!(
+            now.revision,
+            Revision::new(2),
+            "the restored backup is installed"
+        );
+        assert_eq!(now.epoch, 1, "as a new lineage");
+        assert!(!editors_write(&cache));
+    }
+}

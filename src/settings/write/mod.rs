@@ -182,6 +182,7 @@ impl<S: Store> Settings<S> {
                 &attempt,
                 &write.entry.spec,
                 &self.resolve,
+                &self.groups(),
                 records,
                 &changes,
             );

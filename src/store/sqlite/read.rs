@@ -20,9 +20,28 @@ pub(super) fn snapshot(
     sql: &Sql,
 ) -> Result<Snapshot, StoreError> {
     let mut rows = BitrixRows::new(module);
-    common_options(conn, module, &mut rows, sql)?;
-    site_options(conn, module, &mut rows, sql)?;
-    grants(conn, module, &mut rows, sql)?;
+    each_row(
+        conn,
+        module,
+        sql,
+        "SELECT NAME, VALUE, SITE_ID FROM b_option WHERE MODULE_ID = ?1 COLLATE NOCASE",
+        |get| rows.common_option(get(0)?, get(1)?, get(2)?),
+    )?;
+    each_row(
+        conn,
+        module,
+        sql,
+        "SELECT NAME, SITE_ID, VALUE FROM b_option_site WHERE MODULE_ID = ?1 COLLATE NOCASE",
+        |get| rows.site_option(get(0)?, get(1)?, get(2)?),
+    )?;
+    each_row(
+        conn,
+        module,
+        sql,
+        "SELECT ID, GROUP_ID, G_ACCESS, SITE_ID FROM b_module_group \
+         WHERE MODULE_ID = ?1 COLLATE NOCASE",
+        |get| rows.grant(get(0)?, get(1)?, get(2)?, get(3)?),
+    )?;
     let revision = revision(conn, module, sql)?;
     Ok(Snapshot::new(revision, rows.finish()))
 }
@@ -78,60 +97,21 @@ pub(super) fn modules(conn: &Connection, sql: &Sql) -> Result<Vec<ModuleId>, Sto
     Ok(found.into_iter().collect())
 }
 
-fn common_options(
+/// Runs `query` (one parameter: the module id) and hands each row's
+/// cells, read by column, to `take`.
+fn each_row(
     conn: &Connection,
     module: &ModuleId,
-    rows: &mut BitrixRows<'_>,
     sql: &Sql,
+    query: &str,
+    mut take: impl for<'r> FnMut(
+        &'r dyn Fn(usize) -> Result<Cell<'r>, StoreError>,
+    ) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT NAME, VALUE, SITE_ID FROM b_option WHERE MODULE_ID = ?1 COLLATE NOCASE",
-        )
-        .map_err(sql)?;
+    let mut stmt = conn.prepare_cached(query).map_err(sql)?;
     let mut found = stmt.query([module.as_str()]).map_err(sql)?;
     while let Some(row) = found.next().map_err(sql)? {
-        let get = |i| row.get_ref(i).map(cell).map_err(sql);
-        rows.common_option(get(0)?, get(1)?, get(2)?)?;
-    }
-    Ok(())
-}
-
-fn site_options(
-    conn: &Connection,
-    module: &ModuleId,
-    rows: &mut BitrixRows<'_>,
-    sql: &Sql,
-) -> Result<(), StoreError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT NAME, SITE_ID, VALUE FROM b_option_site WHERE MODULE_ID = ?1 COLLATE NOCASE",
-        )
-        .map_err(sql)?;
-    let mut found = stmt.query([module.as_str()]).map_err(sql)?;
-    while let Some(row) = found.next().map_err(sql)? {
-        let get = |i| row.get_ref(i).map(cell).map_err(sql);
-        rows.site_option(get(0)?, get(1)?, get(2)?)?;
-    }
-    Ok(())
-}
-
-fn grants(
-    conn: &Connection,
-    module: &ModuleId,
-    rows: &mut BitrixRows<'_>,
-    sql: &Sql,
-) -> Result<(), StoreError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT ID, GROUP_ID, G_ACCESS, SITE_ID FROM b_module_group \
-             WHERE MODULE_ID = ?1 COLLATE NOCASE",
-        )
-        .map_err(sql)?;
-    let mut found = stmt.query([module.as_str()]).map_err(sql)?;
-    while let Some(row) = found.next().map_err(sql)? {
-        let get = |i| row.get_ref(i).map(cell).map_err(sql);
-        rows.grant(get(0)?, get(1)?, get(2)?, get(3)?)?;
+        take(&|i| row.get_ref(i).map(cell).map_err(sql))?;
     }
     Ok(())
 }

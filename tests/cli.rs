@@ -1091,6 +1091,41 @@ fn site_ids_match_without_regard_to_case() {
     }
 }
 
+/// The command line with `--db url`.
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+fn on_server(url: &str, args: &[&str]) -> Run {
+    let output = Command::new(binary())
+        .args(["--db", url])
+        .args(args)
+        .output()
+        .unwrap();
+    Run::from(output)
+}
+
+/// Every kind of command on a server database at `url`: writes, checks, a
+/// denied write that writes nothing, the Access tab.
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+fn every_kind_of_command(url: &str) {
+    let run = |args: &[&str]| on_server(url, args);
+    let granted = run(&["grant", "video", "5", "W", "--as", "1"]).ok();
+    assert_eq!(granted, "video: group 5 granted W in common (revision 1)\n");
+    run(&["default", "video", "R", "--as", "1"]).ok();
+    let checked = run(&["check", "video", "--groups", "5"]).ok();
+    assert_eq!(checked, "W: grant of group 5 in the common scope\n");
+    let reader = run(&["check", "video", "--groups", "7"]).ok();
+    assert_eq!(reader, "R: default of the common scope\n");
+    run(&["set", "videoport", "ServerPort", "8443", "--as", "5"]).ok();
+    let shown = run(&["show", "videoport", "--json"]).json();
+    assert_eq!(shown["options"][1]["value"], 8443, "{shown}");
+    // Denied: group 7 holds R only, and nothing is written.
+    let denied = run(&["set", "videoport", "ServerPort", "1", "--as", "7"]).fails(3);
+    assert!(denied.contains("needs W"), "{denied}");
+    let again = run(&["show", "videoport", "--json"]).json();
+    assert_eq!(again["options"][1]["value"], 8443);
+    let rights = run(&["rights", "video"]).ok();
+    assert!(rights.contains("group 5"), "{rights}");
+}
+
 /// The same command line on Bitrix's tables on a MariaDB server: `--db`
 /// takes a `mysql://` URL, every command works, and a server error is one
 /// line that never shows the password.
@@ -1103,46 +1138,12 @@ mod on_mysql {
 
     use super::mysql_common::TestDatabase;
 
-    fn run(database: &TestDatabase, args: &[&str]) -> Run {
-        let output = Command::new(binary())
-            .arg("--db")
-            .arg(database.url())
-            .args(args)
-            .output()
-            .unwrap();
-        Run::from(output)
-    }
-
     #[test]
     fn every_kind_of_command_works_on_a_server() {
         let Some(database) = TestDatabase::new() else {
             return;
         };
-        let granted = run(&database, &["grant", "video", "5", "W", "--as", "1"]).ok();
-        assert_eq!(granted, "video: group 5 granted W in common (revision 1)\n");
-        run(&database, &["default", "video", "R", "--as", "1"]).ok();
-        let checked = run(&database, &["check", "video", "--groups", "5"]).ok();
-        assert_eq!(checked, "W: grant of group 5 in the common scope\n");
-        let reader = run(&database, &["check", "video", "--groups", "7"]).ok();
-        assert_eq!(reader, "R: default of the common scope\n");
-        run(
-            &database,
-            &["set", "videoport", "ServerPort", "8443", "--as", "5"],
-        )
-        .ok();
-        let shown = run(&database, &["show", "videoport", "--json"]).json();
-        assert_eq!(shown["options"][1]["value"], 8443, "{shown}");
-        // Denied: group 7 holds R only, and nothing is written.
-        let denied = run(
-            &database,
-            &["set", "videoport", "ServerPort", "1", "--as", "7"],
-        )
-        .fails(3);
-        assert!(denied.contains("needs W"), "{denied}");
-        let again = run(&database, &["show", "videoport", "--json"]).json();
-        assert_eq!(again["options"][1]["value"], 8443);
-        let rights = run(&database, &["rights", "video"]).ok();
-        assert!(rights.contains("group 5"), "{rights}");
+        every_kind_of_command(&database.url());
     }
 
     #[test]
@@ -1179,39 +1180,12 @@ mod on_postgres {
 
     use super::postgres_common::TestDb;
 
-    fn run(db: &TestDb, args: &[&str]) -> Run {
-        let output = Command::new(binary())
-            .arg("--db")
-            .arg(db.url())
-            .args(args)
-            .output()
-            .unwrap();
-        Run::from(output)
-    }
-
     #[test]
     fn every_kind_of_command_works_on_a_server() {
         let Some(db) = TestDb::new() else {
             return;
         };
-        let granted = run(&db, &["grant", "video", "5", "W", "--as", "1"]).ok();
-        assert_eq!(granted, "video: group 5 granted W in common (revision 1)\n");
-        run(&db, &["default", "video", "R", "--as", "1"]).ok();
-        let checked = run(&db, &["check", "video", "--groups", "5"]).ok();
-        assert_eq!(checked, "W: grant of group 5 in the common scope\n");
-        let reader = run(&db, &["check", "video", "--groups", "7"]).ok();
-        assert_eq!(reader, "R: default of the common scope\n");
-        run(
-            &db,
-            &["set", "videoport", "ServerPort", "8443", "--as", "5"],
-        )
-        .ok();
-        let shown = run(&db, &["show", "videoport", "--json"]).json();
-        assert_eq!(shown["options"][1]["value"], 8443, "{shown}");
-        let denied = run(&db, &["set", "videoport", "ServerPort", "1", "--as", "7"]).fails(3);
-        assert!(denied.contains("needs W"), "{denied}");
-        let rights = run(&db, &["rights", "video"]).ok();
-        assert!(rights.contains("group 5"), "{rights}");
+        every_kind_of_command(db.url());
     }
 
     #[test]

@@ -7,7 +7,9 @@ mod mysql_common;
 
 use bitrix_common::*;
 use module_settings::store::{Change, Revision, RightKey};
-use module_settings::{AccessLevel, MysqlStore, OptionName, Scope, SiteId, Store, StoreError};
+use module_settings::{
+    AccessLevel, ModuleId, MysqlStore, OptionName, Scope, SiteId, Store, StoreError,
+};
 use mysql::prelude::Queryable;
 use mysql_common::TestDatabase;
 
@@ -811,4 +813,51 @@ fn a_value_the_table_cannot_hold_is_refused_without_showing_it() {
             .option(Scope::Common, "SecretCode"),
         Some("guest-key-42")
     );
+}
+
+/// Older Russian sites keep Bitrix's tables in cp1251. An option whose
+/// name is not ASCII is found there as anywhere: set twice, then removed —
+/// not a duplicate key on the second write, nor a removal that silently
+/// removes nothing.
+#[test]
+fn non_ascii_option_names_on_a_cp1251_table_are_updated_and_removed() {
+    let Some(database) = TestDatabase::new() else {
+        return;
+    };
+    database.exec(&BITRIX_TABLES.replace(
+        "INDEX ix_option_name(NAME)\n);",
+        "INDEX ix_option_name(NAME)\n) CHARACTER SET cp1251;",
+    ));
+    let store = database.store();
+    let module = ModuleId::from_static("colors");
+    let name = "цвет";
+    let set = |value: &str| Change::SetOption {
+        scope: Scope::Common,
+        name: OptionName::new(name).unwrap(),
+        value: value.into(),
+    };
+    let first = store
+        .commit(&module, Revision::ZERO, &[set("red")])
+        .unwrap();
+    let second = store.commit(&module, first, &[set("green")]).unwrap();
+    let stored = |store: &MysqlStore| {
+        store
+            .load(&module)
+            .unwrap()
+            .records
+            .option(Scope::Common, name)
+            .map(str::to_owned)
+    };
+    assert_eq!(stored(&store).as_deref(), Some("green"));
+    store
+        .commit(
+            &module,
+            second,
+            &[Change::RemoveOption {
+                scope: Scope::Common,
+                name: OptionName::new(name).unwrap(),
+            }],
+        )
+        .unwrap();
+    assert_eq!(stored(&store), None, "the removal removed the row");
 }

@@ -6,7 +6,7 @@ mod mysql_common;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use module_settings::store::{Change, Revision};
+use module_settings::store::{Change, Precondition, Revision};
 use module_settings::{ModuleId, MysqlStore, OptionName, Scope, Store, StoreError};
 use mysql::prelude::Queryable;
 use mysql_common::TestDatabase;
@@ -281,4 +281,68 @@ fn a_commit_rolled_back_to_break_a_deadlock_is_tried_again() {
     let loaded = store.load(&SHARED).unwrap();
     assert_eq!(loaded.records.option(Scope::Common, "both"), Some("0"));
     assert_eq!(loaded.records.option(Scope::Common, "php"), Some("1"));
+}
+
+/// A guard module whose rows predate the triggers has no revision row (on
+/// a live site, most modules). A commit guarded by it must still hold it:
+/// a revocation of the guard's grant by another program, made while the
+/// commit is under way and finished before it, stops the commit. A
+/// trigger that sleeps on the written table holds the commit open.
+#[test]
+fn a_guard_without_a_revision_row_is_held_for_the_whole_commit() {
+    let Some(database) = TestDatabase::new() else {
+        return;
+    };
+    let store = database.store();
+    let guard = ModuleId::from_static("main");
+    let written = ModuleId::from_static("video");
+    // The guard's grant, written as Bitrix wrote it before the store came:
+    // no revision row.
+    database
+        .exec("INSERT INTO b_module_group (MODULE_ID, GROUP_ID, G_ACCESS) VALUES ('main', 5, 'W')");
+    database.exec("DELETE FROM module_settings_revision WHERE MODULE_ID = 'main'");
+    assert_eq!(store.revision(&guard).unwrap(), Revision::ZERO);
+    database
+        .exec("CREATE TRIGGER slow_option BEFORE INSERT ON b_option FOR EACH ROW DO SLEEP(1.5)");
+    let revoked = thread::scope(|scope| {
+        let commit = scope.spawn(|| {
+            // The error as text: a thread's result is better small.
+            store
+                .commit_guarded(
+                    &written,
+                    Revision::ZERO,
+                    &[Change::SetOption {
+                        scope: Scope::Common,
+                        name: OptionName::from_static("ServerPort"),
+                        value: "8443".into(),
+                    }],
+                    &[Precondition {
+                        module: guard,
+                        revision: Revision::ZERO,
+                    }],
+                )
+                .map_err(|err| err.to_string())
+        });
+        // The commit is asleep in its trigger, holding what it locked.
+        thread::sleep(Duration::from_millis(500));
+        let started = Instant::now();
+        database.exec("DELETE FROM b_module_group WHERE MODULE_ID = 'main' AND GROUP_ID = 5");
+        let took = started.elapsed();
+        (commit.join().unwrap(), took)
+    });
+    let (result, revocation_took) = revoked;
+    // Either the revocation waited for the commit (the guard was held) and
+    // the commit landed before it, or — never — the revocation landed
+    // first and the commit went on regardless.
+    match result {
+        Ok(revision) => {
+            assert_eq!(revision, Revision::new(1));
+            assert!(
+                revocation_took >= Duration::from_millis(500),
+                "the revocation committed in {revocation_took:?}, in the middle of a commit \
+                 guarded by the module it changed"
+            );
+        }
+        Err(err) => panic!("the commit failed: {err}"),
+    }
 }

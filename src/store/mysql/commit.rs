@@ -165,13 +165,7 @@ fn locked(
         if id == *module {
             current = lock_own(tx, module)?;
         } else {
-            let revision = read::stored_revision(
-                tx,
-                statements::READ_GUARD,
-                &id,
-                "read a guard module's revision",
-            )?;
-            guards.insert(id, revision);
+            guards.insert(id, lock_guard(tx, &id)?);
         }
     }
     let next = next_revision(BACKEND, module, expected, current, changes)?;
@@ -206,12 +200,40 @@ fn locked(
 /// commits holding that shared lock and both asking for the exclusive one
 /// would deadlock every time they met.
 fn lock_own(tx: &mut Transaction<'_>, module: &ModuleId) -> Result<Revision, MysqlError> {
-    let action = "lock the module's revision";
+    lock_row(
+        tx,
+        module,
+        statements::LOCK_OWN,
+        "lock the module's revision",
+    )
+}
+
+/// Reads a guard module's revision under a shared lock on its row, held
+/// until the transaction ends, so that no change to the guard can commit
+/// meanwhile. A guard without a revision row yet (rows written before the
+/// triggers were installed: most modules of a live site) gets one at 0
+/// first — a lock on an absent row locks nothing in READ COMMITTED, and a
+/// revocation could then commit in the middle of this commit.
+fn lock_guard(tx: &mut Transaction<'_>, guard: &ModuleId) -> Result<Revision, MysqlError> {
+    lock_row(
+        tx,
+        guard,
+        statements::READ_GUARD,
+        "lock a guard module's revision",
+    )
+}
+
+/// Reads `module`'s revision with `locking` (a locking read of its
+/// revision row), creating the row at 0 first if it is missing, so that
+/// the lock is always on a real row.
+fn lock_row(
+    tx: &mut Transaction<'_>,
+    module: &ModuleId,
+    locking: &str,
+    action: &'static str,
+) -> Result<Revision, MysqlError> {
     let found: Option<mysql::Row> = tx
-        .exec_first(
-            statements::LOCK_OWN,
-            params! { "module" => module.as_str() },
-        )
+        .exec_first(locking, params! { "module" => module.as_str() })
         .map_err(MysqlError::sql(action, Some(*module)))?;
     if found.is_none() {
         tx.exec_drop(
@@ -220,7 +242,7 @@ fn lock_own(tx: &mut Transaction<'_>, module: &ModuleId) -> Result<Revision, Mys
         )
         .map_err(MysqlError::sql(action, Some(*module)))?;
     }
-    read::stored_revision(tx, statements::LOCK_OWN, module, action)
+    read::stored_revision(tx, locking, module, action)
 }
 
 /// The connection broke at `COMMIT`: the server may have committed the

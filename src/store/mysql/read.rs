@@ -25,8 +25,11 @@ pub(super) fn snapshot(
 ) -> Result<Snapshot, MysqlError> {
     let sql = |action| MysqlError::sql(action, Some(*module));
     let options = TxOpts::default()
+        // No `WITH CONSISTENT SNAPSHOT`: the client unwraps that
+        // statement's result (a broken connection there would panic), and
+        // in REPEATABLE READ the first read takes the snapshot every later
+        // read of the transaction shares anyway.
         .set_isolation_level(Some(IsolationLevel::RepeatableRead))
-        .set_with_consistent_snapshot(true)
         .set_access_mode(Some(AccessMode::ReadOnly));
     let mut tx = conn
         .start_transaction(options)

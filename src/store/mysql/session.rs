@@ -20,14 +20,22 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// network meets it.
 const IO_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The socket timeout for a session whose lock waits last up to
+/// `lock_wait`: [`IO_TIMEOUT`], or the lock wait and half a minute more.
+fn io_timeout(lock_wait: Duration) -> Duration {
+    IO_TIMEOUT.max(lock_wait.saturating_add(Duration::from_secs(30)))
+}
+
 /// How many prepared statements a connection keeps (the store uses about
 /// twenty).
 const STATEMENT_CACHE: usize = 64;
 
 /// Opens a connection to `url` and sets up its session: utf8mb4, strict
 /// SQL mode (a site id or name too long for its column is an error, never
-/// cut short — Bitrix sites often run with a lenient global mode), and
-/// `lock_wait` as the limit of every wait for a row or table lock.
+/// cut short — Bitrix sites often run with a lenient global mode),
+/// autocommit on (a server whose sessions start with it off would keep
+/// the poll's and the readers' plain reads in one never-ending snapshot),
+/// and `lock_wait` as the limit of every wait for a row or table lock.
 pub(super) fn open(url: &ServerUrl, lock_wait: Duration) -> Result<Conn, MysqlError> {
     let opts = OptsBuilder::new()
         .ip_or_hostname(Some(url.host.as_str()))
@@ -40,8 +48,11 @@ pub(super) fn open(url: &ServerUrl, lock_wait: Duration) -> Result<Conn, MysqlEr
         // (user@localhost instead of user@127.0.0.1).
         .prefer_socket(false)
         .tcp_connect_timeout(Some(CONNECT_TIMEOUT))
-        .read_timeout(Some(IO_TIMEOUT))
-        .write_timeout(Some(IO_TIMEOUT))
+        // Above the lock wait too: a commit waiting for a row lock longer
+        // than the socket allows would count as a lost connection and be
+        // retried while its old session still held the lock.
+        .read_timeout(Some(io_timeout(lock_wait)))
+        .write_timeout(Some(io_timeout(lock_wait)))
         .stmt_cache_size(STATEMENT_CACHE)
         // Affected rows count the rows an UPDATE matched, not only those it
         // changed: an update to the same value is still "found", so the
@@ -54,7 +65,8 @@ pub(super) fn open(url: &ServerUrl, lock_wait: Duration) -> Result<Conn, MysqlEr
             conn.query_drop(format!(
                 "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', \
                  SESSION innodb_lock_wait_timeout = {seconds}, \
-                 SESSION lock_wait_timeout = {seconds}"
+                 SESSION lock_wait_timeout = {seconds}, \
+                 SESSION autocommit = 1"
             ))
         })
         .map_err(MysqlError::sql("set up the session", None))?;

@@ -49,7 +49,8 @@ pub(super) const REVISION: &str =
     "SELECT REVISION FROM module_settings_revision WHERE MODULE_ID = :module";
 /// Every module's revision, in one query.
 pub(super) const ALL_REVISIONS: &str =
-    "SELECT MODULE_ID, REVISION FROM module_settings_revision ORDER BY MODULE_ID";
+    "SELECT MODULE_ID, REVISION FROM module_settings_revision WHERE REVISION > 0 \
+     ORDER BY MODULE_ID";
 /// The module's revision row, locked for the commit.
 pub(super) const LOCK_OWN: &str =
     "SELECT REVISION FROM module_settings_revision WHERE MODULE_ID = :module FOR UPDATE";
@@ -91,7 +92,12 @@ impl Statements {
         } else {
             "LOWER(SITE_ID) = :site"
         };
-        let name = "NAME = :name AND NAME = CAST(:name AS BINARY)";
+        // The index finds the row by the column's collation; the exact
+        // comparison is on the text converted to utf8mb4, so that a table
+        // in another character set (cp1251 on older Russian sites) still
+        // matches a non-ASCII name.
+        let name = "NAME = :name AND CAST(CONVERT(NAME USING utf8mb4) AS BINARY) = \
+                    CAST(:name AS BINARY)";
         let common = "(SITE_ID IS NULL OR SITE_ID = '')";
         Statements {
             load_common: format!("SELECT NAME, VALUE, SITE_ID FROM b_option WHERE {module}"),

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use facade_common::*;
 use module_settings::modules::VideoPort;
 use module_settings::settings::Settings;
-use module_settings::store::{Change, ChangeFeed};
-use module_settings::{AccessLevel, MemoryStore, OptionName, Scope, Store};
+use module_settings::store::{Change, ChangeFeed, Precondition, Revision, Snapshot};
+use module_settings::{AccessLevel, MemoryStore, ModuleId, OptionName, Scope, Store, StoreError};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -276,4 +276,52 @@ fn catching_up_does_not_mend_a_failed_refresh() {
     store.set_failing(false);
     thread::sleep(BOUND + BOUND / 2);
     assert!(settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W));
+}
+
+/// A store whose commits land and then report that the connection was
+/// lost on the way, as a server's may when it cannot tell the outcome.
+#[derive(Debug, Clone, Default)]
+struct LandsThenFails(NoFeed);
+
+impl Store for LandsThenFails {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        self.0.load(module)
+    }
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        self.0.revision(module)
+    }
+    fn commit_guarded(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+        preconditions: &[Precondition],
+    ) -> Result<Revision, StoreError> {
+        self.0
+            .commit_guarded(module, expected, changes, preconditions)?;
+        Err(StoreError::Unavailable {
+            backend: "test",
+            reason: "lost the connection at the commit; the batch may have landed".into(),
+        })
+    }
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        self.0.modules()
+    }
+}
+
+/// A write that failed may still have landed: the facade does not go on
+/// serving the snapshot from before it, whatever its bound.
+#[test]
+fn a_failed_write_that_landed_is_seen_by_the_next_read() {
+    let store = LandsThenFails::default();
+    let settings = facade(store.clone());
+    assert_eq!(port(&settings), None);
+    let mut form = settings.edit::<VideoPort>(Scope::Common).unwrap();
+    form.value_mut().server_port = NonZeroU16::new(8443);
+    assert!(settings.save(&admin(), form).is_err());
+    assert_eq!(
+        port(&settings),
+        Some(8443),
+        "an hour's bound, no feed: only the failed write's invalidation shows it"
+    );
 }

@@ -238,7 +238,14 @@ impl<S: Store> Settings<S> {
                     changes = write.intent.plan(codec, &attempt.records);
                     continue;
                 }
-                Err(err) => return Err(err.into()),
+                Err(err) => {
+                    // A failed commit may still have landed (a server that
+                    // lost the connection with the commit on its way cannot
+                    // always tell): the next read asks the store rather than
+                    // trust the snapshot. A spare refresh is cheap.
+                    write.entry.cache.invalidate();
+                    return Err(err.into());
+                }
             };
             next.revision = revision;
             write.entry.cache.install_written(next, &attempt);

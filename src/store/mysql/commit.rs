@@ -78,7 +78,7 @@ pub(super) fn run(
             Err(Failure::AtCommit(err)) => {
                 if err.broke_connection() {
                     *slot = None;
-                    return Err(lost_at_commit(err, request.module));
+                    return Err(lost_at_commit(request.module));
                 }
                 return Err(err.into_store_error(connections.lock_wait));
             }
@@ -247,13 +247,14 @@ fn lock_row(
 
 /// The connection broke at `COMMIT`: the server may have committed the
 /// batch or not, and the store cannot tell.
-fn lost_at_commit(err: MysqlError, module: &ModuleId) -> StoreError {
-    let what = format!(
-        "lost the connection to the server at the commit of module {module}; the batch may or \
-         may not have landed: load the module to see, and redo the change on what it shows"
-    );
-    match err {
-        MysqlError::Sql { source, .. } => StoreError::backend(BACKEND, what, *source),
-        other => StoreError::backend(BACKEND, what, other),
+/// (The cause, a broken connection, says nothing the reason does not.)
+fn lost_at_commit(module: &ModuleId) -> StoreError {
+    StoreError::Unavailable {
+        backend: BACKEND,
+        reason: format!(
+            "lost the connection to the server at the commit of module {module}; the batch \
+             may or may not have landed: load the module to see, and redo the change on what \
+             it shows"
+        ),
     }
 }

@@ -6,7 +6,7 @@
 //! listener connection killed (`pg_terminate_backend`) just before each
 //! write, and after those kills (printed after criterion's report).
 //!
-//! Needs the servers' URLs in the environment, as `.ci/test` sets them:
+//! Needs the servers' URLs in the environment, as `.ci/run` sets them:
 //! `. .ci/servers/mysql.env` after `.ci/servers/mysql.sh start`, and the
 //! same for `postgres`.
 //! Each run makes a database of its own on each server and drops it.

@@ -7,7 +7,7 @@
 #   .ci/servers/postgres.sh url     # print the URL of the running cluster
 #
 # `start` writes `export MODULE_SETTINGS_POSTGRES_URL=...` to
-# .ci/servers/postgres.env (git-ignored), so a shell (and .ci/test) can
+# .ci/servers/postgres.env (git-ignored), so a shell (and .ci/run) can
 # source it; the tests read that variable. Starting a running cluster again
 # leaves it as it is.
 # Needs the Debian `postgresql` package (its binaries under
@@ -45,7 +45,7 @@ as_postgres() {
 start() {
   if [ -f "$root_file" ] && [ -d "$(cat "$root_file")/data" ] &&
     as_postgres "$(pg_bin)/pg_ctl" -D "$(cat "$root_file")/data" status >/dev/null 2>&1; then
-    # Running already (started by hand, or by .ci/test): use it as it is.
+    # Running already (started by hand, or by .ci/run): use it as it is.
     echo "postgres.sh: already running under $(cat "$root_file")" >&2
     echo "export MODULE_SETTINGS_POSTGRES_URL=$url" > "$env_file"
     echo "export MODULE_SETTINGS_POSTGRES_URL=$url"

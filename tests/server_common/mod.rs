@@ -4,14 +4,14 @@
 //!
 //! The server:
 //! 1. the one the environment names (`MODULE_SETTINGS_MYSQL_URL`,
-//!    `MODULE_SETTINGS_POSTGRES_URL`), as `.ci/test` sets them;
+//!    `MODULE_SETTINGS_POSTGRES_URL`), as `.ci/run` sets them;
 //! 2. otherwise, when the server's programs are installed, a throwaway
 //!    server this test process starts once (through `.ci/servers/*.sh`, on
 //!    a free loopback port, in a temporary directory) and a watchdog
 //!    process stops and removes when this process ends;
 //! 3. otherwise the test is **skipped**, and says so on the terminal with
 //!    what to install — unless `MODULE_SETTINGS_REQUIRE_SERVERS` is set
-//!    (`.ci/test` sets it), which turns the skip into a failure: a server
+//!    (`.ci/run` sets it), which turns the skip into a failure: a server
 //!    test that passes without a server would be a lie.
 
 #![allow(dead_code)] // each test file uses one engine

@@ -260,3 +260,38 @@ fn a_dropped_store_ends_its_listener_without_waiting_for_it() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A commit that fails other than by a conflict or a failed precondition
+/// (here a lock held past the lock timeout; the same path reports a
+/// connection lost with `COMMIT` on its way, whose batch may have landed)
+/// is told as a change: a spare invalidation is cheap, a missed one is not.
+#[test]
+fn a_commit_that_failed_on_the_server_is_told_as_a_possible_change() {
+    let Some(db) = TestDb::new() else {
+        return;
+    };
+    let store = db
+        .store()
+        .with_lock_timeout(Duration::from_millis(50))
+        .unwrap();
+    let revision = store.commit(&VIDEO, Revision::ZERO, &[grant(5)]).unwrap();
+    let heard = watched(&store);
+    let before = heard.snapshot().changed.len();
+    let mut holder = db.client();
+    let mut held = holder.transaction().unwrap();
+    held.execute(
+        "SELECT 1 FROM module_settings_revision WHERE module_id = 'video' FOR UPDATE",
+        &[],
+    )
+    .unwrap();
+    let failed = store.commit(&VIDEO, revision, &[grant(6)]);
+    assert!(failed.is_err(), "{failed:?}");
+    assert_eq!(heard.snapshot().changed[before..], [VIDEO]);
+    held.rollback().unwrap();
+    // A conflict is not told: nothing was written.
+    let before = heard.snapshot().changed.len();
+    let conflict = store.commit(&VIDEO, Revision::ZERO, &[grant(6)]);
+    assert!(conflict.is_err(), "{conflict:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(heard.snapshot().changed.len(), before);
+}

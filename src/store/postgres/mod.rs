@@ -306,6 +306,20 @@ impl PostgresStore {
     }
 }
 
+/// Whether a failed commit may have written anything the feed has not
+/// told yet: every failure but a refusal decided inside the transaction,
+/// which is rolled back (a conflict, a failed precondition), and one the
+/// feed told already (not durable).
+fn maybe_landed(result: &Result<Revision, StoreError>) -> bool {
+    !matches!(
+        result,
+        Ok(_)
+            | Err(StoreError::Conflict { .. }
+                | StoreError::PreconditionFailed { .. }
+                | StoreError::NotDurable { .. })
+    )
+}
+
 impl Drop for PostgresStore {
     fn drop(&mut self) {
         // The listener first: its thread stops at once or soon, unwaited.
@@ -353,6 +367,12 @@ impl Store for PostgresStore {
         // Told once the connection is free again: a listener may read at
         // once.
         self.shared.feed().committed(module, expected, &result);
+        if maybe_landed(&result) {
+            // Whether the batch landed may be unknown (the connection went
+            // with `COMMIT` on its way): a spare invalidation costs one
+            // load, a missed one serves the old rows until the bound.
+            self.shared.feed().changed(module);
+        }
         drop(under_way);
         result
     }

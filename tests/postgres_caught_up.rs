@@ -109,8 +109,8 @@ fn module(n: usize) -> ModuleId {
 }
 
 /// After each write — by another program with plain SQL, or through
-/// another store of this process (whose commits the feed tells itself and
-/// whose notifications the listener passes over) — the first catch-up to
+/// another store of this process (whose commits the feed tells itself,
+/// and the listener again) — the first catch-up to
 /// a time after the write returned comes after the write was told.
 #[test]
 fn every_write_done_before_a_catch_up_is_told_before_it() {
@@ -166,8 +166,8 @@ impl ChangeListener for Slow {
 /// A commit through another store of this process is visible on the
 /// server before that store has told the feed's listeners of it (here, a
 /// slow listener ahead of ours stretches that to 30 ms); the listener
-/// thread, which passes over the server's notification of it, must not
-/// catch up past it meanwhile. A third connection watches for the commit,
+/// thread must not catch up past it meanwhile, even if the server's
+/// notification of it has not reached it yet. A third connection watches for the commit,
 /// so that a catch-up to a time after it saw the commit must come after
 /// the commit was told.
 #[test]

@@ -13,9 +13,13 @@
 //! waits for: when it is down, caches fall back on polling.
 //!
 //! Commits made through this process's stores on the same database are
-//! told to listeners at once by the stores themselves; the server's
-//! notification of such a commit (recognised by the server process that
-//! sent it) is not told a second time.
+//! told to listeners at once by the stores themselves, and told again when
+//! the server's notification of them arrives: the listener delivers every
+//! notification. Telling its own commits apart by the server process that
+//! sent them would hide other programs' changes — a killed session's
+//! process id may be reused, and a connection pooler hands one server
+//! process to many clients — while a second report costs one spare
+//! invalidation.
 //!
 //! **Catching up.** While its connection is up the listener hears every
 //! write by anyone, so it is a complete feed: every heartbeat (100 ms by
@@ -23,8 +27,8 @@
 //! connection (an empty query), delivers every notification that arrived
 //! before the answer, and tells its listeners
 //! [`caught_up`](crate::store::ChangeListener::caught_up) to `as_of` — or
-//! to the beginning of the oldest commit of this process still under way,
-//! whose notification it passes over ([`Shared::reported_until`]). Caches
+//! to the beginning of the oldest commit of this process still under way
+//! ([`Shared::reported_until`] says why). Caches
 //! then need not ask the server for revisions while it keeps up. On any
 //! error nothing more is said until the connection is made again (with
 //! its `missed`): the caches' deadlines run out, and polling takes over.
@@ -201,7 +205,7 @@ impl Thread {
                 }
                 match client.notifications().timeout_iter(left.min(POLL)).next() {
                     Ok(Some(notification)) => {
-                        self.deliver(notification.process_id(), notification.payload());
+                        self.deliver(notification.payload());
                     }
                     // Quiet for now: look whether the store is gone.
                     Ok(None) => break,
@@ -234,19 +238,15 @@ impl Thread {
         let mut notifications = client.notifications();
         let mut arrived = notifications.iter();
         while let Some(notification) = arrived.next()? {
-            self.deliver(notification.process_id(), notification.payload());
+            self.deliver(notification.payload());
         }
         // Not past a commit of this process whose report is on its way.
         self.feed.caught_up(self.shared.reported_until(as_of));
         Ok(())
     }
 
-    /// One notification, from server process `sender`, naming `module`.
-    fn deliver(&self, sender: i32, module: &str) {
-        // This process's stores told their commits already.
-        if self.shared.is_own_backend(sender) {
-            return;
-        }
+    /// One notification, naming `module`.
+    fn deliver(&self, module: &str) {
         // The triggers send valid ids only; anything else is not ours.
         if let Ok(module) = ModuleId::new(module) {
             self.feed.changed(&module);

@@ -85,8 +85,10 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// `NOTIFY module_settings_changed` with the module id.
 /// [`watch`](Store::watch) starts, on its first call, a thread with a
 /// connection of its own that listens and tells the listeners of each
-/// module another program changed; commits through this process's stores
-/// on the same database are told at once, when they return. After every
+/// module changed (by anyone: this process's commits too, as the thread
+/// cannot tell reliably which are its own); commits through this
+/// process's stores on the same database are also told at once, when they
+/// return. After every
 /// connection of that thread (the first, and each one after a loss, made
 /// again after a pause from 50 ms growing to 5 s) the listeners are told
 /// [`missed`](ChangeListener::missed), since notifications sent meanwhile
@@ -208,16 +210,10 @@ impl PostgresStore {
         let shared = writer.run(|session| {
             let schema = schema::ensure(session)?;
             let key = format!("{}/{schema}", session.target().endpoint().database());
-            let shared = Shared::for_database(&key);
-            session.attach(Arc::clone(&shared));
-            Ok::<_, PgError>(shared)
+            Ok::<_, PgError>(Shared::for_database(&key))
         })??;
         let reader = Worker::start(Session::new(target.clone(), DEFAULT_LOCK_TIMEOUT))?;
-        let attached = Arc::clone(&shared);
-        reader.run(move |session| {
-            session.attach(attached);
-            session.connect()
-        })??;
+        reader.run(Session::connect)??;
         Ok(PostgresStore {
             reader,
             writer,

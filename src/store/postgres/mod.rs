@@ -94,15 +94,20 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// [`missed`](ChangeListener::missed), since notifications sent meanwhile
 /// are lost. While its connection is up the thread hears every write, so
 /// every heartbeat (100 ms by default,
-/// [`with_heartbeat`](PostgresStore::with_heartbeat)) it makes one round
-/// trip on it and then tells the listeners
-/// [`caught_up`](ChangeListener::caught_up): every change done before the
-/// round trip began has been told, so a cache need not ask the server for
-/// revisions while the feed keeps up; when it stops (a lost connection),
-/// the cache's staleness bound runs out and polling takes over.
-/// `LISTEN` needs a session of its own: through a connection pooler in
-/// transaction mode the feed stays silent, and caches fall back on
-/// polling.
+/// [`with_heartbeat`](PostgresStore::with_heartbeat)) it sends itself a
+/// probe — a notification on a channel of its own, in a query that also
+/// reads the server process it runs in — and once the probe has come back
+/// on its connection (notifications arrive in commit order) tells the
+/// listeners [`caught_up`](ChangeListener::caught_up): every change done
+/// before the probe was sent has been told, so a cache need not ask the
+/// server for revisions while the feed keeps up. When it stops (a lost
+/// connection, a probe not back within 5 s), the cache's staleness bound
+/// runs out and polling takes over. `LISTEN` needs a session of its own:
+/// through a connection pooler in transaction mode the probe runs in
+/// another server process than the `LISTEN` did, or does not come back,
+/// so the feed never says it has caught up and caches poll (and reload
+/// each time the thread connects again, every 5 s). Point the store at
+/// the server, or at a pooler in session mode, to have the feed.
 ///
 /// **Concurrency**: a load is one statement (one snapshot of the rows and
 /// the revision). A commit is one transaction that locks the module's
@@ -230,7 +235,8 @@ impl PostgresStore {
     /// server and tells its listeners it has caught up (100 ms by default;
     /// at least a millisecond). A facade whose staleness bound is longer
     /// than the heartbeat then asks no revisions while the feed keeps up;
-    /// each beat costs one empty query on the listener's connection.
+    /// each beat costs one query and one notification on the listener's
+    /// connection.
     /// A listener already started keeps its heartbeat.
     ///
     /// ```no_run

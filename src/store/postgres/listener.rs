@@ -87,7 +87,7 @@
 //!   command has been read is handled before the command runs
 //!   (`ProcessClientReadInterrupt`, called by `secure_read`).
 //! - So every commit whose client was told it is done before `as_of` has
-//!   signalled this session before the empty query was sent, and its
+//!   signalled this session before the probe's query was sent, and its
 //!   notification is written to the connection ahead of the query's
 //!   answer; messages on one connection arrive in order.
 //!

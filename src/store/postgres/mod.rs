@@ -67,8 +67,11 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// `…_on_b_module_group` and `module_settings_revision_notify`). Creating
 /// them needs `CREATE` on the schema and `TRIGGER` on Bitrix's tables (or
 /// owning them); reading and writing needs `SELECT`, `INSERT`, `UPDATE`
-/// and `DELETE` on the four tables. A database that has them all is only
-/// read when a store connects.
+/// and `DELETE` on the four tables. The triggers run as whoever writes
+/// Bitrix's tables, so Bitrix's own database user (and any other program
+/// that writes them) needs `INSERT` and `UPDATE` on
+/// `module_settings_revision` too, or its writes fail. A database that has
+/// them all is only read when a store connects.
 ///
 /// **Rows written by another program** (Bitrix itself, plain SQL, another
 /// app server) move the module's revision too: the triggers add one to the

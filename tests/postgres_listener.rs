@@ -224,9 +224,7 @@ fn a_change_sent_by_a_store_connection_s_server_process_is_told() {
     );
     let heard = watched(&store);
     store.commit(&VIDEO, Revision::ZERO, &[grant(5)]).unwrap();
-    let log = heard.wait_for("videoport's change", |log| {
-        log.changed.contains(&VIDEOPORT)
-    });
+    let log = heard.wait_for("videoport's change", |log| log.changed.contains(&VIDEOPORT));
     assert!(log.changed.contains(&VIDEO), "{log:?}");
 }
 

@@ -109,8 +109,8 @@ fn module(n: usize) -> ModuleId {
 }
 
 /// After each write — by another program with plain SQL, or through
-/// another store of this process (whose commits the feed tells itself and
-/// whose notifications the listener passes over) — the first catch-up to
+/// another store of this process (whose commits the feed tells itself,
+/// and the listener again) — the first catch-up to
 /// a time after the write returned comes after the write was told.
 #[test]
 fn every_write_done_before_a_catch_up_is_told_before_it() {
@@ -166,8 +166,8 @@ impl ChangeListener for Slow {
 /// A commit through another store of this process is visible on the
 /// server before that store has told the feed's listeners of it (here, a
 /// slow listener ahead of ours stretches that to 30 ms); the listener
-/// thread, which passes over the server's notification of it, must not
-/// catch up past it meanwhile. A third connection watches for the commit,
+/// thread must not catch up past it meanwhile, even if the server's
+/// notification of it has not reached it yet. A third connection watches for the commit,
 /// so that a catch-up to a time after it saw the commit must come after
 /// the commit was told.
 #[test]
@@ -319,6 +319,95 @@ fn notifications_on_their_way_are_told_before_the_catch_up() {
             "write {n} ({written}) was not told before the catch-up past it"
         );
     }
+}
+
+/// A TCP proxy to the test server that passes everything but the
+/// server's notifications, as a connection pooler in transaction mode
+/// does to a client whose `LISTEN` ran on another server connection.
+struct DeafProxy {
+    port: u16,
+}
+
+impl DeafProxy {
+    fn start(db: &TestDb) -> DeafProxy {
+        let server_url = url::Url::parse(db.url()).unwrap();
+        let server = format!(
+            "{}:{}",
+            server_url.host_str().unwrap(),
+            server_url.port().unwrap()
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(upstream) = TcpStream::connect(&server) else {
+                    return;
+                };
+                let (mut to_server, mut from_client) =
+                    (upstream.try_clone().unwrap(), client.try_clone().unwrap());
+                thread::spawn(move || {
+                    let _ = std::io::copy(&mut from_client, &mut to_server);
+                    let _ = to_server.shutdown(Shutdown::Write);
+                });
+                thread::spawn(move || without_notifications(upstream, client));
+            }
+        });
+        DeafProxy { port }
+    }
+}
+
+/// Copies the server's messages from `from` to `to`, but for its
+/// notifications (`NotificationResponse`, type `A`). Every message the
+/// server sends is a type byte and a length that counts itself (the
+/// client asks for no TLS, so there is no one-byte answer to that).
+fn without_notifications(mut from: TcpStream, mut to: TcpStream) {
+    let mut header = [0; 5];
+    while from.read_exact(&mut header).is_ok() {
+        let length = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
+        let mut body = vec![0; length.saturating_sub(4)];
+        if from.read_exact(&mut body).is_err() {
+            break;
+        }
+        if header[0] == b'A' {
+            continue;
+        }
+        if to.write_all(&header).is_err() || to.write_all(&body).is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown(Shutdown::Write);
+}
+
+/// A connection whose round trips succeed but that receives no
+/// notifications never says the feed has caught up: the heartbeat's
+/// probe, a notification of its own, does not come back.
+#[test]
+fn a_connection_that_hears_no_notifications_never_catches_up() {
+    let Some(db) = TestDb::new() else {
+        return;
+    };
+    let proxy = DeafProxy::start(&db);
+    let mut url = url::Url::parse(db.url()).unwrap();
+    url.set_port(Some(proxy.port)).unwrap();
+    let store = PostgresStore::connect(url.as_str())
+        .unwrap()
+        .with_heartbeat(Duration::from_millis(10));
+    let heard = Arc::new(Heard::default());
+    let listener: Arc<dyn ChangeListener> = heard.clone();
+    assert!(store.watch(Arc::downgrade(&listener)));
+    heard.wait_for("the listener to connect", 0, |e| {
+        matches!(e, Event::Missed(_))
+    });
+    // A hundred beats' time; the store still reads and commits.
+    thread::sleep(Duration::from_secs(1));
+    let revision = store.commit(&module(1), Revision::ZERO, &[]).unwrap();
+    assert_eq!(store.revision(&module(1)).unwrap(), revision);
+    let events = heard.lock().clone();
+    assert!(
+        !events.iter().any(|e| matches!(e, Event::CaughtUp(_))),
+        "caught up without hearing anything: {events:?}"
+    );
 }
 
 /// The heartbeat sets how often the feed catches up.

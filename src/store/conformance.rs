@@ -1217,10 +1217,11 @@ impl ChangeListener for Recorder {
 }
 
 /// A store whose `watch` says it has a change feed tells the listener of
-/// every commit made through either handle — once each, after the commit
-/// is visible (a load from the listener's side sees it) — and of nothing
-/// else: not an empty batch, not a refused commit. A store without a feed
-/// tells nothing.
+/// every commit made through either handle — at least once each (a feed
+/// may tell one commit again, as the PostgreSQL store's listener does when
+/// the server's notification arrives), after the commit is visible (a load
+/// from the listener's side sees it) — and of nothing else: not an empty
+/// batch, not a refused commit. A store without a feed tells nothing.
 pub fn change_feed_reports_commits(first: &dyn Store, second: &dyn Store) {
     let log = Heard::default();
     let listener: std::sync::Arc<dyn ChangeListener> =
@@ -1230,6 +1231,17 @@ pub fn change_feed_reports_commits(first: &dyn Store, second: &dyn Store) {
         log.lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    };
+    // What was told, each module once, in the order first told.
+    let told = || {
+        let mut told = heard();
+        let mut seen = Vec::new();
+        told.retain(|module| {
+            let new = !seen.contains(module);
+            seen.push(*module);
+            new
+        });
+        told
     };
 
     let video = ok(
@@ -1256,7 +1268,7 @@ pub fn change_feed_reports_commits(first: &dyn Store, second: &dyn Store) {
     } else {
         vec![]
     };
-    assert_eq_dbg(heard(), expected, "what the feed told");
+    assert_eq_dbg(told(), expected, "what the feed told");
     if has_feed {
         // Told after the commit is visible: what the listener then loads
         // holds it.
@@ -1266,6 +1278,7 @@ pub fn change_feed_reports_commits(first: &dyn Store, second: &dyn Store) {
             "the change is visible to the listener's side",
         );
     }
+    let before_drop = heard().len();
     drop(listener);
     ok(
         second.commit(&VIDEO, video, &[grant(Scope::Common, G6, AccessLevel::R)]),
@@ -1273,7 +1286,7 @@ pub fn change_feed_reports_commits(first: &dyn Store, second: &dyn Store) {
     );
     assert_eq_dbg(
         heard().len(),
-        if has_feed { 2 } else { 0 },
+        before_drop,
         "a dropped listener is not called",
     );
 }

@@ -32,7 +32,11 @@ use crate::ids::ModuleId;
 /// Calls come from whichever thread committed (or the store's listener
 /// thread) and must return quickly: do not call back into the store.
 pub trait ChangeListener: Send + Sync {
-    /// `module`'s records changed (its revision moved).
+    /// `module`'s records changed (its revision moved), or may have (a
+    /// commit whose outcome is unknown). One change may be told more than
+    /// once (the PostgreSQL store tells its own commits at once and again
+    /// when the server's notification arrives): treat each call as "read
+    /// again", not as a count.
     fn changed(&self, module: &ModuleId);
 
     /// Changes may have been missed: treat every module as changed.

@@ -64,9 +64,14 @@ impl ChangeListener for Invalidator {
             return;
         };
         // `as_of` on the cache's clock: both are the monotonic clock, read
-        // through different APIs, so go by how long ago it was.
+        // through different APIs, so go by how long ago it was. The cache's
+        // clock is read first: `elapsed` read after it can only be longer,
+        // so `confirmed` lands at or before `as_of`, never after it (read
+        // the other way round, the time between the two reads would move
+        // `confirmed` past what the feed confirmed).
+        let now = self.clock.now();
         let ago = u64::try_from(as_of.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        let confirmed = self.clock.now().saturating_sub(ago);
+        let confirmed = now.saturating_sub(ago);
         let deadline = confirmed.saturating_add(self.bound_nanos);
         for entry in registry.entries() {
             entry.cache.extend(confirmed, deadline);

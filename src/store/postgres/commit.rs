@@ -141,7 +141,7 @@ pub(super) fn commit(
 /// it moves the module to.
 #[derive(Clone, Copy)]
 struct Sent {
-    transaction: i64,
+    transaction: Option<i64>,
     next: Revision,
 }
 
@@ -189,14 +189,15 @@ fn run(
 
 /// Inside the transaction: locks, checks, writes; returns the revision the
 /// batch moves the module to and the transaction's id. `Ok(None)` for an
-/// empty batch that passed its checks (nothing to commit).
+/// empty batch that passed its checks (nothing to commit). The id is
+/// `None` only if the locked row did not say it.
 fn locked(
     session: &mut Session,
     module: &ModuleId,
     expected: Revision,
     changes: &[Change],
     preconditions: &[Precondition],
-) -> Result<Option<(Revision, i64)>, Failed> {
+) -> Result<Option<(Revision, Option<i64>)>, Failed> {
     let mut ids: Vec<&str> = preconditions
         .iter()
         .map(|p| p.module.as_str())
@@ -253,15 +254,18 @@ fn locked(
     // counts one, so the revision is set, not incremented.
     write::set_revision(session, module, next)?;
     // The row was locked above (the rows were made first), so the id is
-    // there; without it a lost COMMIT's outcome would just be unknown.
-    Ok(Some((next, transaction.unwrap_or(0))))
+    // there; were it not, a lost COMMIT's outcome is reported unknown
+    // without asking the server.
+    Ok(Some((next, transaction)))
 }
 
 /// What became of transaction `transaction`, asked on a new connection
 /// after the old one was lost with its `COMMIT` on the way: `None` when
-/// the server cannot say (the connection cannot be made again, or the
+/// the server cannot say (the transaction's id is unknown, the connection
+/// cannot be made again, or the
 /// transaction is too old to be known).
-fn outcome(session: &mut Session, transaction: i64) -> Option<Outcome> {
+fn outcome(session: &mut Session, transaction: Option<i64>) -> Option<Outcome> {
+    let transaction = transaction?;
     // The server may still be finishing it when the loss is noticed.
     let deadline = Instant::now() + Duration::from_secs(2);
     loop {

@@ -67,8 +67,11 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// `…_on_b_module_group` and `module_settings_revision_notify`). Creating
 /// them needs `CREATE` on the schema and `TRIGGER` on Bitrix's tables (or
 /// owning them); reading and writing needs `SELECT`, `INSERT`, `UPDATE`
-/// and `DELETE` on the four tables. A database that has them all is only
-/// read when a store connects.
+/// and `DELETE` on the four tables. The triggers run as whoever writes
+/// Bitrix's tables, so Bitrix's own database user (and any other program
+/// that writes them) needs `INSERT` and `UPDATE` on
+/// `module_settings_revision` too, or its writes fail. A database that has
+/// them all is only read when a store connects.
 ///
 /// **Rows written by another program** (Bitrix itself, plain SQL, another
 /// app server) move the module's revision too: the triggers add one to the
@@ -85,22 +88,29 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// `NOTIFY module_settings_changed` with the module id.
 /// [`watch`](Store::watch) starts, on its first call, a thread with a
 /// connection of its own that listens and tells the listeners of each
-/// module another program changed; commits through this process's stores
-/// on the same database are told at once, when they return. After every
+/// module changed (by anyone: this process's commits too, as the thread
+/// cannot tell reliably which are its own); commits through this
+/// process's stores on the same database are also told at once, when they
+/// return. After every
 /// connection of that thread (the first, and each one after a loss, made
 /// again after a pause from 50 ms growing to 5 s) the listeners are told
 /// [`missed`](ChangeListener::missed), since notifications sent meanwhile
 /// are lost. While its connection is up the thread hears every write, so
 /// every heartbeat (100 ms by default,
-/// [`with_heartbeat`](PostgresStore::with_heartbeat)) it makes one round
-/// trip on it and then tells the listeners
-/// [`caught_up`](ChangeListener::caught_up): every change done before the
-/// round trip began has been told, so a cache need not ask the server for
-/// revisions while the feed keeps up; when it stops (a lost connection),
-/// the cache's staleness bound runs out and polling takes over.
-/// `LISTEN` needs a session of its own: through a connection pooler in
-/// transaction mode the feed stays silent, and caches fall back on
-/// polling.
+/// [`with_heartbeat`](PostgresStore::with_heartbeat)) it sends itself a
+/// probe — a notification on a channel of its own, in a query that also
+/// reads the server process it runs in — and once the probe has come back
+/// on its connection (notifications arrive in commit order) tells the
+/// listeners [`caught_up`](ChangeListener::caught_up): every change done
+/// before the probe was sent has been told, so a cache need not ask the
+/// server for revisions while the feed keeps up. When it stops (a lost
+/// connection, a probe not back within 5 s), the cache's staleness bound
+/// runs out and polling takes over. `LISTEN` needs a session of its own:
+/// through a connection pooler in transaction mode the probe runs in
+/// another server process than the `LISTEN` did, or does not come back,
+/// so the feed never says it has caught up and caches poll (and reload
+/// each time the thread connects again, every 5 s). Point the store at
+/// the server, or at a pooler in session mode, to have the feed.
 ///
 /// **Concurrency**: a load is one statement (one snapshot of the rows and
 /// the revision). A commit is one transaction that locks the module's
@@ -208,16 +218,10 @@ impl PostgresStore {
         let shared = writer.run(|session| {
             let schema = schema::ensure(session)?;
             let key = format!("{}/{schema}", session.target().endpoint().database());
-            let shared = Shared::for_database(&key);
-            session.attach(Arc::clone(&shared));
-            Ok::<_, PgError>(shared)
+            Ok::<_, PgError>(Shared::for_database(&key))
         })??;
         let reader = Worker::start(Session::new(target.clone(), DEFAULT_LOCK_TIMEOUT))?;
-        let attached = Arc::clone(&shared);
-        reader.run(move |session| {
-            session.attach(attached);
-            session.connect()
-        })??;
+        reader.run(Session::connect)??;
         Ok(PostgresStore {
             reader,
             writer,
@@ -234,7 +238,8 @@ impl PostgresStore {
     /// server and tells its listeners it has caught up (100 ms by default;
     /// at least a millisecond). A facade whose staleness bound is longer
     /// than the heartbeat then asks no revisions while the feed keeps up;
-    /// each beat costs one empty query on the listener's connection.
+    /// each beat costs one query and one notification on the listener's
+    /// connection.
     /// A listener already started keeps its heartbeat.
     ///
     /// ```no_run
@@ -306,6 +311,20 @@ impl PostgresStore {
     }
 }
 
+/// Whether a failed commit may have written anything the feed has not
+/// told yet: every failure but a refusal decided inside the transaction,
+/// which is rolled back (a conflict, a failed precondition), and one the
+/// feed told already (not durable).
+fn maybe_landed(result: &Result<Revision, StoreError>) -> bool {
+    !matches!(
+        result,
+        Ok(_)
+            | Err(StoreError::Conflict { .. }
+                | StoreError::PreconditionFailed { .. }
+                | StoreError::NotDurable { .. })
+    )
+}
+
 impl Drop for PostgresStore {
     fn drop(&mut self) {
         // The listener first: its thread stops at once or soon, unwaited.
@@ -353,6 +372,12 @@ impl Store for PostgresStore {
         // Told once the connection is free again: a listener may read at
         // once.
         self.shared.feed().committed(module, expected, &result);
+        if maybe_landed(&result) {
+            // Whether the batch landed may be unknown (the connection went
+            // with `COMMIT` on its way): a spare invalidation costs one
+            // load, a missed one serves the old rows until the bound.
+            self.shared.feed().changed(module);
+        }
         drop(under_way);
         result
     }

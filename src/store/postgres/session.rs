@@ -7,14 +7,12 @@
 //! must neither start nor stop on an async runtime's thread.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
 
 use super::error::PgError;
-use super::shared::Shared;
 use super::url::Target;
 use crate::ids::ModuleId;
 
@@ -22,11 +20,7 @@ use crate::ids::ModuleId;
 pub(super) struct Session {
     target: Target,
     client: Option<Client>,
-    /// The server process of the connection.
-    pid: Option<i32>,
     statements: HashMap<&'static str, Statement>,
-    /// Set once the store knows its database and schema.
-    shared: Option<Arc<Shared>>,
     lock_timeout: Duration,
 }
 
@@ -36,9 +30,7 @@ impl Session {
         Session {
             target,
             client: None,
-            pid: None,
             statements: HashMap::new(),
-            shared: None,
             lock_timeout,
         }
     }
@@ -54,12 +46,7 @@ impl Session {
     /// new connection.
     fn client(&mut self) -> Result<&mut Client, PgError> {
         if self.client.is_none() {
-            let (client, pid) = self.open()?;
-            if let Some(shared) = &self.shared {
-                shared.add_backend(pid);
-            }
-            self.pid = Some(pid);
-            self.client = Some(client);
+            self.client = Some(self.open()?);
         }
         self.client.as_mut().ok_or(PgError::WorkerGone)
     }
@@ -70,7 +57,7 @@ impl Session {
         self.client().map(drop)
     }
 
-    fn open(&self) -> Result<(Client, i32), PgError> {
+    fn open(&self) -> Result<Client, PgError> {
         let mut client = self
             .target
             .config()
@@ -79,11 +66,7 @@ impl Session {
         client
             .batch_execute(&lock_timeout(self.lock_timeout))
             .map_err(PgError::sql("set the lock timeout", None))?;
-        let pid: i32 = client
-            .query_one("SELECT pg_backend_pid()", &[])
-            .and_then(|row| row.try_get(0))
-            .map_err(PgError::sql("read the connection's server process", None))?;
-        Ok((client, pid))
+        Ok(client)
     }
 
     /// Whether the connection was lost (the server ended it, the network
@@ -95,9 +78,6 @@ impl Session {
 
     /// Closes the connection (if any); the next statement makes a new one.
     pub(super) fn disconnect(&mut self) {
-        if let (Some(pid), Some(shared)) = (self.pid.take(), &self.shared) {
-            shared.remove_backend(pid);
-        }
         self.statements.clear();
         self.client = None;
     }
@@ -168,15 +148,6 @@ impl Session {
         self.statements.clear();
     }
 
-    /// Joins the stores of this process on the same database: from now on
-    /// the connection's server process is known to their listeners.
-    pub(super) fn attach(&mut self, shared: Arc<Shared>) {
-        if let Some(pid) = self.pid {
-            shared.add_backend(pid);
-        }
-        self.shared = Some(shared);
-    }
-
     /// Sets the lock timeout, now and on every later connection.
     pub(super) fn set_lock_timeout(&mut self, timeout: Duration) -> Result<(), PgError> {
         self.lock_timeout = timeout;
@@ -189,10 +160,4 @@ impl Session {
 fn lock_timeout(timeout: Duration) -> String {
     let millis = timeout.as_millis().clamp(1, i32::MAX as u128);
     format!("SET lock_timeout = {millis}")
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        self.disconnect();
-    }
 }

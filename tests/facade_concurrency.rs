@@ -31,6 +31,8 @@ fn assert_send_sync<T: Send + Sync>() {}
 fn facades_are_send_and_sync() {
     assert_send_sync::<Settings<MemoryStore>>();
     assert_send_sync::<Settings<Arc<dyn Store>>>();
+    // A read may be held across an `.await` or handed to another thread.
+    assert_send_sync::<module_settings::settings::OptionsRef<VideoPort>>();
     let shared: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let settings = Settings::new(shared);
     assert!(settings.options::<VideoPort>(Scope::Common).is_ok());

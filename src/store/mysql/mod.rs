@@ -177,8 +177,9 @@ const MAX_LOCK_WAIT: Duration = Duration::from_secs(1_073_741_824);
 /// collation matches them: rows another program wrote under `Video`
 /// belong to module `video`, rows under `S1` load as site `s1`, and a
 /// change for `s1` updates or removes the rows under either spelling
-/// (every one of them); module ids are written in lower case, new site rows
-/// take the spelling given. Option names are matched exactly. A NULL
+/// (every one of them); new rows are written in lower case, module and
+/// site ids alike (a [`SiteId`](crate::SiteId) is lower case). Option
+/// names are matched exactly. A NULL
 /// `VALUE` reads as the empty string, a NULL or empty `SITE_ID` as the
 /// common scope.
 ///

@@ -300,33 +300,7 @@ fn module_ids_match_without_regard_to_case() {
          INSERT INTO b_option (MODULE_ID, NAME, VALUE) VALUES ('VideoPort', 'Extra', 'x');",
     );
     let store = database.store();
-    assert_eq!(
-        store
-            .load(&VIDEO)
-            .unwrap()
-            .records
-            .grant(Scope::Common, group(20)),
-        Some(AccessLevel::R)
-    );
-    assert_eq!(
-        store
-            .load(&VIDEOPORT)
-            .unwrap()
-            .records
-            .option(Scope::Common, "Extra"),
-        Some("x")
-    );
-    let modules: Vec<String> = store
-        .modules()
-        .unwrap()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    assert_eq!(
-        modules,
-        ["main", "video", "videoport"],
-        "one module per id, in lower case"
-    );
+    assert_mixed_case_rows_load(&store);
     // The store updates the mixed-case rows instead of adding second ones.
     store
         .commit(

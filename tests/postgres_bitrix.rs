@@ -220,30 +220,7 @@ fn rows_written_behind_the_stores_back_show_up_on_the_next_load() {
         "INSERT INTO b_module_group (module_id, group_id, g_access, site_id) VALUES ('video', 12, 'W', 's1');
          UPDATE b_option SET value = 'W' WHERE module_id = 'video' AND name = 'GROUP_DEFAULT_RIGHT';",
     );
-    let snapshot = store.load(&VIDEO).unwrap();
-    assert_eq!(snapshot.records.grant(S1, group(12)), Some(AccessLevel::W));
-    assert_eq!(
-        snapshot.records.default_level(Scope::Common),
-        Some(AccessLevel::W)
-    );
-    // The other program's two rows moved the revision (one step per row),
-    // so a reader polling `revision` notices them ...
-    assert_eq!(snapshot.revision, Revision::new(rev.get() + 2));
-    assert_eq!(store.revision(&VIDEO).unwrap(), snapshot.revision);
-    // ... and a write based on the older state is refused, not applied over
-    // the other program's change.
-    let stale = store.commit(&VIDEO, rev, &[grant(S1, 12, AccessLevel::D)]);
-    assert!(
-        matches!(stale, Err(StoreError::Conflict { current, .. }) if current == snapshot.revision),
-        "{stale:?}"
-    );
-    store
-        .commit(&VIDEO, snapshot.revision, &[grant(S1, 12, AccessLevel::D)])
-        .unwrap();
-    assert_eq!(
-        store.load(&VIDEO).unwrap().records.grant(S1, group(12)),
-        Some(AccessLevel::D)
-    );
+    assert_foreign_rows_seen(&store, rev);
 }
 
 /// A write another program makes with plain SQL, and the modules whose
@@ -410,33 +387,7 @@ fn module_ids_match_in_lower_case() {
          INSERT INTO b_option (module_id, name, value) VALUES ('VideoPort', 'Extra', 'x');",
     );
     let store = db.store();
-    assert_eq!(
-        store
-            .load(&VIDEO)
-            .unwrap()
-            .records
-            .grant(Scope::Common, group(20)),
-        Some(AccessLevel::R)
-    );
-    assert_eq!(
-        store
-            .load(&VIDEOPORT)
-            .unwrap()
-            .records
-            .option(Scope::Common, "Extra"),
-        Some("x")
-    );
-    let modules: Vec<String> = store
-        .modules()
-        .unwrap()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    assert_eq!(
-        modules,
-        ["main", "video", "videoport"],
-        "one module per id, in lower case"
-    );
+    assert_mixed_case_rows_load(&store);
 
     // The store updates the mixed-case rows instead of adding others.
     let current = store.revision(&VIDEO).unwrap();

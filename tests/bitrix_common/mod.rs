@@ -6,7 +6,7 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
-use module_settings::store::{Change, ModuleRecords, RightKey};
+use module_settings::store::{Change, ModuleRecords, Revision, RightKey};
 use module_settings::{
     AccessLevel, GroupId, ModuleId, OptionName, Scope, SiteId, Store, StoreError,
 };
@@ -196,4 +196,61 @@ pub fn set_to_w_or_remove(key: RightKey, remove: bool) -> Change {
         (RightKey::Default { scope }, true) => Change::RemoveDefault { scope },
         _ => unreachable!("the cases hold defaults and grants"),
     }
+}
+
+/// After another program, with plain SQL, granted group 12 W in s1 and set
+/// the common default to W on a module `store` had committed at `rev`: the
+/// next load shows both rows, the two rows moved the revision one step
+/// each (so a reader polling `revision` notices), a write based on `rev` is
+/// refused rather than applied over them, and one based on what the load
+/// showed lands.
+pub fn assert_foreign_rows_seen(store: &dyn Store, rev: Revision) {
+    let snapshot = store.load(&VIDEO).unwrap();
+    assert_eq!(snapshot.records.grant(S1, group(12)), Some(AccessLevel::W));
+    assert_eq!(
+        snapshot.records.default_level(Scope::Common),
+        Some(AccessLevel::W)
+    );
+    assert_eq!(snapshot.revision, Revision::new(rev.get() + 2));
+    assert_eq!(store.revision(&VIDEO).unwrap(), snapshot.revision);
+    let stale = store.commit(&VIDEO, rev, &[grant(S1, 12, AccessLevel::D)]);
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { current, .. }) if current == snapshot.revision),
+        "{stale:?}"
+    );
+    store
+        .commit(&VIDEO, snapshot.revision, &[grant(S1, 12, AccessLevel::D)])
+        .unwrap();
+    assert_eq!(
+        store.load(&VIDEO).unwrap().records.grant(S1, group(12)),
+        Some(AccessLevel::D)
+    );
+}
+
+/// After another program wrote a grant of group 20 (R) under `'Video'` and
+/// an option `Extra` (`x`) under `'VideoPort'`: the rows belong to the
+/// lower-case modules, and the module list names each module once, in
+/// lower case.
+pub fn assert_mixed_case_rows_load(store: &dyn Store) {
+    assert_eq!(
+        store
+            .load(&VIDEO)
+            .unwrap()
+            .records
+            .grant(Scope::Common, group(20)),
+        Some(AccessLevel::R)
+    );
+    assert_eq!(
+        store
+            .load(&VIDEOPORT)
+            .unwrap()
+            .records
+            .option(Scope::Common, "Extra"),
+        Some("x")
+    );
+    assert_eq!(
+        module_names(store),
+        ["main", "video", "videoport"],
+        "one module per id, in lower case"
+    );
 }

@@ -89,7 +89,7 @@ struct Case<'a> {
     options: ResolveOptions,
     user: &'a [u32],
     query: ScopeQuery<'a>,
-    /// The explained decision with the directory…
+    /// The answer with the directory (an explained decision, or roles)…
     with: &'a str,
     /// …and without it.
     without: &'a str,
@@ -375,18 +375,9 @@ fn only_active_administrator_groups_bypass() {
     }
 }
 
-struct RolesCase<'a> {
-    rights: ModuleRights,
-    options: ResolveOptions,
-    user: &'a [u32],
-    query: ScopeQuery<'a>,
-    with: &'a str,
-    without: &'a str,
-}
-
 #[track_caller]
-fn roles(case: RolesCase<'_>) {
-    let RolesCase {
+fn roles(case: Case<'_>) {
+    let Case {
         rights,
         options,
         user,
@@ -420,7 +411,7 @@ fn roles(case: RolesCase<'_>) {
 fn roles_skip_inactive_groups_and_bring_no_default_for_them() {
     let cases = [
         // Neither the grant of an inactive group…
-        RolesCase {
+        Case {
             rights: rights(
                 Some(R),
                 None,
@@ -434,7 +425,7 @@ fn roles_skip_inactive_groups_and_bring_no_default_for_them() {
         },
         // …nor the default for one without a grant: it is not a member
         // without a grant.
-        RolesCase {
+        Case {
             rights: rights(Some(R), None, &[(COMMON, 2, M), (COMMON, 6, D)]),
             options: bitrix(),
             user: &[5, 6],
@@ -443,7 +434,7 @@ fn roles_skip_inactive_groups_and_bring_no_default_for_them() {
             without: "D, M, R",
         },
         // In a site too, for common and site grants.
-        RolesCase {
+        Case {
             rights: rights(
                 Some(R),
                 Some(D),
@@ -456,7 +447,7 @@ fn roles_skip_inactive_groups_and_bring_no_default_for_them() {
             without: "M, R, W",
         },
         // An inactive administrator group adds no W.
-        RolesCase {
+        Case {
             rights: rights(Some(R), None, &[(COMMON, 2, M)]),
             options: bitrix().admin_groups([g(1), g(9)]),
             user: &[9],
@@ -467,7 +458,7 @@ fn roles_skip_inactive_groups_and_bring_no_default_for_them() {
         // A user whose only groups are inactive, group 2 not counted: no
         // group at all, so the default — as for an empty list, and as
         // `resolve` says.
-        RolesCase {
+        Case {
             rights: rights(Some(R), None, &[(COMMON, 5, W), (COMMON, 7, D)]),
             options: bitrix().implicit_everyone(false),
             user: &[5, 7],
@@ -476,7 +467,7 @@ fn roles_skip_inactive_groups_and_bring_no_default_for_them() {
             without: "D, W",
         },
         // The same, defaults off: no role at all.
-        RolesCase {
+        Case {
             rights: rights(Some(R), None, &[(COMMON, 5, W)]),
             options: bitrix().implicit_everyone(false).use_default(false),
             user: &[5],

@@ -221,14 +221,17 @@ fn a_catch_up_never_passes_a_commit_of_this_process_not_yet_told() {
     }
 }
 
-/// A TCP proxy to the test server that holds back everything the server
-/// sends for `delay` (in order), as a slow network does.
-struct SlowProxy {
+/// A TCP proxy to the test server: what the client sends passes as it
+/// is; what the server sends goes through `downstream` (from the server,
+/// to the client) — held back, as a slow network does, or stripped of
+/// notifications, as a connection pooler in transaction mode does to a
+/// client whose `LISTEN` ran on another server connection.
+struct Proxy {
     port: u16,
 }
 
-impl SlowProxy {
-    fn start(db: &TestDb, delay: Duration) -> SlowProxy {
+impl Proxy {
+    fn start(db: &TestDb, downstream: fn(TcpStream, TcpStream)) -> Proxy {
         let server_url = url::Url::parse(db.url()).unwrap();
         let server = format!(
             "{}:{}",
@@ -249,10 +252,10 @@ impl SlowProxy {
                     let _ = std::io::copy(&mut from_client, &mut to_server);
                     let _ = to_server.shutdown(Shutdown::Write);
                 });
-                thread::spawn(move || held_back(upstream, client, delay));
+                thread::spawn(move || downstream(upstream, client));
             }
         });
-        SlowProxy { port }
+        Proxy { port }
     }
 
     fn url(&self, db: &TestDb) -> String {
@@ -296,7 +299,9 @@ fn notifications_on_their_way_are_told_before_the_catch_up() {
     let Some(db) = TestDb::new() else {
         return;
     };
-    let proxy = SlowProxy::start(&db, Duration::from_millis(30));
+    let proxy = Proxy::start(&db, |from, to| {
+        held_back(from, to, Duration::from_millis(30))
+    });
     let store = PostgresStore::connect(&proxy.url(&db))
         .unwrap()
         .with_heartbeat(Duration::from_millis(5));
@@ -318,42 +323,6 @@ fn notifications_on_their_way_are_told_before_the_catch_up() {
             events[from..caught_up].contains(&Event::Changed(written)),
             "write {n} ({written}) was not told before the catch-up past it"
         );
-    }
-}
-
-/// A TCP proxy to the test server that passes everything but the
-/// server's notifications, as a connection pooler in transaction mode
-/// does to a client whose `LISTEN` ran on another server connection.
-struct DeafProxy {
-    port: u16,
-}
-
-impl DeafProxy {
-    fn start(db: &TestDb) -> DeafProxy {
-        let server_url = url::Url::parse(db.url()).unwrap();
-        let server = format!(
-            "{}:{}",
-            server_url.host_str().unwrap(),
-            server_url.port().unwrap()
-        );
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        thread::spawn(move || {
-            for client in listener.incoming() {
-                let Ok(client) = client else { return };
-                let Ok(upstream) = TcpStream::connect(&server) else {
-                    return;
-                };
-                let (mut to_server, mut from_client) =
-                    (upstream.try_clone().unwrap(), client.try_clone().unwrap());
-                thread::spawn(move || {
-                    let _ = std::io::copy(&mut from_client, &mut to_server);
-                    let _ = to_server.shutdown(Shutdown::Write);
-                });
-                thread::spawn(move || without_notifications(upstream, client));
-            }
-        });
-        DeafProxy { port }
     }
 }
 
@@ -387,7 +356,7 @@ fn a_connection_that_hears_no_notifications_never_catches_up() {
     let Some(db) = TestDb::new() else {
         return;
     };
-    let proxy = DeafProxy::start(&db);
+    let proxy = Proxy::start(&db, without_notifications);
     let mut url = url::Url::parse(db.url()).unwrap();
     url.set_port(Some(proxy.port)).unwrap();
     let store = PostgresStore::connect(url.as_str())

@@ -203,7 +203,7 @@ mod text;
 // The names a newcomer needs in the first hour; everything else lives in
 // its module (one path per name).
 pub use access::AccessLevel;
-pub use ids::{GroupId, ModuleId, OptionName, Scope, SiteId};
+pub use ids::{GroupId, ModuleId, OptionName, Scope, SiteId, UserId};
 pub use label::Label;
 pub use modules::{B24Connector, VideoPort};
 pub use options::ModuleOptions;

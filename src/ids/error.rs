@@ -12,6 +12,8 @@ pub enum IdKind {
     Site,
     /// A [`GroupId`](crate::GroupId).
     Group,
+    /// A [`UserId`](crate::UserId).
+    User,
     /// An [`OptionName`](crate::OptionName).
     OptionName,
 }
@@ -25,6 +27,7 @@ impl IdKind {
                 "a site id is 1 to 32 ASCII letters, digits, '_' or '-', and not \"common\""
             }
             IdKind::Group => "a group id is a whole number from 1 to 4294967295",
+            IdKind::User => "a user id is a whole number from 1 to 4294967295",
             IdKind::OptionName => {
                 "an option name is 1 to 100 characters without control characters, \
                  and GROUP_DEFAULT_RIGHT is reserved for the Access tab's default level"
@@ -37,6 +40,7 @@ impl IdKind {
             IdKind::Module => "module id",
             IdKind::Site => "site id",
             IdKind::Group => "group id",
+            IdKind::User => "user id",
             IdKind::OptionName => "option name",
         }
     }

@@ -1,10 +1,8 @@
 //! [`GroupId`]: a user group, the unit access rights are granted to.
 
-use std::fmt;
 use std::num::NonZeroU32;
-use std::str::FromStr;
 
-use super::error::{IdError, IdKind, IdProblem};
+use super::error::IdKind;
 
 /// A user group's id: a non-zero `u32`.
 ///
@@ -52,64 +50,4 @@ impl GroupId {
     }
 }
 
-impl TryFrom<u32> for GroupId {
-    type Error = IdError;
-    fn try_from(id: u32) -> Result<Self, IdError> {
-        GroupId::new(id).ok_or_else(|| IdError::new(IdKind::Group, "0", IdProblem::Zero))
-    }
-}
-
-impl From<GroupId> for u32 {
-    fn from(id: GroupId) -> u32 {
-        id.get()
-    }
-}
-
-impl FromStr for GroupId {
-    type Err = IdError;
-    fn from_str(s: &str) -> Result<Self, IdError> {
-        if s.is_empty() {
-            return Err(IdError::new(IdKind::Group, s, IdProblem::Empty));
-        }
-        // `u32::from_str` accepts a leading '+'; ids are plain digits.
-        if !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(IdError::new(IdKind::Group, s, IdProblem::NotANumber));
-        }
-        let n: u32 = s
-            .parse()
-            .map_err(|_| IdError::new(IdKind::Group, s, IdProblem::NotANumber))?;
-        GroupId::new(n).ok_or_else(|| IdError::new(IdKind::Group, s, IdProblem::Zero))
-    }
-}
-
-impl TryFrom<&str> for GroupId {
-    type Error = IdError;
-    fn try_from(s: &str) -> Result<Self, IdError> {
-        s.parse()
-    }
-}
-
-impl fmt::Display for GroupId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Debug for GroupId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "GroupId({})", self.0)
-    }
-}
-
-impl serde::Serialize for GroupId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u32(self.get())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for GroupId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let n = u32::deserialize(d)?;
-        GroupId::try_from(n).map_err(serde::de::Error::custom)
-    }
-}
+crate::ids::numeric_id_impls!(GroupId, IdKind::Group);

@@ -1,4 +1,4 @@
-//! Validated identifiers: modules, sites, user groups, option names, and the
+//! Validated identifiers: modules, sites, user groups, users, option names, and the
 //! scope a value or grant applies to.
 //!
 //! Every constructor, `FromStr`, `TryFrom` and `Deserialize` goes through one
@@ -29,6 +29,7 @@ mod module_id;
 mod option_name;
 mod scope;
 mod site_id;
+mod user_id;
 
 pub use error::{IdError, IdKind, IdProblem};
 pub use group_id::GroupId;
@@ -36,6 +37,80 @@ pub use module_id::ModuleId;
 pub use option_name::{OptionName, GROUP_DEFAULT_RIGHT};
 pub use scope::Scope;
 pub use site_id::SiteId;
+pub use user_id::UserId;
+
+/// The trait impls every numeric identifier shares, written once: the type
+/// is a tuple struct around a `NonZeroU32` with `const fn new(u32) ->
+/// Option<Self>` and `const fn get(self) -> u32`; `$kind` names it in errors.
+macro_rules! numeric_id_impls {
+    ($ty:ident, $kind:expr) => {
+        impl TryFrom<u32> for $ty {
+            type Error = $crate::ids::IdError;
+            fn try_from(id: u32) -> Result<Self, Self::Error> {
+                $ty::new(id).ok_or_else(|| {
+                    $crate::ids::IdError::new($kind, "0", $crate::ids::IdProblem::Zero)
+                })
+            }
+        }
+
+        impl From<$ty> for u32 {
+            fn from(id: $ty) -> u32 {
+                id.get()
+            }
+        }
+
+        impl ::std::str::FromStr for $ty {
+            type Err = $crate::ids::IdError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                use $crate::ids::{IdError, IdProblem};
+                if s.is_empty() {
+                    return Err(IdError::new($kind, s, IdProblem::Empty));
+                }
+                // `u32::from_str` accepts a leading '+'; ids are plain digits.
+                if !s.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(IdError::new($kind, s, IdProblem::NotANumber));
+                }
+                let n: u32 = s
+                    .parse()
+                    .map_err(|_| IdError::new($kind, s, IdProblem::NotANumber))?;
+                $ty::new(n).ok_or_else(|| IdError::new($kind, s, IdProblem::Zero))
+            }
+        }
+
+        impl TryFrom<&str> for $ty {
+            type Error = $crate::ids::IdError;
+            fn try_from(s: &str) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&self.get(), f)
+            }
+        }
+
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, concat!(stringify!($ty), "({})"), self.get())
+            }
+        }
+
+        impl ::serde::Serialize for $ty {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_u32(self.get())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let n = <u32 as ::serde::Deserialize>::deserialize(d)?;
+                $ty::try_from(n).map_err(::serde::de::Error::custom)
+            }
+        }
+    };
+}
+pub(crate) use numeric_id_impls;
 
 /// The trait impls every string identifier shares, written once: the type
 /// must have `fn new(&str) -> Result<Self, IdError>` and `fn as_str(&self)`.

@@ -279,7 +279,7 @@ pub(crate) fn listed_module(record: &str, value: Cell<'_>) -> Result<ModuleId, S
 /// Bitrix's MySQL collation matches them) and rows under `S1` belong to
 /// site `s1`. Two rows whose ids differ only in case are then two rows for
 /// one record: one if they agree, corrupt if they do not.
-fn site_id(stored: &str) -> Result<SiteId, IdError> {
+pub(crate) fn site_id(stored: &str) -> Result<SiteId, IdError> {
     let checked = SiteId::new(stored)?;
     if !stored.bytes().any(|b| b.is_ascii_uppercase()) {
         return Ok(checked);
@@ -291,7 +291,7 @@ fn site_id(stored: &str) -> Result<SiteId, IdError> {
 /// A column value as text: text as is, numbers in decimal (an engine may
 /// hand back a number for a numeric-looking value), UTF-8 bytes as text.
 /// Else a description of what was found, never the content.
-fn text(value: Cell<'_>) -> Result<Cow<'_, str>, String> {
+pub(crate) fn text(value: Cell<'_>) -> Result<Cow<'_, str>, String> {
     match value {
         Cell::Text(bytes) | Cell::Blob(bytes) => std::str::from_utf8(bytes)
             .map(Cow::Borrowed)
@@ -319,7 +319,7 @@ fn raw_text(value: Cell<'_>) -> Option<Cow<'_, str>> {
 }
 
 /// A column value detached from its row, for matching on its type.
-enum Owned {
+pub(crate) enum Owned {
     Null,
     Integer(i128),
     Real(f64),
@@ -329,7 +329,7 @@ enum Owned {
 }
 
 impl Owned {
-    fn of(value: Cell<'_>) -> Owned {
+    pub(crate) fn of(value: Cell<'_>) -> Owned {
         match value {
             Cell::Null => Owned::Null,
             Cell::Int(n) => Owned::Integer(n.into()),
@@ -343,7 +343,7 @@ impl Owned {
 
     /// What the value is, for an error: numbers and text are shown (they are
     /// ids, levels and revisions, never option values).
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Owned::Null => "NULL".to_owned(),
             Owned::Integer(n) => format!("\"{n}\""),

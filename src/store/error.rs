@@ -131,6 +131,14 @@ pub enum StoreError {
         source: Arc<dyn StdError + Send + Sync + 'static>,
     },
 
+    /// A write came with audit entries for the store's event log, and the
+    /// store keeps none ([`Store::event_log`](crate::Store::event_log) is
+    /// `None`); nothing was written.
+    NoEventLog {
+        /// The module the write was for.
+        module: ModuleId,
+    },
+
     /// Any other failure of a backend (I/O, a database error).
     ///
     /// The text says what failed; the underlying error, when there is one,
@@ -199,6 +207,11 @@ impl fmt::Display for StoreError {
                 "module {module} was committed and is visible at revision {revision}, but the \
                  store could not confirm that it reached the disk; do not repeat the commit: load \
                  the module to see it, and have the storage checked"
+            ),
+            StoreError::NoEventLog { module } => write!(
+                f,
+                "a write to module {module} came with event-log entries, but this store keeps no \
+                 event log; nothing was written (commit without entries, or use a store with one)"
             ),
             StoreError::Backend { backend, what, .. } => write!(f, "{backend} store: {what}"),
         }

@@ -58,6 +58,15 @@ pub trait ChangeListener: Send + Sync {
     fn caught_up(&self, as_of: Instant) {
         let _ = as_of;
     }
+
+    /// The site's user groups (the store's
+    /// [`SiteDirectory::groups`](crate::store::directory::SiteDirectory::groups),
+    /// Bitrix's `b_group`) changed: a group was added, renamed, switched
+    /// on or off, or removed. A complete feed of a store that lists groups
+    /// reports these too before it claims to have
+    /// [`caught_up`](Self::caught_up) with them, and
+    /// [`missed`](Self::missed) covers them. The default does nothing.
+    fn groups_changed(&self) {}
 }
 
 /// The listeners of one feed, and the calls that reach them. Cloning gives
@@ -146,6 +155,13 @@ impl ChangeFeed {
         };
         if changed {
             self.changed(module);
+        }
+    }
+
+    /// Tells every live listener that the site's user groups changed.
+    pub fn groups_changed(&self) {
+        for listener in self.live() {
+            listener.groups_changed();
         }
     }
 

@@ -149,6 +149,7 @@ mod change;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod conformance;
 mod diff;
+pub mod directory;
 mod error;
 mod feed;
 // Random pauses for the SQL stores' retries.
@@ -201,6 +202,7 @@ pub use sqlite::SqliteStore;
 pub use unreadable::{RightKey, UnreadableRight};
 
 use crate::ids::ModuleId;
+use directory::{EventLog, LogEntry, SiteDirectory};
 
 /// A module's records as loaded, with the revision they belong to.
 ///
@@ -302,6 +304,50 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         let _ = listener;
         false
     }
+
+    /// The site's user groups, sites and memberships, if this store can
+    /// read them (the SQL stores, from Bitrix's `b_group`, `b_lang` and
+    /// `b_user_group`). The default has none.
+    fn directory(&self) -> Option<&dyn SiteDirectory> {
+        None
+    }
+
+    /// The event log this store writes audit entries into **in the
+    /// commit's own transaction** (the SQL stores: Bitrix's
+    /// `b_event_log`), to read them back. A store that returns one must
+    /// implement [`commit_logged`](Store::commit_logged). The default has
+    /// none.
+    fn event_log(&self) -> Option<&dyn EventLog> {
+        None
+    }
+
+    /// [`commit_guarded`](Store::commit_guarded), writing `log` into the
+    /// store's [`event_log`](Store::event_log) in the same transaction: a
+    /// committed batch has its entries, a failed one has none. An empty
+    /// batch writes no entries.
+    ///
+    /// The default, for stores without an event log, commits an empty
+    /// `log` as `commit_guarded` and refuses any other with
+    /// [`StoreError::NoEventLog`] — entries are never dropped silently.
+    ///
+    /// # Errors
+    ///
+    /// As for [`commit_guarded`](Store::commit_guarded); an entry the log
+    /// cannot hold (too long for its column) fails the whole commit.
+    fn commit_logged(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+        preconditions: &[Precondition],
+        log: &[LogEntry],
+    ) -> Result<Revision, StoreError> {
+        if log.is_empty() {
+            self.commit_guarded(module, expected, changes, preconditions)
+        } else {
+            Err(StoreError::NoEventLog { module: *module })
+        }
+    }
 }
 
 /// Implements [`Store`] for a pointer type by forwarding every method to
@@ -338,6 +384,22 @@ macro_rules! forward_store {
             }
             fn watch(&self, listener: Weak<dyn ChangeListener>) -> bool {
                 (**self).watch(listener)
+            }
+            fn directory(&self) -> Option<&dyn SiteDirectory> {
+                (**self).directory()
+            }
+            fn event_log(&self) -> Option<&dyn EventLog> {
+                (**self).event_log()
+            }
+            fn commit_logged(
+                &self,
+                module: &ModuleId,
+                expected: Revision,
+                changes: &[Change],
+                preconditions: &[Precondition],
+                log: &[LogEntry],
+            ) -> Result<Revision, StoreError> {
+                (**self).commit_logged(module, expected, changes, preconditions, log)
             }
         }
     )+};

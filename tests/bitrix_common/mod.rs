@@ -6,6 +6,8 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod directory;
+
 use module_settings::store::{Change, ModuleRecords, Revision, RightKey};
 use module_settings::{
     AccessLevel, GroupId, ModuleId, OptionName, Scope, SiteId, Store, StoreError,

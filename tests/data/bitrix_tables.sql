@@ -1,4 +1,5 @@
--- The three Bitrix tables as Bitrix's MySQL schema declares them, written
+-- The three Bitrix settings tables and its event log as Bitrix's MySQL
+-- schema declares them, written
 -- for SQLite (types kept as declared; SQLite maps them to its affinities),
 -- with one extra column each, as a site may have. Then rows the way a
 -- Bitrix site holds the video-conferencing modules' settings and rights.
@@ -30,6 +31,25 @@ CREATE TABLE b_module_group (
     EXTERNAL_NOTE VARCHAR(255) NULL,
     UNIQUE (MODULE_ID, GROUP_ID, SITE_ID)
 );
+
+-- Bitrix's event log (TIMESTAMP_X without a default, as a MySQL
+-- `timestamp` column may be: the store writes the time itself).
+CREATE TABLE b_event_log (
+    ID INTEGER PRIMARY KEY AUTOINCREMENT,
+    TIMESTAMP_X TIMESTAMP NULL,
+    SEVERITY VARCHAR(50) NOT NULL,
+    AUDIT_TYPE_ID VARCHAR(50) NOT NULL,
+    MODULE_ID VARCHAR(50) NOT NULL,
+    ITEM_ID VARCHAR(255) NOT NULL,
+    REMOTE_ADDR VARCHAR(40) NULL,
+    USER_AGENT TEXT NULL,
+    REQUEST_URI TEXT NULL,
+    SITE_ID CHAR(2) NULL,
+    USER_ID INT(18) NULL,
+    GUEST_ID INT(18) NULL,
+    DESCRIPTION MEDIUMTEXT NULL
+);
+CREATE INDEX ix_b_event_log_time ON b_event_log (TIMESTAMP_X);
 
 -- VideoPort's settings tab (module videoport).
 INSERT INTO b_option (MODULE_ID, NAME, VALUE, DESCRIPTION, SITE_ID) VALUES

@@ -4,8 +4,10 @@
 mod begin;
 mod cause;
 mod database_path;
+mod directory;
 mod durability;
 mod error;
+mod event_log;
 mod identity;
 mod private_file;
 mod read;
@@ -31,6 +33,7 @@ use super::{
     Store, StoreError,
 };
 use crate::ids::ModuleId;
+use crate::store::directory::{EventLog, LogEntry, SiteDirectory};
 
 /// How long a call waits for another connection's write lock by default.
 const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -393,7 +396,18 @@ impl Store for SqliteStore {
         changes: &[Change],
         preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
-        let result = self.commit_in_turn(module, expected, changes, preconditions);
+        self.commit_logged(module, expected, changes, preconditions, &[])
+    }
+
+    fn commit_logged(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+        preconditions: &[Precondition],
+        log: &[LogEntry],
+    ) -> Result<Revision, StoreError> {
+        let result = self.commit_in_turn(module, expected, changes, preconditions, log);
         // Told once the turn and the connection are released: a listener
         // may read at once.
         self.feed.committed(module, expected, &result);
@@ -408,6 +422,14 @@ impl Store for SqliteStore {
         self.feed.subscribe(listener);
         true
     }
+
+    fn directory(&self) -> Option<&dyn SiteDirectory> {
+        Some(self)
+    }
+
+    fn event_log(&self) -> Option<&dyn EventLog> {
+        Some(self)
+    }
 }
 
 impl SqliteStore {
@@ -419,6 +441,7 @@ impl SqliteStore {
         expected: Revision,
         changes: &[Change],
         preconditions: &[Precondition],
+        log: &[LogEntry],
     ) -> Result<Revision, StoreError> {
         let deadline = deadline_after(self.busy_timeout);
         // This process's writers on the file take turns, first come, first
@@ -448,6 +471,9 @@ impl SqliteStore {
             // An error here drops `tx`, which rolls the whole batch back.
             write::apply(&tx, module, change).map_err(self.sql_for(module, "write a change"))?;
         }
+        // In the same transaction: the entries land with the batch or not
+        // at all.
+        event_log::insert(&tx, log).map_err(self.sql_for(module, "write the event log"))?;
         // The triggers moved the revision once per row written; a commit
         // counts one, so the revision is set, not incremented.
         write::set_revision(&tx, module, next)

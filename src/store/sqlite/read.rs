@@ -10,7 +10,7 @@ use crate::ids::ModuleId;
 use crate::store::bitrix_rows::{self, BitrixRows, Cell};
 use crate::store::{Revision, Snapshot, StoreError};
 
-type Sql = dyn Fn(rusqlite::Error) -> StoreError;
+pub(super) type Sql = dyn Fn(rusqlite::Error) -> StoreError;
 
 /// Loads `module`'s records and revision. The caller runs this inside one
 /// read transaction, so the rows and the revision belong together.
@@ -104,16 +104,41 @@ fn each_row(
     module: &ModuleId,
     sql: &Sql,
     query: &str,
+    take: impl for<'r> FnMut(
+        &'r dyn Fn(usize) -> Result<Cell<'r>, StoreError>,
+    ) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    each_row_of(conn, sql, query, [module.as_str()], take)
+}
+
+/// Runs `query` with `params` and hands each row's cells, read by column,
+/// to `take`.
+pub(super) fn each_row_of(
+    conn: &Connection,
+    sql: &Sql,
+    query: &str,
+    params: impl rusqlite::Params,
     mut take: impl for<'r> FnMut(
         &'r dyn Fn(usize) -> Result<Cell<'r>, StoreError>,
     ) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     let mut stmt = conn.prepare_cached(query).map_err(sql)?;
-    let mut found = stmt.query([module.as_str()]).map_err(sql)?;
+    let mut found = stmt.query(params).map_err(sql)?;
     while let Some(row) = found.next().map_err(sql)? {
         take(&|i| row.get_ref(i).map(cell).map_err(sql))?;
     }
     Ok(())
+}
+
+/// Whether the database has a table called `name` (any case).
+pub(super) fn table_exists(conn: &Connection, name: &str, sql: &Sql) -> Result<bool, StoreError> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(
+        "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?1 COLLATE NOCASE",
+    )
+    .and_then(|mut stmt| stmt.query_row([name], |_| Ok(())).optional())
+    .map(|found| found.is_some())
+    .map_err(sql)
 }
 
 /// SQLite's value in the shared decoder's terms.

@@ -1,4 +1,4 @@
-//! Bitrix's three tables and our revision table: created when missing,
+//! Bitrix's three settings tables, its event log and our revision table: created when missing,
 //! checked when present, never altered or dropped; and the triggers that
 //! keep revisions moving when another program writes the tables.
 
@@ -22,7 +22,7 @@ struct Table {
 // tables (whose default collation ignores case): hence `COLLATE
 // NOCASE`, which also lets the `… = ? COLLATE NOCASE` lookups use the keys,
 // and keeps the keys from holding one site under two spellings.
-const TABLES: [Table; 4] = [
+const TABLES: [Table; 5] = [
     Table {
         name: "b_option",
         columns: &["MODULE_ID", "NAME", "VALUE", "SITE_ID"],
@@ -62,6 +62,38 @@ const TABLES: [Table; 4] = [
         );
         CREATE UNIQUE INDEX ux_b_module_group_module_group_site
             ON b_module_group (MODULE_ID, GROUP_ID, IFNULL(SITE_ID, '') COLLATE NOCASE)",
+    },
+    // Bitrix's event log, for audit entries written with each commit.
+    Table {
+        name: "b_event_log",
+        columns: &[
+            "ID",
+            "TIMESTAMP_X",
+            "SEVERITY",
+            "AUDIT_TYPE_ID",
+            "MODULE_ID",
+            "ITEM_ID",
+            "SITE_ID",
+            "USER_ID",
+            "DESCRIPTION",
+        ],
+        create: "CREATE TABLE b_event_log (
+            ID INTEGER PRIMARY KEY AUTOINCREMENT,
+            TIMESTAMP_X TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+            SEVERITY TEXT NOT NULL,
+            AUDIT_TYPE_ID TEXT NOT NULL,
+            MODULE_ID TEXT NOT NULL,
+            ITEM_ID TEXT NOT NULL,
+            REMOTE_ADDR TEXT,
+            USER_AGENT TEXT,
+            REQUEST_URI TEXT,
+            SITE_ID TEXT,
+            USER_ID INTEGER,
+            GUEST_ID INTEGER,
+            DESCRIPTION TEXT
+        );
+        CREATE INDEX ix_b_event_log_time ON b_event_log (TIMESTAMP_X);
+        CREATE INDEX ix_b_event_log_audit_type_time ON b_event_log (AUDIT_TYPE_ID, TIMESTAMP_X)",
     },
     Table {
         name: REVISION_TABLE,

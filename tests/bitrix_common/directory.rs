@@ -1,0 +1,226 @@
+//! What the SQL stores' tests of the site's surroundings share: the rows
+//! of `b_group`, `b_lang` and `b_user_group` each engine's test inserts
+//! (through [`Dialect`]), what the store must read from them, and the
+//! event log's promises.
+
+use std::time::{Duration, SystemTime};
+
+use module_settings::store::directory::{AuditType, LogEntry, LogQuery};
+use module_settings::store::{Precondition, Revision};
+use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId, Store, StoreError, UserId};
+
+use super::{grant, option, S1, VIDEO, VIDEOPORT};
+
+/// How one engine writes what the shared checks need.
+pub struct Dialect {
+    /// A datetime `days` from the database's now, as an SQL expression.
+    pub days_from_now: fn(i32) -> String,
+}
+
+/// The rows every engine's test inserts, after creating the tables in its
+/// Bitrix layout: four groups (5 switched off, 6 sorted first), two sites
+/// (s2 switched off, s1 the default), and user 42's memberships: 5 with
+/// no dates, 6 valid from yesterday to tomorrow, 7 expired yesterday, 8
+/// starting tomorrow, 9 ending today-ish (in an hour). User 43 has none.
+pub fn site_rows(dialect: &Dialect) -> Vec<String> {
+    let day = dialect.days_from_now;
+    vec![
+        "INSERT INTO b_group (ID, ACTIVE, C_SORT, NAME, STRING_ID) VALUES \
+         (1, 'Y', 1, 'Administrators', NULL), (2, 'Y', 2, 'Everyone', NULL), \
+         (5, 'N', 100, 'Editors', 'editors'), (6, 'Y', 0, 'Authors', NULL)"
+            .to_owned(),
+        "INSERT INTO b_lang (LID, SORT, DEF, ACTIVE, NAME, DIR, LANGUAGE_ID) VALUES \
+         ('s1', 1, 'Y', 'Y', 'Main shop', '/', 'en'), ('s2', 2, 'N', 'N', 'Outlet', '/outlet/', 'en')"
+            .to_owned(),
+        format!(
+            "INSERT INTO b_user_group (USER_ID, GROUP_ID, DATE_ACTIVE_FROM, DATE_ACTIVE_TO) VALUES \
+             (42, 5, NULL, NULL), (42, 6, {}, {}), (42, 7, NULL, {}), (42, 8, {}, NULL), (44, 5, NULL, NULL)",
+            day(-1),
+            day(1),
+            day(-1),
+            day(1)
+        ),
+    ]
+}
+
+/// A store on a database without `b_group`, `b_lang` and `b_user_group`
+/// says so (`None`), and its event log is there (created) and empty.
+pub fn assert_no_site_tables(store: &dyn Store) {
+    let directory = store.directory().expect("an SQL store has a directory");
+    assert_eq!(directory.groups().unwrap().map(|g| g.len()), None);
+    assert_eq!(directory.sites().unwrap(), None);
+    assert_eq!(
+        directory.user_groups(UserId::from_static(42)).unwrap(),
+        None
+    );
+    let log = store.event_log().expect("an SQL store has an event log");
+    assert_eq!(log.read(&LogQuery::new()).unwrap(), []);
+}
+
+/// What [`site_rows`] must read as.
+pub fn assert_site_rows_read(store: &dyn Store) {
+    let directory = store.directory().unwrap();
+    let groups = directory.groups().unwrap().expect("b_group exists");
+    let listed: Vec<(u32, &str, bool, u32)> = groups
+        .iter()
+        .map(|g| (g.id().get(), g.name(), g.is_active(), g.sort()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (6, "Authors", true, 0),
+            (1, "Administrators", true, 1),
+            (2, "Everyone", true, 2),
+            (5, "Editors", false, 100)
+        ],
+        "Bitrix's order: sort, then id"
+    );
+    assert_eq!(
+        groups.get(GroupId::from_static(5)).unwrap().string_id(),
+        Some("editors")
+    );
+    assert_eq!(
+        groups.get(GroupId::from_static(6)).unwrap().string_id(),
+        None
+    );
+    assert_eq!(groups.inactive_groups(), [GroupId::from_static(5)]);
+
+    let sites = directory.sites().unwrap().expect("b_lang exists");
+    let listed: Vec<(String, &str, bool, bool)> = sites
+        .iter()
+        .map(|s| (s.id().to_string(), s.name(), s.is_active(), s.is_default()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("s1".to_owned(), "Main shop", true, true),
+            ("s2".to_owned(), "Outlet", false, false)
+        ]
+    );
+
+    let user = |id| directory.user_groups(UserId::from_static(id)).unwrap();
+    assert_eq!(
+        user(42),
+        Some(vec![GroupId::from_static(5), GroupId::from_static(6)]),
+        "memberships outside their dates do not count"
+    );
+    assert_eq!(
+        user(43),
+        Some(vec![]),
+        "a user without rows is in no group here"
+    );
+}
+
+/// Three entries for `video` and `videoport`, as the facade writes them.
+pub fn entries(user: Option<u32>) -> Vec<LogEntry> {
+    let main = ModuleId::from_static("main");
+    let mut out = vec![
+        LogEntry::new(AuditType::RightsChanged, main, "5", "video/s1: (R) => (W)")
+            .with_site(SiteId::from_static("s1")),
+        LogEntry::new(
+            AuditType::DefaultRightChanged,
+            main,
+            "GROUP_DEFAULT_RIGHT",
+            "video: () => (R)",
+        ),
+        LogEntry::new(
+            AuditType::OptionChanged,
+            VIDEOPORT,
+            "ServerPort",
+            "videoport: ServerPort (\"8000\") => (\"8001\")",
+        ),
+    ];
+    if let Some(user) = user {
+        out = out
+            .into_iter()
+            .map(|e| e.with_user(UserId::new(user).unwrap()))
+            .collect();
+    }
+    out
+}
+
+fn texts(entries: &[LogEntry]) -> Vec<&str> {
+    entries.iter().map(LogEntry::description).collect()
+}
+
+/// Entries committed with a batch are read back newest first, with row
+/// ids, times of the database's clock and the user; the module, time and
+/// limit filters work; failed commits (a stale revision, a moved guard)
+/// and empty batches write none.
+pub fn assert_event_log_lands_with_commits(store: &dyn Store) {
+    let log = store.event_log().unwrap();
+    let before = SystemTime::now() - Duration::from_secs(5);
+    let batch = [grant(S1, 5, AccessLevel::W)];
+    let entries = entries(Some(42));
+    let rev = store
+        .commit_logged(&VIDEO, Revision::ZERO, &batch, &[], &entries[..2])
+        .unwrap();
+    let port = [option(Scope::Common, "ServerPort", "8001")];
+    store
+        .commit_logged(&VIDEOPORT, Revision::ZERO, &port, &[], &entries[2..])
+        .unwrap();
+
+    let all = log.read(&LogQuery::new()).unwrap();
+    assert_eq!(
+        texts(&all),
+        [
+            "videoport: ServerPort (\"8000\") => (\"8001\")",
+            "video: () => (R)",
+            "video/s1: (R) => (W)"
+        ],
+        "newest first"
+    );
+    let ids: Vec<u64> = all.iter().map(|e| e.id().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
+    for entry in &all {
+        assert_eq!(entry.user_id(), Some(UserId::from_static(42)));
+        let at = entry.at().unwrap();
+        assert!(
+            at >= before && at <= SystemTime::now() + Duration::from_secs(5),
+            "{at:?}"
+        );
+    }
+    assert_eq!(all[2].site_id(), Some(SiteId::from_static("s1")));
+    assert_eq!(all[2].item_id(), "5");
+    assert_eq!(all[2].module_id().as_str(), "main");
+    assert_eq!(all[0].module_id(), VIDEOPORT);
+
+    let video = log.read(&LogQuery::new().module(VIDEO)).unwrap();
+    assert_eq!(texts(&video), ["video: () => (R)", "video/s1: (R) => (W)"]);
+    let port = log.read(&LogQuery::new().module(VIDEOPORT)).unwrap();
+    assert_eq!(port.len(), 1);
+    assert_eq!(log.read(&LogQuery::new().limit(1)).unwrap().len(), 1);
+    let later = SystemTime::now() + Duration::from_secs(3600);
+    assert_eq!(log.read(&LogQuery::new().since(later)).unwrap(), []);
+    assert_eq!(log.read(&LogQuery::new().since(before)).unwrap().len(), 3);
+
+    // A stale revision, a moved guard, an empty batch: no entries.
+    let stale = store.commit_logged(&VIDEO, Revision::ZERO, &batch, &[], &entries[..1]);
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "{stale:?}"
+    );
+    let guard = [Precondition::new(VIDEOPORT, Revision::ZERO)];
+    let moved = store.commit_logged(&VIDEO, rev, &batch, &guard, &entries[..1]);
+    assert!(
+        matches!(moved, Err(StoreError::PreconditionFailed { .. })),
+        "{moved:?}"
+    );
+    store
+        .commit_logged(&VIDEO, rev, &[], &[], &entries[..1])
+        .unwrap();
+    assert_eq!(log.read(&LogQuery::new()).unwrap().len(), 3);
+}
+
+/// After a commit with entries that failed inside its transaction: the
+/// module is still at `rev` with no `ServerPort` of 8001, and the log holds
+/// no entry.
+pub fn assert_nothing_landed(store: &dyn Store, rev: Revision) {
+    assert_eq!(store.revision(&VIDEOPORT).unwrap(), rev);
+    let records = store.load(&VIDEOPORT).unwrap().records;
+    assert_ne!(records.option(Scope::Common, "ServerPort"), Some("8001"));
+    assert_eq!(
+        store.event_log().unwrap().read(&LogQuery::new()).unwrap(),
+        []
+    );
+}

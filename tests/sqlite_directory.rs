@@ -1,0 +1,238 @@
+//! `SqliteStore`'s reading of the site's surroundings — `b_group`,
+//! `b_lang`, `b_user_group` — and its event log, written in the commit's
+//! transaction.
+
+#![cfg(feature = "sqlite")]
+
+mod bitrix_common;
+
+use std::path::{Path, PathBuf};
+
+use bitrix_common::directory::*;
+use bitrix_common::{option, VIDEOPORT};
+use module_settings::store::directory::LogQuery;
+use module_settings::store::Revision;
+use module_settings::{Scope, SqliteStore, Store, StoreError};
+use rusqlite::Connection;
+
+/// Bitrix's tables of the site, in SQLite's types.
+const SITE_TABLES: &str = "
+CREATE TABLE b_group (ID INTEGER PRIMARY KEY AUTOINCREMENT, TIMESTAMP_X TEXT, ACTIVE CHAR(1) NOT NULL DEFAULT 'Y',
+  C_SORT INT NOT NULL DEFAULT 100, ANONYMOUS CHAR(1) NOT NULL DEFAULT 'N', IS_SYSTEM CHAR(1) NOT NULL DEFAULT 'Y',
+  NAME VARCHAR(255) NOT NULL, DESCRIPTION VARCHAR(255), SECURITY_POLICY TEXT, STRING_ID VARCHAR(255));
+CREATE TABLE b_lang (LID CHAR(2) NOT NULL PRIMARY KEY, SORT INT NOT NULL DEFAULT 100, DEF CHAR(1) NOT NULL DEFAULT 'N',
+  ACTIVE CHAR(1) NOT NULL DEFAULT 'Y', NAME VARCHAR(50) NOT NULL, DIR VARCHAR(50) NOT NULL DEFAULT '/',
+  LANGUAGE_ID CHAR(2) NOT NULL, SERVER_NAME VARCHAR(255), SITE_NAME VARCHAR(255), EMAIL VARCHAR(255));
+CREATE TABLE b_user_group (USER_ID INT NOT NULL, GROUP_ID INT NOT NULL, DATE_ACTIVE_FROM DATETIME, DATE_ACTIVE_TO DATETIME);
+CREATE UNIQUE INDEX ix_user_group ON b_user_group (USER_ID, GROUP_ID);
+";
+
+const SQLITE: Dialect = Dialect {
+    days_from_now: |days| format!("datetime('now', '{days:+} days')"),
+};
+
+fn database() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("site.sqlite");
+    (dir, path)
+}
+
+fn plain(path: &Path) -> Connection {
+    Connection::open(path).unwrap()
+}
+
+fn with_site_rows(path: &Path) {
+    let conn = plain(path);
+    conn.execute_batch(SITE_TABLES).unwrap();
+    for statement in site_rows(&SQLITE) {
+        conn.execute_batch(&statement).unwrap();
+    }
+}
+
+#[test]
+fn without_the_site_tables_the_directory_says_none() {
+    let (_dir, path) = database();
+    let store = SqliteStore::open(&path).unwrap();
+    assert_no_site_tables(&store);
+}
+
+#[test]
+fn the_site_tables_are_read_as_bitrix_reads_them() {
+    let (_dir, path) = database();
+    with_site_rows(&path);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_site_rows_read(&store);
+}
+
+#[test]
+fn the_site_tables_are_read_afresh_each_time() {
+    let (_dir, path) = database();
+    with_site_rows(&path);
+    let store = SqliteStore::open(&path).unwrap();
+    let groups = || store.directory().unwrap().groups().unwrap().unwrap();
+    assert!(!groups().is_active(module_settings::GroupId::from_static(5)));
+    plain(&path)
+        .execute_batch("UPDATE b_group SET ACTIVE = 'Y' WHERE ID = 5")
+        .unwrap();
+    assert!(groups().is_active(module_settings::GroupId::from_static(5)));
+}
+
+#[test]
+fn unreadable_site_rows_are_corrupt_and_named() {
+    let (_dir, path) = database();
+    with_site_rows(&path);
+    plain(&path)
+        .execute_batch(
+            "INSERT INTO b_lang (LID, NAME, LANGUAGE_ID) VALUES ('a b', 'Broken', 'en');",
+        )
+        .unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    let err = store.directory().unwrap().sites().unwrap_err();
+    assert!(err.is_corrupt(), "{err}");
+    assert!(
+        err.to_string().contains("b_lang.LID") && err.to_string().contains("a b"),
+        "{err}"
+    );
+
+    plain(&path)
+        .execute_batch("INSERT INTO b_user_group (USER_ID, GROUP_ID) VALUES (50, 0);")
+        .unwrap();
+    let err = store
+        .directory()
+        .unwrap()
+        .user_groups(module_settings::UserId::from_static(50))
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("b_user_group.GROUP_ID (USER_ID 50)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_event_log_is_created_in_bitrix_layout_and_lands_with_commits() {
+    let (_dir, path) = database();
+    let store = SqliteStore::open(&path).unwrap();
+    let columns: Vec<String> = plain(&path)
+        .prepare("SELECT name FROM pragma_table_info('b_event_log')")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        columns,
+        [
+            "ID",
+            "TIMESTAMP_X",
+            "SEVERITY",
+            "AUDIT_TYPE_ID",
+            "MODULE_ID",
+            "ITEM_ID",
+            "REMOTE_ADDR",
+            "USER_AGENT",
+            "REQUEST_URI",
+            "SITE_ID",
+            "USER_ID",
+            "GUEST_ID",
+            "DESCRIPTION"
+        ]
+    );
+    assert_event_log_lands_with_commits(&store);
+    let severities: Vec<(String, String)> = plain(&path)
+        .prepare("SELECT SEVERITY, AUDIT_TYPE_ID FROM b_event_log ORDER BY ID")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        severities,
+        [
+            ("SECURITY".to_owned(), "MODULE_RIGHTS_CHANGED".to_owned()),
+            (
+                "SECURITY".to_owned(),
+                "MODULE_DEFAULT_RIGHT_CHANGED".to_owned()
+            ),
+            ("INFO".to_owned(), "MODULE_OPTION_CHANGED".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn the_rest_of_bitrix_s_log_is_left_out() {
+    let (_dir, path) = database();
+    let store = SqliteStore::open(&path).unwrap();
+    plain(&path)
+        .execute_batch(
+            "INSERT INTO b_event_log (SEVERITY, AUDIT_TYPE_ID, MODULE_ID, ITEM_ID, DESCRIPTION) \
+             VALUES ('SECURITY', 'USER_AUTHORIZE', 'main', '1', 'login')",
+        )
+        .unwrap();
+    assert_eq!(
+        store.event_log().unwrap().read(&LogQuery::new()).unwrap(),
+        []
+    );
+}
+
+/// A commit whose transaction fails after its audit entries were inserted
+/// — at the revision, which the store writes last — leaves neither the
+/// change nor the entries.
+#[test]
+fn a_commit_that_fails_after_its_audit_insert_leaves_neither() {
+    let (_dir, path) = database();
+    let store = SqliteStore::open(&path).unwrap();
+    plain(&path)
+        .execute_batch(
+            "CREATE TRIGGER fail_after_log BEFORE UPDATE ON module_settings_revision \
+             WHEN EXISTS (SELECT 1 FROM b_event_log) \
+             BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END;",
+        )
+        .unwrap();
+    let port = [option(Scope::Common, "ServerPort", "8001")];
+    let err = store
+        .commit_logged(&VIDEOPORT, Revision::ZERO, &port, &[], &entries(None)[2..])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Backend { .. }), "{err:?}");
+    assert_nothing_landed(&store, Revision::ZERO);
+}
+
+/// And one whose audit insert itself fails leaves no change behind.
+#[test]
+fn a_commit_whose_audit_insert_fails_leaves_no_change() {
+    let (_dir, path) = database();
+    let store = SqliteStore::open(&path).unwrap();
+    plain(&path)
+        .execute_batch(
+            "CREATE TRIGGER refuse_log BEFORE INSERT ON b_event_log \
+             BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END;",
+        )
+        .unwrap();
+    let port = [option(Scope::Common, "ServerPort", "8001")];
+    assert!(store
+        .commit_logged(&VIDEOPORT, Revision::ZERO, &port, &[], &entries(None)[2..])
+        .is_err());
+    assert_nothing_landed(&store, Revision::ZERO);
+    // Without entries the same batch commits: the trigger was the cause.
+    store.commit(&VIDEOPORT, Revision::ZERO, &port).unwrap();
+}
+
+/// Bitrix's own `b_event_log`, whose `TIMESTAMP_X` has no default: the
+/// store stamps each entry itself, and the rows Bitrix already holds stay.
+#[test]
+fn bitrix_s_own_event_log_is_written_in_place() {
+    let (_dir, path) = database();
+    plain(&path)
+        .execute_batch(include_str!("data/bitrix_tables.sql"))
+        .unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    assert_event_log_lands_with_commits(&store);
+    let stamped: i64 = plain(&path)
+        .query_row(
+            "SELECT COUNT(*) FROM b_event_log WHERE TIMESTAMP_X IS NOT NULL",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(stamped, 3);
+}

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use module_settings::modules::{VideoPort, Windows};
 use module_settings::settings::{Actor, MemoryAuditSink, Settings};
-use module_settings::{AccessLevel, GroupId, MemoryStore, ModuleId, Scope, Secret, SiteId};
+use module_settings::{AccessLevel, GroupId, MemoryStore, ModuleId, Scope, Secret, SiteId, UserId};
 
 const VIDEO: ModuleId = ModuleId::from_static("video");
 const EDITORS: GroupId = GroupId::from_static(5);
@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .audit(audit.clone())
         .build()?;
     let admin = Actor::new([GroupId::ADMINISTRATORS, GroupId::EVERYONE])
-        .with_user_id(1)
+        .with_user_id(UserId::from_static(1))
         .with_name("admin");
 
     // 1. The VideoPort tab, as the administrator.
@@ -96,14 +96,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 4. A user who may only read tries to save: refused, nothing changes.
-    let reader = Actor::new([GroupId::EVERYONE]).with_user_id(42);
+    let reader = Actor::new([GroupId::EVERYONE]).with_user_id(UserId::from_static(42));
     let mut form = settings.edit::<VideoPort>(Scope::Common)?;
     form.value_mut().server_port = NonZeroU16::new(80);
     if let Err(err) = settings.save(&reader, form) {
         println!("\nuser 42 saving VideoPort: {err}");
     }
     // The moderator of s1 may save s1's settings, not the common ones.
-    let moderator = Actor::new([GroupId::EVERYONE, S1_MODERATORS]).with_user_id(7);
+    let moderator = Actor::new([GroupId::EVERYONE, S1_MODERATORS]).with_user_id(UserId::from_static(7));
     let mut form = settings.edit::<VideoPort>(Scope::Site(S1))?;
     form.value_mut().server_port = NonZeroU16::new(9443);
     settings.save(&moderator, form)?;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::ids::GroupId;
+use crate::ids::{GroupId, UserId};
 
 /// The user a write is made for: their groups (what the access check looks
 /// at), and optionally a user id and a display name for events and audit
@@ -17,10 +17,10 @@ use crate::ids::GroupId;
 ///
 /// ```
 /// use module_settings::settings::Actor;
-/// use module_settings::GroupId;
+/// use module_settings::{GroupId, UserId};
 ///
 /// let admin = Actor::new([GroupId::ADMINISTRATORS, GroupId::EVERYONE])
-///     .with_user_id(1)
+///     .with_user_id(UserId::from_static(1))
 ///     .with_name("admin");
 /// assert_eq!(admin.groups(), [GroupId::ADMINISTRATORS, GroupId::EVERYONE]);
 /// assert_eq!(admin.to_string(), "user 1 (admin)");
@@ -34,7 +34,7 @@ pub struct Actor {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 struct ActorData {
     groups: Vec<GroupId>,
-    user_id: Option<u64>,
+    user_id: Option<UserId>,
     name: Option<String>,
 }
 
@@ -55,7 +55,7 @@ impl Actor {
 
     /// The same actor with a user id, for audit records.
     #[must_use]
-    pub fn with_user_id(mut self, id: u64) -> Self {
+    pub fn with_user_id(mut self, id: UserId) -> Self {
         Arc::make_mut(&mut self.inner).user_id = Some(id);
         self
     }
@@ -73,7 +73,7 @@ impl Actor {
     }
 
     /// The user id, if given.
-    pub fn user_id(&self) -> Option<u64> {
+    pub fn user_id(&self) -> Option<UserId> {
         self.inner.user_id
     }
 
@@ -144,11 +144,11 @@ mod tests {
     #[test]
     fn builder_methods_do_not_touch_clones() {
         let first = Actor::new([GroupId::EVERYONE]).with_name("a");
-        let second = first.clone().with_user_id(7);
+        let second = first.clone().with_user_id(UserId::from_static(7));
         assert_eq!(first.user_id(), None);
-        assert_eq!(second.user_id(), Some(7));
+        assert_eq!(second.user_id(), Some(UserId::from_static(7)));
         assert_eq!(second.to_string(), "user 7 (a)");
         assert_eq!(first.to_string(), "a");
-        assert_eq!(Actor::new([]).with_user_id(3).to_string(), "user 3");
+        assert_eq!(Actor::new([]).with_user_id(UserId::from_static(3)).to_string(), "user 3");
     }
 }

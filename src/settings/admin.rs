@@ -128,7 +128,8 @@ impl<S: Store> Settings<S> {
     /// # Errors
     ///
     /// [`SettingsError::UnknownModule`] if `module` is not a registered
-    /// options module; [`SettingsError::StoredOptions`] (every bad field,
+    /// options module; [`SettingsError::Site`] if `scope` names a site
+    /// the store's site list does not hold; [`SettingsError::StoredOptions`] (every bad field,
     /// masked) if the stored values of that scope fail to decode;
     /// [`SettingsError::Store`] if a refresh failed.
     pub fn show(
@@ -138,6 +139,7 @@ impl<S: Store> Settings<S> {
     ) -> Result<Vec<EffectiveOption>, SettingsError> {
         let entry = self.registry.options(module)?;
         let codec = codec_of(entry)?;
+        self.require_sites([scope])?;
         let state = self.snapshot(entry)?;
         let common = scope_raw(&state.records, Scope::Common);
         let site = scope_raw(&state.records, scope);

@@ -16,6 +16,7 @@ use crate::settings::notify::audit::AuditSink;
 use crate::settings::notify::events::Hub;
 use crate::settings::registry::{Entry, Registry, Specs};
 use crate::settings::Settings;
+use crate::settings::site::group_source::GroupSource;
 use crate::store::Store;
 
 /// The default staleness bound: one second.
@@ -56,7 +57,9 @@ pub struct SettingsBuilder<S: Store> {
     store: S,
     specs: Specs,
     resolve: ResolveOptions,
-    groups: GroupDirectory,
+    /// `None`: follow the store's groups, if it lists them.
+    groups: Option<GroupDirectory>,
+    event_log: bool,
     staleness: Duration,
     serve_stale: bool,
     max_retries: u32,
@@ -73,7 +76,8 @@ impl<S: Store> SettingsBuilder<S> {
             store,
             specs,
             resolve: ResolveOptions::new(),
-            groups: GroupDirectory::empty(),
+            groups: None,
+            event_log: true,
             staleness: DEFAULT_STALENESS,
             serve_stale: false,
             max_retries: DEFAULT_MAX_RETRIES,
@@ -112,12 +116,35 @@ impl<S: Store> SettingsBuilder<S> {
     /// The site's user groups: every module's rights are compiled with this
     /// directory, so groups it marks inactive count for nothing in checks
     /// and in the right of a write's actor — no grant, no default role, no
-    /// administrator bypass (see [`groups`](crate::groups)). None by
-    /// default: every group counts. [`Settings::set_groups`] replaces it
-    /// later.
+    /// administrator bypass (see [`groups`](crate::groups)).
+    /// [`Settings::set_groups`] replaces it later.
+    ///
+    /// Without it, the facade follows the store's groups where the store
+    /// lists them (Bitrix's `b_group` on the SQL stores), re-read within
+    /// the staleness bound; elsewhere every group counts. Giving one turns
+    /// following off: the directory given is the one used.
     #[must_use]
     pub fn groups(mut self, groups: GroupDirectory) -> Self {
-        self.groups = groups;
+        self.groups = Some(groups);
+        self
+    }
+
+    /// Whether each write's audit entries go into the store's event log
+    /// **in the write's own transaction**, where the store keeps one (the
+    /// SQL stores: Bitrix's `b_event_log`) — on by default. A committed
+    /// write then always has its entries and a failed one never does.
+    /// Off, the store's log is left alone; the [`audit`](Self::audit) sink,
+    /// told after the commit, works either way.
+    ///
+    /// Rights changes are logged as Bitrix logs them (`SECURITY`,
+    /// `MODULE_RIGHTS_CHANGED`, module `main`, item = the group id,
+    /// `"{module}[/{site}]: ({old}) => ({new})"`), default levels and
+    /// options under types of this crate's
+    /// ([`AuditType`](crate::store::directory::AuditType)); a secret is
+    /// logged as "changed", never with its text.
+    #[must_use]
+    pub fn event_log(mut self, on: bool) -> Self {
+        self.event_log = on;
         self
     }
 
@@ -176,20 +203,26 @@ impl<S: Store> SettingsBuilder<S> {
             .into_iter()
             .map(|spec| {
                 let cache = ModuleCache::new(spec.id);
-                cache.set_groups(&self.groups);
+                if let Some(groups) = &self.groups {
+                    cache.set_groups(groups);
+                }
                 Entry { cache, spec }
             })
             .collect();
         let registry = Arc::new(Registry::new(entries));
         let policy = Policy::new(self.staleness, self.serve_stale);
         let clocks = Clocks::new(self.clock);
-        let feed = Invalidator::watch(&self.store, &registry, &clocks.mono, &policy);
+        let follows_store = self.groups.is_none() && self.store.directory().is_some();
+        let group_source = Arc::new(GroupSource::new(follows_store));
+        let feed = Invalidator::watch(&self.store, &registry, &group_source, &clocks.mono, &policy);
         Ok(Settings {
             store: self.store,
             registry,
             _feed: feed,
             resolve: self.resolve,
-            groups: Mutex::new(self.groups),
+            groups: Mutex::new(self.groups.unwrap_or_default()),
+            group_source,
+            event_log: self.event_log,
             policy,
             max_retries: self.max_retries,
             clocks,
@@ -204,7 +237,8 @@ impl<S: Store> fmt::Debug for SettingsBuilder<S> {
         f.debug_struct("SettingsBuilder")
             .field("store", &self.store)
             .field("resolve", &self.resolve)
-            .field("groups", &self.groups.len())
+            .field("groups", &self.groups.as_ref().map(GroupDirectory::len))
+            .field("event_log", &self.event_log)
             .field("staleness", &self.staleness)
             .field("serve_stale", &self.serve_stale)
             .field("max_retries", &self.max_retries)

@@ -6,11 +6,12 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::access::{AccessError, AccessLevel};
-use crate::ids::{GroupId, ModuleId, OptionName, Scope};
+use crate::ids::{GroupId, ModuleId, OptionName, Scope, UserId};
 use crate::modules::ConnectionError;
 use crate::options::ValidationErrors;
 use crate::settings::cache::stored_rights::StoredRightsError;
 use crate::store::{Revision, RightKey, StoreError};
+use crate::store::directory::SiteError;
 
 /// The key of one stored record of a module: an option in a scope, the
 /// default level of a scope, or the grant of a group in a scope. Conflicts
@@ -306,6 +307,22 @@ pub enum SettingsError {
         module: ModuleId,
         /// Why: the store's error, or how old the rights are.
         reason: String,
+    },
+    /// A site the installation does not list (Bitrix's `b_lang`, where
+    /// the store has it) was named: nothing was read or written.
+    #[error(transparent)]
+    Site(#[from] SiteError),
+    /// The user's groups cannot be looked up: the store keeps no users'
+    /// groups (no [`directory`](crate::Store::directory), or no
+    /// `b_user_group` table). Give the actor's groups instead.
+    #[error(
+        "the groups of user {user} cannot be looked up: {reason}; give the user's groups instead"
+    )]
+    NoUserDirectory {
+        /// The user asked for.
+        user: UserId,
+        /// What is missing.
+        reason: &'static str,
     },
     /// The store failed. (Boxed: a store error is large, and every
     /// `Result` of the hot path would carry its size.)

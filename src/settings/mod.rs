@@ -245,12 +245,12 @@ mod builder;
 mod cache;
 mod clock;
 mod error;
-mod groups;
 mod health;
 mod notify;
 mod options_ref;
 mod read;
 mod registry;
+mod site;
 mod write;
 
 use std::fmt;
@@ -267,7 +267,7 @@ pub use health::ModuleHealth;
 pub use notify::audit::{AuditRecord, AuditSink, MemoryAuditSink};
 pub use notify::events::{RecordDiff, SettingsEvent, WriteKind};
 pub use options_ref::OptionsRef;
-pub use write::access_tab::{AccessTab, DefaultRow, GrantRow};
+pub use write::access_tab::{AccessTab, DefaultRow, GrantRow, GroupRow};
 pub use write::form::OptionsForm;
 
 use self::cache::Policy;
@@ -309,6 +309,11 @@ pub struct Settings<S: Store> {
     /// The group directory the caches fold in, and the lock that keeps two
     /// replacements from interleaving.
     groups: Mutex<GroupDirectory>,
+    /// Whether `groups` follows the store's, and how fresh it is.
+    group_source: Arc<site::group_source::GroupSource>,
+    /// Whether audit entries go into the store's event log with each
+    /// commit (when it has one).
+    event_log: bool,
     policy: Policy,
     max_retries: u32,
     clocks: Clocks,

@@ -22,8 +22,13 @@ impl<S: Store> Settings<S> {
         let clock = &self.clocks.mono;
         match entry.cache.begin(clock, &self.policy, mode) {
             Begin::Done(result) => result,
-            Begin::Go(ticket) => {
-                let fetched = self.fetch(&entry.spec, ticket.current(), ticket.mode());
+            Begin::Go(mut ticket) => {
+                // The groups first: the module's rights fold them in, so it
+                // counts as confirmed no later than they are.
+                let fetched = self.groups_confirmed_as_of().and_then(|groups_as_of| {
+                    ticket.confirmed_no_later_than(groups_as_of);
+                    self.fetch(&entry.spec, ticket.current(), ticket.mode())
+                });
                 ticket.finish(fetched, clock, &self.policy)
             }
         }

@@ -12,7 +12,7 @@ use module_settings::options::{
 use module_settings::settings::{Actor, Settings, SettingsError};
 use module_settings::store::Precondition;
 use module_settings::store::{Change, Revision, Snapshot};
-use module_settings::{
+use module_settings::{UserId, 
     AccessLevel, GroupId, Label, MemoryStore, ModuleId, OptionName, Scope, SiteId, Store,
     StoreError,
 };
@@ -29,13 +29,13 @@ pub fn g(id: u32) -> GroupId {
 
 pub fn admin() -> Actor {
     Actor::new([GroupId::ADMINISTRATORS, GroupId::EVERYONE])
-        .with_user_id(1)
+        .with_user_id(UserId::from_static(1))
         .with_name("admin")
 }
 
 /// An actor in group 2 and `group`.
 pub fn member(group: u32) -> Actor {
-    Actor::new([GroupId::EVERYONE, g(group)]).with_user_id(u64::from(group) * 100)
+    Actor::new([GroupId::EVERYONE, g(group)]).with_user_id(UserId::new(group * 100).unwrap())
 }
 
 /// Gives `group` `level` in the common scope of `module`, as the admin.

@@ -8,6 +8,7 @@ use crate::ids::ModuleId;
 use crate::settings::cache::{Monotonic, Policy};
 use crate::settings::error::SettingsError;
 use crate::settings::registry::Registry;
+use crate::settings::site::group_source::GroupSource;
 use crate::settings::Settings;
 use crate::store::{ChangeListener, Store};
 
@@ -17,6 +18,9 @@ use crate::store::{ChangeListener, Store};
 /// registry weakly, so a feed that outlives the facade calls nothing.
 pub(crate) struct Invalidator {
     registry: Weak<Registry>,
+    /// The facade's group directory, when it follows the store's: told of
+    /// group changes and of the feed catching up.
+    groups: Arc<GroupSource>,
     clock: Monotonic,
     bound_nanos: u64,
 }
@@ -29,11 +33,13 @@ impl Invalidator {
     pub(crate) fn watch(
         store: &dyn Store,
         registry: &Arc<Registry>,
+        groups: &Arc<GroupSource>,
         clock: &Monotonic,
         policy: &Policy,
     ) -> Arc<dyn ChangeListener> {
         let listener: Arc<dyn ChangeListener> = Arc::new(Invalidator {
             registry: Arc::downgrade(registry),
+            groups: Arc::clone(groups),
             clock: clock.clone(),
             bound_nanos: policy.bound_nanos,
         });
@@ -52,11 +58,15 @@ impl ChangeListener for Invalidator {
     }
 
     fn missed(&self) {
-        if let Some(registry) = self.registry.upgrade() {
-            for entry in registry.entries() {
-                entry.cache.invalidate();
-            }
-        }
+        self.groups.changed();
+        self.invalidate_all();
+    }
+
+    fn groups_changed(&self) {
+        // Every module's rights fold the groups in: the next check of any
+        // module refreshes, and the refresh reads the groups first.
+        self.groups.changed();
+        self.invalidate_all();
     }
 
     fn caught_up(&self, as_of: Instant) {
@@ -73,6 +83,9 @@ impl ChangeListener for Invalidator {
         let ago = u64::try_from(as_of.elapsed().as_nanos()).unwrap_or(u64::MAX);
         let confirmed = now.saturating_sub(ago);
         let deadline = confirmed.saturating_add(self.bound_nanos);
+        // First the groups: a module extended past them would answer from
+        // groups older than the bound.
+        self.groups.caught_up(confirmed);
         for entry in registry.entries() {
             entry.cache.extend(confirmed, deadline);
         }
@@ -110,6 +123,16 @@ impl<S: Store> Settings<S> {
     pub fn invalidate_all(&self) {
         for entry in self.registry.entries() {
             entry.cache.invalidate();
+        }
+    }
+}
+
+impl Invalidator {
+    fn invalidate_all(&self) {
+        if let Some(registry) = self.registry.upgrade() {
+            for entry in registry.entries() {
+                entry.cache.invalidate();
+            }
         }
     }
 }

@@ -153,6 +153,13 @@ impl Ticket<'_> {
         self.mode
     }
 
+    /// Counts the refreshed snapshot as confirmed no later than `as_of`
+    /// (monotonic time): what it depends on besides its own records — the
+    /// group directory — was confirmed then.
+    pub(crate) fn confirmed_no_later_than(&mut self, as_of: u64) {
+        self.started = self.started.min(as_of);
+    }
+
     /// The snapshot when the refresh began: what the store's answer is
     /// compared with.
     pub(crate) fn current(&self) -> &ModuleState {

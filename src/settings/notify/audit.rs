@@ -8,9 +8,11 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::ids::{ModuleId, Scope};
+use crate::access::AccessLevel;
+use crate::ids::{GroupId, ModuleId, Scope, GROUP_DEFAULT_RIGHT};
 use crate::settings::actor::Actor;
-use crate::settings::notify::events::RecordDiff;
+use crate::settings::notify::events::{Level, RecordDiff, Text};
+use crate::store::directory::{AuditType, LogEntry};
 use crate::store::Revision;
 
 /// One changed record of a committed write: a right (default level or
@@ -121,8 +123,91 @@ impl fmt::Display for AuditRecord {
     }
 }
 
+/// The longest option value an event-log entry quotes, in characters: a
+/// value of megabytes must not make a log row of megabytes.
+const LOGGED_VALUE_CHARS: usize = 1_000;
+
+/// The event-log entry of one changed record of a write to `module` by
+/// `actor`: rights as Bitrix logs them, the rest under this crate's
+/// [`AuditType`]s; see
+/// [`SettingsBuilder::event_log`](crate::settings::SettingsBuilder::event_log).
+pub(crate) fn log_entry(module: ModuleId, change: &RecordDiff, actor: &Actor) -> LogEntry {
+    let scope = change.scope();
+    let prefix = match scope {
+        Scope::Common => module.to_string(),
+        Scope::Site(site) => format!("{module}/{site}"),
+    };
+    let rights = |group: Option<GroupId>, old: String, new: Option<AccessLevel>| {
+        let description = format!("{prefix}: ({old}) => {}", Level(new));
+        match group {
+            Some(group) => LogEntry::new(AuditType::RightsChanged, MAIN, group.to_string(), description),
+            None => LogEntry::new(
+                AuditType::DefaultRightChanged,
+                MAIN,
+                GROUP_DEFAULT_RIGHT,
+                description,
+            ),
+        }
+    };
+    let letter = |level: Option<AccessLevel>| level.map(|l| l.to_string()).unwrap_or_default();
+    let mut entry = match change {
+        RecordDiff::Grant {
+            group, old, new, ..
+        } => rights(Some(*group), letter(*old), *new),
+        RecordDiff::Default { old, new, .. } => rights(None, letter(*old), *new),
+        RecordDiff::Repaired { key, old, new } => {
+            let rows: Vec<&str> = old.iter().map(|raw| raw.as_deref().unwrap_or("NULL")).collect();
+            rights(key.group(), rows.join(", "), *new)
+        }
+        RecordDiff::Option { name, old, new, .. } => LogEntry::new(
+            AuditType::OptionChanged,
+            module,
+            name.as_str(),
+            format!(
+                "{prefix}: {name} {} => {}",
+                Text(clipped(old).as_deref()),
+                Text(clipped(new).as_deref())
+            ),
+        ),
+        RecordDiff::Secret { name, .. } => LogEntry::new(
+            AuditType::OptionChanged,
+            module,
+            name.as_str(),
+            format!("{prefix}: {name} changed"),
+        ),
+    };
+    if let Scope::Site(site) = scope {
+        entry = entry.with_site(site);
+    }
+    if let Some(user) = actor.user_id() {
+        entry = entry.with_user(user);
+    }
+    entry
+}
+
+/// Bitrix's own module, under which it logs rights changes.
+const MAIN: ModuleId = ModuleId::from_static("main");
+
+/// `value` cut to [`LOGGED_VALUE_CHARS`] characters, marked with `…`.
+fn clipped(value: &Option<String>) -> Option<std::borrow::Cow<'_, str>> {
+    let value = value.as_deref()?;
+    Some(match value.char_indices().nth(LOGGED_VALUE_CHARS) {
+        Some((end, _)) => format!("{}…", &value[..end]).into(),
+        None => value.into(),
+    })
+}
+
 /// Where the facade sends audit records: one call per changed record,
 /// after the write is committed, in the writing thread.
+///
+/// **Not transactional**: the records are sent once the write has landed,
+/// so a crash between the two loses them. The audit trail that lands with
+/// the change is the store's event log — the SQL stores write each
+/// write's entries into Bitrix's `b_event_log` in the write's own
+/// transaction (see
+/// [`SettingsBuilder::event_log`](crate::settings::SettingsBuilder::event_log)).
+/// The memory and file stores keep no event log; a sink such as
+/// [`MemoryAuditSink`] is their trail. Both may be used at once.
 ///
 /// A sink that can fail (a database, a file) handles its own errors: the
 /// settings are already written when it is called, so there is nothing to

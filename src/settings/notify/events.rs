@@ -119,7 +119,7 @@ impl RecordDiff {
     }
 }
 
-struct Level(Option<AccessLevel>);
+pub(crate) struct Level(pub(crate) Option<AccessLevel>);
 
 impl fmt::Display for Level {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -130,7 +130,7 @@ impl fmt::Display for Level {
     }
 }
 
-struct Text<'a>(Option<&'a str>);
+pub(crate) struct Text<'a>(pub(crate) Option<&'a str>);
 
 impl fmt::Display for Text<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -8,6 +8,7 @@ use serde::ser::SerializeStruct;
 use serde::Serialize;
 
 use crate::access::{accepted_level, AccessError, AccessLevel, LevelInfo, ModuleLevels};
+use crate::groups::{Group, GroupDirectory};
 use crate::ids::{GroupId, ModuleId, Scope};
 use crate::label::Label;
 use crate::settings::actor::Actor;
@@ -55,17 +56,25 @@ pub struct DefaultRow {
 /// let row = GrantRow {
 ///     scope: Scope::Common,
 ///     group: GroupId::EVERYONE,
+///     name: None,
+///     active: true,
 ///     level: AccessLevel::R,
 ///     label: None,
+///     accepted: true,
 /// };
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct GrantRow {
     /// Common, or one site.
     pub scope: Scope,
     /// The user group.
     pub group: GroupId,
+    /// The group's name, when the group directory lists it.
+    pub name: Option<String>,
+    /// Whether the group is switched on. A switched-off group's grant is
+    /// kept (and shown) but counts for nothing until it is back on.
+    pub active: bool,
     /// The level granted.
     pub level: AccessLevel,
     /// The level's label; `None` when the stored level is one the module
@@ -75,6 +84,22 @@ pub struct GrantRow {
     /// repair (M on a module with D, R, W): every check of an ordinary
     /// user denies until it is.
     pub accepted: bool,
+}
+
+/// One active group's row of the Access tab as Bitrix draws it: every
+/// switched-on group of the directory, by name, with its own level in one
+/// scope or none ("default"). Made by [`AccessTab::group_rows`] only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct GroupRow {
+    /// The user group.
+    pub group: GroupId,
+    /// Its name.
+    pub name: String,
+    /// Its own level in the scope asked for; `None`: "default".
+    pub level: Option<AccessLevel>,
+    /// The level's label, when set and listed by the module.
+    pub label: Option<Label>,
 }
 
 /// One module's Access tab: the level list with labels, the
@@ -101,9 +126,17 @@ pub struct GrantRow {
 /// here, relative to the rendered revision; rows the admin did not touch,
 /// including rows others changed meanwhile, are left alone.
 ///
+/// Group names and activity come from the facade's group directory (the
+/// store's `b_group` where it has one): each grant row carries its group's
+/// name and whether the group is switched on, and
+/// [`group_rows`](Self::group_rows) lists the switched-on groups as
+/// Bitrix's page does.
+///
 /// Serialized for admin pages as `{"module", "revision", "levels",
-/// "defaults", "grants", "unreadable"}` (the current, edited rows; each
-/// unreadable row as `{"key", "row_id", "record", "raw", "reason"}`).
+/// "defaults", "groups", "grants", "unreadable"}` (the current, edited
+/// rows; `groups` is [`group_rows`](Self::group_rows) of the common
+/// scope; each unreadable row as `{"key", "row_id", "record", "raw",
+/// "reason"}`).
 ///
 /// ```
 /// use module_settings::settings::{Actor, Settings};
@@ -135,16 +168,52 @@ pub struct AccessTab {
     /// are its defaults and grants, and what applying the tab writes is
     /// how they differ from the base's.
     edited: ModuleRecords,
+    /// The site's groups when the tab was rendered: names and activity.
+    groups: GroupDirectory,
 }
 
 impl AccessTab {
-    fn render(module: ModuleId, levels: ModuleLevels, base: Arc<ModuleState>) -> Self {
+    fn render(
+        module: ModuleId,
+        levels: ModuleLevels,
+        base: Arc<ModuleState>,
+        groups: GroupDirectory,
+    ) -> Self {
         AccessTab {
             module,
             levels,
             edited: base.records.clone(),
             base,
+            groups,
         }
+    }
+
+    /// The name of `group`, if the group directory lists it.
+    pub fn group_name(&self, group: GroupId) -> Option<&str> {
+        self.groups.get(group).map(Group::name)
+    }
+
+    /// Bitrix's view of the tab in `scope`: one row per **switched-on**
+    /// group of the group directory, in its order (sort order, then id),
+    /// with the group's own level there or none. Empty when the facade
+    /// has no group directory. Groups this list leaves out — switched off,
+    /// or unknown to the directory — keep their rows in
+    /// [`grant_rows`](Self::grant_rows), and applying the tab never
+    /// removes a row that was not edited.
+    pub fn group_rows(&self, scope: Scope) -> Vec<GroupRow> {
+        self.groups
+            .iter()
+            .filter(|group| self.groups.is_active(group.id()))
+            .map(|group| {
+                let level = self.edited.grant(scope, group.id());
+                GroupRow {
+                    group: group.id(),
+                    name: group.name().to_owned(),
+                    level,
+                    label: level.and_then(|l| self.label(l)),
+                }
+            })
+            .collect()
     }
 
     /// The module.
@@ -197,6 +266,8 @@ impl AccessTab {
             .map(|(scope, group, level)| GrantRow {
                 scope,
                 group,
+                name: self.group_name(group).map(str::to_owned),
+                active: self.groups.is_active(group),
                 level,
                 label: self.label(level),
                 accepted: self.levels.accepts(level),
@@ -310,11 +381,12 @@ impl Serialize for AccessTab {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut defaults = vec![self.default_row()];
         defaults.extend(self.site_default_rows());
-        let mut out = s.serialize_struct("AccessTab", 6)?;
+        let mut out = s.serialize_struct("AccessTab", 7)?;
         out.serialize_field("module", &self.module)?;
         out.serialize_field("revision", &self.base.revision)?;
         out.serialize_field("levels", &self.levels)?;
         out.serialize_field("defaults", &defaults)?;
+        out.serialize_field("groups", &self.group_rows(Scope::Common))?;
         out.serialize_field("grants", &self.grant_rows())?;
         out.serialize_field("unreadable", &self.unreadable_rows())?;
         out.end()
@@ -338,7 +410,7 @@ impl<S: Store> Settings<S> {
                 role: "as a rights module",
             });
         };
-        Ok(AccessTab::render(module, levels, base))
+        Ok(AccessTab::render(module, levels, base, self.groups()))
     }
 
     /// Applies an edited Access tab: `actor` needs **W** on the module in

@@ -19,12 +19,13 @@ use crate::settings::actor::Actor;
 use crate::settings::cache::state::ModuleState;
 use crate::settings::cache::Refresh;
 use crate::settings::error::{RecordKey, SettingsError};
-use crate::settings::notify::audit::AuditRecord;
-use crate::settings::notify::events::{SettingsEvent, WriteKind};
+use crate::settings::notify::audit::{log_entry, AuditRecord};
+use crate::settings::notify::events::{RecordDiff, SettingsEvent, WriteKind};
 use crate::settings::registry::Entry;
 use crate::settings::write::merge::{diff_of, Intent};
 use crate::settings::Settings;
-use crate::store::{Change, ModuleRecords, Precondition, Revision, Store, StoreError};
+use crate::store::directory::LogEntry;
+use crate::store::{Precondition, Revision, Store, StoreError};
 
 /// Proof that an actor holds W on a guarding module, for the scopes of one
 /// write. Only [`Settings::authorize`] makes one, and
@@ -68,6 +69,9 @@ impl<S: Store> Settings<S> {
             checked: Revision::ZERO,
         };
         let entry = self.registry.rights(guard)?;
+        // A site the installation does not list is a mistake of usage,
+        // refused before access is judged.
+        self.require_sites(auth.scopes.iter().copied())?;
         self.refresh(entry, Refresh::Check)?;
         self.holds_w(&mut auth, &entry.cache.current())?;
         Ok(auth)
@@ -201,9 +205,23 @@ impl<S: Store> Settings<S> {
             // The guard's revision as the last check saw it goes with the
             // commit: a right revoked since stops it inside the store.
             let guard = [Precondition::new(auth.guard, auth.checked)];
-            let committed = self
-                .store
-                .commit_guarded(&module, attempt.revision, &changes, &guard);
+            let diffs: Vec<RecordDiff> = changes
+                .iter()
+                .map(|c| diff_of(c, &attempt.records, codec))
+                .collect();
+            // The store's event log takes the entries in the commit's own
+            // transaction: they land exactly when the changes do.
+            let log: Vec<LogEntry> = if self.event_log && self.store.event_log().is_some() {
+                diffs
+                    .iter()
+                    .map(|diff| log_entry(module, diff, &auth.actor))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let committed =
+                self.store
+                    .commit_logged(&module, attempt.revision, &changes, &guard, &log);
             let (revision, result) = match committed {
                 Ok(revision) => (revision, Ok(revision)),
                 Err(StoreError::NotDurable {
@@ -249,13 +267,7 @@ impl<S: Store> Settings<S> {
             };
             next.revision = revision;
             write.entry.cache.install_written(next, &attempt);
-            self.announce(
-                &auth,
-                &write,
-                (attempt.revision, revision),
-                &attempt.records,
-                &changes,
-            );
+            self.announce(&auth, &write, (attempt.revision, revision), diffs);
             return result;
         }
     }
@@ -284,12 +296,9 @@ impl<S: Store> Settings<S> {
         auth: &Authorized,
         write: &Write<'_>,
         revisions: (Revision, Revision),
-        before: &ModuleRecords,
-        changes: &[Change],
+        diffs: Vec<RecordDiff>,
     ) {
         let module = write.entry.id();
-        let codec = write.entry.spec.options.as_ref();
-        let diffs: Vec<_> = changes.iter().map(|c| diff_of(c, before, codec)).collect();
         let at = self.clocks.now();
         if let Some(sink) = &self.audit {
             for diff in &diffs {

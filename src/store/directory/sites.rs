@@ -100,7 +100,7 @@ impl Site {
 ///     Site::new(SiteId::from_static("s2"), "Outlet").with_sort(200),
 ///     Site::new(SiteId::from_static("s1"), "Main shop").with_active(false),
 /// ])?;
-/// assert_eq!(sites.iter().map(|s| s.id().as_str()).collect::<Vec<_>>(), ["s1", "s2"]);
+/// assert_eq!(sites.iter().map(|s| s.id().to_string()).collect::<Vec<_>>(), ["s1", "s2"]);
 /// assert!(sites.require(SiteId::from_static("s1")).is_ok());
 /// let err = sites.require(SiteId::from_static("s3")).unwrap_err();
 /// assert_eq!(err.to_string(), "site s3 does not exist; the sites are s1, s2");

@@ -1,22 +1,37 @@
 //! The facade's group directory: which user groups are switched off, folded
-//! into every module's compiled rights.
+//! into every module's compiled rights — read from the store's `b_group`
+//! within the staleness bound, or given by the caller.
 
 use crate::groups::GroupDirectory;
+use crate::settings::site::group_source::NOT_FOLLOWED;
 use crate::settings::Settings;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 impl<S: Store> Settings<S> {
     /// The group directory access checks use: groups it marks inactive
-    /// count for nothing (see [`groups`](crate::groups)). Empty — every
-    /// group counts — unless [`SettingsBuilder::groups`] or
-    /// [`set_groups`](Self::set_groups) gave one.
+    /// count for nothing (see [`groups`](crate::groups)).
+    ///
+    /// Where it comes from:
+    /// - given by [`SettingsBuilder::groups`] or
+    ///   [`set_groups`](Self::set_groups): that directory, until replaced;
+    /// - else, when the store lists the site's groups (the SQL stores, from
+    ///   Bitrix's `b_group`, where the table exists): the store's, read
+    ///   before the first check and again within the staleness bound —
+    ///   a group switched off by Bitrix's own admin page stops counting
+    ///   within the bound (at once on a store whose change feed reports
+    ///   it). A check answered from a module's cache is never based on
+    ///   groups older than the bound;
+    /// - else empty: every group counts.
+    ///
+    /// This returns the directory as last read; it does not read the store.
     ///
     /// [`SettingsBuilder::groups`]: crate::settings::SettingsBuilder::groups
     pub fn groups(&self) -> GroupDirectory {
         crate::sync::lock(&self.groups).clone()
     }
 
-    /// Replaces the group directory: from the moment this returns, every
+    /// Replaces the group directory, and stops reading the store's: from
+    /// the moment this returns, every
     /// check — [`check`](Self::check), [`can`](Self::can),
     /// [`roles`](Self::roles), and the right of a write's actor — in every
     /// module sees it, with no store call. A group switched off loses its
@@ -54,12 +69,49 @@ impl<S: Store> Settings<S> {
     /// # Ok(()) }
     /// ```
     pub fn set_groups(&self, groups: GroupDirectory) {
+        self.group_source.stop_following();
+        self.install_groups(groups);
+    }
+
+    /// Folds `groups` into every module, unless it is the directory held.
+    fn install_groups(&self, groups: GroupDirectory) {
         // Held across the loop: two calls never interleave, so every cache
         // ends up with the directory of the last call.
         let mut current = crate::sync::lock(&self.groups);
+        if *current == groups {
+            return;
+        }
         for entry in self.registry.entries() {
             entry.cache.set_groups(&groups);
         }
         *current = groups;
+    }
+
+    /// The monotonic time the group directory is confirmed as of, reading
+    /// the store's groups first when they are due (older than half the
+    /// bound, reported changed, or never read). A refresh counts the
+    /// module it refreshes as confirmed no later than this.
+    pub(crate) fn groups_confirmed_as_of(&self) -> Result<u64, StoreError> {
+        let source = &self.group_source;
+        let clock = &self.clocks.mono;
+        let half = self.policy.bound_nanos / 2;
+        if let Some(as_of) = source.confirmed_as_of(clock.now(), half) {
+            return Ok(as_of);
+        }
+        let _reading = crate::sync::lock(&source.reading);
+        // Another thread may have read them while this one waited.
+        if let Some(as_of) = source.confirmed_as_of(clock.now(), half) {
+            return Ok(as_of);
+        }
+        let seen = source.begin_read();
+        let started = clock.now();
+        let Some(groups) = self.store.directory().map(|d| d.groups()).transpose()?.flatten() else {
+            // No `b_group`: there is nothing to follow.
+            source.stop_following();
+            return Ok(NOT_FOLLOWED);
+        };
+        self.install_groups(groups);
+        source.confirm(started, seen);
+        Ok(started)
     }
 }

@@ -103,7 +103,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("\nuser 42 saving VideoPort: {err}");
     }
     // The moderator of s1 may save s1's settings, not the common ones.
-    let moderator = Actor::new([GroupId::EVERYONE, S1_MODERATORS]).with_user_id(UserId::from_static(7));
+    let moderator =
+        Actor::new([GroupId::EVERYONE, S1_MODERATORS]).with_user_id(UserId::from_static(7));
     let mut form = settings.edit::<VideoPort>(Scope::Site(S1))?;
     form.value_mut().server_port = NonZeroU16::new(9443);
     settings.save(&moderator, form)?;

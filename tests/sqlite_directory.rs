@@ -15,22 +15,6 @@ use module_settings::store::Revision;
 use module_settings::{Scope, SqliteStore, Store, StoreError};
 use rusqlite::Connection;
 
-/// Bitrix's tables of the site, in SQLite's types.
-const SITE_TABLES: &str = "
-CREATE TABLE b_group (ID INTEGER PRIMARY KEY AUTOINCREMENT, TIMESTAMP_X TEXT, ACTIVE CHAR(1) NOT NULL DEFAULT 'Y',
-  C_SORT INT NOT NULL DEFAULT 100, ANONYMOUS CHAR(1) NOT NULL DEFAULT 'N', IS_SYSTEM CHAR(1) NOT NULL DEFAULT 'Y',
-  NAME VARCHAR(255) NOT NULL, DESCRIPTION VARCHAR(255), SECURITY_POLICY TEXT, STRING_ID VARCHAR(255));
-CREATE TABLE b_lang (LID CHAR(2) NOT NULL PRIMARY KEY, SORT INT NOT NULL DEFAULT 100, DEF CHAR(1) NOT NULL DEFAULT 'N',
-  ACTIVE CHAR(1) NOT NULL DEFAULT 'Y', NAME VARCHAR(50) NOT NULL, DIR VARCHAR(50) NOT NULL DEFAULT '/',
-  LANGUAGE_ID CHAR(2) NOT NULL, SERVER_NAME VARCHAR(255), SITE_NAME VARCHAR(255), EMAIL VARCHAR(255));
-CREATE TABLE b_user_group (USER_ID INT NOT NULL, GROUP_ID INT NOT NULL, DATE_ACTIVE_FROM DATETIME, DATE_ACTIVE_TO DATETIME);
-CREATE UNIQUE INDEX ix_user_group ON b_user_group (USER_ID, GROUP_ID);
-";
-
-const SQLITE: Dialect = Dialect {
-    days_from_now: |days| format!("datetime('now', '{days:+} days')"),
-};
-
 fn database() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("site.sqlite");
@@ -43,7 +27,7 @@ fn plain(path: &Path) -> Connection {
 
 fn with_site_rows(path: &Path) {
     let conn = plain(path);
-    conn.execute_batch(SITE_TABLES).unwrap();
+    conn.execute_batch(SQLITE_SITE_TABLES).unwrap();
     for statement in site_rows(&SQLITE) {
         conn.execute_batch(&statement).unwrap();
     }

@@ -149,6 +149,11 @@ mod tests {
         assert_eq!(second.user_id(), Some(UserId::from_static(7)));
         assert_eq!(second.to_string(), "user 7 (a)");
         assert_eq!(first.to_string(), "a");
-        assert_eq!(Actor::new([]).with_user_id(UserId::from_static(3)).to_string(), "user 3");
+        assert_eq!(
+            Actor::new([])
+                .with_user_id(UserId::from_static(3))
+                .to_string(),
+            "user 3"
+        );
     }
 }

@@ -15,8 +15,8 @@ use crate::settings::error::SettingsError;
 use crate::settings::notify::audit::AuditSink;
 use crate::settings::notify::events::Hub;
 use crate::settings::registry::{Entry, Registry, Specs};
-use crate::settings::Settings;
 use crate::settings::site::group_source::GroupSource;
+use crate::settings::Settings;
 use crate::store::Store;
 
 /// The default staleness bound: one second.

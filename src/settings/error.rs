@@ -10,8 +10,8 @@ use crate::ids::{GroupId, ModuleId, OptionName, Scope, UserId};
 use crate::modules::ConnectionError;
 use crate::options::ValidationErrors;
 use crate::settings::cache::stored_rights::StoredRightsError;
-use crate::store::{Revision, RightKey, StoreError};
 use crate::store::directory::SiteError;
+use crate::store::{Revision, RightKey, StoreError};
 
 /// The key of one stored record of a module: an option in a scope, the
 /// default level of a scope, or the grant of a group in a scope. Conflicts

@@ -17,6 +17,22 @@ pub struct Dialect {
     pub days_from_now: fn(i32) -> String,
 }
 
+/// Bitrix's tables of the site, in SQLite's types.
+pub const SQLITE_SITE_TABLES: &str = "
+CREATE TABLE b_group (ID INTEGER PRIMARY KEY AUTOINCREMENT, TIMESTAMP_X TEXT, ACTIVE CHAR(1) NOT NULL DEFAULT 'Y',
+  C_SORT INT NOT NULL DEFAULT 100, ANONYMOUS CHAR(1) NOT NULL DEFAULT 'N', IS_SYSTEM CHAR(1) NOT NULL DEFAULT 'Y',
+  NAME VARCHAR(255) NOT NULL, DESCRIPTION VARCHAR(255), SECURITY_POLICY TEXT, STRING_ID VARCHAR(255));
+CREATE TABLE b_lang (LID CHAR(2) NOT NULL PRIMARY KEY, SORT INT NOT NULL DEFAULT 100, DEF CHAR(1) NOT NULL DEFAULT 'N',
+  ACTIVE CHAR(1) NOT NULL DEFAULT 'Y', NAME VARCHAR(50) NOT NULL, DIR VARCHAR(50) NOT NULL DEFAULT '/',
+  LANGUAGE_ID CHAR(2) NOT NULL, SERVER_NAME VARCHAR(255), SITE_NAME VARCHAR(255), EMAIL VARCHAR(255));
+CREATE TABLE b_user_group (USER_ID INT NOT NULL, GROUP_ID INT NOT NULL, DATE_ACTIVE_FROM DATETIME, DATE_ACTIVE_TO DATETIME);
+CREATE UNIQUE INDEX ix_user_group ON b_user_group (USER_ID, GROUP_ID);
+";
+
+pub const SQLITE: Dialect = Dialect {
+    days_from_now: |days| format!("datetime('now', '{days:+} days')"),
+};
+
 /// The rows every engine's test inserts, after creating the tables in its
 /// Bitrix layout: four groups (5 switched off, 6 sorted first), two sites
 /// (s2 switched off, s1 the default), and user 42's memberships: 5 with

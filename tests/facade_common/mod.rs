@@ -12,9 +12,9 @@ use module_settings::options::{
 use module_settings::settings::{Actor, Settings, SettingsError};
 use module_settings::store::Precondition;
 use module_settings::store::{Change, Revision, Snapshot};
-use module_settings::{UserId, 
+use module_settings::{
     AccessLevel, GroupId, Label, MemoryStore, ModuleId, OptionName, Scope, SiteId, Store,
-    StoreError,
+    StoreError, UserId,
 };
 
 pub const VIDEO: ModuleId = ModuleId::from_static("video");

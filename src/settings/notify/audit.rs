@@ -140,7 +140,12 @@ pub(crate) fn log_entry(module: ModuleId, change: &RecordDiff, actor: &Actor) ->
     let rights = |group: Option<GroupId>, old: String, new: Option<AccessLevel>| {
         let description = format!("{prefix}: ({old}) => {}", Level(new));
         match group {
-            Some(group) => LogEntry::new(AuditType::RightsChanged, MAIN, group.to_string(), description),
+            Some(group) => LogEntry::new(
+                AuditType::RightsChanged,
+                MAIN,
+                group.to_string(),
+                description,
+            ),
             None => LogEntry::new(
                 AuditType::DefaultRightChanged,
                 MAIN,
@@ -156,7 +161,10 @@ pub(crate) fn log_entry(module: ModuleId, change: &RecordDiff, actor: &Actor) ->
         } => rights(Some(*group), letter(*old), *new),
         RecordDiff::Default { old, new, .. } => rights(None, letter(*old), *new),
         RecordDiff::Repaired { key, old, new } => {
-            let rows: Vec<&str> = old.iter().map(|raw| raw.as_deref().unwrap_or("NULL")).collect();
+            let rows: Vec<&str> = old
+                .iter()
+                .map(|raw| raw.as_deref().unwrap_or("NULL"))
+                .collect();
             rights(key.group(), rows.join(", "), *new)
         }
         RecordDiff::Option { name, old, new, .. } => LogEntry::new(

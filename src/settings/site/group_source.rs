@@ -68,7 +68,8 @@ impl GroupSource {
             return Some(NOT_FOLLOWED);
         }
         let confirmed = self.confirmed.load(Ordering::SeqCst);
-        let told = self.changes.load(Ordering::SeqCst) != self.confirmed_changes.load(Ordering::SeqCst);
+        let told =
+            self.changes.load(Ordering::SeqCst) != self.confirmed_changes.load(Ordering::SeqCst);
         (!told && confirmed.saturating_add(half_bound) > now).then_some(confirmed)
     }
 
@@ -109,13 +110,25 @@ mod tests {
         let seen = source.begin_read();
         source.confirm(10, seen);
         assert_eq!(source.confirmed_as_of(50, 100), Some(10));
-        assert_eq!(source.confirmed_as_of(110, 100), None, "half the bound passed");
+        assert_eq!(
+            source.confirmed_as_of(110, 100),
+            None,
+            "half the bound passed"
+        );
         source.caught_up(105);
-        assert_eq!(source.confirmed_as_of(110, 100), Some(105), "a caught-up feed confirms");
+        assert_eq!(
+            source.confirmed_as_of(110, 100),
+            Some(105),
+            "a caught-up feed confirms"
+        );
         source.changed();
         assert_eq!(source.confirmed_as_of(110, 100), None, "told of a change");
         source.caught_up(120);
-        assert_eq!(source.confirmed_as_of(121, 100), None, "catching up does not clear a report");
+        assert_eq!(
+            source.confirmed_as_of(121, 100),
+            None,
+            "catching up does not clear a report"
+        );
     }
 
     #[test]
@@ -132,6 +145,9 @@ mod tests {
         let source = GroupSource::new(true);
         source.stop_following();
         assert_eq!(source.confirmed_as_of(u64::MAX - 1, 1), Some(NOT_FOLLOWED));
-        assert_eq!(GroupSource::new(false).confirmed_as_of(5, 1), Some(NOT_FOLLOWED));
+        assert_eq!(
+            GroupSource::new(false).confirmed_as_of(5, 1),
+            Some(NOT_FOLLOWED)
+        );
     }
 }

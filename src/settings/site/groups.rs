@@ -105,7 +105,13 @@ impl<S: Store> Settings<S> {
         }
         let seen = source.begin_read();
         let started = clock.now();
-        let Some(groups) = self.store.directory().map(|d| d.groups()).transpose()?.flatten() else {
+        let Some(groups) = self
+            .store
+            .directory()
+            .map(|d| d.groups())
+            .transpose()?
+            .flatten()
+        else {
             // No `b_group`: there is nothing to follow.
             source.stop_following();
             return Ok(NOT_FOLLOWED);

@@ -18,6 +18,9 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+mod bitrix_common;
+use bitrix_common::directory::{site_rows, SQLITE, SQLITE_SITE_TABLES};
+
 const SECRET: &str = "Tr0ub4dor&3-guest-key";
 const BITRIX_TABLES: &str = include_str!("data/bitrix_tables.sql");
 
@@ -128,6 +131,21 @@ impl Cli {
         cli
     }
 
+    /// A Bitrix database with the site's own tables: groups (5 switched
+    /// off), sites s1 and s2, and user 42's memberships; user 1 is an
+    /// administrator.
+    fn site() -> Cli {
+        let cli = Cli::bitrix();
+        let conn = cli.sql();
+        conn.execute_batch(SQLITE_SITE_TABLES).expect("site tables");
+        for statement in site_rows(&SQLITE) {
+            conn.execute_batch(&statement).expect("site rows");
+        }
+        conn.execute_batch("INSERT INTO b_user_group (USER_ID, GROUP_ID) VALUES (1, 1)")
+            .expect("an administrator");
+        cli
+    }
+
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(binary());
         command.arg("--db").arg(&self.db).args(args);
@@ -196,6 +214,7 @@ fn help_lists_every_command_and_the_exit_statuses() {
             "check",
             "roles",
             "schema",
+            "audit",
             "connect-b24",
             "disconnect-b24",
         ] {
@@ -570,8 +589,10 @@ fn bad_input_exits_2_and_writes_nothing() {
         (&[], "error: no command given; run with --help for usage"),
         (
             &["grant", "video", "5", "W"],
-            "error: grant needs --as (the acting user's groups; --as 1 acts as an administrator); \
-             usage: grant MODULE GROUP LEVEL [--site S] --as GROUPS; run with --help for usage",
+            "error: grant needs --as GROUPS (the acting user's groups; --as 1 acts as an \
+             administrator) or --as-user ID (a user of the site, whose groups the database \
+             lists); usage: grant MODULE GROUP LEVEL [--site S] --as GROUPS|--as-user ID; run \
+             with --help for usage",
         ),
         (&["grant", "nosuch", "5", "W", "--as", "1"], "error: unknown module nosuch; the modules are videoport, video, b24connector"),
         (
@@ -1203,4 +1224,151 @@ mod on_postgres {
             "{line}"
         );
     }
+}
+
+#[test]
+fn rights_show_sites_and_group_names_and_mark_switched_off_groups() {
+    let cli = Cli::site();
+    let text = cli.run(&["rights", "video"]).ok();
+    assert!(
+        text.contains("  sites: s1 (Main shop), s2 (Outlet, off)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "common    group 5    R  [Editors, switched off: counts for nothing]  view all module data"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("common    group 1    W  [Administrators]  write"),
+        "{text}"
+    );
+    let tab = cli.run(&["rights", "video", "--json"]).json();
+    assert_eq!(tab["groups"][0]["name"], "Authors");
+}
+
+#[test]
+fn checks_and_writes_take_a_user_id() {
+    let cli = Cli::site();
+    // User 42 is in 5 (switched off) and 6; group 6 has D in the common scope.
+    let checked = cli.run(&["check", "video", "--user", "42"]).ok();
+    assert_eq!(checked, "D: grant of group 6 in the common scope\n");
+    assert_eq!(
+        cli.run(&["roles", "video", "--user", "43"]).ok(),
+        "R\n",
+        "group 2: the default"
+    );
+
+    let granted = cli
+        .run(&["grant", "video", "6", "W", "--as-user", "1"])
+        .ok();
+    assert!(
+        granted.starts_with("video: group 6 granted W in common"),
+        "{granted}"
+    );
+    let denied = cli
+        .run(&["grant", "video", "6", "R", "--as-user", "43"])
+        .fails(3);
+    assert!(denied.contains("needs W"), "{denied}");
+    let user: i64 = cli
+        .sql()
+        .query_row(
+            "SELECT USER_ID FROM b_event_log WHERE AUDIT_TYPE_ID = 'MODULE_RIGHTS_CHANGED'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(user, 1, "the audit entry carries the user id");
+
+    let both = cli
+        .run(&["check", "video", "--user", "42", "--groups", "2"])
+        .fails(2);
+    assert!(
+        both.contains("takes --groups or --user, not both"),
+        "{both}"
+    );
+    let neither = cli.run(&["grant", "video", "6", "W"]).fails(2);
+    assert!(neither.contains("needs --as GROUPS"), "{neither}");
+    assert!(neither.contains("or --as-user ID"), "{neither}");
+    let zero = cli.run(&["check", "video", "--user", "0"]).fails(2);
+    assert!(zero.contains("--user"), "{zero}");
+}
+
+#[test]
+fn a_user_cannot_be_looked_up_without_b_user_group() {
+    let cli = Cli::bitrix();
+    let err = cli.run(&["check", "video", "--user", "42"]).fails(2);
+    assert!(
+        err.contains("the database has no b_user_group table"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_site_the_database_does_not_list_is_refused() {
+    let cli = Cli::site();
+    cli.run(&["rights", "video"]).ok();
+    let before = cli.files();
+    let err = cli
+        .run(&[
+            "set",
+            "videoport",
+            "ServerPort",
+            "8001",
+            "--site",
+            "s3",
+            "--as",
+            "1",
+        ])
+        .fails(2);
+    assert_eq!(err, "error: site s3 does not exist; the sites are s1, s2");
+    assert_eq!(cli.files(), before, "nothing written");
+    cli.run(&["show", "videoport", "--site", "s3"]).fails(2);
+    cli.admin(&["set", "videoport", "ServerPort", "8001", "--site", "s2"]);
+}
+
+#[test]
+fn audit_lists_the_trail_newest_first() {
+    let cli = Cli::site();
+    cli.run(&["grant", "video", "6", "W", "--site", "s1", "--as-user", "1"])
+        .ok();
+    cli.admin(&["set", "videoport", "ServerPort", "8001"]);
+    cli.admin(&["set", "videoport", "SecretCode", "hunter2"]);
+
+    let text = cli.run(&["audit"]).ok();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[0].ends_with("MODULE_OPTION_CHANGED         videoport: SecretCode changed"),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains("videoport: ServerPort (\"8443\") => (\"8001\")"),
+        "{text}"
+    );
+    assert!(
+        lines[2]
+            .contains("user 1      MODULE_RIGHTS_CHANGED         video/s1: () => (W)  [group 6]"),
+        "{text}"
+    );
+    assert!(
+        lines[2].starts_with("20") && lines[2].as_bytes()[19] == b'Z',
+        "RFC 3339 UTC: {text}"
+    );
+    assert!(!text.contains("hunter2"));
+
+    let video = cli.run(&["audit", "video", "--json"]).json();
+    let entries = video.as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["description"], "video/s1: () => (W)");
+    assert_eq!(entries[0]["user_id"], 1);
+    assert_eq!(entries[0]["audit_type"], "RightsChanged");
+    assert_eq!(cli.run(&["audit", "--since", "1h"]).ok().lines().count(), 3);
+    assert_eq!(
+        cli.run(&["audit", "--since", "2999-01-01T00:00:00Z"]).ok(),
+        "no audit entries\n"
+    );
+    let bad = cli.run(&["audit", "--since", "yesterday-ish"]).fails(2);
+    assert!(bad.contains("--since"), "{bad}");
 }

@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::command::{Command, Invocation, Query, Text};
+use crate::command::{Command, Invocation, Query, Text, Who};
 use crate::failure::Failure;
 use crate::values::{group, groups, level, mode, module, scope, scopes, shown};
 use crate::words::Words;
@@ -15,6 +15,8 @@ use crate::words::Words;
 struct Spec {
     name: &'static str,
     args: &'static [&'static str],
+    /// How many of the last `args` may be left out.
+    optional: usize,
     flags: &'static [&'static str],
     required: &'static [&'static str],
     usage: &'static str,
@@ -24,6 +26,7 @@ const SPECS: &[Spec] = &[
     Spec {
         name: "modules",
         args: &[],
+        optional: 0,
         flags: &[],
         required: &[],
         usage: "modules",
@@ -31,6 +34,7 @@ const SPECS: &[Spec] = &[
     Spec {
         name: "show",
         args: &["MODULE"],
+        optional: 0,
         flags: &["site", "json"],
         required: &[],
         usage: "show MODULE [--site S] [--json]",
@@ -38,20 +42,23 @@ const SPECS: &[Spec] = &[
     Spec {
         name: "set",
         args: &["MODULE", "NAME", "VALUE"],
-        flags: &["site", "as"],
-        required: &["as"],
-        usage: "set MODULE NAME VALUE [--site S] --as GROUPS",
+        optional: 0,
+        flags: &["site", "as", "as-user"],
+        required: &[],
+        usage: "set MODULE NAME VALUE [--site S] --as GROUPS|--as-user ID",
     },
     Spec {
         name: "reset",
         args: &["MODULE", "NAME"],
-        flags: &["site", "as"],
-        required: &["as"],
-        usage: "reset MODULE NAME [--site S] --as GROUPS",
+        optional: 0,
+        flags: &["site", "as", "as-user"],
+        required: &[],
+        usage: "reset MODULE NAME [--site S] --as GROUPS|--as-user ID",
     },
     Spec {
         name: "rights",
         args: &["MODULE"],
+        optional: 0,
         flags: &["json"],
         required: &[],
         usage: "rights MODULE [--json]",
@@ -59,49 +66,64 @@ const SPECS: &[Spec] = &[
     Spec {
         name: "grant",
         args: &["MODULE", "GROUP", "LEVEL"],
-        flags: &["site", "as"],
-        required: &["as"],
-        usage: "grant MODULE GROUP LEVEL [--site S] --as GROUPS",
+        optional: 0,
+        flags: &["site", "as", "as-user"],
+        required: &[],
+        usage: "grant MODULE GROUP LEVEL [--site S] --as GROUPS|--as-user ID",
     },
     Spec {
         name: "revoke",
         args: &["MODULE", "GROUP"],
-        flags: &["site", "as"],
-        required: &["as"],
-        usage: "revoke MODULE GROUP [--site S] --as GROUPS",
+        optional: 0,
+        flags: &["site", "as", "as-user"],
+        required: &[],
+        usage: "revoke MODULE GROUP [--site S] --as GROUPS|--as-user ID",
     },
     Spec {
         name: "default",
         args: &["MODULE", "LEVEL"],
-        flags: &["site", "as"],
-        required: &["as"],
-        usage: "default MODULE LEVEL|unset [--site S] --as GROUPS",
+        optional: 0,
+        flags: &["site", "as", "as-user"],
+        required: &[],
+        usage: "default MODULE LEVEL|unset [--site S] --as GROUPS|--as-user ID",
     },
     Spec {
         name: "check",
         args: &["MODULE"],
+        optional: 0,
         flags: &[
             "groups",
+            "user",
             "site",
             "scopes",
             "no-admin-bypass",
             "no-default",
             "json",
         ],
-        required: &["groups"],
-        usage: "check MODULE --groups GROUPS [--site S | --scopes LIST] [--no-admin-bypass] \
-                [--no-default] [--json]",
+        required: &[],
+        usage: "check MODULE --groups GROUPS|--user ID [--site S | --scopes LIST] \
+                [--no-admin-bypass] [--no-default] [--json]",
     },
     Spec {
         name: "roles",
         args: &["MODULE"],
-        flags: &["groups", "site", "json"],
-        required: &["groups"],
-        usage: "roles MODULE --groups GROUPS [--site S] [--json]",
+        optional: 0,
+        flags: &["groups", "user", "site", "json"],
+        required: &[],
+        usage: "roles MODULE --groups GROUPS|--user ID [--site S] [--json]",
+    },
+    Spec {
+        name: "audit",
+        args: &["MODULE"],
+        optional: 1,
+        flags: &["since", "json"],
+        required: &[],
+        usage: "audit [MODULE] [--since TIME] [--json]",
     },
     Spec {
         name: "schema",
         args: &["MODULE"],
+        optional: 0,
         flags: &[],
         required: &[],
         usage: "schema MODULE",
@@ -109,16 +131,18 @@ const SPECS: &[Spec] = &[
     Spec {
         name: "connect-b24",
         args: &["URL"],
-        flags: &["mode", "as"],
-        required: &["mode", "as"],
-        usage: "connect-b24 URL --mode new|existing --as GROUPS",
+        optional: 0,
+        flags: &["mode", "as", "as-user"],
+        required: &["mode"],
+        usage: "connect-b24 URL --mode new|existing --as GROUPS|--as-user ID",
     },
     Spec {
         name: "disconnect-b24",
         args: &[],
-        flags: &["as"],
-        required: &["as"],
-        usage: "disconnect-b24 --as GROUPS",
+        optional: 0,
+        flags: &["as", "as-user"],
+        required: &[],
+        usage: "disconnect-b24 --as GROUPS|--as-user ID",
     },
 ];
 
@@ -139,10 +163,12 @@ pub fn parse(raw: impl IntoIterator<Item = OsString>) -> Result<Invocation, Fail
         return Err(Failure::usage(format!("unknown command {}", shown(name))));
     };
     let args = &words.args[1..];
-    if args.len() != spec.args.len() {
+    let least = spec.args.len() - spec.optional;
+    if args.len() < least || args.len() > spec.args.len() {
         return Err(Failure::usage(format!(
-            "{} takes {} argument{} ({}), not {}; usage: {}",
+            "{} takes {}{} argument{} ({}), not {}; usage: {}",
             spec.name,
+            if spec.optional > 0 { "at most " } else { "" },
             spec.args.len(),
             if spec.args.len() == 1 { "" } else { "s" },
             if spec.args.is_empty() {
@@ -189,8 +215,25 @@ pub fn parse(raw: impl IntoIterator<Item = OsString>) -> Result<Invocation, Fail
 fn build(name: &str, args: &[String], words: &Words) -> Result<Command, Failure> {
     let module = || module(&args[0]);
     let scope = || scope(words.value("site"));
-    let actor = || groups("--as", words.value("as").unwrap_or_default());
-    let groups_flag = || groups("--groups", words.value("groups").unwrap_or_default());
+    let actor = || {
+        who(
+            name,
+            words,
+            (
+                "as",
+                "the acting user's groups; --as 1 acts as an administrator",
+            ),
+            "as-user",
+        )
+    };
+    let groups_flag = || {
+        who(
+            name,
+            words,
+            ("groups", "the user's groups, such as 2,5"),
+            "user",
+        )
+    };
     let json = words.has("json");
     Ok(match name {
         "modules" => Command::Modules,
@@ -244,7 +287,7 @@ fn build(name: &str, args: &[String], words: &Words) -> Result<Command, Failure>
         },
         "check" => Command::Check {
             module: module()?,
-            groups: groups_flag()?,
+            who: groups_flag()?,
             query: match (words.value("site"), words.value("scopes")) {
                 (Some(_), Some(_)) => {
                     return Err(Failure::usage(
@@ -261,8 +304,13 @@ fn build(name: &str, args: &[String], words: &Words) -> Result<Command, Failure>
         },
         "roles" => Command::Roles {
             module: module()?,
-            groups: groups_flag()?,
+            who: groups_flag()?,
             scope: scope()?,
+            json,
+        },
+        "audit" => Command::Audit {
+            module: args.first().map(|text| self::module(text)).transpose()?,
+            since: words.value("since").map(since).transpose()?,
             json,
         },
         "schema" => Command::Schema { module: module()? },
@@ -274,6 +322,50 @@ fn build(name: &str, args: &[String], words: &Words) -> Result<Command, Failure>
         "disconnect-b24" => Command::DisconnectB24 { actor: actor()? },
         other => return Err(Failure::usage(format!("unknown command {}", shown(other)))),
     })
+}
+
+/// Whose groups: `--{groups}` (a list of group ids) or `--{user}` (a
+/// user id), exactly one of them.
+fn who(command: &str, words: &Words, groups: (&str, &str), user: &str) -> Result<Who, Failure> {
+    let (groups, what) = groups;
+    match (words.value(groups), words.value(user)) {
+        (Some(list), None) => Ok(Who::Groups(self::groups(&format!("--{groups}"), list)?)),
+        (None, Some(id)) => id
+            .parse()
+            .map(Who::User)
+            .map_err(|err| Failure::input(format!("--{user}: {err}"))),
+        (Some(_), Some(_)) => Err(Failure::usage(format!(
+            "{command} takes --{groups} or --{user}, not both"
+        ))),
+        (None, None) => {
+            let usage = SPECS
+                .iter()
+                .find(|s| s.name == command)
+                .map_or("", |s| s.usage);
+            Err(Failure::usage(format!(
+                "{command} needs --{groups} GROUPS ({what}) or --{user} ID (a user of the site, \
+                 whose groups the database lists); usage: {usage}"
+            )))
+        }
+    }
+}
+
+/// `--since`: an RFC 3339 time (`2026-11-27T10:00:00Z`), or how long ago
+/// (`2h`, `3days`).
+fn since(text: &str) -> Result<std::time::SystemTime, Failure> {
+    if let Ok(at) = humantime::parse_rfc3339_weak(text) {
+        return Ok(at);
+    }
+    humantime::parse_duration(text)
+        .ok()
+        .and_then(|ago| std::time::SystemTime::now().checked_sub(ago))
+        .ok_or_else(|| {
+            Failure::input(format!(
+                "--since {}: expected a time such as 2026-11-27T10:00:00Z or how long ago, \
+                 such as 2h or 3days",
+                shown(text)
+            ))
+        })
 }
 
 #[cfg(test)]
@@ -318,7 +410,7 @@ mod tests {
                 group: G5,
                 level: AccessLevel::W,
                 scope: Scope::Common,
-                actor: vec![GroupId::ADMINISTRATORS],
+                actor: Who::Groups(vec![GroupId::ADMINISTRATORS]),
             }
         );
         assert_eq!(
@@ -328,14 +420,14 @@ mod tests {
                 group: G5,
                 level: AccessLevel::W,
                 scope: S1,
-                actor: vec![GroupId::ADMINISTRATORS, GroupId::EVERYONE],
+                actor: Who::Groups(vec![GroupId::ADMINISTRATORS, GroupId::EVERYONE]),
             }
         );
         assert_eq!(
             command("--db x check Video --groups 2,5 --scopes common,s1 --no-default --json"),
             Command::Check {
                 module: ModuleId::from_static("video"),
-                groups: vec![GroupId::EVERYONE, G5],
+                who: Who::Groups(vec![GroupId::EVERYONE, G5]),
                 query: Query::Exact(vec![Scope::Common, S1]),
                 admin_bypass: true,
                 use_default: false,
@@ -349,7 +441,7 @@ mod tests {
                 name: "SecretCode".into(),
                 value: Text::Stdin,
                 scope: Scope::Common,
-                actor: vec![GroupId::ADMINISTRATORS],
+                actor: Who::Groups(vec![GroupId::ADMINISTRATORS]),
             }
         );
         assert!(matches!(
@@ -397,9 +489,9 @@ mod tests {
         );
         refused(
             "--db x grant video 5 W",
-            "grant needs --as (the acting user's groups",
+            "grant needs --as GROUPS (the acting user's groups",
         );
-        refused("--db x check video", "check needs --groups");
+        refused("--db x check video", "check needs --groups GROUPS");
         refused(
             "--db x check video --groups 2 --as 1",
             "check does not take --as",

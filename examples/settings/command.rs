@@ -2,9 +2,21 @@
 //! checked and typed.
 
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 use module_settings::modules::ConnectMode;
-use module_settings::{AccessLevel, GroupId, ModuleId, Scope};
+use module_settings::{AccessLevel, GroupId, ModuleId, Scope, UserId};
+
+/// Whose groups a command uses: given on the command line (`--groups`,
+/// `--as`), or a user's as the site lists them (`--user`, `--as-user`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Who {
+    /// These groups.
+    Groups(Vec<GroupId>),
+    /// This user's groups (from `b_user_group`), and the user id in the
+    /// audit records.
+    User(UserId),
+}
 
 /// A parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,72 +59,78 @@ pub enum Command {
         scope: Scope,
         json: bool,
     },
-    /// `set MODULE NAME VALUE [--site S] --as GROUPS`.
+    /// `set MODULE NAME VALUE [--site S] --as GROUPS|--as-user ID`.
     Set {
         module: ModuleId,
         name: String,
         value: Text,
         scope: Scope,
-        actor: Vec<GroupId>,
+        actor: Who,
     },
-    /// `reset MODULE NAME [--site S] --as GROUPS`.
+    /// `reset MODULE NAME [--site S] --as GROUPS|--as-user ID`.
     Reset {
         module: ModuleId,
         name: String,
         scope: Scope,
-        actor: Vec<GroupId>,
+        actor: Who,
     },
     /// `rights MODULE [--json]`.
     Rights { module: ModuleId, json: bool },
-    /// `grant MODULE GROUP LEVEL [--site S] --as GROUPS`.
+    /// `grant MODULE GROUP LEVEL [--site S] --as GROUPS|--as-user ID`.
     Grant {
         module: ModuleId,
         group: GroupId,
         level: AccessLevel,
         scope: Scope,
-        actor: Vec<GroupId>,
+        actor: Who,
     },
-    /// `revoke MODULE GROUP [--site S] --as GROUPS`.
+    /// `revoke MODULE GROUP [--site S] --as GROUPS|--as-user ID`.
     Revoke {
         module: ModuleId,
         group: GroupId,
         scope: Scope,
-        actor: Vec<GroupId>,
+        actor: Who,
     },
-    /// `default MODULE LEVEL|unset [--site S] --as GROUPS`.
+    /// `default MODULE LEVEL|unset [--site S] --as GROUPS|--as-user ID`.
     Default {
         module: ModuleId,
         level: Option<AccessLevel>,
         scope: Scope,
-        actor: Vec<GroupId>,
+        actor: Who,
     },
-    /// `check MODULE --groups GROUPS [--site S | --scopes LIST]
+    /// `check MODULE --groups GROUPS|--user ID [--site S | --scopes LIST]
     /// [--no-admin-bypass] [--no-default] [--json]`.
     Check {
         module: ModuleId,
-        groups: Vec<GroupId>,
+        who: Who,
         query: Query,
         admin_bypass: bool,
         use_default: bool,
         json: bool,
     },
-    /// `roles MODULE --groups GROUPS [--site S] [--json]`.
+    /// `roles MODULE --groups GROUPS|--user ID [--site S] [--json]`.
     Roles {
         module: ModuleId,
-        groups: Vec<GroupId>,
+        who: Who,
         scope: Scope,
+        json: bool,
+    },
+    /// `audit [MODULE] [--since TIME] [--json]`.
+    Audit {
+        module: Option<ModuleId>,
+        since: Option<SystemTime>,
         json: bool,
     },
     /// `schema MODULE`.
     Schema { module: ModuleId },
-    /// `connect-b24 URL --mode new|existing --as GROUPS`.
+    /// `connect-b24 URL --mode new|existing --as GROUPS|--as-user ID`.
     ConnectB24 {
         url: String,
         mode: ConnectMode,
-        actor: Vec<GroupId>,
+        actor: Who,
     },
-    /// `disconnect-b24 --as GROUPS`.
-    DisconnectB24 { actor: Vec<GroupId> },
+    /// `disconnect-b24 --as GROUPS|--as-user ID`.
+    DisconnectB24 { actor: Who },
 }
 
 impl Command {

@@ -85,6 +85,10 @@ pub fn exit_code(err: &SettingsError) -> u8 {
         // `set`/`reset` of the Bitrix24 connection, which only
         // `connect-b24`/`disconnect-b24` may write.
         | SettingsError::OperationOnly { .. }
+        // A site the database does not list; a user looked up where the
+        // database lists no users.
+        | SettingsError::Site(_)
+        | SettingsError::NoUserDirectory { .. }
         // A bad portal address, or connect while connected / disconnect
         // while not: the request does not fit, retrying will not help.
         | SettingsError::B24(_) => BAD_INPUT,
@@ -107,6 +111,13 @@ impl From<SettingsError> for Failure {
             code: exit_code(&err),
             message,
         }
+    }
+}
+
+/// A store that failed outside the facade (the event log read by `audit`).
+impl From<module_settings::StoreError> for Failure {
+    fn from(err: module_settings::StoreError) -> Self {
+        Failure::from(SettingsError::from(err))
     }
 }
 

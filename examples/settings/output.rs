@@ -9,6 +9,7 @@ use serde::Serialize;
 use module_settings::access::ModuleLevels;
 use module_settings::options::{ShownValue, Source};
 use module_settings::settings::{AccessTab, EffectiveOption, Settings};
+use module_settings::store::directory::{AuditType, LogEntry, Sites};
 use module_settings::store::{Revision, RightKey};
 use module_settings::{AccessLevel, Label, ModuleId, Scope, Store};
 
@@ -114,7 +115,7 @@ fn source(source: Source) -> &'static str {
 /// that need repair: unreadable ones with their stored text (escaped, at
 /// most 64 characters) and where they are, and levels the module does not
 /// list flagged as invalid.
-pub fn rights(tab: &AccessTab) -> String {
+pub fn rights(tab: &AccessTab, sites: Option<&Sites>) -> String {
     let levels: Vec<String> = tab.levels().iter().map(|l| l.level.to_string()).collect();
     let mut out = format!(
         "{} (revision {}), levels {}:\n",
@@ -122,6 +123,16 @@ pub fn rights(tab: &AccessTab) -> String {
         tab.revision(),
         levels.join(", ")
     );
+    if let Some(sites) = sites {
+        let named: Vec<String> = sites
+            .iter()
+            .map(|site| {
+                let off = if site.is_active() { "" } else { ", off" };
+                format!("{} ({}{off})", site.id(), site.name())
+            })
+            .collect();
+        let _ = writeln!(out, "  sites: {}", named.join(", "));
+    }
     let unreadable = tab.unreadable_rows();
     let invalid =
         |level: AccessLevel| format!("  invalid: module {} has no level {level}", tab.module());
@@ -154,6 +165,11 @@ pub fn rights(tab: &AccessTab) -> String {
             invalid(row.level)
         };
         let who = format!("group {}", row.group);
+        let note = match (&row.name, row.active) {
+            (Some(name), true) => format!("  [{name}]{note}"),
+            (Some(name), false) => format!("  [{name}, switched off: counts for nothing]{note}"),
+            (None, _) => note,
+        };
         out.push_str(&line(row.scope, &who, &row.level.to_string(), &note));
     }
     for row in &unreadable {
@@ -178,4 +194,37 @@ pub fn rights(tab: &AccessTab) -> String {
 /// `  view all module data`, or nothing without a label.
 fn note(label: Option<Label>) -> String {
     label.map_or(String::new(), |l| format!("  {}", l.en))
+}
+
+/// `audit`: one entry per line, newest first: when (UTC), who, what.
+pub fn audit(entries: &[LogEntry]) -> String {
+    if entries.is_empty() {
+        return "no audit entries\n".to_owned();
+    }
+    let mut out = String::new();
+    for entry in entries {
+        let at = entry.at().map_or_else(
+            || "(no time)".to_owned(),
+            |at| humantime::format_rfc3339_seconds(at).to_string(),
+        );
+        let who = entry
+            .user_id()
+            .map_or_else(|| "-".to_owned(), |user| format!("user {user}"));
+        let item = match entry.audit_type() {
+            AuditType::RightsChanged => format!("group {}", entry.item_id()),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{at}  {who:<10}  {:<28}  {}{}",
+            entry.audit_type().code(),
+            entry.description(),
+            if item.is_empty() {
+                String::new()
+            } else {
+                format!("  [{item}]")
+            }
+        );
+    }
+    out
 }

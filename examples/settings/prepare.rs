@@ -116,14 +116,14 @@ pub fn prepare<S: Store>(catalog: &Settings<S>, command: Command) -> Result<Comm
         }
         Command::Check {
             module,
-            groups,
+            who,
             query,
             admin_bypass,
             use_default,
             json,
         } => Command::Check {
             module: rights_module(catalog, module)?,
-            groups,
+            who,
             query,
             admin_bypass,
             use_default,
@@ -131,12 +131,12 @@ pub fn prepare<S: Store>(catalog: &Settings<S>, command: Command) -> Result<Comm
         },
         Command::Roles {
             module,
-            groups,
+            who,
             scope,
             json,
         } => Command::Roles {
             module: rights_module(catalog, module)?,
-            groups,
+            who,
             scope,
             json,
         },
@@ -144,7 +144,11 @@ pub fn prepare<S: Store>(catalog: &Settings<S>, command: Command) -> Result<Comm
             Portal::parse(&url).map_err(Failure::input)?;
             Command::ConnectB24 { url, mode, actor }
         }
-        other @ (Command::Help | Command::Modules | Command::DisconnectB24 { .. }) => other,
+        // The log names any module, registered here or not.
+        other @ (Command::Help
+        | Command::Modules
+        | Command::DisconnectB24 { .. }
+        | Command::Audit { .. }) => other,
     })
 }
 
@@ -292,6 +296,7 @@ fn value_read<S: Store>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::Who;
     use crate::failure::BAD_INPUT;
     use module_settings::GroupId;
 
@@ -325,7 +330,7 @@ mod tests {
             group: GroupId::from_static(5),
             level,
             scope: module_settings::Scope::Common,
-            actor: vec![GroupId::ADMINISTRATORS],
+            actor: Who::Groups(vec![GroupId::ADMINISTRATORS]),
         };
         let err = prepare(&catalog, grant(AccessLevel::M)).unwrap_err();
         assert_eq!(
@@ -341,7 +346,7 @@ mod tests {
             name: name.into(),
             value: Text::Given(value.into()),
             scope: module_settings::Scope::Common,
-            actor: vec![GroupId::ADMINISTRATORS],
+            actor: Who::Groups(vec![GroupId::ADMINISTRATORS]),
         };
         let err = prepare(&catalog, set("ServerPort", "70000")).unwrap_err();
         assert!(
@@ -359,7 +364,7 @@ mod tests {
         let connect = Command::ConnectB24 {
             url: "http://a.bitrix24.ru".into(),
             mode: module_settings::modules::ConnectMode::New,
-            actor: vec![GroupId::ADMINISTRATORS],
+            actor: Who::Groups(vec![GroupId::ADMINISTRATORS]),
         };
         let err = prepare(&catalog, connect).unwrap_err();
         assert!(

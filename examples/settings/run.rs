@@ -5,10 +5,11 @@
 use module_settings::access::ScopeQuery;
 use module_settings::modules::B24Connector;
 use module_settings::settings::{AccessTab, Actor, Settings};
+use module_settings::store::directory::LogQuery;
 use module_settings::store::{Revision, RightKey, UnreadableRight};
-use module_settings::{GroupId, ModuleId, Scope, Store};
+use module_settings::{ModuleId, Scope, Store};
 
-use crate::command::{Command, Query, Text};
+use crate::command::{Command, Query, Text, Who};
 use crate::failure::Failure;
 use crate::output;
 
@@ -49,8 +50,14 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
                 ));
             };
             let based_on = settings.revision(module)?;
-            let revision =
-                settings.set_option(&actor_of(actor), module, scope, &name, &value, based_on)?;
+            let revision = settings.set_option(
+                &actor_of(settings, actor)?,
+                module,
+                scope,
+                &name,
+                &value,
+                based_on,
+            )?;
             // The value is never echoed: it may be a secret.
             Ok(written(
                 module,
@@ -67,8 +74,13 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
             actor,
         } => {
             let based_on = settings.revision(module)?;
-            let revision =
-                settings.reset_option(&actor_of(actor), module, scope, &name, based_on)?;
+            let revision = settings.reset_option(
+                &actor_of(settings, actor)?,
+                module,
+                scope,
+                &name,
+                based_on,
+            )?;
             Ok(written(
                 module,
                 revision,
@@ -82,7 +94,7 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
             if json {
                 output::json(&tab)
             } else {
-                Ok(output::rights(&tab))
+                Ok(output::rights(&tab, settings.sites()?.as_ref()))
             }
         }
         Command::Grant {
@@ -96,7 +108,7 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
             let based_on = tab.revision();
             let replacing = replacing(&tab, RightKey::Grant { scope, group });
             tab.set_grant(scope, group, level)?;
-            let revision = settings.apply_access_tab(&actor_of(actor), tab)?;
+            let revision = settings.apply_access_tab(&actor_of(settings, actor)?, tab)?;
             Ok(written(
                 module,
                 revision,
@@ -115,7 +127,7 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
             let based_on = tab.revision();
             let unreadable = unreadable_texts(&tab, RightKey::Grant { scope, group });
             let had = tab.remove_grant(scope, group);
-            let revision = settings.apply_access_tab(&actor_of(actor), tab)?;
+            let revision = settings.apply_access_tab(&actor_of(settings, actor)?, tab)?;
             let done = match (had, unreadable) {
                 (Some(level), _) => format!("group {group}'s grant {level} in {scope} removed"),
                 (None, Some((rows, texts))) => {
@@ -149,7 +161,7 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
                     tab.remove_default(scope);
                 }
             }
-            let revision = settings.apply_access_tab(&actor_of(actor), tab)?;
+            let revision = settings.apply_access_tab(&actor_of(settings, actor)?, tab)?;
             let (done, same) = match level {
                 Some(level) => (
                     format!("default level in {scope} set to {level}{replacing}"),
@@ -169,11 +181,12 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
         }
         Command::Check {
             module,
-            groups,
+            who,
             query,
             json,
             ..
         } => {
+            let actor = actor_of(settings, who)?;
             let exact;
             let query: ScopeQuery<'_> = match &query {
                 Query::Scope(scope) => (*scope).into(),
@@ -182,7 +195,7 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
                     ScopeQuery::Exact(&exact)
                 }
             };
-            let decision = settings.check(module, &groups, query)?;
+            let decision = settings.check(module, &actor, query)?;
             if json {
                 output::json(&serde_json::json!({
                     "module": module,
@@ -197,11 +210,12 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
         }
         Command::Roles {
             module,
-            groups,
+            who,
             scope,
             json,
         } => {
-            let roles = settings.roles(module, &groups, scope)?;
+            let actor = actor_of(settings, who)?;
+            let roles = settings.roles(module, &actor, scope)?;
             if json {
                 let levels: Vec<_> = roles.levels().collect();
                 output::json(&serde_json::json!({ "module": module, "levels": levels }))
@@ -209,10 +223,35 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
                 Ok(format!("{roles}\n"))
             }
         }
+        Command::Audit {
+            module,
+            since,
+            json,
+        } => {
+            let Some(log) = settings.store().event_log() else {
+                return Err(Failure::input(
+                    "this database keeps no event log (only the SQL databases do: SQLite, \
+                     MySQL, PostgreSQL)",
+                ));
+            };
+            let mut query = LogQuery::new();
+            if let Some(module) = module {
+                query = query.module(module);
+            }
+            if let Some(since) = since {
+                query = query.since(since);
+            }
+            let entries = log.read(&query)?;
+            if json {
+                output::json(&entries)
+            } else {
+                Ok(output::audit(&entries))
+            }
+        }
         Command::ConnectB24 { url, mode, actor } => {
             let b24 = ModuleId::from_static("b24connector");
             let based_on = settings.revision(b24)?;
-            let revision = settings.connect_b24(&actor_of(actor), &url, mode)?;
+            let revision = settings.connect_b24(&actor_of(settings, actor)?, &url, mode)?;
             let portal = settings
                 .options::<B24Connector>(Scope::Common)?
                 .portal()
@@ -228,14 +267,19 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
         Command::DisconnectB24 { actor } => {
             let b24 = ModuleId::from_static("b24connector");
             let based_on = settings.revision(b24)?;
-            let revision = settings.disconnect_b24(&actor_of(actor))?;
+            let revision = settings.disconnect_b24(&actor_of(settings, actor)?)?;
             Ok(written(b24, revision, based_on, "disconnected", ""))
         }
     }
 }
 
-fn actor_of(groups: Vec<GroupId>) -> Actor {
-    Actor::new(groups)
+/// The actor `who` names: the groups given, or the user's groups as the
+/// database lists them (with the user id, for the audit records).
+fn actor_of<S: Store>(settings: &Settings<S>, who: Who) -> Result<Actor, Failure> {
+    match who {
+        Who::Groups(groups) => Ok(Actor::new(groups)),
+        Who::User(user) => Ok(settings.actor_for_user(user)?),
+    }
 }
 
 /// The stored texts of `key`'s unreadable rows on `tab`, as `("row",

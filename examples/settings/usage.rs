@@ -3,9 +3,12 @@
 /// What `--help` prints.
 pub const HELP: &str = "\
 settings: an admin command line for module settings and access rights, over a
-SQLite database with Bitrix's tables (b_option, b_option_site, b_module_group).
-The database file is created if it is missing; an existing Bitrix database is
-read and written in place.
+database with Bitrix's tables (b_option, b_option_site, b_module_group) — an
+SQLite file, or a MySQL or PostgreSQL server. A missing SQLite file is created;
+an existing Bitrix database is read and written in place. Where the database
+has them, Bitrix's b_group (group names, switched-off groups), b_lang (the
+sites: an unknown site is refused), b_user_group (--user, --as-user) are read,
+and every write is logged in b_event_log in the write's own transaction.
 
 usage: settings --db DB COMMAND [ARGUMENTS] [FLAGS]
 
@@ -14,34 +17,41 @@ commands:
   show MODULE [--site S] [--json]
                                  every option's effective value (secrets masked) and
                                  where it comes from: site, common or default
-  set MODULE NAME VALUE [--site S] --as GROUPS
+  set MODULE NAME VALUE [--site S] --as GROUPS|--as-user ID
                                  sets one option in the common scope or in site S;
                                  VALUE - reads the value from standard input (use it
                                  for the secret word: it stays out of shell history);
                                  a secret is always written, so the answer never tells
                                  whether it already had that value
-  reset MODULE NAME [--site S] --as GROUPS
+  reset MODULE NAME [--site S] --as GROUPS|--as-user ID
                                  deletes the option's value there (reset to inherited)
-  rights MODULE [--json]         the Access tab: default levels and grants per scope, and
+  rights MODULE [--json]         the Access tab: the sites, default levels and grants per
+                                 scope with group names (switched-off groups marked), and
                                  stored rows to repair (unreadable ones with their stored
                                  text and row; levels the module does not list flagged
                                  invalid): until repaired, checks deny all but
                                  administrators; grant, revoke or default over such a row
                                  replaces it
-  grant MODULE GROUP LEVEL [--site S] --as GROUPS
+  grant MODULE GROUP LEVEL [--site S] --as GROUPS|--as-user ID
                                  gives GROUP the level LEVEL in the common scope or site S
-  revoke MODULE GROUP [--site S] --as GROUPS
+  revoke MODULE GROUP [--site S] --as GROUPS|--as-user ID
                                  removes GROUP's grant there (back to the default)
-  default MODULE LEVEL [--site S] --as GROUPS
+  default MODULE LEVEL [--site S] --as GROUPS|--as-user ID
                                  sets the default level (LEVEL unset removes it)
-  check MODULE --groups GROUPS [--site S | --scopes LIST] [--no-admin-bypass]
-        [--no-default] [--json]  the level a user in GROUPS holds, and why
-  roles MODULE --groups GROUPS [--site S] [--json]
-                                 the set of levels a user in GROUPS holds
+  check MODULE --groups GROUPS|--user ID [--site S | --scopes LIST]
+        [--no-admin-bypass] [--no-default] [--json]
+                                 the level a user in GROUPS (or user ID) holds, and why
+  roles MODULE --groups GROUPS|--user ID [--site S] [--json]
+                                 the set of levels a user in GROUPS (or user ID) holds
+  audit [MODULE] [--since TIME] [--json]
+                                 the audit trail in b_event_log, newest first: rights
+                                 changes as Bitrix logs them, options (secrets as
+                                 \"changed\"); MODULE: only that module's entries
   schema MODULE                  the settings page and Access tab description, as JSON
-  connect-b24 URL --mode new|existing --as GROUPS
+  connect-b24 URL --mode new|existing --as GROUPS|--as-user ID
                                  connects the Bitrix24 portal at URL (an https origin)
-  disconnect-b24 --as GROUPS     disconnects it
+  disconnect-b24 --as GROUPS|--as-user ID
+                                 disconnects it
 
 arguments:
   MODULE  settings commands (show, set, reset, schema) take an options module:
@@ -55,7 +65,11 @@ arguments:
           counts as a member of it.
   LEVEL   one of the letters D < M < R < W that the module accepts
           (video: D, R, W; b24connector: D, M, R, W).
-  S       a site id, such as s1.
+  ID      a user id, such as 42: the user's groups are read from b_user_group
+          (memberships outside their dates do not count), plus group 2; a user
+          without rows is in group 2 only. The user id goes into the audit log.
+  TIME    a time such as 2026-11-27T10:00:00Z, or how long ago, such as 2h or 3days.
+  S       a site id, such as s1; where the database has b_lang, one it lists.
   LIST    comma-separated scopes for a Bitrix-exact check: common is the common
           scope, anything else a site id (--scopes s1 counts site s1's grants only,
           not the common ones).
@@ -64,7 +78,10 @@ flags:
   --db DB            an SQLite file, or mysql://USER:PASS@HOST:PORT/DB or
                      postgres://USER@HOST:PORT/DB (not needed by modules and schema)
   --as GROUPS        the acting user's groups: writes need W on the module
-  --json             machine-readable output (show, rights, check, roles)
+  --as-user ID       the acting user, by id: their groups from b_user_group
+  --user ID          check, roles: the user whose groups count
+  --since TIME       audit: entries from TIME on
+  --json             machine-readable output (show, rights, check, roles, audit)
   --no-admin-bypass  check: administrators get only what their groups are granted
   --no-default       check: a user without a grant gets D, not the default level
   --help, -h         this text
@@ -84,4 +101,5 @@ exit status:
 example:
   settings --db demo.db grant video 5 W --as 1
   settings --db demo.db check video --groups 5
+  settings --db demo.db audit video --since 1day
 ";

@@ -275,7 +275,7 @@ fn find_missing(session: &mut Session) -> Result<Missing, PgError> {
             .push(triggers::create_notify_trigger(&home, &revisions));
     }
     // Bitrix's groups, where the store's schema has them now: a `b_group`
-    // made later is covered from the next opening of a store on.
+    // made later gets its trigger when a store next connects.
     if in_home(session, triggers::GROUPS_TABLE, true)? {
         let body = triggers::groups_bump_body(&revisions);
         if function_body(session, &home, triggers::GROUPS_BUMP)?.as_deref() != Some(body.as_str()) {

@@ -586,13 +586,16 @@ fn a_new_database_gets_bitrix_tables_wide_enough_for_every_id() {
     let columns = rows(
         &db,
         "SELECT table_name::text || '.' || column_name::text, data_type::text \
-         FROM information_schema.columns WHERE column_name IN ('site_id', 'group_id') \
+         FROM information_schema.columns WHERE column_name IN ('site_id', 'group_id', 'user_id') \
          ORDER BY 1",
     );
     let some = |text: &str| Some(text.to_owned());
     assert_eq!(
         columns,
         [
+            // The event log the store creates, widened as the others.
+            vec![some("b_event_log.site_id"), some("character varying")],
+            vec![some("b_event_log.user_id"), some("bigint")],
             vec![some("b_module_group.group_id"), some("bigint")],
             vec![some("b_module_group.site_id"), some("character varying")],
             vec![some("b_option.site_id"), some("character varying")],

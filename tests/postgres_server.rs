@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use module_settings::store::directory::{AuditType, LogEntry, LogQuery};
 use module_settings::store::{Change, Revision};
 use module_settings::{
     AccessLevel, GroupId, ModuleId, OptionName, PostgresStore, Scope, Store, StoreError,
@@ -571,14 +572,23 @@ fn a_connection_lost_with_the_commit_on_its_way_is_settled_by_asking_the_server(
         proxy.arm(cut);
         // Committed: the store learns so and reports success. Rolled back:
         // it runs the transaction again. Either way the batch lands once
-        // (running a committed batch again would be a conflict).
+        // (running a committed batch again would be a conflict), and its
+        // event-log entry with it.
+        let entry = LogEntry::new(
+            AuditType::OptionChanged,
+            VIDEO,
+            "a",
+            "video: a (\"1\") => (\"2\")",
+        );
         let next = store
-            .commit(&VIDEO, first, &[option("a", "2")])
+            .commit_logged(&VIDEO, first, &[option("a", "2")], &[], &[entry])
             .unwrap_or_else(|err| panic!("{cut:?}: {err}"));
         assert_eq!(proxy.cuts(), 1, "{cut:?}: the proxy cut the commit");
         assert_eq!(next, Revision::new(2), "{cut:?}");
         let snapshot = store.load(&VIDEO).unwrap();
         assert_eq!(snapshot.revision, Revision::new(2), "{cut:?}");
         assert_eq!(snapshot.records.option(Scope::Common, "a"), Some("2"));
+        let log = store.event_log().unwrap().read(&LogQuery::new()).unwrap();
+        assert_eq!(log.len(), 1, "{cut:?}: the entry landed once: {log:?}");
     }
 }

@@ -235,6 +235,25 @@ pub(crate) fn unix_seconds(at: SystemTime) -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
+/// The first whole second at or after `at`, in seconds since the Unix
+/// epoch (0 for a time before it), for a query's `since` in SQL: an
+/// entry's time is read in whole seconds, so it is at or after `at` (as
+/// [`LogQuery::matches`](crate::store::directory::LogQuery::matches) asks)
+/// exactly when its second is at or after this one — and a `LIMIT` then
+/// counts only rows the query matches.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) fn first_whole_second(at: SystemTime) -> i64 {
+    let whole = unix_seconds(at);
+    let past_it = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .is_ok_and(|d| d.subsec_nanos() > 0);
+    if past_it {
+        whole.saturating_add(1)
+    } else {
+        whole
+    }
+}
+
 /// The audit types read back, for the queries' `IN (…)`.
 pub(crate) fn audit_codes() -> [&'static str; 3] {
     AuditType::ALL.map(AuditType::code)
@@ -266,5 +285,23 @@ fn positive_u32(value: Cell<'_>, record: &str, rule: &str) -> Result<u32, StoreE
             other.describe(),
             rule,
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_since_is_rounded_up_to_a_whole_second() {
+        let at =
+            |s, ms| SystemTime::UNIX_EPOCH + Duration::from_secs(s) + Duration::from_millis(ms);
+        assert_eq!(first_whole_second(at(100, 0)), 100);
+        assert_eq!(first_whole_second(at(100, 1)), 101);
+        assert_eq!(first_whole_second(at(100, 999)), 101);
+        assert_eq!(
+            first_whole_second(SystemTime::UNIX_EPOCH - Duration::from_secs(5)),
+            0
+        );
     }
 }

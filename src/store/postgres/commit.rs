@@ -1,6 +1,6 @@
 //! A commit: one transaction that locks the module's revision row, checks
-//! the expected revision and the preconditions, writes the batch and sets
-//! the revision.
+//! the expected revision and the preconditions, writes the batch and its
+//! event-log entries and sets the revision.
 //!
 //! **Locks.** Every revision row the commit reads is locked: the written
 //! module's `FOR UPDATE` (two writers of one module take turns), each
@@ -19,15 +19,18 @@
 //! lost while `COMMIT` was on its way is made again and the server asked
 //! (`txid_status`) what became of the transaction: committed is success,
 //! aborted is run again; only if the server cannot say is the outcome
-//! reported unknown.
+//! reported unknown. The entries are in the same transaction, so they land
+//! exactly when the batch does, however often it is run.
 
 use std::time::{Duration, Instant};
 
 use super::error::{PgError, BACKEND};
+use super::event_log;
 use super::read::revision_in;
 use super::session::Session;
 use super::write;
 use crate::ids::ModuleId;
+use crate::store::directory::LogEntry;
 use crate::store::jitter::jittered;
 use crate::store::{
     check_preconditions, next_revision, Change, Precondition, Revision, StoreError,
@@ -75,13 +78,14 @@ impl From<PgError> for Failed {
     }
 }
 
-/// [`Store::commit_guarded`](crate::Store::commit_guarded) on `session`.
+/// [`Store::commit_logged`](crate::Store::commit_logged) on `session`.
 pub(super) fn commit(
     session: &mut Session,
     module: &ModuleId,
     expected: Revision,
     changes: &[Change],
     preconditions: &[Precondition],
+    log: &[LogEntry],
 ) -> Result<Revision, StoreError> {
     if let Some((scope, name)) = write::unstorable(changes) {
         return Err(StoreError::backend_failure(
@@ -93,11 +97,19 @@ pub(super) fn commit(
             ),
         ));
     }
+    event_log::refuse_unstorable(module, log)?;
     let mut reconnected = false;
     let mut attempt = 1;
     loop {
         let mut sent = None;
-        let err = match run(session, module, expected, changes, preconditions, &mut sent) {
+        let batch = Batch {
+            module,
+            expected,
+            changes,
+            preconditions,
+            log,
+        };
+        let err = match run(session, &batch, &mut sent) {
             Ok(revision) => return Ok(revision),
             Err(Failed::Refused(err)) => return Err(*err),
             Err(Failed::Server(err)) => *err,
@@ -151,18 +163,26 @@ enum Outcome {
     Aborted,
 }
 
+/// What one commit writes.
+#[derive(Clone, Copy)]
+struct Batch<'a> {
+    module: &'a ModuleId,
+    expected: Revision,
+    changes: &'a [Change],
+    preconditions: &'a [Precondition],
+    log: &'a [LogEntry],
+}
+
 /// One run of the transaction. Any error leaves it rolled back, unless
 /// `sent` says that `COMMIT` was sent.
 fn run(
     session: &mut Session,
-    module: &ModuleId,
-    expected: Revision,
-    changes: &[Change],
-    preconditions: &[Precondition],
+    batch: &Batch<'_>,
     sent: &mut Option<Sent>,
 ) -> Result<Revision, Failed> {
+    let (module, expected) = (batch.module, batch.expected);
     session.batch("BEGIN", "start a write transaction", Some(*module))?;
-    let result = locked(session, module, expected, changes, preconditions);
+    let result = locked(session, batch);
     let done = match result {
         Ok(Some((next, transaction))) => {
             *sent = Some(Sent { transaction, next });
@@ -189,15 +209,19 @@ fn run(
 
 /// Inside the transaction: locks, checks, writes; returns the revision the
 /// batch moves the module to and the transaction's id. `Ok(None)` for an
-/// empty batch that passed its checks (nothing to commit). The id is
-/// `None` only if the locked row did not say it.
+/// empty batch that passed its checks (nothing to commit, no entries
+/// written). The id is `None` only if the locked row did not say it.
 fn locked(
     session: &mut Session,
-    module: &ModuleId,
-    expected: Revision,
-    changes: &[Change],
-    preconditions: &[Precondition],
+    batch: &Batch<'_>,
 ) -> Result<Option<(Revision, Option<i64>)>, Failed> {
+    let Batch {
+        module,
+        expected,
+        changes,
+        preconditions,
+        log,
+    } = *batch;
     let mut ids: Vec<&str> = preconditions
         .iter()
         .map(|p| p.module.as_str())
@@ -250,6 +274,9 @@ fn locked(
     for change in changes {
         write::apply(session, module, change)?;
     }
+    // In the same transaction, after the changes and before the revision:
+    // the entries land with the batch or not at all.
+    event_log::insert(session, module, log)?;
     // The triggers moved the revision once per row written; a commit
     // counts one, so the revision is set, not incremented.
     write::set_revision(session, module, next)?;

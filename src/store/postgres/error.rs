@@ -242,14 +242,15 @@ fn explain(err: &postgres::Error) -> String {
         c if *c == SqlState::INSUFFICIENT_PRIVILEGE => "permission denied: creating the tables \
              and functions needs CREATE on the schema, creating the triggers TRIGGER on Bitrix's \
              tables (or owning them), reading and writing SELECT, INSERT, UPDATE and DELETE on \
-             the four tables"
+             the four tables and SELECT and INSERT on b_event_log"
             .to_owned(),
         c if *c == SqlState::STRING_DATA_RIGHT_TRUNCATION => "a value is longer than its column \
              allows (in Bitrix's own tables SITE_ID is char(2): a site id of more than two \
              characters does not fit)"
             .to_owned(),
         c if *c == SqlState::NUMERIC_VALUE_OUT_OF_RANGE => "a number does not fit its column \
-             (in Bitrix's own tables GROUP_ID is int: a group id above 2147483647 does not fit)"
+             (in Bitrix's own tables GROUP_ID and USER_ID are int: a group or user id above \
+             2147483647 does not fit)"
             .to_owned(),
         c if *c == SqlState::UNIQUE_VIOLATION => {
             format!("another row of {table} already has the same key, which {constraint} forbids")

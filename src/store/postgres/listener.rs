@@ -2,7 +2,9 @@
 //! own holds a connection of its own that `LISTEN`s on the revision
 //! triggers' channel, and turns each notification into
 //! [`ChangeListener::changed`](crate::store::ChangeListener::changed) for
-//! the module it names.
+//! the module it names — or, for the key the `b_group` trigger sends
+//! ([`GROUPS_REVISION_KEY`], which no module id can be), into
+//! [`ChangeListener::groups_changed`](crate::store::ChangeListener::groups_changed).
 //!
 //! A notification sent while the listener is not connected is never
 //! delivered, so after every connection — the first and each one after a
@@ -111,6 +113,7 @@ use super::shared::Shared;
 use super::triggers::CHANNEL;
 use super::url::Target;
 use crate::ids::ModuleId;
+use crate::store::directory::GROUPS_REVISION_KEY;
 use crate::store::jitter::jittered;
 use crate::store::ChangeFeed;
 
@@ -363,14 +366,21 @@ impl Thread {
         true
     }
 
-    /// One notification: a change of the module it names, if it came on
-    /// the triggers' channel (a probe's return is not a change).
+    /// One notification: a change of the module it names, or of the
+    /// site's groups, if it came on the triggers' channel (a probe's
+    /// return is not a change).
     fn deliver(&self, notification: &postgres::Notification) {
         if notification.channel() != CHANNEL {
             return;
         }
+        let payload = notification.payload();
+        // Never read as a module id: the key is not one.
+        if payload == GROUPS_REVISION_KEY {
+            self.feed.groups_changed();
+            return;
+        }
         // The triggers send valid ids only; anything else is not ours.
-        if let Ok(module) = ModuleId::new(notification.payload()) {
+        if let Ok(module) = ModuleId::new(payload) {
             self.feed.changed(&module);
         }
     }

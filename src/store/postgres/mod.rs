@@ -3,7 +3,9 @@
 //! server pushes.
 
 mod commit;
+mod directory;
 mod error;
+mod event_log;
 mod listener;
 mod read;
 mod schema;
@@ -26,6 +28,7 @@ use self::url::{Endpoint, Target};
 use self::worker::Worker;
 use super::{Change, ChangeListener, Precondition, Revision, Snapshot, Store, StoreError};
 use crate::ids::ModuleId;
+use crate::store::directory::{EventLog, LogEntry, SiteDirectory};
 
 /// How long a statement waits for another connection's lock by default.
 const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -39,6 +42,8 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// | default level | option `GROUP_DEFAULT_RIGHT` of the module, common or per site |
 /// | grants | `b_module_group(id, module_id, group_id, g_access, site_id)`, `site_id` NULL for common |
 /// | revisions (ours) | `module_settings_revision(module_id, revision)` |
+/// | audit entries | `b_event_log(id, timestamp_x, severity, audit_type_id, module_id, item_id, site_id, user_id, description)` |
+/// | user groups, sites, memberships (read only) | `b_group`, `b_lang`, `b_user_group`, where they exist |
 ///
 /// **Connecting**: [`connect`](PostgresStore::connect) takes a URL,
 /// `postgres://user[:password]@host[:port]/database` (a host that is a
@@ -54,24 +59,33 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// the connection creates tables in (its `search_path`'s first); tables
 /// that exist (made by Bitrix, extra columns allowed) are checked for the
 /// columns above and never altered or dropped. Tables the store creates
-/// follow Bitrix's DDL for PostgreSQL, with two columns wider than
-/// Bitrix's so that every id the crate accepts fits (`site_id`
-/// `varchar(32)` for Bitrix's `char(2)`, `group_id` `bigint` for `int`),
-/// and an index on `lower(module_id)` each. In Bitrix's own tables a site
-/// id of more than two characters, or a group id above 2147483647, cannot
-/// be stored: such a commit fails with an error that says so, and writes
-/// nothing. To an existing database the store adds only its revision table,
-/// two functions (`module_settings_revision_bump()`,
+/// follow Bitrix's DDL for PostgreSQL, with columns wider than Bitrix's
+/// so that every id the crate accepts fits (`site_id` `varchar(32)` for
+/// Bitrix's `char(2)`; `group_id` in `b_module_group` and `user_id` in
+/// `b_event_log` `bigint` for `int`), and an index on `lower(module_id)`
+/// in each settings table. In Bitrix's own tables a site id of more than
+/// two characters, or a group or user id above 2147483647, cannot be
+/// stored: such a commit (its changes or its event-log entries) fails
+/// with an error that says so, and writes nothing. The site's `b_group`,
+/// `b_lang` and `b_user_group` are never created: where one is missing
+/// from the store's schema (the revision table's), the
+/// [`directory`](Store::directory) says so. To an existing database the
+/// store adds only `b_event_log` (when missing), its revision table, two
+/// functions (`module_settings_revision_bump()`,
 /// `module_settings_revision_notify()`) and four triggers
 /// (`module_settings_revision_on_b_option`, `…_on_b_option_site`,
-/// `…_on_b_module_group` and `module_settings_revision_notify`). Creating
-/// them needs `CREATE` on the schema and `TRIGGER` on Bitrix's tables (or
+/// `…_on_b_module_group` and `module_settings_revision_notify`) — and,
+/// where the store's schema has `b_group`, a third function
+/// (`module_settings_groups_bump()`) and a fifth trigger
+/// (`module_settings_revision_on_b_group`). Creating them needs `CREATE`
+/// on the schema and `TRIGGER` on Bitrix's tables, `b_group` included (or
 /// owning them); reading and writing needs `SELECT`, `INSERT`, `UPDATE`
-/// and `DELETE` on the four tables. The triggers run as whoever writes
-/// Bitrix's tables, so Bitrix's own database user (and any other program
-/// that writes them) needs `INSERT` and `UPDATE` on
-/// `module_settings_revision` too, or its writes fail. A database that has
-/// them all is only read when a store connects.
+/// and `DELETE` on the settings tables, `SELECT` and `INSERT` on
+/// `b_event_log`, and `SELECT` on `b_group`, `b_lang` and `b_user_group`.
+/// The triggers run as whoever writes Bitrix's tables, so Bitrix's own
+/// database user (and any other program that writes them) needs `INSERT`
+/// and `UPDATE` on `module_settings_revision` too, or its writes fail. A
+/// database that has them all is only read when a store connects.
 ///
 /// **Rows written by another program** (Bitrix itself, plain SQL, another
 /// app server) move the module's revision too: the triggers add one to the
@@ -85,7 +99,15 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// `expected + 1`, so each commit through a store counts one.
 ///
 /// **Change feed**: every change of a revision sends
-/// `NOTIFY module_settings_changed` with the module id.
+/// `NOTIFY module_settings_changed` with the module id; every row
+/// inserted, updated or deleted in `b_group` moves a revision row of its
+/// own (keyed `#b_group`, which no module id can be, and which
+/// [`modules`](Store::modules) never lists) and so sends that key, which
+/// the listener reports as
+/// [`groups_changed`](ChangeListener::groups_changed). The trigger on
+/// `b_group` is made when a store connects: a `b_group` created after the
+/// stores on a database connected is covered by the feed once a store
+/// connects again.
 /// [`watch`](Store::watch) starts, on its first call, a thread with a
 /// connection of its own that listens and tells the listeners of each
 /// module changed (by anyone: this process's commits too, as the thread
@@ -165,7 +187,22 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 ///
 /// **Values**: PostgreSQL's `text` cannot hold the character U+0000; a
 /// commit of a value with it fails, naming the option, and writes
-/// nothing.
+/// nothing; so does one with an event-log entry whose `ITEM_ID` or
+/// `DESCRIPTION` holds it, naming the column.
+///
+/// **The event log** ([`commit_logged`](Store::commit_logged),
+/// [`event_log`](Store::event_log)): the entries of a commit are inserted
+/// in its transaction, after its changes and before its revision, each
+/// stamped `LOCALTIMESTAMP` (Bitrix's `timestamp_x` is a `timestamp`
+/// without time zone in the server's local time), so they land exactly
+/// when the batch does — also when a lost connection has the commit run
+/// again or settled by asking the server. Read back, a row's time is that
+/// local time read in the session's `TimeZone`, as an exact instant.
+///
+/// **The site's tables** ([`directory`](Store::directory)) are read on the
+/// reading connection, afresh on every call; a membership in
+/// `b_user_group` counts while `date_active_from` and `date_active_to`
+/// (NULL for open) include `LOCALTIMESTAMP`, both ends inclusive.
 ///
 /// ```no_run
 /// use module_settings::store::{Change, PostgresStore, Revision};
@@ -360,13 +397,31 @@ impl Store for PostgresStore {
         changes: &[Change],
         preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
-        let (id, batch, guards) = (*module, changes.to_vec(), preconditions.to_vec());
+        self.commit_logged(module, expected, changes, preconditions, &[])
+    }
+
+    fn commit_logged(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+        preconditions: &[Precondition],
+        log: &[LogEntry],
+    ) -> Result<Revision, StoreError> {
+        // Carried to the commit thread, which writes them in the commit's
+        // transaction.
+        let (id, batch, guards, entries) = (
+            *module,
+            changes.to_vec(),
+            preconditions.to_vec(),
+            log.to_vec(),
+        );
         // Under way until the feed has been told: till then no listener
         // says it has caught up past the commit's beginning.
         let under_way = self.shared.commit_begins();
         let result = self
             .writer
-            .run(move |session| commit::commit(session, &id, expected, &batch, &guards))
+            .run(move |session| commit::commit(session, &id, expected, &batch, &guards, &entries))
             .map_err(StoreError::from)
             .and_then(|result| result);
         // Told once the connection is free again: a listener may read at
@@ -403,5 +458,13 @@ impl Store for PostgresStore {
             thread.feed().subscribe(listener);
         }
         true
+    }
+
+    fn directory(&self) -> Option<&dyn SiteDirectory> {
+        Some(self)
+    }
+
+    fn event_log(&self) -> Option<&dyn EventLog> {
+        Some(self)
     }
 }

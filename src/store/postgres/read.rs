@@ -18,6 +18,7 @@ use super::schema::REVISION_TABLE;
 use super::session::Session;
 use crate::ids::ModuleId;
 use crate::store::bitrix_rows::{self, BitrixRows, Cell};
+use crate::store::directory::GROUPS_REVISION_KEY;
 use crate::store::{Revision, Snapshot, StoreError};
 
 /// How a row of a load says where it came from (its first column).
@@ -46,13 +47,15 @@ const LOAD: &str = "\
 pub(super) const REVISION_OF: &str =
     "SELECT revision FROM module_settings_revision WHERE module_id = $1";
 
-/// Every module id in the tables, with the table it was found in.
+/// Every module id in the tables, with the table it was found in. `$1` is
+/// the key the revision table counts `b_group`'s changes under, which
+/// names no module.
 const MODULES: &str = "\
     SELECT 'b_option', module_id::text FROM b_option \
     UNION SELECT 'b_option_site', module_id::text FROM b_option_site \
     UNION SELECT 'b_module_group', module_id::text FROM b_module_group \
     UNION SELECT 'module_settings_revision', module_id::text FROM module_settings_revision \
-      WHERE revision > 0";
+      WHERE revision > 0 AND module_id <> $1";
 
 /// Loads `module`'s records and revision.
 pub(super) fn snapshot(session: &mut Session, module: &ModuleId) -> Result<Snapshot, StoreError> {
@@ -60,7 +63,7 @@ pub(super) fn snapshot(session: &mut Session, module: &ModuleId) -> Result<Snaps
     let mut records = BitrixRows::new(module);
     let mut revision = Revision::ZERO;
     for row in &rows {
-        let text = |i| text_cell(row, i, module);
+        let text = |i| text_cell(row, i, "read the rows", Some(*module));
         match row.try_get::<_, i32>(0).unwrap_or(-1) {
             OPTION => records.common_option(text(1)?, text(2)?, text(3)?)?,
             SITE_OPTION => records.site_option(text(1)?, text(3)?, text(2)?)?,
@@ -109,16 +112,22 @@ pub(super) fn revision_in(row: &Row, module: &ModuleId) -> Result<Revision, Stor
     )
 }
 
-/// Column `i` of a load's row, which is text or NULL.
-fn text_cell<'r>(row: &'r Row, i: usize, module: &ModuleId) -> Result<Cell<'r>, StoreError> {
+/// Column `i` of a row read by `action` (for `module`), which is text or
+/// NULL.
+pub(super) fn text_cell<'r>(
+    row: &'r Row,
+    i: usize,
+    action: &'static str,
+    module: Option<ModuleId>,
+) -> Result<Cell<'r>, StoreError> {
     let text: Option<&str> = row
         .try_get(i)
-        .map_err(|err| PgError::sql("read the rows", Some(*module))(err).into_store_error())?;
+        .map_err(|err| PgError::sql(action, module)(err).into_store_error())?;
     Ok(text.map_or(Cell::Null, |text| Cell::Text(text.as_bytes())))
 }
 
 /// A number read as text goes over as the number; any other text as text.
-fn number_or_text(cell: Cell<'_>) -> Cell<'_> {
+pub(super) fn number_or_text(cell: Cell<'_>) -> Cell<'_> {
     match cell {
         Cell::Text(text) => std::str::from_utf8(text)
             .ok()
@@ -131,7 +140,7 @@ fn number_or_text(cell: Cell<'_>) -> Cell<'_> {
 /// Every module id found in the tables, lower-cased, sorted, without
 /// repeats.
 pub(super) fn modules(session: &mut Session) -> Result<Vec<ModuleId>, StoreError> {
-    let rows = session.query(MODULES, &[], "list modules", None)?;
+    let rows = session.query(MODULES, &[&GROUPS_REVISION_KEY], "list modules", None)?;
     let mut found = BTreeSet::new();
     for row in &rows {
         let (table, id): (&str, Option<&str>) = row

@@ -14,9 +14,18 @@
 //!   identical notifications of one transaction into one, so a commit
 //!   sends one per module however many rows it wrote.
 //!
+//! - `module_settings_groups_bump()`, fired after each row inserted,
+//!   updated or deleted in Bitrix's `b_group` (where that table is in the
+//!   store's schema when the store opens), adds one to the revision row
+//!   keyed [`GROUPS_REVISION_KEY`] — a key no module id can be — so that
+//!   the notify trigger sends that key, and a listening store reports a
+//!   change of the site's groups.
+//!
 //! The store's own commit lets the triggers fire and then sets the
 //! revision to exactly `expected + 1`, in the same transaction, so each of
 //! its commits counts one.
+
+use crate::store::directory::GROUPS_REVISION_KEY;
 
 /// The channel the notifications are sent on; the payload is the module id.
 pub(super) const CHANNEL: &str = "module_settings_changed";
@@ -32,6 +41,12 @@ pub(super) const NOTIFY: &str = "module_settings_revision_notify";
 
 /// The name of the trigger on the revision table.
 pub(super) const NOTIFY_TRIGGER: &str = "module_settings_revision_notify";
+
+/// The name of the function behind the trigger on `b_group`.
+pub(super) const GROUPS_BUMP: &str = "module_settings_groups_bump";
+
+/// Bitrix's table of user groups, whose changes the feed reports.
+pub(super) const GROUPS_TABLE: &str = "b_group";
 
 /// The name of the trigger on a watched table, e.g.
 /// `module_settings_revision_on_b_option`.
@@ -77,6 +92,22 @@ END
     )
 }
 
+/// The body of the function behind the trigger on `b_group`, for the
+/// revision table `revisions` (schema-qualified, as for [`bump_body`]).
+/// One row's change moves the groups' revision row by one, as a row of a
+/// module's tables moves the module's.
+pub(super) fn groups_bump_body(revisions: &str) -> String {
+    format!(
+        "
+BEGIN
+  INSERT INTO {revisions} AS r (module_id, revision) VALUES ('{GROUPS_REVISION_KEY}', 1)
+    ON CONFLICT (module_id) DO UPDATE SET revision = r.revision + 1;
+  RETURN NULL;
+END
+"
+    )
+}
+
 /// The body of the notify function.
 pub(super) fn notify_body() -> String {
     format!(
@@ -114,6 +145,16 @@ pub(super) fn create_bump_trigger(schema: &str, table: &str) -> String {
     )
 }
 
+/// `CREATE TRIGGER` for the trigger on `b_group` in `schema` (quoted), the
+/// store's schema.
+pub(super) fn create_groups_trigger(schema: &str) -> String {
+    format!(
+        "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {schema}.{GROUPS_TABLE} \
+         FOR EACH ROW EXECUTE FUNCTION {schema}.{GROUPS_BUMP}()",
+        bump_trigger(GROUPS_TABLE)
+    )
+}
+
 /// `CREATE TRIGGER` for the trigger on the revision table `revisions`.
 pub(super) fn create_notify_trigger(schema: &str, revisions: &str) -> String {
     format!(
@@ -139,6 +180,20 @@ mod tests {
         assert_eq!(
             bump_trigger("b_option"),
             "module_settings_revision_on_b_option"
+        );
+    }
+
+    #[test]
+    fn the_groups_bump_moves_the_groups_key_in_the_revision_table_it_was_given() {
+        let body = groups_bump_body("\"bx\".module_settings_revision");
+        assert!(
+            body.contains("INSERT INTO \"bx\".module_settings_revision AS r (module_id, revision) VALUES ('#b_group', 1)"),
+            "{body}"
+        );
+        assert_eq!(
+            create_groups_trigger("\"bx\""),
+            "CREATE TRIGGER module_settings_revision_on_b_group AFTER INSERT OR UPDATE OR DELETE \
+             ON \"bx\".b_group FOR EACH ROW EXECUTE FUNCTION \"bx\".module_settings_groups_bump()"
         );
     }
 }

@@ -96,7 +96,8 @@ const MAX_LOCK_WAIT: Duration = Duration::from_secs(1_073_741_824);
 /// store creates them again the next time it connects.
 ///
 /// **Privileges**: the user needs SELECT, INSERT, UPDATE and DELETE on the
-/// four settings tables, SELECT and INSERT on `b_event_log`, SELECT on
+/// three settings tables and the revision table, SELECT and INSERT on
+/// `b_event_log`, SELECT on
 /// `b_group`, `b_lang` and `b_user_group` to read them, and CREATE while
 /// tables are missing. Creating the triggers needs the TRIGGER privilege
 /// on the three Bitrix settings tables (and `b_group`) and, on a server

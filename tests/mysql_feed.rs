@@ -490,6 +490,7 @@ fn a_failing_poll_reports_nothing_and_the_next_good_one_reports_what_moved() {
         "b_option",
         "b_option_site",
         "b_module_group",
+        "b_event_log",
         "module_settings_revision",
     ] {
         admin

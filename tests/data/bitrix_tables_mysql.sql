@@ -1,8 +1,9 @@
--- The three Bitrix tables exactly as Bitrix's MySQL install script
+-- The three Bitrix settings tables exactly as Bitrix's MySQL install script
 -- (main/install/mysql/install.sql) declares them, in a database whose
 -- default collation is utf8mb4_general_ci, with one extra column each, as
--- a site may have. Then rows the way a Bitrix site holds the
--- video-conferencing modules' settings and rights.
+-- a site may have; and Bitrix's event log as declared there. Then rows the
+-- way a Bitrix site holds the video-conferencing modules' settings and
+-- rights.
 
 CREATE TABLE b_option
 (
@@ -36,6 +37,29 @@ CREATE TABLE b_module_group
 	EXTERNAL_NOTE varchar(255) NULL,
 	PRIMARY KEY (ID),
 	UNIQUE UK_GROUP_MODULE(MODULE_ID, GROUP_ID, SITE_ID)
+);
+
+-- Bitrix's event log. Its TIMESTAMP_X has no default where the server
+-- declares timestamps explicitly (explicit_defaults_for_timestamp, the
+-- default of MySQL 8 and MariaDB 10.10+): the store writes the time itself.
+CREATE TABLE b_event_log
+(
+	ID INT(18) not null auto_increment,
+	TIMESTAMP_X timestamp,
+	SEVERITY VARCHAR(50) not null,
+	AUDIT_TYPE_ID VARCHAR(50) not null,
+	MODULE_ID VARCHAR(50) not null,
+	ITEM_ID VARCHAR(255) not null,
+	REMOTE_ADDR VARCHAR(40),
+	USER_AGENT TEXT,
+	REQUEST_URI TEXT,
+	SITE_ID CHAR(2),
+	USER_ID INT(18),
+	GUEST_ID INT(18),
+	DESCRIPTION MEDIUMTEXT,
+	PRIMARY KEY (ID),
+	INDEX ix_b_event_log_time(TIMESTAMP_X),
+	INDEX ix_b_event_log_audit_type_time(AUDIT_TYPE_ID, TIMESTAMP_X)
 );
 
 -- VideoPort's settings tab (module videoport).

@@ -25,8 +25,8 @@ pub(super) fn explain(err: &mysql::Error) -> Option<String> {
              2 characters and option names of 100)"
         ),
         (1264, Some(column)) => format!(
-            "a number is out of the range of column {column} (Bitrix's own GROUP_ID holds group \
-             ids up to 2147483647)"
+            "a number is out of the range of column {column} (Bitrix's own GROUP_ID and \
+             USER_ID hold ids up to 2147483647)"
         ),
         (1366 | 1300, _) => "the column's character set cannot hold a character of the value; \
                              convert the table to utf8mb4"

@@ -1,6 +1,6 @@
 //! A commit: one InnoDB transaction that locks the module's revision row,
 //! checks the expected revision and the preconditions under that lock,
-//! writes the batch and sets the revision.
+//! writes the batch and its event-log entries and sets the revision.
 //!
 //! **Locks.** The committed module's revision row is locked for update and
 //! every guard's (a precondition's module) for share, all in module-id
@@ -32,11 +32,13 @@ use mysql::prelude::Queryable;
 use mysql::{params, Conn, IsolationLevel, Transaction, TxOpts};
 
 use super::error::{code, MysqlError, BACKEND};
+use super::event_log;
 use super::pool::Connections;
 use super::read;
 use super::statements::{self, Statements};
 use super::write;
 use crate::ids::ModuleId;
+use crate::store::directory::LogEntry;
 use crate::store::jitter::jittered;
 use crate::store::{
     check_preconditions, next_revision, Change, Precondition, Revision, StoreError,
@@ -51,6 +53,8 @@ pub(super) struct Request<'a> {
     pub(super) expected: Revision,
     pub(super) changes: &'a [Change],
     pub(super) preconditions: &'a [Precondition],
+    /// Written into `b_event_log` with the batch.
+    pub(super) log: &'a [LogEntry],
 }
 
 /// Runs the commit on the writer's connection, trying again after a
@@ -152,6 +156,7 @@ fn locked(
         expected,
         changes,
         preconditions,
+        log,
     } = *request;
     let sql = |action| MysqlError::sql(action, Some(*module));
     // Every revision row the commit depends on, locked in module-id order.
@@ -183,6 +188,9 @@ fn locked(
     for change in changes {
         write::apply(tx, statements, module, change).map_err(sql("write a change"))?;
     }
+    // In the same transaction, after the changes and before the revision:
+    // the entries land with the batch or not at all.
+    event_log::insert(tx, log).map_err(sql("write an entry to b_event_log"))?;
     // The triggers moved the revision once per row written; a commit
     // counts one, so the revision is set, not incremented.
     write::set_revision(tx, module, next).map_err(sql("write the revision"))?;

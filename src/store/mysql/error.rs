@@ -23,6 +23,8 @@ pub(super) mod code {
     pub(crate) const UNKNOWN_DATABASE: u16 = 1049;
     /// `ER_TABLEACCESS_DENIED_ERROR`: a statement the user may not run on a table.
     pub(crate) const TABLE_DENIED: u16 = 1142;
+    /// `ER_NO_SUCH_TABLE`: the table does not exist.
+    pub(crate) const NO_SUCH_TABLE: u16 = 1146;
     /// `ER_LOCK_WAIT_TIMEOUT`: a row lock stayed held past the timeout.
     pub(crate) const LOCK_WAIT_TIMEOUT: u16 = 1205;
     /// `ER_LOCK_DEADLOCK`: the transaction was chosen as a deadlock victim

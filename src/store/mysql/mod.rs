@@ -3,7 +3,9 @@
 
 mod cause;
 mod commit;
+mod directory;
 mod error;
+mod event_log;
 mod poll;
 mod pool;
 mod read;
@@ -28,6 +30,7 @@ use self::statements::Statements;
 use self::url::ServerUrl;
 use super::{Change, ChangeListener, Precondition, Revision, Snapshot, Store, StoreError};
 use crate::ids::ModuleId;
+use crate::store::directory::{EventLog, LogEntry, SiteDirectory};
 
 /// How long a statement waits for another connection's row or table lock
 /// by default.
@@ -47,6 +50,8 @@ const MAX_LOCK_WAIT: Duration = Duration::from_secs(1_073_741_824);
 /// | default level | option `GROUP_DEFAULT_RIGHT` of the module, common or per site |
 /// | grants | `b_module_group(ID, MODULE_ID, GROUP_ID, G_ACCESS, SITE_ID)`, `SITE_ID` NULL for common |
 /// | revisions (ours) | `module_settings_revision(MODULE_ID, REVISION)` |
+/// | audit entries | `b_event_log(ID, TIMESTAMP_X, SEVERITY, AUDIT_TYPE_ID, MODULE_ID, ITEM_ID, SITE_ID, USER_ID, DESCRIPTION)` |
+/// | groups, sites, memberships (read only) | `b_group`, `b_lang`, `b_user_group` |
 ///
 /// **Connecting**: [`connect`](MysqlStore::connect) takes a URL,
 /// `mysql://user:password@host:port/database` (port 3306 by default; user,
@@ -64,16 +69,21 @@ const MAX_LOCK_WAIT: Duration = Duration::from_secs(1_073_741_824);
 /// Tables the store creates differ from Bitrix's in three details, so that
 /// every id the crate accepts fits and compares as on the other stores:
 /// `NAME` compares exactly (a binary collation), `SITE_ID` holds 32
-/// characters (Bitrix's holds 2), `GROUP_ID` is unsigned. On Bitrix's own
-/// tables a longer site id or a group id above 2147483647 is refused with
-/// an error naming the column, and two option names that the table's
-/// collation takes for one (`ServerHost`, `serverhost`) cannot both be
-/// stored: writing the second fails with an error, nothing is overwritten.
+/// characters (Bitrix's holds 2), `GROUP_ID` and `b_event_log.USER_ID` are
+/// unsigned. On Bitrix's own tables a longer site id or a group or user id
+/// above 2147483647 is refused with an error naming the column (in a write
+/// with event-log entries too: nothing of it is written), and two option
+/// names that the table's collation takes for one (`ServerHost`,
+/// `serverhost`) cannot both be stored: writing the second fails with an
+/// error, nothing is overwritten. The store never creates `b_group`,
+/// `b_lang` or `b_user_group`: they are the site's.
 ///
 /// **Triggers**: besides missing tables and its revision table, the store
 /// adds nine triggers to the database (`AFTER INSERT`, `UPDATE` and `DELETE`
-/// on each of the three Bitrix tables, named
-/// `module_settings_revision_after_{event}_on_{table}`). Each insert,
+/// on each of the three Bitrix settings tables, named
+/// `module_settings_revision_after_{event}_on_{table}`), and three more of
+/// the same names on `b_group` where that table exists when the store
+/// connects (see **Site directory** below). Each insert,
 /// update or delete of a row — by Bitrix's PHP, an SQL console, anyone —
 /// adds one to the revision of the row's module (both modules when an
 /// update moves a row), so [`revision`](Store::revision) notices a grant
@@ -86,8 +96,11 @@ const MAX_LOCK_WAIT: Duration = Duration::from_secs(1_073_741_824);
 /// store creates them again the next time it connects.
 ///
 /// **Privileges**: the user needs SELECT, INSERT, UPDATE and DELETE on the
-/// four tables, and CREATE while tables are missing. Creating the triggers
-/// needs the TRIGGER privilege on the three Bitrix tables and, on a server
+/// three settings tables and the revision table, SELECT and INSERT on
+/// `b_event_log`, SELECT on
+/// `b_group`, `b_lang` and `b_user_group` to read them, and CREATE while
+/// tables are missing. Creating the triggers needs the TRIGGER privilege
+/// on the three Bitrix settings tables (and `b_group`) and, on a server
 /// that writes a binary log, SUPER or the setting
 /// `log_bin_trust_function_creators=1`. Once they exist, neither is needed:
 /// an administrator can open the store once, and the application run as a
@@ -169,6 +182,13 @@ const MAX_LOCK_WAIT: Duration = Duration::from_secs(1_073_741_824);
 /// when no listener is left, and the next watch starts a new one.
 /// Dropping a store is safe inside a Tokio runtime.
 ///
+/// The same query reads the revision row that `b_group`'s triggers move
+/// (keyed `#b_group`, which no module id can be): when it moved, the
+/// thread tells the listeners that the site's groups changed
+/// ([`ChangeListener::groups_changed`]) before it says it has caught up,
+/// so the feed covers groups too, and its first-poll
+/// [`missed`](ChangeListener::missed) covers them as well.
+///
 /// Polling by hand is cheap too: [`revision`](Store::revision) is one
 /// indexed single-row read, and [`revisions`](MysqlStore::revisions) is
 /// the poll thread's query.
@@ -190,6 +210,29 @@ const MAX_LOCK_WAIT: Duration = Duration::from_secs(1_073_741_824);
 /// repeat) load as [`ModuleRecords::unreadable`](crate::store::ModuleRecords::unreadable)
 /// rows; a commit that sets or removes such a record rewrites every row of
 /// it. These rules are the SQLite store's, to the letter.
+///
+/// **Site directory**: [`directory`](Store::directory) reads Bitrix's
+/// `b_group`, `b_lang` and `b_user_group` through the readers'
+/// connections (a read never waits for a commit), each afresh on every
+/// call, and answers `None` for a table the database does not have.
+/// A membership counts while its `DATE_ACTIVE_FROM` and `DATE_ACTIVE_TO`
+/// (NULL: open) include the server's `NOW()`, both ends inclusive, as in
+/// Bitrix's own queries. The triggers that report group changes through
+/// the change feed are made when the store connects, on a `b_group` that
+/// exists then: a `b_group` created later is read all the same, but the
+/// feed reports its changes only once a store has connected to the
+/// database again (which creates the triggers).
+///
+/// **Event log**: [`commit_logged`](Store::commit_logged) writes its
+/// entries into `b_event_log` — created in Bitrix's layout when missing,
+/// Bitrix's own used in place — inside the commit's transaction, after the
+/// changes and before the revision: a commit that lands has its entries, a
+/// commit that fails (a conflict, a trigger that refuses a row, a value
+/// too wide for a column, a lost connection before `COMMIT`) has none.
+/// Each entry's `TIMESTAMP_X` is the server's `NOW()`.
+/// [`event_log`](Store::event_log) reads them back, newest first, with
+/// their times as exact Unix seconds; the rest of Bitrix's log is never
+/// returned.
 ///
 /// ```no_run
 /// use module_settings::store::{Change, Revision};
@@ -328,7 +371,9 @@ impl MysqlStore {
     /// Every module's revision, read in one query whatever the number of
     /// modules: the modules that have a revision (written through a store,
     /// or whose rows another program wrote since the triggers exist),
-    /// sorted by id. A module not listed is at [`Revision::ZERO`].
+    /// sorted by id. A module not listed is at [`Revision::ZERO`]. (The
+    /// row that counts `b_group`'s changes for the change feed names no
+    /// module and is not listed.)
     ///
     /// Meant for polling: a cache that holds many modules compares them all
     /// with one round trip per tick, and reloads only those that moved.
@@ -339,11 +384,11 @@ impl MysqlStore {
     /// [`StoreError::Corrupt`] for a revision row that cannot be read,
     /// [`StoreError::Backend`] if the query fails.
     pub fn revisions(&self) -> Result<Vec<(ModuleId, Revision)>, StoreError> {
-        self.read(read::revisions)
+        self.read_with(read::all_revisions).map(|all| all.modules)
     }
 
     /// Runs `read` on a reader connection, with errors made public.
-    fn read<T>(
+    fn read_with<T>(
         &self,
         read: impl FnMut(&mut mysql::Conn) -> Result<T, MysqlError>,
     ) -> Result<T, StoreError> {
@@ -366,11 +411,11 @@ impl fmt::Debug for MysqlStore {
 
 impl Store for MysqlStore {
     fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
-        self.read(|conn| read::snapshot(conn, &self.statements, module))
+        self.read_with(|conn| read::snapshot(conn, &self.statements, module))
     }
 
     fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
-        self.read(|conn| read::revision(conn, module))
+        self.read_with(|conn| read::revision(conn, module))
     }
 
     fn commit_guarded(
@@ -380,11 +425,23 @@ impl Store for MysqlStore {
         changes: &[Change],
         preconditions: &[Precondition],
     ) -> Result<Revision, StoreError> {
+        self.commit_logged(module, expected, changes, preconditions, &[])
+    }
+
+    fn commit_logged(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+        preconditions: &[Precondition],
+        log: &[LogEntry],
+    ) -> Result<Revision, StoreError> {
         let request = commit::Request {
             module,
             expected,
             changes,
             preconditions,
+            log,
         };
         let result = commit::run(
             &self.connections,
@@ -399,7 +456,7 @@ impl Store for MysqlStore {
     }
 
     fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
-        self.read(read::modules)
+        self.read_with(read::modules)
     }
 
     fn watch(&self, listener: Weak<dyn ChangeListener>) -> bool {
@@ -408,5 +465,13 @@ impl Store for MysqlStore {
         self.poller
             .watch(listener, move || session::open(&url, lock_wait));
         true
+    }
+
+    fn directory(&self) -> Option<&dyn SiteDirectory> {
+        Some(self)
+    }
+
+    fn event_log(&self) -> Option<&dyn EventLog> {
+        Some(self)
     }
 }

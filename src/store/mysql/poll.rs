@@ -3,6 +3,8 @@
 //! reads them all once per tick and reports the modules whose revision
 //! moved since the tick before; having done so, it may say that it has
 //! caught up, since the query saw every write committed before it started.
+//! The same query reads the groups' revision (moved by `b_group`'s
+//! triggers), and a move of it is reported as a change of the groups.
 //!
 //! Stores on one database in this process share one feed and one poll
 //! thread, so a commit through any of them is reported at once to the
@@ -26,7 +28,7 @@ use std::time::{Duration, Instant};
 use mysql::Conn;
 
 use super::error::MysqlError;
-use super::read;
+use super::read::{self, AllRevisions};
 use super::url::ServerUrl;
 use crate::ids::ModuleId;
 use crate::store::{ChangeFeed, ChangeListener, Revision, StoreError};
@@ -203,7 +205,7 @@ struct PollThread {
     conn: Option<Conn>,
     /// The revisions the last successful poll found; none before the
     /// first.
-    seen: Option<Revisions>,
+    seen: Option<Seen>,
     /// Polls failed in a row.
     failures: u32,
 }
@@ -255,13 +257,19 @@ impl PollThread {
         let told = std::mem::take(&mut *crate::sync::lock(&self.told));
         match &self.seen {
             Some(before) => {
-                for module in moved(before, &now) {
+                for module in moved(&before.modules, &now.modules) {
                     let reported = now
+                        .modules
                         .get(&module)
                         .is_some_and(|at| told.get(&module) == Some(at));
                     if !reported {
                         self.feed.changed(&module);
                     }
+                }
+                // The store never writes `b_group`: every move is someone
+                // else's, up or down, appeared or gone.
+                if before.groups != now.groups {
+                    self.feed.groups_changed();
                 }
             }
             // Nothing to compare with. A listener may have loaded a module
@@ -277,19 +285,32 @@ impl PollThread {
         Ok(())
     }
 
-    /// Every module's revision, on the thread's connection (opened when
-    /// there is none; dropped when it broke, to be opened again next time).
-    fn read(&mut self) -> Result<Revisions, MysqlError> {
+    /// Every module's revision and the groups', on the thread's connection
+    /// (opened when there is none; dropped when it broke, to be opened
+    /// again next time).
+    fn read(&mut self) -> Result<Seen, MysqlError> {
         let mut conn = match self.conn.take() {
             Some(conn) => conn,
             None => (self.open)()?,
         };
-        let result = read::revisions(&mut conn);
+        let result = read::all_revisions(&mut conn);
         if !matches!(&result, Err(err) if err.broke_connection()) {
             self.conn = Some(conn);
         }
-        Ok(result?.into_iter().collect())
+        let AllRevisions { modules, groups } = result?;
+        Ok(Seen {
+            modules: modules.into_iter().collect(),
+            groups,
+        })
     }
+}
+
+/// What one poll found.
+struct Seen {
+    modules: Revisions,
+    /// The groups' revision, `None` while there is none (no `b_group`, or
+    /// not written since its triggers were made).
+    groups: Option<Revision>,
 }
 
 /// Marks a poll thread ended when it ends.

@@ -11,8 +11,9 @@ use super::error::MysqlError;
 use super::schema::REVISION_TABLE;
 use super::statements::{self, Statements};
 use crate::ids::ModuleId;
-use crate::store::bitrix_rows::{self, BitrixRows, Cell};
-use crate::store::{Revision, Snapshot};
+use crate::store::bitrix_rows::{self, BitrixRows, Cell, Owned};
+use crate::store::directory::GROUPS_REVISION_KEY;
+use crate::store::{Revision, Snapshot, StoreError};
 
 /// Loads `module`'s records and revision in one read-only transaction on a
 /// consistent snapshot, so the rows and the revision belong together
@@ -103,7 +104,8 @@ pub(super) fn stored_revision(
 }
 
 /// Every module id found in the tables, lower-cased, sorted, without
-/// repeats.
+/// repeats. The groups' row of the revision table names no module and is
+/// left out.
 pub(super) fn modules(conn: &mut Conn) -> Result<Vec<ModuleId>, MysqlError> {
     let mut found = BTreeSet::new();
     for (table, query) in statements::MODULE_LISTS {
@@ -114,31 +116,77 @@ pub(super) fn modules(conn: &mut Conn) -> Result<Vec<ModuleId>, MysqlError> {
             .map_err(MysqlError::sql("list the modules", None))?;
         let record = format!("{table}.MODULE_ID");
         for row in rows {
+            if table == REVISION_TABLE && is_groups_key(cell(&row, 0)) {
+                continue;
+            }
             found.insert(bitrix_rows::listed_module(&record, cell(&row, 0))?);
         }
     }
     Ok(found.into_iter().collect())
 }
 
-/// Every module's revision, in one query: the modules with a revision row,
-/// sorted by id. A module not listed is at revision zero.
-pub(super) fn revisions(conn: &mut Conn) -> Result<Vec<(ModuleId, Revision)>, MysqlError> {
+/// The revision table as one query reads it: every module's revision, and
+/// the groups' (the row keyed [`GROUPS_REVISION_KEY`], which `b_group`'s
+/// triggers move).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct AllRevisions {
+    /// The modules with a revision row, sorted by id. A module not listed
+    /// is at revision zero.
+    pub(super) modules: Vec<(ModuleId, Revision)>,
+    /// The groups' revision; `None` until `b_group` was first written
+    /// while its triggers existed.
+    pub(super) groups: Option<Revision>,
+}
+
+/// Every revision, in one query.
+pub(super) fn all_revisions(conn: &mut Conn) -> Result<AllRevisions, MysqlError> {
     let rows: Vec<Row> = conn
         .exec(statements::ALL_REVISIONS, ())
         .map_err(MysqlError::sql("read every module's revision", None))?;
     let id_record = format!("{REVISION_TABLE}.MODULE_ID");
     let revision_record = format!("{REVISION_TABLE}.REVISION");
-    let mut revisions = Vec::with_capacity(rows.len());
+    let mut all = AllRevisions {
+        modules: Vec::with_capacity(rows.len()),
+        groups: None,
+    };
     for row in rows {
+        if is_groups_key(cell(&row, 0)) {
+            all.groups = Some(groups_revision(&revision_record, cell(&row, 1))?);
+            continue;
+        }
         let module = bitrix_rows::listed_module(&id_record, cell(&row, 0))?;
         let revision = bitrix_rows::revision(&module, &revision_record, cell(&row, 1))?;
-        revisions.push((module, revision));
+        all.modules.push((module, revision));
     }
-    Ok(revisions)
+    Ok(all)
+}
+
+/// Whether a `MODULE_ID` of the revision table is the groups' key, exactly
+/// (the key is written by the store's triggers only; any other id that is
+/// not a module id stays corrupt).
+fn is_groups_key(value: Cell<'_>) -> bool {
+    matches!(value, Cell::Text(text) if text == GROUPS_REVISION_KEY.as_bytes())
+}
+
+/// The groups' revision, from its row's `REVISION`.
+fn groups_revision(record: &str, value: Cell<'_>) -> Result<Revision, StoreError> {
+    let owned = Owned::of(value);
+    match &owned {
+        Owned::Integer(n) => u64::try_from(*n).ok().map(Revision::new),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        StoreError::corrupt_described(
+            None,
+            format!("{record} ({GROUPS_REVISION_KEY})"),
+            owned.describe(),
+            "a revision is a whole number from 0",
+        )
+    })
 }
 
 /// Column `index` of `row` in the shared decoder's terms.
-fn cell(row: &Row, index: usize) -> Cell<'_> {
+pub(super) fn cell(row: &Row, index: usize) -> Cell<'_> {
     match row.as_ref(index) {
         None | Some(Value::NULL) => Cell::Null,
         Some(Value::Bytes(bytes)) => Cell::Text(bytes),

@@ -1,7 +1,7 @@
-//! Bitrix's three tables and our revision table: created in Bitrix's
-//! layout when missing, checked when present, never altered or dropped;
-//! and the triggers that keep revisions moving when another program writes
-//! the tables.
+//! Bitrix's three settings tables, its event log and our revision table:
+//! created in Bitrix's layout when missing, checked when present, never
+//! altered or dropped; and the triggers that keep revisions moving when
+//! another program writes the settings tables or `b_group`.
 
 use mysql::prelude::Queryable;
 use mysql::{params, Conn};
@@ -32,7 +32,11 @@ struct Table {
 // - SITE_ID of b_option_site and b_module_group holds 32 characters (a site
 //   id's most), not 2;
 // - GROUP_ID is unsigned, as group ids are 1 to 4294967295.
-const TABLES: [Table; 4] = [
+// The event log differs from Bitrix's in the same way (SITE_ID holds 32
+// characters, USER_ID is unsigned), and its TIMESTAMP_X has a default
+// without Bitrix's implicit `ON UPDATE` (the store writes it explicitly
+// anyway, as Bitrix's own column may have no default).
+const TABLES: [Table; 5] = [
     Table {
         name: "b_option",
         columns: &["MODULE_ID", "NAME", "VALUE", "SITE_ID"],
@@ -69,6 +73,38 @@ const TABLES: [Table; 4] = [
             SITE_ID VARCHAR(32) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci,
             PRIMARY KEY (ID),
             UNIQUE UK_GROUP_MODULE (MODULE_ID, GROUP_ID, SITE_ID)
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+    },
+    Table {
+        name: "b_event_log",
+        columns: &[
+            "ID",
+            "TIMESTAMP_X",
+            "SEVERITY",
+            "AUDIT_TYPE_ID",
+            "MODULE_ID",
+            "ITEM_ID",
+            "SITE_ID",
+            "USER_ID",
+            "DESCRIPTION",
+        ],
+        create: "CREATE TABLE IF NOT EXISTS b_event_log (
+            ID INT NOT NULL AUTO_INCREMENT,
+            TIMESTAMP_X TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+            SEVERITY VARCHAR(50) NOT NULL,
+            AUDIT_TYPE_ID VARCHAR(50) NOT NULL,
+            MODULE_ID VARCHAR(50) NOT NULL,
+            ITEM_ID VARCHAR(255) NOT NULL,
+            REMOTE_ADDR VARCHAR(40),
+            USER_AGENT TEXT,
+            REQUEST_URI TEXT,
+            SITE_ID VARCHAR(32),
+            USER_ID INT UNSIGNED,
+            GUEST_ID INT,
+            DESCRIPTION MEDIUMTEXT,
+            PRIMARY KEY (ID),
+            INDEX ix_b_event_log_time (TIMESTAMP_X),
+            INDEX ix_b_event_log_audit_type_time (AUDIT_TYPE_ID, TIMESTAMP_X)
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
     },
     Table {
@@ -142,16 +178,25 @@ pub(super) fn ensure(conn: &mut Conn, user: &str, database: &str) -> Result<Matc
             }
         }
     }
-    ensure_triggers(conn, user, database)?;
+    let with_groups = has_table(conn, triggers::GROUPS_TABLE)?;
+    ensure_triggers(conn, user, database, with_groups)?;
     Ok(matching(&columns))
+}
+
+/// `?, ?, …`: one placeholder per needed table.
+fn table_placeholders() -> String {
+    vec!["?"; TABLES.len()].join(", ")
 }
 
 /// Every needed table present, with its engine.
 fn engines(conn: &mut Conn) -> Result<Vec<(String, String)>, MysqlError> {
     let names: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
     conn.exec_map(
-        "SELECT TABLE_NAME, ENGINE FROM information_schema.TABLES \
-         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?, ?)",
+        format!(
+            "SELECT TABLE_NAME, ENGINE FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ({})",
+            table_placeholders()
+        ),
         names,
         |(table, engine): (String, Option<String>)| (table, engine.unwrap_or_default()),
     )
@@ -162,8 +207,11 @@ fn engines(conn: &mut Conn) -> Result<Vec<(String, String)>, MysqlError> {
 fn columns(conn: &mut Conn) -> Result<Vec<Column>, MysqlError> {
     let names: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
     conn.exec_map(
-        "SELECT TABLE_NAME, COLUMN_NAME, COLLATION_NAME FROM information_schema.COLUMNS \
-         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?, ?)",
+        format!(
+            "SELECT TABLE_NAME, COLUMN_NAME, COLLATION_NAME FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ({})",
+            table_placeholders()
+        ),
         names,
         |(table, name, collation)| Column {
             table,
@@ -172,6 +220,18 @@ fn columns(conn: &mut Conn) -> Result<Vec<Column>, MysqlError> {
         },
     )
     .map_err(MysqlError::sql("read the tables' columns", None))
+}
+
+/// Whether the database has a table (or view) called `name`.
+fn has_table(conn: &mut Conn, name: &str) -> Result<bool, MysqlError> {
+    let found: Option<u8> = conn
+        .exec_first(
+            "SELECT 1 FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+            (name,),
+        )
+        .map_err(MysqlError::sql("look up the tables", None))?;
+    Ok(found.is_some())
 }
 
 /// Whether the id columns ignore case: a collation whose name ends in
@@ -212,7 +272,8 @@ fn exact_collation(conn: &mut Conn) -> Result<String, MysqlError> {
         .to_owned())
 }
 
-/// Creates the revision triggers that are missing.
+/// Creates the revision triggers that are missing (those on `b_group`
+/// only `with_groups`).
 ///
 /// `information_schema` shows a user only the triggers of tables on which
 /// it holds the TRIGGER privilege. A trigger it does not list is asked for
@@ -221,7 +282,12 @@ fn exact_collation(conn: &mut Conn) -> Result<String, MysqlError> {
 /// may not read — which is there, and is left alone. So a user without the
 /// TRIGGER privilege can use a database whose triggers someone else
 /// created, and only creating them needs it.
-fn ensure_triggers(conn: &mut Conn, user: &str, database: &str) -> Result<(), MysqlError> {
+fn ensure_triggers(
+    conn: &mut Conn,
+    user: &str,
+    database: &str,
+    with_groups: bool,
+) -> Result<(), MysqlError> {
     let listed: Vec<String> = conn
         .exec(
             "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS \
@@ -229,7 +295,7 @@ fn ensure_triggers(conn: &mut Conn, user: &str, database: &str) -> Result<(), My
             params! { "pattern" => triggers::NAME_PATTERN },
         )
         .map_err(MysqlError::sql("look up the revision triggers", None))?;
-    for trigger in triggers::all() {
+    for trigger in triggers::all(with_groups) {
         if listed
             .iter()
             .any(|name| name.eq_ignore_ascii_case(&trigger.name))

@@ -12,14 +12,25 @@
 //! own commit lets them fire and then sets the revision to exactly
 //! `expected + 1` itself, inside the same transaction.
 //!
+//! Where Bitrix's `b_group` exists when the store opens, three more
+//! triggers add one to the revision row keyed [`GROUPS_REVISION_KEY`] on
+//! every insert, update or delete of a group, so that the change feed can
+//! report group changes as it reports module changes. A `b_group` created
+//! after the store opened gets them the next time a store opens.
+//!
 //! Creating a trigger needs the TRIGGER privilege on the table, and on a
 //! server that writes a binary log also SUPER or
 //! `log_bin_trust_function_creators=1`.
 
 use super::schema::REVISION_TABLE;
+use crate::store::directory::GROUPS_REVISION_KEY;
 
 /// The Bitrix tables whose writes move revisions.
 pub(super) const WATCHED: [&str; 3] = ["b_option", "b_option_site", "b_module_group"];
+
+/// Bitrix's table of user groups, whose writes move the groups' revision
+/// where it exists.
+pub(super) const GROUPS_TABLE: &str = "b_group";
 
 /// The events of each table that fire a trigger.
 const EVENTS: [&str; 3] = ["INSERT", "UPDATE", "DELETE"];
@@ -34,9 +45,10 @@ pub(super) struct Trigger {
     pub(super) create: String,
 }
 
-/// Every trigger, three per watched table.
-pub(super) fn all() -> Vec<Trigger> {
-    let mut triggers = Vec::with_capacity(WATCHED.len() * EVENTS.len());
+/// Every trigger: three per watched table, and three on `b_group` when
+/// `with_groups` (the table exists).
+pub(super) fn all(with_groups: bool) -> Vec<Trigger> {
+    let mut triggers = Vec::with_capacity((WATCHED.len() + 1) * EVENTS.len());
     for table in WATCHED {
         for event in EVENTS {
             let body = match event {
@@ -64,7 +76,30 @@ pub(super) fn all() -> Vec<Trigger> {
             });
         }
     }
+    if with_groups {
+        for event in EVENTS {
+            triggers.push(groups_trigger(event));
+        }
+    }
     triggers
+}
+
+/// The trigger after `event` on `b_group`: any change to a group — added,
+/// renamed, switched on or off, removed — moves the groups' revision row
+/// by one, creating it when missing. The key is a constant of the crate,
+/// not input.
+fn groups_trigger(event: &str) -> Trigger {
+    let name = name(GROUPS_TABLE, event);
+    let create = format!(
+        "CREATE TRIGGER {name} AFTER {event} ON {GROUPS_TABLE} FOR EACH ROW\n\
+         INSERT INTO {REVISION_TABLE} (MODULE_ID, REVISION) VALUES ('{GROUPS_REVISION_KEY}', 1)\n\
+         ON DUPLICATE KEY UPDATE REVISION = REVISION + 1"
+    );
+    Trigger {
+        name,
+        table: GROUPS_TABLE,
+        create,
+    }
 }
 
 /// The name of the trigger after `event` on `table`, e.g.
@@ -104,8 +139,9 @@ mod tests {
 
     #[test]
     fn one_trigger_per_table_and_event_each_named_for_both() {
-        let triggers = all();
-        assert_eq!(triggers.len(), 9);
+        assert_eq!(all(false).len(), 9);
+        let triggers = all(true);
+        assert_eq!(triggers.len(), 12);
         for table in WATCHED {
             for event in EVENTS {
                 let head = format!(
@@ -119,6 +155,19 @@ mod tests {
                     "{head}"
                 );
             }
+        }
+        for event in EVENTS {
+            let head = format!(
+                "CREATE TRIGGER {} AFTER {event} ON b_group FOR EACH ROW",
+                name("b_group", event)
+            );
+            let trigger = triggers.iter().find(|t| t.create.starts_with(&head));
+            assert!(
+                trigger.is_some_and(
+                    |t| t.table == "b_group" && t.create.contains("VALUES ('#b_group', 1)")
+                ),
+                "{head}"
+            );
         }
         assert!(triggers.iter().all(|t| t.name.len() <= 64));
     }

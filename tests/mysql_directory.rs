@@ -2,6 +2,8 @@
 //! `b_user_group` — its event log, written in the commit's transaction,
 //! and group changes in its change feed.
 
+#![cfg(feature = "mysql")]
+
 mod bitrix_common;
 mod mysql_common;
 

@@ -166,10 +166,18 @@ impl LogEntry {
         self.module_id
     }
 
+    #[cfg_attr(
+        not(any(feature = "sqlite", feature = "mysql", feature = "postgres")),
+        allow(dead_code)
+    )]
     pub(crate) fn module_id_str(&self) -> &str {
         self.module_id.as_str()
     }
 
+    #[cfg_attr(
+        not(any(feature = "sqlite", feature = "mysql", feature = "postgres")),
+        allow(dead_code)
+    )]
     pub(crate) fn site_id_str(&self) -> Option<&str> {
         self.site_id.as_ref().map(SiteId::as_str)
     }

@@ -50,7 +50,6 @@ use crate::store::StoreError;
 ///
 /// [`ChangeListener::groups_changed`]: crate::store::ChangeListener::groups_changed
 #[cfg(any(feature = "mysql", feature = "postgres"))]
-#[allow(dead_code)] // until the server stores use it
 pub(crate) const GROUPS_REVISION_KEY: &str = "#b_group";
 
 /// A site's user groups, sites and memberships, as a store reads them.

@@ -241,7 +241,7 @@ pub(crate) fn unix_seconds(at: SystemTime) -> i64 {
 /// [`LogQuery::matches`](crate::store::directory::LogQuery::matches) asks)
 /// exactly when its second is at or after this one — and a `LIMIT` then
 /// counts only rows the query matches.
-#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) fn first_whole_second(at: SystemTime) -> i64 {
     let whole = unix_seconds(at);
     let past_it = at

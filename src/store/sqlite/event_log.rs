@@ -37,7 +37,7 @@ impl EventLog for SqliteStore {
         let sql = self.sql("read b_event_log");
         let [rights, default, option] = rows::audit_codes();
         let module = query.module_filter().map(|m| m.as_str().to_owned());
-        let since = query.since_filter().map(rows::unix_seconds);
+        let since = query.since_filter().map(rows::first_whole_second);
         let limit = i64::try_from(query.max_rows()).unwrap_or(i64::MAX);
         let mut found = Vec::new();
         each_row_of(

@@ -19,63 +19,14 @@ use module_settings::store::{ChangeListener, Revision};
 use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId, Store, StoreError, UserId};
 use mysql::prelude::Queryable;
 use mysql_common::TestDatabase;
+use mysql_common::SITE_TABLES;
 
-/// Bitrix's site tables exactly as its MySQL install script declares them.
-const SITE_TABLES: &str = "
-CREATE TABLE b_group
-(
-	ID int not null auto_increment,
-	TIMESTAMP_X timestamp,
-	ACTIVE char(1) not null default 'Y',
-	C_SORT int not null default '100',
-	ANONYMOUS char(1) not null default 'N',
-	IS_SYSTEM char(1) not null default 'Y',
-	NAME varchar(255) not null,
-	DESCRIPTION varchar(255),
-	SECURITY_POLICY text,
-	STRING_ID varchar(255),
-	PRIMARY KEY (ID)
-);
-CREATE TABLE b_lang
-(
-	LID char(2) not null,
-	SORT int not null default '100',
-	DEF char(1) not null default 'N',
-	ACTIVE char(1) not null default 'Y',
-	NAME varchar(50) not null,
-	DIR varchar(50) not null,
-	FORMAT_DATE varchar(50) null,
-	FORMAT_DATETIME varchar(50) null,
-	FORMAT_NAME varchar(255) null,
-	WEEK_START int null,
-	CHARSET varchar(255) null,
-	LANGUAGE_ID char(2) not null,
-	DOC_ROOT varchar(255),
-	DOMAIN_LIMITED char(1) not null default 'N',
-	SERVER_NAME varchar(255),
-	SITE_NAME varchar(255),
-	EMAIL varchar(255),
-	CULTURE_ID int,
-	PRIMARY KEY (LID),
-	INDEX ix_b_lang_def_active (DEF, ACTIVE)
-);
-CREATE TABLE b_user_group
-(
-	USER_ID INT not null,
-	GROUP_ID INT not null,
-	DATE_ACTIVE_FROM datetime,
-	DATE_ACTIVE_TO datetime,
-	UNIQUE ix_user_group (USER_ID, GROUP_ID),
-	INDEX ix_user_group_group (GROUP_ID)
-);
-";
+const MYSQL: Dialect = Dialect {
+    days_from_now: mysql_common::days_from_now,
+};
 
 /// Bitrix's settings tables, its event log and rows.
 const BITRIX_TABLES: &str = include_str!("data/bitrix_tables_mysql.sql");
-
-const MYSQL: Dialect = Dialect {
-    days_from_now: |days| format!("(NOW() + INTERVAL {days} DAY)"),
-};
 
 /// How long the groups feed may take to report a plain SQL update.
 const FEED_BOUND: Duration = Duration::from_secs(2);

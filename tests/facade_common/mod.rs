@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses a different part
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use module_settings::access::{LevelInfo, ModuleLevels};
 use module_settings::options::{
@@ -10,6 +11,7 @@ use module_settings::options::{
     ValidationErrors,
 };
 use module_settings::settings::{Actor, Settings, SettingsError};
+use module_settings::store::directory::LogQuery;
 use module_settings::store::Precondition;
 use module_settings::store::{Change, Revision, Snapshot};
 use module_settings::{
@@ -543,6 +545,23 @@ impl<S: Store> Store for Counting<S> {
     fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
         self.inner.modules()
     }
+    fn directory(&self) -> Option<&dyn module_settings::store::directory::SiteDirectory> {
+        self.inner.directory()
+    }
+    fn event_log(&self) -> Option<&dyn module_settings::store::directory::EventLog> {
+        self.inner.event_log()
+    }
+    fn commit_logged(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+        preconditions: &[Precondition],
+        log: &[module_settings::store::directory::LogEntry],
+    ) -> Result<Revision, StoreError> {
+        self.inner
+            .commit_logged(module, expected, changes, preconditions, log)
+    }
     fn watch(&self, listener: std::sync::Weak<dyn module_settings::store::ChangeListener>) -> bool {
         match &self.feed {
             FeedOf::Inner => self.inner.watch(listener),
@@ -553,4 +572,78 @@ impl<S: Store> Store for Counting<S> {
             }
         }
     }
+}
+
+/// Long enough that only the feed can explain a change seen in time.
+const SITE_BOUND: Duration = Duration::from_secs(60);
+/// How long the feeds may take: PostgreSQL's notifications and MySQL's
+/// poll every 100 ms.
+const SITE_FEED: Duration = Duration::from_secs(3);
+
+/// Waits until `done` holds, at most [`SITE_FEED`]; whether it did.
+pub fn within_the_feed(mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + SITE_FEED;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    done()
+}
+
+/// On `store` over a database with the site's rows (group 5 off, 6 on)
+/// and `exec` to write to it as another program: group 6's W stops and
+/// group 5's starts counting once `b_group` says so; and user 1's write is
+/// logged with the user's id.
+pub fn groups_follow_b_group_and_writes_are_logged<S: Store>(store: S, exec: &dyn Fn(&str)) {
+    exec("INSERT INTO b_user_group (USER_ID, GROUP_ID) VALUES (1, 1)");
+    let settings = Settings::builder(store)
+        .staleness(SITE_BOUND)
+        .build()
+        .unwrap();
+    let can = |group| settings.can(VIDEO, &[g(group)], Scope::Common, AccessLevel::W);
+    grant(&settings, VIDEO, 5, AccessLevel::W);
+    grant(&settings, VIDEO, 6, AccessLevel::W);
+    assert!(can(6) && !can(5));
+
+    exec("UPDATE b_group SET ACTIVE = 'N' WHERE ID = 6");
+    exec("UPDATE b_group SET ACTIVE = 'Y' WHERE ID = 5");
+    assert!(
+        within_the_feed(|| !can(6) && can(5)),
+        "the feed's report of b_group was not followed"
+    );
+
+    let admin = settings.actor_for_user(UserId::from_static(1)).unwrap();
+    let revision = settings.revision(VIDEOPORT).unwrap();
+    settings
+        .set_option(
+            &admin,
+            VIDEOPORT,
+            Scope::Common,
+            "ServerPort",
+            "8001",
+            revision,
+        )
+        .unwrap();
+    let log = settings.store().event_log().unwrap();
+    let entries = log.read(&LogQuery::new()).unwrap();
+    let texts: Vec<(&str, Option<UserId>)> = entries
+        .iter()
+        .map(|e| (e.description(), e.user_id()))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            (
+                "videoport: ServerPort () => (\"8001\")",
+                Some(UserId::from_static(1))
+            ),
+            // `grant` acts as the administrator, user 1 too.
+            ("video: () => (W)", Some(UserId::from_static(1))),
+            ("video: () => (W)", Some(UserId::from_static(1))),
+        ]
+    );
+    assert_eq!(entries[1].item_id(), "6");
+    assert_eq!(entries[2].item_id(), "5");
 }

@@ -178,3 +178,59 @@ impl Drop for TestUser {
         let _ = plain(&self.server).query_drop(format!("DROP USER '{}'@'127.0.0.1'", self.name));
     }
 }
+
+/// Bitrix's site tables exactly as its MySQL install script declares them.
+pub const SITE_TABLES: &str = "
+CREATE TABLE b_group
+(
+	ID int not null auto_increment,
+	TIMESTAMP_X timestamp,
+	ACTIVE char(1) not null default 'Y',
+	C_SORT int not null default '100',
+	ANONYMOUS char(1) not null default 'N',
+	IS_SYSTEM char(1) not null default 'Y',
+	NAME varchar(255) not null,
+	DESCRIPTION varchar(255),
+	SECURITY_POLICY text,
+	STRING_ID varchar(255),
+	PRIMARY KEY (ID)
+);
+CREATE TABLE b_lang
+(
+	LID char(2) not null,
+	SORT int not null default '100',
+	DEF char(1) not null default 'N',
+	ACTIVE char(1) not null default 'Y',
+	NAME varchar(50) not null,
+	DIR varchar(50) not null,
+	FORMAT_DATE varchar(50) null,
+	FORMAT_DATETIME varchar(50) null,
+	FORMAT_NAME varchar(255) null,
+	WEEK_START int null,
+	CHARSET varchar(255) null,
+	LANGUAGE_ID char(2) not null,
+	DOC_ROOT varchar(255),
+	DOMAIN_LIMITED char(1) not null default 'N',
+	SERVER_NAME varchar(255),
+	SITE_NAME varchar(255),
+	EMAIL varchar(255),
+	CULTURE_ID int,
+	PRIMARY KEY (LID),
+	INDEX ix_b_lang_def_active (DEF, ACTIVE)
+);
+CREATE TABLE b_user_group
+(
+	USER_ID INT not null,
+	GROUP_ID INT not null,
+	DATE_ACTIVE_FROM datetime,
+	DATE_ACTIVE_TO datetime,
+	UNIQUE ix_user_group (USER_ID, GROUP_ID),
+	INDEX ix_user_group_group (GROUP_ID)
+);
+";
+
+/// A datetime `days` from the database's now, as an SQL expression: how
+/// the shared site checks write a date on this engine.
+pub fn days_from_now(days: i32) -> String {
+    format!("(NOW() + INTERVAL {days} DAY)")
+}

@@ -1,0 +1,28 @@
+//! The facade on a live site's PostgreSQL tables: a group switched off in
+//! `b_group` by another program stops counting as soon as the store's
+//! change feed reports it — long before the staleness bound — and a user's
+//! write is logged in `b_event_log` with the user's id.
+
+#![cfg(feature = "postgres")]
+
+mod bitrix_common;
+mod facade_common;
+mod postgres_common;
+
+use bitrix_common::directory::{site_rows, Dialect};
+use facade_common::groups_follow_b_group_and_writes_are_logged;
+
+#[test]
+fn on_postgres() {
+    let Some(db) = postgres_common::TestDb::new() else {
+        return;
+    };
+    db.sql(postgres_common::SITE_TABLES);
+    let dialect = Dialect {
+        days_from_now: postgres_common::days_from_now,
+    };
+    for statement in site_rows(&dialect) {
+        db.sql(&statement);
+    }
+    groups_follow_b_group_and_writes_are_logged(db.store(), &|sql| db.sql(sql));
+}

@@ -67,7 +67,19 @@
 //! user left with no group at all is a user without groups: the default
 //! applies. Groups 1 and 2 are always active, whatever their rows say, and
 //! a group the directory does not list counts as active (an unknown group
-//! is not a switched-off one).
+//! is not a switched-off one). Where the store lists the site's groups
+//! (the SQL stores, from `b_group`), the facade follows them: a group
+//! switched off there stops counting within the staleness bound, and a
+//! check is never answered from groups older than the bound.
+//!
+//! **Users.** A user's groups are the site's `b_user_group` rows whose
+//! `DATE_ACTIVE_FROM`/`DATE_ACTIVE_TO` include the present moment by the
+//! database's clock, plus group 2; a user without rows — or who does not
+//! exist — is in group 2 only.
+//!
+//! **Sites.** Where the store lists the site's sites (`b_lang`), a scope
+//! naming a site it does not list is refused, with the list; a switched-off
+//! site is still a site.
 //!
 //! **Fail closed.** If rights cannot be loaded or read, a check returns an
 //! error, and `can`/`require` deny. A stored rights row that cannot be read
@@ -127,3 +139,15 @@
 //!   held.
 //! - A write of a secret reveals nothing about the stored or inherited
 //!   value: it is always committed and reported as set.
+//!
+//! # Audit
+//!
+//! - Every committed write produces one audit record per changed record:
+//!   rights as Bitrix logs them (`"{module}[/{site}]: ({old}) => ({new})"`),
+//!   options with their old and new text, a secret only as "changed".
+//! - On the SQL stores the records go into the site's `b_event_log` **in
+//!   the write's own transaction**: a committed write always has its
+//!   records, a failed one never does. A sink given to the facade
+//!   ([`AuditSink`](crate::settings::AuditSink)) is told after the commit
+//!   and is not transactional; it is the trail of the memory and file
+//!   stores.

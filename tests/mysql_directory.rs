@@ -214,24 +214,7 @@ fn the_event_log_is_created_in_bitrix_layout_and_lands_with_commits() {
         "SELECT COLUMN_NAME FROM information_schema.COLUMNS \
          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'b_event_log' ORDER BY ORDINAL_POSITION",
     );
-    assert_eq!(
-        columns,
-        [
-            "ID",
-            "TIMESTAMP_X",
-            "SEVERITY",
-            "AUDIT_TYPE_ID",
-            "MODULE_ID",
-            "ITEM_ID",
-            "REMOTE_ADDR",
-            "USER_AGENT",
-            "REQUEST_URI",
-            "SITE_ID",
-            "USER_ID",
-            "GUEST_ID",
-            "DESCRIPTION"
-        ]
-    );
+    assert_eq!(columns, BITRIX_EVENT_LOG_COLUMNS);
     let create = schema_of(&database, "b_event_log");
     for part in [
         "ENGINE=InnoDB",

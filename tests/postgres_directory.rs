@@ -5,15 +5,17 @@
 #![cfg(feature = "postgres")]
 
 mod bitrix_common;
+mod heard_common;
 mod postgres_common;
 
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bitrix_common::directory::*;
 use bitrix_common::{option, VIDEO, VIDEOPORT};
+use heard_common::Heard;
 use module_settings::store::directory::{AuditType, LogEntry, LogQuery};
-use module_settings::store::{ChangeListener, Revision};
+use module_settings::store::Revision;
 use module_settings::{GroupId, ModuleId, PostgresStore, Scope, SiteId, Store, StoreError, UserId};
 use postgres_common::TestDb;
 use postgres_common::SITE_TABLES;
@@ -561,69 +563,10 @@ fn entries_bitrix_s_log_cannot_hold_are_refused_and_nothing_is_written() {
     }
 }
 
-/// What a watching listener heard.
-#[derive(Default)]
-struct Heard {
-    log: Mutex<Log>,
-    news: Condvar,
-}
-
-#[derive(Default, Clone, Debug)]
-struct Log {
-    changed: Vec<ModuleId>,
-    missed: usize,
-    groups_changed: usize,
-}
-
-impl ChangeListener for Heard {
-    fn changed(&self, module: &ModuleId) {
-        self.lock().changed.push(*module);
-        self.news.notify_all();
-    }
-
-    fn missed(&self) {
-        self.lock().missed += 1;
-        self.news.notify_all();
-    }
-
-    fn groups_changed(&self) {
-        self.lock().groups_changed += 1;
-        self.news.notify_all();
-    }
-}
-
-impl Heard {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Log> {
-        self.log.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Waits at most `patience` until `done` holds of the log.
-    #[track_caller]
-    fn wait_for(&self, what: &str, patience: Duration, done: impl Fn(&Log) -> bool) -> Log {
-        let deadline = Instant::now() + patience;
-        let mut log = self.lock();
-        while !done(&log) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(
-                !left.is_zero(),
-                "waited {patience:?} in vain for {what}: {log:?}"
-            );
-            log = self
-                .news
-                .wait_timeout(log, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-        log.clone()
-    }
-}
-
 /// `store` watched by a new listener, once its connection listens (it says
 /// so with its first `missed`).
 fn watched(store: &PostgresStore) -> Arc<Heard> {
-    let heard = Arc::new(Heard::default());
-    let listener: Arc<dyn ChangeListener> = heard.clone();
-    assert!(store.watch(Arc::downgrade(&listener)));
+    let heard = Heard::watching(store);
     heard.wait_for("the listener to connect", Duration::from_secs(10), |log| {
         log.missed >= 1
     });

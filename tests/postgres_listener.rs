@@ -3,13 +3,15 @@
 //! listener whose connection is killed connects again, says it may have
 //! missed changes, and delivers again; commits and reads never wait for it.
 
+mod heard_common;
 mod postgres_common;
 
 use std::process::Command;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use module_settings::store::{Change, ChangeListener, Revision};
+use heard_common::Heard;
+use module_settings::store::{Change, Revision};
 use module_settings::{AccessLevel, GroupId, ModuleId, PostgresStore, Scope, Store};
 use postgres_common::TestDb;
 
@@ -22,70 +24,11 @@ const PATIENCE: Duration = Duration::from_secs(10);
 /// The variable that tells the child process where to commit.
 const CHILD_URL: &str = "MODULE_SETTINGS_POSTGRES_CHILD_URL";
 
-/// What a watching listener heard.
-#[derive(Default)]
-struct Heard {
-    log: Mutex<Log>,
-    news: Condvar,
-}
-
-#[derive(Default, Clone, Debug)]
-struct Log {
-    changed: Vec<ModuleId>,
-    missed: usize,
-}
-
-impl ChangeListener for Heard {
-    fn changed(&self, module: &ModuleId) {
-        self.lock().changed.push(*module);
-        self.news.notify_all();
-    }
-
-    fn missed(&self) {
-        self.lock().missed += 1;
-        self.news.notify_all();
-    }
-}
-
-impl Heard {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Log> {
-        self.log.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Waits until `done` holds of the log, and returns the log.
-    #[track_caller]
-    fn wait_for(&self, what: &str, done: impl Fn(&Log) -> bool) -> Log {
-        let deadline = Instant::now() + PATIENCE;
-        let mut log = self.lock();
-        while !done(&log) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "waited in vain for {what}: {log:?}");
-            log = self
-                .news
-                .wait_timeout(log, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-        log.clone()
-    }
-
-    fn snapshot(&self) -> Log {
-        self.lock().clone()
-    }
-}
-
 /// `store` watched by a new listener, once its connection listens (it says
 /// so with its first `missed`).
 fn watched(store: &PostgresStore) -> Arc<Heard> {
-    let heard = Arc::new(Heard::default());
-    let listener: Arc<dyn ChangeListener> = heard.clone();
-    // The store holds the listener weakly; `heard` is the same allocation
-    // and keeps it alive.
-    assert!(
-        store.watch(Arc::downgrade(&listener)),
-        "the store has a feed"
-    );
-    heard.wait_for("the listener to connect", |log| log.missed >= 1);
+    let heard = Heard::watching(store);
+    heard.wait_for("the listener to connect", PATIENCE, |log| log.missed >= 1);
     heard
 }
 
@@ -109,7 +52,7 @@ fn a_plain_sql_write_reaches_a_watching_store_through_the_server() {
     db.execute(
         "INSERT INTO b_module_group (module_id, group_id, g_access) VALUES ('Video', 5, 'W')",
     );
-    let log = heard.wait_for("the write", |log| !log.changed.is_empty());
+    let log = heard.wait_for("the write", PATIENCE, |log| !log.changed.is_empty());
     assert_eq!(log.changed, [VIDEO]);
     assert!(
         started.elapsed() < Duration::from_secs(2),
@@ -123,7 +66,7 @@ fn a_plain_sql_write_reaches_a_watching_store_through_the_server() {
          INSERT INTO b_option (module_id, name, value) VALUES ('video', 'c', '3');
          COMMIT;",
     );
-    let log = heard.wait_for("the transaction", |log| log.changed.len() >= 3);
+    let log = heard.wait_for("the transaction", PATIENCE, |log| log.changed.len() >= 3);
     let mut told = log.changed[1..].to_vec();
     told.sort();
     assert_eq!(told, [VIDEO, VIDEOPORT]);
@@ -153,7 +96,9 @@ fn a_commit_in_another_process_reaches_a_watching_store() {
         String::from_utf8_lossy(&child.stdout),
         String::from_utf8_lossy(&child.stderr)
     );
-    let log = heard.wait_for("the other process's commit", |log| !log.changed.is_empty());
+    let log = heard.wait_for("the other process's commit", PATIENCE, |log| {
+        !log.changed.is_empty()
+    });
     assert_eq!(log.changed, [VIDEO]);
     assert_eq!(
         store
@@ -193,7 +138,9 @@ fn a_commit_through_another_store_of_this_process_is_told_at_once_and_again() {
     assert!(heard.snapshot().changed.contains(&VIDEO));
     // ... and by the server's notification: the listener does not guess
     // by the sending server process which are its own.
-    let log = heard.wait_for("the server's notification", |log| log.changed.len() >= 2);
+    let log = heard.wait_for("the server's notification", PATIENCE, |log| {
+        log.changed.len() >= 2
+    });
     assert_eq!(log.changed, [VIDEO, VIDEO]);
 }
 
@@ -224,7 +171,9 @@ fn a_change_sent_by_a_store_connection_s_server_process_is_told() {
     );
     let heard = watched(&store);
     store.commit(&VIDEO, Revision::ZERO, &[grant(5)]).unwrap();
-    let log = heard.wait_for("videoport's change", |log| log.changed.contains(&VIDEOPORT));
+    let log = heard.wait_for("videoport's change", PATIENCE, |log| {
+        log.changed.contains(&VIDEOPORT)
+    });
     assert!(log.changed.contains(&VIDEO), "{log:?}");
 }
 
@@ -249,7 +198,9 @@ fn a_killed_listener_connects_again_says_it_missed_and_delivers_again() {
         started.elapsed()
     );
     // What was sent while it was away is lost: it says so once connected.
-    let log = heard.wait_for("the listener to connect again", |log| log.missed >= 2);
+    let log = heard.wait_for("the listener to connect again", PATIENCE, |log| {
+        log.missed >= 2
+    });
     assert_eq!(log.missed, 2);
     assert_eq!(log.changed[0], VIDEO, "the store's commit, told at once");
     // The server's notification of that commit may follow (if it was sent
@@ -257,7 +208,7 @@ fn a_killed_listener_connects_again_says_it_missed_and_delivers_again() {
     std::thread::sleep(Duration::from_millis(300));
     let before = heard.snapshot().changed.len();
     db.execute("DELETE FROM b_module_group WHERE module_id = 'video'");
-    let log = heard.wait_for("a write after the reconnection", |log| {
+    let log = heard.wait_for("a write after the reconnection", PATIENCE, |log| {
         log.changed.len() > before
     });
     assert_eq!(log.changed[before..], [VIDEO], "the write");

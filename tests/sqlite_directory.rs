@@ -104,24 +104,7 @@ fn the_event_log_is_created_in_bitrix_layout_and_lands_with_commits() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(
-        columns,
-        [
-            "ID",
-            "TIMESTAMP_X",
-            "SEVERITY",
-            "AUDIT_TYPE_ID",
-            "MODULE_ID",
-            "ITEM_ID",
-            "REMOTE_ADDR",
-            "USER_AGENT",
-            "REQUEST_URI",
-            "SITE_ID",
-            "USER_ID",
-            "GUEST_ID",
-            "DESCRIPTION"
-        ]
-    );
+    assert_eq!(columns, BITRIX_EVENT_LOG_COLUMNS);
     assert_event_log_lands_with_commits(&store);
     let severities: Vec<(String, String)> = plain(&path)
         .prepare("SELECT SEVERITY, AUDIT_TYPE_ID FROM b_event_log ORDER BY ID")

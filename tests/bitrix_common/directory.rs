@@ -59,6 +59,24 @@ pub fn site_rows(dialect: &Dialect) -> Vec<String> {
     ]
 }
 
+/// The columns of Bitrix's `b_event_log`, in its order: what a store that
+/// creates the table must create.
+pub const BITRIX_EVENT_LOG_COLUMNS: [&str; 13] = [
+    "ID",
+    "TIMESTAMP_X",
+    "SEVERITY",
+    "AUDIT_TYPE_ID",
+    "MODULE_ID",
+    "ITEM_ID",
+    "REMOTE_ADDR",
+    "USER_AGENT",
+    "REQUEST_URI",
+    "SITE_ID",
+    "USER_ID",
+    "GUEST_ID",
+    "DESCRIPTION",
+];
+
 /// A store on a database without `b_group`, `b_lang` and `b_user_group`
 /// says so (`None`), and its event log is there (created) and empty.
 pub fn assert_no_site_tables(store: &dyn Store) {

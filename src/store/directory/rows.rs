@@ -201,6 +201,21 @@ pub(crate) fn log_entry(
     Ok(Some(entry))
 }
 
+/// The columns of `b_event_log` a store reads and writes (Bitrix's table
+/// has more: `REMOTE_ADDR`, `USER_AGENT`, `REQUEST_URI`, `GUEST_ID`).
+#[cfg_attr(not(any(feature = "sqlite", feature = "mysql")), allow(dead_code))]
+pub(crate) const EVENT_LOG_COLUMNS: [&str; 9] = [
+    "ID",
+    "TIMESTAMP_X",
+    "SEVERITY",
+    "AUDIT_TYPE_ID",
+    "MODULE_ID",
+    "ITEM_ID",
+    "SITE_ID",
+    "USER_ID",
+    "DESCRIPTION",
+];
+
 /// The columns an entry is written as, in the order `SEVERITY`,
 /// `AUDIT_TYPE_ID`, `MODULE_ID`, `ITEM_ID`, `SITE_ID`, `USER_ID`,
 /// `DESCRIPTION` (`TIMESTAMP_X` and `ID` are the database's).

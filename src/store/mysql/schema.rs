@@ -77,17 +77,7 @@ const TABLES: [Table; 5] = [
     },
     Table {
         name: "b_event_log",
-        columns: &[
-            "ID",
-            "TIMESTAMP_X",
-            "SEVERITY",
-            "AUDIT_TYPE_ID",
-            "MODULE_ID",
-            "ITEM_ID",
-            "SITE_ID",
-            "USER_ID",
-            "DESCRIPTION",
-        ],
+        columns: &crate::store::directory::rows::EVENT_LOG_COLUMNS,
         create: "CREATE TABLE IF NOT EXISTS b_event_log (
             ID INT NOT NULL AUTO_INCREMENT,
             TIMESTAMP_X TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,

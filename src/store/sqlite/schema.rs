@@ -66,17 +66,7 @@ const TABLES: [Table; 5] = [
     // Bitrix's event log, for audit entries written with each commit.
     Table {
         name: "b_event_log",
-        columns: &[
-            "ID",
-            "TIMESTAMP_X",
-            "SEVERITY",
-            "AUDIT_TYPE_ID",
-            "MODULE_ID",
-            "ITEM_ID",
-            "SITE_ID",
-            "USER_ID",
-            "DESCRIPTION",
-        ],
+        columns: &crate::store::directory::rows::EVENT_LOG_COLUMNS,
         create: "CREATE TABLE b_event_log (
             ID INTEGER PRIMARY KEY AUTOINCREMENT,
             TIMESTAMP_X TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,

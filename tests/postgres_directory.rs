@@ -369,96 +369,15 @@ fn the_rest_of_bitrix_s_log_is_left_out() {
     assert_eq!(log.read(&LogQuery::new().module(VIDEO)).unwrap(), []);
 }
 
-/// A query returns exactly the rows `LogQuery::matches` picks, the newest
-/// first, and its limit counts only those: a module's rights rows by the
-/// module at the start of their description (in any case, and never a
-/// module whose id merely starts alike or matches as a `LIKE` pattern),
-/// its option rows by `MODULE_ID`; `since` to the second.
+/// A query returns exactly the rows `LogQuery::matches` picks (the shared
+/// check); `since` to the second in a session zone that is not UTC.
 #[test]
 fn a_query_means_what_log_query_matches_says() {
     let Some(db) = TestDb::new() else {
         return;
     };
-    let store = db.store();
-    let main = ModuleId::from_static("main");
-    let rights = |text: &str| LogEntry::new(AuditType::RightsChanged, main, "5", text);
-    // The oldest row: module `vide_`'s, which a `LIKE 'vide_%'` would
-    // find behind newer rows of `video`.
-    db.sql(
-        "INSERT INTO b_event_log (TIMESTAMP_X, SEVERITY, AUDIT_TYPE_ID, MODULE_ID, ITEM_ID, DESCRIPTION) \
-         VALUES (LOCALTIMESTAMP, 'INFO', 'MODULE_OPTION_CHANGED', 'vide_', 'x', 'an option of vide_')",
-    );
-    let batch = [option(Scope::Common, "a", "1")];
-    store
-        .commit_logged(
-            &VIDEO,
-            Revision::ZERO,
-            &batch,
-            &[],
-            &[
-                rights("video: () => (R)"),
-                rights("videoport: () => (R)"),
-                rights("video/s1: (R) => (W)"),
-                rights("no module here"),
-            ],
-        )
-        .unwrap();
-    // Rows another program wrote, in its own case.
-    db.sql(
-        "INSERT INTO b_event_log (TIMESTAMP_X, SEVERITY, AUDIT_TYPE_ID, MODULE_ID, ITEM_ID, DESCRIPTION) VALUES \
-         (LOCALTIMESTAMP, 'SECURITY', 'MODULE_RIGHTS_CHANGED', 'main', '6', 'Video/S1: (R) => (D)'), \
-         (LOCALTIMESTAMP, 'INFO', 'MODULE_OPTION_CHANGED', 'VideoPort', 'ServerHost', 'by hand'), \
-         (LOCALTIMESTAMP, 'INFO', 'MODULE_OPTION_CHANGED', 'video', 'a', 'an option of video')",
-    );
-    let log = store.event_log().unwrap();
-    let all = log.read(&LogQuery::new()).unwrap();
-    assert_eq!(all.len(), 8);
-    for module in ["video", "videoport", "vide_", "v_deo", "main", "no"] {
-        let module = ModuleId::new(module).unwrap();
-        let query = LogQuery::new().module(module);
-        let expected: Vec<LogEntry> = all.iter().filter(|e| query.matches(e)).cloned().collect();
-        assert_eq!(log.read(&query).unwrap(), expected, "{module}");
-        assert_eq!(
-            log.read(&query.clone().limit(1)).unwrap(),
-            expected[..expected.len().min(1)],
-            "{module}: the limit counts matching rows"
-        );
-    }
-    let descriptions = |module| -> Vec<String> {
-        log.read(&LogQuery::new().module(ModuleId::new(module).unwrap()))
-            .unwrap()
-            .iter()
-            .map(|e| e.description().to_owned())
-            .collect()
-    };
-    assert_eq!(
-        descriptions("video"),
-        [
-            "an option of video",
-            "Video/S1: (R) => (D)",
-            "video/s1: (R) => (W)",
-            "video: () => (R)"
-        ]
-    );
-    assert_eq!(descriptions("vide_"), ["an option of vide_"]);
-    assert_eq!(
-        descriptions("videoport"),
-        ["by hand", "videoport: () => (R)"]
-    );
-
-    // To the second: an entry's time is whole seconds, so a `since` a
-    // moment after it leaves it out.
-    let at = all[0].at().unwrap();
-    let same_second = log.read(&LogQuery::new().since(at)).unwrap();
-    assert!(same_second.contains(&all[0]));
-    let after = log
-        .read(
-            &LogQuery::new()
-                .since(at + Duration::from_millis(1))
-                .limit(1),
-        )
-        .unwrap();
-    assert!(after.is_empty(), "{after:?}");
+    let store = store_in_zone(&db, ZONES[0]);
+    assert_reads_are_exactly_what_queries_match(&store, &|sql| db.sql(sql), &POSTGRES);
 }
 
 /// A commit whose transaction fails after its audit entries were inserted

@@ -203,3 +203,14 @@ fn bitrix_s_own_event_log_is_written_in_place() {
         .unwrap();
     assert_eq!(stamped, 3);
 }
+
+#[test]
+fn reads_are_exactly_the_entries_the_query_matches() {
+    let (_dir, path) = database();
+    let store = SqliteStore::open(&path).unwrap();
+    assert_reads_are_exactly_what_queries_match(
+        &store,
+        &|sql| plain(&path).execute_batch(sql).unwrap(),
+        &SQLITE,
+    );
+}

@@ -258,3 +258,125 @@ pub fn assert_nothing_landed(store: &dyn Store, rev: Revision) {
         []
     );
 }
+
+/// Every read is exactly [`LogQuery::matches`] over the whole log, newest
+/// first, its limit counting only matching rows: a module's rights rows by
+/// the module at the start of their description, in any case, and never a
+/// module whose id merely starts alike or matches as a `LIKE` pattern
+/// (`vid_o`, `vid.o`, `vide_`); its option rows by `MODULE_ID`, in any
+/// case; `since` to the second. `exec` writes as another program would
+/// (in its own case), `dialect` says how to write the database's now.
+pub fn assert_reads_are_exactly_what_queries_match(
+    store: &dyn Store,
+    exec: &dyn Fn(&str),
+    dialect: &Dialect,
+) {
+    let main = ModuleId::from_static("main");
+    let module = |id: &str| ModuleId::new(id).unwrap();
+    let mut written = Vec::new();
+    for (subject, description) in [
+        ("vid_o", "vid_o: () => (R)"),
+        ("video", "video/s1: (R) => (W)"),
+        ("vid.o", "vid.o: () => (W)"),
+        ("video", "video: () => (R)"),
+        ("videoport", "videoport: () => (R)"),
+        ("video", "no module here"),
+    ] {
+        written.push((
+            module(subject),
+            LogEntry::new(AuditType::RightsChanged, main, "5", description),
+        ));
+    }
+    for subject in ["video", "vid_o", "videoport"] {
+        written.push((
+            module(subject),
+            LogEntry::new(
+                AuditType::OptionChanged,
+                module(subject),
+                "x",
+                format!("{subject}: x changed"),
+            ),
+        ));
+    }
+    for (n, (subject, entry)) in written.iter().enumerate() {
+        let current = store.revision(subject).unwrap();
+        let change = [option(Scope::Common, "touched", &n.to_string())];
+        store
+            .commit_logged(subject, current, &change, &[], std::slice::from_ref(entry))
+            .unwrap();
+    }
+    let now = (dialect.days_from_now)(0);
+    exec(&format!(
+        "INSERT INTO b_event_log (TIMESTAMP_X, SEVERITY, AUDIT_TYPE_ID, MODULE_ID, ITEM_ID, DESCRIPTION) VALUES \
+         ({now}, 'SECURITY', 'MODULE_RIGHTS_CHANGED', 'main', '6', 'Video/S1: (R) => (D)'), \
+         ({now}, 'INFO', 'MODULE_OPTION_CHANGED', 'VideoPort', 'ServerHost', 'by hand'), \
+         ({now}, 'INFO', 'MODULE_OPTION_CHANGED', 'vide_', 'x', 'an option of vide_'), \
+         ({now}, 'INFO', 'MODULE_OPTION_CHANGED', 'VIDEO', 'y', 'video: y changed')"
+    ));
+    let log = store.event_log().unwrap();
+    let all = log.read(&LogQuery::new()).unwrap();
+    assert_eq!(all.len(), written.len() + 4);
+    let ids: Vec<u64> = all.iter().map(|e| e.id().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest (highest id) first: {ids:?}");
+    let newest = all[0].at().unwrap();
+    let mut queries = vec![
+        LogQuery::new(),
+        LogQuery::new().limit(3),
+        LogQuery::new().limit(0),
+    ];
+    for subject in [
+        "video",
+        "vid_o",
+        "vid.o",
+        "vide_",
+        "v_deo",
+        "videoport",
+        "vidxo",
+        "vid",
+        "main",
+    ] {
+        for limit in [1, 2, 100] {
+            queries.push(LogQuery::new().module(module(subject)).limit(limit));
+        }
+    }
+    queries.push(LogQuery::new().since(newest));
+    queries.push(LogQuery::new().since(newest + Duration::from_millis(1)));
+    queries.push(
+        LogQuery::new()
+            .since(newest - Duration::from_millis(1))
+            .limit(2),
+    );
+    queries.push(LogQuery::new().since(SystemTime::now() + Duration::from_secs(3600)));
+    for query in &queries {
+        let expected: Vec<LogEntry> = all
+            .iter()
+            .filter(|e| query.matches(e))
+            .take(query.max_rows())
+            .cloned()
+            .collect();
+        assert_eq!(log.read(query).unwrap(), expected, "{query:?}");
+    }
+    let texts = |id| -> Vec<String> {
+        log.read(&LogQuery::new().module(module(id)))
+            .unwrap()
+            .iter()
+            .map(|e| e.description().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        texts("video"),
+        [
+            "video: y changed",
+            "Video/S1: (R) => (D)",
+            "video: x changed",
+            "video: () => (R)",
+            "video/s1: (R) => (W)"
+        ]
+    );
+    assert_eq!(texts("vide_"), ["an option of vide_"]);
+    assert_eq!(
+        texts("videoport"),
+        ["by hand", "videoport: x changed", "videoport: () => (R)"]
+    );
+    assert_eq!(texts("main"), Vec::<String>::new());
+}

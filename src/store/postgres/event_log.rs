@@ -37,7 +37,8 @@ const INSERT: &str = "\
 /// `MODULE_ID`, its rights rows at the start of the description
 /// (`video:` or `video/s1:`), both matched in lower case (ASCII letters
 /// only, as module ids fold) and without `LIKE`, whose `_` would match any
-/// character.
+/// character. The order names the table's column: a bare `id` would be
+/// the output column, `id::text`, and sort `9` above `13`.
 const READ: &str = "\
     SELECT id::text, floor(extract(epoch FROM timestamp_x::timestamptz))::bigint::text, \
       audit_type_id::text, module_id::text, item_id::text, site_id::text, user_id::text, \
@@ -51,7 +52,7 @@ const READ: &str = "\
            OR (audit_type_id <> $3 \
                AND lower(left(description::text, length($5::text) + 1) COLLATE \"C\") \
                    IN ($5::text || ':', $5::text || '/'))) \
-    ORDER BY id DESC LIMIT $6";
+    ORDER BY b_event_log.id DESC LIMIT $6";
 
 /// Writes `entries`, stamped with the database's clock, inside the
 /// caller's transaction, in their order (so ids rise with it).

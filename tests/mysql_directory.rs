@@ -10,11 +10,11 @@ mod mysql_common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use bitrix_common::directory::*;
 use bitrix_common::{option, VIDEO, VIDEOPORT};
-use module_settings::store::directory::{AuditType, EventLog, LogEntry, LogQuery};
+use module_settings::store::directory::{EventLog, LogQuery};
 use module_settings::store::{ChangeListener, Revision};
 use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId, Store, StoreError, UserId};
 use mysql::prelude::Queryable;

@@ -317,7 +317,10 @@ pub fn assert_reads_are_exactly_what_queries_match(
     let all = log.read(&LogQuery::new()).unwrap();
     assert_eq!(all.len(), written.len() + 4);
     let ids: Vec<u64> = all.iter().map(|e| e.id().unwrap()).collect();
-    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest (highest id) first: {ids:?}");
+    assert!(
+        ids.windows(2).all(|w| w[0] > w[1]),
+        "newest (highest id) first: {ids:?}"
+    );
     let newest = all[0].at().unwrap();
     let mut queries = vec![
         LogQuery::new(),

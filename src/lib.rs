@@ -188,6 +188,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod access;
+#[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
+pub mod cli;
 pub mod groups;
 pub mod ids;
 mod label;

@@ -1,4 +1,5 @@
-//! The admin command line (`examples/settings`), run as a program on
+//! The admin command line (`module_settings::cli`, run by
+//! `examples/settings`), run as a program on
 //! temporary SQLite databases: every command, the `--json` shapes, exit
 //! statuses, secrets never printed, bad input and denied writes leaving the
 //! database file byte-for-byte unchanged, and a database laid out the way a
@@ -9,7 +10,7 @@
 //! deterministically; the mapping of conflict errors to 4 is unit-tested
 //! in `examples/settings/failure.rs`.
 
-#![cfg(feature = "sqlite")]
+#![cfg(feature = "cli")]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,10 +37,7 @@ fn binary() -> &'static Path {
             .parent()
             .and_then(Path::parent)
             .expect("tests run from target/<profile>/deps");
-        let mut features = vec!["sqlite"];
-        if cfg!(feature = "json") {
-            features.push("json");
-        }
+        let mut features = vec!["cli"];
         if cfg!(feature = "testing") {
             features.push("testing");
         }

@@ -3,15 +3,15 @@
 //! works on, levels the module accepts, option names and values, the
 //! portal address. Bad input then never creates or touches a database.
 
-use module_settings::access::AccessError;
-use module_settings::modules::Portal;
-use module_settings::options::RawOptions;
-use module_settings::settings::Settings;
-use module_settings::{AccessLevel, ModuleId, OptionName, Store};
+use crate::access::AccessError;
+use crate::modules::Portal;
+use crate::options::RawOptions;
+use crate::settings::Settings;
+use crate::{AccessLevel, ModuleId, OptionName, Store};
 
-use crate::command::{Command, Text};
-use crate::failure::Failure;
-use crate::stdin::{self, Input};
+use crate::cli::command::{Command, Text};
+use crate::cli::failure::Failure;
+use crate::cli::stdin::{self, Input};
 
 /// `command` with every module name resolved and every value checked;
 /// `set -` has read its value from standard input.
@@ -243,7 +243,7 @@ fn check_name<S: Store>(
     let known: Vec<&str> = schema.options().iter().map(|o| o.name().as_str()).collect();
     Err(Failure::input(format!(
         "module {module} has no option {}; its options are {}",
-        crate::values::shown(name),
+        crate::cli::values::shown(name),
         known.join(", ")
     )))
 }
@@ -296,9 +296,9 @@ fn value_read<S: Store>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::command::Who;
-    use crate::failure::BAD_INPUT;
-    use module_settings::GroupId;
+    use crate::cli::command::Who;
+    use crate::cli::failure::BAD_INPUT;
+    use crate::GroupId;
 
     const VIDEO: ModuleId = ModuleId::from_static("video");
     const VIDEOPORT: ModuleId = ModuleId::from_static("videoport");
@@ -329,7 +329,7 @@ mod tests {
             module: VIDEOPORT,
             group: GroupId::from_static(5),
             level,
-            scope: module_settings::Scope::Common,
+            scope: crate::Scope::Common,
             actor: Who::Groups(vec![GroupId::ADMINISTRATORS]),
         };
         let err = prepare(&catalog, grant(AccessLevel::M)).unwrap_err();
@@ -345,7 +345,7 @@ mod tests {
             module: VIDEO,
             name: name.into(),
             value: Text::Given(value.into()),
-            scope: module_settings::Scope::Common,
+            scope: crate::Scope::Common,
             actor: Who::Groups(vec![GroupId::ADMINISTRATORS]),
         };
         let err = prepare(&catalog, set("ServerPort", "70000")).unwrap_err();
@@ -363,7 +363,7 @@ mod tests {
         assert!(prepare(&catalog, set("ServerPort", "8000")).is_ok());
         let connect = Command::ConnectB24 {
             url: "http://a.bitrix24.ru".into(),
-            mode: module_settings::modules::ConnectMode::New,
+            mode: crate::modules::ConnectMode::New,
             actor: Who::Groups(vec![GroupId::ADMINISTRATORS]),
         };
         let err = prepare(&catalog, connect).unwrap_err();

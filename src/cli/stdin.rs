@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use crate::failure::Failure;
+use crate::cli::failure::Failure;
 
 /// How much is read for an option whose kind sets no length limit.
 pub const UNLIMITED_BYTES: usize = 1 << 20;

@@ -2,21 +2,21 @@
 //! print. Every write goes through the facade: W on the guarding module,
 //! the revision it was based on, one event, nothing written on failure.
 
-use module_settings::access::ScopeQuery;
-use module_settings::modules::B24Connector;
-use module_settings::settings::{AccessTab, Actor, Settings};
-use module_settings::store::directory::LogQuery;
-use module_settings::store::{Revision, RightKey, UnreadableRight};
-use module_settings::{ModuleId, Scope, Store};
+use crate::access::ScopeQuery;
+use crate::modules::B24Connector;
+use crate::settings::{AccessTab, Actor, Settings};
+use crate::store::directory::LogQuery;
+use crate::store::{Revision, RightKey, UnreadableRight};
+use crate::{ModuleId, Scope, Store};
 
-use crate::command::{Command, Query, Text, Who};
-use crate::failure::Failure;
-use crate::output;
+use crate::cli::command::{Command, Query, Text, Who};
+use crate::cli::failure::Failure;
+use crate::cli::output;
 
 /// Runs `command` (prepared: names resolved, values checked).
 pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String, Failure> {
     match command {
-        Command::Help => Ok(crate::usage::HELP.to_owned()),
+        Command::Help => Ok(crate::cli::usage::HELP.to_owned()),
         Command::Modules => Ok(output::modules(settings)),
         Command::Schema { module } => output::json(&settings.schema(module)?),
         Command::Show {

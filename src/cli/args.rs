@@ -5,10 +5,10 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::command::{Command, Invocation, Query, Text, Who};
-use crate::failure::Failure;
-use crate::values::{group, groups, level, mode, module, scope, scopes, shown};
-use crate::words::Words;
+use crate::cli::command::{Command, Invocation, Query, Text, Who};
+use crate::cli::failure::Failure;
+use crate::cli::values::{group, groups, level, mode, module, scope, scopes, shown};
+use crate::cli::words::Words;
 
 /// What one command takes: its arguments (for messages), the flags it
 /// accepts besides `--db` and `--help`, and the flags it requires.
@@ -371,8 +371,8 @@ fn since(text: &str) -> Result<std::time::SystemTime, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::failure::BAD_INPUT;
-    use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
+    use crate::cli::failure::BAD_INPUT;
+    use crate::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
     use proptest::prelude::*;
 
     fn run(line: &str) -> Result<Invocation, Failure> {

@@ -1,10 +1,10 @@
 //! Single values from the command line: ids, lists, levels, modes — each
 //! refused with a message that says what is allowed.
 
-use module_settings::modules::ConnectMode;
-use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
+use crate::modules::ConnectMode;
+use crate::{AccessLevel, GroupId, ModuleId, Scope, SiteId};
 
-use crate::failure::Failure;
+use crate::cli::failure::Failure;
 
 pub fn module(text: &str) -> Result<ModuleId, Failure> {
     ModuleId::new(text).map_err(Failure::input)

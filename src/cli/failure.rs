@@ -2,10 +2,9 @@
 //! line printed on stderr.
 
 use std::fmt;
-use std::process::ExitCode;
 
-use module_settings::access::AccessError;
-use module_settings::settings::SettingsError;
+use crate::access::AccessError;
+use crate::settings::SettingsError;
 
 /// Anything not listed below: a store that failed, a database that needs
 /// repair.
@@ -53,11 +52,6 @@ impl Failure {
     /// The exit status.
     pub fn code(&self) -> u8 {
         self.code
-    }
-
-    /// The exit status for the process.
-    pub fn exit_code(&self) -> ExitCode {
-        ExitCode::from(self.code())
     }
 
     /// `error: …` on one line: multi-line texts (every bad field of a
@@ -115,8 +109,8 @@ impl From<SettingsError> for Failure {
 }
 
 /// A store that failed outside the facade (the event log read by `audit`).
-impl From<module_settings::StoreError> for Failure {
-    fn from(err: module_settings::StoreError) -> Self {
+impl From<crate::StoreError> for Failure {
+    fn from(err: crate::StoreError) -> Self {
         Failure::from(SettingsError::from(err))
     }
 }
@@ -131,12 +125,12 @@ impl From<AccessError> for Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use module_settings::modules::ConnectionError;
-    use module_settings::options::{FieldError, FieldProblem, ValidationErrors};
-    use module_settings::settings::RecordKey;
-    use module_settings::store::Revision;
-    use module_settings::{AccessLevel, ModuleId, Scope, StoreError};
-    use module_settings::{GroupId, VideoPort};
+    use crate::modules::ConnectionError;
+    use crate::options::{FieldError, FieldProblem, ValidationErrors};
+    use crate::settings::RecordKey;
+    use crate::store::Revision;
+    use crate::{AccessLevel, ModuleId, Scope, StoreError};
+    use crate::{GroupId, VideoPort};
 
     const VIDEO: ModuleId = ModuleId::from_static("video");
 
@@ -174,7 +168,7 @@ mod tests {
         let not_accepted = SettingsError::Access(AccessError::LevelNotAccepted {
             module: VIDEO,
             level: AccessLevel::M,
-            allowed: module_settings::access::ModuleLevels::VIDEO.accepted(),
+            allowed: crate::access::ModuleLevels::VIDEO.accepted(),
         });
         let unavailable = SettingsError::from(StoreError::Unavailable {
             backend: "sqlite",

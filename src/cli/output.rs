@@ -6,14 +6,14 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use module_settings::access::ModuleLevels;
-use module_settings::options::{ShownValue, Source};
-use module_settings::settings::{AccessTab, EffectiveOption, Settings};
-use module_settings::store::directory::{AuditType, LogEntry, Sites};
-use module_settings::store::{Revision, RightKey};
-use module_settings::{AccessLevel, Label, ModuleId, Scope, Store};
+use crate::access::ModuleLevels;
+use crate::options::{ShownValue, Source};
+use crate::settings::{AccessTab, EffectiveOption, Settings};
+use crate::store::directory::{AuditType, LogEntry, Sites};
+use crate::store::{Revision, RightKey};
+use crate::{AccessLevel, Label, ModuleId, Scope, Store};
 
-use crate::failure::Failure;
+use crate::cli::failure::Failure;
 
 /// Pretty JSON and a newline.
 pub fn json(value: &impl Serialize) -> Result<String, Failure> {
@@ -97,8 +97,6 @@ fn value(value: &ShownValue) -> String {
         ShownValue::Text(text) => text.escape_debug().to_string(),
         ShownValue::Secret { set: true } => "****** (set)".to_owned(),
         ShownValue::Secret { set: false } => "(not set)".to_owned(),
-        // A kind of value added later: shown only once this example knows it.
-        _ => "(not shown)".to_owned(),
     }
 }
 
@@ -107,7 +105,6 @@ fn source(source: Source) -> &'static str {
         Source::Site => "site",
         Source::Common => "common",
         Source::Default => "default",
-        _ => "elsewhere",
     }
 }
 

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use module_settings::modules::ConnectMode;
-use module_settings::{AccessLevel, GroupId, ModuleId, Scope, UserId};
+use crate::modules::ConnectMode;
+use crate::{AccessLevel, GroupId, ModuleId, Scope, UserId};
 
 /// Whose groups a command uses: given on the command line (`--groups`,
 /// `--as`), or a user's as the site lists them (`--user`, `--as-user`).

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use module_settings::{SqliteStore, Store};
+use crate::{SqliteStore, Store};
 
-use crate::failure::Failure;
+use crate::cli::failure::Failure;
 
 /// The database `--db` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +46,7 @@ pub fn open(db: &Path) -> Result<Box<dyn Store>, Failure> {
 
 #[cfg(feature = "mysql")]
 fn mysql(url: &str) -> Result<Box<dyn Store>, Failure> {
-    module_settings::MysqlStore::connect(url)
+    crate::MysqlStore::connect(url)
         .map(|store| Box::new(store) as Box<dyn Store>)
         .map_err(|err| Failure::other(format!("could not open the database {}: {err}", shown(url))))
 }
@@ -58,7 +58,7 @@ fn mysql(url: &str) -> Result<Box<dyn Store>, Failure> {
 
 #[cfg(feature = "postgres")]
 fn postgres(url: &str) -> Result<Box<dyn Store>, Failure> {
-    module_settings::PostgresStore::connect(url)
+    crate::PostgresStore::connect(url)
         .map(|store| Box::new(store) as Box<dyn Store>)
         .map_err(|err| Failure::other(format!("could not open the database {}: {err}", shown(url))))
 }

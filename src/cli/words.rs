@@ -5,8 +5,8 @@
 
 use std::ffi::OsString;
 
-use crate::failure::Failure;
-use crate::values::shown;
+use crate::cli::failure::Failure;
+use crate::cli::values::shown;
 
 /// Every flag: its name and whether it takes a value.
 const FLAGS: &[(&str, bool)] = &[

@@ -1370,3 +1370,50 @@ fn audit_lists_the_trail_newest_first() {
     let bad = cli.run(&["audit", "--since", "yesterday-ish"]).fails(2);
     assert!(bad.contains("--since"), "{bad}");
 }
+
+/// `set … SecretCode - < /dev/null` used to print "set", exit 0 and delete
+/// the stored secret. Empty input is an error; a secret is one line; one
+/// trailing newline is the terminator.
+#[test]
+fn a_secret_from_standard_input_is_never_empty_or_several_lines() {
+    let cli = Cli::new();
+    cli.run_with_input(
+        &["set", "videoport", "SecretCode", "-", "--as", "1"],
+        "first\n",
+    )
+    .ok();
+    let stored = || -> String {
+        cli.sql()
+            .query_row(
+                "SELECT VALUE FROM b_option WHERE MODULE_ID = 'videoport' AND NAME = 'SecretCode'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(stored(), "first", "one trailing newline is dropped");
+    let before = cli.files();
+    let empty = cli
+        .run(&["set", "videoport", "SecretCode", "-", "--as", "1"])
+        .fails(2);
+    assert!(
+        empty.contains("standard input is empty; nothing was set"),
+        "{empty}"
+    );
+    for input in ["", "\n"] {
+        let err = cli
+            .run_with_input(&["set", "videoport", "SecretCode", "-", "--as", "1"], input)
+            .fails(2);
+        assert!(err.contains("standard input is empty"), "{input:?}: {err}");
+    }
+    let lines = cli
+        .run_with_input(
+            &["set", "videoport", "SecretCode", "-", "--as", "1"],
+            "one\ntwo\n",
+        )
+        .fails(2);
+    assert!(lines.contains("a secret is one line"), "{lines}");
+    assert!(!lines.contains("two"), "the text is never echoed: {lines}");
+    assert_eq!(cli.files(), before, "nothing written");
+    assert_eq!(stored(), "first");
+}

@@ -274,8 +274,24 @@ fn value_read<S: Store>(
 ) -> Result<String, Failure> {
     check_name(catalog, module, name)?;
     let schema = catalog.schema(module).map_err(Failure::from)?;
-    let max_chars = schema.option(name).and_then(|o| o.kind().max_chars());
+    let kind = schema.option(name).map(|o| o.kind());
+    let max_chars = kind.and_then(|k| k.max_chars());
     match stdin::read_value(input, max_chars)? {
+        // An empty input is a mistake (a redirect from /dev/null, a closed
+        // pipe), never a way to clear a value: reset does that.
+        Input::Whole(text) if text.is_empty() => Err(Failure::input(format!(
+            "{module} option {name}: standard input is empty; nothing was set (to remove \
+             the value, use reset)"
+        ))),
+        Input::Whole(text)
+            if kind.is_some_and(|k| k.is_secret()) && text.contains(['\n', '\r']) =>
+        {
+            Err(Failure::input(format!(
+                "{module} option {name}: a secret is one line, and standard input holds {} \
+                 lines; nothing was set",
+                text.lines().count().max(2)
+            )))
+        }
         Input::Whole(text) => Ok(text),
         Input::Cut(start) => {
             // The start alone is longer than the kind allows, so its check

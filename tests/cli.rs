@@ -662,6 +662,44 @@ fn bad_input_never_creates_a_database() {
     assert!(!cli.db.exists());
 }
 
+/// Commands that only read never create a database file, and a write
+/// that is refused — denied, or a bad value — never creates one either;
+/// a write that succeeds does.
+#[test]
+fn only_a_successful_write_creates_a_database() {
+    let cli = Cli::new();
+    for args in [
+        &["show", "videoport"][..],
+        &["rights", "video"],
+        &["check", "video", "--groups", "5"],
+        &["roles", "video", "--groups", "5"],
+        &["audit"],
+    ] {
+        let err = cli.run(args).fails(2);
+        assert!(err.contains("there is no database at"), "{args:?}: {err}");
+    }
+    assert!(!cli.db.exists());
+    cli.run(&["grant", "video", "5", "W", "--as", "5"]).fails(3);
+    cli.run(&["set", "videoport", "ServerPort", "70000", "--as", "1"])
+        .fails(2);
+    cli.run(&["grant", "video", "5", "W", "--as-user", "1"])
+        .fails(2);
+    assert!(!cli.db.exists(), "refused writes create nothing");
+    cli.run(&["grant", "video", "5", "W", "--as", "1"]).ok();
+    assert!(cli.db.exists());
+    cli.run(&["rights", "video"]).ok();
+}
+
+/// A file that is not a database says so, and is left as it was.
+#[test]
+fn a_file_that_is_not_a_database_says_so() {
+    let cli = Cli::new();
+    std::fs::write(&cli.db, "just some text\n").unwrap();
+    let err = cli.run(&["rights", "video"]).fails(1);
+    assert!(err.contains("is not an SQLite database"), "{err}");
+    assert_eq!(std::fs::read(&cli.db).unwrap(), b"just some text\n");
+}
+
 /// A write by groups without W exits 3, says which level was needed and
 /// held, and changes nothing.
 #[test]

@@ -134,6 +134,20 @@ pub enum Command {
 }
 
 impl Command {
+    /// Whether the command writes (and so may create a database file).
+    pub fn writes(&self) -> bool {
+        matches!(
+            self,
+            Command::Set { .. }
+                | Command::Reset { .. }
+                | Command::Grant { .. }
+                | Command::Revoke { .. }
+                | Command::Default { .. }
+                | Command::ConnectB24 { .. }
+                | Command::DisconnectB24 { .. }
+        )
+    }
+
     /// Whether the command reads or writes the database (`--db` needed).
     pub fn needs_db(&self) -> bool {
         !matches!(

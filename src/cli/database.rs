@@ -27,6 +27,12 @@ fn kind(db: &str) -> Kind {
     }
 }
 
+/// Whether `--db` names an SQLite file that does not exist yet (opening it
+/// would create it). A server URL is never missing here.
+pub fn is_missing_file(db: &Path) -> bool {
+    kind(&db.to_string_lossy()) == Kind::Sqlite && std::fs::symlink_metadata(db).is_err()
+}
+
 /// Opens the database `--db` names.
 pub fn open(db: &Path) -> Result<Box<dyn Store>, Failure> {
     let text = db.to_string_lossy();

@@ -136,6 +136,18 @@ impl Cli {
         let Some(path) = invocation.db.filter(|_| command.needs_db()) else {
             return run::run(&catalog, command);
         };
+        if database::is_missing_file(&path) {
+            if !command.writes() {
+                return Err(Failure::input(format!(
+                    "there is no database at {}: a command that only reads never creates one \
+                     (a write does)",
+                    path.display()
+                )));
+            }
+            // A new file would start empty, as the catalog is: the write is
+            // tried there first, so a refused one never creates the file.
+            run::run(&catalog, command.clone())?;
+        }
         let store = database::open(&path)?;
         let settings = self.builder(store, resolve).build()?;
         run::run(&settings, command)

@@ -4,8 +4,9 @@
 pub const HELP: &str = "\
 settings: an admin command line for module settings and access rights, over a
 database with Bitrix's tables (b_option, b_option_site, b_module_group) — an
-SQLite file, or a MySQL or PostgreSQL server. A missing SQLite file is created;
-an existing Bitrix database is read and written in place. Where the database
+SQLite file, or a MySQL or PostgreSQL server. A missing SQLite file is created
+by the first write that succeeds (never by a command that only reads, or by a
+refused one); an existing Bitrix database is read and written in place. Where the database
 has them, Bitrix's b_group (group names, switched-off groups), b_lang (the
 sites: an unknown site is refused), b_user_group (--user, --as-user) are read,
 and every write is logged in b_event_log in the write's own transaction.

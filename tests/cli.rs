@@ -461,7 +461,17 @@ fn check_and_roles_explain_levels() {
     assert_eq!(json["detail"]["kind"], "grant");
     assert_eq!(json["detail"]["group"], 5);
     assert_eq!(json["detail"]["scope"], "s1");
-    assert_eq!(json["query"], "site s1");
+    assert_eq!(
+        json["query"],
+        serde_json::json!({"kind": "scope", "scope": "s1"})
+    );
+    let text = cli.run(&["check", "video", "--groups", "5", "--json"]).ok();
+    let at = |key: &str| text.find(&format!("\"{key}\"")).unwrap_or(usize::MAX);
+    let order = ["module", "query", "level", "reason", "detail"].map(at);
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "declaration order: {text}"
+    );
 
     assert_eq!(check(&["roles", "video", "--groups", "2,6"]), "D, R");
     let roles = cli
@@ -1454,4 +1464,77 @@ fn a_secret_from_standard_input_is_never_empty_or_several_lines() {
     assert!(!lines.contains("two"), "the text is never echoed: {lines}");
     assert_eq!(cli.files(), before, "nothing written");
     assert_eq!(stored(), "first");
+}
+
+/// With `--json`, a failure is one JSON object on standard error, with the
+/// exit status it has without; `modules` and `schema` take `--json` too;
+/// audit times are RFC 3339.
+#[test]
+fn json_runs_answer_in_json_even_when_they_fail() {
+    let cli = Cli::new();
+    let error = |args: &[&str], code: i32| -> Value {
+        let run = cli.run(args);
+        assert_eq!(run.code, code, "{run:?}");
+        assert!(run.stdout.is_empty(), "{run:?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+        serde_json::from_str(&run.stderr).unwrap_or_else(|err| panic!("{err}: {run:?}"))
+    };
+    let usage = error(&["frob", "--json"], 2);
+    assert_eq!(usage["error"]["kind"], "usage");
+    assert!(usage["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown command"));
+    let input = error(&["check", "nosuch", "--groups", "5", "--json"], 2);
+    assert_eq!(input["error"]["kind"], "input");
+    cli.admin(&["grant", "video", "5", "R"]);
+    let denied = error(&["grant", "video", "6", "W", "--as", "5", "--json"], 3);
+    assert_eq!(denied["error"]["kind"], "denied");
+    assert_eq!(
+        denied["error"]["message"],
+        "access denied to module video: needs W, holds R"
+    );
+
+    let written = cli
+        .run(&["grant", "video", "6", "W", "--as", "1", "--json"])
+        .json();
+    assert_eq!(written["module"], "video");
+    assert_eq!(written["changed"], true);
+    assert_eq!(
+        written["message"],
+        "video: group 6 granted W in common (revision 2)"
+    );
+    let same = cli
+        .run(&["grant", "video", "6", "W", "--as", "1", "--json"])
+        .json();
+    assert_eq!(same["changed"], false);
+    assert_eq!(same["revision"], 2);
+
+    let modules = Command::new(binary())
+        .args(["modules", "--json"])
+        .output()
+        .unwrap();
+    let modules: Value = serde_json::from_slice(&modules.stdout).unwrap();
+    let names: Vec<&str> = modules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["module"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["videoport", "video", "b24connector"]);
+    assert_eq!(
+        modules[1]["options"],
+        Value::Null,
+        "video has an access tab only"
+    );
+    assert_eq!(modules[1]["levels"][0]["level"], "D");
+    let schema = Command::new(binary())
+        .args(["schema", "videoport", "--json"])
+        .output()
+        .unwrap();
+    assert!(schema.status.success());
+
+    let audit = cli.run(&["audit", "--json"]).json();
+    let at = audit[0]["at"].as_str().unwrap();
+    assert!(humantime::parse_rfc3339(at).is_ok(), "{at}");
 }

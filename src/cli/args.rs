@@ -27,9 +27,9 @@ const SPECS: &[Spec] = &[
         name: "modules",
         args: &[],
         optional: 0,
-        flags: &[],
+        flags: &["json"],
         required: &[],
-        usage: "modules",
+        usage: "modules [--json]",
     },
     Spec {
         name: "show",
@@ -124,9 +124,9 @@ const SPECS: &[Spec] = &[
         name: "schema",
         args: &["MODULE"],
         optional: 0,
-        flags: &[],
+        flags: &["json"],
         required: &[],
-        usage: "schema MODULE",
+        usage: "schema MODULE [--json]",
     },
     Spec {
         name: "connect-b24",
@@ -153,6 +153,7 @@ pub fn parse(raw: impl IntoIterator<Item = OsString>) -> Result<Invocation, Fail
     if words.has("help") || words.args.first().map(String::as_str) == Some("help") {
         return Ok(Invocation {
             db,
+            json: words.has("json"),
             command: Command::Help,
         });
     }
@@ -181,7 +182,7 @@ pub fn parse(raw: impl IntoIterator<Item = OsString>) -> Result<Invocation, Fail
         )));
     }
     for (flag, _) in &words.flags {
-        if !matches!(*flag, "db" | "help") && !spec.flags.contains(flag) {
+        if !matches!(*flag, "db" | "help" | "json") && !spec.flags.contains(flag) {
             return Err(Failure::usage(format!(
                 "{} does not take --{flag}; usage: {}",
                 spec.name, spec.usage
@@ -208,7 +209,11 @@ pub fn parse(raw: impl IntoIterator<Item = OsString>) -> Result<Invocation, Fail
             spec.name
         )));
     }
-    Ok(Invocation { db, command })
+    Ok(Invocation {
+        db,
+        json: words.has("json"),
+        command,
+    })
 }
 
 /// The typed command from checked words.
@@ -236,7 +241,7 @@ fn build(name: &str, args: &[String], words: &Words) -> Result<Command, Failure>
     };
     let json = words.has("json");
     Ok(match name {
-        "modules" => Command::Modules,
+        "modules" => Command::Modules { json },
         "show" => Command::Show {
             module: module()?,
             scope: scope()?,
@@ -313,7 +318,10 @@ fn build(name: &str, args: &[String], words: &Words) -> Result<Command, Failure>
             since: words.value("since").map(since).transpose()?,
             json,
         },
-        "schema" => Command::Schema { module: module()? },
+        "schema" => Command::Schema {
+            module: module()?,
+            json,
+        },
         "connect-b24" => Command::ConnectB24 {
             url: args[0].clone(),
             mode: mode(words.value("mode").unwrap_or_default())?,
@@ -451,10 +459,11 @@ mod tests {
         assert_eq!(
             command("schema videoport"),
             Command::Schema {
-                module: ModuleId::from_static("videoport")
+                module: ModuleId::from_static("videoport"),
+                json: false
             }
         );
-        assert_eq!(command("modules"), Command::Modules);
+        assert_eq!(command("modules"), Command::Modules { json: false });
         assert_eq!(command("--help"), Command::Help);
         assert_eq!(command("check -h"), Command::Help);
         assert_eq!(command("help"), Command::Help);

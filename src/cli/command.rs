@@ -23,6 +23,8 @@ pub enum Who {
 pub struct Invocation {
     /// `--db PATH`, if given.
     pub db: Option<PathBuf>,
+    /// `--json`: every command answers in JSON, errors included.
+    pub json: bool,
     /// What to do.
     pub command: Command,
 }
@@ -51,8 +53,8 @@ pub enum Text {
 pub enum Command {
     /// `--help`.
     Help,
-    /// `modules`.
-    Modules,
+    /// `modules [--json]`.
+    Modules { json: bool },
     /// `show MODULE [--site S] [--json]`.
     Show {
         module: ModuleId,
@@ -121,8 +123,8 @@ pub enum Command {
         since: Option<SystemTime>,
         json: bool,
     },
-    /// `schema MODULE`.
-    Schema { module: ModuleId },
+    /// `schema MODULE [--json]` (JSON either way).
+    Schema { module: ModuleId, json: bool },
     /// `connect-b24 URL --mode new|existing --as GROUPS|--as-user ID`.
     ConnectB24 {
         url: String,
@@ -152,7 +154,7 @@ impl Command {
     pub fn needs_db(&self) -> bool {
         !matches!(
             self,
-            Command::Help | Command::Modules | Command::Schema { .. }
+            Command::Help | Command::Modules { .. } | Command::Schema { .. }
         )
     }
 }

@@ -20,6 +20,8 @@ pub const CONFLICT: u8 = 4;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     code: u8,
+    /// For `--json`: `usage`, `input`, `denied`, `conflict` or `other`.
+    kind: &'static str,
     message: String,
 }
 
@@ -28,6 +30,7 @@ impl Failure {
     pub fn usage(message: impl fmt::Display) -> Self {
         Failure {
             code: BAD_INPUT,
+            kind: "usage",
             message: format!("{message}; run with --help for usage"),
         }
     }
@@ -37,6 +40,7 @@ impl Failure {
     pub fn input(message: impl fmt::Display) -> Self {
         Failure {
             code: BAD_INPUT,
+            kind: "input",
             message: message.to_string(),
         }
     }
@@ -45,6 +49,7 @@ impl Failure {
     pub fn other(message: impl fmt::Display) -> Self {
         Failure {
             code: OTHER,
+            kind: "other",
             message: message.to_string(),
         }
     }
@@ -52,6 +57,18 @@ impl Failure {
     /// The exit status.
     pub fn code(&self) -> u8 {
         self.code
+    }
+
+    /// The error as one JSON object on one line, `{"error": {"kind": …,
+    /// "message": …}}`, for `--json`.
+    pub fn json_line(&self) -> String {
+        let shape = crate::cli::shapes::ErrorShape {
+            error: crate::cli::shapes::ErrorBody {
+                kind: self.kind,
+                message: &self.message,
+            },
+        };
+        serde_json::to_string(&shape).unwrap_or_else(|_| self.line())
     }
 
     /// `error: …` on one line: multi-line texts (every bad field of a
@@ -101,8 +118,15 @@ impl From<SettingsError> for Failure {
                 message.push_str("; use connect-b24 or disconnect-b24");
             }
         }
+        let code = exit_code(&err);
         Failure {
-            code: exit_code(&err),
+            code,
+            kind: match code {
+                DENIED => "denied",
+                CONFLICT => "conflict",
+                BAD_INPUT => "input",
+                _ => "other",
+            },
             message,
         }
     }

@@ -33,6 +33,7 @@ mod failure;
 mod output;
 mod prepare;
 mod run;
+mod shapes;
 mod stdin;
 mod usage;
 mod values;
@@ -117,8 +118,16 @@ impl Cli {
         I: IntoIterator<Item = A>,
         A: Into<OsString>,
     {
-        match self.execute(args.into_iter().map(Into::into)) {
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        // Known before parsing, so that a command line that does not parse
+        // still answers in the form asked for.
+        let json = args
+            .iter()
+            .take_while(|arg| *arg != "--")
+            .any(|arg| arg == "--json");
+        match self.execute(args) {
             Ok(out) => (0, out, String::new()),
+            Err(failure) if json => (failure.code(), String::new(), failure.json_line() + "\n"),
             Err(failure) => (failure.code(), String::new(), failure.line() + "\n"),
         }
     }
@@ -133,8 +142,9 @@ impl Cli {
             .builder(Box::new(MemoryStore::new()), resolve.clone())
             .build()?;
         let command = prepare::prepare(&catalog, invocation.command)?;
+        let json = invocation.json;
         let Some(path) = invocation.db.filter(|_| command.needs_db()) else {
-            return run::run(&catalog, command);
+            return run::run(&catalog, command, json);
         };
         if database::is_missing_file(&path) {
             if !command.writes() {
@@ -146,11 +156,11 @@ impl Cli {
             }
             // A new file would start empty, as the catalog is: the write is
             // tried there first, so a refused one never creates the file.
-            run::run(&catalog, command.clone())?;
+            run::run(&catalog, command.clone(), json)?;
         }
         let store = database::open(&path)?;
         let settings = self.builder(store, resolve).build()?;
-        run::run(&settings, command)
+        run::run(&settings, command, json)
     }
 
     /// The facade's builder: the seed modules, the registered ones, and

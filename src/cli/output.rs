@@ -47,6 +47,18 @@ pub fn modules<S: Store>(settings: &Settings<S>) -> String {
     out
 }
 
+/// `modules --json`: every registered module in registration order.
+pub fn module_shapes<S: Store>(settings: &Settings<S>) -> Vec<crate::cli::shapes::Module> {
+    settings
+        .modules()
+        .map(|module| crate::cli::shapes::Module {
+            module,
+            options: settings.schema(module).ok(),
+            levels: settings.levels(module).ok(),
+        })
+        .collect()
+}
+
 fn level_lines(levels: ModuleLevels) -> String {
     levels
         .entries()

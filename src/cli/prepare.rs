@@ -26,8 +26,9 @@ pub fn prepare<S: Store>(catalog: &Settings<S>, command: Command) -> Result<Comm
             scope,
             json,
         },
-        Command::Schema { module } => Command::Schema {
+        Command::Schema { module, json } => Command::Schema {
             module: options_module(catalog, module)?,
+            json,
         },
         Command::Set {
             module,
@@ -146,7 +147,7 @@ pub fn prepare<S: Store>(catalog: &Settings<S>, command: Command) -> Result<Comm
         }
         // The log names any module, registered here or not.
         other @ (Command::Help
-        | Command::Modules
+        | Command::Modules { .. }
         | Command::DisconnectB24 { .. }
         | Command::Audit { .. }) => other,
     })

@@ -12,13 +12,19 @@ use crate::{ModuleId, Scope, Store};
 use crate::cli::command::{Command, Query, Text, Who};
 use crate::cli::failure::Failure;
 use crate::cli::output;
+use crate::cli::shapes;
 
 /// Runs `command` (prepared: names resolved, values checked).
-pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String, Failure> {
+pub fn run<S: Store>(
+    settings: &Settings<S>,
+    command: Command,
+    json: bool,
+) -> Result<String, Failure> {
     match command {
         Command::Help => Ok(crate::cli::usage::HELP.to_owned()),
-        Command::Modules => Ok(output::modules(settings)),
-        Command::Schema { module } => output::json(&settings.schema(module)?),
+        Command::Modules { json: false } => Ok(output::modules(settings)),
+        Command::Modules { json: true } => output::json(&output::module_shapes(settings)),
+        Command::Schema { module, .. } => output::json(&settings.schema(module)?),
         Command::Show {
             module,
             scope,
@@ -27,12 +33,12 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
             let revision = settings.revision(module)?;
             let options = settings.show(module, scope)?;
             if json {
-                output::json(&serde_json::json!({
-                    "module": module,
-                    "scope": scope,
-                    "revision": revision,
-                    "options": options,
-                }))
+                output::json(&shapes::Shown {
+                    module,
+                    scope,
+                    revision,
+                    options: &options,
+                })
             } else {
                 Ok(output::options(module, scope, revision, &options))
             }
@@ -59,13 +65,14 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
                 based_on,
             )?;
             // The value is never echoed: it may be a secret.
-            Ok(written(
+            written(
+                json,
                 module,
                 revision,
                 based_on,
                 &format!("{name} set in {scope}"),
                 &format!("{name} already has that value in {scope}"),
-            ))
+            )
         }
         Command::Reset {
             module,
@@ -81,13 +88,14 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
                 &name,
                 based_on,
             )?;
-            Ok(written(
+            written(
+                json,
                 module,
                 revision,
                 based_on,
                 &format!("{name} reset to inherited in {scope}"),
                 &format!("{name} has no value of its own in {scope}"),
-            ))
+            )
         }
         Command::Rights { module, json } => {
             let tab = settings.access_tab(module)?;
@@ -109,13 +117,14 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
             let replacing = replacing(&tab, RightKey::Grant { scope, group });
             tab.set_grant(scope, group, level)?;
             let revision = settings.apply_access_tab(&actor_of(settings, actor)?, tab)?;
-            Ok(written(
+            written(
+                json,
                 module,
                 revision,
                 based_on,
                 &format!("group {group} granted {level} in {scope}{replacing}"),
                 &format!("group {group} already holds {level} in {scope}"),
-            ))
+            )
         }
         Command::Revoke {
             module,
@@ -135,13 +144,14 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
                 }
                 (None, None) => String::new(),
             };
-            Ok(written(
+            written(
+                json,
                 module,
                 revision,
                 based_on,
                 &done,
                 &format!("group {group} has no grant in {scope}"),
-            ))
+            )
         }
         Command::Default {
             module,
@@ -177,7 +187,7 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
                     format!("no default level is set in {scope}"),
                 ),
             };
-            Ok(written(module, revision, based_on, &done, &same))
+            written(json, module, revision, based_on, &done, &same)
         }
         Command::Check {
             module,
@@ -197,13 +207,21 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
             };
             let decision = settings.check(module, &actor, query)?;
             if json {
-                output::json(&serde_json::json!({
-                    "module": module,
-                    "query": query.to_string(),
-                    "level": decision.level(),
-                    "reason": decision.reason().to_string(),
-                    "detail": decision.reason(),
-                }))
+                output::json(&shapes::Checked {
+                    module,
+                    query: match query {
+                        ScopeQuery::Exact(scopes) => shapes::QueryShape::Exact { scopes },
+                        ScopeQuery::Site(site) => shapes::QueryShape::Scope {
+                            scope: Scope::Site(site),
+                        },
+                        _ => shapes::QueryShape::Scope {
+                            scope: Scope::Common,
+                        },
+                    },
+                    level: decision.level(),
+                    reason: decision.reason().to_string(),
+                    detail: decision.reason(),
+                })
             } else {
                 Ok(format!("{decision}\n"))
             }
@@ -217,8 +235,10 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
             let actor = actor_of(settings, who)?;
             let roles = settings.roles(module, &actor, scope)?;
             if json {
-                let levels: Vec<_> = roles.levels().collect();
-                output::json(&serde_json::json!({ "module": module, "levels": levels }))
+                output::json(&shapes::Roles {
+                    module,
+                    levels: roles.levels().collect(),
+                })
             } else {
                 Ok(format!("{roles}\n"))
             }
@@ -243,6 +263,7 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
             }
             let entries = log.read(&query)?;
             if json {
+                let entries: Vec<_> = entries.iter().map(shapes::Audited::of).collect();
                 output::json(&entries)
             } else {
                 Ok(output::audit(&entries))
@@ -256,19 +277,20 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
                 .options::<B24Connector>(Scope::Common)?
                 .portal()
                 .map_or_else(|| url.clone(), |p| p.to_string());
-            Ok(written(
+            written(
+                json,
                 b24,
                 revision,
                 based_on,
                 &format!("connected to {portal} ({})", mode.as_str()),
                 "",
-            ))
+            )
         }
         Command::DisconnectB24 { actor } => {
             let b24 = ModuleId::from_static("b24connector");
             let based_on = settings.revision(b24)?;
             let revision = settings.disconnect_b24(&actor_of(settings, actor)?)?;
-            Ok(written(b24, revision, based_on, "disconnected", ""))
+            written(json, b24, revision, based_on, "disconnected", "")
         }
     }
 }
@@ -306,17 +328,29 @@ fn replacing(tab: &AccessTab, key: RightKey) -> String {
 }
 
 /// `video: group 5 granted W in common (revision 3)`, or the `same` text
-/// when the write changed nothing.
+/// when the write changed nothing; with `json`, the same as an object.
 fn written(
+    json: bool,
     module: ModuleId,
     revision: Revision,
     based_on: Revision,
     done: &str,
     same: &str,
-) -> String {
-    if revision == based_on {
-        format!("{module}: {same}; nothing written (revision {revision})\n")
+) -> Result<String, Failure> {
+    let changed = revision != based_on;
+    let message = if changed {
+        format!("{module}: {done} (revision {revision})")
     } else {
-        format!("{module}: {done} (revision {revision})\n")
+        format!("{module}: {same}; nothing written (revision {revision})")
+    };
+    if json {
+        output::json(&shapes::Written {
+            module,
+            revision,
+            changed,
+            message: &message,
+        })
+    } else {
+        Ok(message + "\n")
     }
 }

@@ -82,7 +82,9 @@ flags:
   --as-user ID       the acting user, by id: their groups from b_user_group
   --user ID          check, roles: the user whose groups count
   --since TIME       audit: entries from TIME on
-  --json             machine-readable output (show, rights, check, roles, audit)
+  --json             machine-readable output from every command; an error is then
+                     one JSON object on stderr, {\"error\": {\"kind\", \"message\"}}, with the
+                     same exit status
   --no-admin-bypass  check: administrators get only what their groups are granted
   --no-default       check: a user without a grant gets D, not the default level
   --help, -h         this text

@@ -196,7 +196,7 @@ impl Cli {
 
 #[test]
 fn help_lists_every_command_and_the_exit_statuses() {
-    for args in [&["--help"][..], &["-h"], &["help"], &["grant", "--help"]] {
+    for args in [&["--help"][..], &["-h"], &["help"], &["frob", "--help"]] {
         let output = Command::new(binary()).args(args).output().unwrap();
         let text = Run::from(output).ok();
         assert!(text.contains("usage: settings --db DB COMMAND"), "{text}");
@@ -226,6 +226,39 @@ fn help_lists_every_command_and_the_exit_statuses() {
             text.contains("video means videoport"),
             "module names documented"
         );
+    }
+}
+
+/// `COMMAND --help` (or `help COMMAND`) prints that command's usage and
+/// what it does, for every command.
+#[test]
+fn every_command_has_its_own_help() {
+    for command in [
+        "modules",
+        "show",
+        "set",
+        "reset",
+        "rights",
+        "grant",
+        "revoke",
+        "default",
+        "check",
+        "roles",
+        "audit",
+        "schema",
+        "connect-b24",
+        "disconnect-b24",
+    ] {
+        for args in [[command, "--help"], ["help", command]] {
+            let output = Command::new(binary()).args(args).output().unwrap();
+            let text = Run::from(output).ok();
+            assert!(
+                text.starts_with(&format!("usage: settings [--db DB] {command}")),
+                "{args:?}: {text}"
+            );
+            let what = text.lines().nth(2).unwrap_or_default();
+            assert!(what.len() > 10, "{args:?} says what it does: {text}");
+        }
     }
 }
 

@@ -151,10 +151,19 @@ pub fn parse(raw: impl IntoIterator<Item = OsString>) -> Result<Invocation, Fail
     let words = Words::split(raw)?;
     let db = words.value("db").map(PathBuf::from);
     if words.has("help") || words.args.first().map(String::as_str) == Some("help") {
+        // `grant --help`, `help grant`: that command's usage.
+        let named = match words.args.first().map(String::as_str) {
+            Some("help") => words.args.get(1),
+            _ => words.args.first(),
+        };
+        let command = match named.and_then(|name| SPECS.iter().find(|s| s.name == name)) {
+            Some(spec) => Command::HelpFor(crate::cli::usage::command_help(spec.name, spec.usage)),
+            None => Command::Help,
+        };
         return Ok(Invocation {
             db,
             json: words.has("json"),
-            command: Command::Help,
+            command,
         });
     }
     let Some(name) = words.args.first() else {
@@ -465,7 +474,12 @@ mod tests {
         );
         assert_eq!(command("modules"), Command::Modules { json: false });
         assert_eq!(command("--help"), Command::Help);
-        assert_eq!(command("check -h"), Command::Help);
+        assert!(
+            matches!(command("check -h"), Command::HelpFor(text) if text.starts_with("usage: settings [--db DB] check MODULE"))
+        );
+        assert!(
+            matches!(command("help grant"), Command::HelpFor(text) if text.contains("gives GROUP the level LEVEL"))
+        );
         assert_eq!(command("help"), Command::Help);
         // `--` ends the flags: a value may start with dashes.
         let value = parse(

@@ -53,6 +53,8 @@ pub enum Text {
 pub enum Command {
     /// `--help`.
     Help,
+    /// `COMMAND --help`: one command's usage and what it does, as printed.
+    HelpFor(String),
     /// `modules [--json]`.
     Modules { json: bool },
     /// `show MODULE [--site S] [--json]`.
@@ -154,7 +156,7 @@ impl Command {
     pub fn needs_db(&self) -> bool {
         !matches!(
             self,
-            Command::Help | Command::Modules { .. } | Command::Schema { .. }
+            Command::Help | Command::HelpFor(_) | Command::Modules { .. } | Command::Schema { .. }
         )
     }
 }

@@ -147,6 +147,7 @@ pub fn prepare<S: Store>(catalog: &Settings<S>, command: Command) -> Result<Comm
         }
         // The log names any module, registered here or not.
         other @ (Command::Help
+        | Command::HelpFor(_)
         | Command::Modules { .. }
         | Command::DisconnectB24 { .. }
         | Command::Audit { .. }) => other,

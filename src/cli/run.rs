@@ -22,6 +22,7 @@ pub fn run<S: Store>(
 ) -> Result<String, Failure> {
     match command {
         Command::Help => Ok(crate::cli::usage::HELP.to_owned()),
+        Command::HelpFor(usage) => Ok(usage),
         Command::Modules { json: false } => Ok(output::modules(settings)),
         Command::Modules { json: true } => output::json(&output::module_shapes(settings)),
         Command::Schema { module, .. } => output::json(&settings.schema(module)?),

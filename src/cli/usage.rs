@@ -106,3 +106,35 @@ example:
   settings --db demo.db check video --groups 5
   settings --db demo.db audit video --since 1day
 ";
+
+/// `COMMAND --help`: `usage` (the command's usage line) and what the
+/// command does, from its lines of [`HELP`]; then where the rest is.
+pub fn command_help(name: &str, usage: &str) -> String {
+    let commands = HELP
+        .split("\ncommands:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap_or_default();
+    let mut lines = commands.lines().skip_while(|line| {
+        !(line.starts_with("  ") && !line.starts_with("   "))
+            || line.trim_start().split(' ').next() != Some(name)
+    });
+    let mut what = Vec::new();
+    if let Some(first) = lines.next() {
+        // The description starts after a wide gap on the first line, or on
+        // the lines below, indented deep (a usage that goes on is indented
+        // less).
+        what.extend(first.split_once("   ").map(|(_, text)| text.trim()));
+        what.extend(
+            lines
+                .take_while(|line| line.starts_with("   "))
+                .filter(|line| line.len() - line.trim_start().len() > 20)
+                .map(str::trim),
+        );
+    }
+    format!(
+        "usage: settings [--db DB] {usage}\n\n{}\n\nrun settings --help for every command, the \
+         arguments, flags and exit statuses\n",
+        what.join(" ")
+    )
+}

@@ -115,10 +115,14 @@ pub fn command_help(name: &str, usage: &str) -> String {
         .nth(1)
         .and_then(|rest| rest.split("\n\n").next())
         .unwrap_or_default();
-    let mut lines = commands.lines().skip_while(|line| {
-        !(line.starts_with("  ") && !line.starts_with("   "))
-            || line.trim_start().split(' ').next() != Some(name)
-    });
+    // A command's first line is indented by two spaces and starts with its
+    // name.
+    let starts_it = |line: &str| {
+        line.starts_with("  ")
+            && !line.starts_with("   ")
+            && line.trim_start().split(' ').next() == Some(name)
+    };
+    let mut lines = commands.lines().skip_while(|line| !starts_it(line));
     let mut what = Vec::new();
     if let Some(first) = lines.next() {
         // The description starts after a wide gap on the first line, or on

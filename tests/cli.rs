@@ -279,18 +279,32 @@ fn modules_and_schema_need_no_database() {
     let listing = Command::new(binary()).arg("modules").output().unwrap();
     let text = Run::from(listing).ok();
     assert!(
-        text.starts_with("videoport: options \"VideoPort / ВидеоПорт\""),
+        text.starts_with(
+            "videoport\n  options: \"VideoPort / ВидеоПорт\", 10 of them, access guarded by video\n  \
+             access levels: none here (see the guarding module)\nvideo\n  options: none (an access \
+             tab only)\n  access levels:\n    D  closed / закрыт\n"
+        ),
         "{text}"
     );
-    assert!(text.contains("access guarded by video"), "{text}");
     assert!(
-        text.contains("  R  view all module data / просмотр всех данных модуля"),
+        text.contains("    R  view all module data / просмотр всех данных модуля"),
         "{text}"
     );
     assert!(
-        text.contains("  M  view statistics without financial figures"),
+        text.contains("b24connector\n  options: \"Bitrix24 integration / Интеграция с Битрикс24\""),
         "{text}"
     );
+    assert!(
+        text.contains("    M  view statistics without financial figures"),
+        "{text}"
+    );
+    // Every module is printed in the same three parts.
+    let names = text.lines().filter(|line| !line.starts_with(' ')).count();
+    let parts = text
+        .lines()
+        .filter(|line| line.starts_with("  ") && !line.starts_with("   "))
+        .count();
+    assert_eq!((names, parts), (3, 6), "{text}");
 
     let cli = Cli::new();
     for name in ["videoport", "video"] {

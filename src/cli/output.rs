@@ -22,26 +22,30 @@ pub fn json(value: &impl Serialize) -> Result<String, Failure> {
         .map_err(|err| Failure::other(format!("could not write JSON: {err}")))
 }
 
-/// `modules`: every registered module, what it is, and its levels.
+/// `modules`: every registered module the same way — its name, then its
+/// options page (or none) and its access levels (or whose they are).
 pub fn modules<S: Store>(settings: &Settings<S>) -> String {
     let mut out = String::new();
     for module in settings.modules() {
-        let mut parts = Vec::new();
-        if let Ok(schema) = settings.schema(module) {
-            parts.push(format!(
-                "options \"{}\", {} of them, access guarded by {}",
-                label(schema.title()),
-                schema.options().len(),
-                schema.guard()
-            ));
+        let _ = writeln!(out, "{module}");
+        match settings.schema(module) {
+            Ok(schema) => {
+                let _ = writeln!(
+                    out,
+                    "  options: \"{}\", {} of them, access guarded by {}",
+                    label(schema.title()),
+                    schema.options().len(),
+                    schema.guard()
+                );
+            }
+            Err(_) => out.push_str("  options: none (an access tab only)\n"),
         }
-        let levels = settings.levels(module).ok();
-        if levels.is_some() {
-            parts.push("access levels:".to_owned());
-        }
-        let _ = writeln!(out, "{module}: {}", parts.join("; "));
-        if let Some(levels) = levels {
-            out.push_str(&level_lines(levels));
+        match settings.levels(module) {
+            Ok(levels) => {
+                out.push_str("  access levels:\n");
+                out.push_str(&level_lines(levels));
+            }
+            Err(_) => out.push_str("  access levels: none here (see the guarding module)\n"),
         }
     }
     out
@@ -63,7 +67,7 @@ fn level_lines(levels: ModuleLevels) -> String {
     levels
         .entries()
         .iter()
-        .map(|info| format!("  {}  {}\n", info.level, label(info.label)))
+        .map(|info| format!("    {}  {}\n", info.level, label(info.label)))
         .collect()
 }
 

@@ -1585,3 +1585,40 @@ fn json_runs_answer_in_json_even_when_they_fail() {
     let at = audit[0]["at"].as_str().unwrap();
     assert!(humantime::parse_rfc3339(at).is_ok(), "{at}");
 }
+
+/// Every write checks in one order — usage, then access, then the value —
+/// so a user without W learns nothing about valid values by probing.
+#[test]
+fn writes_check_usage_then_access_then_the_value() {
+    let cli = Cli::new();
+    cli.admin(&["grant", "video", "5", "R"]);
+    let before = cli.files();
+    // Usage first: an option the module does not have, whoever asks.
+    let usage = cli
+        .run(&["set", "videoport", "Port", "1", "--as", "5"])
+        .fails(2);
+    assert!(usage.contains("has no option \"Port\""), "{usage}");
+    // Then access: a reader probing a bad value is denied, not told why
+    // the value is bad.
+    for args in [
+        &["set", "videoport", "ServerPort", "70000", "--as", "5"][..],
+        &["set", "videoport", "ServerPort", "8000", "--as", "5"],
+        &[
+            "connect-b24",
+            "http://a.bitrix24.ru",
+            "--mode",
+            "new",
+            "--as",
+            "5",
+        ],
+    ] {
+        let denied = cli.run(args).fails(3);
+        assert!(denied.contains("needs W"), "{args:?}: {denied}");
+    }
+    // Then the value, for a writer.
+    let invalid = cli
+        .run(&["set", "videoport", "ServerPort", "70000", "--as", "1"])
+        .fails(2);
+    assert!(invalid.contains("70000"), "{invalid}");
+    assert_eq!(cli.files(), before, "nothing written");
+}

@@ -91,6 +91,10 @@ flags:
 
 Flags may come anywhere; -- ends them (for a VALUE that starts with --).
 
+Every write checks, in this order: usage (the command line, the module, the
+option, the site), then access (W on the module, for the acting groups), then
+the value — so a user without W learns nothing about valid values by probing.
+
 exit status:
   0  success
   1  anything else (the store failed, stored data needs repair)

@@ -7,7 +7,7 @@ use module_settings::modules::B24Connector;
 use module_settings::settings::{AccessTab, Actor, Settings};
 use module_settings::store::directory::LogQuery;
 use module_settings::store::{Revision, RightKey, UnreadableRight};
-use module_settings::{ModuleId, Scope, Store};
+use module_settings::{GroupId, ModuleId, Scope, Store};
 
 use crate::command::{Command, Query, Text, Who};
 use crate::failure::Failure;
@@ -25,7 +25,9 @@ pub fn run<S: Store>(settings: &Settings<S>, command: Command) -> Result<String,
             json,
         } => {
             let revision = settings.revision(module)?;
-            let options = settings.show(module, scope)?;
+            // `show` takes no `--as`: it shows what an administrator sees.
+            let administrator = Actor::new([GroupId::ADMINISTRATORS]);
+            let options = settings.show(&administrator, module, scope)?;
             if json {
                 output::json(&serde_json::json!({
                     "module": module,

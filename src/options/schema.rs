@@ -613,6 +613,28 @@ mod tests {
     }
 
     #[test]
+    fn errors_for_a_reader_withhold_what_it_may_not_see() {
+        const SEEN: OptionSpec = OptionSpec::new("seen", OptionKind::Bool, Label::new("", ""));
+        const UNSEEN: OptionSpec = OptionSpec::new("unseen", OptionKind::Bool, Label::new("", ""))
+            .with_view(crate::AccessLevel::W);
+        const BOTH: &[OptionSpec] = &[SEEN, UNSEEN];
+        let id = ModuleId::from_static("demo");
+        let schema = ModuleSchema::new(id, id, Label::new("", ""), BOTH, ModuleLevels::VIDEO);
+        let errors = schema
+            .check(&raw(&[("seen", "maybe"), ("unseen", "perhaps")]))
+            .unwrap_err();
+        let shown = schema.errors_for(errors.clone(), crate::AccessLevel::R);
+        assert_eq!(shown.len(), 2);
+        assert_eq!(shown.field("seen").unwrap().value(), Some("maybe"));
+        assert_eq!(shown.field("unseen").unwrap().value(), None);
+        assert!(!shown.to_string().contains("perhaps"));
+        assert_eq!(
+            schema.errors_for(errors.clone(), crate::AccessLevel::W),
+            errors
+        );
+    }
+
+    #[test]
     fn equality_and_debug_see_whether_there_are_rules() {
         assert_eq!(schema(), schema());
         assert_ne!(schema(), schema().with_rules(b_needs_a));

@@ -109,7 +109,7 @@ fn show_gives_every_option_with_its_source_and_masks_secrets() {
     set(&settings, &admin(), S1_SCOPE, "ServerPort", "9000").unwrap();
     set(&settings, &admin(), Scope::Common, "SecretCode", SECRET).unwrap();
 
-    let common = settings.show(VIDEOPORT, Scope::Common).unwrap();
+    let common = settings.show(&admin(), VIDEOPORT, Scope::Common).unwrap();
     let names: Vec<&str> = common.iter().map(|o| o.name.as_str()).collect();
     assert_eq!(names[..3], ["ServerHost", "ServerPort", "SecretCode"]);
     assert_eq!(common.len(), 10);
@@ -123,7 +123,7 @@ fn show_gives_every_option_with_its_source_and_masks_secrets() {
     assert_eq!(shown(&common, "window_main").value, ShownValue::Bool(true));
     assert_eq!(shown(&common, "ServerPort").label.en, "Server port");
 
-    let s1 = settings.show(VIDEOPORT, S1_SCOPE).unwrap();
+    let s1 = settings.show(&admin(), VIDEOPORT, S1_SCOPE).unwrap();
     assert_eq!(shown(&s1, "ServerPort").value, ShownValue::Integer(9000));
     assert_eq!(shown(&s1, "ServerPort").source, Source::Site);
     let secret = shown(&s1, "SecretCode");
@@ -160,8 +160,8 @@ fn show_of_broken_stored_values_names_every_bad_field_masked() {
     store.commit(&VIDEOPORT, revision, &changes).unwrap();
     settings.reload(VIDEOPORT).unwrap();
 
-    assert!(settings.show(VIDEOPORT, Scope::Common).is_ok());
-    let err = settings.show(VIDEOPORT, S1_SCOPE).unwrap_err();
+    assert!(settings.show(&admin(), VIDEOPORT, Scope::Common).is_ok());
+    let err = settings.show(&admin(), VIDEOPORT, S1_SCOPE).unwrap_err();
     let SettingsError::StoredOptions { errors, scope, .. } = &err else {
         panic!("{err:?}");
     };
@@ -192,8 +192,14 @@ fn writes_need_w_on_the_guard_in_that_scope_and_change_nothing_when_denied() {
             err.to_string(),
             format!("access denied to module video: needs W, holds {held}")
         );
-        // Denied comes first: a bad value or name is not even looked at.
+        // Denied comes before values: a bad value is not even looked at.
+        // A name is usage, judged first (the schema is public anyway).
         let err = set(&settings, &actor, scope, "NoSuchOption", "x").unwrap_err();
+        assert!(
+            matches!(err, SettingsError::UnknownOption { .. }),
+            "{err:?}"
+        );
+        let err = set(&settings, &actor, scope, "ServerPort", "70000").unwrap_err();
         assert!(err.is_denied(), "{err:?}");
         let form = raw(&[("ServerPort", "70000")]);
         let err = settings
@@ -232,14 +238,27 @@ fn invalid_values_are_refused_with_every_problem_and_nothing_written() {
     let err = settings
         .save_raw(&admin(), VIDEOPORT, Scope::Common, &form, revision)
         .unwrap_err();
+    // Unknown names are a mistake of usage: reported first, on their own.
     let SettingsError::Invalid(errors) = &err else {
         panic!("{err:?}");
     };
-    assert_eq!(errors.len(), 4, "{err}");
-    for option in ["ServerPort", "window_chat", "ServerHost", "secretcode"] {
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(errors.has("secretcode"), "{err}");
+    assert!(!err.to_string().contains(SECRET) && !format!("{err:?}").contains(SECRET));
+    let form: RawOptions = form
+        .into_iter()
+        .filter(|(name, _)| name != "secretcode")
+        .collect();
+    let err = settings
+        .save_raw(&admin(), VIDEOPORT, Scope::Common, &form, revision)
+        .unwrap_err();
+    let SettingsError::Invalid(errors) = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(errors.len(), 3, "{err}");
+    for option in ["ServerPort", "window_chat", "ServerHost"] {
         assert!(errors.has(option), "{option} in {err}");
     }
-    assert!(!err.to_string().contains(SECRET) && !format!("{err:?}").contains(SECRET));
 
     // One field: the same check; an unknown name is its own error.
     let err = set(&settings, &admin(), Scope::Common, "ServerPort", "0").unwrap_err();
@@ -411,13 +430,13 @@ fn one_event_per_commit_and_none_when_nothing_changes() {
     .unwrap();
     let event = events.try_iter().next().expect("one event");
     assert_eq!(event.scopes(), [S1_SCOPE]);
-    let shown_s1 = settings.show(VIDEOPORT, S1_SCOPE).unwrap();
+    let shown_s1 = settings.show(&admin(), VIDEOPORT, S1_SCOPE).unwrap();
     assert_eq!(shown(&shown_s1, "ServerHost").source, Source::Site);
     let based_on = settings.revision(VIDEOPORT).unwrap();
     settings
         .reset_option(&admin(), VIDEOPORT, S1_SCOPE, "ServerHost", based_on)
         .unwrap();
-    let shown_s1 = settings.show(VIDEOPORT, S1_SCOPE).unwrap();
+    let shown_s1 = settings.show(&admin(), VIDEOPORT, S1_SCOPE).unwrap();
     assert_eq!(shown(&shown_s1, "ServerHost").source, Source::Common);
 }
 

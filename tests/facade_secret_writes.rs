@@ -78,7 +78,7 @@ fn observe(
         .map(|e| format!("{:?} {:?}", e.kind(), e.changes()))
         .collect();
     let shown = settings
-        .show(VIDEOPORT, scope)
+        .show(&admin(), VIDEOPORT, scope)
         .unwrap()
         .into_iter()
         .find(|o| o.name == "SecretCode")

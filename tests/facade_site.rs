@@ -206,7 +206,7 @@ fn a_site_b_lang_does_not_list_is_refused_with_the_list() {
         "nothing written"
     );
     assert!(matches!(
-        settings.show(VIDEOPORT, s("s3")),
+        settings.show(&admin(), VIDEOPORT, s("s3")),
         Err(SettingsError::Site(_))
     ));
     let mut tab = settings.access_tab(VIDEO).unwrap();
@@ -219,7 +219,7 @@ fn a_site_b_lang_does_not_list_is_refused_with_the_list() {
     settings
         .set_option(&admin(), VIDEOPORT, s("s2"), "ServerPort", "8001", revision)
         .unwrap();
-    settings.show(VIDEOPORT, s("s2")).unwrap();
+    settings.show(&admin(), VIDEOPORT, s("s2")).unwrap();
     let sites = settings.sites().unwrap().unwrap();
     assert_eq!(
         sites.get(SiteId::from_static("s1")).unwrap().name(),

@@ -7,7 +7,7 @@ use crate::modules::B24Connector;
 use crate::settings::{AccessTab, Actor, Settings};
 use crate::store::directory::LogQuery;
 use crate::store::{Revision, RightKey, UnreadableRight};
-use crate::{ModuleId, Scope, Store};
+use crate::{GroupId, ModuleId, Scope, Store};
 
 use crate::cli::command::{Command, Query, Text, Who};
 use crate::cli::failure::Failure;
@@ -32,7 +32,9 @@ pub fn run<S: Store>(
             json,
         } => {
             let revision = settings.revision(module)?;
-            let options = settings.show(module, scope)?;
+            // `show` takes no `--as`: it shows what an administrator sees.
+            let administrator = Actor::new([GroupId::ADMINISTRATORS]);
+            let options = settings.show(&administrator, module, scope)?;
             if json {
                 output::json(&shapes::Shown {
                     module,

@@ -166,6 +166,16 @@ impl FieldError {
         }
     }
 
+    /// The same error without the value: for a reader who may not see the
+    /// option ([`OptionSpec::viewable_by`]), or for a problem with the
+    /// option itself rather than a value. Displayed as
+    /// `{module} option {name}: {problem}`.
+    #[must_use]
+    pub fn withheld(mut self) -> Self {
+        self.value = None;
+        self
+    }
+
     /// The module the option belongs to.
     pub fn module(&self) -> ModuleId {
         self.module
@@ -308,6 +318,18 @@ impl<'a> IntoIterator for &'a ValidationErrors {
     }
 }
 
+/// Collects errors as [`push`](ValidationErrors::push) adds them: one per
+/// option, the first found.
+impl FromIterator<FieldError> for ValidationErrors {
+    fn from_iter<I: IntoIterator<Item = FieldError>>(iter: I) -> Self {
+        let mut errors = ValidationErrors::new();
+        for error in iter {
+            errors.push(error);
+        }
+        errors
+    }
+}
+
 impl From<FieldError> for ValidationErrors {
     fn from(error: FieldError) -> Self {
         ValidationErrors {
@@ -335,6 +357,16 @@ mod tests {
             value,
             FieldProblem::Required,
         )
+    }
+
+    #[test]
+    fn a_withheld_error_keeps_the_problem_only() {
+        let e = err("Title", "draft", false).withheld();
+        assert_eq!(e.value(), None);
+        assert_eq!(
+            e.to_string(),
+            "m option Title: expected a value; this option cannot be empty"
+        );
     }
 
     #[test]
@@ -544,6 +576,22 @@ mod tests {
                 },
                 "kind_mismatch",
                 Some(serde_json::json!({"declared": "bool", "read_as": "text"})),
+            ),
+            (
+                FieldProblem::DefaultDisagrees {
+                    encoded: "N".into(),
+                },
+                "default_disagrees",
+                Some(serde_json::json!({"encoded": "N"})),
+            ),
+            (
+                FieldProblem::LevelNotListed {
+                    which: "view",
+                    level: crate::AccessLevel::M,
+                    accepted: crate::access::AccessLevels::D | crate::access::AccessLevels::W,
+                },
+                "level_not_listed",
+                Some(serde_json::json!({"which": "view", "level": "M", "accepted": "D | W"})),
             ),
             (
                 FieldProblem::Custom {

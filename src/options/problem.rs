@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+use crate::access::{AccessLevel, AccessLevels};
 use crate::ids::OptionName;
 
 /// Why one option value was refused, phrased as what is allowed instead.
@@ -157,6 +158,30 @@ pub enum FieldProblem {
         declared: &'static str,
         /// The kind the code asked for.
         read_as: &'static str,
+    },
+    /// The schema's default of the option is not the text the module's
+    /// `Default` value encodes it as (a checkbox left without a default
+    /// reads `""` from the schema while `Default` writes `"N"`): a bug in
+    /// the module, found when it is registered. A secret's text is masked.
+    #[error("expected \"{encoded}\", the text the module's Default value encodes it as")]
+    DefaultDisagrees {
+        /// What encoding the module's `Default` value gives.
+        encoded: String,
+    },
+    /// The option's view or edit level is one the guarding module does not
+    /// list, so no grant can give exactly that level: a bug in the module,
+    /// found when it is registered.
+    #[error(
+        "its {which} level {level} is not a level of the guarding module; expected one of: \
+         {accepted}"
+    )]
+    LevelNotListed {
+        /// `"view"` or `"edit"`.
+        which: &'static str,
+        /// The level the option asks for.
+        level: AccessLevel,
+        /// The levels the guarding module lists.
+        accepted: AccessLevels,
     },
     /// A module's own rule, for checks the kinds cannot express.
     #[error("expected {expected}")]

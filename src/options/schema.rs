@@ -12,7 +12,7 @@ use super::spec::OptionSpec;
 use super::traits::ModuleOptions;
 use super::value::{ShownOption, Value};
 use super::{OptionsPatch, RawOptions};
-use crate::access::ModuleLevels;
+use crate::access::{AccessLevel, ModuleLevels};
 use crate::ids::{ModuleId, OptionName};
 use crate::label::Label;
 use crate::secret::MASK;
@@ -57,11 +57,20 @@ pub struct ModuleSchema {
     access_levels: ModuleLevels,
     #[serde(skip)]
     rules: Option<ModuleRules>,
+    /// A typed module's `Default` value, encoded: what the defaults of the
+    /// options must be ([`self_check`](Self::self_check)).
+    #[serde(skip)]
+    encoded_default: Option<fn() -> RawOptions>,
 }
 
 /// About how many characters of option names an unknown-option error
 /// lists before it cuts the list.
 const LISTED_CHARS: usize = 200;
+
+/// How many characters of a `Default` value's encoding a
+/// [`FieldProblem::DefaultDisagrees`] keeps, as a [`FieldError`] keeps of a
+/// value.
+const SHOWN_DEFAULT_CHARS: usize = 64;
 
 /// A module's own check of a scope's effective records as a whole: the
 /// rules across options that per-field kinds cannot express. For a typed
@@ -71,6 +80,11 @@ pub type ModuleRules = fn(&RawOptions) -> Result<(), ValidationErrors>;
 /// The rules of a typed module: its `decode`, every check it makes.
 fn decodes<T: ModuleOptions>(raw: &RawOptions) -> Result<(), ValidationErrors> {
     T::decode(raw).map(drop)
+}
+
+/// A typed module's `Default` value as raw records.
+fn encoded_default<T: ModuleOptions>() -> RawOptions {
+    T::default().encode()
 }
 
 impl PartialEq for ModuleSchema {
@@ -117,13 +131,18 @@ impl ModuleSchema {
             options,
             access_levels,
             rules: None,
+            encoded_default: None,
         }
     }
 
-    /// The schema of a typed module; its rules are `T::decode`.
+    /// The schema of a typed module; its rules are `T::decode`, and its
+    /// [`self_check`](Self::self_check) compares the options' defaults
+    /// with what `T::default()` encodes.
     pub const fn of<T: ModuleOptions>() -> Self {
-        ModuleSchema::new(T::MODULE, T::GUARD, T::TITLE, T::OPTIONS, T::LEVELS)
-            .with_rules(decodes::<T>)
+        let mut schema = ModuleSchema::new(T::MODULE, T::GUARD, T::TITLE, T::OPTIONS, T::LEVELS)
+            .with_rules(decodes::<T>);
+        schema.encoded_default = Some(encoded_default::<T>);
+        schema
     }
 
     /// The schema with `rules` as the module's check across options,
@@ -180,10 +199,36 @@ impl ModuleSchema {
         &self,
         raw: &RawOptions,
     ) -> Result<Vec<(&'static OptionSpec, Value)>, ValidationErrors> {
+        self.decode_where(raw, |_| true)
+    }
+
+    /// Like [`decode_all`](Self::decode_all), for the options `keep`
+    /// selects only (in page order): the others are neither decoded nor
+    /// reported — for a reader who may see some options only
+    /// ([`OptionSpec::viewable_by`]).
+    ///
+    /// ```
+    /// use module_settings::modules::VideoPort;
+    /// use module_settings::options::{ModuleSchema, RawOptions};
+    /// use module_settings::{AccessLevel, OptionName};
+    ///
+    /// let schema = ModuleSchema::of::<VideoPort>();
+    /// let raw = RawOptions::from([(OptionName::from_static("SecretCode"), "x".repeat(300))]);
+    /// assert!(schema.decode_all(&raw).is_err()); // too long a secret
+    /// // A reader holding R does not see the secret, nor its problem.
+    /// let shown = schema.decode_where(&raw, |spec| spec.viewable_by(AccessLevel::R))?;
+    /// assert!(shown.iter().all(|(spec, _)| spec.name() != "SecretCode"));
+    /// # Ok::<(), module_settings::options::ValidationErrors>(())
+    /// ```
+    pub fn decode_where(
+        &self,
+        raw: &RawOptions,
+        keep: impl Fn(&OptionSpec) -> bool,
+    ) -> Result<Vec<(&'static OptionSpec, Value)>, ValidationErrors> {
         let options: &'static [OptionSpec] = self.options;
         let mut errors = ValidationErrors::new();
         let mut values = Vec::with_capacity(options.len());
-        for spec in options {
+        for spec in options.iter().filter(|spec| keep(spec)) {
             let text = raw
                 .get(spec.name())
                 .map_or(spec.default_value(), String::as_str);
@@ -232,6 +277,19 @@ impl ModuleSchema {
             Ok(()) => ValidationErrors::new(),
             Err(errors) => errors,
         };
+        if let Err(unknown) = self.check_names(submitted) {
+            for error in unknown {
+                errors.push(error);
+            }
+        }
+        errors.into_result(())
+    }
+
+    /// The names of a submitted form alone: an error for each name the
+    /// schema does not list, naming the option but never quoting its
+    /// value; the values are not looked at.
+    pub fn check_names(&self, submitted: &RawOptions) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
         for name in submitted.keys() {
             if self.option(name.as_str()).is_none() {
                 errors.push(FieldError::unlisted(
@@ -308,20 +366,114 @@ impl ModuleSchema {
         }
     }
 
-    /// Checks the schema itself: every default decodes, and no name appears
-    /// twice. A module's tests should call it.
+    /// Checks the schema itself, one error per bad option (see
+    /// [`problems`](Self::problems) for every problem of every option).
+    /// [`SettingsBuilder::build`](crate::settings::SettingsBuilder::build)
+    /// runs it for every module registered; a module's tests may call it
+    /// too.
+    ///
+    /// ```
+    /// use module_settings::modules::VideoPort;
+    /// use module_settings::options::{FieldProblem, ModuleSchema, OptionKind, OptionSpec};
+    /// use module_settings::access::ModuleLevels;
+    /// use module_settings::{AccessLevel, Label, ModuleId};
+    ///
+    /// assert_eq!(ModuleSchema::of::<VideoPort>().self_check(), Ok(()));
+    ///
+    /// const BROKEN: &[OptionSpec] = &[
+    ///     OptionSpec::new("port", OptionKind::Integer { min: 1, max: 9, optional: false }, Label::new("Порт", "Port")),
+    ///     OptionSpec::new("flag", OptionKind::Bool, Label::new("Флаг", "Flag")).with_edit(AccessLevel::M),
+    /// ];
+    /// let id = ModuleId::from_static("broken");
+    /// let schema = ModuleSchema::new(id, id, Label::new("", ""), BROKEN, ModuleLevels::VIDEO);
+    /// let errors = schema.self_check().unwrap_err();
+    /// assert!(matches!(errors.field("port").unwrap().problem(), FieldProblem::NotInRange { .. }));
+    /// assert!(matches!(errors.field("flag").unwrap().problem(), FieldProblem::LevelNotListed { .. }));
+    /// ```
     pub fn self_check(&self) -> Result<(), ValidationErrors> {
-        let mut errors = match self.check(&self.defaults()) {
-            Ok(()) => ValidationErrors::new(),
-            Err(errors) => errors,
+        self.problems()
+            .into_iter()
+            .collect::<ValidationErrors>()
+            .into_result(())
+    }
+
+    /// Every problem of the schema itself, several per option where it has
+    /// several, in this order:
+    ///
+    /// 1. every default decodes by its kind, and the defaults together
+    ///    pass the module's rules (a default that does not would make
+    ///    every read fail although nothing is stored);
+    /// 2. for a typed schema ([`of`](Self::of)), each default is the text
+    ///    the type's `Default` value encodes
+    ///    ([`FieldProblem::DefaultDisagrees`]: a checkbox without a
+    ///    default reads `""` from the schema while `Default` writes `"N"`);
+    /// 3. no name appears twice;
+    /// 4. a view or edit level other than the defaults (view R — W for a
+    ///    secret — and edit W) is one the guarding module lists
+    ///    ([`FieldProblem::LevelNotListed`]); the defaults are accepted
+    ///    whatever it lists (with only D and W, seeing then needs W).
+    pub fn problems(&self) -> Vec<FieldError> {
+        let defaults = self.defaults();
+        let mut problems: Vec<FieldError> = match self.check_module(&defaults) {
+            Ok(()) => Vec::new(),
+            Err(errors) => errors.into_iter().collect(),
         };
+        if let Some(encoded_default) = self.encoded_default {
+            let encoded = encoded_default();
+            for spec in self.options {
+                let text = encoded.get(spec.name()).map_or("", String::as_str);
+                if text != spec.default_value() {
+                    let encoded = if spec.kind().is_secret() && !text.is_empty() {
+                        MASK.to_owned()
+                    } else {
+                        crate::text::shown(text, SHOWN_DEFAULT_CHARS)
+                    };
+                    let problem = FieldProblem::DefaultDisagrees { encoded };
+                    problems.push(self.error(spec, spec.default_value(), problem));
+                }
+            }
+        }
         let mut seen = BTreeSet::new();
         for spec in self.options {
             if !seen.insert(spec.name()) {
-                errors.push(self.error(spec, spec.default_value(), FieldProblem::DuplicateOption));
+                problems.push(self.error(
+                    spec,
+                    spec.default_value(),
+                    FieldProblem::DuplicateOption,
+                ));
             }
         }
-        errors.into_result(())
+        for spec in self.options {
+            let levels = [
+                ("view", spec.view(), OptionSpec::default_view(spec.kind())),
+                ("edit", spec.edit(), OptionSpec::DEFAULT_EDIT),
+            ];
+            for (which, level, default) in levels {
+                if level != default && !self.access_levels.accepts(level) {
+                    let problem = FieldProblem::LevelNotListed {
+                        which,
+                        level,
+                        accepted: self.access_levels.accepted(),
+                    };
+                    problems.push(self.error(spec, "", problem).withheld());
+                }
+            }
+        }
+        problems
+    }
+
+    /// `errors` as a reader holding `held` on the guard may see them: the
+    /// value of every option it may not view ([`OptionSpec::viewable_by`])
+    /// is withheld, the problem kept. Errors about names the schema does
+    /// not list are kept as they are (they hold no value).
+    pub fn errors_for(&self, errors: ValidationErrors, held: AccessLevel) -> ValidationErrors {
+        errors
+            .into_iter()
+            .map(|error| match self.option(error.option().as_str()) {
+                Some(spec) if !spec.viewable_by(held) => error.withheld(),
+                _ => error,
+            })
+            .collect()
     }
 
     /// An error about `text` of `spec` in this module, masked if the option
@@ -458,6 +610,28 @@ mod tests {
         assert!(list.chars().count() < LISTED_CHARS + 40, "{list}");
         assert!(list.starts_with("option_number_one_of_many, option_number_two_of_many"));
         assert!(!list.contains("option_number_ten_of_many"));
+    }
+
+    #[test]
+    fn errors_for_a_reader_withhold_what_it_may_not_see() {
+        const SEEN: OptionSpec = OptionSpec::new("seen", OptionKind::Bool, Label::new("", ""));
+        const UNSEEN: OptionSpec = OptionSpec::new("unseen", OptionKind::Bool, Label::new("", ""))
+            .with_view(crate::AccessLevel::W);
+        const BOTH: &[OptionSpec] = &[SEEN, UNSEEN];
+        let id = ModuleId::from_static("demo");
+        let schema = ModuleSchema::new(id, id, Label::new("", ""), BOTH, ModuleLevels::VIDEO);
+        let errors = schema
+            .check(&raw(&[("seen", "maybe"), ("unseen", "perhaps")]))
+            .unwrap_err();
+        let shown = schema.errors_for(errors.clone(), crate::AccessLevel::R);
+        assert_eq!(shown.len(), 2);
+        assert_eq!(shown.field("seen").unwrap().value(), Some("maybe"));
+        assert_eq!(shown.field("unseen").unwrap().value(), None);
+        assert!(!shown.to_string().contains("perhaps"));
+        assert_eq!(
+            schema.errors_for(errors.clone(), crate::AccessLevel::W),
+            errors
+        );
     }
 
     #[test]

@@ -17,6 +17,25 @@ use crate::label::Label;
 /// never shown, so viewing whether it is set needs W too, and it cannot
 /// have a default.
 ///
+/// # Field levels
+///
+/// The levels are held on the module that guards the options (its
+/// [`ModuleSchema::guard`](super::ModuleSchema::guard)) and are independent
+/// of each other:
+///
+/// - an actor who holds less than the **view** level does not see the
+///   option at all: reads for that actor leave it out, rather than show a
+///   default in its place ([`viewable_by`](Self::viewable_by));
+/// - a write that sets or resets the option needs the **edit** level
+///   ([`editable_by`](Self::editable_by)), whatever the actor holds on the
+///   module as a whole — so a module can let M holders switch a flag with
+///   `.with_view(AccessLevel::M).with_edit(AccessLevel::M)`. An edit level
+///   below the view level makes a write-only field: a secret an operator
+///   may replace but not see is one.
+///
+/// A level other than these defaults must be one the guarding module lists
+/// ([`ModuleSchema::self_check`](super::ModuleSchema::self_check)).
+///
 /// Serialized for admin pages as `{"name", "kind", "default", "label",
 /// "help", "view", "edit", "operation_only"}`; the default is the stored
 /// (encoded) text. An admin page shows an `operation_only` field read-only.
@@ -64,13 +83,22 @@ impl OptionSpec {
             default: "",
             label,
             help: None,
-            view: if kind.is_secret() {
-                AccessLevel::W
-            } else {
-                AccessLevel::R
-            },
-            edit: AccessLevel::W,
+            view: Self::default_view(kind),
+            edit: Self::DEFAULT_EDIT,
             operation_only: false,
+        }
+    }
+
+    /// The edit level of an option that does not set one.
+    pub(crate) const DEFAULT_EDIT: AccessLevel = AccessLevel::W;
+
+    /// The view level of an option of `kind` that does not set one: a
+    /// secret's is W, any other's R.
+    pub(crate) const fn default_view(kind: OptionKind) -> AccessLevel {
+        if kind.is_secret() {
+            AccessLevel::W
+        } else {
+            AccessLevel::R
         }
     }
 
@@ -158,6 +186,36 @@ impl OptionSpec {
     /// [`operation_only`](Self::operation_only)).
     pub const fn is_operation_only(&self) -> bool {
         self.operation_only
+    }
+
+    /// Whether an actor holding `held` on the guarding module may see the
+    /// option: `held` is at least the [view](Self::view) level.
+    ///
+    /// ```
+    /// use module_settings::options::{OptionKind, OptionSpec};
+    /// use module_settings::{AccessLevel, Label};
+    ///
+    /// const TOKEN: OptionSpec =
+    ///     OptionSpec::new("token", OptionKind::Secret { max_chars: 64 }, Label::new("Токен", "Token"));
+    /// const SYNC: OptionSpec = OptionSpec::new("sync", OptionKind::Bool, Label::new("Синхр.", "Sync"))
+    ///     .with_default("N")
+    ///     .with_view(AccessLevel::M)
+    ///     .with_edit(AccessLevel::M);
+    ///
+    /// assert!(!TOKEN.viewable_by(AccessLevel::R)); // a secret needs W
+    /// assert!(SYNC.viewable_by(AccessLevel::M) && SYNC.editable_by(AccessLevel::M));
+    /// assert!(!SYNC.editable_by(AccessLevel::D));
+    /// ```
+    pub fn viewable_by(&self, held: AccessLevel) -> bool {
+        held >= self.view
+    }
+
+    /// Whether an actor holding `held` on the guarding module may set or
+    /// reset the option: `held` is at least the [edit](Self::edit) level.
+    /// (An [operation-only](Self::operation_only) option is still written
+    /// by operations alone.)
+    pub fn editable_by(&self, held: AccessLevel) -> bool {
+        held >= self.edit
     }
 }
 

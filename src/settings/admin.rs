@@ -4,51 +4,29 @@
 //! like a typed form, and the set of a user's roles.
 //!
 //! Writes here go through the same authorization and commit path as
-//! [`Settings::save`] (W on the guard, conflict rebase, one event, audit
-//! records); only the way the new values arrive differs.
+//! [`Settings::save`] (the [order of checks](crate::settings#the-order-of-checks),
+//! the edit level of each option, conflict rebase, one event, audit
+//! records); only the way the new values arrive differs. Reads for an
+//! actor are in [`actor_view`](super::actor_view).
 
 use std::sync::Arc;
 
-use serde::Serialize;
-
 use crate::access::{AccessLevels, ModuleLevels, ScopeQuery};
-use crate::ids::{GroupId, ModuleId, OptionName, Scope};
-use crate::label::Label;
+use crate::ids::{GroupId, ModuleId, Scope};
 use crate::options::{
-    codec, FieldError, ModuleSchema, OptionKind, RawOptions, ScopeLayers, ShownValue, Source,
-    ValidationErrors, Value,
+    codec, FieldError, ModuleSchema, OptionKind, RawOptions, ValidationErrors, Value,
 };
 use crate::settings::actor::Actor;
-use crate::settings::cache::state::{scope_raw, ModuleState};
+use crate::settings::cache::state::ModuleState;
 use crate::settings::cache::Refresh;
 use crate::settings::error::SettingsError;
 use crate::settings::notify::events::WriteKind;
-use crate::settings::registry::{Entry, OptionsCodec};
+use crate::settings::registry::Entry;
 use crate::settings::write::merge::Intent;
+use crate::settings::write::need::{option_name, Need};
 use crate::settings::write::Write;
 use crate::settings::Settings;
 use crate::store::{Revision, Store};
-
-/// One option of a module as seen from one scope, the way an admin page
-/// shows it: its effective value (secrets only as set or not set) and
-/// where that value came from.
-///
-/// Serialized as `{"name", "label", "value", "source"}`, where `value` is
-/// a [`ShownValue`] (`null`, a boolean, a number, a string, or
-/// `{"set": true|false}` for a secret) and `source` is `"site"`,
-/// `"common"` or `"default"`. It holds no secret, so it may be logged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct EffectiveOption {
-    /// The option's stored name.
-    pub name: OptionName,
-    /// The field's label.
-    pub label: Label,
-    /// The effective value, secret-free.
-    pub value: ShownValue,
-    /// Where the value came from.
-    pub source: Source,
-}
 
 impl<S: Store> Settings<S> {
     /// The schema of options module `module`: its options with kinds,
@@ -72,7 +50,7 @@ impl<S: Store> Settings<S> {
     /// options module.
     pub fn schema(&self, module: ModuleId) -> Result<ModuleSchema, SettingsError> {
         let entry = self.registry.options(module)?;
-        Ok(*codec_of(entry)?.schema())
+        Ok(*entry.codec()?.schema())
     }
 
     /// The levels rights module `module` accepts, with their labels — the
@@ -101,80 +79,23 @@ impl<S: Store> Settings<S> {
         })
     }
 
-    /// Every option of options module `module` as seen from `scope`, in
-    /// page order: the effective value (the site's, else the common one,
-    /// else the default) with its [`Source`]. Secrets show only
-    /// whether they are set. Reads never write.
-    ///
-    /// ```
-    /// use module_settings::options::{ShownValue, Source};
-    /// use module_settings::settings::{Actor, Settings};
-    /// use module_settings::{GroupId, ModuleId, Scope, SiteId};
-    /// # fn main() -> Result<(), module_settings::settings::SettingsError> {
-    /// let settings = Settings::in_memory();
-    /// let videoport = ModuleId::from_static("videoport");
-    /// let admin = Actor::new([GroupId::ADMINISTRATORS]);
-    /// let revision = settings.revision(videoport)?;
-    /// settings.set_option(&admin, videoport, Scope::Common, "SecretCode", "guest-key", revision)?;
-    ///
-    /// let s1 = Scope::Site(SiteId::from_static("s1"));
-    /// let shown = settings.show(videoport, s1)?;
-    /// let secret = shown.iter().find(|o| o.name == "SecretCode").unwrap();
-    /// assert_eq!((&secret.value, secret.source), (&ShownValue::Secret { set: true }, Source::Common));
-    /// assert_eq!(shown[0].source, Source::Default); // ServerHost: nothing stored
-    /// # Ok(()) }
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`SettingsError::UnknownModule`] if `module` is not a registered
-    /// options module; [`SettingsError::Site`] if `scope` names a site
-    /// the store's site list does not hold; [`SettingsError::StoredOptions`] (every bad field,
-    /// masked) if the stored values of that scope fail to decode;
-    /// [`SettingsError::Store`] if a refresh failed.
-    pub fn show(
-        &self,
-        module: ModuleId,
-        scope: Scope,
-    ) -> Result<Vec<EffectiveOption>, SettingsError> {
-        let entry = self.registry.options(module)?;
-        let codec = codec_of(entry)?;
-        self.require_sites([scope])?;
-        let state = self.snapshot(entry)?;
-        let common = scope_raw(&state.records, Scope::Common);
-        let site = scope_raw(&state.records, scope);
-        let merged = ScopeLayers::of(scope, codec.defaults(), &common, &site).effective();
-        let schema = codec.schema();
-        let values =
-            schema
-                .decode_all(merged.raw())
-                .map_err(|errors| SettingsError::StoredOptions {
-                    module,
-                    scope,
-                    errors,
-                })?;
-        Ok(values
-            .into_iter()
-            .map(|(spec, value)| EffectiveOption {
-                name: spec.name().clone(),
-                label: spec.label(),
-                value: value.shown(),
-                source: merged
-                    .source(spec.name().as_str())
-                    .unwrap_or(Source::Default),
-            })
-            .collect())
-    }
-
     /// Saves submitted text for some options of `module` in `scope` — a
     /// settings form as a web page posts it, option name → text — with
-    /// the checks and the write path of [`save`](Self::save):
+    /// the checks and the write path of [`save`](Self::save), in the
+    /// [order of every write](crate::settings#the-order-of-checks):
     ///
-    /// 1. `actor` needs **W** on the module's guard in `scope`;
-    /// 2. every submitted field is checked against its option's kind, and
-    ///    names the module does not have are refused; every problem is
-    ///    reported at once, secrets masked;
-    /// 3. values are stored in their canonical form (a host lower-cased,
+    /// 1. usage: every submitted name is an option of the module (every
+    ///    unknown name is reported at once, named but its value never
+    ///    quoted), none is
+    ///    [operation-only](crate::options::OptionSpec::operation_only),
+    ///    and `scope` is a site the installation lists;
+    /// 2. access: `actor` holds, on the module's guard in `scope`, the edit
+    ///    level of every submitted option — whether or not its value
+    ///    changes, so the answer never tells a stored value — and at least
+    ///    the lowest edit level of the module's options;
+    /// 3. value: every submitted field is checked against its option's
+    ///    kind; every problem is reported at once, secrets masked;
+    /// 4. values are stored in their canonical form (a host lower-cased,
     ///    an https origin without its trailing `/`), and a value equal to
     ///    the one the scope inherits removes the scope's own copy, as a
     ///    typed form does — except a **secret**, which is never compared:
@@ -182,11 +103,12 @@ impl<S: Store> Settings<S> {
     ///    the scope already holds or inherits that very text, so a writer
     ///    cannot tell a right guess of the stored secret from a wrong one
     ///    (use [`reset_option`](Self::reset_option) to inherit it again);
-    /// 4. the module's rules across options (for a typed module, its
+    /// 5. the module's rules across options (for a typed module, its
     ///    `decode`) must hold, after the write, in every scope whose options
     ///    were valid before it (a scope already invalid may be repaired one
-    ///    field at a time);
-    /// 5. the write is based on `based_on` (the revision the caller's page
+    ///    field at a time); a problem of an option the actor may not see
+    ///    keeps its value to itself;
+    /// 6. the write is based on `based_on` (the revision the caller's page
     ///    showed): others' changes to other options since then merge, the
     ///    same option changed by both is a conflict, whatever
     ///    value the others wrote.
@@ -212,19 +134,26 @@ impl<S: Store> Settings<S> {
     ///     Err(SettingsError::Invalid(errors)) => assert_eq!(errors.len(), 2),
     ///     other => panic!("{other:?}"),
     /// }
+    /// // Someone without W learns nothing about the values: access comes first.
+    /// let anyone = Actor::new([GroupId::EVERYONE]);
+    /// let err = settings.save_raw(&anyone, videoport, Scope::Common, &form, revision);
+    /// assert!(err.unwrap_err().is_denied());
     /// # Ok(()) }
     /// ```
     ///
     /// # Errors
     ///
-    /// [`SettingsError::UnknownModule`], [`SettingsError::Denied`],
-    /// [`SettingsError::Invalid`], [`SettingsError::Outdated`] when
-    /// `based_on` is too old to merge, [`SettingsError::Conflict`],
-    /// [`SettingsError::Store`]; [`SettingsError::OperationOnly`] when
+    /// [`SettingsError::UnknownModule`]; [`SettingsError::Invalid`] naming
+    /// every unknown option; [`SettingsError::OperationOnly`] when
     /// `submitted` holds an
     /// [operation-only](crate::options::OptionSpec::operation_only)
     /// option, which only [`operate`](Self::operate) writes — even with
-    /// the value stored now.
+    /// the value stored now; [`SettingsError::Site`];
+    /// [`SettingsError::Denied`], [`SettingsError::OptionsDenied`] naming
+    /// the submitted options above the actor's level;
+    /// [`SettingsError::Invalid`] for the values; [`SettingsError::Outdated`]
+    /// when `based_on` is too old to merge, [`SettingsError::Conflict`],
+    /// [`SettingsError::Store`].
     pub fn save_raw(
         &self,
         actor: &Actor,
@@ -234,8 +163,12 @@ impl<S: Store> Settings<S> {
         based_on: Revision,
     ) -> Result<Revision, SettingsError> {
         let entry = self.registry.options(module)?;
-        let schema = *codec_of(entry)?.schema();
-        let auth = self.authorize(actor, schema.guard(), [scope])?;
+        let schema = *entry.codec()?.schema();
+        schema
+            .check_names(submitted)
+            .map_err(SettingsError::Invalid)?;
+        let need = Need::options(&schema, submitted.keys(), false)?;
+        let auth = self.authorize(actor, schema.guard(), [scope], need)?;
         schema
             .check_submitted(submitted)
             .map_err(SettingsError::Invalid)?;
@@ -281,9 +214,9 @@ impl<S: Store> Settings<S> {
     ///
     /// # Errors
     ///
-    /// As [`save_raw`](Self::save_raw), and
+    /// As [`save_raw`](Self::save_raw), with
     /// [`SettingsError::UnknownOption`] for a name the module does not
-    /// have (after the access check, as for
+    /// have (a mistake of usage, found first, as for
     /// [`reset_option`](Self::reset_option)).
     pub fn set_option(
         &self,
@@ -295,15 +228,8 @@ impl<S: Store> Settings<S> {
         based_on: Revision,
     ) -> Result<Revision, SettingsError> {
         let entry = self.registry.options(module)?;
-        let schema = *codec_of(entry)?.schema();
-        self.authorize(actor, schema.guard(), [scope])?;
-        let Some(spec) = schema.option(name) else {
-            return Err(SettingsError::UnknownOption {
-                module,
-                name: name.chars().take(64).collect(),
-            });
-        };
-        let submitted = RawOptions::from([(spec.name().clone(), value.to_owned())]);
+        let name = option_name(entry.codec()?.schema(), name)?;
+        let submitted = RawOptions::from([(name, value.to_owned())]);
         self.save_raw(actor, module, scope, &submitted, based_on)
     }
 
@@ -380,18 +306,6 @@ impl<S: Store> Settings<S> {
                 current: entry.cache.current().revision,
             })
     }
-}
-
-/// The options codec of a registered options module.
-fn codec_of(entry: &Entry) -> Result<&OptionsCodec, SettingsError> {
-    entry
-        .spec
-        .options
-        .as_ref()
-        .ok_or(SettingsError::UnknownModule {
-            module: entry.id(),
-            role: "as an options module",
-        })
 }
 
 /// The submitted values in the form a typed form would store them, so

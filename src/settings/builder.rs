@@ -89,8 +89,8 @@ impl<S: Store> SettingsBuilder<S> {
     /// Registers the options type `T` (stored under `T::MODULE`), and its
     /// guarding module `T::GUARD` as a rights module with `T::LEVELS`.
     /// Registering a type twice changes nothing; a second type for the same
-    /// module, or other levels for the same guard, make
-    /// [`build`](Self::build) fail.
+    /// module, other levels for the same guard, or a problem in `T`'s
+    /// schema make [`build`](Self::build) fail.
     #[must_use]
     pub fn register<T: ModuleOptions>(mut self) -> Self {
         self.specs.add_options::<T>();
@@ -192,10 +192,56 @@ impl<S: Store> SettingsBuilder<S> {
     /// The facade. Nothing is loaded yet: each module is loaded on its
     /// first use.
     ///
+    /// Every options module registered is checked first, as
+    /// [`ModuleSchema::problems`](crate::options::ModuleSchema::problems)
+    /// does: each default decodes and the defaults pass the module's
+    /// rules, each default is what the type's `Default` encodes, no name
+    /// appears twice, and each view or edit level it sets is one the
+    /// guarding module lists. A module that fails would otherwise register
+    /// and fail on every read, with nothing stored.
+    ///
+    /// ```
+    /// use module_settings::options::{Decoder, Encoder, ModuleOptions, OptionKind, OptionSpec, RawOptions, ValidationErrors};
+    /// use module_settings::access::ModuleLevels;
+    /// use module_settings::settings::{Settings, SettingsError};
+    /// use module_settings::{Label, MemoryStore, ModuleId};
+    ///
+    /// /// A flag without a default: the schema says `""`, `Default` writes `"N"`.
+    /// const PAUSED: OptionSpec = OptionSpec::new("paused", OptionKind::Bool, Label::new("Пауза", "Paused"));
+    ///
+    /// #[derive(Default)]
+    /// struct Jobs { paused: bool }
+    ///
+    /// impl ModuleOptions for Jobs {
+    ///     const MODULE: ModuleId = ModuleId::from_static("jobs");
+    ///     const TITLE: Label = Label::new("Задания", "Jobs");
+    ///     const LEVELS: ModuleLevels = ModuleLevels::VIDEO;
+    ///     const OPTIONS: &'static [OptionSpec] = &[PAUSED];
+    ///     fn decode(raw: &RawOptions) -> Result<Self, ValidationErrors> {
+    ///         let mut d = Decoder::new(Self::MODULE, raw);
+    ///         let paused = d.bool(&PAUSED);
+    ///         d.finish(Jobs { paused })
+    ///     }
+    ///     fn encode(&self) -> RawOptions {
+    ///         let mut e = Encoder::new();
+    ///         e.bool(&PAUSED, self.paused);
+    ///         e.finish()
+    ///     }
+    /// }
+    ///
+    /// let err = Settings::builder(MemoryStore::new()).register::<Jobs>().build().unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "module jobs cannot be registered: option paused: \"\" is not allowed; \
+    ///      expected \"N\", the text the module's Default value encodes it as"
+    /// );
+    /// ```
+    ///
     /// # Errors
     ///
-    /// [`SettingsError::Registration`] when registrations contradict each
-    /// other.
+    /// [`SettingsError::Registration`] with every problem found: when
+    /// registrations contradict each other, and for each problem of each
+    /// module's schema.
     pub fn build(self) -> Result<Settings<S>, SettingsError> {
         let entries = self
             .specs

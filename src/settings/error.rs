@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::access::{AccessError, AccessLevel};
 use crate::ids::{GroupId, ModuleId, OptionName, Scope, UserId};
 use crate::modules::ConnectionError;
-use crate::options::ValidationErrors;
+use crate::options::{FieldError, FieldProblem, ValidationErrors};
 use crate::settings::cache::stored_rights::StoredRightsError;
 use crate::store::directory::SiteError;
 use crate::store::{Revision, RightKey, StoreError};
@@ -91,24 +91,62 @@ impl fmt::Display for RecordKey {
 /// [`SettingsBuilder`](crate::settings::SettingsBuilder), reported in
 /// [`SettingsError::Registration`].
 ///
+/// A problem is either a contradiction between registrations or a problem
+/// of one option of a module's schema, which the builder finds by running
+/// the module's [`ModuleSchema::problems`](crate::options::ModuleSchema::problems)
+/// (a default that does not decode, a default that is not what the type's
+/// `Default` encodes, a level the module does not list).
+///
 /// Display: `module video cannot be registered: it is already registered
-/// with the levels D, M, R, W, not D, R, W`.
+/// with the levels D, M, R, W, not D, R, W`, or, for an option,
+/// `module crm cannot be registered: option flag: "" is not allowed;
+/// expected "N", the text the module's Default value encodes it as`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct RegistrationProblem {
     /// The module.
     pub module: ModuleId,
-    /// What contradicts what.
+    /// The option at fault, for a problem of one option.
+    pub option: Option<OptionName>,
+    /// What is wrong with the option, for a problem of one option.
+    pub problem: Option<FieldProblem>,
+    /// What contradicts what, or what is wrong with the option, in words.
     pub reason: String,
+}
+
+impl RegistrationProblem {
+    /// A contradiction about `module` as a whole.
+    pub(crate) fn module(module: ModuleId, reason: String) -> Self {
+        RegistrationProblem {
+            module,
+            option: None,
+            problem: None,
+            reason,
+        }
+    }
+
+    /// A problem of one option of a module's schema.
+    pub(crate) fn option(error: FieldError) -> Self {
+        let reason = match error.value() {
+            Some(value) => format!("\"{value}\" is not allowed; {}", error.problem()),
+            None => error.problem().to_string(),
+        };
+        RegistrationProblem {
+            module: error.module(),
+            option: Some(error.option().clone()),
+            problem: Some(error.problem().clone()),
+            reason,
+        }
+    }
 }
 
 impl fmt::Display for RegistrationProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "module {} cannot be registered: {}",
-            self.module, self.reason
-        )
+        write!(f, "module {} cannot be registered: ", self.module)?;
+        if let Some(option) = &self.option {
+            write!(f, "option {option}: ")?;
+        }
+        f.write_str(&self.reason)
     }
 }
 
@@ -153,15 +191,18 @@ pub enum SettingsError {
         /// The name asked for (at most 64 characters of it).
         name: String,
     },
-    /// The builder was given contradicting registrations: every one of
-    /// them, in the order they were made (joined by `; ` in the text).
+    /// The builder was given contradicting registrations, or a module
+    /// whose schema has problems: every one of them, in the order the
+    /// modules were registered (joined by `; ` in the text).
     #[error("{}", ProblemList(problems))]
     Registration {
         /// Each contradiction; never empty.
         problems: Vec<RegistrationProblem>,
     },
-    /// The actor lacks the level the write needs; nothing was
-    /// written.
+    /// The actor lacks the level the write needs on the guarding module:
+    /// W for the Access tab and the Bitrix24 operations, and for options
+    /// the lowest edit level any option the write could change has (W
+    /// unless the module lowers some). Nothing was written.
     #[error("access denied to module {module}: needs {needed}, holds {held}")]
     Denied {
         /// The module whose rights guard the write.
@@ -169,6 +210,31 @@ pub enum SettingsError {
         /// The level needed.
         needed: AccessLevel,
         /// The level the actor holds.
+        held: AccessLevel,
+    },
+    /// The actor holds enough on the guarding module to write some of the
+    /// module's options, but not these: each needs more than the actor
+    /// holds — its edit level, for a write that changes it, or its view
+    /// level, for a typed form ([`Settings::edit_for`]) that cannot be
+    /// drawn without it. Nothing was written.
+    ///
+    /// [`Settings::edit_for`]: crate::settings::Settings::edit_for
+    #[error(
+        "access denied to {} {}: needs {}{needed} on module {module}, holds {held}",
+        if options.len() == 1 { "option" } else { "options" },
+        List(options),
+        if options.len() == 1 { "" } else { "up to " }
+    )]
+    OptionsDenied {
+        /// The module whose rights guard the options, as in
+        /// [`Denied`](Self::Denied).
+        module: ModuleId,
+        /// The options the actor may not change (or see), in page order.
+        options: Vec<OptionName>,
+        /// The highest level any of them needs: holding it would allow
+        /// them all.
+        needed: AccessLevel,
+        /// The level the actor holds on `module`.
         held: AccessLevel,
     },
     /// Values submitted for saving break the module's rules: every bad
@@ -343,9 +409,13 @@ pub enum SettingsError {
 }
 
 impl SettingsError {
-    /// Whether this is a [`Denied`](Self::Denied).
+    /// Whether this is a [`Denied`](Self::Denied) or an
+    /// [`OptionsDenied`](Self::OptionsDenied): the actor holds too little.
     pub fn is_denied(&self) -> bool {
-        matches!(self, SettingsError::Denied { .. })
+        matches!(
+            self,
+            SettingsError::Denied { .. } | SettingsError::OptionsDenied { .. }
+        )
     }
 
     /// Whether this is a [`Conflict`](Self::Conflict), an

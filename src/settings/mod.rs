@@ -18,9 +18,15 @@
 //!   every module's compiled rights: groups it switches off count for
 //!   nothing in checks and in the right of a write's actor, from the next
 //!   check on, at no cost to it.
-//! - **Writes** name an [`Actor`] and need **W** on the module that guards
-//!   what they change: [`Settings::edit`] + [`Settings::save`] for
-//!   a settings form, [`Settings::reset_option`], [`Settings::access_tab`] +
+//! - **Admin reads** take an [`Actor`] and leave out what it may not see
+//!   (see [Field levels](#field-levels)): [`Settings::show`],
+//!   [`Settings::schema_for`], [`Settings::edit_for`].
+//! - **Writes** name an [`Actor`] and need levels on the module that
+//!   guards what they change — W for the Access tab, the edit level of
+//!   each option for options (W unless the module lowers it):
+//!   [`Settings::edit_for`] + [`Settings::save`] for
+//!   a settings form, [`Settings::save_raw`], [`Settings::set_option`],
+//!   [`Settings::reset_option`], [`Settings::access_tab`] +
 //!   [`Settings::apply_access_tab`] for the Access tab, and
 //!   [`Settings::operate`] for a module's operations — the only write of
 //!   its [operation-only](crate::options::OptionSpec::operation_only)
@@ -29,7 +35,7 @@
 //!   [`Settings::connect_b24`] / [`Settings::disconnect_b24`] write in the
 //!   common scope.
 //!   A denied write changes nothing and says which level was needed and
-//!   which held.
+//!   which held (and, for options, which options).
 //! - A write of a **secret** reveals nothing about the stored or inherited
 //!   value: it is always committed (a new revision, one event) as the
 //!   written scope's own value — even when the scope already holds or
@@ -77,6 +83,63 @@
 //! assert_eq!(err.to_string(), "access denied to module video: needs W, holds R");
 //! # Ok(()) }
 //! ```
+//!
+//! # Field levels
+//!
+//! Every option has a **view** level (R unless its module says otherwise;
+//! W for a secret) and an **edit** level (W unless its module says
+//! otherwise), both held on the module that guards the options (see
+//! [`OptionSpec`](crate::options::OptionSpec#field-levels)):
+//!
+//! - reads for an actor — [`Settings::show`], [`Settings::schema_for`],
+//!   [`Settings::edit_for`] — leave out the options whose view level is
+//!   above what the actor holds in the scope read: they are not listed,
+//!   not shown as defaults, and their stored values appear in no error
+//!   (a typed form, which cannot lack a field, holds the default as a
+//!   placeholder and lists the field as
+//!   [hidden](OptionsForm::hidden));
+//! - a write that sets or resets an option needs the option's edit level,
+//!   even when the actor holds less than W on the module: a module can let
+//!   M holders switch a flag. A write that changes options above the
+//!   actor's level is refused with [`SettingsError::OptionsDenied`] naming
+//!   them, and nothing is written. Every write of options also needs the
+//!   lowest edit level among the options it could change: below that, it
+//!   is refused as before, with [`SettingsError::Denied`] for the module;
+//! - the Access tab always needs W;
+//! - the application's own typed reads ([`Settings::options`],
+//!   [`Settings::edit`]) take no actor and see every option.
+//!
+//! Writes check the levels as they check W: on the guard's current
+//! revision, again on every retry, and as one step with the commit.
+//!
+//! # The order of checks
+//!
+//! Every write — [`Settings::save`], [`Settings::save_raw`],
+//! [`Settings::set_option`], [`Settings::reset_option`],
+//! [`Settings::operate`] (and the Bitrix24 operations),
+//! [`Settings::apply_access_tab`] — checks in the same order, and stops at
+//! the first stage that fails:
+//!
+//! 1. **usage** — the module is registered
+//!    ([`SettingsError::UnknownModule`]); each option named exists
+//!    ([`SettingsError::UnknownOption`]; for a raw form,
+//!    [`SettingsError::Invalid`] naming every unknown name) and is not
+//!    [operation-only](crate::options::OptionSpec::operation_only) unless
+//!    the write is an operation ([`SettingsError::OperationOnly`]); a site
+//!    named is one the installation lists ([`SettingsError::Site`]);
+//! 2. **access** — the actor holds what the write needs on the guarding
+//!    module in the scope written ([`SettingsError::Denied`],
+//!    [`SettingsError::OptionsDenied`]). For a raw form every option
+//!    submitted counts, changed or not; for a typed form, every field
+//!    that differs from what the form showed;
+//! 3. **value** — the values are valid by their kinds and, after the
+//!    write, by the module's rules ([`SettingsError::Invalid`]); then the
+//!    write is merged and committed (conflicts, store errors).
+//!
+//! So a caller learns nothing about the values a module accepts, or holds,
+//! from a write it may not make. An operation is checked at its floor
+//! before it runs and, for the options its result changes, before the
+//! result is validated.
 //!
 //! # The staleness bound
 //!
@@ -240,6 +303,7 @@
 //! the default). See [`AuditRecord`] for the exact rules.
 
 mod actor;
+mod actor_view;
 mod admin;
 mod builder;
 mod cache;
@@ -259,7 +323,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use actor::Actor;
-pub use admin::EffectiveOption;
+pub use actor_view::{ActorSchema, EffectiveOption, OptionAccess};
 pub use builder::{SettingsBuilder, DEFAULT_MAX_RETRIES, DEFAULT_STALENESS};
 pub use cache::stored_rights::StoredRightsError;
 pub use error::{RecordKey, RegistrationProblem, SettingsError};
@@ -433,6 +497,7 @@ mod tests {
         assert_send_sync::<Actor>();
         assert_send_sync::<ModuleHealth>();
         assert_send_sync::<EffectiveOption>();
+        assert_send_sync::<ActorSchema>();
     }
 
     #[test]

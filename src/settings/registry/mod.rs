@@ -92,6 +92,17 @@ impl Entry {
     pub(crate) fn id(&self) -> ModuleId {
         self.spec.id
     }
+
+    /// The options codec, for an entry found as an options module.
+    pub(crate) fn codec(&self) -> Result<&OptionsCodec, SettingsError> {
+        self.spec
+            .options
+            .as_ref()
+            .ok_or(SettingsError::UnknownModule {
+                module: self.id(),
+                role: "as an options module",
+            })
+    }
 }
 
 /// The specs collected by the builder; contradictions are kept and
@@ -119,7 +130,8 @@ impl Specs {
     }
 
     /// Registers `T` as the options of `T::MODULE`, and `T::GUARD` as a
-    /// rights module with `T::LEVELS`.
+    /// rights module with `T::LEVELS`; keeps every problem of `T`'s
+    /// schema.
     pub(crate) fn add_options<T: ModuleOptions>(&mut self) {
         let spec = self.spec_mut(T::MODULE);
         match &spec.options {
@@ -129,13 +141,20 @@ impl Specs {
                     codec.type_name,
                     std::any::type_name::<T>()
                 );
-                self.problems.push(RegistrationProblem {
-                    module: T::MODULE,
-                    reason,
-                });
+                self.problems
+                    .push(RegistrationProblem::module(T::MODULE, reason));
             }
             Some(_) => {}
-            None => spec.options = Some(OptionsCodec::of::<T>()),
+            None => {
+                let codec = OptionsCodec::of::<T>();
+                // A schema with problems would fail later, on every read
+                // ("the options stored … are invalid" with nothing stored):
+                // `build` refuses it now, with every problem.
+                let problems = codec.schema().problems();
+                spec.options = Some(codec);
+                self.problems
+                    .extend(problems.into_iter().map(RegistrationProblem::option));
+            }
         }
         self.add_rights(T::GUARD, T::LEVELS);
     }
@@ -150,7 +169,8 @@ impl Specs {
                     known.accepted(),
                     levels.accepted()
                 );
-                self.problems.push(RegistrationProblem { module, reason });
+                self.problems
+                    .push(RegistrationProblem::module(module, reason));
             }
             Some(_) => {}
             None => spec.levels = Some(levels),

@@ -16,6 +16,7 @@ use crate::settings::cache::state::ModuleState;
 use crate::settings::error::SettingsError;
 use crate::settings::notify::events::WriteKind;
 use crate::settings::write::merge::Intent;
+use crate::settings::write::need::Need;
 use crate::settings::write::Write;
 use crate::settings::Settings;
 use crate::store::{Change, ModuleRecords, Revision, Store, UnreadableRight};
@@ -438,7 +439,7 @@ impl<S: Store> Settings<S> {
         if scopes.is_empty() {
             scopes.push(Scope::Common);
         }
-        let auth = self.authorize(actor, tab.module, scopes)?;
+        let auth = self.authorize(actor, tab.module, scopes, Need::rights())?;
         let write = Write {
             kind: WriteKind::AccessTab,
             entry,

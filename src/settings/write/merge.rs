@@ -54,16 +54,28 @@ impl Intent {
         }
     }
 
-    /// Whether the write sets or removes option `name`, in any scope.
-    pub(crate) fn writes_option(&self, name: &OptionName) -> bool {
+    /// The options the write sets or removes, in any scope (a name may
+    /// come more than once).
+    pub(crate) fn options(&self) -> Vec<&OptionName> {
         match self {
-            Intent::Options { desired, .. } => desired.contains_key(name),
-            Intent::Records(changes) => changes.iter().any(|change| match change {
-                Change::SetOption { name: n, .. } | Change::RemoveOption { name: n, .. } => {
-                    n == name
-                }
-                _ => false,
-            }),
+            Intent::Options { desired, .. } => desired.keys().collect(),
+            Intent::Records(changes) => changes
+                .iter()
+                .filter_map(|change| match change {
+                    Change::SetOption { name, .. } | Change::RemoveOption { name, .. } => {
+                        Some(name)
+                    }
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether the write sets or removes a default level or a grant.
+    pub(crate) fn writes_rights(&self) -> bool {
+        match self {
+            Intent::Options { .. } => false,
+            Intent::Records(changes) => changes.iter().any(|c| key_of(c).is_right()),
         }
     }
 

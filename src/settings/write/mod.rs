@@ -3,16 +3,22 @@
 //! through [`Settings::commit_write`]: plan, check the result, commit
 //! against the base revision, rebase on conflict, swap the snapshot, emit
 //! the event and the audit records.
+//!
+//! What a write needs of its actor is a [`Need`]: the entry points work
+//! it out from the names they are given, before any value is looked at,
+//! and `commit_write` works it out again from what the write changes, so
+//! a write never commits more than was checked.
 
 pub(crate) mod access_tab;
 pub(crate) mod b24;
 pub(crate) mod form;
 pub(crate) mod merge;
+pub(crate) mod need;
 pub(crate) mod operate;
 
 use std::sync::Arc;
 
-use crate::access::{AccessLevel, CompiledRights};
+use crate::access::AccessLevel;
 use crate::ids::{ModuleId, Scope};
 use crate::options::ValidationErrors;
 use crate::settings::actor::Actor;
@@ -23,19 +29,24 @@ use crate::settings::notify::audit::{log_entry, AuditRecord};
 use crate::settings::notify::events::{RecordDiff, SettingsEvent, WriteKind};
 use crate::settings::registry::Entry;
 use crate::settings::write::merge::{diff_of, Intent};
+use crate::settings::write::need::Need;
 use crate::settings::Settings;
 use crate::store::directory::LogEntry;
 use crate::store::{Precondition, Revision, Store, StoreError};
 
-/// Proof that an actor holds W on a guarding module, for the scopes of one
-/// write. Only [`Settings::authorize`] makes one, and
-/// [`Settings::commit_write`] needs one: a write path cannot skip the
-/// check. It remembers what was checked, so that every retry of the write
-/// checks it again on the revision it commits on.
+/// Proof that an actor holds what one write [needs](Need) on a guarding
+/// module, for the scopes of the write. Only [`Settings::authorize`] makes
+/// one, and [`Settings::commit_write`] needs one: a write path cannot skip
+/// the check. It remembers what was checked, so that every retry of the
+/// write checks it again on the revision it commits on.
 pub(crate) struct Authorized {
     actor: Actor,
     guard: ModuleId,
     scopes: Vec<Scope>,
+    need: Need,
+    /// The lowest level the actor held in its scopes at the last check:
+    /// what errors shown to it may reveal.
+    held: AccessLevel,
     /// The guard's revision the last check read. The commit carries it as
     /// a precondition, so the store refuses the write if the guard moved
     /// since: check and commit are one step.
@@ -53,28 +64,53 @@ pub(crate) struct Write<'a> {
 }
 
 impl<S: Store> Settings<S> {
-    /// Checks that `actor` holds **W** on `guard` in every one of `scopes`,
-    /// against the guard's current revision — not the cached
+    /// Checks that `actor` holds what `need` asks on `guard` in every one
+    /// of `scopes`, against the guard's current revision — not the cached
     /// one, so a revoked right stops writes at once.
+    ///
+    /// Usage comes first: a site the installation does not list is
+    /// refused before access is judged.
     pub(crate) fn authorize(
         &self,
         actor: &Actor,
         guard: ModuleId,
         scopes: impl IntoIterator<Item = Scope>,
+        need: Need,
     ) -> Result<Authorized, SettingsError> {
         let mut auth = Authorized {
             actor: actor.clone(),
             guard,
             scopes: scopes.into_iter().collect(),
+            need,
+            held: AccessLevel::D,
             checked: Revision::ZERO,
         };
-        let entry = self.registry.rights(guard)?;
-        // A site the installation does not list is a mistake of usage,
-        // refused before access is judged.
+        self.registry.rights(guard)?;
         self.require_sites(auth.scopes.iter().copied())?;
-        self.refresh(entry, Refresh::Check)?;
-        self.holds_w(&mut auth, &entry.cache.current())?;
+        self.recheck(&mut auth)?;
         Ok(auth)
+    }
+
+    /// Makes `auth` cover what `write` changes: what the write changes
+    /// decides what it needs, and an entry point that could not know it
+    /// all before (an operation's result) has the rest checked here, on
+    /// the guard's current revision. Nothing to do when it was checked.
+    pub(crate) fn cover(
+        &self,
+        auth: &mut Authorized,
+        write: &Write<'_>,
+    ) -> Result<(), SettingsError> {
+        if auth.need.absorb(Need::of(write)?) {
+            self.recheck(auth)?;
+        }
+        Ok(())
+    }
+
+    /// Checks `auth` on the guard's current revision, asked of the store.
+    fn recheck(&self, auth: &mut Authorized) -> Result<(), SettingsError> {
+        let entry = self.registry.rights(auth.guard)?;
+        self.refresh(entry, Refresh::Check)?;
+        self.permits(auth, &entry.cache.current())
     }
 
     /// Checks `auth` again before a retry commits: the actor's right may
@@ -89,49 +125,48 @@ impl<S: Store> Settings<S> {
         written: &ModuleState,
     ) -> Result<(), SettingsError> {
         if written.module == auth.guard {
-            return self.holds_w(auth, written);
+            return self.permits(auth, written);
         }
-        let entry = self.registry.rights(auth.guard)?;
-        self.refresh(entry, Refresh::Check)?;
-        self.holds_w(auth, &entry.cache.current())
+        self.recheck(auth)
     }
 
-    /// Whether the actor of `auth` holds W in its scopes in `guard`, the
-    /// guarding module's state; if so, `auth` remembers the revision that
-    /// was checked.
-    fn holds_w(&self, auth: &mut Authorized, guard: &ModuleState) -> Result<(), SettingsError> {
-        self.w_in(auth, guard)?;
+    /// Whether the actor of `auth` holds what it needs in each of its
+    /// scopes in `guard`, the guarding module's state; if so, `auth`
+    /// remembers the revision that was checked and the level held.
+    fn permits(&self, auth: &mut Authorized, guard: &ModuleState) -> Result<(), SettingsError> {
+        let mut lowest = AccessLevel::W;
+        for scope in &auth.scopes {
+            let held = self.held_in(auth, guard, *scope)?;
+            auth.need.check(auth.guard, held)?;
+            lowest = lowest.min(held);
+        }
+        auth.held = lowest;
         auth.checked = guard.revision;
         Ok(())
     }
 
-    /// Whether the actor of `auth` holds W in its scopes in `guard`.
-    fn w_in(&self, auth: &Authorized, guard: &ModuleState) -> Result<(), SettingsError> {
-        let compiled = match &guard.rights {
-            Some(Ok(compiled)) => compiled,
-            // Unusable stored rights deny every check — except
-            // the administrator bypass, which reads no rows. So
-            // the Access tab stays repairable and options stay writable.
-            Some(Err(unusable)) => {
-                let groups = auth.actor.groups();
-                return if auth
-                    .scopes
-                    .iter()
-                    .all(|s| unusable.bypass(groups, *s).is_some())
-                {
-                    Ok(())
-                } else {
-                    Err(unusable.error(auth.guard))
-                };
-            }
-            None => {
-                return Err(SettingsError::UnknownModule {
-                    module: auth.guard,
-                    role: "as a rights module",
-                })
-            }
-        };
-        require_w(auth, compiled)
+    /// The level the actor of `auth` holds in `scope` of `guard`.
+    fn held_in(
+        &self,
+        auth: &Authorized,
+        guard: &ModuleState,
+        scope: Scope,
+    ) -> Result<AccessLevel, SettingsError> {
+        let groups = auth.actor.groups();
+        match &guard.rights {
+            Some(Ok(compiled)) => Ok(compiled.resolve(groups, scope)),
+            // Unusable stored rights deny every check — except the
+            // administrator bypass, which reads no rows. So the Access
+            // tab stays repairable and options stay writable.
+            Some(Err(unusable)) => unusable
+                .bypass(groups, scope)
+                .map(|decision| decision.level())
+                .ok_or_else(|| unusable.error(auth.guard)),
+            None => Err(SettingsError::UnknownModule {
+                module: auth.guard,
+                role: "as a rights module",
+            }),
+        }
     }
 
     /// Commits `write`, re-planning it on newer revisions while others'
@@ -144,7 +179,7 @@ impl<S: Store> Settings<S> {
         write: Write<'_>,
     ) -> Result<Revision, SettingsError> {
         let module = write.entry.id();
-        crate::settings::write::operate::only_by_an_operation(&write)?;
+        self.cover(&mut auth, &write)?;
         if !write.entry.cache.produced(&write.base) {
             // Planning on records this facade did not load would commit
             // changes judged against another store and cache a state
@@ -192,7 +227,12 @@ impl<S: Store> Settings<S> {
             );
             if let Err(errors) = newly_broken(&attempt, &next) {
                 return Err(if Arc::ptr_eq(&attempt, &write.base) {
-                    SettingsError::Invalid(errors)
+                    // The stored records may hold values of options the
+                    // actor may not see: their problems keep no value.
+                    SettingsError::Invalid(match codec {
+                        Some(codec) => codec.schema().errors_for(errors, auth.held),
+                        None => errors,
+                    })
                 } else {
                     // Valid on the base, broken on what others left: the
                     // merge breaks it.
@@ -321,14 +361,6 @@ impl<S: Store> Settings<S> {
             diffs,
         ));
     }
-}
-
-/// W in every scope of `auth`, or the denial naming the level held.
-fn require_w(auth: &Authorized, compiled: &CompiledRights) -> Result<(), SettingsError> {
-    for scope in &auth.scopes {
-        compiled.require(auth.actor.groups(), *scope, AccessLevel::W)?;
-    }
-    Ok(())
 }
 
 /// The conflict error of `write` against the module at `current`.

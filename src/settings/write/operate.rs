@@ -1,10 +1,10 @@
 //! Operations: the one write that may change a module's
-//! [operation-only](crate::options::OptionSpec::operation_only) options,
-//! and the refusal of every other write that tries.
+//! [operation-only](crate::options::OptionSpec::operation_only) options
+//! (every other write that tries is refused by its [`Need`]).
 
 use std::time::SystemTime;
 
-use crate::ids::{OptionName, Scope};
+use crate::ids::Scope;
 use crate::options::ModuleOptions;
 use crate::settings::actor::Actor;
 use crate::settings::cache::Refresh;
@@ -12,7 +12,7 @@ use crate::settings::error::SettingsError;
 use crate::settings::notify::events::WriteKind;
 use crate::settings::read::typed_value;
 use crate::settings::write::form::OptionsForm;
-use crate::settings::write::Write;
+use crate::settings::write::need::Need;
 use crate::settings::Settings;
 use crate::store::{Revision, Store};
 
@@ -24,8 +24,11 @@ impl<S: Store> Settings<S> {
     /// [operation-only](crate::options::OptionSpec::operation_only)
     /// options; it may change the others too.
     ///
-    /// Like [`save`](Self::save), it needs **W** on `T::GUARD` in `scope`,
-    /// checked before `op` runs; the new value is validated whole, only
+    /// Like [`save`](Self::save), it needs levels on `T::GUARD` in
+    /// `scope`: before `op` runs, the lowest edit level of `T`'s options
+    /// (W unless the module lowers some); after, before anything is
+    /// written, the edit level of every option `op` changed. The new value
+    /// is validated whole, only
     /// the options that changed are written (the smallest patch to
     /// `scope`), others' changes since the read merge unless they touch
     /// the same options, and a committed write emits one event —
@@ -100,8 +103,10 @@ impl<S: Store> Settings<S> {
     ///
     /// # Errors
     ///
-    /// [`SettingsError::Denied`] without W (nothing else is looked at);
     /// [`SettingsError::UnknownModule`] if `T` is not registered;
+    /// [`SettingsError::Denied`] below the lowest edit level (`op` does not
+    /// run); [`SettingsError::OptionsDenied`] when `op` changed options
+    /// above the actor's level (nothing is written);
     /// [`SettingsError::StoredOptions`] if the stored options of `scope`
     /// do not decode; `op`'s own error; [`SettingsError::Invalid`] if the
     /// value `op` returns is not valid; [`SettingsError::Conflict`],
@@ -117,42 +122,20 @@ impl<S: Store> Settings<S> {
         T: ModuleOptions,
         E: Into<SettingsError>,
     {
-        let auth = self.authorize(actor, T::GUARD, [scope])?;
         let entry = self.registry.typed::<T>()?;
+        let need = Need::options(entry.codec()?.schema(), std::iter::empty(), true)?;
+        let auth = self.authorize(actor, T::GUARD, [scope], need)?;
         self.refresh(entry, Refresh::Check)?;
         let base = entry.cache.current();
-        let value = op(&*typed_value::<T>(&base, scope)?, self.clocks.now()).map_err(Into::into)?;
+        let current = typed_value::<T>(&base, scope)?;
+        let value = op(&current, self.clocks.now()).map_err(Into::into)?;
         let kind = WriteKind::Operation {
             name: operation,
             scope,
         };
-        self.commit_form(auth, kind, OptionsForm::new(base, scope, value))
+        // What `op` changed is judged against the value it was given; the
+        // options it changed are checked by the write path on the way in.
+        let form = OptionsForm::new(base, scope, current.encode(), value, Vec::new());
+        self.commit_form(auth, kind, form)
     }
-}
-
-/// Refuses `write` when it would set or remove an operation-only option of
-/// its module and is not an operation: a settings form, a raw save or a
-/// reset would skip what the module's operations guarantee (their own
-/// rules, the time from the facade's clock, the scope they write).
-pub(crate) fn only_by_an_operation(write: &Write<'_>) -> Result<(), SettingsError> {
-    if matches!(write.kind, WriteKind::Operation { .. }) {
-        return Ok(());
-    }
-    let Some(codec) = write.entry.spec.options.as_ref() else {
-        return Ok(()); // a rights-only module has no options at all
-    };
-    let options: Vec<OptionName> = codec
-        .schema()
-        .options()
-        .iter()
-        .filter(|spec| spec.is_operation_only() && write.intent.writes_option(spec.name()))
-        .map(|spec| spec.name().clone())
-        .collect();
-    if options.is_empty() {
-        return Ok(());
-    }
-    Err(SettingsError::OperationOnly {
-        module: write.entry.id(),
-        options,
-    })
 }

@@ -1622,3 +1622,27 @@ fn writes_check_usage_then_access_then_the_value() {
     assert!(invalid.contains("70000"), "{invalid}");
     assert_eq!(cli.files(), before, "nothing written");
 }
+
+/// `show --as` leaves out the options those groups may not view (the
+/// secret word needs W to be seen at all); without `--as` an
+/// administrator's view.
+#[test]
+fn show_as_a_user_leaves_out_what_they_may_not_view() {
+    let cli = Cli::new();
+    cli.admin(&["grant", "video", "5", "R"]);
+    let names = |args: &[&str]| -> Vec<String> {
+        cli.run(args).json()["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = names(&["show", "videoport", "--json"]);
+    assert!(all.contains(&"SecretCode".to_owned()), "{all:?}");
+    let reader = names(&["show", "videoport", "--as", "5", "--json"]);
+    assert!(!reader.contains(&"SecretCode".to_owned()), "{reader:?}");
+    assert_eq!(reader.len(), all.len() - 1, "{reader:?}");
+    let text = cli.run(&["show", "videoport", "--as", "5"]).ok();
+    assert!(!text.contains("SecretCode"), "{text}");
+}

@@ -35,9 +35,9 @@ const SPECS: &[Spec] = &[
         name: "show",
         args: &["MODULE"],
         optional: 0,
-        flags: &["site", "json"],
+        flags: &["site", "json", "as", "as-user"],
         required: &[],
-        usage: "show MODULE [--site S] [--json]",
+        usage: "show MODULE [--site S] [--as GROUPS|--as-user ID] [--json]",
     },
     Spec {
         name: "set",
@@ -254,6 +254,11 @@ fn build(name: &str, args: &[String], words: &Words) -> Result<Command, Failure>
         "show" => Command::Show {
             module: module()?,
             scope: scope()?,
+            // Without one, what an administrator sees.
+            viewer: match (words.has("as"), words.has("as-user")) {
+                (false, false) => None,
+                _ => Some(actor()?),
+            },
             json,
         },
         "set" => Command::Set {

@@ -57,10 +57,12 @@ pub enum Command {
     HelpFor(String),
     /// `modules [--json]`.
     Modules { json: bool },
-    /// `show MODULE [--site S] [--json]`.
+    /// `show MODULE [--site S] [--as GROUPS|--as-user ID] [--json]`.
     Show {
         module: ModuleId,
         scope: Scope,
+        /// Whose view (`--as`, `--as-user`); `None`: an administrator's.
+        viewer: Option<Who>,
         json: bool,
     },
     /// `set MODULE NAME VALUE [--site S] --as GROUPS|--as-user ID`.

@@ -19,10 +19,12 @@ pub fn prepare<S: Store>(catalog: &Settings<S>, command: Command) -> Result<Comm
         Command::Show {
             module,
             scope,
+            viewer,
             json,
         } => Command::Show {
             module: options_module(catalog, module)?,
             scope,
+            viewer,
             json,
         },
         Command::Schema { module, json } => Command::Schema {

@@ -29,12 +29,17 @@ pub fn run<S: Store>(
         Command::Show {
             module,
             scope,
+            viewer,
             json,
         } => {
             let revision = settings.revision(module)?;
-            // `show` takes no `--as`: it shows what an administrator sees.
-            let administrator = Actor::new([GroupId::ADMINISTRATORS]);
-            let options = settings.show(&administrator, module, scope)?;
+            // Options the viewer may not see are left out; without `--as`,
+            // what an administrator sees.
+            let viewer = match viewer {
+                Some(who) => actor_of(settings, who)?,
+                None => Actor::new([GroupId::ADMINISTRATORS]),
+            };
+            let options = settings.show(&viewer, module, scope)?;
             if json {
                 output::json(&shapes::Shown {
                     module,

@@ -15,9 +15,10 @@ usage: settings --db DB COMMAND [ARGUMENTS] [FLAGS]
 
 commands:
   modules                        the registered modules, their access levels and labels
-  show MODULE [--site S] [--json]
+  show MODULE [--site S] [--as GROUPS|--as-user ID] [--json]
                                  every option's effective value (secrets masked) and
-                                 where it comes from: site, common or default
+                                 where it comes from: site, common or default; with
+                                 --as, only the options those groups may view
   set MODULE NAME VALUE [--site S] --as GROUPS|--as-user ID
                                  sets one option in the common scope or in site S;
                                  VALUE - reads the value from standard input (use it

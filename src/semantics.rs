@@ -139,6 +139,15 @@
 //!   held.
 //! - A write of a secret reveals nothing about the stored or inherited
 //!   value: it is always committed and reported as set.
+//! - **Field levels.** Each option has a view level (R unless declared;
+//!   a secret's is W) and an edit level (W unless declared). Reads for an
+//!   actor leave out the options it may not view; a write needs the edit
+//!   level of every option it changes — so a module can let M holders
+//!   toggle a flag — and a write that changes an option above the actor's
+//!   level is denied, naming the option. The Access tab always needs W.
+//! - Every write is checked in one order: usage (an unknown module, option
+//!   or site), then access, then the value — a caller without the level
+//!   learns nothing about valid values by probing.
 //!
 //! # Audit
 //!

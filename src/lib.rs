@@ -187,6 +187,12 @@
 //! [`IdError`]: ids::IdError
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The derives write `::module_settings::…`; this makes that path work in
+// the crate's own modules too.
+extern crate self as module_settings;
+
+#[doc(hidden)]
+pub mod __private;
 pub mod access;
 pub mod groups;
 pub mod ids;
@@ -206,7 +212,7 @@ pub use access::AccessLevel;
 pub use ids::{GroupId, ModuleId, OptionName, Scope, SiteId, UserId};
 pub use label::Label;
 pub use modules::{B24Connector, VideoPort};
-pub use options::ModuleOptions;
+pub use options::{ModuleOptions, OptionChoice};
 pub use secret::Secret;
 pub use settings::{Actor, Settings, SettingsError};
 #[cfg(feature = "json")]

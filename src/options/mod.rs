@@ -56,10 +56,12 @@
 //! # Ok(()) }
 //! ```
 
+mod choice;
 pub mod codec;
 mod decoder;
 mod encoder;
 mod errors;
+mod field;
 mod kind;
 mod problem;
 mod raw;
@@ -69,9 +71,11 @@ mod spec;
 mod traits;
 mod value;
 
+pub use choice::OptionChoice;
 pub use decoder::Decoder;
 pub use encoder::Encoder;
 pub use errors::{FieldError, ValidationErrors};
+pub use field::{OptionField, OptionalField, DEFAULT_MAX_CHARS};
 pub use kind::OptionKind;
 pub use problem::FieldProblem;
 pub use raw::{OptionsPatch, RawOptions};
@@ -81,4 +85,16 @@ pub use scope_merge::{
 };
 pub use spec::OptionSpec;
 pub use traits::ModuleOptions;
+// The crate's own modules use the derives whether or not the feature makes
+// them public.
+/// Derives [`ModuleOptions`](trait@ModuleOptions) for a struct with named fields.
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+pub use module_settings_derive::ModuleOptions;
+/// Derives [`OptionChoice`](trait@OptionChoice) for an enum of unit variants.
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+pub use module_settings_derive::OptionChoice;
+#[cfg(not(feature = "derive"))]
+pub(crate) use module_settings_derive::{ModuleOptions, OptionChoice};
 pub use value::{ShownOption, ShownValue, Value};

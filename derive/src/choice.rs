@@ -181,3 +181,21 @@ fn write(ty: &Ident, first: &Ident, variants: &[(&Ident, LitStr)]) -> TokenStrea
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::snake_case;
+
+    #[test]
+    fn variant_names_become_snake_case_as_serde_writes_them() {
+        for (name, stored) in [
+            ("New", "new"),
+            ("Existing", "existing"),
+            ("SelfCamera", "self_camera"),
+            ("TwoWay2", "two_way2"),
+            ("HTTPMode", "h_t_t_p_mode"),
+        ] {
+            assert_eq!(snake_case(name), stored);
+        }
+    }
+}

@@ -134,3 +134,61 @@ pub(crate) fn classify(ty: &Type) -> Class<'_> {
         _ => return Class::Other,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(ty: Type) -> Option<Known> {
+        match classify(&ty) {
+            Class::Known(known) => Some(known),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn types_are_known_by_their_last_segment() {
+        assert!(known(syn::parse_quote!(bool)) == Some(Known::Bool));
+        assert!(known(syn::parse_quote!(url::Host)) == Some(Known::Host));
+        assert!(known(syn::parse_quote!(::std::string::String)) == Some(Known::String));
+        assert!(
+            known(syn::parse_quote!(u64))
+                == Some(Known::Int {
+                    min: 0,
+                    max: I64_MAX
+                })
+        );
+        assert!(
+            known(syn::parse_quote!(i8))
+                == Some(Known::Int {
+                    min: -128,
+                    max: 127
+                })
+        );
+        assert!(known(syn::parse_quote!(NonZeroU16)) == Some(Known::NonZero { max: 65535 }));
+        assert!(
+            known(syn::parse_quote!(std::num::NonZero<u8>)) == Some(Known::NonZero { max: 255 })
+        );
+        assert!(matches!(
+            classify(&syn::parse_quote!(SyncMode)),
+            Class::Other
+        ));
+        assert!(matches!(
+            classify(&syn::parse_quote!(f64)),
+            Class::Unsupported(_)
+        ));
+        assert!(matches!(
+            classify(&syn::parse_quote!((u8, u8))),
+            Class::Unsupported(_)
+        ));
+        assert!(matches!(
+            classify(&syn::parse_quote!(NonZero<i32>)),
+            Class::Unsupported(_)
+        ));
+        let optional = syn::parse_quote!(Option<Secret>);
+        let Class::Optional(_, inner) = classify(&optional) else {
+            panic!("an Option");
+        };
+        assert!(matches!(*inner, Class::Known(Known::Secret)));
+    }
+}

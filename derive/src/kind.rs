@@ -319,3 +319,16 @@ pub(crate) fn plan(attr: &OptionAttr, ty: &Type, private: &TokenStream) -> syn::
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::closest_to_zero;
+
+    #[test]
+    fn a_required_integer_defaults_to_the_number_closest_to_zero() {
+        assert_eq!(closest_to_zero(1, 300), 1);
+        assert_eq!(closest_to_zero(-10, -5), -5);
+        assert_eq!(closest_to_zero(-5, 5), 0);
+        assert_eq!(closest_to_zero(0, 65535), 0);
+    }
+}

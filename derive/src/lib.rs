@@ -29,10 +29,10 @@ mod value;
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
 
-/// Implements `ModuleOptions` (and `Default`, and one `OptionSpec` constant
-/// per option) for a struct with named fields, from `#[module(…)]` on the
-/// struct and `#[option(…)]` on every field. See the `module-settings`
-/// documentation of `ModuleOptions` for the attributes.
+/// Implements `ModuleOptions`, `Default` and one `OptionSpec` constant per
+/// option for a struct with named fields, from `#[module(…)]` on the
+/// struct and `#[option(…)]` on every field; `module-settings` documents
+/// the attributes where it re-exports this derive.
 #[proc_macro_derive(ModuleOptions, attributes(module, option))]
 pub fn derive_module_options(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -12,7 +12,7 @@ use crate::errors::Errors;
 use crate::kind;
 use crate::module_attr::ModuleAttr;
 use crate::option_attr::OptionAttr;
-use crate::value::without_self;
+use crate::value::{option_name_problem, without_self};
 
 /// Where a field's options come from.
 enum Source {
@@ -131,6 +131,9 @@ fn plan_field<'a>(
         .name
         .clone()
         .unwrap_or_else(|| LitStr::new(&ident.unraw().to_string(), ident.span()));
+    if let Some(problem) = option_name_problem(&name.value()) {
+        return Err(syn::Error::new(name.span(), problem));
+    }
     if let Some((_, first)) = seen.iter().find(|(taken, _)| *taken == name.value()) {
         return Err(syn::Error::new(
             name.span(),

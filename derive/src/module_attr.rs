@@ -5,7 +5,7 @@ use syn::{DeriveInput, LitStr, Path};
 
 use crate::label::Label;
 use crate::level::Levels;
-use crate::value::{path_text, set_once, without_self};
+use crate::value::{module_id_problem, path_text, set_once, without_self};
 
 /// The container attribute, parsed.
 pub(crate) struct ModuleAttr {
@@ -41,8 +41,8 @@ impl ModuleAttr {
                 "only one #[module(…)] is allowed",
             ));
         }
-        let mut id = None;
-        let mut guard = None;
+        let mut id: Option<LitStr> = None;
+        let mut guard: Option<LitStr> = None;
         let mut title = None;
         let mut levels = None;
         let mut validate = None;
@@ -68,6 +68,11 @@ impl ModuleAttr {
                 )))
             }
         })?;
+        for lit in id.iter().chain(&guard) {
+            if let Some(problem) = module_id_problem(&lit.value()) {
+                return Err(syn::Error::new(lit.span(), problem));
+            }
+        }
         let missing =
             |key: &str| syn::Error::new_spanned(attr, format!("#[module(…)] needs `{key}`"));
         Ok(ModuleAttr {

@@ -105,3 +105,65 @@ pub(crate) fn without_self(path: &Path, ty: &syn::Ident) -> Path {
     }
     path
 }
+
+/// Why `id` is not a module id (1–50 ASCII letters, digits, `.` or `_`),
+/// checked here to point at it; `ModuleId::from_static` checks again when
+/// the constant is evaluated.
+pub(crate) fn module_id_problem(id: &str) -> Option<&'static str> {
+    if id.is_empty() || id.len() > 50 {
+        Some("a module id has 1 to 50 characters")
+    } else if !id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+    {
+        Some("a module id has only ASCII letters, digits, `.` and `_`")
+    } else {
+        None
+    }
+}
+
+/// Why `name` is not an option name (1–100 characters, no control
+/// characters, not `GROUP_DEFAULT_RIGHT`), checked here to point at it;
+/// `OptionName::from_static` checks again when the constant is evaluated.
+pub(crate) fn option_name_problem(name: &str) -> Option<&'static str> {
+    let chars = name.chars().count();
+    if chars == 0 || chars > 100 {
+        Some("an option name has 1 to 100 characters")
+    } else if name.chars().any(char::is_control) {
+        Some("an option name has no control characters")
+    } else if name.eq_ignore_ascii_case("GROUP_DEFAULT_RIGHT") {
+        Some("GROUP_DEFAULT_RIGHT is where the Access tab keeps its default level, not an option")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_names_are_checked_as_the_main_crate_does() {
+        assert_eq!(module_id_problem("b24connector"), None);
+        assert_eq!(module_id_problem("main.ext_2"), None);
+        assert!(module_id_problem("").is_some());
+        assert!(module_id_problem(&"m".repeat(51)).is_some());
+        assert!(module_id_problem("video conf").is_some());
+        assert!(module_id_problem("видео").is_some());
+        assert_eq!(option_name_problem("ServerHost"), None);
+        assert_eq!(option_name_problem(&"я".repeat(100)), None);
+        assert!(option_name_problem(&"я".repeat(101)).is_some());
+        assert!(option_name_problem("").is_some());
+        assert!(option_name_problem("a\u{85}b").is_some());
+        assert!(option_name_problem("group_default_right").is_some());
+    }
+
+    #[test]
+    fn self_is_replaced_only_at_the_start() {
+        let ty: syn::Ident = syn::parse_quote!(Crm);
+        let path: Path = syn::parse_quote!(Self::LEVELS);
+        assert_eq!(path_text(&without_self(&path, &ty)), "Crm::LEVELS");
+        let path: Path = syn::parse_quote!(levels::Self_);
+        assert_eq!(path_text(&without_self(&path, &ty)), "levels::Self_");
+    }
+}

@@ -30,6 +30,10 @@
 /// assert_eq!(ConnectMode::from_stored("new"), Some(ConnectMode::New));
 /// assert_eq!(ConnectMode::from_stored("New"), None);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a choice enum",
+    note = "derive OptionChoice for it, or give the default as its stored text in a string literal"
+)]
 pub trait OptionChoice: Sized + 'static {
     /// Every variant's stored text, in declaration order.
     const CHOICES: &'static [&'static str];

@@ -52,6 +52,13 @@ pub const DEFAULT_MAX_CHARS: usize = 255;
 /// assert_eq!(<u16 as OptionField>::read(&mut d, &PORT), 8000);
 /// assert_eq!(<u16 as OptionField>::KIND, OptionKind::Integer { min: 0, max: 65535, optional: false });
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no option kind",
+    label = "not an option field",
+    note = "a field is a bool, an integer, a String, an Option of an OptionalField \
+            (an integer, a NonZero integer, url::Host, url::Url, Secret), \
+            a #[derive(OptionChoice)] enum, or a type implementing OptionField"
+)]
 pub trait OptionField: Sized {
     /// The kind of an option holding this type when the field's attribute
     /// gives no limits of its own.
@@ -110,6 +117,12 @@ pub trait OptionField: Sized {
 /// let mut d = Decoder::new(ModuleId::from_static("demo"), &raw);
 /// assert_eq!(Colour::read(&mut d, &ACCENT), Some(Colour("#ff8800".into())));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`Option<{Self}>` has no option kind",
+    label = "not an OptionalField",
+    note = "an Option holds an integer, a NonZero integer, url::Host, url::Url, Secret, \
+            a #[derive(OptionChoice)] enum, or a type implementing OptionalField"
+)]
 pub trait OptionalField: Sized {
     /// The kind of an option holding `Option<Self>`; unset is allowed.
     const KIND: OptionKind;

@@ -229,8 +229,10 @@ fn the_validator_runs_after_every_field_and_every_problem_is_reported() {
 
 #[test]
 fn an_https_url_keeps_its_path_and_refuses_http() {
-    let mut value = EveryKind::default();
-    value.api = Some(Url::parse("https://crm.example.com/rest/v1/?x=1").unwrap());
+    let mut value = EveryKind {
+        api: Some(Url::parse("https://crm.example.com/rest/v1/?x=1").unwrap()),
+        ..EveryKind::default()
+    };
     let stored = value.encode();
     assert_eq!(stored["api"], "https://crm.example.com/rest/v1/?x=1");
     assert_eq!(EveryKind::decode(&stored), Ok(value.clone()));

@@ -6,13 +6,13 @@
 //! attribute. This crate's version always equals `module-settings`' own:
 //! the code the macros write calls that crate's hidden, unstable
 //! `__private` module.
-//!
-//! The files, one job each: [`crate_path`] finds what the application
-//! calls `module-settings`; [`label`], [`level`], [`value`],
-//! [`module_attr`] and [`option_attr`] parse the attributes; [`field_type`]
-//! recognises a field's type and [`kind`] turns type and attributes into
-//! the option's kind and default; [`module`] and [`choice`] write the
-//! code.
+
+// The files, one job each: `crate_path` finds what the application calls
+// `module-settings`; `label`, `level`, `value`, `module_attr` and
+// `option_attr` parse the attributes; `field_type` recognises a field's
+// type and `kind` turns type and attributes into the option's kind and
+// default; `module` and `choice` write the code; `errors` collects what
+// went wrong.
 
 mod choice;
 mod crate_path;

@@ -1,7 +1,10 @@
 //! The generated code finds `module-settings` under the name the using
-//! crate gives it: this crate's tests depend on it as `settings`.
+//! crate gives it: this crate's tests depend on it as `settings` (without
+//! its `derive` feature, so that a workspace build does not turn the
+//! feature on for every other test).
 
-use settings::options::{ModuleOptions, ModuleSchema, OptionChoice};
+use module_settings_derive::{ModuleOptions, OptionChoice};
+use settings::options::{ModuleOptions as _, ModuleSchema};
 
 #[derive(Debug, Clone, Copy, PartialEq, OptionChoice)]
 enum Theme {
@@ -9,7 +12,7 @@ enum Theme {
     Dark,
 }
 
-#[derive(Debug, Clone, PartialEq, settings::ModuleOptions)]
+#[derive(Debug, Clone, PartialEq, ModuleOptions)]
 #[module(
     id = "renamed",
     title(ru = "Переименовано", en = "Renamed"),

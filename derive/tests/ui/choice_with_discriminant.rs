@@ -1,4 +1,4 @@
-use settings::OptionChoice;
+use module_settings_derive::OptionChoice;
 
 #[derive(OptionChoice)]
 enum Mode {

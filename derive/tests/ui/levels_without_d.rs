@@ -1,4 +1,4 @@
-use settings::ModuleOptions;
+use module_settings_derive::ModuleOptions;
 
 #[derive(ModuleOptions)]
 #[module(id = "demo", title(ru = "Демо", en = "Demo"), levels(R(ru = "чтение", en = "read"), W(ru = "да", en = "yes")))]

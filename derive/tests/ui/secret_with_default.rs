@@ -1,4 +1,5 @@
-use settings::{ModuleOptions, Secret};
+use module_settings_derive::ModuleOptions;
+use settings::Secret;
 
 #[derive(ModuleOptions)]
 #[module(id = "demo", title(ru = "Демо", en = "Demo"), levels(D(ru = "нет", en = "no"), W(ru = "да", en = "yes")))]

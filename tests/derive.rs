@@ -166,7 +166,7 @@ fn the_specs_are_what_a_hand_written_module_declares() {
         EveryKind::LEVELS.entries()[1],
         LevelInfo::new(AccessLevel::M, Label::new("флаги", "flags"))
     );
-    // Secrets need W to see, whatever the derive was told.
+    // A secret needs W to be seen when its attribute names no view level.
     assert_eq!(EveryKind::KEY.view(), AccessLevel::W);
     ModuleSchema::of::<EveryKind>().self_check().unwrap();
 }

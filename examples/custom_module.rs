@@ -1,99 +1,35 @@
-//! A downstream module defined with the public API only: a small "chat"
-//! module with three options and a rule across two of them. It decodes,
-//! validates, encodes and prints its schema as JSON.
+//! A downstream "chat" module declared with `#[derive(ModuleOptions)]`:
+//! three options and a rule across two of them. It decodes, validates,
+//! encodes and prints its schema as JSON.
 //!
-//! Run with `cargo run --example custom_module`.
+//! Run with `cargo run --example custom_module --features derive`.
 
-use module_settings::access::{LevelInfo, ModuleLevels};
-use module_settings::options::{
-    Decoder, Encoder, FieldProblem, ModuleOptions, ModuleSchema, OptionKind, OptionSpec,
-    RawOptions, ValidationErrors,
-};
-use module_settings::{AccessLevel, Label, ModuleId, OptionName};
+use module_settings::options::{Decoder, FieldProblem, ModuleSchema, RawOptions};
+use module_settings::{ModuleOptions, OptionName};
 
-const MAX_MESSAGE_LEN: OptionSpec = OptionSpec::new(
-    "max_message_len",
-    OptionKind::Integer {
-        min: 1,
-        max: 10_000,
-        optional: false,
-    },
-    Label::new("Максимальная длина сообщения", "Longest message"),
-)
-.with_default("2000")
-.with_help(Label::new(
-    "От 1 до 10000 символов",
-    "From 1 to 10000 characters",
-));
-
-const ALLOW_FILES: OptionSpec = OptionSpec::new(
-    "allow_files",
-    OptionKind::Bool,
-    Label::new("Разрешить файлы", "Allow files"),
-)
-.with_default("Y");
-
-const WELCOME_TEXT: OptionSpec = OptionSpec::new(
-    "welcome_text",
-    OptionKind::Text { max_chars: 200 },
-    Label::new("Приветствие", "Welcome text"),
-)
-.with_view(AccessLevel::D); // everyone sees the greeting
-
-/// The chat module's settings.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ModuleOptions)]
+#[module(id = "chat", title(ru = "Чат", en = "Chat"), validate = Self::greeting_fits,
+         levels(D(ru = "закрыт", en = "closed"), R(ru = "чтение", en = "read"),
+                W(ru = "запись", en = "write")))]
 struct Chat {
+    #[option(label(ru = "Максимальная длина сообщения", en = "Longest message"),
+             help(ru = "От 1 до 10000 символов", en = "From 1 to 10000 characters"),
+             range(1..=10_000), default = 2000)]
     max_message_len: u16,
+    #[option(label(ru = "Разрешить файлы", en = "Allow files"), default = true)]
     allow_files: bool,
-    welcome_text: String,
+    #[option(label(ru = "Приветствие", en = "Welcome text"), max_chars = 200, view = D)]
+    welcome_text: String, // everyone sees the greeting
 }
 
-impl Default for Chat {
-    fn default() -> Self {
-        Chat {
-            max_message_len: 2000,
-            allow_files: true,
-            welcome_text: String::new(),
+impl Chat {
+    /// The greeting is a message too. Judged only when the limit was readable.
+    fn greeting_fits(&self, d: &mut Decoder<'_>) {
+        let max = usize::from(self.max_message_len);
+        if !d.has_error(&Self::MAX_MESSAGE_LEN) && self.welcome_text.chars().count() > max {
+            let expected = format!("at most max_message_len ({max}) characters");
+            d.reject(&Self::WELCOME_TEXT, FieldProblem::Custom { expected });
         }
-    }
-}
-
-impl ModuleOptions for Chat {
-    const MODULE: ModuleId = ModuleId::from_static("chat");
-    const TITLE: Label = Label::new("Чат", "Chat");
-    const LEVELS: ModuleLevels = ModuleLevels::new(&[
-        LevelInfo::new(AccessLevel::D, Label::new("закрыт", "closed")),
-        LevelInfo::new(AccessLevel::R, Label::new("чтение", "read")),
-        LevelInfo::new(AccessLevel::W, Label::new("запись", "write")),
-    ]);
-    const OPTIONS: &'static [OptionSpec] = &[MAX_MESSAGE_LEN, ALLOW_FILES, WELCOME_TEXT];
-
-    fn decode(raw: &RawOptions) -> Result<Self, ValidationErrors> {
-        let mut d = Decoder::new(Self::MODULE, raw);
-        let max_message_len = d.integer(&MAX_MESSAGE_LEN);
-        let allow_files = d.bool(&ALLOW_FILES);
-        let welcome_text = d.text(&WELCOME_TEXT);
-        // A rule across fields: the greeting is a message too. Judge it only
-        // when the limit itself was readable.
-        if !d.has_error(&MAX_MESSAGE_LEN)
-            && welcome_text.chars().count() > usize::from(max_message_len)
-        {
-            let expected = format!("at most max_message_len ({max_message_len}) characters");
-            d.reject(&WELCOME_TEXT, FieldProblem::Custom { expected });
-        }
-        d.finish(Chat {
-            max_message_len,
-            allow_files,
-            welcome_text,
-        })
-    }
-
-    fn encode(&self) -> RawOptions {
-        let mut e = Encoder::new();
-        e.integer(&MAX_MESSAGE_LEN, self.max_message_len);
-        e.bool(&ALLOW_FILES, self.allow_files);
-        e.text(&WELCOME_TEXT, &self.welcome_text);
-        e.finish()
     }
 }
 

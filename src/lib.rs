@@ -107,12 +107,49 @@
 //!
 //! # Defining your own module
 //!
-//! Implement [`ModuleOptions`] with an [`options::Decoder`] and an
-//! [`options::Encoder`]: a few dozen lines give the same validation, codec
-//! and schema metadata as the built-in modules, and
-//! [`SettingsBuilder::register`](settings::SettingsBuilder::register) puts it in the facade. The trait's
-//! documentation has a complete example, and `examples/custom_module.rs`
-//! another.
+//! Declare it once with `#[derive(ModuleOptions)]` (feature `derive`): the
+//! struct's fields are the options, their types give the kinds, and the
+//! attributes give names, labels, defaults, limits and levels. The derive
+//! writes the specs, `decode`, `encode` and `Default` — the same
+//! validation, codec and schema metadata as the built-in modules, which
+//! use it too — and
+//! [`SettingsBuilder::register`](settings::SettingsBuilder::register) puts
+//! the module in the facade. Its documentation describes every attribute;
+//! `examples/crm.rs` and `examples/custom_module.rs` are complete programs.
+//!
+//! ```
+//! # #[cfg(feature = "derive")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use module_settings::settings::{Actor, Settings};
+//! use module_settings::{GroupId, MemoryStore, ModuleOptions, OptionChoice, Scope};
+//!
+//! #[derive(Debug, Clone, Copy, PartialEq, OptionChoice)]
+//! enum Layout { List, Grid }
+//!
+//! #[derive(Debug, Clone, PartialEq, ModuleOptions)]
+//! #[module(id = "board", title(ru = "Доска", en = "Board"),
+//!          levels(D(ru = "закрыт", en = "closed"), W(ru = "запись", en = "write")))]
+//! struct Board {
+//!     #[option(label(ru = "Сообщение дня", en = "Message of the day"), max_chars = 200)]
+//!     motd: String,
+//!     #[option(label(ru = "Вид", en = "Layout"), default = Layout::Grid)]
+//!     layout: Layout,
+//! }
+//!
+//! let settings = Settings::builder(MemoryStore::new()).register::<Board>().build()?;
+//! let mut form = settings.edit::<Board>(Scope::Common)?;
+//! form.value_mut().motd = "hello".into();
+//! settings.save(&Actor::new([GroupId::ADMINISTRATORS]), form)?;
+//! let board = settings.options::<Board>(Scope::Common)?;
+//! assert_eq!((board.motd.as_str(), board.layout), ("hello", Layout::Grid));
+//! # Ok(()) }
+//! # #[cfg(not(feature = "derive"))]
+//! # fn main() {}
+//! ```
+//!
+//! By hand, implement [`ModuleOptions`] with an [`options::Decoder`] and
+//! an [`options::Encoder`]; the trait's documentation has a complete
+//! example.
 //!
 //! # Writing a backend
 //!
@@ -177,6 +214,7 @@
 //! | `mysql`   | `MysqlStore` (the `mysql` client, pure Rust, no TLS) |
 //! | `postgres` | `PostgresStore` (the sync `postgres` client, without TLS) |
 //! | `testing` | `store::conformance`, not semver-stable |
+//! | `derive`  | `#[derive(ModuleOptions)]` and `#[derive(OptionChoice)]` |
 //!
 //! [`ModuleLevels`]: access::ModuleLevels
 //! [`ModuleRights`]: access::ModuleRights
@@ -187,6 +225,12 @@
 //! [`IdError`]: ids::IdError
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The derives write `::module_settings::…`; this makes that path work in
+// the crate's own modules too.
+extern crate self as module_settings;
+
+#[doc(hidden)]
+pub mod __private;
 pub mod access;
 #[cfg(feature = "cli")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
@@ -209,7 +253,7 @@ pub use access::AccessLevel;
 pub use ids::{GroupId, ModuleId, OptionName, Scope, SiteId, UserId};
 pub use label::Label;
 pub use modules::{B24Connector, VideoPort};
-pub use options::ModuleOptions;
+pub use options::{ModuleOptions, OptionChoice};
 pub use secret::Secret;
 pub use settings::{Actor, Settings, SettingsError};
 #[cfg(feature = "json")]

@@ -684,7 +684,7 @@ fn bad_input_exits_2_and_writes_nothing() {
         ),
         (&["connect-b24", "http://a.bitrix24.ru", "--mode", "new", "--as", "1"], "the scheme is not https"),
         (&["connect-b24", "https://a.bitrix24.ru", "--mode", "old", "--as", "1"], "expected new"),
-        (&["show", "videoport", "--as", "1"], "show does not take --as"),
+        (&["show", "videoport", "--mode", "new"], "show does not take --mode"),
         (&["show", "videoport", "--frob"], "unknown option \"--frob\""),
         (&["show"], "show takes 1 argument (MODULE), not 0"),
     ];

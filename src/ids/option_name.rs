@@ -68,6 +68,20 @@ const fn check(name: &str) -> Result<(), IdProblem> {
 }
 
 impl OptionName {
+    /// A copy made in `const` context, where `Clone` cannot run: for the
+    /// option lists `#[derive(ModuleOptions)]` builds from `const` tables.
+    ///
+    /// # Panics
+    ///
+    /// On a name not made by [`from_static`](Self::from_static), which a
+    /// `const` table cannot hold.
+    pub(crate) const fn static_copy(&self) -> OptionName {
+        match &self.0 {
+            Cow::Borrowed(name) => OptionName(Cow::Borrowed(name)),
+            Cow::Owned(_) => panic!("only a name made by from_static is copied in const context"),
+        }
+    }
+
     /// Validates an option name.
     pub fn new(name: &str) -> Result<Self, IdError> {
         match check(name) {

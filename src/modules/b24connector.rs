@@ -6,17 +6,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::connection_error::ConnectionError;
 use super::portal::Portal;
 use crate::access::ModuleLevels;
-use crate::ids::ModuleId;
-use crate::label::Label;
-use crate::options::{
-    Decoder, Encoder, FieldProblem, ModuleOptions, OptionKind, OptionSpec, RawOptions,
-    ValidationErrors,
-};
+use crate::options::{Decoder, FieldProblem, ModuleOptions, OptionChoice};
 
 /// How a portal was connected: the Connect button offers both. More ways
 /// may come (Bitrix has grown its Connect dialog before), so match with a
 /// wildcard arm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, OptionChoice)]
 #[non_exhaustive]
 pub enum ConnectMode {
     /// A new Bitrix24 portal was created (stored as `new`).
@@ -28,18 +23,7 @@ pub enum ConnectMode {
 impl ConnectMode {
     /// The stored text: `new` or `existing`.
     pub const fn as_str(self) -> &'static str {
-        match self {
-            ConnectMode::New => "new",
-            ConnectMode::Existing => "existing",
-        }
-    }
-
-    fn from_stored(text: &str) -> Option<Self> {
-        match text {
-            "new" => Some(ConnectMode::New),
-            "existing" => Some(ConnectMode::Existing),
-            _ => None,
-        }
+        <Self as OptionChoice>::CHOICES[self as usize]
     }
 }
 
@@ -78,7 +62,7 @@ pub enum Connection {
 /// so switching portals is never silent), and so is disconnecting while not
 /// connected. A failed transition changes nothing.
 ///
-/// The three options are [operation-only](OptionSpec::operation_only): a
+/// The three options are [operation-only](crate::options::OptionSpec::operation_only): a
 /// settings form cannot write them. The facade's
 /// [`connect_b24`](crate::settings::Settings::connect_b24) and
 /// [`disconnect_b24`](crate::settings::Settings::disconnect_b24) run these
@@ -97,9 +81,43 @@ pub enum Connection {
 /// assert_eq!(b24.disconnect(), Err(ConnectionError::NotConnected));
 /// # Ok::<(), ConnectionError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, ModuleOptions)]
+#[module(
+    id = "b24connector",
+    title(ru = "Интеграция с Битрикс24", en = "Bitrix24 integration"),
+    levels = ModuleLevels::B24_CONNECTOR,
+    validate = Self::all_or_none
+)]
 pub struct B24Connector {
-    connection: Connection,
+    #[option(
+        label(ru = "Портал Битрикс24", en = "Bitrix24 portal"),
+        help(
+            ru = "Адрес подключённого портала; пусто, если портал не подключён.",
+            en = "The connected portal's address; empty when no portal is connected."
+        ),
+        operation_only
+    )]
+    portal_url: Option<Portal>,
+    #[option(
+        label(ru = "Способ подключения", en = "How it was connected"),
+        help(
+            ru = "new — создан новый портал, existing — подключён существующий.",
+            en = "new: a new portal was created; existing: an existing portal was connected."
+        ),
+        operation_only
+    )]
+    connect_mode: Option<ConnectMode>,
+    // Seconds since the Unix epoch: `u64`'s range as an option is
+    // 0..=i64::MAX, what Bitrix's PHP reads as a signed 64-bit number.
+    #[option(
+        label(ru = "Время подключения", en = "Connected at"),
+        help(
+            ru = "Секунды с 1 января 1970 года (UTC).",
+            en = "Seconds since 1 January 1970 (UTC)."
+        ),
+        operation_only
+    )]
+    connected_at: Option<u64>,
 }
 
 /// The largest timestamp the store accepts: `connected_at` is stored as a
@@ -112,73 +130,32 @@ impl B24Connector {
     /// can hold (`i64::MAX`, some 292 billion years from now).
     pub const MAX_CONNECTED_AT: u64 = MAX_SECONDS.unsigned_abs();
 
-    /// `portal_url`: the connected portal's origin.
-    pub const PORTAL_URL: OptionSpec = OptionSpec::new(
-        "portal_url",
-        OptionKind::HttpsOrigin,
-        Label::new("Портал Битрикс24", "Bitrix24 portal"),
-    )
-    .with_help(Label::new(
-        "Адрес подключённого портала; пусто, если портал не подключён.",
-        "The connected portal's address; empty when no portal is connected.",
-    ))
-    .operation_only();
-
-    /// `connect_mode`: `new` or `existing`.
-    pub const CONNECT_MODE: OptionSpec = OptionSpec::new(
-        "connect_mode",
-        OptionKind::Choice {
-            allowed: &["new", "existing"],
-            optional: true,
-        },
-        Label::new("Способ подключения", "How it was connected"),
-    )
-    .with_help(Label::new(
-        "new — создан новый портал, existing — подключён существующий.",
-        "new: a new portal was created; existing: an existing portal was connected.",
-    ))
-    .operation_only();
-
-    /// `connected_at`: seconds since the Unix epoch.
-    pub const CONNECTED_AT: OptionSpec = OptionSpec::new(
-        "connected_at",
-        OptionKind::Integer {
-            min: 0,
-            max: MAX_SECONDS,
-            optional: true,
-        },
-        Label::new("Время подключения", "Connected at"),
-    )
-    .with_help(Label::new(
-        "Секунды с 1 января 1970 года (UTC).",
-        "Seconds since 1 January 1970 (UTC).",
-    ))
-    .operation_only();
-
-    /// The connection state.
-    pub fn connection(&self) -> &Connection {
-        &self.connection
+    /// The connection state, built from the three options (the portal
+    /// cloned).
+    pub fn connection(&self) -> Connection {
+        match (&self.portal_url, self.connect_mode, self.connected_at) {
+            (Some(portal), Some(mode), Some(at)) => Connection::Connected {
+                portal: portal.clone(),
+                mode,
+                at,
+            },
+            _ => Connection::NotConnected,
+        }
     }
 
     /// Whether a portal is connected.
     pub fn is_connected(&self) -> bool {
-        matches!(self.connection, Connection::Connected { .. })
+        self.portal_url.is_some()
     }
 
     /// The connected portal, if any.
     pub fn portal(&self) -> Option<&Portal> {
-        match &self.connection {
-            Connection::Connected { portal, .. } => Some(portal),
-            Connection::NotConnected => None,
-        }
+        self.portal_url.as_ref()
     }
 
     /// When the portal was connected, as a `SystemTime`.
     pub fn connected_at(&self) -> Option<SystemTime> {
-        match self.connection {
-            Connection::Connected { at, .. } => UNIX_EPOCH.checked_add(Duration::from_secs(at)),
-            Connection::NotConnected => None,
-        }
+        UNIX_EPOCH.checked_add(Duration::from_secs(self.connected_at?))
     }
 
     /// Connects `portal`, recording how and when (`at`: seconds since the
@@ -206,75 +183,43 @@ impl B24Connector {
                 max: Self::MAX_CONNECTED_AT,
             });
         }
-        self.connection = Connection::Connected { portal, mode, at };
+        self.portal_url = Some(portal);
+        self.connect_mode = Some(mode);
+        self.connected_at = Some(at);
         Ok(())
     }
 
     /// Disconnects, returning the portal that was connected. Refused while
     /// not connected.
     pub fn disconnect(&mut self) -> Result<Portal, ConnectionError> {
-        match std::mem::take(&mut self.connection) {
-            Connection::Connected { portal, .. } => Ok(portal),
-            Connection::NotConnected => Err(ConnectionError::NotConnected),
-        }
-    }
-}
-
-impl ModuleOptions for B24Connector {
-    const MODULE: ModuleId = ModuleId::from_static("b24connector");
-    const TITLE: Label = Label::new("Интеграция с Битрикс24", "Bitrix24 integration");
-    const LEVELS: ModuleLevels = ModuleLevels::B24_CONNECTOR;
-    const OPTIONS: &'static [OptionSpec] = &[
-        B24Connector::PORTAL_URL,
-        B24Connector::CONNECT_MODE,
-        B24Connector::CONNECTED_AT,
-    ];
-
-    fn decode(raw: &RawOptions) -> Result<Self, ValidationErrors> {
-        let mut d = Decoder::new(Self::MODULE, raw);
-        let portal = d.url(&Self::PORTAL_URL).map(Portal::from_checked);
-        let mode = d
-            .choice(&Self::CONNECT_MODE)
-            .and_then(ConnectMode::from_stored);
-        let at = d.optional_integer::<u64>(&Self::CONNECTED_AT);
-        // The three options go together: name the odd one out, unless the
-        // portal itself is bad (then the others cannot be judged).
-        let portal_set = !d.text_of(&Self::PORTAL_URL).is_empty();
-        if !d.has_error(&Self::PORTAL_URL) {
-            for (spec, present) in [
-                (&Self::CONNECT_MODE, mode.is_some()),
-                (&Self::CONNECTED_AT, at.is_some()),
-            ] {
-                let other = Self::PORTAL_URL.name().clone();
-                if portal_set && !present {
-                    d.reject(spec, FieldProblem::RequiredBecause { other });
-                } else if !portal_set && !d.text_of(spec).is_empty() {
-                    d.reject(spec, FieldProblem::EmptyBecause { other });
-                }
-            }
-        }
-        let connection = match (portal, mode, at) {
-            (Some(portal), Some(mode), Some(at)) => Connection::Connected { portal, mode, at },
-            _ => Connection::NotConnected,
-        };
-        d.finish(B24Connector { connection })
+        let portal = self
+            .portal_url
+            .take()
+            .ok_or(ConnectionError::NotConnected)?;
+        self.connect_mode = None;
+        self.connected_at = None;
+        Ok(portal)
     }
 
-    fn encode(&self) -> RawOptions {
-        let mut e = Encoder::new();
-        match &self.connection {
-            Connection::Connected { portal, mode, at } => {
-                e.url(&Self::PORTAL_URL, Some(portal.url()));
-                e.choice(&Self::CONNECT_MODE, Some(mode.as_str()));
-                e.optional_integer(&Self::CONNECTED_AT, Some(at));
-            }
-            Connection::NotConnected => {
-                e.url(&Self::PORTAL_URL, None);
-                e.choice(&Self::CONNECT_MODE, None);
-                e.optional_integer(&Self::CONNECTED_AT, None::<u64>);
+    /// The rule across the three options: set together or empty together.
+    /// Names the odd one out, unless the portal itself was refused (then
+    /// the others cannot be judged).
+    fn all_or_none(&self, d: &mut Decoder<'_>) {
+        if d.has_error(&Self::PORTAL_URL) {
+            return;
+        }
+        let portal_set = self.portal_url.is_some();
+        for (spec, present) in [
+            (&Self::CONNECT_MODE, self.connect_mode.is_some()),
+            (&Self::CONNECTED_AT, self.connected_at.is_some()),
+        ] {
+            let other = Self::PORTAL_URL.name().clone();
+            if portal_set && !present {
+                d.reject(spec, FieldProblem::RequiredBecause { other });
+            } else if !portal_set && !d.text_of(spec).is_empty() {
+                d.reject(spec, FieldProblem::EmptyBecause { other });
             }
         }
-        e.finish()
     }
 }
 

@@ -6,7 +6,9 @@ use std::str::FromStr;
 use url::Url;
 
 use super::connection_error::ConnectionError;
-use crate::options::{codec, FieldProblem};
+use crate::options::{
+    codec, Decoder, Encoder, FieldProblem, OptionKind, OptionSpec, OptionalField,
+};
 
 /// A Bitrix24 portal's address: an absolute `https` URL reduced to its
 /// origin — scheme, host and port, no credentials, path, query or fragment
@@ -46,11 +48,6 @@ impl Portal {
         }
     }
 
-    /// Wraps a URL already checked by the codec.
-    pub(super) fn from_checked(url: Url) -> Portal {
-        Portal(url)
-    }
-
     /// The portal as a URL (path `/`).
     pub fn url(&self) -> &Url {
         &self.0
@@ -74,5 +71,31 @@ impl TryFrom<&str> for Portal {
     type Error = ConnectionError;
     fn try_from(text: &str) -> Result<Self, ConnectionError> {
         Portal::parse(text)
+    }
+}
+
+/// An option holding a portal is an [`OptionKind::HttpsOrigin`]; unset
+/// (`""`) is no portal.
+impl OptionalField for Portal {
+    const KIND: OptionKind = OptionKind::HttpsOrigin;
+
+    /// Under any other kind than an https origin (a hand-built spec), the
+    /// URL read is checked as a portal too, and refused if it is not one.
+    fn read(d: &mut Decoder<'_>, spec: &OptionSpec) -> Option<Self> {
+        let url = d.url(spec)?;
+        if spec.kind() == OptionKind::HttpsOrigin {
+            return Some(Portal(url));
+        }
+        match codec::decode_https_origin(url.as_str()) {
+            Ok(origin) => origin.map(Portal),
+            Err(problem) => {
+                d.reject(spec, problem);
+                None
+            }
+        }
+    }
+
+    fn write(value: Option<&Self>, e: &mut Encoder, spec: &OptionSpec) {
+        e.url(spec, value.map(Portal::url));
     }
 }

@@ -218,6 +218,40 @@ pub fn encode_https_origin(url: &Url) -> String {
     url.origin().ascii_serialization()
 }
 
+/// The longest text [`decode_https_url`] accepts: the length of URL that
+/// browsers, servers and proxies commonly take.
+pub(crate) const URL_MAX_CHARS: usize = 2048;
+
+/// An absolute `https` URL whose path, query and fragment are kept, such
+/// as an API's base address `https://crm.example.com/rest/v1/`; `""` is
+/// `None`.
+///
+/// Refused, each with its own problem: other schemes (plain `http`
+/// included), a user name or password (they would be a secret kept in a
+/// field that is shown; an error quotes such a URL with them masked),
+/// port 0, a domain outside the limits of DNS (as for [`decode_host`]),
+/// and text longer than 2048 characters, refused before it is parsed.
+pub fn decode_https_url(text: &str) -> Result<Option<Url>, FieldProblem> {
+    if longer_than(text, URL_MAX_CHARS) {
+        return Err(FieldProblem::TooLong { max: URL_MAX_CHARS });
+    }
+    let Some(url) = decode_url(text)? else {
+        return Ok(None);
+    };
+    if url.scheme() != "https" {
+        Err(FieldProblem::NotHttpsUrl)
+    } else if !url.username().is_empty() || url.password().is_some() {
+        Err(FieldProblem::UrlHasCredentials)
+    } else if url.port() == Some(0) {
+        Err(FieldProblem::UrlZeroPort)
+    } else {
+        if let Some(Host::Domain(name)) = url.host() {
+            check_domain(name)?;
+        }
+        Ok(Some(url))
+    }
+}
+
 /// Text of at most `max_chars` characters (not bytes).
 pub fn decode_text(text: &str, max_chars: usize) -> Result<String, FieldProblem> {
     check_length(text, max_chars).map(|()| text.to_owned())
@@ -452,6 +486,57 @@ mod tests {
         assert!(decode_https_origin(&origin).is_ok());
         assert!(decode_https_origin("https://a.bitrix24.ru:1").is_ok());
         assert!(decode_https_origin("https://[::1]:8443").is_ok());
+    }
+
+    #[test]
+    fn https_urls_keep_path_and_query_and_refuse_the_rest() {
+        let url = decode_https_url("https://CRM.Example.com/rest/v1/?lang=en#top")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            encode_url(&url),
+            "https://crm.example.com/rest/v1/?lang=en#top"
+        );
+        assert_eq!(url.path(), "/rest/v1/");
+        let bare = decode_https_url("https://crm.example.com")
+            .unwrap()
+            .unwrap();
+        assert_eq!(encode_url(&bare), "https://crm.example.com/");
+        let port = decode_https_url("https://[::1]:8443/api").unwrap().unwrap();
+        assert_eq!(encode_url(&port), "https://[::1]:8443/api");
+        assert_eq!(decode_https_url(""), Ok(None));
+        let cases = [
+            ("http://crm.example.com/api", FieldProblem::NotHttpsUrl),
+            ("ftp://crm.example.com/api", FieldProblem::NotHttpsUrl),
+            (
+                "https://u@crm.example.com/api",
+                FieldProblem::UrlHasCredentials,
+            ),
+            (
+                "https://u:p@crm.example.com/",
+                FieldProblem::UrlHasCredentials,
+            ),
+            (
+                "https://:p@crm.example.com/",
+                FieldProblem::UrlHasCredentials,
+            ),
+            ("https://crm.example.com:0/api", FieldProblem::UrlZeroPort),
+            ("https://--weird.example.com/", FieldProblem::BadDomainLabel),
+        ];
+        for (text, problem) in cases {
+            assert_eq!(decode_https_url(text), Err(problem), "{text}");
+        }
+        assert!(matches!(
+            decode_https_url("crm.example.com/api"),
+            Err(FieldProblem::NotAUrl { .. })
+        ));
+        let longest = format!("https://a.example/{}", "p".repeat(2048 - 18));
+        assert_eq!(longest.chars().count(), 2048);
+        assert!(decode_https_url(&longest).is_ok());
+        assert_eq!(
+            decode_https_url(&format!("{longest}p")),
+            Err(FieldProblem::TooLong { max: 2048 })
+        );
     }
 
     #[test]

@@ -170,8 +170,8 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    /// A URL ([`OptionKind::Url`] or [`OptionKind::HttpsOrigin`]); `None`
-    /// when unset or on error.
+    /// A URL ([`OptionKind::Url`], [`OptionKind::HttpsOrigin`] or
+    /// [`OptionKind::HttpsUrl`]); `None` when unset or on error.
     pub fn url(&mut self, spec: &OptionSpec) -> Option<Url> {
         match self.read(spec) {
             Some(Value::Url(url)) => url,

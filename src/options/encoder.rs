@@ -72,7 +72,7 @@ impl Encoder {
     }
 
     /// A URL, or `""`; for an [`OptionKind::HttpsOrigin`] spec the origin
-    /// without a trailing slash.
+    /// without a trailing slash, for any other kind the whole URL.
     pub fn url(&mut self, spec: &OptionSpec, value: Option<&Url>) {
         let text = match (value, spec.kind()) {
             (None, _) => String::new(),

@@ -135,13 +135,13 @@ impl FieldError {
     /// the value is kept follows from the spec's kind, so no caller can
     /// get it wrong, and it is decided before the value is stored anywhere:
     /// - a secret's value is replaced by the mask `******`;
-    /// - in a host, URL or https origin, anything that may be credentials
+    /// - in a host, URL, https origin or https URL, anything that may be credentials
     ///   (`user:password@`) is masked: `https://******@example.com`;
     /// - any other value is kept escaped and cut to 64 characters.
     pub fn new(module: ModuleId, spec: &OptionSpec, value: &str, problem: FieldProblem) -> Self {
         let value = match spec.kind() {
             OptionKind::Secret { .. } => MASK.to_owned(),
-            OptionKind::Host | OptionKind::Url | OptionKind::HttpsOrigin => {
+            OptionKind::Host | OptionKind::Url | OptionKind::HttpsOrigin | OptionKind::HttpsUrl => {
                 crate::text::shown(&crate::text::without_userinfo(value), SHOWN_CHARS)
             }
             _ => crate::text::shown(value, SHOWN_CHARS),
@@ -378,7 +378,12 @@ mod tests {
 
     #[test]
     fn url_credentials_are_masked_before_they_are_stored() {
-        for kind in [OptionKind::Url, OptionKind::HttpsOrigin, OptionKind::Host] {
+        for kind in [
+            OptionKind::Url,
+            OptionKind::HttpsOrigin,
+            OptionKind::HttpsUrl,
+            OptionKind::Host,
+        ] {
             let spec = OptionSpec::new("address", kind, Label::new("адрес", "address"));
             let e = FieldError::new(
                 ModuleId::from_static("m"),

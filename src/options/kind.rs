@@ -39,6 +39,11 @@ pub enum OptionKind {
     Url,
     /// An `https` origin (scheme, host, port 1–65535 only); `""` is unset.
     HttpsOrigin,
+    /// An absolute `https` URL that keeps its path, query and fragment
+    /// (an API's base address, say); `""` is unset. No user name or
+    /// password, port 1–65535, at most 2048 characters (see
+    /// [`codec::decode_https_url`]).
+    HttpsUrl,
     /// Free text of at most `max_chars` characters.
     Text {
         /// The most characters allowed.
@@ -70,6 +75,7 @@ impl OptionKind {
             OptionKind::Host => Value::Host(codec::decode_host(text)?),
             OptionKind::Url => Value::Url(codec::decode_url(text)?),
             OptionKind::HttpsOrigin => Value::Url(codec::decode_https_origin(text)?),
+            OptionKind::HttpsUrl => Value::Url(codec::decode_https_url(text)?),
             OptionKind::Text { max_chars } => Value::Text(codec::decode_text(text, max_chars)?),
             OptionKind::Secret { max_chars } => {
                 Value::Secret(codec::decode_secret(text, max_chars)?)
@@ -99,6 +105,7 @@ impl OptionKind {
             OptionKind::Integer { .. } | OptionKind::Url => None,
             OptionKind::Host => Some(codec::HOST_MAX_CHARS),
             OptionKind::HttpsOrigin => Some(codec::ORIGIN_MAX_CHARS),
+            OptionKind::HttpsUrl => Some(codec::URL_MAX_CHARS),
             OptionKind::Text { max_chars } | OptionKind::Secret { max_chars } => Some(max_chars),
             OptionKind::Choice { allowed, .. } => {
                 Some(allowed.iter().map(|c| c.chars().count()).max().unwrap_or(0))
@@ -112,7 +119,7 @@ impl OptionKind {
     }
 
     /// A short name for messages: `bool`, `integer`, `host`, `url`,
-    /// `https origin`, `text`, `secret`, `choice`.
+    /// `https origin`, `https url`, `text`, `secret`, `choice`.
     pub const fn name(&self) -> &'static str {
         match self {
             OptionKind::Bool => "bool",
@@ -120,6 +127,7 @@ impl OptionKind {
             OptionKind::Host => "host",
             OptionKind::Url => "url",
             OptionKind::HttpsOrigin => "https origin",
+            OptionKind::HttpsUrl => "https url",
             OptionKind::Text { .. } => "text",
             OptionKind::Secret { .. } => "secret",
             OptionKind::Choice { .. } => "choice",
@@ -145,6 +153,10 @@ mod tests {
             serde_json::to_string(&OptionKind::HttpsOrigin).unwrap(),
             r#"{"type":"https_origin"}"#
         );
+        assert_eq!(
+            serde_json::to_string(&OptionKind::HttpsUrl).unwrap(),
+            r#"{"type":"https_url"}"#
+        );
     }
 
     #[test]
@@ -153,6 +165,7 @@ mod tests {
             OptionKind::Bool,
             OptionKind::Host,
             OptionKind::HttpsOrigin,
+            OptionKind::HttpsUrl,
             OptionKind::Text { max_chars: 3 },
             OptionKind::Secret { max_chars: 255 },
             OptionKind::Choice {
@@ -164,6 +177,7 @@ mod tests {
             "Y".to_owned(),
             format!("{}.", ["a"; 127].join(".")),
             format!("https://{}.:65535/", ["a"; 127].join(".")),
+            format!("https://a.example/{}", "p".repeat(2048 - 18)),
             "abc".to_owned(),
             "k".repeat(255),
             "existing".to_owned(),
@@ -198,5 +212,10 @@ mod tests {
         ));
         assert!(OptionKind::HttpsOrigin.decode("http://a.example").is_err());
         assert!(OptionKind::Url.decode("http://a.example/x?y").is_ok());
+        assert!(matches!(
+            OptionKind::HttpsUrl.decode("https://a.example/x?y"),
+            Ok(Value::Url(Some(url))) if url.path() == "/x"
+        ));
+        assert!(OptionKind::HttpsUrl.decode("http://a.example/x").is_err());
     }
 }

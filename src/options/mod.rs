@@ -56,10 +56,12 @@
 //! # Ok(()) }
 //! ```
 
+mod choice;
 pub mod codec;
 mod decoder;
 mod encoder;
 mod errors;
+mod field;
 mod kind;
 mod problem;
 mod raw;
@@ -69,9 +71,11 @@ mod spec;
 mod traits;
 mod value;
 
+pub use choice::OptionChoice;
 pub use decoder::Decoder;
 pub use encoder::Encoder;
 pub use errors::{FieldError, ValidationErrors};
+pub use field::{OptionField, OptionalField, DEFAULT_MAX_CHARS};
 pub use kind::OptionKind;
 pub use problem::FieldProblem;
 pub use raw::{OptionsPatch, RawOptions};
@@ -81,4 +85,81 @@ pub use scope_merge::{
 };
 pub use spec::OptionSpec;
 pub use traits::ModuleOptions;
+// The crate's own modules use the derives whether or not the feature makes
+// them public.
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+#[doc = include_str!("derive.md")]
+pub use module_settings_derive::ModuleOptions;
+/// Implements [`OptionChoice`](trait@OptionChoice), [`OptionField`] and
+/// [`OptionalField`] for an enum of unit variants without explicit
+/// discriminants (feature `derive`): each variant is stored as its name in
+/// snake_case (`SelfCamera` → `self_camera`), or as the text
+/// `#[choice(value = "…")]` gives; texts are non-empty and distinct.
+///
+/// ```
+/// use module_settings::options::OptionChoice;
+///
+/// #[derive(Debug, Clone, Copy, PartialEq, OptionChoice)]
+/// enum Layout {
+///     SideBySide,
+///     #[choice(value = "grid-3x3")]
+///     Grid,
+/// }
+/// assert_eq!(Layout::CHOICES, ["side_by_side", "grid-3x3"]);
+/// assert_eq!(Layout::from_stored("grid-3x3"), Some(Layout::Grid));
+/// ```
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+pub use module_settings_derive::OptionChoice;
+#[cfg(not(feature = "derive"))]
+pub(crate) use module_settings_derive::{ModuleOptions, OptionChoice};
 pub use value::{ShownOption, ShownValue, Value};
+
+/// What the derives refuse at compile time beyond their own attribute
+/// checks: a level missing from a `levels = PATH` constant, and a field
+/// type without an [`OptionField`] implementation.
+///
+/// ```compile_fail
+/// use module_settings::access::ModuleLevels;
+/// use module_settings::ModuleOptions;
+///
+/// #[derive(ModuleOptions)]
+/// #[module(id = "demo", title(ru = "Демо", en = "Demo"), levels = ModuleLevels::VIDEO)]
+/// struct Demo {
+///     #[option(label(ru = "Флаг", en = "Flag"), edit = M)]
+///     flag: bool,
+/// }
+/// ```
+///
+/// ```compile_fail
+/// use module_settings::ModuleOptions;
+///
+/// struct Colour;
+///
+/// #[derive(ModuleOptions)]
+/// #[module(id = "demo", title(ru = "Демо", en = "Demo"), levels(D(ru = "нет", en = "no"), W(ru = "да", en = "yes")))]
+/// struct Demo {
+///     #[option(label(ru = "Цвет", en = "Colour"))]
+///     colour: Colour,
+/// }
+/// ```
+///
+/// The same modules compile with a level the constant lists and a type
+/// that has a kind:
+///
+/// ```
+/// use module_settings::access::ModuleLevels;
+/// use module_settings::ModuleOptions;
+///
+/// #[derive(ModuleOptions)]
+/// #[module(id = "demo", title(ru = "Демо", en = "Demo"), levels = ModuleLevels::VIDEO)]
+/// struct Demo {
+///     #[option(label(ru = "Флаг", en = "Flag"), edit = R)]
+///     flag: bool,
+///     #[option(label(ru = "Цвет", en = "Colour"))]
+///     colour: String,
+/// }
+/// ```
+#[cfg(all(doctest, feature = "derive"))]
+struct DeriveCompileErrors;

@@ -110,6 +110,23 @@ pub enum FieldProblem {
         "the URL has a fragment; expected an https origin such as https://example.bitrix24.ru"
     )]
     HasFragment,
+    /// An https URL whose scheme is not `https` (plain `http` included).
+    #[error(
+        "the scheme is not https; expected an https URL such as https://crm.example.com/rest/"
+    )]
+    NotHttpsUrl,
+    /// An https URL with a user name or password in it.
+    #[error(
+        "the URL holds credentials; expected an https URL such as \
+         https://crm.example.com/rest/, without user name or password"
+    )]
+    UrlHasCredentials,
+    /// An https URL with port 0, which no server listens on.
+    #[error(
+        "the port is 0; expected an https URL such as https://crm.example.com/rest/, \
+         with a port from 1 to 65535 if one is given"
+    )]
+    UrlZeroPort,
     /// Text longer than allowed.
     #[error("expected at most {max} characters")]
     TooLong {

@@ -147,6 +147,21 @@ impl OptionSpec {
         self
     }
 
+    /// A copy made in `const` context, where `Clone` cannot run (see
+    /// `OptionName::static_copy`).
+    pub(crate) const fn static_copy(&self) -> OptionSpec {
+        OptionSpec {
+            name: self.name.static_copy(),
+            kind: self.kind,
+            default: self.default,
+            label: self.label,
+            help: self.help,
+            view: self.view,
+            edit: self.edit,
+            operation_only: self.operation_only,
+        }
+    }
+
     /// The stored name.
     pub const fn name(&self) -> &OptionName {
         &self.name

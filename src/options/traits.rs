@@ -12,10 +12,11 @@ use crate::label::Label;
 /// A module's settings as a typed struct.
 ///
 /// The crate's own modules ([`VideoPort`](crate::modules::VideoPort),
-/// [`B24Connector`](crate::modules::B24Connector)) implement it exactly as a
-/// downstream crate would: declare the constants, then write `decode` with a
-/// [`Decoder`](super::Decoder) and `encode` with an
-/// [`Encoder`](super::Encoder).
+/// [`B24Connector`](crate::modules::B24Connector)) derive it, as a
+/// downstream crate can with `#[derive(ModuleOptions)]` (feature `derive`,
+/// which also documents the attributes). By hand: declare the constants,
+/// then write `decode` with a [`Decoder`](super::Decoder) and `encode` with
+/// an [`Encoder`](super::Encoder).
 ///
 /// # Contract
 ///

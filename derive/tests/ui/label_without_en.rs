@@ -1,0 +1,10 @@
+use module_settings_derive::ModuleOptions;
+
+#[derive(ModuleOptions)]
+#[module(id = "demo", title(ru = "Демо", en = "Demo"), levels(D(ru = "нет", en = "no"), W(ru = "да", en = "yes")))]
+struct Demo {
+    #[option(label(ru = "Порт"))]
+    port: u16,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use module_settings_derive::ModuleOptions;
+
+#[derive(ModuleOptions)]
+#[module(id = "demo", title(ru = "Демо", en = "Demo"),
+         levels(D(ru = "нет", en = "no"), R(ru = "чтение", en = "read"), W(ru = "да", en = "yes")))]
+struct Demo {
+    #[option(label(ru = "Флаг", en = "Flag"), edit = M)]
+    flag: bool,
+}
+
+fn main() {}

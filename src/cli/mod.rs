@@ -3,7 +3,7 @@
 //! user may do, read the audit trail, connect Bitrix24 — for the modules an
 //! application registers, over an SQLite file or (with the `mysql` and
 //! `postgres` features) Bitrix's tables on a server. Everything goes
-//! through the [`Settings`](crate::settings::Settings) facade.
+//! through the [`Settings`] facade.
 //!
 //! An application's `main` is one line:
 //!

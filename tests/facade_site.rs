@@ -457,3 +457,111 @@ fn the_event_log_can_be_left_alone() {
     grant(&settings, VIDEO, 6, AccessLevel::W);
     assert_eq!(log_rows(&path), Vec::<[Option<String>; 7]>::new());
 }
+
+/// A store whose `b_group` read waits at a gate, to race it.
+#[derive(Debug)]
+struct GatedGroups {
+    inner: SqliteStore,
+    /// (entered, open)
+    gate: std::sync::Mutex<(bool, bool)>,
+    turn: std::sync::Condvar,
+}
+
+impl GatedGroups {
+    fn wait_until(&self, what: impl Fn(&(bool, bool)) -> bool) {
+        let mut state = self.gate.lock().unwrap();
+        while !what(&state) {
+            state = self.turn.wait(state).unwrap();
+        }
+    }
+
+    fn set(&self, change: impl FnOnce(&mut (bool, bool))) {
+        change(&mut self.gate.lock().unwrap());
+        self.turn.notify_all();
+    }
+}
+
+impl module_settings::store::directory::SiteDirectory for GatedGroups {
+    fn groups(
+        &self,
+    ) -> Result<Option<module_settings::groups::GroupDirectory>, module_settings::StoreError> {
+        self.set(|state| state.0 = true);
+        self.wait_until(|state| state.1);
+        self.inner.directory().unwrap().groups()
+    }
+    fn sites(
+        &self,
+    ) -> Result<Option<module_settings::store::directory::Sites>, module_settings::StoreError> {
+        self.inner.directory().unwrap().sites()
+    }
+    fn user_groups(
+        &self,
+        user: UserId,
+    ) -> Result<Option<Vec<GroupId>>, module_settings::StoreError> {
+        self.inner.directory().unwrap().user_groups(user)
+    }
+}
+
+impl Store for GatedGroups {
+    fn load(
+        &self,
+        module: &module_settings::ModuleId,
+    ) -> Result<module_settings::store::Snapshot, module_settings::StoreError> {
+        self.inner.load(module)
+    }
+    fn revision(
+        &self,
+        module: &module_settings::ModuleId,
+    ) -> Result<module_settings::store::Revision, module_settings::StoreError> {
+        self.inner.revision(module)
+    }
+    fn commit_guarded(
+        &self,
+        module: &module_settings::ModuleId,
+        expected: module_settings::store::Revision,
+        changes: &[module_settings::store::Change],
+        preconditions: &[module_settings::store::Precondition],
+    ) -> Result<module_settings::store::Revision, module_settings::StoreError> {
+        self.inner
+            .commit_guarded(module, expected, changes, preconditions)
+    }
+    fn modules(&self) -> Result<Vec<module_settings::ModuleId>, module_settings::StoreError> {
+        self.inner.modules()
+    }
+    fn directory(&self) -> Option<&dyn module_settings::store::directory::SiteDirectory> {
+        Some(self)
+    }
+}
+
+/// `set_groups` while a read of `b_group` is under way: the directory
+/// given wins — the read that began before it never installs the store's
+/// groups after it returned.
+#[test]
+fn a_directory_given_while_b_group_is_being_read_wins() {
+    let (_dir, path) = site_database();
+    // Group 5's grant is stored; `b_group` switches group 5 off.
+    {
+        let plain = settings(&path);
+        plain.set_groups(module_settings::groups::GroupDirectory::empty());
+        grant(&plain, VIDEO, 5, AccessLevel::W);
+    }
+    let store = GatedGroups {
+        inner: SqliteStore::open(&path).unwrap(),
+        gate: std::sync::Mutex::new((false, false)),
+        turn: std::sync::Condvar::new(),
+    };
+    let settings = Arc::new(Settings::builder(store).staleness(BOUND).build().unwrap());
+    let checking = {
+        let settings = Arc::clone(&settings);
+        std::thread::spawn(move || settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W))
+    };
+    settings.store().wait_until(|state| state.0);
+    settings.set_groups(module_settings::groups::GroupDirectory::empty());
+    settings.store().set(|state| state.1 = true);
+    checking.join().unwrap();
+    assert!(settings.groups().is_empty(), "the directory given stays");
+    assert!(
+        settings.can(VIDEO, &[g(5)], Scope::Common, AccessLevel::W),
+        "group 5 counts: b_group is no longer followed"
+    );
+}

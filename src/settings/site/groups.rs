@@ -69,15 +69,26 @@ impl<S: Store> Settings<S> {
     /// # Ok(()) }
     /// ```
     pub fn set_groups(&self, groups: GroupDirectory) {
+        // Under the directory's lock: a read of the store's groups that
+        // began before this call cannot install them after it.
+        let mut current = crate::sync::lock(&self.groups);
         self.group_source.stop_following();
-        self.install_groups(groups);
+        self.install_groups(&mut current, groups);
+    }
+
+    /// Folds `groups` read from the store into every module — unless the
+    /// facade stopped following the store meanwhile.
+    fn install_followed(&self, groups: GroupDirectory) {
+        let mut current = crate::sync::lock(&self.groups);
+        if self.group_source.follows_store() {
+            self.install_groups(&mut current, groups);
+        }
     }
 
     /// Folds `groups` into every module, unless it is the directory held.
-    fn install_groups(&self, groups: GroupDirectory) {
-        // Held across the loop: two calls never interleave, so every cache
-        // ends up with the directory of the last call.
-        let mut current = crate::sync::lock(&self.groups);
+    /// The caller holds the directory's lock across the loop: two calls
+    /// never interleave, so every cache ends up with the last directory.
+    fn install_groups(&self, current: &mut GroupDirectory, groups: GroupDirectory) {
         if *current == groups {
             return;
         }
@@ -116,7 +127,7 @@ impl<S: Store> Settings<S> {
             source.stop_following();
             return Ok(NOT_FOLLOWED);
         };
-        self.install_groups(groups);
+        self.install_followed(groups);
         source.confirm(started, seen);
         Ok(started)
     }

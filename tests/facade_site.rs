@@ -565,3 +565,30 @@ fn a_directory_given_while_b_group_is_being_read_wins() {
         "group 5 counts: b_group is no longer followed"
     );
 }
+
+/// `invalidate_all` and `reload_all` read the store's groups again at
+/// once, whatever the bound: they are for changes no feed reported.
+#[test]
+fn invalidate_all_and_reload_all_read_b_group_again() {
+    let (_dir, path) = site_database();
+    let settings = Settings::builder(SqliteStore::open(&path).unwrap())
+        .staleness(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    grant(&settings, VIDEO, 6, AccessLevel::W);
+    assert!(settings.can(VIDEO, &[g(6)], Scope::Common, AccessLevel::W));
+    plain(&path)
+        .execute_batch("UPDATE b_group SET ACTIVE = 'N' WHERE ID = 6")
+        .unwrap();
+    assert!(
+        settings.can(VIDEO, &[g(6)], Scope::Common, AccessLevel::W),
+        "within the bound"
+    );
+    settings.invalidate_all();
+    assert!(!settings.can(VIDEO, &[g(6)], Scope::Common, AccessLevel::W));
+    plain(&path)
+        .execute_batch("UPDATE b_group SET ACTIVE = 'Y' WHERE ID = 6")
+        .unwrap();
+    settings.reload_all().unwrap();
+    assert!(settings.can(VIDEO, &[g(6)], Scope::Common, AccessLevel::W));
+}

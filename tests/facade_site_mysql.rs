@@ -26,3 +26,24 @@ fn on_mysql() {
     }
     groups_follow_b_group_and_writes_are_logged(database.store(), &|sql| database.exec(sql));
 }
+
+#[test]
+fn on_mysql_groups_made_after_the_store_connected() {
+    let Some(database) = mysql_common::TestDatabase::new() else {
+        return;
+    };
+    let store = database.store();
+    let dialect = Dialect {
+        days_from_now: mysql_common::days_from_now,
+    };
+    facade_common::groups_the_feed_does_not_watch_are_reread_within_the_bound(
+        store,
+        &|| {
+            database.exec(mysql_common::SITE_TABLES);
+            for statement in site_rows(&dialect) {
+                database.exec(&statement);
+            }
+        },
+        &|sql| database.exec(sql),
+    );
+}

@@ -26,3 +26,24 @@ fn on_postgres() {
     }
     groups_follow_b_group_and_writes_are_logged(db.store(), &|sql| db.sql(sql));
 }
+
+#[test]
+fn on_postgres_groups_made_after_the_store_connected() {
+    let Some(db) = postgres_common::TestDb::new() else {
+        return;
+    };
+    let store = db.store();
+    let dialect = Dialect {
+        days_from_now: postgres_common::days_from_now,
+    };
+    facade_common::groups_the_feed_does_not_watch_are_reread_within_the_bound(
+        store,
+        &|| {
+            db.sql(postgres_common::SITE_TABLES);
+            for statement in site_rows(&dialect) {
+                db.sql(&statement);
+            }
+        },
+        &|sql| db.sql(sql),
+    );
+}

@@ -258,8 +258,10 @@ impl<S: Store> SettingsBuilder<S> {
         let registry = Arc::new(Registry::new(entries));
         let policy = Policy::new(self.staleness, self.serve_stale);
         let clocks = Clocks::new(self.clock);
-        let follows_store = self.groups.is_none() && self.store.directory().is_some();
-        let group_source = Arc::new(GroupSource::new(follows_store));
+        let directory = self.store.directory();
+        let follows_store = self.groups.is_none() && directory.is_some();
+        let reported = follows_store && directory.is_some_and(|d| d.reports_group_changes());
+        let group_source = Arc::new(GroupSource::new(follows_store, reported));
         let feed = Invalidator::watch(&self.store, &registry, &group_source, &clocks.mono, &policy);
         Ok(Settings {
             store: self.store,

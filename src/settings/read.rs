@@ -293,13 +293,14 @@ impl<S: Store> Settings<S> {
         Ok(entry.cache.current().revision)
     }
 
-    /// [`reload`](Self::reload)s every registered module; stops at the
-    /// first error.
+    /// [`reload`](Self::reload)s every registered module — the group
+    /// directory read from the store first — and stops at the first error.
     ///
     /// # Errors
     ///
     /// [`SettingsError::Store`].
     pub fn reload_all(&self) -> Result<(), SettingsError> {
+        self.group_source.changed();
         for entry in self.registry.entries() {
             self.refresh(entry, Refresh::Force)?;
         }

@@ -598,6 +598,10 @@ pub fn within_the_feed(mut done: impl FnMut() -> bool) -> bool {
 /// logged with the user's id.
 pub fn groups_follow_b_group_and_writes_are_logged<S: Store>(store: S, exec: &dyn Fn(&str)) {
     exec("INSERT INTO b_user_group (USER_ID, GROUP_ID) VALUES (1, 1)");
+    assert!(
+        store.directory().unwrap().reports_group_changes(),
+        "b_group was there when the store connected: its trigger reports changes"
+    );
     let settings = Settings::builder(store)
         .staleness(SITE_BOUND)
         .build()
@@ -646,4 +650,32 @@ pub fn groups_follow_b_group_and_writes_are_logged<S: Store>(store: S, exec: &dy
     );
     assert_eq!(entries[1].item_id(), "6");
     assert_eq!(entries[2].item_id(), "5");
+}
+
+/// On `store`, connected before `setup` made `b_group` (so no trigger
+/// reports its changes — `reports_group_changes` is false): the facade
+/// still follows `b_group`, and a group switched off there stops counting
+/// within the staleness bound even while the store's feed keeps catching
+/// up (it must not vouch for groups it does not watch).
+pub fn groups_the_feed_does_not_watch_are_reread_within_the_bound<S: Store>(
+    store: S,
+    setup: &dyn Fn(),
+    exec: &dyn Fn(&str),
+) {
+    setup();
+    assert!(!store.directory().unwrap().reports_group_changes());
+    let bound = Duration::from_millis(300);
+    let settings = Settings::builder(store).staleness(bound).build().unwrap();
+    grant(&settings, VIDEO, 6, AccessLevel::W);
+    assert!(settings.can(VIDEO, &[g(6)], Scope::Common, AccessLevel::W));
+    exec("UPDATE b_group SET ACTIVE = 'N' WHERE ID = 6");
+    let deadline = Instant::now() + bound * 3;
+    while settings.can(VIDEO, &[g(6)], Scope::Common, AccessLevel::W) {
+        assert!(
+            Instant::now() < deadline,
+            "group 6 still counts {:?} after b_group switched it off",
+            bound * 3
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }

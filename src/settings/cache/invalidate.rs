@@ -82,10 +82,13 @@ impl ChangeListener for Invalidator {
         let now = self.clock.now();
         let ago = u64::try_from(as_of.elapsed().as_nanos()).unwrap_or(u64::MAX);
         let confirmed = now.saturating_sub(ago);
-        let deadline = confirmed.saturating_add(self.bound_nanos);
-        // First the groups: a module extended past them would answer from
-        // groups older than the bound.
+        // First the groups (a feed that reports their changes confirms them
+        // too); then no module is extended past them: its rights are only
+        // as fresh as the groups folded in, and groups the feed does not
+        // watch must come due to be read again.
         self.groups.caught_up(confirmed);
+        let confirmed = confirmed.min(self.groups.confirmed());
+        let deadline = confirmed.saturating_add(self.bound_nanos);
         for entry in registry.entries() {
             entry.cache.extend(confirmed, deadline);
         }
@@ -119,8 +122,11 @@ impl<S: Store> Settings<S> {
         Ok(())
     }
 
-    /// [`invalidate`](Self::invalidate)s every registered module.
+    /// [`invalidate`](Self::invalidate)s every registered module, and the
+    /// group directory read from the store (the next check reads it
+    /// again).
     pub fn invalidate_all(&self) {
+        self.group_source.changed();
         for entry in self.registry.entries() {
             entry.cache.invalidate();
         }

@@ -17,6 +17,9 @@ pub(crate) struct GroupSource {
     /// Whether the directory is read from the store: until a directory is
     /// given, and while the store has one.
     follows_store: AtomicBool,
+    /// Whether the store's feed reports every change of the groups, so
+    /// that its catching up confirms them too.
+    reported: bool,
     /// Monotonic time the directory was last confirmed as of.
     confirmed: AtomicU64,
     /// Counts the feed's reports that groups changed (or changes were
@@ -34,9 +37,10 @@ pub(crate) struct GroupSource {
 pub(crate) const NOT_FOLLOWED: u64 = u64::MAX;
 
 impl GroupSource {
-    pub(crate) fn new(follows_store: bool) -> Self {
+    pub(crate) fn new(follows_store: bool, reported: bool) -> Self {
         GroupSource {
             follows_store: AtomicBool::new(follows_store),
+            reported,
             confirmed: AtomicU64::new(0),
             changes: AtomicU64::new(1),
             confirmed_changes: AtomicU64::new(0),
@@ -73,6 +77,18 @@ impl GroupSource {
         (!told && confirmed.saturating_add(half_bound) > now).then_some(confirmed)
     }
 
+    /// The time the directory is confirmed as of, due or not;
+    /// [`NOT_FOLLOWED`] when the store is not followed. What a caught-up
+    /// feed may extend a module's freshness to at most: its rights are
+    /// only as fresh as the groups folded into them.
+    pub(crate) fn confirmed(&self) -> u64 {
+        if self.follows_store() {
+            self.confirmed.load(Ordering::SeqCst)
+        } else {
+            NOT_FOLLOWED
+        }
+    }
+
     /// Starts a read: what [`confirm`](Self::confirm) needs to know whether
     /// a report came during it.
     pub(crate) fn begin_read(&self) -> u64 {
@@ -87,11 +103,14 @@ impl GroupSource {
         self.confirmed_changes.store(seen, Ordering::SeqCst);
     }
 
-    /// A complete feed caught up as of `as_of`: it would have reported a
-    /// change of the groups before that, so the directory, unless a report
-    /// is pending, is current as of `as_of` too.
+    /// A complete feed caught up as of `as_of`: if it reports group
+    /// changes, it would have reported one before that, so the directory,
+    /// unless a report is pending, is current as of `as_of` too. A feed
+    /// that does not report them confirms nothing of the groups: they are
+    /// re-read within the bound.
     pub(crate) fn caught_up(&self, as_of: u64) {
-        if self.follows_store()
+        if self.reported
+            && self.follows_store()
             && self.changes.load(Ordering::SeqCst) == self.confirmed_changes.load(Ordering::SeqCst)
         {
             self.confirmed.fetch_max(as_of, Ordering::SeqCst);
@@ -105,7 +124,7 @@ mod tests {
 
     #[test]
     fn the_first_read_is_due_and_a_report_makes_the_next_one_due() {
-        let source = GroupSource::new(true);
+        let source = GroupSource::new(true, true);
         assert_eq!(source.confirmed_as_of(10, 100), None, "never read");
         let seen = source.begin_read();
         source.confirm(10, seen);
@@ -133,7 +152,7 @@ mod tests {
 
     #[test]
     fn a_report_during_a_read_keeps_the_next_read_due() {
-        let source = GroupSource::new(true);
+        let source = GroupSource::new(true, true);
         let seen = source.begin_read();
         source.changed();
         source.confirm(10, seen);
@@ -141,12 +160,26 @@ mod tests {
     }
 
     #[test]
+    fn a_feed_that_does_not_report_groups_confirms_nothing_of_them() {
+        let source = GroupSource::new(true, false);
+        let seen = source.begin_read();
+        source.confirm(10, seen);
+        source.caught_up(90);
+        assert_eq!(source.confirmed(), 10, "the feed vouches for nothing");
+        assert_eq!(
+            source.confirmed_as_of(120, 100),
+            None,
+            "read at 10, due at 110"
+        );
+    }
+
+    #[test]
     fn a_directory_not_followed_never_expires() {
-        let source = GroupSource::new(true);
+        let source = GroupSource::new(true, true);
         source.stop_following();
         assert_eq!(source.confirmed_as_of(u64::MAX - 1, 1), Some(NOT_FOLLOWED));
         assert_eq!(
-            GroupSource::new(false).confirmed_as_of(5, 1),
+            GroupSource::new(false, true).confirmed_as_of(5, 1),
             Some(NOT_FOLLOWED)
         );
     }

@@ -97,4 +97,17 @@ pub trait SiteDirectory: Send + Sync {
     ///
     /// As for [`groups`](Self::groups).
     fn user_groups(&self, user: UserId) -> Result<Option<Vec<GroupId>>, StoreError>;
+
+    /// Whether this store's change feed reports every change of the groups
+    /// ([`ChangeListener::groups_changed`]) — so that a feed that has
+    /// caught up vouches for them too. Only then may a cache count its
+    /// group directory as confirmed by the feed; otherwise it re-reads the
+    /// groups within its staleness bound. Asked once, when a facade is
+    /// built; a store that cannot tell answers `false`. The default is
+    /// `false`.
+    ///
+    /// [`ChangeListener::groups_changed`]: crate::store::ChangeListener::groups_changed
+    fn reports_group_changes(&self) -> bool {
+        false
+    }
 }

@@ -30,6 +30,11 @@ const MEMBERSHIPS: &str = "SELECT GROUP_ID FROM b_user_group WHERE USER_ID = :us
      AND (DATE_ACTIVE_FROM IS NULL OR DATE_ACTIVE_FROM <= NOW()) \
      AND (DATE_ACTIVE_TO IS NULL OR DATE_ACTIVE_TO >= NOW())";
 
+/// How many of the store's revision triggers watch `b_group`.
+const GROUPS_TRIGGERS: &str = "SELECT COUNT(*) FROM information_schema.TRIGGERS \
+     WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = 'b_group' \
+     AND TRIGGER_NAME LIKE 'module\\_settings\\_revision\\_after\\_%\\_on\\_b\\_group'";
+
 impl SiteDirectory for MysqlStore {
     fn groups(&self) -> Result<Option<GroupDirectory>, StoreError> {
         self.read_with(|conn| {
@@ -67,6 +72,17 @@ impl SiteDirectory for MysqlStore {
             }
             Ok(Some(rows::site_list(sites)?))
         })
+    }
+
+    fn reports_group_changes(&self) -> bool {
+        // The three triggers on `b_group` are made when a store connects
+        // where it is a table then; without all of them its changes are
+        // not reported.
+        self.read_with(|conn| {
+            conn.query_first::<u64, _>(GROUPS_TRIGGERS)
+                .map_err(MysqlError::sql("look up the groups triggers", None))
+        })
+        .is_ok_and(|count| count == Some(3))
     }
 
     fn user_groups(&self, user: UserId) -> Result<Option<Vec<GroupId>>, StoreError> {

@@ -73,6 +73,22 @@ impl SiteDirectory for PostgresStore {
         })
     }
 
+    fn reports_group_changes(&self) -> bool {
+        // Made when a store connected where `b_group` was a table then; a
+        // later `b_group` (or a view) has none, and its changes are not
+        // reported.
+        let name = super::triggers::bump_trigger(super::triggers::GROUPS_TABLE);
+        self.read(move |session| {
+            query(
+                session,
+                GROUPS_TRIGGER,
+                &[&name],
+                "look up the groups trigger",
+            )
+        })
+        .is_ok_and(|rows| !rows.is_empty())
+    }
+
     fn user_groups(&self, user: UserId) -> Result<Option<Vec<GroupId>>, StoreError> {
         self.read_site_table("b_user_group", move |session| {
             let id = i64::from(user.get());
@@ -86,6 +102,13 @@ impl SiteDirectory for PostgresStore {
         })
     }
 }
+
+/// The trigger on `b_group` in the store's schema (the revision table's),
+/// switched on: what makes the feed report group changes.
+const GROUPS_TRIGGER: &str = "SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+     WHERE c.relname = 'b_group' AND t.tgname = $1 AND t.tgenabled <> 'D' \
+     AND c.relnamespace = (SELECT relnamespace FROM pg_class \
+                           WHERE oid = to_regclass('module_settings_revision'))";
 
 impl PostgresStore {
     /// Runs `read` on the reading connection if the store's schema has

@@ -29,7 +29,8 @@ pub struct Invocation {
     pub command: Command,
 }
 
-/// Where a `check` looks (rule 11).
+/// Where a `check` looks: a scope (a site seen through the common scope),
+/// or exactly the listed scopes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Query {
     /// The common scope, or a site seen through it.

@@ -594,3 +594,29 @@ fn the_event_log_and_directory_reach_through_arc_dyn_store() {
     assert_eq!(log.read(&LogQuery::new()).unwrap(), []);
     assert_eq!(store.directory().unwrap().sites().unwrap(), None);
 }
+
+/// A user who may write the settings tables but not watch `b_group` (its
+/// settings triggers made earlier by an administrator) still connects
+/// after an upgrade: the store only says its feed does not report group
+/// changes.
+#[test]
+fn a_user_without_trigger_on_b_group_connects_and_says_groups_are_not_reported() {
+    let Some(database) = with_site_rows() else {
+        return;
+    };
+    drop(database.store()); // the administrator's first connection
+    for event in ["insert", "update", "delete"] {
+        database.exec(&format!(
+            "DROP TRIGGER module_settings_revision_after_{event}_on_b_group"
+        ));
+    }
+    let user = mysql_common::TestUser::new(&database, "app-pass", "SELECT, INSERT, UPDATE, DELETE");
+    let store = module_settings::MysqlStore::connect(&user.url(&database))
+        .unwrap_or_else(|err| panic!("{err}"));
+    let directory = store.directory().unwrap();
+    assert!(!directory.reports_group_changes());
+    assert!(
+        directory.groups().unwrap().is_some(),
+        "b_group is read all the same"
+    );
+}

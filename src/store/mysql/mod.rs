@@ -221,7 +221,11 @@ const MAX_LOCK_WAIT: Duration = Duration::from_secs(1_073_741_824);
 /// the change feed are made when the store connects, on a `b_group` that
 /// exists then: a `b_group` created later is read all the same, but the
 /// feed reports its changes only once a store has connected to the
-/// database again (which creates the triggers).
+/// database again (which creates the triggers). A user who may not create
+/// the `b_group` triggers still connects: without them the store says its
+/// feed does not report group changes
+/// ([`reports_group_changes`](crate::store::directory::SiteDirectory::reports_group_changes)),
+/// and a facade re-reads the groups within its staleness bound instead.
 ///
 /// **Event log**: [`commit_logged`](Store::commit_logged) writes its
 /// entries into `b_event_log` — created in Bitrix's layout when missing,

@@ -1,7 +1,7 @@
 //! Checks a parsed [`Command`] against the registered modules before the
 //! database is opened: module names resolved to the module each command
-//! works on, levels the module accepts, option names and values, the
-//! portal address. Bad input then never creates or touches a database.
+//! works on, levels the module accepts, option names. A mistake of usage
+//! then never creates or touches a database.
 
 use crate::access::AccessError;
 use crate::options::RawOptions;
@@ -12,148 +12,58 @@ use crate::cli::command::{Command, Text};
 use crate::cli::failure::Failure;
 use crate::cli::stdin::{self, Input};
 
-/// `command` with every module name resolved and every value checked;
-/// `set -` has read its value from standard input.
-pub fn prepare<S: Store>(catalog: &Settings<S>, command: Command) -> Result<Command, Failure> {
-    Ok(match command {
-        Command::Show {
-            module,
-            scope,
-            viewer,
-            json,
-        } => Command::Show {
-            module: options_module(catalog, module)?,
-            scope,
-            viewer,
-            json,
-        },
-        Command::Schema { module, json } => Command::Schema {
-            module: options_module(catalog, module)?,
-            json,
-        },
+/// `command` with every module name resolved and every name and level
+/// checked; `set -` has read its value from standard input. Values and the
+/// portal address are judged later, after access, by the facade.
+pub fn prepare<S: Store>(catalog: &Settings<S>, mut command: Command) -> Result<Command, Failure> {
+    match &mut command {
+        Command::Show { module, .. } | Command::Schema { module, .. } => {
+            *module = options_module(catalog, *module)?;
+        }
         Command::Set {
             module,
             name,
             value,
-            scope,
-            actor,
+            ..
         } => {
-            let module = options_module(catalog, module)?;
-            let value = match value {
-                Text::Given(text) => text,
-                Text::Stdin => value_read(catalog, module, &name, std::io::stdin().lock())?,
-            };
+            *module = options_module(catalog, *module)?;
+            if *value == Text::Stdin {
+                let read = value_read(catalog, *module, name, std::io::stdin().lock())?;
+                *value = Text::Given(read);
+            }
             // Usage only: whether the value is allowed is judged after
             // access, by the facade, so that a reader learns nothing about
             // valid values by probing.
-            check_name(catalog, module, &name)?;
-            Command::Set {
-                module,
-                name,
-                value: Text::Given(value),
-                scope,
-                actor,
-            }
+            check_name(catalog, *module, name)?;
         }
-        Command::Reset {
-            module,
-            name,
-            scope,
-            actor,
-        } => {
-            let module = options_module(catalog, module)?;
-            check_name(catalog, module, &name)?;
-            Command::Reset {
-                module,
-                name,
-                scope,
-                actor,
-            }
+        Command::Reset { module, name, .. } => {
+            *module = options_module(catalog, *module)?;
+            check_name(catalog, *module, name)?;
         }
-        Command::Rights { module, json } => Command::Rights {
-            module: rights_module(catalog, module)?,
-            json,
-        },
-        Command::Grant {
-            module,
-            group,
-            level,
-            scope,
-            actor,
-        } => {
-            let module = rights_module(catalog, module)?;
-            accepts(catalog, module, level)?;
-            Command::Grant {
-                module,
-                group,
-                level,
-                scope,
-                actor,
-            }
+        Command::Rights { module, .. }
+        | Command::Revoke { module, .. }
+        | Command::Check { module, .. }
+        | Command::Roles { module, .. } => *module = rights_module(catalog, *module)?,
+        Command::Grant { module, level, .. } => {
+            *module = rights_module(catalog, *module)?;
+            accepts(catalog, *module, *level)?;
         }
-        Command::Revoke {
-            module,
-            group,
-            scope,
-            actor,
-        } => Command::Revoke {
-            module: rights_module(catalog, module)?,
-            group,
-            scope,
-            actor,
-        },
-        Command::Default {
-            module,
-            level,
-            scope,
-            actor,
-        } => {
-            let module = rights_module(catalog, module)?;
+        Command::Default { module, level, .. } => {
+            *module = rights_module(catalog, *module)?;
             if let Some(level) = level {
-                accepts(catalog, module, level)?;
-            }
-            Command::Default {
-                module,
-                level,
-                scope,
-                actor,
+                accepts(catalog, *module, *level)?;
             }
         }
-        Command::Check {
-            module,
-            who,
-            query,
-            admin_bypass,
-            use_default,
-            json,
-        } => Command::Check {
-            module: rights_module(catalog, module)?,
-            who,
-            query,
-            admin_bypass,
-            use_default,
-            json,
-        },
-        Command::Roles {
-            module,
-            who,
-            scope,
-            json,
-        } => Command::Roles {
-            module: rights_module(catalog, module)?,
-            who,
-            scope,
-            json,
-        },
-        // The address is judged after access, by the facade.
-        Command::ConnectB24 { url, mode, actor } => Command::ConnectB24 { url, mode, actor },
-        // The log names any module, registered here or not.
-        other @ (Command::Help
+        // The address is judged after access, by the facade; the log names
+        // any module, registered here or not.
+        Command::ConnectB24 { .. }
+        | Command::Help
         | Command::HelpFor(_)
         | Command::Modules { .. }
         | Command::DisconnectB24 { .. }
-        | Command::Audit { .. }) => other,
-    })
+        | Command::Audit { .. } => {}
+    }
+    Ok(command)
 }
 
 /// The options module `name` stands for: itself, or the one options

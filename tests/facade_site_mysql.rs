@@ -47,3 +47,21 @@ fn on_mysql_groups_made_after_the_store_connected() {
         &|sql| database.exec(sql),
     );
 }
+
+#[test]
+fn on_mysql_a_group_switched_off_before_the_commit_stops_the_write() {
+    let Some(database) = mysql_common::TestDatabase::new() else {
+        return;
+    };
+    database.exec(mysql_common::SITE_TABLES);
+    let dialect = Dialect {
+        days_from_now: mysql_common::days_from_now,
+    };
+    for statement in site_rows(&dialect) {
+        database.exec(&statement);
+    }
+    facade_common::a_group_switched_off_before_the_commit_stops_the_write(
+        database.store(),
+        &|sql| database.exec(sql),
+    );
+}

@@ -47,3 +47,20 @@ fn on_postgres_groups_made_after_the_store_connected() {
         &|sql| db.sql(sql),
     );
 }
+
+#[test]
+fn on_postgres_a_group_switched_off_before_the_commit_stops_the_write() {
+    let Some(db) = postgres_common::TestDb::new() else {
+        return;
+    };
+    db.sql(postgres_common::SITE_TABLES);
+    let dialect = Dialect {
+        days_from_now: postgres_common::days_from_now,
+    };
+    for statement in site_rows(&dialect) {
+        db.sql(&statement);
+    }
+    facade_common::a_group_switched_off_before_the_commit_stops_the_write(db.store(), &|sql| {
+        db.sql(sql)
+    });
+}

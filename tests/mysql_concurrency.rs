@@ -316,10 +316,7 @@ fn a_guard_without_a_revision_row_is_held_for_the_whole_commit() {
                         name: OptionName::from_static("ServerPort"),
                         value: "8443".into(),
                     }],
-                    &[Precondition {
-                        module: guard,
-                        revision: Revision::ZERO,
-                    }],
+                    &[Precondition::new(guard, Revision::ZERO)],
                 )
                 .map_err(|err| err.to_string())
         });

@@ -239,7 +239,7 @@ impl<'a> BitrixRows<'a> {
 /// A stored revision of `module`, read from `record` (the revision
 /// table's column): a whole number from 0.
 pub(crate) fn revision(
-    module: &ModuleId,
+    module: Option<ModuleId>,
     record: &str,
     value: Cell<'_>,
 ) -> Result<Revision, StoreError> {
@@ -249,14 +249,14 @@ pub(crate) fn revision(
                 return Ok(Revision::new(n));
             }
             Err(StoreError::corrupt(
-                Some(*module),
+                module,
                 record,
                 &n.to_string(),
                 "a revision is a whole number from 0",
             ))
         }
         other => Err(StoreError::corrupt_described(
-            Some(*module),
+            module,
             record,
             other.describe(),
             "a revision is a whole number from 0",
@@ -469,13 +469,13 @@ mod tests {
     #[test]
     fn a_revision_is_a_whole_number_from_zero() {
         assert_eq!(
-            revision(&VIDEO, "r", Cell::UInt(u64::MAX)).unwrap(),
+            revision(Some(VIDEO), "r", Cell::UInt(u64::MAX)).unwrap(),
             Revision::new(u64::MAX)
         );
-        assert!(revision(&VIDEO, "r", Cell::Int(-1))
+        assert!(revision(Some(VIDEO), "r", Cell::Int(-1))
             .unwrap_err()
             .is_corrupt());
-        let text = revision(&VIDEO, "r", Cell::Text(b"x"))
+        let text = revision(Some(VIDEO), "r", Cell::Text(b"x"))
             .unwrap_err()
             .to_string();
         assert!(text.contains("found \"x\""), "{text}");

@@ -42,7 +42,7 @@ use std::thread;
 use crate::access::AccessLevel;
 use crate::ids::{GroupId, ModuleId, OptionName, Scope, SiteId};
 use crate::store::{
-    Change, ChangeListener, ModuleRecords, Precondition, Revision, Store, StoreError,
+    Change, ChangeListener, Guarded, ModuleRecords, Precondition, Revision, Store, StoreError,
 };
 
 /// A hook that damages a module's data behind the store's back.
@@ -243,6 +243,7 @@ macro_rules! store_conformance_tests {
                 revisions_count_commits,
                 stale_revision_conflicts,
                 preconditions_guard_the_commit,
+                group_preconditions_hold_or_are_refused,
                 removing_absent_is_a_noop,
                 modules_lists_what_was_written,
             );
@@ -691,12 +692,12 @@ fn assert_precondition_failed(
     match result {
         Err(StoreError::PreconditionFailed {
             written: w,
-            module: m,
+            on,
             expected: e,
             current: c,
         }) => assert_eq!(
-            (w, m, e, c),
-            (written, module, expected, current),
+            (w, on, e, c),
+            (written, Guarded::Module(module), expected, current),
             "{what}: precondition details"
         ),
         other => panic!("{what}: expected PreconditionFailed, got {other:?}"),
@@ -829,6 +830,82 @@ pub fn preconditions_guard_the_commit(store: &dyn Store) {
         ),
         port3,
         "an empty batch whose preconditions hold returns the current revision",
+    );
+}
+
+/// A precondition on the user groups ([`Precondition::groups`]) is
+/// checked against the store's revision of its groups
+/// ([`SiteDirectory::groups_revision`](crate::store::directory::SiteDirectory::groups_revision))
+/// where it keeps one: it holds at that revision and fails at any other,
+/// writing nothing. A store that keeps none refuses it with
+/// `NoGroupRevision` and writes nothing — never ignores it.
+pub fn group_preconditions_hold_or_are_refused(store: &dyn Store) {
+    let change = [set(Scope::Common, "ServerPort", "1")];
+    let before = ok(store.load(&VIDEOPORT), "load");
+    let revision = match store.directory() {
+        Some(directory) => ok(directory.groups_revision(), "the groups' revision"),
+        None => None,
+    };
+    let Some(groups) = revision else {
+        let refused = store.commit_guarded(
+            &VIDEOPORT,
+            before.revision,
+            &change,
+            &[Precondition::groups(Revision::ZERO)],
+        );
+        assert!(
+            matches!(refused, Err(StoreError::NoGroupRevision { module }) if module == VIDEOPORT),
+            "a groups precondition on a store without a groups revision: {refused:?}"
+        );
+        assert_state(
+            store,
+            &VIDEOPORT,
+            before.revision,
+            &before.records,
+            "after a refused groups precondition",
+        );
+        return;
+    };
+    let other = Revision::new(groups.get().wrapping_add(1));
+    match store.commit_guarded(
+        &VIDEOPORT,
+        before.revision,
+        &change,
+        &[Precondition::groups(other)],
+    ) {
+        Err(StoreError::PreconditionFailed {
+            written,
+            on: Guarded::Groups,
+            expected,
+            current,
+        }) => assert_eq_dbg(
+            (written, expected, current),
+            (VIDEOPORT, other, groups),
+            "groups precondition details",
+        ),
+        other => {
+            panic!("a groups precondition that moved: expected PreconditionFailed, got {other:?}")
+        }
+    }
+    assert_state(
+        store,
+        &VIDEOPORT,
+        before.revision,
+        &before.records,
+        "after a groups precondition failed",
+    );
+    let guards = [
+        Precondition::groups(groups),
+        Precondition::new(VIDEO, ok(store.revision(&VIDEO), "the guard's revision")),
+    ];
+    let after = ok(
+        store.commit_guarded(&VIDEOPORT, before.revision, &change, &guards),
+        "a groups precondition that holds",
+    );
+    assert_eq_dbg(
+        after.get(),
+        before.revision.get() + 1,
+        "one commit, one revision",
     );
 }
 

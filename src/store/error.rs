@@ -4,6 +4,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
 
+use super::precondition::Guarded;
 use super::revision::Revision;
 use crate::ids::{IdError, ModuleId};
 
@@ -53,15 +54,15 @@ pub enum StoreError {
     },
 
     /// A module the write depends on — usually the module whose rights
-    /// allowed it — is no longer at the revision the write named in a
-    /// [`Precondition`](crate::store::Precondition); nothing was written.
-    /// Check again on the guard's fresh records (the writer's right may
-    /// have been revoked) and retry.
+    /// allowed it — or the site's user groups are no longer at the revision
+    /// the write named in a [`Precondition`](crate::store::Precondition);
+    /// nothing was written. Check again on the guard's fresh records and
+    /// groups (the writer's right may have been revoked) and retry.
     PreconditionFailed {
         /// The module the batch was for.
         written: ModuleId,
-        /// The module whose revision was checked.
-        module: ModuleId,
+        /// What was checked: a module, or the user groups.
+        on: Guarded,
         /// The revision the write needed it at.
         expected: Revision,
         /// Its revision now.
@@ -139,6 +140,16 @@ pub enum StoreError {
         module: ModuleId,
     },
 
+    /// A write came with a precondition on the user groups'
+    /// revision ([`Precondition::groups`](crate::store::Precondition::groups)),
+    /// and the store keeps none (its
+    /// [`SiteDirectory::groups_revision`](crate::store::directory::SiteDirectory::groups_revision)
+    /// is `None`); nothing was written.
+    NoGroupRevision {
+        /// The module the write was for.
+        module: ModuleId,
+    },
+
     /// Any other failure of a backend (I/O, a database error).
     ///
     /// The text says what failed; the underlying error, when there is one,
@@ -175,15 +186,21 @@ impl fmt::Display for StoreError {
             ),
             StoreError::PreconditionFailed {
                 written,
-                module,
+                on,
                 expected,
                 current,
-            } => write!(
-                f,
-                "a write to module {written} needed module {module} at revision {expected}, but \
-                 it is at revision {current} now: what allowed the write may have changed; check \
-                 again and retry"
-            ),
+            } => {
+                let is = match on {
+                    Guarded::Groups => "they are",
+                    _ => "it is",
+                };
+                write!(
+                    f,
+                    "a write to module {written} needed {on} at revision {expected}, but {is} at \
+                     revision {current} now: what allowed the write may have changed; check \
+                     again and retry"
+                )
+            }
             StoreError::Corrupt {
                 module,
                 record,
@@ -212,6 +229,12 @@ impl fmt::Display for StoreError {
                 f,
                 "a write to module {module} came with event-log entries, but this store keeps no \
                  event log; nothing was written (commit without entries, or use a store with one)"
+            ),
+            StoreError::NoGroupRevision { module } => write!(
+                f,
+                "a write to module {module} named a revision of the user groups, but this store \
+                 keeps none; nothing was written (commit without that precondition, or use a \
+                 store whose groups have a revision)"
             ),
             StoreError::Backend { backend, what, .. } => write!(f, "{backend} store: {what}"),
         }

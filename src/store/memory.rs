@@ -109,7 +109,9 @@ impl MemoryStore {
         };
         let current = revision_of(module);
         let next = next_revision(BACKEND, module, expected, current, changes)?;
-        check_preconditions(preconditions, module, current, |m| Ok(revision_of(m)))?;
+        check_preconditions(preconditions, module, current, |on| {
+            Ok(revision_of(&on.module_or_refuse(module)?))
+        })?;
         let Some(next) = next else {
             return Ok(current);
         };

@@ -193,7 +193,7 @@ pub use mysql::MysqlStore;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::PostgresStore;
-pub use precondition::{check_preconditions, Precondition};
+pub use precondition::{check_preconditions, Guarded, Precondition};
 pub use records::ModuleRecords;
 pub use revision::{next_revision, Revision};
 #[cfg(feature = "sqlite")]

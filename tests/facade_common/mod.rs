@@ -679,3 +679,121 @@ pub fn groups_the_feed_does_not_watch_are_reread_within_the_bound<S: Store>(
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// A store that runs a hook once, just before its next commit lands: a
+/// deterministic "another program changed something between the facade's
+/// check and its commit".
+pub struct BeforeNextCommit<'h, S> {
+    pub inner: S,
+    hook: std::sync::Mutex<Option<&'h (dyn Fn() + Sync)>>,
+}
+
+impl<'h, S: Store> BeforeNextCommit<'h, S> {
+    pub fn new(inner: S) -> Self {
+        BeforeNextCommit {
+            inner,
+            hook: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Runs `hook` before the next commit (once).
+    pub fn arm(&self, hook: &'h (dyn Fn() + Sync)) {
+        *self.hook.lock().unwrap() = Some(hook);
+    }
+
+    fn fire(&self) {
+        let hook = self.hook.lock().unwrap().take();
+        if let Some(hook) = hook {
+            hook();
+        }
+    }
+}
+
+impl<S: Store> std::fmt::Debug for BeforeNextCommit<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BeforeNextCommit")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Store> Store for BeforeNextCommit<'_, S> {
+    fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
+        self.inner.load(module)
+    }
+    fn revision(&self, module: &ModuleId) -> Result<Revision, StoreError> {
+        self.inner.revision(module)
+    }
+    fn commit_guarded(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+        preconditions: &[Precondition],
+    ) -> Result<Revision, StoreError> {
+        self.fire();
+        self.inner
+            .commit_guarded(module, expected, changes, preconditions)
+    }
+    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+        self.inner.modules()
+    }
+    fn directory(&self) -> Option<&dyn module_settings::store::directory::SiteDirectory> {
+        self.inner.directory()
+    }
+    fn event_log(&self) -> Option<&dyn module_settings::store::directory::EventLog> {
+        self.inner.event_log()
+    }
+    fn commit_logged(
+        &self,
+        module: &ModuleId,
+        expected: Revision,
+        changes: &[Change],
+        preconditions: &[Precondition],
+        log: &[module_settings::store::directory::LogEntry],
+    ) -> Result<Revision, StoreError> {
+        self.fire();
+        self.inner
+            .commit_logged(module, expected, changes, preconditions, log)
+    }
+    fn watch(&self, listener: std::sync::Weak<dyn module_settings::store::ChangeListener>) -> bool {
+        self.inner.watch(listener)
+    }
+}
+
+/// On `store` over a database with the site's rows (group 6 on) and `exec`
+/// to write to it as another program: a member of group 6, whose W on
+/// `video` comes from that group alone, saves VideoPort's port; between
+/// the facade's check and its commit, Bitrix switches group 6 off. The
+/// commit carries the groups' revision, so the store refuses it; the
+/// facade reads the groups again, checks again, and denies: nothing is
+/// written. Without the groups in the commit's precondition the save
+/// would land after its writer's right was gone.
+pub fn a_group_switched_off_before_the_commit_stops_the_write<S: Store>(
+    store: S,
+    exec: &(dyn Fn(&str) + Sync),
+) {
+    let store = BeforeNextCommit::new(store);
+    assert!(
+        store
+            .directory()
+            .unwrap()
+            .groups_revision()
+            .unwrap()
+            .is_some(),
+        "b_group was there when the store connected: its triggers keep a revision"
+    );
+    // A bound long enough that only the commit's precondition can explain
+    // a denial.
+    let settings = Settings::builder(store)
+        .staleness(SITE_BOUND)
+        .build()
+        .unwrap();
+    grant(&settings, VIDEO, 6, AccessLevel::W);
+    let writer = member(6);
+    assert!(settings.can(VIDEO, &writer, Scope::Common, AccessLevel::W));
+    let switch_off = || exec("UPDATE b_group SET ACTIVE = 'N' WHERE ID = 6");
+    settings.store().arm(&switch_off);
+    assert_denied_and_nothing_written(save_port(&settings, &writer), &settings);
+    assert!(!settings.can(VIDEO, &writer, Scope::Common, AccessLevel::W));
+}

@@ -11,6 +11,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
+use crate::store::Revision;
+
 /// The state of a directory that follows the store.
 #[derive(Debug)]
 pub(crate) struct GroupSource {
@@ -30,6 +32,10 @@ pub(crate) struct GroupSource {
     confirmed_changes: AtomicU64,
     /// One read of the store at a time.
     pub(crate) reading: Mutex<()>,
+    /// The store's revision of the groups installed last, where it keeps
+    /// one; `None` too once the directory is not followed. Set after the
+    /// groups are folded into every module.
+    revision: Mutex<Option<Revision>>,
 }
 
 /// What [`GroupSource::confirmed_as_of`] answers when the directory does not
@@ -45,6 +51,7 @@ impl GroupSource {
             changes: AtomicU64::new(1),
             confirmed_changes: AtomicU64::new(0),
             reading: Mutex::new(()),
+            revision: Mutex::new(None),
         }
     }
 
@@ -55,6 +62,20 @@ impl GroupSource {
     /// From now on the directory is the caller's (or the store has none).
     pub(crate) fn stop_following(&self) {
         self.follows_store.store(false, Ordering::SeqCst);
+        *crate::sync::lock(&self.revision) = None;
+    }
+
+    /// The store's revision of the groups folded into every module, if the
+    /// directory follows the store and the store keeps one: what a write's
+    /// commit names as its precondition on the groups.
+    pub(crate) fn revision(&self) -> Option<Revision> {
+        *crate::sync::lock(&self.revision)
+    }
+
+    /// Groups read at `revision` have been folded into every module.
+    pub(crate) fn set_revision(&self, revision: Option<Revision>) {
+        let mut held = crate::sync::lock(&self.revision);
+        *held = if self.follows_store() { revision } else { None };
     }
 
     /// The feed said the groups changed, or that it may have missed

@@ -5,7 +5,7 @@
 use crate::groups::GroupDirectory;
 use crate::settings::site::group_source::NOT_FOLLOWED;
 use crate::settings::Settings;
-use crate::store::{Store, StoreError};
+use crate::store::{Revision, Store, StoreError};
 
 impl<S: Store> Settings<S> {
     /// The group directory access checks use: groups it marks inactive
@@ -46,8 +46,9 @@ impl<S: Store> Settings<S> {
     ///
     /// Calls are applied one at a time, in the order they take the
     /// facade's lock; a write whose check passed just before the call may
-    /// still commit after it (the directory is not part of the store's
-    /// revision check).
+    /// still commit after it (a directory given here has no revision the
+    /// store could check; the store's own groups do, on MySQL and
+    /// PostgreSQL, and a write's commit names it).
     ///
     /// ```
     /// use module_settings::groups::{Group, GroupDirectory};
@@ -76,12 +77,14 @@ impl<S: Store> Settings<S> {
         self.install_groups(&mut current, groups);
     }
 
-    /// Folds `groups` read from the store into every module — unless the
-    /// facade stopped following the store meanwhile.
-    fn install_followed(&self, groups: GroupDirectory) {
+    /// Folds `groups` read from the store at `revision` into every module
+    /// — unless the facade stopped following the store meanwhile — and
+    /// only then publishes the revision.
+    fn install_followed(&self, groups: GroupDirectory, revision: Option<Revision>) {
         let mut current = crate::sync::lock(&self.groups);
         if self.group_source.follows_store() {
             self.install_groups(&mut current, groups);
+            self.group_source.set_revision(revision);
         }
     }
 
@@ -116,18 +119,20 @@ impl<S: Store> Settings<S> {
         }
         let seen = source.begin_read();
         let started = clock.now();
-        let Some(groups) = self
-            .store
-            .directory()
-            .map(|d| d.groups())
-            .transpose()?
-            .flatten()
-        else {
+        let Some(directory) = self.store.directory() else {
+            source.stop_following();
+            return Ok(NOT_FOLLOWED);
+        };
+        // The revision first: the groups read after it are at least as
+        // new, so a write's precondition on it never vouches for groups
+        // older than the ones it checked.
+        let revision = directory.groups_revision()?;
+        let Some(groups) = directory.groups()? else {
             // No `b_group`: there is nothing to follow.
             source.stop_following();
             return Ok(NOT_FOLLOWED);
         };
-        self.install_followed(groups);
+        self.install_followed(groups, revision);
         source.confirm(started, seen);
         Ok(started)
     }

@@ -32,7 +32,7 @@ use crate::settings::write::merge::{diff_of, Intent};
 use crate::settings::write::need::Need;
 use crate::settings::Settings;
 use crate::store::directory::LogEntry;
-use crate::store::{Precondition, Revision, Store, StoreError};
+use crate::store::{Guarded, Precondition, Revision, Store, StoreError};
 
 /// Proof that an actor holds what one write [needs](Need) on a guarding
 /// module, for the scopes of the write. Only [`Settings::authorize`] makes
@@ -51,6 +51,11 @@ pub(crate) struct Authorized {
     /// a precondition, so the store refuses the write if the guard moved
     /// since: check and commit are one step.
     checked: Revision,
+    /// The revision of the store's groups folded into the rights the last
+    /// check read, where the facade follows the store's groups and the
+    /// store keeps a revision of them. The commit carries it too, so a
+    /// group switched off since stops the write inside the store.
+    groups_checked: Option<Revision>,
 }
 
 /// One write, ready to commit.
@@ -84,6 +89,7 @@ impl<S: Store> Settings<S> {
             need,
             held: AccessLevel::D,
             checked: Revision::ZERO,
+            groups_checked: None,
         };
         self.registry.rights(guard)?;
         self.require_sites(auth.scopes.iter().copied())?;
@@ -110,7 +116,19 @@ impl<S: Store> Settings<S> {
     fn recheck(&self, auth: &mut Authorized) -> Result<(), SettingsError> {
         let entry = self.registry.rights(auth.guard)?;
         self.refresh(entry, Refresh::Check)?;
-        self.permits(auth, &entry.cache.current())
+        let (guard, groups) = self.current_with_groups(entry);
+        self.permits(auth, &guard, groups)
+    }
+
+    /// `entry`'s current state, and the revision of the followed groups
+    /// read just before it. The groups are folded into every module before
+    /// their revision is published, so the state's rights are folded with
+    /// groups at least that new: a precondition on the revision can fail
+    /// needlessly (a retry) but never pass on groups the check did not
+    /// see.
+    fn current_with_groups(&self, entry: &Entry) -> (Arc<ModuleState>, Option<Revision>) {
+        let groups = self.group_source.revision();
+        (entry.cache.current(), groups)
     }
 
     /// Checks `auth` again before a retry commits: the actor's right may
@@ -122,18 +140,24 @@ impl<S: Store> Settings<S> {
     fn reauthorize(
         &self,
         auth: &mut Authorized,
-        written: &ModuleState,
+        (written, groups): (&ModuleState, Option<Revision>),
     ) -> Result<(), SettingsError> {
         if written.module == auth.guard {
-            return self.permits(auth, written);
+            return self.permits(auth, written, groups);
         }
         self.recheck(auth)
     }
 
     /// Whether the actor of `auth` holds what it needs in each of its
-    /// scopes in `guard`, the guarding module's state; if so, `auth`
-    /// remembers the revision that was checked and the level held.
-    fn permits(&self, auth: &mut Authorized, guard: &ModuleState) -> Result<(), SettingsError> {
+    /// scopes in `guard`, the guarding module's state (its rights folded
+    /// with the groups at `groups`); if so, `auth` remembers the revisions
+    /// that were checked and the level held.
+    fn permits(
+        &self,
+        auth: &mut Authorized,
+        guard: &ModuleState,
+        groups: Option<Revision>,
+    ) -> Result<(), SettingsError> {
         let mut lowest = AccessLevel::W;
         for scope in &auth.scopes {
             let held = self.held_in(auth, guard, *scope)?;
@@ -142,6 +166,7 @@ impl<S: Store> Settings<S> {
         }
         auth.held = lowest;
         auth.checked = guard.revision;
+        auth.groups_checked = groups;
         Ok(())
     }
 
@@ -204,8 +229,8 @@ impl<S: Store> Settings<S> {
             // write is judged on the current records like any other: it
             // wants nothing there either (the answer is the current
             // revision), or others' changes since collide with it.
-            let current = write.entry.cache.current();
-            if current.revision != attempt.revision {
+            let current = self.current_with_groups(write.entry);
+            if current.0.revision != attempt.revision {
                 (attempt, theirs) = self.rebase(&mut auth, &write, current)?;
                 changes = write.intent.plan(codec, &attempt.records);
             }
@@ -244,7 +269,8 @@ impl<S: Store> Settings<S> {
             // and the caller still hears that the disk did not confirm it.
             // The guard's revision as the last check saw it goes with the
             // commit: a right revoked since stops it inside the store.
-            let guard = [Precondition::new(auth.guard, auth.checked)];
+            let mut guard = vec![Precondition::new(auth.guard, auth.checked)];
+            guard.extend(auth.groups_checked.map(Precondition::groups));
             let diffs: Vec<RecordDiff> = changes
                 .iter()
                 .map(|c| diff_of(c, &attempt.records, codec))
@@ -280,10 +306,23 @@ impl<S: Store> Settings<S> {
                 // The module moved, or the guard did since the check: the
                 // rebase asks the guard again on its fresh rights (and
                 // stops if W is gone) before anything is retried.
-                Err(StoreError::Conflict { .. } | StoreError::PreconditionFailed { .. }) => {
+                Err(
+                    err @ (StoreError::Conflict { .. } | StoreError::PreconditionFailed { .. }),
+                ) => {
+                    if matches!(
+                        err,
+                        StoreError::PreconditionFailed {
+                            on: Guarded::Groups,
+                            ..
+                        }
+                    ) {
+                        // The groups changed since they were read: the
+                        // refresh reads them again before the check.
+                        self.group_source.changed();
+                    }
                     self.refresh(write.entry, Refresh::Check)?;
-                    (attempt, theirs) =
-                        self.rebase(&mut auth, &write, write.entry.cache.current())?;
+                    let current = self.current_with_groups(write.entry);
+                    (attempt, theirs) = self.rebase(&mut auth, &write, current)?;
                     if retries == self.max_retries {
                         return Err(SettingsError::RetriesExhausted {
                             module,
@@ -320,9 +359,9 @@ impl<S: Store> Settings<S> {
         &self,
         auth: &mut Authorized,
         write: &Write<'_>,
-        current: Arc<ModuleState>,
+        (current, groups): (Arc<ModuleState>, Option<Revision>),
     ) -> Result<(Arc<ModuleState>, Vec<RecordKey>), SettingsError> {
-        self.reauthorize(auth, &current)?;
+        self.reauthorize(auth, (&current, groups))?;
         let theirs = write.intent.theirs(&write.base.records, &current.records);
         if write.intent.collides(&theirs) {
             return Err(conflict(write, &current, theirs));

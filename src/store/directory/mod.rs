@@ -40,7 +40,7 @@ pub use sites::{Site, SiteError, Sites};
 
 use crate::groups::GroupDirectory;
 use crate::ids::{GroupId, UserId};
-use crate::store::StoreError;
+use crate::store::{Revision, StoreError};
 
 /// The key under which a SQL store whose change feed is complete (MySQL,
 /// PostgreSQL) counts changes to `b_group` in its revision table, so that
@@ -109,5 +109,24 @@ pub trait SiteDirectory: Send + Sync {
     /// [`ChangeListener::groups_changed`]: crate::store::ChangeListener::groups_changed
     fn reports_group_changes(&self) -> bool {
         false
+    }
+
+    /// A revision of the groups that moves with every change to them, where
+    /// the store keeps one: the MySQL and PostgreSQL stores while their
+    /// triggers on `b_group` exist. `None` where it keeps none.
+    ///
+    /// A write whose check used groups read at this revision carries it as
+    /// a [`Precondition::groups`](crate::store::Precondition::groups), so a
+    /// group switched off between the check and the commit stops the
+    /// commit. Read it *before* [`groups`](Self::groups): groups read after
+    /// it are at least as new, so a precondition on it can only fail when
+    /// they are not the ones the store holds at the commit. The default is
+    /// `None`.
+    ///
+    /// # Errors
+    ///
+    /// The store's usual errors when it cannot be read.
+    fn groups_revision(&self) -> Result<Option<Revision>, StoreError> {
+        Ok(None)
     }
 }

@@ -231,8 +231,9 @@ impl FileStore {
     ) -> Result<Vec<ModuleLock>, StoreError> {
         let mut wanted: Vec<(ModuleId, LockMode)> = preconditions
             .iter()
-            .filter(|precondition| precondition.module != *module)
-            .map(|precondition| (precondition.module, LockMode::Shared))
+            .filter_map(|precondition| precondition.on.module())
+            .filter(|guard| guard != module)
+            .map(|guard| (guard, LockMode::Shared))
             .collect();
         wanted.push((*module, LockMode::Exclusive));
         wanted.sort_by_key(|(id, _)| *id);
@@ -265,8 +266,8 @@ impl FileStore {
         // below.
         let current = self.load(module)?;
         let next = next_revision(error::BACKEND, module, expected, current.revision, changes)?;
-        check_preconditions(preconditions, module, current.revision, |guard| {
-            self.revision(guard)
+        check_preconditions(preconditions, module, current.revision, |on| {
+            self.revision(&on.module_or_refuse(module)?)
         })?;
         let Some(next) = next else {
             return Ok(current.revision);

@@ -38,10 +38,10 @@ use super::read;
 use super::statements::{self, Statements};
 use super::write;
 use crate::ids::ModuleId;
-use crate::store::directory::LogEntry;
+use crate::store::directory::{LogEntry, GROUPS_REVISION_KEY};
 use crate::store::jitter::jittered;
 use crate::store::{
-    check_preconditions, next_revision, Change, Precondition, Revision, StoreError,
+    check_preconditions, next_revision, Change, Guarded, Precondition, Revision, StoreError,
 };
 
 /// The longest pause before a commit that lost a deadlock is tried again.
@@ -159,23 +159,28 @@ fn locked(
         log,
     } = *request;
     let sql = |action| MysqlError::sql(action, Some(*module));
-    // Every revision row the commit depends on, locked in module-id order.
-    let mut ids: Vec<ModuleId> = preconditions.iter().map(|p| p.module).collect();
-    ids.push(*module);
-    ids.sort_unstable();
-    ids.dedup();
+    // Every revision row the commit depends on, locked in one order
+    // (module ids, then the groups').
+    let mut locked: Vec<Guarded> = preconditions.iter().map(|p| p.on).collect();
+    locked.push(Guarded::Module(*module));
+    locked.sort_unstable();
+    locked.dedup();
     let mut guards = BTreeMap::new();
     let mut current = Revision::ZERO;
-    for id in ids {
-        if id == *module {
-            current = lock_own(tx, module)?;
-        } else {
-            guards.insert(id, lock_guard(tx, &id)?);
+    for on in locked {
+        match on {
+            Guarded::Module(id) if id == *module => current = lock_own(tx, module)?,
+            Guarded::Module(id) => {
+                guards.insert(on, lock_guard(tx, &id)?);
+            }
+            Guarded::Groups => {
+                guards.insert(on, lock_groups(tx, module)?);
+            }
         }
     }
     let next = next_revision(BACKEND, module, expected, current, changes)?;
-    check_preconditions(preconditions, module, current, |guard| {
-        Ok(guards.get(guard).copied().unwrap_or(Revision::ZERO))
+    check_preconditions(preconditions, module, current, |on| {
+        Ok(guards.get(on).copied().unwrap_or(Revision::ZERO))
     })?;
     let Some(next) = next else {
         // An empty batch: nothing to write (the transaction rolls back,
@@ -210,6 +215,7 @@ fn locked(
 fn lock_own(tx: &mut Transaction<'_>, module: &ModuleId) -> Result<Revision, MysqlError> {
     lock_row(
         tx,
+        module.as_str(),
         module,
         statements::LOCK_OWN,
         "lock the module's revision",
@@ -225,32 +231,54 @@ fn lock_own(tx: &mut Transaction<'_>, module: &ModuleId) -> Result<Revision, Mys
 fn lock_guard(tx: &mut Transaction<'_>, guard: &ModuleId) -> Result<Revision, MysqlError> {
     lock_row(
         tx,
+        guard.as_str(),
         guard,
         statements::READ_GUARD,
         "lock a guard module's revision",
     )
 }
 
-/// Reads `module`'s revision with `locking` (a locking read of its
-/// revision row), creating the row at 0 first if it is missing, so that
-/// the lock is always on a real row.
+/// Reads the groups' revision under a shared lock, as [`lock_guard`] does
+/// a guard module's: a change to `b_group` (whose triggers move that row)
+/// waits for this commit to end. Only while the triggers exist does the
+/// row move with `b_group`; without them the precondition is refused
+/// rather than checked against a revision that never moves.
+fn lock_groups(tx: &mut Transaction<'_>, module: &ModuleId) -> Result<Revision, MysqlError> {
+    let action = "lock the groups' revision";
+    let triggers: Option<u64> = tx
+        .query_first(statements::GROUPS_TRIGGERS)
+        .map_err(MysqlError::sql(action, Some(*module)))?;
+    if triggers != Some(3) {
+        return Err(StoreError::NoGroupRevision { module: *module }.into());
+    }
+    lock_row(
+        tx,
+        GROUPS_REVISION_KEY,
+        module,
+        statements::READ_GUARD,
+        action,
+    )
+}
+
+/// Reads the revision stored under `key` with `locking` (a locking read
+/// of its revision row), creating the row at 0 first if it is missing, so
+/// that the lock is always on a real row. `module` is the module
+/// committed, for errors.
 fn lock_row(
     tx: &mut Transaction<'_>,
+    key: &str,
     module: &ModuleId,
     locking: &str,
     action: &'static str,
 ) -> Result<Revision, MysqlError> {
     let found: Option<mysql::Row> = tx
-        .exec_first(locking, params! { "module" => module.as_str() })
+        .exec_first(locking, params! { "module" => key })
         .map_err(MysqlError::sql(action, Some(*module)))?;
     if found.is_none() {
-        tx.exec_drop(
-            statements::CREATE_OWN,
-            params! { "module" => module.as_str() },
-        )
-        .map_err(MysqlError::sql(action, Some(*module)))?;
+        tx.exec_drop(statements::CREATE_OWN, params! { "module" => key })
+            .map_err(MysqlError::sql(action, Some(*module)))?;
     }
-    read::stored_revision(tx, locking, module, action)
+    read::stored_revision_of(tx, locking, key, Some(*module), action)
 }
 
 /// The connection broke at `COMMIT`: the server may have committed the

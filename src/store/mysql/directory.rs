@@ -15,12 +15,13 @@ use mysql::prelude::Queryable;
 use mysql::{params, Conn, Params, Row};
 
 use super::error::{code, server_code, MysqlError};
-use super::read::cell;
+use super::read::{self, cell};
+use super::statements;
 use super::MysqlStore;
 use crate::groups::GroupDirectory;
 use crate::ids::{GroupId, UserId};
-use crate::store::directory::{rows, SiteDirectory, Sites};
-use crate::store::StoreError;
+use crate::store::directory::{rows, SiteDirectory, Sites, GROUPS_REVISION_KEY};
+use crate::store::{Revision, StoreError};
 
 const GROUPS: &str = "SELECT ID, NAME, ACTIVE, C_SORT, STRING_ID FROM b_group";
 
@@ -29,11 +30,6 @@ const SITES: &str = "SELECT LID, NAME, ACTIVE, SORT, DEF FROM b_lang";
 const MEMBERSHIPS: &str = "SELECT GROUP_ID FROM b_user_group WHERE USER_ID = :user \
      AND (DATE_ACTIVE_FROM IS NULL OR DATE_ACTIVE_FROM <= NOW()) \
      AND (DATE_ACTIVE_TO IS NULL OR DATE_ACTIVE_TO >= NOW())";
-
-/// How many of the store's revision triggers watch `b_group`.
-const GROUPS_TRIGGERS: &str = "SELECT COUNT(*) FROM information_schema.TRIGGERS \
-     WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = 'b_group' \
-     AND TRIGGER_NAME LIKE 'module\\_settings\\_revision\\_after\\_%\\_on\\_b\\_group'";
 
 impl SiteDirectory for MysqlStore {
     fn groups(&self) -> Result<Option<GroupDirectory>, StoreError> {
@@ -79,10 +75,31 @@ impl SiteDirectory for MysqlStore {
         // where it is a table then; without all of them its changes are
         // not reported.
         self.read_with(|conn| {
-            conn.query_first::<u64, _>(GROUPS_TRIGGERS)
+            conn.query_first::<u64, _>(statements::GROUPS_TRIGGERS)
                 .map_err(MysqlError::sql("look up the groups triggers", None))
         })
         .is_ok_and(|count| count == Some(3))
+    }
+
+    fn groups_revision(&self) -> Result<Option<Revision>, StoreError> {
+        // Kept only while all three triggers exist: without them the row
+        // would not move with `b_group`.
+        self.read_with(|conn| {
+            let triggers: Option<u64> = conn
+                .query_first(statements::GROUPS_TRIGGERS)
+                .map_err(MysqlError::sql("look up the groups triggers", None))?;
+            if triggers != Some(3) {
+                return Ok(None);
+            }
+            read::stored_revision_of(
+                conn,
+                statements::REVISION,
+                GROUPS_REVISION_KEY,
+                None,
+                "read the groups' revision",
+            )
+            .map(Some)
+        })
     }
 
     fn user_groups(&self, user: UserId) -> Result<Option<Vec<GroupId>>, StoreError> {

@@ -90,9 +90,22 @@ pub(super) fn stored_revision(
     module: &ModuleId,
     action: &'static str,
 ) -> Result<Revision, MysqlError> {
+    stored_revision_of(conn, query, module.as_str(), Some(*module), action)
+}
+
+/// The revision stored under `key` (a module id, or the groups' key),
+/// read with `query`; `module` names the module of the operation, if any,
+/// in errors.
+pub(super) fn stored_revision_of(
+    conn: &mut impl Queryable,
+    query: &str,
+    key: &str,
+    module: Option<ModuleId>,
+    action: &'static str,
+) -> Result<Revision, MysqlError> {
     let row: Option<Row> = conn
-        .exec_first(query, params! { "module" => module.as_str() })
-        .map_err(MysqlError::sql(action, Some(*module)))?;
+        .exec_first(query, params! { "module" => key })
+        .map_err(MysqlError::sql(action, module))?;
     match row {
         None => Ok(Revision::ZERO),
         Some(row) => Ok(bitrix_rows::revision(
@@ -155,7 +168,7 @@ pub(super) fn all_revisions(conn: &mut Conn) -> Result<AllRevisions, MysqlError>
             continue;
         }
         let module = bitrix_rows::listed_module(&id_record, cell(&row, 0))?;
-        let revision = bitrix_rows::revision(&module, &revision_record, cell(&row, 1))?;
+        let revision = bitrix_rows::revision(Some(module), &revision_record, cell(&row, 1))?;
         all.modules.push((module, revision));
     }
     Ok(all)

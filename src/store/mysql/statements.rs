@@ -57,6 +57,11 @@ pub(super) const LOCK_OWN: &str =
 /// A revision row for a module that has none, so that it can be locked.
 pub(super) const CREATE_OWN: &str =
     "INSERT IGNORE INTO module_settings_revision (MODULE_ID, REVISION) VALUES (:module, 0)";
+/// How many of the three triggers on `b_group` that move the groups'
+/// revision exist.
+pub(super) const GROUPS_TRIGGERS: &str = "SELECT COUNT(*) FROM information_schema.TRIGGERS \
+     WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = 'b_group' \
+     AND TRIGGER_NAME LIKE 'module\\_settings\\_revision\\_after\\_%\\_on\\_b\\_group'";
 /// A guard's revision, locked against change until the commit ends.
 pub(super) const READ_GUARD: &str =
     "SELECT REVISION FROM module_settings_revision WHERE MODULE_ID = :module LOCK IN SHARE MODE";

@@ -24,16 +24,18 @@
 
 use std::time::{Duration, Instant};
 
+use super::directory::GROUPS_TRIGGER;
 use super::error::{PgError, BACKEND};
 use super::event_log;
 use super::read::revision_in;
 use super::session::Session;
+use super::triggers;
 use super::write;
 use crate::ids::ModuleId;
-use crate::store::directory::LogEntry;
+use crate::store::directory::{LogEntry, GROUPS_REVISION_KEY};
 use crate::store::jitter::jittered;
 use crate::store::{
-    check_preconditions, next_revision, Change, Precondition, Revision, StoreError,
+    check_preconditions, next_revision, Change, Guarded, Precondition, Revision, StoreError,
 };
 
 /// How many times a transaction is run at most.
@@ -224,11 +226,29 @@ fn locked(
     } = *batch;
     let mut ids: Vec<&str> = preconditions
         .iter()
-        .map(|p| p.module.as_str())
+        .map(|p| match &p.on {
+            Guarded::Module(guard) => guard.as_str(),
+            Guarded::Groups => GROUPS_REVISION_KEY,
+        })
         .chain([module.as_str()])
         .collect();
     ids.sort_unstable();
     ids.dedup();
+    if ids.contains(&GROUPS_REVISION_KEY) {
+        // Only while the trigger exists does the row move with `b_group`:
+        // without it the precondition is refused rather than checked
+        // against a revision that never moves.
+        let name = triggers::bump_trigger(triggers::GROUPS_TABLE);
+        let found = session.query(
+            GROUPS_TRIGGER,
+            &[&name],
+            "look up the groups trigger",
+            Some(*module),
+        )?;
+        if found.is_empty() {
+            return Err(StoreError::NoGroupRevision { module: *module }.into());
+        }
+    }
     session.execute(
         ENSURE_ROWS,
         &[&ids],
@@ -257,16 +277,19 @@ fn locked(
         };
         revisions.push((*id, revision));
     }
-    let revision_of = |id: &ModuleId| {
+    let revision_of = |key: &str| {
         revisions
             .iter()
-            .find(|(locked, _)| *locked == id.as_str())
+            .find(|(locked, _)| *locked == key)
             .map_or(Revision::ZERO, |(_, revision)| *revision)
     };
-    let current = revision_of(module);
+    let current = revision_of(module.as_str());
     let next = next_revision(BACKEND, module, expected, current, changes)?;
-    check_preconditions(preconditions, module, current, |guard| {
-        Ok(revision_of(guard))
+    check_preconditions(preconditions, module, current, |on| {
+        Ok(revision_of(match on {
+            Guarded::Module(guard) => guard.as_str(),
+            Guarded::Groups => GROUPS_REVISION_KEY,
+        }))
     })?;
     let Some(next) = next else {
         return Ok(None);

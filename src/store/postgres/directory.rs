@@ -9,14 +9,14 @@
 //! goes with the cast).
 
 use super::error::PgError;
-use super::read::{number_or_text, text_cell};
+use super::read::{number_or_text, revision_of_key, text_cell};
 use super::schema::site_table_exists;
 use super::session::Session;
 use super::PostgresStore;
 use crate::groups::GroupDirectory;
 use crate::ids::{GroupId, UserId};
-use crate::store::directory::{rows, SiteDirectory, Sites};
-use crate::store::StoreError;
+use crate::store::directory::{rows, SiteDirectory, Sites, GROUPS_REVISION_KEY};
+use crate::store::{Revision, StoreError};
 
 const GROUPS: &str =
     "SELECT id::text, name::text, active::text, c_sort::text, string_id::text FROM b_group";
@@ -89,6 +89,24 @@ impl SiteDirectory for PostgresStore {
         .is_ok_and(|rows| !rows.is_empty())
     }
 
+    fn groups_revision(&self) -> Result<Option<Revision>, StoreError> {
+        // Kept only while the trigger exists: without it the row would
+        // not move with `b_group`.
+        let name = super::triggers::bump_trigger(super::triggers::GROUPS_TABLE);
+        self.read(move |session| {
+            let trigger = query(
+                session,
+                GROUPS_TRIGGER,
+                &[&name],
+                "look up the groups trigger",
+            )?;
+            if trigger.is_empty() {
+                return Ok(None);
+            }
+            revision_of_key(session, GROUPS_REVISION_KEY, None).map(Some)
+        })
+    }
+
     fn user_groups(&self, user: UserId) -> Result<Option<Vec<GroupId>>, StoreError> {
         self.read_site_table("b_user_group", move |session| {
             let id = i64::from(user.get());
@@ -105,7 +123,10 @@ impl SiteDirectory for PostgresStore {
 
 /// The trigger on `b_group` in the store's schema (the revision table's),
 /// switched on: what makes the feed report group changes.
-const GROUPS_TRIGGER: &str = "SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+/// The trigger on `b_group` that moves the groups' revision, by name
+/// (`$1`), where it exists and is enabled.
+pub(super) const GROUPS_TRIGGER: &str =
+    "SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
      WHERE c.relname = 'b_group' AND t.tgname = $1 AND t.tgenabled <> 'D' \
      AND c.relnamespace = (SELECT relnamespace FROM pg_class \
                            WHERE oid = to_regclass('module_settings_revision'))";

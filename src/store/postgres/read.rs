@@ -77,7 +77,7 @@ pub(super) fn snapshot(session: &mut Session, module: &ModuleId) -> Result<Snaps
             )?,
             REVISION => {
                 let record = format!("{REVISION_TABLE}.REVISION");
-                revision = bitrix_rows::revision(module, &record, number_or_text(text(2)?))?;
+                revision = bitrix_rows::revision(Some(*module), &record, number_or_text(text(2)?))?;
             }
             _ => {}
         }
@@ -88,23 +88,32 @@ pub(super) fn snapshot(session: &mut Session, module: &ModuleId) -> Result<Snaps
 /// The module's revision from our own table; a module never written is at
 /// zero.
 pub(super) fn revision(session: &mut Session, module: &ModuleId) -> Result<Revision, StoreError> {
-    let rows = session.query(
-        REVISION_OF,
-        &[&module.as_str()],
-        "read the revision",
-        Some(*module),
-    )?;
+    revision_of_key(session, module.as_str(), Some(*module))
+}
+
+/// The revision stored under `key` (a module id, or the groups' key); zero
+/// where there is no row. `module` names the module, if any, in errors.
+pub(super) fn revision_of_key(
+    session: &mut Session,
+    key: &str,
+    module: Option<ModuleId>,
+) -> Result<Revision, StoreError> {
+    let rows = session.query(REVISION_OF, &[&key], "read the revision", module)?;
     match rows.first() {
         None => Ok(Revision::ZERO),
-        Some(row) => revision_in(row, module),
+        Some(row) => revision_at(row, module),
     }
 }
 
 /// The revision in the first column of `row`, a `bigint`.
 pub(super) fn revision_in(row: &Row, module: &ModuleId) -> Result<Revision, StoreError> {
+    revision_at(row, Some(*module))
+}
+
+fn revision_at(row: &Row, module: Option<ModuleId>) -> Result<Revision, StoreError> {
     let number: i64 = row
         .try_get(0)
-        .map_err(|err| PgError::sql("read the revision", Some(*module))(err).into_store_error())?;
+        .map_err(|err| PgError::sql("read the revision", module)(err).into_store_error())?;
     bitrix_rows::revision(
         module,
         &format!("{REVISION_TABLE}.REVISION"),

@@ -461,8 +461,9 @@ impl SqliteStore {
         let next = next_revision(BACKEND, module, expected, current, changes)?;
         // Inside the same IMMEDIATE transaction: no other connection can
         // move a guard between this check and the commit.
-        check_preconditions(preconditions, module, current, |guard| {
-            read::revision(&tx, guard, &self.sql_for(guard, "read the revision"))
+        check_preconditions(preconditions, module, current, |on| {
+            let guard = on.module_or_refuse(module)?;
+            read::revision(&tx, &guard, &self.sql_for(&guard, "read the revision"))
         })?;
         let Some(next) = next else {
             return Ok(current);

@@ -60,7 +60,7 @@ pub(super) fn revision(
     match rows.next().map_err(sql)? {
         None => Ok(Revision::ZERO),
         Some(row) => bitrix_rows::revision(
-            module,
+            Some(*module),
             &format!("{REVISION_TABLE}.REVISION"),
             cell(row.get_ref(0).map_err(sql)?),
         ),

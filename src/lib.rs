@@ -247,8 +247,9 @@ pub mod store;
 mod sync;
 mod text;
 
-// The names a newcomer needs in the first hour; everything else lives in
-// its module (one path per name).
+// Shortcuts at the root for the names a newcomer needs in the first hour;
+// they live in their modules too. Nothing else is re-exported here: every
+// other name has one path, in its module.
 pub use access::AccessLevel;
 pub use ids::{GroupId, ModuleId, OptionName, Scope, SiteId, UserId};
 pub use label::Label;

@@ -18,16 +18,17 @@ pub(crate) struct ModuleState {
     pub(crate) module: ModuleId,
     pub(crate) revision: Revision,
     pub(crate) records: ModuleRecords,
-    /// `false` only for the placeholder a cell holds before its first load.
+    /// `false` only for the placeholder a cache holds before its first
+    /// load.
     pub(crate) loaded: bool,
-    /// The cell that installed this state ([`Cell::id`]; 0 until one
-    /// does). A form or tab remembers its base state, and a write accepts
-    /// only a base its own cell produced: records from another facade's
-    /// store must never become this cell's cached state.
+    /// The id of the [`ModuleCache`] that installed this state (0 until
+    /// one does). A form or tab remembers its base state, and a write
+    /// accepts only a base its own cache produced: records from another
+    /// facade's store must never become this cache's state.
     ///
     /// [`ModuleCache`]: crate::settings::cache::ModuleCache
     pub(crate) origin: u64,
-    /// The lineage within the cell: it grows each time the store is found
+    /// The lineage within the cache: it grows each time the store is found
     /// to have gone back (a restored backup), after which revision numbers
     /// mean other contents. A write must be based on the current lineage.
     pub(crate) epoch: u64,
@@ -90,7 +91,7 @@ impl OptionsState {
 }
 
 impl ModuleState {
-    /// What a cell holds before its first load: nothing may be served from
+    /// What a cache holds before its first load: nothing may be served from
     /// it.
     pub(crate) fn placeholder(module: ModuleId) -> Self {
         ModuleState {
@@ -202,7 +203,7 @@ impl ModuleState {
     }
 
     /// This state with its rights folded with `groups`: the same revision,
-    /// records, options, cell and lineage — what the cache installs when
+    /// records, options, cache and lineage — what the cache installs when
     /// the directory changes, without asking the store.
     pub(crate) fn with_groups(&self, groups: &GroupDirectory) -> ModuleState {
         ModuleState {

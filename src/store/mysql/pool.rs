@@ -4,7 +4,7 @@
 //! thread at a time; one that broke (the server restarted, a timeout) is
 //! dropped and replaced on next use.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use mysql::Conn;
@@ -79,10 +79,10 @@ impl Connections {
     pub(super) fn writer(&self) -> MutexGuard<'_, Option<Conn>> {
         // A panic during a commit dropped its transaction, which rolled it
         // back; the connection itself is still usable.
-        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::sync::lock(&self.writer)
     }
 
     fn idle(&self) -> MutexGuard<'_, Vec<Conn>> {
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::sync::lock(&self.idle)
     }
 }

@@ -1,6 +1,6 @@
 //! The registry: which modules the facade knows, as options modules (a
 //! [`ModuleOptions`] type, erased), as rights modules (a level list), or
-//! both, each with its cache cell.
+//! both, each with its cache.
 
 pub(crate) mod module_index;
 
@@ -82,7 +82,7 @@ pub(crate) struct ModuleSpec {
     pub(crate) options: Option<OptionsCodec>,
 }
 
-/// A registered module with its cache cell.
+/// A registered module with its cache.
 pub(crate) struct Entry {
     pub(crate) spec: ModuleSpec,
     pub(crate) cache: ModuleCache,

@@ -118,13 +118,13 @@
 //!   write transaction or lock, the guard is still at *g* — or, if it
 //!   moved, the writer still holds W on its new rights. A revocation that
 //!   returns before the write commits always wins. Switching a group off
-//!   in `b_group` is a revocation too: on the MySQL and PostgreSQL stores,
-//!   which keep a revision of the groups, the commit also names the
+//!   in `b_group` is a revocation too: the SQL stores keep a revision of
+//!   the groups (triggers on `b_group`), the commit also names the
 //!   groups' revision the check used, and a group switched off since stops
-//!   it (the facade reads the groups again and checks again). On SQLite
-//!   and with a directory given by the caller, a group switched off while
-//!   a write is between its check and its commit does not stop that
-//!   write; every later check sees it.
+//!   it (the facade reads the groups again and checks again). With a
+//!   directory given by the caller, which has no revision, a group
+//!   switched off while a write is between its check and its commit does
+//!   not stop that write; every later check sees it.
 //! - A successful write is durable when the call returns (SQLite: WAL with
 //!   `synchronous=FULL`; the file store: a temporary file, fsync, rename,
 //!   fsync of the directory). A crash mid-write leaves the old state or

@@ -592,3 +592,12 @@ fn invalidate_all_and_reload_all_read_b_group_again() {
     settings.reload_all().unwrap();
     assert!(settings.can(VIDEO, &[g(6)], Scope::Common, AccessLevel::W));
 }
+
+#[test]
+fn a_group_switched_off_before_the_commit_stops_the_write() {
+    let (_dir, path) = site_database();
+    let store = SqliteStore::open(&path).unwrap();
+    facade_common::a_group_switched_off_before_the_commit_stops_the_write(store, &|sql| {
+        plain(&path).execute_batch(sql).unwrap()
+    });
+}

@@ -620,3 +620,12 @@ fn a_user_without_trigger_on_b_group_connects_and_says_groups_are_not_reported()
         "b_group is read all the same"
     );
 }
+
+#[test]
+fn the_groups_revision_moves_with_b_group_and_guards_commits() {
+    let Some(database) = with_site_rows() else {
+        return;
+    };
+    let store = database.store();
+    assert_groups_revision_moves_and_guards_commits(&store, &|sql| database.exec(sql));
+}

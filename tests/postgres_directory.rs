@@ -654,3 +654,13 @@ fn reads_never_wait_for_a_commit_that_waits_for_a_lock() {
         1
     );
 }
+
+#[test]
+fn the_groups_revision_moves_with_b_group_and_guards_commits() {
+    let Some(db) = TestDb::new() else {
+        return;
+    };
+    with_site_rows(&db);
+    let store = db.store();
+    assert_groups_revision_moves_and_guards_commits(&store, &|sql| db.sql(sql));
+}

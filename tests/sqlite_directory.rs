@@ -214,3 +214,64 @@ fn reads_are_exactly_the_entries_the_query_matches() {
         &SQLITE,
     );
 }
+
+#[test]
+fn the_groups_revision_moves_with_b_group_and_guards_commits() {
+    let (_dir, path) = database();
+    with_site_rows(&path);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_groups_revision_moves_and_guards_commits(&store, &|sql| {
+        plain(&path).execute_batch(sql).unwrap()
+    });
+}
+
+/// Groups keep no revision where `b_group` is a view (no trigger can go
+/// on it) or appeared after the store opened the file; a write's
+/// precondition on them is refused, never ignored.
+#[test]
+fn without_triggers_on_b_group_the_groups_have_no_revision() {
+    let (_dir, path) = database();
+    let store = SqliteStore::open(&path).unwrap();
+    plain(&path).execute_batch(SQLITE_SITE_TABLES).unwrap();
+    let directory = store.directory().unwrap();
+    assert!(directory.groups().unwrap().is_some());
+    assert_eq!(
+        directory.groups_revision().unwrap(),
+        None,
+        "made after the open"
+    );
+    let refused = store.commit_guarded(
+        &VIDEOPORT,
+        Revision::ZERO,
+        &[option(Scope::Common, "ServerPort", "1")],
+        &[module_settings::store::Precondition::groups(Revision::ZERO)],
+    );
+    assert!(
+        matches!(refused, Err(StoreError::NoGroupRevision { .. })),
+        "{refused:?}"
+    );
+    drop(store);
+    // The next open makes them.
+    let store = SqliteStore::open(&path).unwrap();
+    assert!(store
+        .directory()
+        .unwrap()
+        .groups_revision()
+        .unwrap()
+        .is_some());
+
+    let (_dir, path) = database();
+    plain(&path)
+        .execute_batch(
+            "CREATE TABLE groups_source (ID INTEGER PRIMARY KEY, NAME TEXT, ACTIVE TEXT, \
+             C_SORT INT, STRING_ID TEXT);
+             CREATE VIEW b_group AS SELECT * FROM groups_source;",
+        )
+        .unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store.directory().unwrap().groups_revision().unwrap(),
+        None,
+        "a view"
+    );
+}

@@ -6,7 +6,7 @@
 use std::time::{Duration, SystemTime};
 
 use module_settings::store::directory::{AuditType, LogEntry, LogQuery};
-use module_settings::store::{Precondition, Revision};
+use module_settings::store::{Guarded, Precondition, Revision};
 use module_settings::{AccessLevel, GroupId, ModuleId, Scope, SiteId, Store, StoreError, UserId};
 
 use super::{grant, option, S1, VIDEO, VIDEOPORT};
@@ -382,4 +382,58 @@ pub fn assert_reads_are_exactly_what_queries_match(
         ["by hand", "videoport: x changed", "videoport: () => (R)"]
     );
     assert_eq!(texts("main"), Vec::<String>::new());
+}
+
+/// On `store`, opened on a database that held `b_group` then, and `exec`
+/// to write to it as another program: every change to `b_group` moves the
+/// groups' revision (and no module's, and lists no module); a commit
+/// naming the groups' old revision is refused and writes nothing, one
+/// naming the current revision lands.
+pub fn assert_groups_revision_moves_and_guards_commits(store: &dyn Store, exec: &dyn Fn(&str)) {
+    let directory = store.directory().unwrap();
+    let before = directory
+        .groups_revision()
+        .unwrap()
+        .expect("the triggers on b_group keep a revision");
+    let modules = store.modules().unwrap();
+    exec("UPDATE b_group SET ACTIVE = 'N' WHERE ID = 6");
+    exec("UPDATE b_group SET NAME = 'Renamed' WHERE ID = 6");
+    let after = directory.groups_revision().unwrap().unwrap();
+    assert_eq!(after.get(), before.get() + 2, "one step per row changed");
+    assert_eq!(
+        store.modules().unwrap(),
+        modules,
+        "the groups are no module"
+    );
+
+    let revision = store.revision(&VIDEOPORT).unwrap();
+    let change = [option(Scope::Common, "ServerPort", "8001")];
+    let stale = store.commit_guarded(
+        &VIDEOPORT,
+        revision,
+        &change,
+        &[Precondition::groups(before)],
+    );
+    assert!(
+        matches!(
+            stale,
+            Err(StoreError::PreconditionFailed { on: Guarded::Groups, expected, current, .. })
+                if expected == before && current == after
+        ),
+        "{stale:?}"
+    );
+    assert_eq!(
+        store.revision(&VIDEOPORT).unwrap(),
+        revision,
+        "nothing written"
+    );
+    let landed = store
+        .commit_guarded(
+            &VIDEOPORT,
+            revision,
+            &change,
+            &[Precondition::groups(after)],
+        )
+        .unwrap();
+    assert_eq!(landed.get(), revision.get() + 1);
 }

@@ -47,8 +47,8 @@ impl<S: Store> Settings<S> {
     /// Calls are applied one at a time, in the order they take the
     /// facade's lock; a write whose check passed just before the call may
     /// still commit after it (a directory given here has no revision the
-    /// store could check; the store's own groups do, on MySQL and
-    /// PostgreSQL, and a write's commit names it).
+    /// store could check; the SQL stores' own groups do, and a write's
+    /// commit names it).
     ///
     /// ```
     /// use module_settings::groups::{Group, GroupDirectory};

@@ -42,14 +42,15 @@ use crate::groups::GroupDirectory;
 use crate::ids::{GroupId, UserId};
 use crate::store::{Revision, StoreError};
 
-/// The key under which a SQL store whose change feed is complete (MySQL,
-/// PostgreSQL) counts changes to `b_group` in its revision table, so that
-/// its feed can report them ([`ChangeListener::groups_changed`]). `#` is
-/// not allowed in a module id, so the key never names a module; listings
-/// of modules leave it out.
+/// The key under which the SQL stores count changes to `b_group` in their
+/// revision table (triggers move it): what a write's precondition on the
+/// groups is checked against, and — on MySQL and PostgreSQL, whose feeds
+/// are complete — what their feeds report
+/// ([`ChangeListener::groups_changed`]). `#` is not allowed in a module
+/// id, so the key never names a module; listings of modules leave it out.
 ///
 /// [`ChangeListener::groups_changed`]: crate::store::ChangeListener::groups_changed
-#[cfg(any(feature = "mysql", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
 pub(crate) const GROUPS_REVISION_KEY: &str = "#b_group";
 
 /// A site's user groups, sites and memberships, as a store reads them.
@@ -112,8 +113,9 @@ pub trait SiteDirectory: Send + Sync {
     }
 
     /// A revision of the groups that moves with every change to them, where
-    /// the store keeps one: the MySQL and PostgreSQL stores while their
-    /// triggers on `b_group` exist. `None` where it keeps none.
+    /// the store keeps one: the SQL stores while their triggers on
+    /// `b_group` exist (made when a store connects where `b_group` is a
+    /// table). `None` where it keeps none.
     ///
     /// A write whose check used groups read at this revision carries it as
     /// a [`Precondition::groups`](crate::store::Precondition::groups), so a

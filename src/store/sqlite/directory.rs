@@ -8,12 +8,12 @@
 
 use rusqlite::Connection;
 
-use super::read::{each_row_of, table_exists, Sql};
+use super::read::{self, each_row_of, table_exists, Sql};
 use super::SqliteStore;
 use crate::groups::GroupDirectory;
 use crate::ids::{GroupId, UserId};
 use crate::store::directory::{rows, SiteDirectory, Sites};
-use crate::store::StoreError;
+use crate::store::{Revision, StoreError};
 
 impl SiteDirectory for SqliteStore {
     fn groups(&self) -> Result<Option<GroupDirectory>, StoreError> {
@@ -48,6 +48,15 @@ impl SiteDirectory for SqliteStore {
             )?;
             rows::site_list(sites)
         })
+    }
+
+    fn groups_revision(&self) -> Result<Option<Revision>, StoreError> {
+        let sql = self.sql("read the groups' revision");
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(&sql)?;
+        let revision = read::groups_revision(&tx, None, &sql)?;
+        tx.finish().map_err(&sql)?;
+        Ok(revision)
     }
 
     fn user_groups(&self, user: UserId) -> Result<Option<Vec<GroupId>>, StoreError> {

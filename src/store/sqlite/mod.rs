@@ -461,9 +461,14 @@ impl SqliteStore {
         let next = next_revision(BACKEND, module, expected, current, changes)?;
         // Inside the same IMMEDIATE transaction: no other connection can
         // move a guard between this check and the commit.
-        check_preconditions(preconditions, module, current, |on| {
-            let guard = on.module_or_refuse(module)?;
-            read::revision(&tx, &guard, &self.sql_for(&guard, "read the revision"))
+        check_preconditions(preconditions, module, current, |on| match on.module() {
+            Some(guard) => read::revision(&tx, &guard, &self.sql_for(&guard, "read the revision")),
+            None => read::groups_revision(
+                &tx,
+                Some(*module),
+                &self.sql_for(module, "read the groups' revision"),
+            )?
+            .ok_or(StoreError::NoGroupRevision { module: *module }),
         })?;
         let Some(next) = next else {
             return Ok(current);

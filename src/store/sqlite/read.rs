@@ -6,8 +6,10 @@ use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 
 use super::schema::REVISION_TABLE;
+use super::triggers;
 use crate::ids::ModuleId;
 use crate::store::bitrix_rows::{self, BitrixRows, Cell};
+use crate::store::directory::GROUPS_REVISION_KEY;
 use crate::store::{Revision, Snapshot, StoreError};
 
 pub(super) type Sql = dyn Fn(rusqlite::Error) -> StoreError;
@@ -53,22 +55,61 @@ pub(super) fn revision(
     module: &ModuleId,
     sql: &Sql,
 ) -> Result<Revision, StoreError> {
+    revision_of_key(conn, module.as_str(), Some(*module), sql)
+}
+
+/// The revision kept under `key` (a module id, or the groups' key); zero
+/// where there is no row. `module` names the module, if any, in errors.
+fn revision_of_key(
+    conn: &Connection,
+    key: &str,
+    module: Option<ModuleId>,
+    sql: &Sql,
+) -> Result<Revision, StoreError> {
     let mut stmt = conn
         .prepare_cached("SELECT REVISION FROM module_settings_revision WHERE MODULE_ID = ?1")
         .map_err(sql)?;
-    let mut rows = stmt.query([module.as_str()]).map_err(sql)?;
+    let mut rows = stmt.query([key]).map_err(sql)?;
     match rows.next().map_err(sql)? {
         None => Ok(Revision::ZERO),
         Some(row) => bitrix_rows::revision(
-            Some(*module),
+            module,
             &format!("{REVISION_TABLE}.REVISION"),
             cell(row.get_ref(0).map_err(sql)?),
         ),
     }
 }
 
+/// The groups' revision, where the store keeps one: while the three
+/// triggers on `b_group` exist (they are made when a store opens the file
+/// with `b_group` a table). `module` names the module written, if any, in
+/// errors.
+pub(super) fn groups_revision(
+    conn: &Connection,
+    module: Option<ModuleId>,
+    sql: &Sql,
+) -> Result<Option<Revision>, StoreError> {
+    let [insert, update, delete] = triggers::group_trigger_names();
+    let found: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' \
+             AND tbl_name = ?1 COLLATE NOCASE AND name IN (?2, ?3, ?4)",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_row([triggers::GROUPS_TABLE, &insert, &update, &delete], |row| {
+                row.get(0)
+            })
+        })
+        .map_err(sql)?;
+    if found != 3 {
+        return Ok(None);
+    }
+    revision_of_key(conn, GROUPS_REVISION_KEY, module, sql).map(Some)
+}
+
 /// Every module id found in the tables, lower-cased, sorted, without
-/// repeats.
+/// repeats. Revision rows under keys that start with `#` (the groups')
+/// name no module and are left out.
 pub(super) fn modules(conn: &Connection, sql: &Sql) -> Result<Vec<ModuleId>, StoreError> {
     let mut found = std::collections::BTreeSet::new();
     for (table, query) in [
@@ -83,7 +124,8 @@ pub(super) fn modules(conn: &Connection, sql: &Sql) -> Result<Vec<ModuleId>, Sto
         ),
         (
             REVISION_TABLE,
-            "SELECT MODULE_ID FROM module_settings_revision WHERE REVISION > 0",
+            "SELECT MODULE_ID FROM module_settings_revision WHERE REVISION > 0 \
+             AND MODULE_ID NOT GLOB '#*'",
         ),
     ] {
         let mut stmt = conn.prepare_cached(query).map_err(sql)?;

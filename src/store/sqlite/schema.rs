@@ -101,10 +101,24 @@ const TABLES: [Table; 5] = [
 struct Missing {
     tables: Vec<&'static Table>,
     triggers: Vec<(String, String)>,
+    /// The triggers on `b_group` (where it is a table) that keep the
+    /// groups' revision.
+    group_triggers: Vec<(String, String)>,
 }
 
 impl Missing {
     fn is_empty(&self) -> bool {
+        self.tables.is_empty() && self.triggers.is_empty() && self.group_triggers.is_empty()
+    }
+
+    /// Whether only the groups' triggers are missing: then a file the
+    /// store may not write (read-only, or locked past the busy timeout)
+    /// still opens, and its groups have no revision
+    /// ([`SiteDirectory::groups_revision`] is `None`) until a store that
+    /// may write opens it.
+    ///
+    /// [`SiteDirectory::groups_revision`]: crate::store::directory::SiteDirectory::groups_revision
+    fn only_group_triggers(&self) -> bool {
         self.tables.is_empty() && self.triggers.is_empty()
     }
 }
@@ -130,9 +144,14 @@ pub(super) fn ensure<'c>(
     if missing.is_empty() {
         return Ok(());
     }
+    let optional = missing.only_group_triggers();
     // One writer at a time, so two stores opening a new file do not both
     // try to create the same table.
-    let tx = begin_write().map_err(SqliteError::sql("start the schema transaction", None))?;
+    let tx = match begin_write() {
+        Ok(tx) => tx,
+        Err(_) if optional => return Ok(()),
+        Err(err) => return Err(SqliteError::sql("start the schema transaction", None)(err)),
+    };
     let missing = find_missing(&tx)?;
     for table in missing.tables {
         tx.execute_batch(table.create)
@@ -142,8 +161,18 @@ pub(super) fn ensure<'c>(
         tx.execute_batch(&create)
             .map_err(SqliteError::sql("create a revision trigger", None))?;
     }
-    tx.commit()
-        .map_err(SqliteError::sql("commit the schema", None))
+    for (_, create) in missing.group_triggers {
+        // Without them the store works as before, its groups only lack a
+        // revision; a failure here (the table turned out to be something
+        // SQLite cannot put a trigger on) must not stop the rest.
+        if tx.execute_batch(&create).is_err() {
+            break;
+        }
+    }
+    match tx.commit() {
+        Err(_) if optional => Ok(()),
+        result => result.map_err(SqliteError::sql("commit the schema", None)),
+    }
 }
 
 /// [`ensure`] with a plain `BEGIN IMMEDIATE`, for tests.
@@ -205,5 +234,58 @@ fn find_missing(conn: &Connection) -> Result<Missing, SqliteError> {
         .into_iter()
         .filter(|(name, _)| !present.contains(name))
         .collect();
+    // A view cannot carry these triggers: only a real `b_group` table.
+    let groups_table = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
+            [super::triggers::GROUPS_TABLE],
+            |_| Ok(()),
+        )
+        .optional()
+        .map_err(sql("look up b_group"))?
+        .is_some();
+    if groups_table {
+        missing.group_triggers = super::triggers::for_groups()
+            .into_iter()
+            .filter(|(name, _)| !present.contains(name))
+            .collect();
+    }
     Ok(missing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `begin_write` answers on a file the store may not write.
+    fn read_only<'c>() -> rusqlite::Result<Transaction<'c>> {
+        Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+            None,
+        ))
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_written_opens_when_only_the_groups_triggers_are_missing() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE b_group (ID INTEGER PRIMARY KEY, ACTIVE TEXT)")
+            .unwrap();
+        ensure_now(&conn).unwrap();
+        for name in super::super::triggers::group_trigger_names() {
+            conn.execute_batch(&format!("DROP TRIGGER {name}")).unwrap();
+        }
+        ensure(&conn, read_only).unwrap();
+        // Anything else missing still needs the write, and says so.
+        conn.execute_batch("DROP TABLE b_option").unwrap();
+        assert!(ensure(&conn, read_only).is_err());
+        ensure_now(&conn).unwrap();
+        let groups: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'b_group'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(groups, 3, "made again once the file can be written");
+    }
 }

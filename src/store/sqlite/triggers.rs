@@ -17,6 +17,7 @@
 //! transaction, so its commits still count one each.
 
 use super::schema::REVISION_TABLE;
+use crate::store::directory::GROUPS_REVISION_KEY;
 
 /// The Bitrix tables whose writes move revisions.
 const WATCHED: [&str; 3] = ["b_option", "b_option_site", "b_module_group"];
@@ -42,6 +43,32 @@ pub(super) fn all() -> Vec<(String, String)> {
         statements.push(trigger(table, "UPDATE", &both));
     }
     statements
+}
+
+/// The table whose changes move the groups' revision.
+pub(super) const GROUPS_TABLE: &str = "b_group";
+
+/// The groups' triggers: each insert, update or delete of a row in
+/// `b_group` adds one to the revision kept under the groups' key (a key no
+/// module id can be), creating its row when it is missing. A write's
+/// precondition on the groups is checked against it, so a group switched
+/// off between a write's check and its commit stops the commit.
+pub(super) fn for_groups() -> Vec<(String, String)> {
+    let key = GROUPS_REVISION_KEY;
+    let body = format!(
+        "INSERT INTO {REVISION_TABLE} (MODULE_ID, REVISION) SELECT '{key}', 0 \
+         WHERE NOT EXISTS (SELECT 1 FROM {REVISION_TABLE} WHERE MODULE_ID = '{key}');\n\
+         UPDATE {REVISION_TABLE} SET REVISION = REVISION + 1 WHERE MODULE_ID = '{key}';"
+    );
+    ["INSERT", "UPDATE", "DELETE"]
+        .into_iter()
+        .map(|event| trigger(GROUPS_TABLE, event, &body))
+        .collect()
+}
+
+/// The names of [`for_groups`]' triggers.
+pub(super) fn group_trigger_names() -> [String; 3] {
+    ["insert", "update", "delete"].map(|event| name(GROUPS_TABLE, event))
 }
 
 /// The name of the trigger after `event` on `table`, e.g.
@@ -156,5 +183,27 @@ mod tests {
             .unwrap();
         // Two rows written (the ignored insert wrote none): 7 + 2.
         assert_eq!(revision, 9);
+    }
+
+    #[test]
+    fn a_change_to_b_group_moves_the_groups_revision_and_no_module_s() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE b_group (ID INTEGER PRIMARY KEY, ACTIVE TEXT, NAME TEXT)")
+            .unwrap();
+        super::super::schema::ensure_now(&conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO b_group VALUES (5, 'Y', 'Editors');
+             UPDATE b_group SET ACTIVE = 'N' WHERE ID = 5;
+             DELETE FROM b_group WHERE ID = 5;",
+        )
+        .unwrap();
+        let rows: Vec<(String, i64)> = conn
+            .prepare("SELECT MODULE_ID, REVISION FROM module_settings_revision")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(rows, [(GROUPS_REVISION_KEY.to_owned(), 3)]);
     }
 }

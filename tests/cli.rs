@@ -1646,3 +1646,35 @@ fn show_as_a_user_leaves_out_what_they_may_not_view() {
     let text = cli.run(&["show", "videoport", "--as", "5"]).ok();
     assert!(!text.contains("SecretCode"), "{text}");
 }
+
+#[test]
+fn schema_as_a_viewer_says_what_it_may_see_and_change() {
+    let cli = Cli::new();
+    cli.admin(&["default", "video", "R"]);
+    let reader = cli.run(&["schema", "videoport", "--as", "2"]).json();
+    assert_eq!(reader["held"], "R");
+    assert_eq!(reader["scope"], "common");
+    let options = reader["options"].as_array().unwrap();
+    let port = options.iter().find(|o| o["name"] == "ServerPort").unwrap();
+    assert_eq!(
+        (&port["viewable"], &port["editable"]),
+        (&true.into(), &false.into())
+    );
+    let secret = options.iter().find(|o| o["name"] == "SecretCode").unwrap();
+    assert_eq!(secret["viewable"], false, "a secret needs W");
+    let admin = cli.run(&["schema", "videoport", "--as", "1"]).json();
+    assert_eq!(admin["held"], "W");
+    assert!(admin["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["viewable"] == true && o["editable"] == true));
+}
+
+#[test]
+fn schema_as_a_viewer_needs_a_database() {
+    let cli = Cli::new();
+    let error = cli.run(&["schema", "videoport", "--as", "2"]).fails(2);
+    assert!(error.contains("there is no database at"), "{error}");
+    assert!(!cli.db.exists(), "a read creates no database");
+}

@@ -124,9 +124,9 @@ const SPECS: &[Spec] = &[
         name: "schema",
         args: &["MODULE"],
         optional: 0,
-        flags: &["json"],
+        flags: &["json", "site", "as", "as-user"],
         required: &[],
-        usage: "schema MODULE [--json]",
+        usage: "schema MODULE [--site S] [--as GROUPS|--as-user ID] [--json]",
     },
     Spec {
         name: "connect-b24",
@@ -334,6 +334,12 @@ fn build(name: &str, args: &[String], words: &Words) -> Result<Command, Failure>
         },
         "schema" => Command::Schema {
             module: module()?,
+            // Without one, the module's schema, the same for everyone.
+            viewer: match (words.has("as"), words.has("as-user")) {
+                (false, false) => None,
+                _ => Some(actor()?),
+            },
+            scope: scope()?,
             json,
         },
         "connect-b24" => Command::ConnectB24 {
@@ -474,6 +480,20 @@ mod tests {
             command("schema videoport"),
             Command::Schema {
                 module: ModuleId::from_static("videoport"),
+                viewer: None,
+                scope: Scope::Common,
+                json: false
+            }
+        );
+        assert_eq!(
+            command("--db x schema videoport --as 5,2 --site s1"),
+            Command::Schema {
+                module: ModuleId::from_static("videoport"),
+                viewer: Some(Who::Groups(vec![
+                    GroupId::from_static(5),
+                    GroupId::from_static(2)
+                ])),
+                scope: Scope::Site(SiteId::from_static("s1")),
                 json: false
             }
         );

@@ -128,8 +128,14 @@ pub enum Command {
         since: Option<SystemTime>,
         json: bool,
     },
-    /// `schema MODULE [--json]` (JSON either way).
-    Schema { module: ModuleId, json: bool },
+    /// `schema MODULE [--site S] [--as GROUPS|--as-user ID] [--json]`
+    /// (JSON either way): with a viewer, what it may see and change.
+    Schema {
+        module: ModuleId,
+        viewer: Option<Who>,
+        scope: Scope,
+        json: bool,
+    },
     /// `connect-b24 URL --mode new|existing --as GROUPS|--as-user ID`.
     ConnectB24 {
         url: String,
@@ -156,10 +162,15 @@ impl Command {
     }
 
     /// Whether the command reads or writes the database (`--db` needed).
+    /// A schema needs none — unless it is a viewer's, whose level is read
+    /// from the stored rights.
     pub fn needs_db(&self) -> bool {
         !matches!(
             self,
-            Command::Help | Command::HelpFor(_) | Command::Modules { .. } | Command::Schema { .. }
+            Command::Help
+                | Command::HelpFor(_)
+                | Command::Modules { .. }
+                | Command::Schema { viewer: None, .. }
         )
     }
 }

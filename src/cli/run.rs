@@ -25,7 +25,20 @@ pub fn run<S: Store>(
         Command::HelpFor(usage) => Ok(usage),
         Command::Modules { json: false } => Ok(output::modules(settings)),
         Command::Modules { json: true } => output::json(&output::module_shapes(settings)),
-        Command::Schema { module, .. } => output::json(&settings.schema(module)?),
+        Command::Schema {
+            module,
+            viewer: None,
+            ..
+        } => output::json(&settings.schema(module)?),
+        Command::Schema {
+            module,
+            viewer: Some(who),
+            scope,
+            ..
+        } => {
+            let viewer = actor_of(settings, who)?;
+            output::json(&settings.schema_for(&viewer, module, scope)?)
+        }
         Command::Show {
             module,
             scope,

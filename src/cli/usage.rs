@@ -49,7 +49,11 @@ commands:
                                  the audit trail in b_event_log, newest first: rights
                                  changes as Bitrix logs them, options (secrets as
                                  \"changed\"); MODULE: only that module's entries
-  schema MODULE                  the settings page and Access tab description, as JSON
+  schema MODULE [--site S] [--as GROUPS|--as-user ID]
+                                 the settings page and Access tab description, as JSON;
+                                 with --as, the level those groups (or that user) hold
+                                 in the scope and, per option, whether they may view
+                                 and edit it
   connect-b24 URL --mode new|existing --as GROUPS|--as-user ID
                                  connects the Bitrix24 portal at URL (an https origin)
   disconnect-b24 --as GROUPS|--as-user ID
@@ -78,7 +82,8 @@ arguments:
 
 flags:
   --db DB            an SQLite file, or mysql://USER:PASS@HOST:PORT/DB or
-                     postgres://USER@HOST:PORT/DB (not needed by modules and schema)
+                     postgres://USER@HOST:PORT/DB (not needed by modules, nor by
+                     schema without --as)
   --as GROUPS        the acting user's groups: writes need W on the module
   --as-user ID       the acting user, by id: their groups from b_user_group
   --user ID          check, roles: the user whose groups count

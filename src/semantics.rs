@@ -118,13 +118,16 @@
 //!   write transaction or lock, the guard is still at *g* — or, if it
 //!   moved, the writer still holds W on its new rights. A revocation that
 //!   returns before the write commits always wins. Switching a group off
-//!   in `b_group` is a revocation too: the SQL stores keep a revision of
-//!   the groups (triggers on `b_group`), the commit also names the
-//!   groups' revision the check used, and a group switched off since stops
-//!   it (the facade reads the groups again and checks again). With a
-//!   directory given by the caller, which has no revision, a group
-//!   switched off while a write is between its check and its commit does
-//!   not stop that write; every later check sees it.
+//!   in `b_group` is a revocation too: where a SQL store keeps a revision
+//!   of the groups (its triggers on `b_group` exist), the commit also
+//!   names the groups' revision the check used, and a group switched off
+//!   since stops it (the facade reads the groups again and checks again).
+//!   Where no revision is kept — a directory given by the caller, a
+//!   `b_group` created after the store connected, a MySQL user without
+//!   the TRIGGER privilege, an SQLite file the store could not write when
+//!   it opened it — a group switched off while a write is between its
+//!   check and its commit does not stop that write; every later check
+//!   sees it.
 //! - A successful write is durable when the call returns (SQLite: WAL with
 //!   `synchronous=FULL`; the file store: a temporary file, fsync, rename,
 //!   fsync of the directory). A crash mid-write leaves the old state or

@@ -601,3 +601,30 @@ fn a_group_switched_off_before_the_commit_stops_the_write() {
         plain(&path).execute_batch(sql).unwrap()
     });
 }
+
+/// Triggers on `b_group` dropped after the facade read the groups'
+/// revision: the store refuses the commit's precondition on the groups
+/// (it keeps no revision any more), and the facade reads the groups again
+/// and writes without it rather than fail every write from then on.
+#[test]
+fn a_write_goes_on_when_the_groups_revision_is_gone() {
+    let (_dir, path) = site_database();
+    let settings = Settings::builder(SqliteStore::open(&path).unwrap())
+        .staleness(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    grant(&settings, VIDEO, 6, AccessLevel::W);
+    let directory = settings.store().directory().unwrap();
+    assert!(directory.groups_revision().unwrap().is_some());
+    plain(&path)
+        .execute_batch(
+            "DROP TRIGGER module_settings_revision_after_insert_on_b_group;
+             DROP TRIGGER module_settings_revision_after_update_on_b_group;
+             DROP TRIGGER module_settings_revision_after_delete_on_b_group;",
+        )
+        .unwrap();
+    assert_eq!(directory.groups_revision().unwrap(), None);
+    save_port(&settings, &member(6)).expect("written without the groups' precondition");
+    let stored = settings.store().load(&VIDEOPORT).unwrap();
+    assert_eq!(stored.revision.get(), 1);
+}

@@ -66,7 +66,10 @@
 //!   revision, and nothing is written.
 //! - **Preconditions.** [`commit_guarded`](Store::commit_guarded) also
 //!   names revisions other modules must still be at (a [`Precondition`]:
-//!   the module whose rights allowed the write, as the check saw it). The
+//!   the module whose rights allowed the write, as the check saw it) — and,
+//!   on a store that keeps one, the revision of the site's user groups
+//!   ([`Precondition::groups`]; a store that keeps none refuses it with
+//!   [`StoreError::NoGroupRevision`]). The
 //!   backend compares them **inside the same write transaction or lock**
 //!   that applies the batch — reading them before taking it is not enough
 //!   — so a change to such a module that completed before the commit
@@ -267,15 +270,20 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ///
     /// A precondition names another module the write depends on — the
     /// module whose rights allowed it — at the revision the writer's check
-    /// saw. Checking it in the commit makes check-and-commit one step: no
-    /// change to the guard can land between the check and the write.
+    /// saw, or the site's user groups at theirs
+    /// ([`Precondition::groups`]). Checking it in the commit makes
+    /// check-and-commit one step: no change to the guard, or to the groups,
+    /// can land between the check and the write.
     ///
     /// # Errors
     ///
     /// [`StoreError::Conflict`] if the module is at another revision
     /// (checked first); [`StoreError::PreconditionFailed`] if a
-    /// precondition's module is at another revision (checked next, empty
-    /// batches included); any other error also leaves the module
+    /// precondition's module, or the groups, are at another revision
+    /// (checked next, empty batches included);
+    /// [`StoreError::NoGroupRevision`] for a precondition on the groups on
+    /// a store that keeps no revision of them; any other error also leaves
+    /// the module
     /// unchanged, except [`StoreError::NotDurable`]: the batch was
     /// committed at the revision it names but its durability is
     /// unconfirmed, so do not repeat it.

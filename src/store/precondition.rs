@@ -90,12 +90,15 @@ impl Precondition {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Guarded {
+    /// The revision of the site's user groups (Bitrix's `b_group`): a
+    /// group switched off revokes what it granted in every module. Sorts
+    /// before every module, so backends that lock in this order take the
+    /// groups' row first — as Bitrix's own group form writes `b_group`
+    /// before the groups' module rights.
+    Groups,
     /// A module's revision: usually the module whose rights allowed the
     /// write.
     Module(ModuleId),
-    /// The revision of the site's user groups (Bitrix's `b_group`): a
-    /// group switched off revokes what it granted in every module.
-    Groups,
 }
 
 impl Guarded {

@@ -269,8 +269,14 @@ impl<S: Store> Settings<S> {
             // and the caller still hears that the disk did not confirm it.
             // The guard's revision as the last check saw it goes with the
             // commit: a right revoked since stops it inside the store.
-            let mut guard = vec![Precondition::new(auth.guard, auth.checked)];
-            guard.extend(auth.groups_checked.map(Precondition::groups));
+            // The groups first: when both moved, the failure names them,
+            // and the retry reads them again along with the guard.
+            let mut guard: Vec<Precondition> = auth
+                .groups_checked
+                .map(Precondition::groups)
+                .into_iter()
+                .collect();
+            guard.push(Precondition::new(auth.guard, auth.checked));
             let diffs: Vec<RecordDiff> = changes
                 .iter()
                 .map(|c| diff_of(c, &attempt.records, codec))
@@ -307,17 +313,21 @@ impl<S: Store> Settings<S> {
                 // rebase asks the guard again on its fresh rights (and
                 // stops if W is gone) before anything is retried.
                 Err(
-                    err @ (StoreError::Conflict { .. } | StoreError::PreconditionFailed { .. }),
+                    err @ (StoreError::Conflict { .. }
+                    | StoreError::PreconditionFailed { .. }
+                    | StoreError::NoGroupRevision { .. }),
                 ) => {
                     if matches!(
                         err,
                         StoreError::PreconditionFailed {
                             on: Guarded::Groups,
                             ..
-                        }
+                        } | StoreError::NoGroupRevision { .. }
                     ) {
-                        // The groups changed since they were read: the
-                        // refresh reads them again before the check.
+                        // The groups changed since they were read — or the
+                        // store stopped keeping their revision (its
+                        // triggers were dropped): the refresh reads them,
+                        // and their revision, again before the check.
                         self.group_source.changed();
                     }
                     self.refresh(write.entry, Refresh::Check)?;

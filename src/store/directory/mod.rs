@@ -121,9 +121,12 @@ pub trait SiteDirectory: Send + Sync {
     /// a [`Precondition::groups`](crate::store::Precondition::groups), so a
     /// group switched off between the check and the commit stops the
     /// commit. Read it *before* [`groups`](Self::groups): groups read after
-    /// it are at least as new, so a precondition on it can only fail when
-    /// they are not the ones the store holds at the commit. The default is
-    /// `None`.
+    /// it are at least as new as it, so a precondition on it passes only
+    /// when the groups read are the ones the store still holds at the
+    /// commit (it may fail needlessly, when a change landed between the two
+    /// reads: the write is then checked and tried again). The revision
+    /// moves with every row change of `b_group`, renames included. The
+    /// default is `None`.
     ///
     /// # Errors
     ///

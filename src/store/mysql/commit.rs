@@ -3,9 +3,11 @@
 //! writes the batch and its event-log entries and sets the revision.
 //!
 //! **Locks.** The committed module's revision row is locked for update and
-//! every guard's (a precondition's module) for share, all in module-id
-//! order, so two commits that lock the same rows take them in the same
-//! order and cannot deadlock on them. The guard's shared lock waits for any
+//! every guard's (a precondition's module, or the groups') for share, the
+//! groups' first, then in module-id order, so two commits that lock the
+//! same rows take them in the same order and cannot deadlock on them — and
+//! a Bitrix transaction that changes `b_group` and then a module's rights
+//! takes them in that order too. The guard's shared lock waits for any
 //! transaction that is changing the guard's rows — another program's
 //! revocation moves the guard's revision through the triggers, holding its
 //! row until it commits — and reads the revision that transaction left, so

@@ -7,8 +7,9 @@
 //! guard's `FOR SHARE` (a writer that moves the guard — a revocation,
 //! through a store or through Bitrix's triggers — waits for this commit,
 //! and this commit waits for one already under way, then reads what it
-//! wrote). Rows are locked in module-id order, so two commits that lock
-//! the same rows cannot deadlock each other; a missing revision row is
+//! wrote). Rows are locked in key order (the groups' key, `#b_group`,
+//! before every module id), so two commits that lock the same rows cannot
+//! deadlock each other; a missing revision row is
 //! inserted at 0 first, so that there is a row to lock.
 //!
 //! **Retries.** Deadlocks with other programs (Bitrix's PHP writes rows

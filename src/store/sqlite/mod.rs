@@ -56,10 +56,12 @@ const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 /// exist (made by Bitrix or anyone else, extra columns allowed) are checked
 /// for the columns above and never altered or dropped. Besides missing
 /// tables and the revision table, the one kind of schema object the store
-/// adds to an existing database is a set of nine triggers (`AFTER INSERT`,
-/// `UPDATE` and `DELETE` on each of the three Bitrix tables, named
+/// adds to an existing database is a set of triggers (`AFTER INSERT`,
+/// `UPDATE` and `DELETE` on each of the three Bitrix tables, and on
+/// `b_group` where it is a table when the store opens the file, named
 /// `module_settings_revision_after_{event}_on_{table}`, created with
-/// `IF NOT EXISTS`) that keep revisions moving; see below.
+/// `IF NOT EXISTS`) that keep revisions moving — the modules', and the
+/// groups' that a write's precondition names; see below.
 ///
 /// **Durability**: WAL journal with `synchronous=FULL`, so a commit is on
 /// disk when it returns. Both settings are read back when the

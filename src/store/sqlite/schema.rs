@@ -144,15 +144,15 @@ pub(super) fn ensure<'c>(
     if missing.is_empty() {
         return Ok(());
     }
-    let optional = missing.only_group_triggers();
     // One writer at a time, so two stores opening a new file do not both
     // try to create the same table.
     let tx = match begin_write() {
         Ok(tx) => tx,
-        Err(_) if optional => return Ok(()),
+        Err(_) if missing.only_group_triggers() => return Ok(()),
         Err(err) => return Err(SqliteError::sql("start the schema transaction", None)(err)),
     };
     let missing = find_missing(&tx)?;
+    let optional = missing.only_group_triggers();
     for table in missing.tables {
         tx.execute_batch(table.create)
             .map_err(SqliteError::sql("create a missing table", None))?;
@@ -234,10 +234,13 @@ fn find_missing(conn: &Connection) -> Result<Missing, SqliteError> {
         .into_iter()
         .filter(|(name, _)| !present.contains(name))
         .collect();
-    // A view cannot carry these triggers: only a real `b_group` table.
+    // A view or a virtual table cannot carry these triggers: only a real
+    // `b_group` table. (Were one tried and refused, every open would take
+    // the write lock to try again.)
     let groups_table = conn
         .query_row(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE \
+             AND sql NOT LIKE 'CREATE VIRTUAL%'",
             [super::triggers::GROUPS_TABLE],
             |_| Ok(()),
         )

@@ -2,7 +2,9 @@
 //! — Bitrix itself, an admin with an SQL console, another program — so that
 //! a reader polling [`Store::revision`](crate::Store::revision) notices the
 //! change and a commit based on an older load gets a conflict instead of
-//! silently overwriting it.
+//! silently overwriting it. Where `b_group` is a table, three more move
+//! the groups' revision ([`for_groups`]), which a write's precondition on
+//! the groups is checked against.
 //!
 //! They are the one kind of schema object the store adds to an existing
 //! database besides missing tables and its revision table; they are

@@ -12,18 +12,25 @@ mod mysql_common;
 use bitrix_common::directory::{site_rows, Dialect};
 use facade_common::groups_follow_b_group_and_writes_are_logged;
 
-#[test]
-fn on_mysql() {
-    let Some(database) = mysql_common::TestDatabase::new() else {
-        return;
-    };
+const MYSQL: Dialect = Dialect {
+    days_from_now: mysql_common::days_from_now,
+};
+
+/// A database holding Bitrix's site tables and their rows.
+fn with_site_rows() -> Option<mysql_common::TestDatabase> {
+    let database = mysql_common::TestDatabase::new()?;
     database.exec(mysql_common::SITE_TABLES);
-    let dialect = Dialect {
-        days_from_now: mysql_common::days_from_now,
-    };
-    for statement in site_rows(&dialect) {
+    for statement in site_rows(&MYSQL) {
         database.exec(&statement);
     }
+    Some(database)
+}
+
+#[test]
+fn on_mysql() {
+    let Some(database) = with_site_rows() else {
+        return;
+    };
     groups_follow_b_group_and_writes_are_logged(database.store(), &|sql| database.exec(sql));
 }
 
@@ -33,14 +40,11 @@ fn on_mysql_groups_made_after_the_store_connected() {
         return;
     };
     let store = database.store();
-    let dialect = Dialect {
-        days_from_now: mysql_common::days_from_now,
-    };
     facade_common::groups_the_feed_does_not_watch_are_reread_within_the_bound(
         store,
         &|| {
             database.exec(mysql_common::SITE_TABLES);
-            for statement in site_rows(&dialect) {
+            for statement in site_rows(&MYSQL) {
                 database.exec(&statement);
             }
         },
@@ -50,16 +54,9 @@ fn on_mysql_groups_made_after_the_store_connected() {
 
 #[test]
 fn on_mysql_a_group_switched_off_before_the_commit_stops_the_write() {
-    let Some(database) = mysql_common::TestDatabase::new() else {
+    let Some(database) = with_site_rows() else {
         return;
     };
-    database.exec(mysql_common::SITE_TABLES);
-    let dialect = Dialect {
-        days_from_now: mysql_common::days_from_now,
-    };
-    for statement in site_rows(&dialect) {
-        database.exec(&statement);
-    }
     facade_common::a_group_switched_off_before_the_commit_stops_the_write(
         database.store(),
         &|sql| database.exec(sql),

@@ -12,18 +12,25 @@ mod postgres_common;
 use bitrix_common::directory::{site_rows, Dialect};
 use facade_common::groups_follow_b_group_and_writes_are_logged;
 
-#[test]
-fn on_postgres() {
-    let Some(db) = postgres_common::TestDb::new() else {
-        return;
-    };
+const POSTGRES: Dialect = Dialect {
+    days_from_now: postgres_common::days_from_now,
+};
+
+/// A database holding Bitrix's site tables and their rows.
+fn with_site_rows() -> Option<postgres_common::TestDb> {
+    let db = postgres_common::TestDb::new()?;
     db.sql(postgres_common::SITE_TABLES);
-    let dialect = Dialect {
-        days_from_now: postgres_common::days_from_now,
-    };
-    for statement in site_rows(&dialect) {
+    for statement in site_rows(&POSTGRES) {
         db.sql(&statement);
     }
+    Some(db)
+}
+
+#[test]
+fn on_postgres() {
+    let Some(db) = with_site_rows() else {
+        return;
+    };
     groups_follow_b_group_and_writes_are_logged(db.store(), &|sql| db.sql(sql));
 }
 
@@ -33,14 +40,11 @@ fn on_postgres_groups_made_after_the_store_connected() {
         return;
     };
     let store = db.store();
-    let dialect = Dialect {
-        days_from_now: postgres_common::days_from_now,
-    };
     facade_common::groups_the_feed_does_not_watch_are_reread_within_the_bound(
         store,
         &|| {
             db.sql(postgres_common::SITE_TABLES);
-            for statement in site_rows(&dialect) {
+            for statement in site_rows(&POSTGRES) {
                 db.sql(&statement);
             }
         },
@@ -50,16 +54,9 @@ fn on_postgres_groups_made_after_the_store_connected() {
 
 #[test]
 fn on_postgres_a_group_switched_off_before_the_commit_stops_the_write() {
-    let Some(db) = postgres_common::TestDb::new() else {
+    let Some(db) = with_site_rows() else {
         return;
     };
-    db.sql(postgres_common::SITE_TABLES);
-    let dialect = Dialect {
-        days_from_now: postgres_common::days_from_now,
-    };
-    for statement in site_rows(&dialect) {
-        db.sql(&statement);
-    }
     facade_common::a_group_switched_off_before_the_commit_stops_the_write(db.store(), &|sql| {
         db.sql(sql)
     });

@@ -81,9 +81,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("administrator", vec![GroupId::ADMINISTRATORS]),
         ("editor", vec![GroupId::EVERYONE, EDITORS]),
         ("staff, no grant", vec![GroupId::EVERYONE]),
-        // Rule 10: the default is not applied per group. Group 2 has no
-        // grant, group 6 has D — so the user gets D, not the default R.
-        ("guest (rule 10)", vec![GroupId::EVERYONE, GUESTS]),
+        // The default is not applied per group: group 2 has no grant,
+        // group 6 has D — so the user gets D, not the default R.
+        ("guest (D grant)", vec![GroupId::EVERYONE, GUESTS]),
         ("moderator of s1", vec![GroupId::EVERYONE, S1_MODERATORS]),
     ];
     println!("\nWho may do what:");

@@ -122,12 +122,15 @@
 //!   of the groups (its triggers on `b_group` exist), the commit also
 //!   names the groups' revision the check used, and a group switched off
 //!   since stops it (the facade reads the groups again and checks again).
-//!   Where no revision is kept — a directory given by the caller, a
-//!   `b_group` created after the store connected, a MySQL user without
-//!   the TRIGGER privilege, an SQLite file the store could not write when
-//!   it opened it — a group switched off while a write is between its
-//!   check and its commit does not stop that write; every later check
-//!   sees it.
+//!   A directory given by the caller (`set_groups`) is exact in the
+//!   process: the call waits for writes between their check and their
+//!   commit, and a write checked before it but not yet committing checks
+//!   again. Where the store's groups are followed but no revision is kept
+//!   — a `b_group` created after the store connected, a MySQL user
+//!   without the TRIGGER privilege, an SQLite file the store could not
+//!   write when it opened it — a group switched off while a write is
+//!   between its check and its commit does not stop that write; every
+//!   later check sees it.
 //! - A successful write is durable when the call returns (SQLite: WAL with
 //!   `synchronous=FULL`; the file store: a temporary file, fsync, rename,
 //!   fsync of the directory). A crash mid-write leaves the old state or

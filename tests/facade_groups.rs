@@ -235,3 +235,88 @@ impl Drop for Stop<'_> {
         self.0.store(true, Ordering::Relaxed);
     }
 }
+
+/// A directory given while a write is between its check and its commit
+/// waits for that commit: the write (allowed by group 5) lands, and
+/// `set_groups` returns only after it — so once it has returned, no write
+/// allowed only by the switched-off group is still on its way.
+#[test]
+fn a_directory_given_while_a_commit_is_under_way_waits_for_it() {
+    use std::sync::mpsc;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    let (in_commit, committing) = mpsc::channel::<()>();
+    let (proceed, go) = mpsc::channel::<()>();
+    let (in_commit, go) = (Mutex::new(in_commit), Mutex::new(go));
+    let hold = || {
+        in_commit.lock().unwrap().send(()).unwrap();
+        go.lock().unwrap().recv().unwrap();
+    };
+    let store = facade_common::BeforeNextCommit::new(MemoryStore::new());
+    let settings = Settings::new(store);
+    let mut tab = settings.access_tab(VIDEO).unwrap();
+    tab.set_grant(Scope::Common, g(5), W).unwrap();
+    settings.apply_access_tab(&admin(), tab).unwrap();
+    settings.store().arm(&hold);
+    let given = AtomicBool::new(false);
+    thread::scope(|scope| {
+        let write = scope.spawn(|| {
+            let mut form = settings.edit::<VideoPort>(Scope::Common)?;
+            form.value_mut().server_port = std::num::NonZeroU16::new(9000);
+            settings.save(&member(5), form)
+        });
+        committing.recv().unwrap();
+        let replace = scope.spawn(|| {
+            settings.set_groups(switched_off(&[5]));
+            given.store(true, Ordering::SeqCst);
+        });
+        thread::sleep(Duration::from_millis(150));
+        // Let the commit go before judging, so that a failure never
+        // leaves the write waiting.
+        let returned_first = given.load(Ordering::SeqCst);
+        proceed.send(()).unwrap();
+        let revision = write.join().unwrap();
+        replace.join().unwrap();
+        assert!(
+            !returned_first,
+            "set_groups returned while a write it revokes was between check and commit"
+        );
+        assert_eq!(revision.expect("checked before the new directory").get(), 1);
+    });
+    assert!(!settings.can(VIDEO, &member(5), Scope::Common, W));
+}
+
+/// A directory given after a write's check but before its commit began
+/// (here: by the operation itself, between the two) makes the write check
+/// again on it: denied, nothing written.
+#[test]
+fn a_directory_given_after_the_check_makes_the_commit_check_again() {
+    let settings = Settings::in_memory();
+    let mut tab = settings.access_tab(VIDEO).unwrap();
+    tab.set_grant(Scope::Common, g(5), W).unwrap();
+    settings.apply_access_tab(&admin(), tab).unwrap();
+    let result = settings.operate(
+        &member(5),
+        Scope::Common,
+        "move the port",
+        |video: &VideoPort, _now| {
+            settings.set_groups(switched_off(&[5]));
+            let mut video = video.clone();
+            video.server_port = std::num::NonZeroU16::new(9000);
+            Ok::<_, SettingsError>(video)
+        },
+    );
+    assert!(
+        matches!(
+            result,
+            Err(SettingsError::Denied {
+                held: AccessLevel::D,
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+    let stored = settings.store().load(&facade_common::VIDEOPORT).unwrap();
+    assert!(stored.records.is_empty(), "nothing written");
+}

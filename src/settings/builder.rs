@@ -1,7 +1,7 @@
 //! [`SettingsBuilder`]: registers modules and sets the facade's policies.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
 use crate::access::{ModuleLevels, ResolveOptions};
@@ -270,6 +270,7 @@ impl<S: Store> SettingsBuilder<S> {
             resolve: self.resolve,
             groups: Mutex::new(self.groups.unwrap_or_default()),
             group_source,
+            groups_given: RwLock::new(0),
             event_log: self.event_log,
             policy,
             max_retries: self.max_retries,

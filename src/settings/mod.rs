@@ -319,7 +319,7 @@ mod write;
 
 use std::fmt;
 use std::sync::mpsc::Receiver;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 pub use actor::Actor;
@@ -375,6 +375,12 @@ pub struct Settings<S: Store> {
     groups: Mutex<GroupDirectory>,
     /// Whether `groups` follows the store's, and how fresh it is.
     group_source: Arc<site::group_source::GroupSource>,
+    /// Counts the directories given with `set_groups`. A write holds it
+    /// (shared) from its last check to its commit, and `set_groups` holds
+    /// it exclusively: a directory given while a write is between its check
+    /// and its commit waits for that commit, and one given before the
+    /// commit began makes the write check again.
+    groups_given: RwLock<u64>,
     /// Whether audit entries go into the store's event log with each
     /// commit (when it has one).
     event_log: bool,

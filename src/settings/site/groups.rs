@@ -45,10 +45,15 @@ impl<S: Store> Settings<S> {
     /// again once it is switched back on.
     ///
     /// Calls are applied one at a time, in the order they take the
-    /// facade's lock; a write whose check passed just before the call may
-    /// still commit after it (a directory given here has no revision the
-    /// store could check; the SQL stores' own groups do, and a write's
-    /// commit names it).
+    /// facade's lock. A write that is between its access check and its
+    /// commit when this is called is let finish first: this call waits for
+    /// that commit (and so returns after it), and a write whose check came
+    /// before this call but whose commit had not begun checks again on the
+    /// new directory. So once this returns, no write allowed only by a
+    /// group it switched off can still land. Subscribers
+    /// ([`on_change`](Self::on_change)) and the audit sink are told after
+    /// the commit and may call it; a custom store must not call it from
+    /// inside its own commit (that commit's write would wait for itself).
     ///
     /// ```
     /// use module_settings::groups::{Group, GroupDirectory};
@@ -70,6 +75,10 @@ impl<S: Store> Settings<S> {
     /// # Ok(()) }
     /// ```
     pub fn set_groups(&self, groups: GroupDirectory) {
+        // Every write between its check and its commit finishes first, and
+        // every later one sees the count move and checks again.
+        let mut given = crate::sync::write(&self.groups_given);
+        *given = given.wrapping_add(1);
         // Under the directory's lock: a read of the store's groups that
         // began before this call cannot install them after it.
         let mut current = crate::sync::lock(&self.groups);

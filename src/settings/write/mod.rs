@@ -56,6 +56,9 @@ pub(crate) struct Authorized {
     /// store keeps a revision of them. The commit carries it too, so a
     /// group switched off since stops the write inside the store.
     groups_checked: Option<Revision>,
+    /// How many directories `set_groups` had been given before the check:
+    /// if another came before the commit, the write checks again.
+    groups_given: u64,
 }
 
 /// One write, ready to commit.
@@ -90,6 +93,9 @@ impl<S: Store> Settings<S> {
             held: AccessLevel::D,
             checked: Revision::ZERO,
             groups_checked: None,
+            // Read before the check reads anything: a directory given
+            // after this moves the count, and the commit checks again.
+            groups_given: *crate::sync::read(&self.groups_given),
         };
         self.registry.rights(guard)?;
         self.require_sites(auth.scopes.iter().copied())?;
@@ -204,6 +210,15 @@ impl<S: Store> Settings<S> {
         write: Write<'_>,
     ) -> Result<Revision, SettingsError> {
         let module = write.entry.id();
+        // Held until the commit is installed (not while subscribers are
+        // told): `set_groups` waits for it, and cannot slip in between the
+        // check below and the commit.
+        let given = crate::sync::read(&self.groups_given);
+        if *given != auth.groups_given {
+            // A directory was given since the check: check on it.
+            auth.groups_given = *given;
+            self.recheck(&mut auth)?;
+        }
         self.cover(&mut auth, &write)?;
         if !write.entry.cache.produced(&write.base) {
             // Planning on records this facade did not load would commit
@@ -356,6 +371,7 @@ impl<S: Store> Settings<S> {
             };
             next.revision = revision;
             write.entry.cache.install_written(next, &attempt);
+            drop(given);
             self.announce(&auth, &write, (attempt.revision, revision), diffs);
             return result;
         }

@@ -52,8 +52,11 @@ impl<S: Store> Settings<S> {
     /// new directory. So once this returns, no write allowed only by a
     /// group it switched off can still land. Subscribers
     /// ([`on_change`](Self::on_change)) and the audit sink are told after
-    /// the commit and may call it; a custom store must not call it from
-    /// inside its own commit (that commit's write would wait for itself).
+    /// the commit and may call it. Code that runs inside a commit — a
+    /// custom store's `commit_guarded`, or a
+    /// [`ChangeListener`](crate::store::ChangeListener) a store calls from
+    /// the committing thread — must not: that commit's write would wait
+    /// for itself.
     ///
     /// ```
     /// use module_settings::groups::{Group, GroupDirectory};

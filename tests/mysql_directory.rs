@@ -358,16 +358,7 @@ fn a_commit_that_fails_after_its_audit_insert_leaves_neither() {
          SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by a test trigger'; \
          END IF; END",
     );
-    let port = [option(Scope::Common, "ServerPort", "8001")];
-    let err = store
-        .commit_logged(&VIDEOPORT, Revision::ZERO, &port, &[], &entries(None)[2..])
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Backend { .. }), "{err:?}");
-    assert!(
-        err.to_string().contains("write the revision"),
-        "failed at the revision, after the log: {err}"
-    );
-    assert_nothing_landed(&store, Revision::ZERO);
+    assert_a_failure_after_the_log_insert_leaves_neither(&store, Some("write the revision"));
 }
 
 /// And one whose audit insert itself fails leaves no change behind.
@@ -381,18 +372,10 @@ fn a_commit_whose_audit_insert_fails_leaves_no_change() {
         "CREATE TRIGGER refuse_log BEFORE INSERT ON b_event_log FOR EACH ROW \
          SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by a test trigger'",
     );
-    let port = [option(Scope::Common, "ServerPort", "8001")];
-    let err = store
-        .commit_logged(&VIDEOPORT, Revision::ZERO, &port, &[], &entries(None)[2..])
-        .unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("could not write an entry to b_event_log"),
-        "{err}"
+    assert_a_refused_log_insert_leaves_no_change(
+        &store,
+        Some("could not write an entry to b_event_log"),
     );
-    assert_nothing_landed(&store, Revision::ZERO);
-    // Without entries the same batch commits: the trigger was the cause.
-    store.commit(&VIDEOPORT, Revision::ZERO, &port).unwrap();
 }
 
 /// Bitrix's `b_event_log` holds site ids of 2 characters and user ids up

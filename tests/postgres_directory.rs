@@ -399,13 +399,7 @@ fn a_commit_that_fails_after_its_audit_insert_leaves_neither() {
          CREATE TRIGGER fail_after_log BEFORE UPDATE ON module_settings_revision \
            FOR EACH ROW EXECUTE FUNCTION fail_after_log();",
     );
-    let port = [option(Scope::Common, "ServerPort", "8001")];
-    let err = store
-        .commit_logged(&VIDEOPORT, Revision::ZERO, &port, &[], &entries(None)[2..])
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Backend { .. }), "{err:?}");
-    assert!(err.to_string().contains("write the revision"), "{err}");
-    assert_nothing_landed(&store, Revision::ZERO);
+    assert_a_failure_after_the_log_insert_leaves_neither(&store, Some("write the revision"));
 }
 
 /// And one whose audit insert itself fails leaves no change behind.
@@ -421,14 +415,7 @@ fn a_commit_whose_audit_insert_fails_leaves_no_change() {
          CREATE TRIGGER refuse_log BEFORE INSERT ON b_event_log \
            FOR EACH ROW EXECUTE FUNCTION refuse_log();",
     );
-    let port = [option(Scope::Common, "ServerPort", "8001")];
-    let err = store
-        .commit_logged(&VIDEOPORT, Revision::ZERO, &port, &[], &entries(None)[2..])
-        .unwrap_err();
-    assert!(err.to_string().contains("write the event log"), "{err}");
-    assert_nothing_landed(&store, Revision::ZERO);
-    // Without entries the same batch commits: the trigger was the cause.
-    store.commit(&VIDEOPORT, Revision::ZERO, &port).unwrap();
+    assert_a_refused_log_insert_leaves_no_change(&store, Some("write the event log"));
 }
 
 /// Entries Bitrix's columns cannot hold — a site id over two characters in

@@ -156,12 +156,7 @@ fn a_commit_that_fails_after_its_audit_insert_leaves_neither() {
              BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END;",
         )
         .unwrap();
-    let port = [option(Scope::Common, "ServerPort", "8001")];
-    let err = store
-        .commit_logged(&VIDEOPORT, Revision::ZERO, &port, &[], &entries(None)[2..])
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Backend { .. }), "{err:?}");
-    assert_nothing_landed(&store, Revision::ZERO);
+    assert_a_failure_after_the_log_insert_leaves_neither(&store, None);
 }
 
 /// And one whose audit insert itself fails leaves no change behind.
@@ -175,13 +170,7 @@ fn a_commit_whose_audit_insert_fails_leaves_no_change() {
              BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END;",
         )
         .unwrap();
-    let port = [option(Scope::Common, "ServerPort", "8001")];
-    assert!(store
-        .commit_logged(&VIDEOPORT, Revision::ZERO, &port, &[], &entries(None)[2..])
-        .is_err());
-    assert_nothing_landed(&store, Revision::ZERO);
-    // Without entries the same batch commits: the trigger was the cause.
-    store.commit(&VIDEOPORT, Revision::ZERO, &port).unwrap();
+    assert_a_refused_log_insert_leaves_no_change(&store, None);
 }
 
 /// Bitrix's own `b_event_log`, whose `TIMESTAMP_X` has no default: the

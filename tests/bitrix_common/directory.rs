@@ -259,6 +259,43 @@ pub fn assert_nothing_landed(store: &dyn Store, rev: Revision) {
     );
 }
 
+/// The commit of `ServerPort` 8001 with audit entries on a fresh `store`,
+/// where a test trigger fails it after its log insert, at the revision:
+/// a backend error whose text names `failed_at` (when given), and nothing
+/// landed — neither the change nor its entries.
+pub fn assert_a_failure_after_the_log_insert_leaves_neither(
+    store: &dyn Store,
+    failed_at: Option<&str>,
+) {
+    let err = logged_port_commit_error(store);
+    assert!(matches!(err, StoreError::Backend { .. }), "{err:?}");
+    if let Some(failed_at) = failed_at {
+        assert!(err.to_string().contains(failed_at), "{err}");
+    }
+    assert_nothing_landed(store, Revision::ZERO);
+}
+
+/// The same commit where a test trigger refuses the log insert itself:
+/// an error whose text names `says` (when given), no change, and the same
+/// batch without entries commits (the trigger was the cause).
+pub fn assert_a_refused_log_insert_leaves_no_change(store: &dyn Store, says: Option<&str>) {
+    let err = logged_port_commit_error(store);
+    if let Some(says) = says {
+        assert!(err.to_string().contains(says), "{err}");
+    }
+    assert_nothing_landed(store, Revision::ZERO);
+    let port = [option(Scope::Common, "ServerPort", "8001")];
+    store.commit(&VIDEOPORT, Revision::ZERO, &port).unwrap();
+}
+
+/// Why the logged commit of `ServerPort` 8001 failed (it must).
+fn logged_port_commit_error(store: &dyn Store) -> StoreError {
+    let port = [option(Scope::Common, "ServerPort", "8001")];
+    store
+        .commit_logged(&VIDEOPORT, Revision::ZERO, &port, &[], &entries(None)[2..])
+        .unwrap_err()
+}
+
 /// Every read is exactly [`LogQuery::matches`] over the whole log, newest
 /// first, its limit counting only matching rows: a module's rights rows by
 /// the module at the start of their description, in any case, and never a

@@ -517,6 +517,22 @@ impl<S: Store> Counting<S> {
     }
 }
 
+/// The `Store` methods a wrapping test store hands to its `inner` store
+/// unchanged: the module list, the site directory and the event log.
+macro_rules! forward_listings_to_inner {
+    () => {
+        fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
+            self.inner.modules()
+        }
+        fn directory(&self) -> Option<&dyn module_settings::store::directory::SiteDirectory> {
+            self.inner.directory()
+        }
+        fn event_log(&self) -> Option<&dyn module_settings::store::directory::EventLog> {
+            self.inner.event_log()
+        }
+    };
+}
+
 impl<S: Store> Store for Counting<S> {
     fn load(&self, module: &ModuleId) -> Result<Snapshot, StoreError> {
         self.loads.fetch_add(1, Ordering::SeqCst);
@@ -542,15 +558,7 @@ impl<S: Store> Store for Counting<S> {
         self.inner
             .commit_guarded(module, expected, changes, preconditions)
     }
-    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
-        self.inner.modules()
-    }
-    fn directory(&self) -> Option<&dyn module_settings::store::directory::SiteDirectory> {
-        self.inner.directory()
-    }
-    fn event_log(&self) -> Option<&dyn module_settings::store::directory::EventLog> {
-        self.inner.event_log()
-    }
+    forward_listings_to_inner!();
     fn commit_logged(
         &self,
         module: &ModuleId,
@@ -735,15 +743,7 @@ impl<S: Store> Store for BeforeNextCommit<'_, S> {
         self.inner
             .commit_guarded(module, expected, changes, preconditions)
     }
-    fn modules(&self) -> Result<Vec<ModuleId>, StoreError> {
-        self.inner.modules()
-    }
-    fn directory(&self) -> Option<&dyn module_settings::store::directory::SiteDirectory> {
-        self.inner.directory()
-    }
-    fn event_log(&self) -> Option<&dyn module_settings::store::directory::EventLog> {
-        self.inner.event_log()
-    }
+    forward_listings_to_inner!();
     fn commit_logged(
         &self,
         module: &ModuleId,

@@ -20,6 +20,7 @@ use super::statements;
 use super::MysqlStore;
 use crate::groups::GroupDirectory;
 use crate::ids::{GroupId, UserId};
+use crate::store::bitrix_rows::Cell;
 use crate::store::directory::{rows, SiteDirectory, Sites, GROUPS_REVISION_KEY};
 use crate::store::{Revision, StoreError};
 
@@ -34,51 +35,34 @@ const MEMBERSHIPS: &str = "SELECT GROUP_ID FROM b_user_group WHERE USER_ID = :us
 impl SiteDirectory for MysqlStore {
     fn groups(&self) -> Result<Option<GroupDirectory>, StoreError> {
         self.read_with(|conn| {
-            let Some(found) = rows_of(conn, "read b_group", GROUPS, Params::Empty)? else {
+            let Some(groups) = five_cell_rows(conn, "read b_group", GROUPS, |[a, b, c, d, e]| {
+                rows::group(a, b, c, d, e)
+            })?
+            else {
                 return Ok(None);
             };
-            let mut groups = Vec::with_capacity(found.len());
-            for row in &found {
-                groups.push(rows::group(
-                    cell(row, 0),
-                    cell(row, 1),
-                    cell(row, 2),
-                    cell(row, 3),
-                    cell(row, 4),
-                )?);
-            }
             Ok(Some(rows::group_directory(groups)?))
         })
     }
 
     fn sites(&self) -> Result<Option<Sites>, StoreError> {
         self.read_with(|conn| {
-            let Some(found) = rows_of(conn, "read b_lang", SITES, Params::Empty)? else {
+            let Some(sites) = five_cell_rows(conn, "read b_lang", SITES, |[a, b, c, d, e]| {
+                rows::site(a, b, c, d, e)
+            })?
+            else {
                 return Ok(None);
             };
-            let mut sites = Vec::with_capacity(found.len());
-            for row in &found {
-                sites.push(rows::site(
-                    cell(row, 0),
-                    cell(row, 1),
-                    cell(row, 2),
-                    cell(row, 3),
-                    cell(row, 4),
-                )?);
-            }
             Ok(Some(rows::site_list(sites)?))
         })
     }
 
     fn reports_group_changes(&self) -> bool {
-        // The three triggers on `b_group` are made when a store connects
-        // where it is a table then; without all of them its changes are
-        // not reported.
-        self.read_with(|conn| {
-            conn.query_first::<u64, _>(statements::GROUPS_TRIGGERS)
-                .map_err(MysqlError::sql("look up the groups triggers", None))
-        })
-        .is_ok_and(|count| count == Some(3))
+        // The poller reports what moves the groups' revision, and that
+        // revision is kept while all three triggers on `b_group` exist
+        // (made when a store connects where it is a table then).
+        self.groups_revision()
+            .is_ok_and(|revision| revision.is_some())
     }
 
     fn groups_revision(&self) -> Result<Option<Revision>, StoreError> {
@@ -120,6 +104,24 @@ impl SiteDirectory for MysqlStore {
 /// The rows `query` returns (through the binary protocol, which hands
 /// numbers over as numbers), or `None` when the server says its table does
 /// not exist.
+/// Every row of `query` (five columns, no parameters) made into a `T` by
+/// `make`; `None` where the table is missing.
+fn five_cell_rows<T>(
+    conn: &mut Conn,
+    action: &'static str,
+    query: &str,
+    make: impl Fn([Cell<'_>; 5]) -> Result<T, StoreError>,
+) -> Result<Option<Vec<T>>, MysqlError> {
+    let Some(found) = rows_of(conn, action, query, Params::Empty)? else {
+        return Ok(None);
+    };
+    let mut made = Vec::with_capacity(found.len());
+    for row in &found {
+        made.push(make([0, 1, 2, 3, 4].map(|i| cell(row, i)))?);
+    }
+    Ok(Some(made))
+}
+
 fn rows_of(
     conn: &mut Conn,
     action: &'static str,

@@ -74,19 +74,12 @@ impl SiteDirectory for PostgresStore {
     }
 
     fn reports_group_changes(&self) -> bool {
-        // Made when a store connected where `b_group` was a table then; a
-        // later `b_group` (or a view) has none, and its changes are not
-        // reported.
-        let name = super::triggers::bump_trigger(super::triggers::GROUPS_TABLE);
-        self.read(move |session| {
-            query(
-                session,
-                GROUPS_TRIGGER,
-                &[&name],
-                "look up the groups trigger",
-            )
-        })
-        .is_ok_and(|rows| !rows.is_empty())
+        // The listener reports what moves the groups' revision, and that
+        // revision is kept while the trigger on `b_group` exists (made when
+        // a store connected where `b_group` was a table then; a later
+        // `b_group`, or a view, has none).
+        self.groups_revision()
+            .is_ok_and(|revision| revision.is_some())
     }
 
     fn groups_revision(&self) -> Result<Option<Revision>, StoreError> {
